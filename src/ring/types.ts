@@ -1,0 +1,88 @@
+// Shared ring vocabulary. Every ring model, config parser and command speaks in these types.
+
+/** Which program's ring is modelled. */
+export type Impl = 'carbon' | 'graphite-web' | 'carbon-c-relay' | 'bucky';
+export const IMPLS: readonly Impl[] = ['carbon', 'graphite-web', 'carbon-c-relay', 'bucky'];
+
+export type HashType = 'carbon_ch' | 'fnv1a_ch' | 'jump_fnv1a_ch' | 'mmh3_ch';
+export const HASH_TYPES: readonly HashType[] = ['carbon_ch', 'fnv1a_ch', 'jump_fnv1a_ch', 'mmh3_ch'];
+
+/** carbon's RELAY_METHOD for hashing relays. */
+export type RouterType = 'consistent-hashing' | 'fast-hashing';
+
+/**
+ * One ring member as configured. `instance` is null when absent; '' (carbon `host:2004:`) is a real,
+ * distinct value. The port never enters carbon's hash but is part of c-relay's server identity.
+ */
+export interface Destination {
+  server: string;
+  port: number;
+  instance: string | null;
+  /** Where the member was configured, for error messages and lint. */
+  line?: number;
+}
+
+/** Everything needed to build a ring, whatever it was read from. */
+export interface RingSpec {
+  impl: Impl;
+  hash: HashType;
+  /** carbon only; graphite-web and the others ignore it. Default consistent-hashing. */
+  router: RouterType;
+  /** In configuration order: order matters for carbon (collision bumps) and c-relay jump. */
+  destinations: Destination[];
+  replication: number;
+  /** carbon DIVERSE_REPLICAS (default true). graphite-web is always diverse; c-relay and bucky never. */
+  diverse: boolean;
+  /** carbon TAG_RELAY_NORMALIZED. */
+  tagRelayNormalized: boolean;
+  /** carbon-c-relay: apply the daemon's name cleansing before hashing (default true). */
+  sanitize: boolean;
+  /** Where the spec came from (file, and cluster name for multi-cluster files). */
+  origin?: { file?: string; line?: number; cluster?: string; format?: string };
+}
+
+/** The answer for one metric. Owners are primary first, then replicas in ring-walk order. */
+export interface Placement {
+  metric: string;
+  owners: readonly Destination[];
+  /** The name the relay forwards (c-relay cleansing, carbon tag normalisation) when it differs. */
+  routedAs?: string;
+  /** The text actually hashed when it differs from routedAs (or metric). */
+  hashKey?: string;
+  /** c-relay: nothing was left of the name; the relay does not route this line as this metric. */
+  dropped?: true;
+  reason?: string;
+  error?: string;
+}
+
+/** Which function maps a metric name to a 16-bit ring position (rings sharing it can be compared exactly). */
+export type PositionFn = 'md5-16' | 'fnv1a32-16' | 'fnv1a32-16-signed';
+
+export interface PositionSpace {
+  fn: PositionFn;
+  /** Always 65536: every metric position is in 0..65535. */
+  size: number;
+  /** Owners of a metric whose routing key hashes to `position`, exactly as ownersOfKey would return. */
+  ownersAt(position: number): readonly Destination[];
+}
+
+export interface Ring {
+  readonly spec: RingSpec;
+  /** Distinct ring members in configuration order (after the implementation's own de-duplication). */
+  readonly members: readonly Destination[];
+  /** name → routing key (cleansing, tag normalisation) → owners. */
+  locate(metric: string): Placement;
+  /** Owners for a routing key used as is. */
+  ownersOfKey(key: string): readonly Destination[];
+  /** Present for carbon_ch and fnv1a_ch rings: the whole keyspace can be enumerated exactly. */
+  readonly positionSpace?: PositionSpace;
+}
+
+/**
+ * Stable text id of a member in carbon's destination syntax: "server:port" or "server:port:instance",
+ * IPv6 servers in brackets. It parses back with parseCarbonDestination.
+ */
+export function memberId(d: Destination): string {
+  const host = d.server.includes(':') ? `[${d.server}]` : d.server;
+  return d.instance === null ? `${host}:${d.port}` : `${host}:${d.port}:${d.instance}`;
+}
