@@ -1,0 +1,162 @@
+// Lint report renderers: text for people, json for tools, github workflow annotations, JUnit XML and
+// SARIF 2.1.0 for CI dashboards.
+import type { Finding, LintReport, RuleMeta } from './types.js';
+
+export type LintFormat = 'text' | 'json' | 'github' | 'junit' | 'sarif';
+export const LINT_FORMATS: readonly LintFormat[] = ['text', 'json', 'github', 'junit', 'sarif'];
+
+export interface FormatOptions {
+  /** Rule catalogue, for SARIF rule metadata and help links. */
+  rules: readonly RuleMeta[];
+  /** Base of the per-rule documentation links (docs/rules/<id>.md). */
+  docsBase?: string;
+  /** Colorize text output (severity words). */
+  color?: (severity: Finding['severity'], text: string) => string;
+}
+
+export function formatReport(report: LintReport, format: LintFormat, opts: FormatOptions): string {
+  switch (format) {
+    case 'text':
+      return formatText(report, opts);
+    case 'json':
+      return JSON.stringify({ findings: report.findings.map(jsonFinding), summary: report.summary }, null, 2) + '\n';
+    case 'github':
+      return formatGithub(report);
+    case 'junit':
+      return formatJunit(report, opts);
+    case 'sarif':
+      return JSON.stringify(sarif(report, opts), null, 2) + '\n';
+  }
+}
+
+function where(file: string, line: number | null): string {
+  return line === null ? file : `${file}:${line}`;
+}
+
+function jsonFinding(f: Finding): Finding {
+  // Fixed key order, optional keys only when present.
+  const out: Finding = { rule: f.rule, ref: f.ref, severity: f.severity, file: f.file, line: f.line, message: f.message };
+  if (f.fix !== undefined) out.fix = f.fix;
+  if (f.related !== undefined && f.related.length > 0) out.related = f.related.map((r) => ({ file: r.file, line: r.line }));
+  return out;
+}
+
+function formatText(report: LintReport, opts: FormatOptions): string {
+  const paint = opts.color ?? ((_s, t) => t);
+  const lines: string[] = [];
+  for (const f of report.findings) {
+    lines.push(`${where(f.file, f.line)}: ${paint(f.severity, f.severity)} ${f.message} [${f.rule} ${f.ref}]`);
+    for (const r of f.related ?? []) lines.push(`    see ${where(r.file, r.line)}`);
+    if (f.fix !== undefined) lines.push(`    fix: ${f.fix}`);
+  }
+  const s = report.summary;
+  if (lines.length > 0) lines.push('');
+  lines.push(
+    `${s.errors} error${s.errors === 1 ? '' : 's'}, ${s.warnings} warning${s.warnings === 1 ? '' : 's'}, ` +
+      `${s.infos} info in ${s.files} file${s.files === 1 ? '' : 's'}`,
+  );
+  return lines.join('\n') + '\n';
+}
+
+// GitHub workflow commands: properties escape % \r \n : , ; the message escapes % \r \n.
+function ghProp(s: string): string {
+  return s.replace(/%/g, '%25').replace(/\r/g, '%0D').replace(/\n/g, '%0A').replace(/:/g, '%3A').replace(/,/g, '%2C');
+}
+function ghData(s: string): string {
+  return s.replace(/%/g, '%25').replace(/\r/g, '%0D').replace(/\n/g, '%0A');
+}
+
+function formatGithub(report: LintReport): string {
+  const level = { error: 'error', warning: 'warning', info: 'notice' } as const;
+  const out = report.findings.map((f) => {
+    const props = [`file=${ghProp(f.file)}`];
+    if (f.line !== null) props.push(`line=${f.line}`);
+    props.push(`title=${ghProp(`${f.rule} (${f.ref})`)}`);
+    const msg = f.fix === undefined ? f.message : `${f.message}\nFix: ${f.fix}`;
+    return `::${level[f.severity]} ${props.join(',')}::${ghData(msg)}`;
+  });
+  return out.length === 0 ? '' : out.join('\n') + '\n';
+}
+
+function xml(s: string): string {
+  return s
+    .replace(/&/g, '&amp;')
+    .replace(/</g, '&lt;')
+    .replace(/>/g, '&gt;')
+    .replace(/"/g, '&quot;')
+    // XML 1.0 forbids most control characters even when escaped.
+    .replace(/[\u0000-\u0008\u000b\u000c\u000e-\u001f]/g, (c) => `\\x${c.charCodeAt(0).toString(16).padStart(2, '0')}`);
+}
+
+/** One test case per rule; a rule with errors fails, warnings and infos are reported as system-out. */
+function formatJunit(report: LintReport, opts: FormatOptions): string {
+  const byRule = new Map<string, Finding[]>();
+  for (const r of opts.rules) byRule.set(r.id, []);
+  for (const f of report.findings) {
+    if (!byRule.has(f.rule)) byRule.set(f.rule, []);
+    byRule.get(f.rule)!.push(f);
+  }
+  const cases: string[] = [];
+  let failures = 0;
+  for (const [rule, findings] of byRule) {
+    const meta = opts.rules.find((r) => r.id === rule);
+    const name = meta ? `${rule} (${meta.ref}): ${meta.title}` : rule;
+    const errors = findings.filter((f) => f.severity === 'error');
+    const others = findings.filter((f) => f.severity !== 'error');
+    let body = '';
+    if (errors.length > 0) {
+      failures++;
+      const text = errors.map((f) => `${where(f.file, f.line)}: ${f.message}${f.fix ? ` (fix: ${f.fix})` : ''}`).join('\n');
+      body += `<failure message="${xml(`${errors.length} error(s)`)}" type="error">${xml(text)}</failure>`;
+    }
+    if (others.length > 0) {
+      body += `<system-out>${xml(others.map((f) => `${f.severity}: ${where(f.file, f.line)}: ${f.message}`).join('\n'))}</system-out>`;
+    }
+    cases.push(`    <testcase classname="ringshift.lint" name="${xml(name)}">${body}</testcase>`);
+  }
+  return [
+    '<?xml version="1.0" encoding="UTF-8"?>',
+    `<testsuites name="ringshift lint" tests="${cases.length}" failures="${failures}">`,
+    `  <testsuite name="ringshift lint" tests="${cases.length}" failures="${failures}" errors="0" skipped="0">`,
+    ...cases,
+    '  </testsuite>',
+    '</testsuites>',
+    '',
+  ].join('\n');
+}
+
+function sarif(report: LintReport, opts: FormatOptions): object {
+  const level = { error: 'error', warning: 'warning', info: 'note' } as const;
+  const rules = opts.rules.map((r) => ({
+    id: r.id,
+    name: r.id,
+    shortDescription: { text: r.title },
+    properties: { ref: r.ref },
+    defaultConfiguration: { level: level[r.severity] },
+    ...(opts.docsBase ? { helpUri: `${opts.docsBase}/${r.id}.md` } : {}),
+  }));
+  const loc = (file: string, line: number | null) => ({
+    physicalLocation: {
+      artifactLocation: { uri: file },
+      ...(line === null ? {} : { region: { startLine: line } }),
+    },
+  });
+  return {
+    $schema: 'https://json.schemastore.org/sarif-2.1.0.json',
+    version: '2.1.0',
+    runs: [
+      {
+        tool: { driver: { name: 'ringshift', informationUri: 'https://github.com/ringshift/ringshift', rules } },
+        results: report.findings.map((f) => ({
+          ruleId: f.rule,
+          ...(opts.rules.findIndex((r) => r.id === f.rule) >= 0 ? { ruleIndex: opts.rules.findIndex((r) => r.id === f.rule) } : {}),
+          level: level[f.severity],
+          message: { text: f.fix === undefined ? f.message : `${f.message} Fix: ${f.fix}` },
+          locations: [loc(f.file, f.line)],
+          ...(f.related && f.related.length > 0 ? { relatedLocations: f.related.map((r, i) => ({ id: i, ...loc(r.file, r.line) })) } : {}),
+          properties: { ref: f.ref },
+        })),
+      },
+    ],
+  };
+}

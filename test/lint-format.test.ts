@@ -1,0 +1,69 @@
+import { describe, expect, it } from 'vitest';
+import { formatReport } from '../src/lint/format.js';
+import { summarize, type Finding, type RuleMeta } from '../src/lint/types.js';
+
+const rules: RuleMeta[] = [
+  { id: 'ring-members-mismatch', ref: 'R1', severity: 'error', title: 'Relay and webapp rings have the same members' },
+  { id: 'member-order', ref: 'R4', severity: 'warning', title: 'Ring members are listed in the same order' },
+];
+const findings: Finding[] = [
+  {
+    rule: 'ring-members-mismatch',
+    ref: 'R1',
+    severity: 'error',
+    file: 'relay/carbon.conf',
+    line: 12,
+    message: 'ownership of 12.5 % of the keyspace differs; members only in DESTINATIONS: graphite-3:a',
+    fix: 'add "graphite-3:7002:a" to CARBONLINK_HOSTS',
+    related: [{ file: 'web/local_settings.py', line: 3 }],
+  },
+  { rule: 'member-order', ref: 'R4', severity: 'warning', file: 'a, b.conf', line: null, message: 'order: 50% <x> & "y"' },
+];
+const report = { findings, summary: summarize(findings, 2) };
+
+describe('lint report formats', () => {
+  it('json has the documented shape', () => {
+    const doc = JSON.parse(formatReport(report, 'json', { rules }));
+    expect(doc.summary).toEqual({ errors: 1, warnings: 1, infos: 0, files: 2 });
+    expect(doc.findings[0]).toEqual(findings[0]);
+    expect(doc.findings[1]).not.toHaveProperty('fix');
+  });
+
+  it('github annotations escape properties and data', () => {
+    const out = formatReport(report, 'github', { rules }).trim().split('\n');
+    expect(out[0]).toBe(
+      '::error file=relay/carbon.conf,line=12,title=ring-members-mismatch (R1)::ownership of 12.5 % of the keyspace differs; members only in DESTINATIONS: graphite-3:a%0AFix: add "graphite-3:7002:a" to CARBONLINK_HOSTS',
+    );
+    expect(out[1]).toBe('::warning file=a%2C b.conf,title=member-order (R4)::order: 50%25 <x> & "y"');
+  });
+
+  it('junit fails exactly the rules with errors and escapes XML', () => {
+    const out = formatReport(report, 'junit', { rules });
+    expect(out).toMatch(/<testsuites name="ringshift lint" tests="2" failures="1">/);
+    expect(out).toMatch(/<failure message="1 error\(s\)" type="error">relay\/carbon.conf:12:/);
+    expect(out).toContain('order: 50% &lt;x&gt; &amp; &quot;y&quot;');
+  });
+
+  it('sarif 2.1.0 carries rules, levels, regions and related locations', () => {
+    const doc = JSON.parse(formatReport(report, 'sarif', { rules, docsBase: 'docs/rules' }));
+    expect(doc.version).toBe('2.1.0');
+    const run = doc.runs[0];
+    expect(run.tool.driver.rules.map((r: { id: string }) => r.id)).toEqual(['ring-members-mismatch', 'member-order']);
+    expect(run.results[0]).toMatchObject({
+      ruleId: 'ring-members-mismatch',
+      ruleIndex: 0,
+      level: 'error',
+      locations: [{ physicalLocation: { artifactLocation: { uri: 'relay/carbon.conf' }, region: { startLine: 12 } } }],
+      relatedLocations: [{ id: 0, physicalLocation: { artifactLocation: { uri: 'web/local_settings.py' } } }],
+    });
+    expect(run.results[1].locations[0].physicalLocation).not.toHaveProperty('region');
+  });
+
+  it('text names file:line, rule and fix, and ends with the counts', () => {
+    const out = formatReport(report, 'text', { rules });
+    expect(out).toContain('relay/carbon.conf:12: error ownership of 12.5 %');
+    expect(out).toContain('    see web/local_settings.py:3');
+    expect(out).toContain('    fix: add "graphite-3:7002:a" to CARBONLINK_HOSTS');
+    expect(out.trim().split('\n').at(-1)).toBe('1 error, 1 warning, 0 info in 2 files');
+  });
+});
