@@ -32,7 +32,7 @@ describe('lint report formats', () => {
   it('github annotations escape properties and data', () => {
     const out = formatReport(report, 'github', { rules }).trim().split('\n');
     expect(out[0]).toBe(
-      '::error file=relay/carbon.conf,line=12,title=ring-members-mismatch (R1)::ownership of 12.5 % of the keyspace differs; members only in DESTINATIONS: graphite-3:a%0AFix: add "graphite-3:7002:a" to CARBONLINK_HOSTS',
+      '::error file=relay/carbon.conf,line=12,title=ring-members-mismatch (R1)::ownership of 12.5 %25 of the keyspace differs; members only in DESTINATIONS: graphite-3:a%0AFix: add "graphite-3:7002:a" to CARBONLINK_HOSTS',
     );
     expect(out[1]).toBe('::warning file=a%2C b.conf,title=member-order (R4)::order: 50%25 <x> & "y"');
   });
