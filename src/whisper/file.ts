@@ -56,15 +56,20 @@ export class WhisperFile {
       throw ioError(err, path, 'open');
     }
     try {
-      const st = fstatSync(fd);
-      if (!st.isFile()) throw new WhisperError('NotRegularFile', 'not a regular file', path);
-      const header = readHeader(fd, st.size, path);
-      if (opts.strict) assertSound(header, st.size, path);
-      return new WhisperFile(path, fd, !!opts.write, st.size, st.dev, st.ino, header);
+      return WhisperFile.fromFd(path, fd, opts);
     } catch (err) {
       closeSync(fd);
       throw err;
     }
+  }
+
+  /** Read the header of an already open descriptor (the caller closes `fd` if this throws). */
+  static fromFd(path: string, fd: number, opts: OpenOptions = {}): WhisperFile {
+    const st = fstatSync(fd);
+    if (!st.isFile()) throw new WhisperError('NotRegularFile', 'not a regular file', path);
+    const header = readHeader(fd, st.size, path);
+    if (opts.strict) assertSound(header, st.size, path);
+    return new WhisperFile(path, fd, !!opts.write, st.size, st.dev, st.ino, header);
   }
 
   close(): void {
