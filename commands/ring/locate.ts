@@ -1,0 +1,38 @@
+import { Args, Flags } from '@oclif/core';
+import { writeLocations } from '../../src/ring/analysis/placements.js';
+import { BaseCommand } from '../../src/ui/base-command.js';
+import { nameBatches } from '../../src/ui/lines.js';
+import { LineSink } from '../../src/ui/output.js';
+import { ringFlags, ringFromFlags } from '../../src/ui/ring-options.js';
+
+export default class RingLocate extends BaseCommand {
+  static override summary = 'Print the owners of each metric, primary first.';
+  static override description = `Names come from the arguments, from --file, or from stdin, one a line, and are streamed (any number of names in bounded memory).
+
+Text output: the name, its owners (server:port[:instance], primary first), and a note when the relay routes it under another name (c-relay cleansing, carbon tag normalisation) or drops it.
+
+--json: one object per line: {"metric", "owners": [{"server","port","instance"}], "routedAs"?, "dropped"?, "error"?}.`;
+
+  static override examples = [
+    '<%= config.bin %> ring locate --destinations cache-a:2004:a,cache-b:2004:a,cache-c:2004:a servers.web01.cpu.user',
+    '<%= config.bin %> ring locate --ring /etc/carbon/carbon.conf -f names.txt --json',
+    'find /var/lib/graphite/whisper -name "*.wsp" | sed ... | <%= config.bin %> ring locate --ring relay.conf --impl carbon-c-relay',
+  ];
+
+  static override strict = false;
+  static override args = {
+    metric: Args.string({ description: 'Metric names (else --file, else stdin).' }),
+  };
+
+  static override flags = {
+    ...ringFlags,
+    file: Flags.string({ char: 'f', description: 'Read names from FILE, one a line ("-" for stdin).' }),
+  };
+
+  public async run(): Promise<void> {
+    const { flags, argv } = await this.parse(RingLocate);
+    const ring = await ringFromFlags(flags);
+    const names = nameBatches({ args: argv as string[], file: flags.file });
+    await writeLocations(ring, names, new LineSink(), { json: flags.json });
+  }
+}

@@ -1,0 +1,53 @@
+import { Args, Flags } from '@oclif/core';
+import { selectNodes, writeSieve } from '../../src/ring/analysis/placements.js';
+import { BaseCommand } from '../../src/ui/base-command.js';
+import { nameBatches } from '../../src/ui/lines.js';
+import { LineSink } from '../../src/ui/output.js';
+import { ringFlags, ringFromFlags } from '../../src/ui/ring-options.js';
+
+export default class RingSieve extends BaseCommand {
+  static override summary = 'Pass only the names a node owns (or, with --invert, does not own).';
+  static override description = `A filter for shell pipelines, like carbonate's carbon-sieve. A node owns a name when it is any of the name's owners — the primary or a replica (replication > 1); --primary restricts to the primary owner.
+
+--node selects members by server (every instance on that host), server:instance, or the full member id server:port[:instance]. A value matching no member is an error (exit 2).
+
+Names a carbon-c-relay drops (nothing left after cleansing) are owned by nobody: they pass with --invert only.
+
+Text output: the names as given. --json: the "ring locate --json" line of each passing name.`;
+
+  static override examples = [
+    '<%= config.bin %> ring sieve --ring carbon.conf --node 10.0.0.5 -f all-names.txt > mine.txt',
+    'carbon-list | <%= config.bin %> ring sieve --ring new-relay.conf --node "$(hostname)" --invert   # names to move away',
+    '<%= config.bin %> ring sieve --destinations a:2004:x,b:2004:x,c:2004:x --replication 2 --node b:x --primary -f names.txt',
+  ];
+
+  static override strict = false;
+  static override args = {
+    metric: Args.string({ description: 'Metric names (else --file, else stdin).' }),
+  };
+
+  static override flags = {
+    ...ringFlags,
+    node: Flags.string({
+      char: 'n',
+      description: 'The node: SERVER, SERVER:INSTANCE or SERVER:PORT[:INSTANCE].',
+      required: true,
+    }),
+    invert: Flags.boolean({ char: 'I', description: 'Pass the names the node does NOT own.', default: false }),
+    primary: Flags.boolean({ description: 'Count only the primary owner (ignore replicas).', default: false }),
+    file: Flags.string({ char: 'f', description: 'Read names from FILE, one a line ("-" for stdin).' }),
+  };
+
+  public async run(): Promise<void> {
+    const { flags, argv } = await this.parse(RingSieve);
+    const ring = await ringFromFlags(flags);
+    const select = selectNodes(ring, flags.node);
+    const names = nameBatches({ args: argv as string[], file: flags.file });
+    await writeSieve(ring, names, new LineSink(), {
+      select,
+      invert: flags.invert,
+      primaryOnly: flags.primary,
+      json: flags.json,
+    });
+  }
+}

@@ -1,0 +1,191 @@
+// Streaming locate and sieve: names in, one line per name out, in bounded memory. The JSON lines are
+// built by hand from per-member fragments computed once, which is what makes millions of names per
+// second possible (JSON.stringify of an object per line would dominate the run time).
+import { UsageError } from '../../errors.js';
+import { jsonString } from '../../ui/json.js';
+import { memberId, type Destination, type Placement, type Ring } from '../types.js';
+import { MemberTable } from './members.js';
+
+/** Where placement lines go: LineSink's contract (push returns true when a flush is due). */
+export interface LineOutput {
+  push(line: string): boolean;
+  flush(): Promise<void>;
+}
+
+/** Encodes Placements as `ring locate` lines: JSON or aligned text. */
+export class PlacementEncoder {
+  private readonly table: MemberTable;
+  private readonly fragments: string[] = [];
+  /** Running column widths of the text form: columns only widen, so streamed output stays aligned. */
+  private readonly widths: number[] = [];
+
+  constructor(ring: Ring) {
+    this.table = new MemberTable(ring.members);
+  }
+
+  private fragment(d: Destination): string {
+    const i = this.table.indexOf(d);
+    let f = this.fragments[i];
+    if (f === undefined) {
+      const m = this.table.members[i]!;
+      const inst = m.instance === null ? 'null' : jsonString(m.instance);
+      f = `{"server":${jsonString(m.server)},"port":${m.port},"instance":${inst}}`;
+      this.fragments[i] = f;
+    }
+    return f;
+  }
+
+  /** `{"metric":…,"owners":[…],"routedAs"?,"dropped"?,"error"?}` */
+  json(p: Placement): string {
+    let s = '{"metric":' + jsonString(p.metric) + ',"owners":[';
+    const o = p.owners;
+    for (let k = 0; k < o.length; k++) s += k === 0 ? this.fragment(o[k]!) : ',' + this.fragment(o[k]!);
+    s += ']';
+    if (p.routedAs !== undefined) s += ',"routedAs":' + jsonString(p.routedAs);
+    if (p.dropped) s += ',"dropped":true';
+    if (p.error !== undefined) s += ',"error":' + jsonString(p.error);
+    return s + '}';
+  }
+
+  /** Text cells: metric, owners (memberIds, primary first), then a note on rewriting/dropping. */
+  cells(p: Placement): string[] {
+    const row = [p.metric];
+    for (const o of p.owners) row.push(this.table.ids[this.table.indexOf(o)]!);
+    if (p.owners.length === 0) row.push('-');
+    const notes: string[] = [];
+    if (p.routedAs !== undefined) notes.push(`routed as ${JSON.stringify(p.routedAs)}`);
+    if (p.hashKey !== undefined) notes.push(`hashed as ${JSON.stringify(p.hashKey)}`);
+    if (p.dropped) notes.push(`dropped${p.reason !== undefined ? `: ${p.reason}` : ''}`);
+    if (p.error !== undefined) notes.push(`error: ${p.error}`);
+    if (notes.length > 0) row.push(`(${notes.join(', ')})`);
+    return row;
+  }
+
+  /** Align a batch of rows, widening the running column widths as needed. */
+  align(rows: readonly string[][]): string[] {
+    const w = this.widths;
+    for (const row of rows) {
+      for (let i = 0; i < row.length - 1; i++) if ((w[i] ?? 0) < row[i]!.length) w[i] = row[i]!.length;
+    }
+    return rows.map((row) => {
+      let s = '';
+      for (let i = 0; i < row.length - 1; i++) s += row[i]!.padEnd(w[i]!) + '  ';
+      return s + row[row.length - 1]!;
+    });
+  }
+}
+
+export interface StreamResult {
+  /** Names read. */
+  names: number;
+  /** Lines written. */
+  written: number;
+}
+
+/** `ring locate`: one line per name. */
+export async function writeLocations(
+  ring: Ring,
+  batches: AsyncIterable<readonly string[]>,
+  out: LineOutput,
+  opts: { json: boolean },
+): Promise<StreamResult> {
+  const enc = new PlacementEncoder(ring);
+  let names = 0;
+  for await (const batch of batches) {
+    names += batch.length;
+    let due = false;
+    if (opts.json) {
+      for (let i = 0; i < batch.length; i++) due = out.push(enc.json(ring.locate(batch[i]!))) || due;
+    } else {
+      const rows = batch.map((name) => enc.cells(ring.locate(name)));
+      for (const line of enc.align(rows)) due = out.push(line) || due;
+    }
+    if (due) await out.flush();
+  }
+  await out.flush();
+  return { names, written: names };
+}
+
+/** Which members a `--node` value selects. */
+export interface NodeSelection {
+  /** memberIds of the selected members. */
+  ids: string[];
+  has(d: Destination): boolean;
+}
+
+/**
+ * Resolve `--node`: a member is selected when the value equals its server ("all instances on that
+ * host"), "server:instance", or its full memberId "server:port[:instance]". IPv6 servers may be written
+ * with or without brackets. No match is a usage error that lists the members.
+ */
+export function selectNodes(ring: Ring, value: string): NodeSelection {
+  const want = value.trim();
+  const table = new MemberTable(ring.members);
+  const ids: string[] = [];
+  for (let i = 0; i < table.size; i++) {
+    const m = table.members[i]!;
+    const hosts = m.server.includes(':') ? [m.server, `[${m.server}]`] : [m.server];
+    const names = new Set<string>([table.ids[i]!]);
+    for (const h of hosts) {
+      names.add(h);
+      if (m.instance !== null) names.add(`${h}:${m.instance}`);
+    }
+    if (names.has(want)) ids.push(table.ids[i]!);
+  }
+  if (ids.length === 0) {
+    const list = table.ids.slice(0, 20).join(', ') + (table.size > 20 ? ', …' : '');
+    throw new UsageError(`--node ${JSON.stringify(value)} matches no ring member (members: ${list})`, {
+      expected: 'SERVER, SERVER:INSTANCE or SERVER:PORT[:INSTANCE] of a member',
+    });
+  }
+  const idSet = new Set(ids);
+  const selected = new Set<Destination>(ring.members.filter((m) => idSet.has(memberId(m))));
+  return {
+    ids,
+    // Owners are normally the ring's own member objects; fall back to the id for any other object.
+    has: (d) => selected.has(d) || idSet.has(memberId(d)),
+  };
+}
+
+/**
+ * `ring sieve`: pass the names the selected node owns — as any owner (primary or replica), or only as
+ * primary with `primaryOnly` — or, with `invert`, every other name (including names a c-relay drops).
+ * Text output is the name as given; JSON output is the locate line.
+ */
+export async function writeSieve(
+  ring: Ring,
+  batches: AsyncIterable<readonly string[]>,
+  out: LineOutput,
+  opts: { select: NodeSelection; invert: boolean; primaryOnly: boolean; json: boolean },
+): Promise<StreamResult> {
+  const enc = new PlacementEncoder(ring);
+  const { select, invert, primaryOnly, json } = opts;
+  let names = 0;
+  let written = 0;
+  for await (const batch of batches) {
+    names += batch.length;
+    let due = false;
+    for (let i = 0; i < batch.length; i++) {
+      const p = ring.locate(batch[i]!);
+      const o = p.owners;
+      let owned = false;
+      const n = primaryOnly ? Math.min(1, o.length) : o.length;
+      for (let k = 0; k < n && !owned; k++) owned = select.has(o[k]!);
+      if (owned === invert) continue;
+      written++;
+      due = out.push(json ? enc.json(p) : p.metric) || due;
+    }
+    if (due) await out.flush();
+  }
+  await out.flush();
+  return { names, written };
+}
+
+/** One `ring diff --list` line: the name with its owners (memberIds) in both rings. */
+export function movedLine(metric: string, before: Placement, after: Placement, json: boolean): string {
+  const a = before.owners.map(memberId);
+  const b = after.owners.map(memberId);
+  if (json) return `{"metric":${jsonString(metric)},"from":${JSON.stringify(a)},"to":${JSON.stringify(b)}}`;
+  const side = (ids: string[], p: Placement): string => (ids.length > 0 ? ids.join(',') : p.dropped ? '(dropped)' : '(none)');
+  return `${metric}  ${side(a, before)} -> ${side(b, after)}`;
+}

@@ -1,0 +1,367 @@
+// Where a ring comes from on the command line: inline flags (--impl, --hash, --destinations, …), a config
+// file (--ring FILE via loadRingSpec), or — for `ring diff --from/--to` — one RING string that is either
+// a file path or the inline form `key=value;key=value`. Defaults are applied here, once, so every
+// command builds the same RingSpec from the same words.
+import { Flags } from '@oclif/core';
+import { loadRingSpec, type LoadRingOptions, type RingFormat } from '../config/load.js';
+import { ConfigError, UsageError } from '../errors.js';
+import { buildRing } from '../ring/build.js';
+import { parseDestinationList, parseInlineDestination } from '../ring/destination.js';
+import {
+  HASH_TYPES,
+  IMPLS,
+  type Destination,
+  type HashType,
+  type Impl,
+  type Ring,
+  type RingSpec,
+  type RouterType,
+} from '../ring/types.js';
+
+export const RING_FORMATS = ['carbon', 'graphite-web', 'carbon-c-relay', 'carbonate', 'cluster', 'bucky'] as const satisfies readonly RingFormat[];
+export const ROUTERS: readonly RouterType[] = ['consistent-hashing', 'fast-hashing'];
+
+const RING_GROUP = 'RING';
+
+/** The flags that describe one ring (locate, sieve, show). */
+export const ringFlags = {
+  ring: Flags.string({
+    description:
+      'Read the ring from a config file: carbon.conf, local_settings.py, carbon-c-relay conf, carbonate.conf, ' +
+      'a ringshift cluster file or a buckyd command line. Ring flags given as well override the file.',
+    helpGroup: RING_GROUP,
+  }),
+  format: Flags.string({
+    description: 'Format of --ring (default: detected from the content).',
+    options: [...RING_FORMATS],
+    helpGroup: RING_GROUP,
+    dependsOn: ['ring'],
+  }),
+  cluster: Flags.string({
+    description: 'Cluster to use from a multi-cluster --ring file (c-relay cluster name, carbonate section).',
+    helpGroup: RING_GROUP,
+    dependsOn: ['ring'],
+  }),
+  impl: Flags.string({
+    description: 'Implementation whose ring is modelled. [default: carbon]',
+    options: [...IMPLS],
+    helpGroup: RING_GROUP,
+  }),
+  hash: Flags.string({
+    description: 'Hash type. [default: carbon_ch; mmh3_ch with --router fast-hashing]',
+    options: [...HASH_TYPES],
+    helpGroup: RING_GROUP,
+  }),
+  router: Flags.string({
+    description: "carbon's RELAY_METHOD. [default: consistent-hashing]",
+    options: [...ROUTERS],
+    helpGroup: RING_GROUP,
+  }),
+  destinations: Flags.string({
+    description:
+      'Ring members in order, comma-separated: host:port[:instance], [ipv6]:port[:instance], or host:port=instance.',
+    helpGroup: RING_GROUP,
+  }),
+  replication: Flags.integer({
+    description: 'Replication factor (REPLICATION_FACTOR, c-relay replication). [default: 1]',
+    min: 1,
+    helpGroup: RING_GROUP,
+  }),
+  diverse: Flags.boolean({
+    description: 'carbon DIVERSE_REPLICAS: replicas on distinct hosts. [default: on for carbon]',
+    allowNo: true,
+    helpGroup: RING_GROUP,
+  }),
+  'tag-relay-normalized': Flags.boolean({
+    description: 'carbon TAG_RELAY_NORMALIZED: route tagged names in canonical form.',
+    allowNo: true,
+    helpGroup: RING_GROUP,
+  }),
+  sanitize: Flags.boolean({
+    description: 'carbon-c-relay: clean names as the daemon does before hashing (--no-sanitize: hash raw, like relay -t). [default: on]',
+    allowNo: true,
+    helpGroup: RING_GROUP,
+  }),
+};
+
+/** The parsed values of ringFlags (oclif gives undefined for flags not given). */
+export interface RingFlagValues {
+  ring?: string;
+  format?: string;
+  cluster?: string;
+  impl?: string;
+  hash?: string;
+  router?: string;
+  destinations?: string;
+  replication?: number;
+  diverse?: boolean;
+  'tag-relay-normalized'?: boolean;
+  sanitize?: boolean;
+}
+
+/** Ring settings given explicitly (flags or inline keys); anything absent falls back to file or default. */
+export interface RingOverrides {
+  impl?: Impl;
+  hash?: HashType;
+  router?: RouterType;
+  destinations?: Destination[];
+  replication?: number;
+  diverse?: boolean;
+  tagRelayNormalized?: boolean;
+  sanitize?: boolean;
+}
+
+/** A ring source: an optional config file plus explicit settings. */
+export interface RingSource {
+  file?: string;
+  load: LoadRingOptions;
+  overrides: RingOverrides;
+  /** How the source is named in errors: '--destinations', '--from', … */
+  label: string;
+}
+
+/** RingSpec from the ring flags of locate/sieve/show. */
+export async function ringSpecFromFlags(flags: RingFlagValues): Promise<RingSpec> {
+  const overrides: RingOverrides = {};
+  if (flags.impl !== undefined) overrides.impl = flags.impl as Impl;
+  if (flags.hash !== undefined) overrides.hash = flags.hash as HashType;
+  if (flags.router !== undefined) overrides.router = flags.router as RouterType;
+  if (flags.destinations !== undefined) {
+    overrides.destinations = parseDestinationList(flags.destinations, parseInlineDestination, { file: '--destinations' });
+  }
+  if (flags.replication !== undefined) overrides.replication = flags.replication;
+  if (flags.diverse !== undefined) overrides.diverse = flags.diverse;
+  if (flags['tag-relay-normalized'] !== undefined) overrides.tagRelayNormalized = flags['tag-relay-normalized'];
+  if (flags.sanitize !== undefined) overrides.sanitize = flags.sanitize;
+  const load: LoadRingOptions = {};
+  if (flags.format !== undefined) load.format = flags.format as RingFormat;
+  if (flags.cluster !== undefined) load.cluster = flags.cluster;
+  return resolveRingSource({ file: flags.ring, load, overrides, label: 'command line' });
+}
+
+/** Load the file (if any), then apply explicit settings and the implementation's defaults. */
+export async function resolveRingSource(src: RingSource): Promise<RingSpec> {
+  const base = src.file !== undefined ? await loadRingSpec(src.file, src.load) : undefined;
+  return applyOverrides(base, src.overrides, src.label);
+}
+
+/**
+ * Defaults when there is no file: impl carbon; hash carbon_ch (mmh3_ch for carbon's fast-hashing router,
+ * as carbon does with ROUTER_HASH_TYPE unset); consistent-hashing; replication 1; diverse replicas on
+ * for carbon and graphite-web (graphite-web is always diverse), off for c-relay and bucky (no such
+ * option); no tag normalisation; c-relay name cleansing on.
+ */
+export function applyOverrides(base: RingSpec | undefined, o: RingOverrides, label: string): RingSpec {
+  const ctx = { file: label };
+  const destinations = o.destinations ?? base?.destinations;
+  if (destinations === undefined) {
+    throw new UsageError('no ring given', { expected: '--ring FILE or --destinations host:port[:instance],…' });
+  }
+  const impl = o.impl ?? base?.impl ?? 'carbon';
+  const implChanged = base !== undefined && o.impl !== undefined && o.impl !== base.impl;
+  const fromBase = <K extends keyof RingSpec>(k: K): RingSpec[K] | undefined => (implChanged ? undefined : base?.[k]);
+
+  const router = o.router ?? fromBase('router') ?? 'consistent-hashing';
+  if (o.router !== undefined && o.router !== 'consistent-hashing' && impl !== 'carbon') {
+    throw new ConfigError(`router ${o.router} is carbon's RELAY_METHOD; ${impl} has no such option`, {
+      ...ctx,
+      expected: 'impl carbon, or no router',
+    });
+  }
+  const hash = o.hash ?? fromBase('hash') ?? (impl === 'carbon' && router === 'fast-hashing' ? 'mmh3_ch' : 'carbon_ch');
+  const replication = o.replication ?? base?.replication ?? 1;
+  if (!Number.isInteger(replication) || replication < 1) {
+    throw new ConfigError(`replication ${replication} is not a positive integer`, { ...ctx, expected: 'an integer >= 1' });
+  }
+
+  const alwaysDiverse = impl === 'graphite-web';
+  const neverDiverse = impl === 'carbon-c-relay' || impl === 'bucky';
+  if (o.diverse === false && alwaysDiverse) {
+    throw new ConfigError('graphite-web always picks replicas on distinct hosts; --no-diverse does not apply', {
+      ...ctx,
+      expected: 'no diverse setting for impl graphite-web',
+    });
+  }
+  if (o.diverse === true && neverDiverse) {
+    throw new ConfigError(`${impl} has no diverse-replicas option (replicas may share a host)`, {
+      ...ctx,
+      expected: 'diverse only with impl carbon or graphite-web',
+    });
+  }
+  const diverse = alwaysDiverse ? true : neverDiverse ? false : (o.diverse ?? fromBase('diverse') ?? true);
+
+  if (o.tagRelayNormalized === true && impl !== 'carbon') {
+    throw new ConfigError(`tag-relay-normalized is a carbon-relay setting; ${impl} does not have it`, {
+      ...ctx,
+      expected: 'impl carbon',
+    });
+  }
+  if (o.sanitize === false && impl !== 'carbon-c-relay') {
+    throw new ConfigError(`sanitize applies to carbon-c-relay only (${impl} never rewrites names)`, {
+      ...ctx,
+      expected: 'impl carbon-c-relay',
+    });
+  }
+  const spec: RingSpec = {
+    impl,
+    hash,
+    router: impl === 'carbon' ? router : 'consistent-hashing',
+    destinations,
+    replication,
+    diverse,
+    tagRelayNormalized: impl === 'carbon' ? (o.tagRelayNormalized ?? fromBase('tagRelayNormalized') ?? false) : false,
+    sanitize: o.sanitize ?? fromBase('sanitize') ?? true,
+  };
+  if (base?.origin !== undefined) spec.origin = base.origin;
+  return spec;
+}
+
+// ---------------------------------------------------------------------------------------------------
+// The RING argument of `ring diff`: a file path, or `key=value;key=value;…`.
+
+const INLINE_KEYS = [
+  'impl',
+  'hash',
+  'router',
+  'destinations',
+  'replication',
+  'diverse',
+  'tag-relay-normalized',
+  'sanitize',
+  'ring',
+  'format',
+  'cluster',
+] as const;
+type InlineKey = (typeof INLINE_KEYS)[number];
+const KEY_ALIASES: Record<string, InlineKey> = { dest: 'destinations', dests: 'destinations', rf: 'replication', file: 'ring' };
+const INLINE_SYNTAX = `key=value;… with keys ${INLINE_KEYS.join(', ')}`;
+
+/** True when a RING argument is the inline form (it starts with a known `key=`); otherwise it is a file. */
+export function isInlineRing(text: string): boolean {
+  const m = /^\s*([a-z-]+)\s*=/.exec(text);
+  return m !== null && (INLINE_KEYS.includes(m[1] as InlineKey) || m[1]! in KEY_ALIASES);
+}
+
+/**
+ * Parse the inline RING form, e.g. `impl=carbon;hash=carbon_ch;replication=2;destinations=a:2004:a,b:2004:a`
+ * or `ring=carbon.conf;replication=2` (a file with what-if changes). Items are separated by `;`, a value
+ * runs to the next `;` (so it may contain `=`, as in c-relay's `host:port=instance`); booleans are
+ * true/false/yes/no/on/off/1/0.
+ */
+export function parseInlineRing(text: string, label: string): RingSource {
+  const ctx = { file: label };
+  const src: RingSource = { load: {}, overrides: {}, label };
+  const seen = new Set<InlineKey>();
+  for (const raw of text.split(';')) {
+    const item = raw.trim();
+    if (item === '') continue;
+    const eq = item.indexOf('=');
+    if (eq < 0) throw new ConfigError(`${JSON.stringify(item)} is not key=value`, { ...ctx, expected: INLINE_SYNTAX });
+    const rawKey = item.slice(0, eq).trim();
+    const value = item.slice(eq + 1).trim();
+    const key = KEY_ALIASES[rawKey] ?? (INLINE_KEYS.includes(rawKey as InlineKey) ? (rawKey as InlineKey) : undefined);
+    if (key === undefined) throw new ConfigError(`unknown key ${JSON.stringify(rawKey)}`, { ...ctx, expected: INLINE_SYNTAX });
+    if (seen.has(key)) throw new ConfigError(`${key} given twice`, { ...ctx, expected: INLINE_SYNTAX });
+    seen.add(key);
+    const o = src.overrides;
+    switch (key) {
+      case 'impl':
+        o.impl = oneOf(value, IMPLS, key, ctx);
+        break;
+      case 'hash':
+        o.hash = oneOf(value, HASH_TYPES, key, ctx);
+        break;
+      case 'router':
+        o.router = oneOf(value, ROUTERS, key, ctx);
+        break;
+      case 'destinations':
+        o.destinations = parseDestinationList(value, parseInlineDestination, ctx);
+        break;
+      case 'replication':
+        if (!/^[0-9]+$/.test(value) || Number(value) < 1) {
+          throw new ConfigError(`replication ${JSON.stringify(value)} is not a positive integer`, { ...ctx, expected: 'an integer >= 1' });
+        }
+        o.replication = Number(value);
+        break;
+      case 'diverse':
+        o.diverse = parseBool(value, key, ctx);
+        break;
+      case 'tag-relay-normalized':
+        o.tagRelayNormalized = parseBool(value, key, ctx);
+        break;
+      case 'sanitize':
+        o.sanitize = parseBool(value, key, ctx);
+        break;
+      case 'ring':
+        if (value === '') throw new ConfigError('ring= needs a file path', { ...ctx, expected: 'ring=PATH' });
+        src.file = value;
+        break;
+      case 'format':
+        src.load.format = oneOf(value, RING_FORMATS, key, ctx);
+        break;
+      case 'cluster':
+        src.load.cluster = value;
+        break;
+    }
+  }
+  if (src.file === undefined && src.overrides.destinations === undefined) {
+    throw new ConfigError('inline ring has no destinations', { ...ctx, expected: 'destinations=host:port[:instance],… or ring=FILE' });
+  }
+  if (src.file === undefined && (src.load.format !== undefined || src.load.cluster !== undefined)) {
+    throw new ConfigError('format= and cluster= apply to a ring file', { ...ctx, expected: 'ring=FILE' });
+  }
+  return src;
+}
+
+function oneOf<T extends string>(value: string, allowed: readonly T[], key: string, ctx: { file: string }): T {
+  if ((allowed as readonly string[]).includes(value)) return value as T;
+  throw new ConfigError(`${key} ${JSON.stringify(value)} is not supported`, { ...ctx, expected: allowed.join(', ') });
+}
+
+function parseBool(value: string, key: string, ctx: { file: string }): boolean {
+  const v = value.toLowerCase();
+  if (['true', 'yes', 'on', '1'].includes(v)) return true;
+  if (['false', 'no', 'off', '0'].includes(v)) return false;
+  throw new ConfigError(`${key} ${JSON.stringify(value)} is not a boolean`, { ...ctx, expected: 'true/false, yes/no, on/off, 1/0' });
+}
+
+/**
+ * A RING argument of `ring diff` (--from/--to) with its --*-format and --*-cluster flags: the inline
+ * form when it starts with a known key, else a config file path.
+ */
+export function ringSourceFromArg(value: string, label: string, load: LoadRingOptions = {}): RingSource {
+  if (isInlineRing(value)) {
+    const src = parseInlineRing(value, label);
+    if (load.format !== undefined || load.cluster !== undefined) {
+      if (src.file === undefined) {
+        throw new UsageError(`${label}-format/${label}-cluster apply to a ring file, not an inline ring`);
+      }
+      src.load = { ...load, ...src.load };
+    }
+    return src;
+  }
+  return { file: value, load, overrides: {}, label: value };
+}
+
+/** The ring described by the ring flags (buildRing's ConfigError, with file:line, passes through). */
+export async function ringFromFlags(flags: RingFlagValues): Promise<Ring> {
+  return buildRing(await ringSpecFromFlags(flags));
+}
+
+/** The ring of a `ring diff` RING argument. */
+export async function ringFromSource(src: RingSource): Promise<Ring> {
+  return buildRing(await resolveRingSource(src));
+}
+
+/** One-line description of a ring for reports: "carbon carbon_ch, replication 2, diverse, 6 members (carbon.conf)". */
+export function describeSpec(spec: RingSpec, members?: number): string {
+  const parts = [`${spec.impl} ${spec.hash}`];
+  if (spec.impl === 'carbon' && spec.router !== 'consistent-hashing') parts.push(spec.router);
+  parts.push(`replication ${spec.replication}`);
+  if (spec.replication > 1 && spec.impl === 'carbon') parts.push(spec.diverse ? 'diverse' : 'not diverse');
+  if (spec.tagRelayNormalized) parts.push('tag-relay-normalized');
+  if (spec.impl === 'carbon-c-relay' && !spec.sanitize) parts.push('raw keys');
+  parts.push(`${members ?? spec.destinations.length} members`);
+  const origin = spec.origin?.file !== undefined ? ` (${spec.origin.file}${spec.origin.cluster !== undefined ? ` cluster ${spec.origin.cluster}` : ''})` : '';
+  return parts.join(', ') + origin;
+}
