@@ -12,8 +12,8 @@ let sB = 0;
 let sC = 0;
 let sD = 0;
 
-let wordsOf: ArrayBuffer | null = null;
-let words = new Int32Array(0);
+let wordsOf: ArrayBufferLike | null = null;
+let words: Int32Array<ArrayBufferLike> = new Int32Array(0);
 
 function ff(a: number, b: number, c: number, d: number, x: number, s: number, t: number): number {
   const n = (a + ((b & c) | (~b & d)) + x + t) | 0;

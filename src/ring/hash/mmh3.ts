@@ -17,20 +17,15 @@ export function mmh3OfBytes(b: Uint8Array, len: number, seed = 0): number {
     h = (h << 13) | (h >>> 19);
     h = (Math.imul(h, 5) + 0xe6546b64) | 0;
   }
-  let k = 0;
-  switch (len & 3) {
-    case 3:
-      k ^= b[blocks + 2]! << 16;
-    // falls through
-    case 2:
-      k ^= b[blocks + 1]! << 8;
-    // falls through
-    case 1:
-      k ^= b[blocks]!;
-      k = Math.imul(k, C1);
-      k = (k << 15) | (k >>> 17);
-      k = Math.imul(k, C2);
-      h ^= k;
+  const tail = len & 3;
+  if (tail !== 0) {
+    let k = b[blocks]!;
+    if (tail > 1) k ^= b[blocks + 1]! << 8;
+    if (tail > 2) k ^= b[blocks + 2]! << 16;
+    k = Math.imul(k, C1);
+    k = (k << 15) | (k >>> 17);
+    k = Math.imul(k, C2);
+    h ^= k;
   }
   h ^= len;
   h ^= h >>> 16;
