@@ -170,8 +170,11 @@ export class WhisperFile {
     src.copy(img, slot * POINT_SIZE + 4, valueAt, valueAt + 8);
   }
 
-  /** Write back the slots whose bytes differ from what was read; fdatasync when anything was written. */
-  flush(sync = true): FlushResult {
+  /**
+   * Write back the slots whose bytes differ from what was read; fdatasync when anything was written.
+   * With `write: false` only count them (dry run) and forget the changes.
+   */
+  flush(sync = true, write = true): FlushResult {
     const changedSlots = this.header.archives.map(() => 0);
     let bytesWritten = 0;
     for (let i = 0; i < this.header.archives.length; i++) {
@@ -182,6 +185,10 @@ export class WhisperFile {
       const a = this.archive(i);
       let runStart = -1;
       const emit = (end: number): void => {
+        if (!write) {
+          runStart = -1;
+          return;
+        }
         const from = runStart * POINT_SIZE;
         const len = (end - runStart) * POINT_SIZE;
         try {
@@ -201,6 +208,7 @@ export class WhisperFile {
         } else if (runStart >= 0) emit(s);
       }
       if (runStart >= 0) emit(a.points);
+      if (!write) orig.copy(img);
       this.dirty[i] = undefined;
       this.originals[i] = undefined;
     }
