@@ -66,6 +66,16 @@ export interface PositionSpace {
   ownersAt(position: number): readonly Destination[];
 }
 
+/** One point of a ring as its implementation keeps it (ring dumps, `ring show`). */
+export interface RingPoint {
+  /**
+   * carbon/graphite-web/c-relay/bucky consistent rings: the point's position (carbon's may exceed 65535
+   * after collision bumps; mmh3_ch is signed 32-bit); fast-hashing: the node's hash; jump: the bucket.
+   */
+  position: number;
+  member: Destination;
+}
+
 export interface Ring {
   readonly spec: RingSpec;
   /** Distinct ring members in configuration order (after the implementation's own de-duplication). */
@@ -76,6 +86,8 @@ export interface Ring {
   ownersOfKey(key: string): readonly Destination[];
   /** Present for carbon_ch and fnv1a_ch rings: the whole keyspace can be enumerated exactly. */
   readonly positionSpace?: PositionSpace;
+  /** The ring's points in ring order (after carbon's bumps, c-relay's sort and collapse, jump's bucket order). */
+  points?(): readonly RingPoint[];
 }
 
 /**
