@@ -6,11 +6,10 @@ import { stderrProgress, withProgress } from '../../src/ring/analysis/progress.j
 import { diffJson, diffText } from '../../src/ring/analysis/report.js';
 import type { RingFormat } from '../../src/config/load.js';
 import { UsageError } from '../../src/errors.js';
-import { buildRing } from '../../src/ring/build.js';
 import { BaseCommand } from '../../src/ui/base-command.js';
 import { nameBatches } from '../../src/ui/lines.js';
 import { LineSink } from '../../src/ui/output.js';
-import { describeSpec, resolveRingSource, ringSourceFromArg, RING_FORMATS } from '../../src/ui/ring-options.js';
+import { buildLabelledRing, describeSpec, resolveRingSource, ringSourceFromArg, RING_FORMATS } from '../../src/ui/ring-options.js';
 
 export default class RingDiff extends BaseCommand {
   static override summary = 'Compare two rings: which share of the keyspace (and of your names) changes owner.';
@@ -68,8 +67,8 @@ With names (arguments or --file): the same, counted exactly on those names as ea
     const toSpec = await resolveRingSource(
       ringSourceFromArg(flags.to, '--to', { format: flags['to-format'] as RingFormat | undefined, cluster: flags['to-cluster'] }),
     );
-    const from = buildRing(fromSpec);
-    const to = buildRing(toSpec);
+    const from = buildLabelledRing(fromSpec, '--from');
+    const to = buildLabelledRing(toSpec, '--to');
     const haveNames = args.length > 0 || flags.file !== undefined;
     if (flags.list && !haveNames) throw new UsageError('--list needs metric names (arguments or --file)');
 

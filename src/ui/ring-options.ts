@@ -345,12 +345,22 @@ export function ringSourceFromArg(value: string, label: string, load: LoadRingOp
 
 /** The ring described by the ring flags (buildRing's ConfigError, with file:line, passes through). */
 export async function ringFromFlags(flags: RingFlagValues): Promise<Ring> {
-  return buildRing(await ringSpecFromFlags(flags));
+  return buildLabelledRing(await ringSpecFromFlags(flags), 'command line');
 }
 
-/** The ring of a `ring diff` RING argument. */
-export async function ringFromSource(src: RingSource): Promise<Ring> {
-  return buildRing(await resolveRingSource(src));
+/**
+ * buildRing, with errors about an inline ring (no file to point at) labelled with where the ring was
+ * given ('--to', 'command line'), so a diff of two inline rings says which one is wrong.
+ */
+export function buildLabelledRing(spec: RingSpec, label: string): Ring {
+  try {
+    return buildRing(spec);
+  } catch (e) {
+    if (e instanceof ConfigError && e.file === undefined) {
+      throw new ConfigError(e.message, { file: label, line: e.line, expected: e.expected });
+    }
+    throw e;
+  }
 }
 
 /** One-line description of a ring for reports: "carbon carbon_ch, replication 2, diverse, 6 members (carbon.conf)". */
