@@ -95,7 +95,6 @@ export function retentionString(a: { secondsPerPoint: number; retention: number 
 export function durationString(seconds: number): string {
   const units: [string, number][] = [
     ['y', 365 * 86400],
-    ['w', 7 * 86400],
     ['d', 86400],
     ['h', 3600],
     ['m', 60],
