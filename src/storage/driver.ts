@@ -1,0 +1,123 @@
+// What every storage backend offers: the local driver (local disks, NFS mounts) now, an ssh:// driver
+// (SFTP for files, a remote `find` for listing) later. Every path given to a driver is POSIX and relative
+// to its root; a driver refuses paths that would leave the root.
+import type { Readable } from 'node:stream';
+import { DataError } from '../errors.js';
+
+/** One file (or symlink) found by a listing. */
+export interface WalkEntry {
+  /**
+   * POSIX path relative to the root (dir + '/' + name). For names that are not valid UTF-8 it is an
+   * escaped rendering (`\xNN`, `\\`), marked by `badName`, and cannot be passed back to the driver.
+   */
+  rel: string;
+  /** The parent directory's relative path ('' at the root); one string object per directory. */
+  dir: string;
+  /** The last path segment. */
+  name: string;
+  type: 'file' | 'symlink' | 'unreadable';
+  /** Bytes; present when the listing was asked to stat. */
+  size?: number;
+  /** Modification time in ms since the epoch; present when the listing was asked to stat. */
+  mtimeMs?: number;
+  /** Symlinks: the link text (readlink). */
+  target?: string;
+  /** Set when `rel` is an escaped rendering of a non-UTF-8 name. */
+  badName?: true;
+  /** Why a symlink was not followed, how a file was reached, or a read error ('unreadable'). */
+  note?: string;
+}
+
+export interface ListOptions {
+  /** Report files whose name ends with this (default '.wsp'; '' for every file). Symlinks are always reported. */
+  suffix?: string;
+  /** lstat every reported file for size and mtime (default false: names and types only). */
+  stat?: boolean;
+  /** Follow symlinks whose target stays inside the root (default false: report them, do not follow). */
+  followSymlinks?: boolean;
+  /** Parallel directory readers (local driver: worker threads; default min(4, CPUs)). */
+  concurrency?: number;
+  /** Entries per yielded batch (about). */
+  batchSize?: number;
+  /** Called with running totals as the listing progresses (about once per batch). */
+  onProgress?: (p: ListProgress) => void;
+}
+
+export interface ListProgress {
+  dirs: number;
+  files: number;
+}
+
+export interface FileInfo {
+  type: 'file' | 'dir' | 'symlink' | 'other';
+  size: number;
+  mtimeMs: number;
+  mode: number;
+}
+
+export interface FreeSpace {
+  /** Bytes on the filesystem. */
+  total: number;
+  /** Bytes free for an unprivileged writer (statfs bavail). */
+  available: number;
+}
+
+export interface WriteOptions {
+  /** Replace an existing file (default false: fail with DataError if the target exists). */
+  overwrite?: boolean;
+  /** Permission bits for a new file (default 0o644). */
+  mode?: number;
+  /** Set the file's mtime (ms since the epoch) before it becomes visible. */
+  mtimeMs?: number;
+}
+
+export interface StorageDriver {
+  /** 'file' or 'ssh'. */
+  readonly scheme: string;
+  /** Where the root is, as a URL: file:///real/path or ssh://user@host:port/path. */
+  readonly url: string;
+  /** The root path on its system (a realpath for local roots). */
+  readonly root: string;
+
+  /** Stream the files under the root in batches (no whole-tree arrays). Order is unspecified. */
+  list(opts?: ListOptions): AsyncGenerator<WalkEntry[]>;
+  /** lstat semantics (a symlink is reported as one); null when nothing is there. */
+  stat(rel: string): Promise<FileInfo | null>;
+  /** Whole file (whisper files are small); refuses symlinks. */
+  readFile(rel: string): Promise<Buffer>;
+  /** A byte range (inclusive end, like fs.createReadStream); refuses symlinks. */
+  openRead(rel: string, range?: { start?: number; end?: number }): Promise<Readable>;
+  /**
+   * Write through a temp file in the target's directory (creating missing directories), fsync it, then
+   * move it into place (no-clobber unless `overwrite`) and fsync the directory. The target is either
+   * untouched or complete.
+   */
+  writeAtomic(rel: string, data: Uint8Array | AsyncIterable<Uint8Array>, opts?: WriteOptions): Promise<void>;
+  /** Move within this root (no-clobber unless `overwrite`); creates the target's directories. */
+  rename(fromRel: string, toRel: string, opts?: { overwrite?: boolean }): Promise<void>;
+  /** Remove one file (never a directory). */
+  unlink(rel: string): Promise<void>;
+  /** Free space of the filesystem holding the root. */
+  freeSpace(): Promise<FreeSpace>;
+  /** A string equal for two drivers exactly when they reach the same directory. */
+  identity(): Promise<string>;
+  close(): Promise<void>;
+}
+
+/**
+ * Check a root-relative path: POSIX, non-empty, no absolute path, no '.'/'..'/empty segments, no NUL.
+ * Returns it unchanged; throws DataError otherwise. Drivers call it on every path they are given.
+ */
+export function checkRelPath(rel: string): string {
+  if (
+    rel === '' ||
+    rel.includes('\0') ||
+    rel[0] === '/' ||
+    rel.split('/').some((s) => s === '' || s === '.' || s === '..')
+  ) {
+    throw new DataError(`refusing a path outside the storage root: ${JSON.stringify(rel)}`, {
+      expected: 'a relative path like a/b/c.wsp without . or .. segments',
+    });
+  }
+  return rel;
+}

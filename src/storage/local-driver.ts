@@ -1,0 +1,202 @@
+// Storage on a local directory (or an NFS mount). Every operation checks that it stays inside the real
+// root: relative paths are validated, and the real directory a file lives in must be under the root, so a
+// symlinked directory cannot carry a read or a write outside it.
+import * as fs from 'node:fs';
+import { randomBytes } from 'node:crypto';
+import { dirname, posix } from 'node:path';
+import { pathToFileURL } from 'node:url';
+import type { Readable } from 'node:stream';
+import { DataError, UsageError } from '../errors.js';
+import { checkRelPath } from './driver.js';
+import type { FileInfo, FreeSpace, ListOptions, StorageDriver, WalkEntry, WriteOptions } from './driver.js';
+import { walkTree } from './walker.js';
+
+export class LocalDriver implements StorageDriver {
+  readonly scheme = 'file';
+  readonly url: string;
+
+  private constructor(readonly root: string) {
+    this.url = pathToFileURL(root).href;
+  }
+
+  /** Open a local root: resolves symlinks in `path` (a data dir is often a link) and requires a directory. */
+  static async open(path: string): Promise<LocalDriver> {
+    let real: string;
+    try {
+      real = await fs.promises.realpath(path);
+    } catch (err) {
+      throw new UsageError(`storage directory ${path}: ${(err as NodeJS.ErrnoException).code ?? String(err)}`, {
+        expected: 'an existing directory',
+      });
+    }
+    const st = await fs.promises.stat(real);
+    if (!st.isDirectory()) throw new UsageError(`storage path ${path} is not a directory`, { expected: 'a directory' });
+    return new LocalDriver(real);
+  }
+
+  list(opts: ListOptions = {}): AsyncGenerator<WalkEntry[]> {
+    return walkTree(this.root, opts);
+  }
+
+  private abs(rel: string): string {
+    checkRelPath(rel);
+    return this.root === '/' ? '/' + rel : this.root + '/' + rel;
+  }
+
+  /** The real directory `abs` sits in must be inside the root (symlinked directories included). */
+  private async confine(abs: string): Promise<void> {
+    const realDir = await fs.promises.realpath(dirname(abs));
+    if (realDir !== this.root && !realDir.startsWith(this.root === '/' ? '/' : this.root + '/')) {
+      throw new DataError(`refusing ${abs}: its directory resolves to ${realDir}, outside the storage root ${this.root}`);
+    }
+  }
+
+  async stat(rel: string): Promise<FileInfo | null> {
+    const abs = this.abs(rel);
+    try {
+      await this.confine(abs);
+      const st = await fs.promises.lstat(abs);
+      return toFileInfo(st);
+    } catch (err) {
+      if ((err as NodeJS.ErrnoException).code === 'ENOENT') return null;
+      throw err;
+    }
+  }
+
+  async readFile(rel: string): Promise<Buffer> {
+    const abs = this.abs(rel);
+    await this.confine(abs);
+    const fh = await fs.promises.open(abs, fs.constants.O_RDONLY | fs.constants.O_NOFOLLOW);
+    try {
+      return await fh.readFile();
+    } finally {
+      await fh.close();
+    }
+  }
+
+  async openRead(rel: string, range: { start?: number; end?: number } = {}): Promise<Readable> {
+    const abs = this.abs(rel);
+    await this.confine(abs);
+    const fh = await fs.promises.open(abs, fs.constants.O_RDONLY | fs.constants.O_NOFOLLOW);
+    return fh.createReadStream({ start: range.start, end: range.end, autoClose: true });
+  }
+
+  private async makeParents(abs: string): Promise<void> {
+    // The deepest existing ancestor must already be inside the root, or mkdir -p could create
+    // directories through a symlinked one somewhere else.
+    const dir = dirname(abs);
+    let existing = dir;
+    while (existing.length > this.root.length) {
+      try {
+        await fs.promises.lstat(existing);
+        break;
+      } catch (err) {
+        if ((err as NodeJS.ErrnoException).code !== 'ENOENT') throw err;
+        existing = dirname(existing);
+      }
+    }
+    await this.confine(existing + '/x');
+    if (existing !== dir) await fs.promises.mkdir(dir, { recursive: true });
+    await this.confine(abs);
+  }
+
+  async writeAtomic(rel: string, data: Uint8Array | AsyncIterable<Uint8Array>, opts: WriteOptions = {}): Promise<void> {
+    const abs = this.abs(rel);
+    await this.makeParents(abs);
+    const tmp = tempName(abs);
+    const fh = await fs.promises.open(tmp, 'wx', opts.mode ?? 0o644);
+    let placed = false;
+    try {
+      try {
+        if (data instanceof Uint8Array) await fh.writeFile(data);
+        else for await (const chunk of data) await fh.write(chunk);
+        if (opts.mtimeMs !== undefined) await fh.utimes(new Date(), new Date(opts.mtimeMs));
+        await fh.sync();
+      } finally {
+        await fh.close();
+      }
+      await this.place(tmp, abs, opts.overwrite === true);
+      placed = true;
+      await fsyncDir(dirname(abs));
+    } finally {
+      if (!placed) await fs.promises.rm(tmp, { force: true });
+    }
+  }
+
+  /** Move tmp to abs: rename when replacing is allowed, link + unlink otherwise (atomic no-clobber). */
+  private async place(tmp: string, abs: string, overwrite: boolean): Promise<void> {
+    if (overwrite) {
+      await fs.promises.rename(tmp, abs);
+      return;
+    }
+    try {
+      await fs.promises.link(tmp, abs);
+    } catch (err) {
+      if ((err as NodeJS.ErrnoException).code === 'EEXIST') throw new DataError(`refusing to replace existing ${abs}`);
+      throw err;
+    }
+    await fs.promises.unlink(tmp);
+  }
+
+  async rename(fromRel: string, toRel: string, opts: { overwrite?: boolean } = {}): Promise<void> {
+    const from = this.abs(fromRel);
+    const to = this.abs(toRel);
+    await this.confine(from);
+    const st = await fs.promises.lstat(from);
+    if (!st.isFile()) throw new DataError(`refusing to move ${from}: not a regular file`);
+    await this.makeParents(to);
+    if (opts.overwrite === true) {
+      await fs.promises.rename(from, to);
+    } else {
+      try {
+        await fs.promises.link(from, to);
+      } catch (err) {
+        if ((err as NodeJS.ErrnoException).code === 'EEXIST') throw new DataError(`refusing to replace existing ${to}`);
+        throw err;
+      }
+      await fs.promises.unlink(from);
+    }
+    await fsyncDir(dirname(to));
+    if (dirname(from) !== dirname(to)) await fsyncDir(dirname(from));
+  }
+
+  async unlink(rel: string): Promise<void> {
+    const abs = this.abs(rel);
+    await this.confine(abs);
+    const st = await fs.promises.lstat(abs);
+    if (st.isDirectory()) throw new DataError(`refusing to unlink ${abs}: a directory`);
+    await fs.promises.unlink(abs);
+    await fsyncDir(dirname(abs));
+  }
+
+  async freeSpace(): Promise<FreeSpace> {
+    const s = await fs.promises.statfs(this.root);
+    return { total: s.blocks * s.bsize, available: s.bavail * s.bsize };
+  }
+
+  async identity(): Promise<string> {
+    return this.url;
+  }
+
+  async close(): Promise<void> {}
+}
+
+function toFileInfo(st: fs.Stats): FileInfo {
+  const type = st.isFile() ? 'file' : st.isDirectory() ? 'dir' : st.isSymbolicLink() ? 'symlink' : 'other';
+  return { type, size: st.size, mtimeMs: st.mtimeMs, mode: st.mode & 0o7777 };
+}
+
+/** Hidden, pid-tagged, not ending in .wsp: a scan never mistakes it for a metric. */
+function tempName(abs: string): string {
+  const base = posix.basename(abs);
+  return `${dirname(abs)}/.${base}.ringshift-${process.pid}-${randomBytes(4).toString('hex')}.tmp`;
+}
+
+async function fsyncDir(dir: string): Promise<void> {
+  const fh = await fs.promises.open(dir, 'r');
+  try {
+    await fh.sync();
+  } finally {
+    await fh.close();
+  }
+}

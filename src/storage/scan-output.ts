@@ -1,0 +1,53 @@
+// Writing scan results: names one a line (composable like carbonate's carbon-list), or one JSON object
+// a line. Hand-built JSON: JSON.stringify per entry costs more than the walk itself.
+import type { LineSink } from '../ui/output.js';
+import type { ScanEntry } from './scan.js';
+import type { EntryKind } from './paths.js';
+
+const NEEDS_ESCAPE = /["\\\u0000-\u001f\ud800-\udfff]/;
+
+function quote(s: string): string {
+  return NEEDS_ESCAPE.test(s) ? JSON.stringify(s) : '"' + s + '"';
+}
+
+/** `{"metric","path","size","mtime","node","kind","note"?}`, identical to JSON.stringify of the entry. */
+export function scanEntryJson(e: ScanEntry): string {
+  const metric = e.metric === null ? 'null' : quote(e.metric);
+  const head = `{"metric":${metric},"path":${quote(e.path)},"size":${e.size},"mtime":${e.mtime},"node":${quote(e.node)},"kind":"${e.kind}"`;
+  return e.note === undefined ? head + '}' : `${head},"note":${quote(e.note)}}`;
+}
+
+/** Kinds whose name is printed in plain output; the others have no usable name. */
+export function hasPrintableName(kind: EntryKind): boolean {
+  return kind === 'metric' || kind === 'trailing-dot' || kind === 'tagged';
+}
+
+export type KindCounts = Record<EntryKind, number>;
+
+export function emptyKindCounts(): KindCounts {
+  return { metric: 0, 'trailing-dot': 0, tagged: 0, 'tagged-hashed': 0, symlink: 0, malformed: 0, unreadable: 0 };
+}
+
+/**
+ * Write batches of scan entries to `sink`: names only, or JSON lines. Returns the count per kind so the
+ * caller can tell the user what plain output left out.
+ */
+export async function writeScanEntries(
+  batches: AsyncIterable<ScanEntry[]>,
+  sink: LineSink,
+  opts: { json: boolean; counts?: KindCounts },
+): Promise<KindCounts> {
+  const counts = opts.counts ?? emptyKindCounts();
+  for await (const batch of batches) {
+    for (const e of batch) {
+      counts[e.kind]++;
+      if (opts.json) {
+        if (sink.push(scanEntryJson(e))) await sink.flush();
+      } else if (e.metric !== null && hasPrintableName(e.kind)) {
+        if (sink.push(e.metric)) await sink.flush();
+      }
+    }
+  }
+  await sink.flush();
+  return counts;
+}

@@ -1,0 +1,177 @@
+// Fast streaming walk of a local tree. A few worker threads (walk-worker.ts) read directories with
+// synchronous readdir (d_type, no stat per entry) and lstat only when sizes are wanted; they share the
+// work by donating the shallow half of their stacks to idle peers. The main thread unpacks their batches
+// into WalkEntry objects and hands them out as they come, pausing the workers when the consumer falls
+// behind, so memory stays bounded whatever the tree size.
+//
+// Never leaves the root: child paths are only ever parent + '/' + a name readdir returned, and symlinks
+// are reported, not followed, unless asked (then only to targets whose realpath is inside the root).
+import * as fs from 'node:fs';
+import { availableParallelism } from 'node:os';
+import { Worker } from 'node:worker_threads';
+import type { ListOptions, WalkEntry } from './driver.js';
+import { REC, SHARED, walkWorkerSource } from './walk-worker.js';
+import type { FromWorker, ToWorker, WorkerConfig, WorkerDirTask } from './walk-worker.js';
+
+export const DEFAULT_BATCH_SIZE = 4096;
+/** Batches waiting for the consumer before the workers pause. */
+const MAX_READY_BATCHES = 8;
+
+export function defaultWalkers(): number {
+  return Math.min(4, Math.max(1, availableParallelism()));
+}
+
+let cachedSource: string | undefined;
+
+/**
+ * Walk `root` (an absolute real path of a directory) and yield matching files and every symlink, in
+ * batches, in no particular order. Unreadable directories come as entries of type 'unreadable'; entries
+ * that vanish during the walk are skipped; a root that cannot be read throws.
+ */
+export async function* walkTree(root: string, opts: ListOptions = {}): AsyncGenerator<WalkEntry[]> {
+  const st = await fs.promises.stat(root);
+  if (!st.isDirectory()) throw Object.assign(new Error(`not a directory: ${root}`), { code: 'ENOTDIR' });
+
+  const nWorkers = Math.max(1, Math.min(64, opts.concurrency ?? defaultWalkers()));
+  const stat = opts.stat === true;
+  const shared = new SharedArrayBuffer(8);
+  const flags = new Int32Array(shared);
+  const cfg: WorkerConfig = {
+    root,
+    suffix: opts.suffix ?? '.wsp',
+    stat,
+    follow: opts.followSymlinks === true,
+    batchSize: Math.max(1, opts.batchSize ?? DEFAULT_BATCH_SIZE),
+    shared,
+    rec: REC,
+    slots: SHARED,
+  };
+  cachedSource ??= walkWorkerSource();
+
+  const queue: WorkerDirTask[] = [{ abs: root, rel: '', bad: false, chain: null }];
+  const idle: Worker[] = [];
+  const ready: WalkEntry[][] = [];
+  const progress = { dirs: 0, files: 0 };
+  let fatal: Error | null = null;
+  let finished = false;
+  let wake: (() => void) | null = null;
+
+  const notify = (): void => {
+    const w = wake;
+    wake = null;
+    w?.();
+  };
+
+  const dispatch = (): void => {
+    while (idle.length > 0 && queue.length > 0) {
+      const msg: ToWorker = { t: 'dirs', dirs: [queue.pop()!] };
+      idle.pop()!.postMessage(msg);
+    }
+    Atomics.store(flags, SHARED.HUNGRY, idle.length);
+    if (idle.length === nWorkers && queue.length === 0) {
+      finished = true;
+      notify();
+    }
+  };
+
+  const onMessage = (w: Worker, m: FromWorker): void => {
+    switch (m.t) {
+      case 'batch': {
+        const batch = unpackBatch(m, stat);
+        if (batch.length > 0) ready.push(batch);
+        progress.dirs += m.dirs;
+        progress.files += m.files;
+        opts.onProgress?.({ dirs: progress.dirs, files: progress.files });
+        if (ready.length >= MAX_READY_BATCHES) Atomics.store(flags, SHARED.PAUSED, 1);
+        notify();
+        break;
+      }
+      case 'dirs':
+        for (const d of m.dirs) queue.push(d);
+        dispatch();
+        break;
+      case 'idle':
+        idle.push(w);
+        dispatch();
+        break;
+      case 'fatal':
+        fatal ??= Object.assign(new Error(m.message), { code: m.code });
+        notify();
+        break;
+    }
+  };
+
+  const workers: Worker[] = [];
+  try {
+    for (let i = 0; i < nWorkers; i++) {
+      const w = new Worker(cachedSource, { eval: true, workerData: cfg });
+      w.on('message', (m: FromWorker) => onMessage(w, m));
+      w.on('error', (err) => {
+        fatal ??= err;
+        notify();
+      });
+      workers.push(w);
+      idle.push(w);
+    }
+    dispatch();
+    for (;;) {
+      if (fatal !== null) throw fatal;
+      const batch = ready.shift();
+      if (batch !== undefined) {
+        if (ready.length < MAX_READY_BATCHES / 2 && Atomics.load(flags, SHARED.PAUSED) === 1) {
+          Atomics.store(flags, SHARED.PAUSED, 0);
+          Atomics.notify(flags, SHARED.PAUSED);
+        }
+        yield batch;
+        continue;
+      }
+      // Every worker's batches arrive before its 'idle', so all work is in once all are idle.
+      if (finished) return;
+      await new Promise<void>((resolve) => (wake = resolve));
+    }
+  } finally {
+    Atomics.store(flags, SHARED.PAUSED, 0);
+    Atomics.notify(flags, SHARED.PAUSED);
+    await Promise.all(workers.map((w) => w.terminate()));
+  }
+}
+
+/** Turn a worker's packed batch back into entries. */
+function unpackBatch(m: Extract<FromWorker, { t: 'batch' }>, stat: boolean): WalkEntry[] {
+  const out: WalkEntry[] = [];
+  if (m.tokens === '' && m.kinds.length === 0) return out;
+  const tokens = m.tokens.split('\0');
+  const kinds = m.kinds;
+  const nums = m.nums;
+  const extras = m.extras;
+  let x = 0;
+  let n = 0;
+  let dir = '';
+  for (let i = 0; i < tokens.length; i++) {
+    const k = kinds[i]!;
+    if (k === REC.DIR) {
+      dir = tokens[i]!;
+      continue;
+    }
+    const name = tokens[i]!;
+    const code = k & ~REC.BAD;
+    const e: WalkEntry = {
+      rel: dir === '' ? name : dir + '/' + name,
+      dir,
+      name,
+      type: code === REC.FILE ? 'file' : code === REC.LINK ? 'symlink' : 'unreadable',
+    };
+    if (k & REC.BAD) e.badName = true;
+    if (code === REC.FILE && stat && nums !== null) {
+      e.size = nums[n++]!;
+      e.mtimeMs = nums[n++]!;
+    }
+    if (extras !== null && x < extras.length && extras[x]!.i === i) {
+      const ex = extras[x++]!;
+      if (ex.target !== undefined) e.target = ex.target;
+      if (ex.note !== undefined) e.note = ex.note;
+    }
+    out.push(e);
+  }
+  return out;
+}
