@@ -180,7 +180,7 @@ describe('ring show', () => {
 
   it('text output names the method', async () => {
     const r = await run(RingShow, ['--destinations', DESTS, '--router', 'fast-hashing', '--sample', '20000']);
-    expect(r.out).toMatch(/^ring: carbon mmh3_ch, fast-hashing, replication 1, 4 members\nestimate: 20,000 sampled keys/);
+    expect(r.out).toMatch(/^ring: carbon mmh3_ch, fast-hashing, replication 1, 4 members\nshares: estimate over 20,000 sampled keys/);
   });
 });
 
@@ -221,7 +221,7 @@ describe('ring diff', () => {
     expect(text.out.split('\n').slice(0, moved.length)).toEqual(
       moved.map((n) => `${n}  ${memberId(ring.locate(n).owners[0]!)} -> cache-e:2004:a`),
     );
-    expect(text.out).toMatch(/\nmetrics: 500 names\n {2}owner list changed \d+ \(/);
+    expect(text.out).toMatch(/\nnames: 500, counted exactly\n {2}owner list changed \d+ \(/);
   });
 
   it('identical rings with --exit-code exit 0', async () => {

@@ -88,7 +88,9 @@ With names (arguments or --file): the same, counted exactly on those names as ea
     if (flags.json) sink.push(JSON.stringify(diffJson(fromSpec, toSpec, d)));
     else {
       if (flags.list) sink.push('');
-      for (const line of diffText(describeSpec(fromSpec, from.members.length), describeSpec(toSpec, to.members.length), d)) sink.push(line);
+      const showAny = fromSpec.replication > 1 || toSpec.replication > 1;
+      const text = diffText(describeSpec(fromSpec, from.members.length), describeSpec(toSpec, to.members.length), d, showAny);
+      for (const line of text) sink.push(line);
     }
     await sink.flush();
     if (flags['exit-code']) {

@@ -2,7 +2,7 @@
 // percentages in text.
 import { alignColumns } from '../../ui/output.js';
 import type { RingSpec } from '../types.js';
-import type { Flow, RingDiff } from './diff.js';
+import type { Flow, NodeShareDiff, RingDiff } from './diff.js';
 import type { Imbalance, NameDistribution, ShareReport } from './share.js';
 
 export function pct(x: number, digits = 3): string {
@@ -30,10 +30,13 @@ export function specJson(spec: RingSpec): Record<string, unknown> {
   return out;
 }
 
-function methodText(r: { method: string; exact: boolean; total?: number; positionFn?: string; standardError?: number }): string {
-  if (r.method === 'positions') return `exact: all ${count(r.total ?? 0)} positions enumerated (${r.positionFn})`;
-  if (r.method === 'jump') return 'exact: jump consistent hash gives each member 1/n by construction';
-  return `estimate: ${count(r.total ?? 0)} sampled keys, standard error <= ${pct(r.standardError ?? 0, 3)}`;
+function methodText(
+  r: { method: string; total?: number; positionFn?: string; standardError?: number },
+  verb = 'enumerated',
+): string {
+  if (r.method === 'positions') return `exact, all ${count(r.total ?? 0)} positions ${verb} (${r.positionFn})`;
+  if (r.method === 'jump') return 'exact, jump consistent hash gives each member 1/n by construction';
+  return `estimate over ${count(r.total ?? 0)} sampled keys, standard error <= ${pct(r.standardError ?? 0, 3)}`;
 }
 
 function imbalanceText(label: string, im: Imbalance): string {
@@ -101,7 +104,7 @@ export function showText(ringLine: string, r: ShareReport, names?: NameDistribut
     }
     rows.push(row);
   }
-  const lines = [`ring: ${ringLine}`, methodText(r), '', ...alignColumns(rows), ''];
+  const lines = [`ring: ${ringLine}`, `shares: ${methodText(r)}`, '', ...alignColumns(rows), ''];
   lines.push(imbalanceText(rf ? 'imbalance (primary)' : 'imbalance', r.imbalance));
   if (r.anyImbalance) lines.push(imbalanceText('imbalance (any replica)', r.anyImbalance));
   if (names) {
@@ -161,37 +164,38 @@ export function diffJson(fromSpec: RingSpec, toSpec: RingSpec, d: RingDiff): Rec
 
 const MAX_TEXT_FLOWS = 20;
 
-/** `ring diff` as text lines. */
-export function diffText(fromLine: string, toLine: string, d: RingDiff): string[] {
+/** `ring diff` as text lines; `showAny` adds the any-replica columns (either ring has replication > 1). */
+export function diffText(fromLine: string, toLine: string, d: RingDiff, showAny: boolean): string[] {
   const lines = [`from: ${fromLine}`, `to:   ${toLine}`, `nodes ${d.match.reason}`];
   if (d.onlyFrom.length > 0) lines.push(`only in --from: ${d.onlyFrom.join(', ')}`);
   if (d.onlyTo.length > 0) lines.push(`only in --to:   ${d.onlyTo.join(', ')}`);
   const k = d.keyspace;
   lines.push('');
   lines.push(
-    `keyspace (${methodText({ ...d, total: k.total })}):`,
+    `keyspace: ${methodText({ ...d, total: k.total }, 'compared')}`,
     `  owner list changed ${pct(k.ownersChanged)}, primary changed ${pct(k.primaryChanged)}` +
       (k.ownerSetChanged !== k.ownersChanged ? `, owner set changed ${pct(k.ownerSetChanged)}` : ''),
   );
   if (d.caveat !== undefined) lines.push(`  note: ${d.caveat}`);
-  lines.push('');
-  const rows = [['node', 'primary before', 'after', 'any before', 'after']];
-  for (const n of k.nodes) rows.push([n.node, pct(n.primaryBefore), pct(n.primaryAfter), pct(n.anyBefore), pct(n.anyAfter)]);
-  lines.push(...alignColumns(rows));
+  const head = showAny ? ['node', 'primary before', 'after', 'any before', 'after'] : ['node', 'share before', 'after'];
+  const row = (n: NodeShareDiff, f: (x: number) => string): string[] =>
+    showAny
+      ? [n.node, f(n.primaryBefore), f(n.primaryAfter), f(n.anyBefore), f(n.anyAfter)]
+      : [n.node, f(n.primaryBefore), f(n.primaryAfter)];
+  lines.push('', ...alignColumns([head, ...k.nodes.map((n) => row(n, (x) => pct(x)))]));
   lines.push('', ...flowText(k.flows, 'primary flows (share of the keyspace)', (x) => pct(x)));
   if (d.metrics) {
     const m = d.metrics;
     const of = (x: number): string => `${count(x)} (${pct(m.total > 0 ? x / m.total : 0)})`;
-    lines.push('', `metrics: ${count(m.total)} names`);
+    lines.push('', `names: ${count(m.total)}, counted exactly`);
     lines.push(
       `  owner list changed ${of(m.ownersChanged)}, primary changed ${of(m.primaryChanged)}` +
         (m.ownerSetChanged !== m.ownersChanged ? `, owner set changed ${of(m.ownerSetChanged)}` : ''),
     );
     if (m.droppedFrom + m.droppedTo > 0) lines.push(`  dropped by the relay: ${count(m.droppedFrom)} in --from, ${count(m.droppedTo)} in --to`);
     if (m.errorsFrom + m.errorsTo > 0) lines.push(`  not placeable: ${count(m.errorsFrom)} in --from, ${count(m.errorsTo)} in --to`);
-    const mrows = [['node', 'primary before', 'after', 'any before', 'after']];
-    for (const n of m.nodes) mrows.push([n.node, count(n.primaryBefore), count(n.primaryAfter), count(n.anyBefore), count(n.anyAfter)]);
-    lines.push('', ...alignColumns(mrows));
+    const mhead = showAny ? head : ['node', 'names before', 'after'];
+    lines.push('', ...alignColumns([mhead, ...m.nodes.map((n) => row(n, count))]));
     lines.push('', ...flowText(m.flows, 'primary flows (names)', count));
   }
   return lines;
