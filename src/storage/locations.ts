@@ -20,7 +20,7 @@ export interface StorageKey {
 }
 
 export interface StorageLocation {
-  /** Stable, readable id: the storage keys that resolved here, in file order, joined by ','. */
+  /** Stable, readable id: the storage keys that resolved here, in file order, joined by '+'. */
   id: string;
   scheme: 'file' | 'ssh';
   /** Identity: file:///real/path, or the normalised ssh://[user@]host[:port]/path. */
@@ -142,10 +142,13 @@ export async function resolveLocations(cluster: ClusterFile): Promise<ResolvedSt
     loc.members.push(...members);
   }
 
-  const order = new Map(cluster.ring.destinations.map((d, i) => [memberId(d), i] as const));
+  const order = new Map<string, number>();
+  cluster.ring.destinations.forEach((d, i) => {
+    if (!order.has(memberId(d))) order.set(memberId(d), i);
+  });
   const locations = [...byUrl.values()];
   for (const loc of locations) {
-    loc.id = loc.keys.map((k) => k.key).join(',');
+    loc.id = loc.keys.map((k) => k.key).join('+');
     loc.members.sort((a, b) => order.get(memberId(a))! - order.get(memberId(b))!);
   }
   return { locations, unmapped, unusedKeys, problems };
