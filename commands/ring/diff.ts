@@ -34,7 +34,7 @@ With names (arguments or --file): the same, counted exactly on those names as ea
 
   static override strict = false;
   static override args = {
-    metric: Args.string({ description: 'Metric names to count (or --file).' }),
+    metric: Args.string({ description: 'Metric names to count (or --file).', ignoreStdin: true }),
   };
 
   static override flags = {

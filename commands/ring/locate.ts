@@ -21,7 +21,7 @@ Text output: the name, its owners (server:port[:instance], primary first), and a
 
   static override strict = false;
   static override args = {
-    metric: Args.string({ description: 'Metric names (else --file, else stdin).' }),
+    metric: Args.string({ description: 'Metric names (else --file, else stdin).', ignoreStdin: true }),
   };
 
   static override flags = {

@@ -23,7 +23,7 @@ Text output: the names as given. --json: the "ring locate --json" line of each p
 
   static override strict = false;
   static override args = {
-    metric: Args.string({ description: 'Metric names (else --file, else stdin).' }),
+    metric: Args.string({ description: 'Metric names (else --file, else stdin).', ignoreStdin: true }),
   };
 
   static override flags = {

@@ -12,10 +12,13 @@ export interface LineOutput {
   flush(): Promise<void>;
 }
 
+const TAIL_CACHE_LIMIT = 1 << 16;
+
 /** Encodes Placements as `ring locate` lines: JSON or aligned text. */
 export class PlacementEncoder {
   private readonly table: MemberTable;
   private readonly fragments: string[] = [];
+  private readonly tails = new Map<readonly Destination[], string>();
   /** Running column widths of the text form: columns only widen, so streamed output stays aligned. */
   private readonly widths: number[] = [];
 
@@ -35,8 +38,24 @@ export class PlacementEncoder {
     return f;
   }
 
+  /** `,"owners":[…]}` for an owner list; rings hand out interned lists, so this is one Map lookup per name. */
+  private tail(owners: readonly Destination[]): string {
+    let t = this.tails.get(owners);
+    if (t === undefined) {
+      t = ',"owners":[';
+      for (let k = 0; k < owners.length; k++) t += k === 0 ? this.fragment(owners[k]!) : ',' + this.fragment(owners[k]!);
+      t += ']}';
+      // A ring that builds fresh lists per lookup must not grow this without bound.
+      if (this.tails.size < TAIL_CACHE_LIMIT) this.tails.set(owners, t);
+    }
+    return t;
+  }
+
   /** `{"metric":…,"owners":[…],"routedAs"?,"dropped"?,"error"?}` */
   json(p: Placement): string {
+    if (p.routedAs === undefined && p.dropped === undefined && p.error === undefined) {
+      return '{"metric":' + jsonString(p.metric) + this.tail(p.owners);
+    }
     let s = '{"metric":' + jsonString(p.metric) + ',"owners":[';
     const o = p.owners;
     for (let k = 0; k < o.length; k++) s += k === 0 ? this.fragment(o[k]!) : ',' + this.fragment(o[k]!);
