@@ -1,9 +1,18 @@
 import { createHash } from 'node:crypto';
 import { describe, expect, it } from 'vitest';
-import { fnv1a32, fnv1a64BigInt, fnv1aPosition16, fnv1aPosition16Signed, fold16 } from '../src/ring/hash/fnv1a.js';
+import {
+  fnv1a32,
+  fnv1a32OfBytes,
+  fnv1a64BigInt,
+  fnv1a64Into,
+  fnv1a64OfBytesInto,
+  fnv1aPosition16,
+  fnv1aPosition16Signed,
+  fold16,
+} from '../src/ring/hash/fnv1a.js';
 import { jumpBucket, xorshift64star } from '../src/ring/hash/jump.js';
 import { md5Hex, md5HexOfBytes, md5Position16, md5Position16OfBytes } from '../src/ring/hash/md5.js';
-import { mmh3Hash } from '../src/ring/hash/mmh3.js';
+import { mmh3Hash, mmh3OfBytes } from '../src/ring/hash/mmh3.js';
 
 // Independent BigInt reference implementations, written from the published algorithm descriptions,
 // to cross-check the 32-bit-halves arithmetic.
@@ -131,5 +140,24 @@ describe('mmh3', () => {
     // Ground truth from the oracle's ring dump (rings.json pub-08: sorted_nodes keyed by mmh3(str(node))).
     expect(mmh3Hash("('cache-e.prod.example.net', None)")).toBe(-1648761778);
     expect(mmh3Hash("('cache-d.prod.example.net', None)")).toBe(956042539);
+  });
+});
+
+describe('scratch buffer growth', () => {
+  it('hashes names longer than anything seen before (the shared buffer grows mid-call)', () => {
+    // Each size is larger than the last, so every call grows the scratch buffer first.
+    for (const n of [3000, 40_000, 300_000]) {
+      for (const s of ['é'.repeat(n), 'x'.repeat(n * 3) + 'é']) {
+        const bytes = Buffer.from(s, 'utf8');
+        expect(mmh3Hash(s)).toBe(mmh3OfBytes(bytes, bytes.length));
+        expect(fnv1a32(s, true)).toBe(fnv1a32OfBytes(bytes, bytes.length, true));
+        const a = new Uint32Array(2);
+        const b = new Uint32Array(2);
+        fnv1a64Into(s, true, a);
+        fnv1a64OfBytesInto(bytes, bytes.length, true, b);
+        expect([...a]).toEqual([...b]);
+        expect(md5Hex(s)).toBe(createHash('md5').update(bytes).digest('hex'));
+      }
+    }
   });
 });

@@ -39,7 +39,8 @@ export function fnv1a32(s: string, signedChars = false): number {
   }
   if (i === n) return h >>> 0;
   // Non-ASCII: restart on the encoded bytes (the ASCII prefix is short compared with the encode).
-  return fnv1a32OfBytes(scratch(), encodeUtf8(s), signedChars);
+  const len = encodeUtf8(s); // may replace the scratch buffer: read it after
+  return fnv1a32OfBytes(scratch(), len, signedChars);
 }
 
 /** carbon's 16-bit fold of a 32-bit hash: (h >> 16) XOR (h & 0xFFFF). */
@@ -59,47 +60,51 @@ export function fnv1aPosition16Signed(s: string): number {
 
 /**
  * 64-bit FNV-1a of raw bytes, written to out[0] (high 32 bits) and out[1] (low 32 bits). Done in
- * 32-bit halves: h * (2^40 + 0x1b3) = h * 0x1b3 + (lo << 40).
+ * 32-bit halves with integer operations only: h * (2^40 + 0x1b3) = h * 0x1b3 + (h << 40).
  */
 export function fnv1a64OfBytesInto(b: Uint8Array, len: number, signedChars: boolean, out: Uint32Array): void {
-  let hi = FNV64_OFFSET_HI;
-  let lo = FNV64_OFFSET_LO;
+  let hi = FNV64_OFFSET_HI | 0;
+  let lo = FNV64_OFFSET_LO | 0;
   for (let i = 0; i < len; i++) {
     const c = b[i]!;
     if (c >= 0x80 && signedChars) {
-      lo = (lo ^ (c | 0xffffff00)) >>> 0;
-      hi = ~hi >>> 0;
+      lo ^= c | 0xffffff00;
+      hi = ~hi;
     } else {
-      lo = (lo ^ c) >>> 0;
+      lo ^= c;
     }
-    const p = lo * 0x1b3; // < 2^41, exact
-    const carry = Math.floor(p / 0x100000000);
-    hi = (Math.imul(hi, 0x1b3) + carry + (lo << 8)) >>> 0;
-    lo = p >>> 0;
+    // h * 0x1b3 + (h << 40), mod 2^64; carry = high word of lo * 0x1b3, from 16-bit halves.
+    const t0 = (lo & 0xffff) * 0x1b3;
+    const t1 = (lo >>> 16) * 0x1b3;
+    const carry = (t1 >>> 16) + (((t0 >>> 16) + (t1 & 0xffff)) >>> 16);
+    hi = (Math.imul(hi, 0x1b3) + carry + (lo << 8)) | 0;
+    lo = Math.imul(lo, 0x1b3);
   }
-  out[0] = hi;
-  out[1] = lo;
+  out[0] = hi >>> 0;
+  out[1] = lo >>> 0;
 }
 
 /** 64-bit FNV-1a of the UTF-8 bytes of `s`, into out[0] (high) and out[1] (low). */
 export function fnv1a64Into(s: string, signedChars: boolean, out: Uint32Array): void {
   const n = s.length;
-  let hi = FNV64_OFFSET_HI;
-  let lo = FNV64_OFFSET_LO;
+  let hi = FNV64_OFFSET_HI | 0;
+  let lo = FNV64_OFFSET_LO | 0;
   for (let i = 0; i < n; i++) {
     const c = s.charCodeAt(i);
     if (c >= 0x80) {
-      fnv1a64OfBytesInto(scratch(), encodeUtf8(s), signedChars, out);
+      const len = encodeUtf8(s); // may replace the scratch buffer: read it after
+      fnv1a64OfBytesInto(scratch(), len, signedChars, out);
       return;
     }
-    lo = (lo ^ c) >>> 0;
-    const p = lo * 0x1b3;
-    const carry = Math.floor(p / 0x100000000);
-    hi = (Math.imul(hi, 0x1b3) + carry + (lo << 8)) >>> 0;
-    lo = p >>> 0;
+    lo ^= c;
+    const t0 = (lo & 0xffff) * 0x1b3;
+    const t1 = (lo >>> 16) * 0x1b3;
+    const carry = (t1 >>> 16) + (((t0 >>> 16) + (t1 & 0xffff)) >>> 16);
+    hi = (Math.imul(hi, 0x1b3) + carry + (lo << 8)) | 0;
+    lo = Math.imul(lo, 0x1b3);
   }
-  out[0] = hi;
-  out[1] = lo;
+  out[0] = hi >>> 0;
+  out[1] = lo >>> 0;
 }
 
 /** 64-bit FNV-1a as a BigInt (tests, tools; not the hot path). */

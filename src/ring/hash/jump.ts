@@ -15,16 +15,17 @@ let mulHi = 0;
 
 /** (aHi:aLo * bHi:bLo) mod 2^64; returns the low word, leaves the high word in mulHi. */
 function mul64(aHi: number, aLo: number, bHi: number, bLo: number): number {
-  // Full 64-bit product of the low words from 16-bit pieces (every partial product is exact).
+  // High word of the 32x32 product aLo * bLo from 16-bit pieces (each partial product < 2^32).
   const a0 = aLo & 0xffff;
   const a1 = aLo >>> 16;
   const b0 = bLo & 0xffff;
   const b1 = bLo >>> 16;
-  const mid = a1 * b0 + a0 * b1; // < 2^33
-  const low = a0 * b0 + (mid % 0x10000) * 0x10000; // < 2^33
-  const hiOfLow = a1 * b1 + Math.floor(mid / 0x10000) + Math.floor(low / 0x100000000);
+  const p01 = a0 * b1;
+  const p10 = a1 * b0;
+  const mid = ((a0 * b0) >>> 16) + (p01 & 0xffff) + (p10 & 0xffff);
+  const hiOfLow = a1 * b1 + (p01 >>> 16) + (p10 >>> 16) + (mid >>> 16);
   mulHi = (hiOfLow + Math.imul(aLo, bHi) + Math.imul(aHi, bLo)) >>> 0;
-  return low >>> 0;
+  return Math.imul(aLo, bLo) >>> 0;
 }
 
 /** Bucket in [0, buckets) for the 64-bit key hi:lo. */

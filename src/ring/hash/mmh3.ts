@@ -38,5 +38,6 @@ export function mmh3OfBytes(b: Uint8Array, len: number, seed = 0): number {
 
 /** mmh3.hash(s): signed 32-bit MurmurHash3_x86_32, seed 0. */
 export function mmh3Hash(s: string): number {
-  return mmh3OfBytes(scratch(), encodeUtf8(s));
+  const len = encodeUtf8(s); // may replace the scratch buffer: read it after
+  return mmh3OfBytes(scratch(), len);
 }

@@ -1,0 +1,132 @@
+// In-process ring lookup speed on 1M deterministic, realistic names, next to a naive baseline
+// (node:crypto MD5 per name + binary search over the sorted ring points), plus MD5 alone: the pure-TS
+// MD5 against createHash and crypto.hash. Run after `npm run build`:
+//   node dist/bench/ring-lookup.js [names]
+import { spawnSync } from 'node:child_process';
+import { createHash, hash as cryptoHash } from 'node:crypto';
+import { fileURLToPath } from 'node:url';
+import { buildRing } from '../src/ring/build.js';
+import { parseCarbonDestination, parseCrelayMember } from '../src/ring/destination.js';
+import { md5Position16 } from '../src/ring/hash/md5.js';
+import { makeRingSpec } from '../src/ring/spec.js';
+import type { Destination, Ring, RingSpec } from '../src/ring/types.js';
+
+const N = Number(process.argv[2] !== undefined && !process.argv[2].startsWith('--') ? process.argv[2] : 1_000_000);
+
+/** collectd/statsd/graphite-style names, 25-90 bytes; ~3% tagged, ~2% non-ASCII, ~3% needing c-relay cleaning. */
+function generateNames(n: number): string[] {
+  let s = 0x9e3779b9;
+  const rnd = (k: number): number => {
+    s ^= s << 13;
+    s ^= s >>> 17;
+    s ^= s << 5;
+    return (s >>> 0) % k;
+  };
+  const tops = ['servers', 'collectd', 'stats.timers', 'stats_counts', 'apps', 'carbon.agents', 'prod.k8s'];
+  const dcs = ['dc1', 'dc2', 'ams', 'fra', 'iad', 'sjc'];
+  const roles = ['web', 'api', 'db', 'cache', 'kafka', 'worker', 'lb'];
+  const leaves = ['cpu.user', 'cpu.system', 'memory.used', 'disk.sda.reads', 'network.eth0.rx_bytes', 'load.shortterm', 'requests.p99', 'queue.depth', 'jvm.gc.G1_Young_Generation.count'];
+  const out = new Array<string>(n);
+  for (let i = 0; i < n; i++) {
+    let name = `${tops[rnd(tops.length)]}.${dcs[rnd(dcs.length)]}.${roles[rnd(roles.length)]}${rnd(100)}.${leaves[rnd(leaves.length)]}`;
+    const r = rnd(100);
+    if (r < 3) name += `;env=prod;dc=${dcs[rnd(dcs.length)]}`;
+    else if (r < 5) name += '.café';
+    else if (r < 7) name = `.${name}`;
+    else if (r < 8) name = name.replace('.', '..');
+    out[i] = name;
+  }
+  return out;
+}
+
+const members10 = (syntax: 'carbon' | 'crelay'): Destination[] =>
+  Array.from({ length: 10 }, (_, i) => {
+    const host = `cache-${String(i + 1).padStart(2, '0')}.prod.example.net`;
+    // Distinct instances: fnv1a_ch rings hash the instance alone.
+    return syntax === 'carbon' ? parseCarbonDestination(`${host}:2004:c${i}`) : parseCrelayMember(`${host}:2004=c${i}`);
+  });
+
+/** Best of `reps` timed passes over all names (after one warm-up pass). */
+function measure(names: string[], fn: (name: string) => number, reps = 3): number {
+  let sink = 0;
+  for (let i = 0; i < names.length; i++) sink ^= fn(names[i]!);
+  let best = Infinity;
+  for (let r = 0; r < reps; r++) {
+    const t0 = process.hrtime.bigint();
+    for (let i = 0; i < names.length; i++) sink ^= fn(names[i]!);
+    best = Math.min(best, Number(process.hrtime.bigint() - t0) / 1e9);
+  }
+  if (sink === 0x7fffffff) console.log('(sink)');
+  return names.length / best;
+}
+
+/** The naive way: node:crypto MD5 per name, binary search over the sorted points, owner 0. */
+function naiveCarbonLookup(ring: Ring): (name: string) => number {
+  const pts = ring.points!();
+  const pos = pts.map((p) => p.position);
+  return (name: string) => {
+    const p = createHash('md5').update(name, 'utf8').digest().readUInt16BE(0);
+    let lo = 0;
+    let hi = pos.length;
+    while (lo < hi) {
+      const mid = (lo + hi) >>> 1;
+      if (pos[mid]! < p) lo = mid + 1;
+      else hi = mid;
+    }
+    return pts[lo === pos.length ? 0 : lo]!.member.port;
+  };
+}
+
+function fmt(x: number): string {
+  return x >= 1e6 ? `${(x / 1e6).toFixed(2)}M` : `${(x / 1e3).toFixed(0)}k`;
+}
+
+const carbonSpec = (p: Partial<RingSpec> = {}): RingSpec => makeRingSpec({ destinations: members10('carbon'), ...p });
+const crelaySpec = (p: Partial<RingSpec> = {}): RingSpec =>
+  makeRingSpec({ impl: 'carbon-c-relay', destinations: members10('crelay'), ...p });
+
+/** Each row runs in its own process so that every call site sees one ring class (as `ring locate` does). */
+const ROWS: { name: string; run: (names: string[]) => number }[] = [
+  { name: 'carbon carbon_ch RF1, 10 members', run: (n) => locateRate(carbonSpec(), n) },
+  { name: '  naive: createHash md5 + binary search', run: (n) => measure(n, naiveCarbonLookup(buildRing(carbonSpec()))) },
+  { name: 'carbon carbon_ch RF2 diverse=False', run: (n) => locateRate(carbonSpec({ replication: 2, diverse: false }), n) },
+  { name: 'carbon fnv1a_ch RF1', run: (n) => locateRate(carbonSpec({ hash: 'fnv1a_ch' }), n) },
+  { name: 'carbon fast-hashing (mmh3_ch) RF1', run: (n) => locateRate(carbonSpec({ router: 'fast-hashing', hash: 'mmh3_ch' }), n) },
+  { name: 'carbon carbon_ch RF1 TAG_RELAY_NORMALIZED', run: (n) => locateRate(carbonSpec({ tagRelayNormalized: true }), n) },
+  { name: 'c-relay carbon_ch RF1, sanitize', run: (n) => locateRate(crelaySpec(), n) },
+  { name: 'c-relay fnv1a_ch RF2, sanitize', run: (n) => locateRate(crelaySpec({ hash: 'fnv1a_ch', replication: 2 }), n) },
+  { name: 'c-relay jump_fnv1a_ch RF1, sanitize', run: (n) => locateRate(crelaySpec({ hash: 'jump_fnv1a_ch' }), n) },
+  { name: 'c-relay jump_fnv1a_ch RF2, sanitize', run: (n) => locateRate(crelaySpec({ hash: 'jump_fnv1a_ch', replication: 2 }), n) },
+  { name: 'md5 position: pure TS (md5Position16)', run: (n) => measure(n, md5Position16) },
+  { name: 'md5 position: crypto.createHash', run: (n) => measure(n, (x) => createHash('md5').update(x, 'utf8').digest().readUInt16BE(0)) },
+  { name: 'md5 position: crypto.hash', run: (n) => measure(n, (x) => cryptoHash('md5', x, 'buffer').readUInt16BE(0)) },
+];
+
+function locateRate(spec: RingSpec, names: string[]): number {
+  const ring = buildRing(spec);
+  return measure(names, (n) => ring.locate(n).owners.length);
+}
+
+function main(): void {
+  const rowArg = process.argv.indexOf('--row');
+  if (rowArg >= 0) {
+    const row = ROWS[Number(process.argv[rowArg + 1])]!;
+    process.stdout.write(JSON.stringify(row.run(generateNames(N))));
+    return;
+  }
+  console.log(`ring lookups over ${N.toLocaleString('en')} generated names, best of 3 passes, one process per row (node ${process.version})\n`);
+  const w = Math.max(...ROWS.map((r) => r.name.length));
+  console.log(`${'lookup'.padEnd(w)}  ${'names/s'.padStart(9)}  ${'ns/name'.padStart(7)}`);
+  for (let i = 0; i < ROWS.length; i++) {
+    const child = spawnSync(process.execPath, [fileURLToPath(import.meta.url), String(N), '--row', String(i)], { encoding: 'utf8' });
+    if (child.status !== 0) throw new Error(`row ${i} failed: ${child.stderr}`);
+    const rate = Number(child.stdout);
+    console.log(`${ROWS[i]!.name.padEnd(w)}  ${fmt(rate).padStart(9)}  ${(1e9 / rate).toFixed(0).padStart(7)}`);
+  }
+  const spec = carbonSpec();
+  const b0 = process.hrtime.bigint();
+  for (let i = 0; i < 20; i++) buildRing(spec);
+  console.log(`\nbuildRing carbon_ch, 10 members (incl. the 65536-entry owner table): ${(Number(process.hrtime.bigint() - b0) / 20e6).toFixed(1)} ms`);
+}
+
+main();
