@@ -42,7 +42,9 @@ async function run(cmd: Cmd, argv: string[]): Promise<Run> {
   }
   const code = thrown ? (thrown.oclif?.exit ?? 1) : Number(process.exitCode ?? 0);
   process.exitCode = undefined;
-  return { out: out.join(''), err: err.join(''), code, thrown };
+  // Only our own lines: oclif may print warnings about other (half-built) commands it scans.
+  const ours = err.join('').split('\n').filter((l) => l.startsWith('ringshift: ') || /^\s+at /.test(l));
+  return { out: out.join(''), err: ours.map((l) => l + '\n').join(''), code, thrown };
 }
 
 afterEach(() => {
