@@ -50,11 +50,14 @@ export function archiveFetch(file: WhisperFile, ai: number, fromTime: number, un
     fromSlot < untilSlot
       ? [file.slots(ai, fromSlot, untilSlot - fromSlot)]
       : [file.slots(ai, fromSlot, a.points - fromSlot), file.slots(ai, 0, untilSlot)];
-  const values: (number | null)[] = [];
+  const total = parts.reduce((n, b) => n + b.length / POINT_SIZE, 0);
+  const values: (number | null)[] = new Array(total);
   let expected = fromInterval;
+  let k = 0;
   for (const buf of parts) {
+    const view = new DataView(buf.buffer, buf.byteOffset, buf.byteLength);
     for (let at = 0; at < buf.length; at += POINT_SIZE) {
-      values.push(buf.readUInt32BE(at) === expected ? buf.readDoubleBE(at + 4) : null);
+      values[k++] = view.getUint32(at) === expected ? view.getFloat64(at + 4) : null;
       expected += step;
     }
   }

@@ -30,8 +30,7 @@ export class WhisperFile {
   readonly header: Header;
   readonly writable: boolean;
   private readonly images: (Buffer | undefined)[];
-  private readonly originals: (Buffer | undefined)[];
-  private readonly dirty: (Uint8Array | undefined)[];
+  private readonly dirty: (DirtySet | undefined)[];
   private closed = false;
 
   private constructor(path: string, fd: number, writable: boolean, size: number, dev: number, ino: number, header: Header) {
@@ -43,7 +42,6 @@ export class WhisperFile {
     this.ino = ino;
     this.header = header;
     this.images = new Array(header.archives.length);
-    this.originals = new Array(header.archives.length);
     this.dirty = new Array(header.archives.length);
   }
 
@@ -129,7 +127,7 @@ export class WhisperFile {
     let img = this.images[i];
     if (!img) {
       const a = this.archive(i);
-      img = Buffer.from(this.slots(i, 0, a.points));
+      img = this.slots(i, 0, a.points); // a fresh buffer from the read, ours to modify
       this.images[i] = img;
     }
     return img;
@@ -149,10 +147,9 @@ export class WhisperFile {
   private touch(i: number, slot: number): Buffer {
     if (!this.writable) throw new Error(`${this.path} is open read-only`);
     const img = this.load(i);
-    if (!this.originals[i]) this.originals[i] = Buffer.from(img);
     let d = this.dirty[i];
-    if (!d) d = this.dirty[i] = new Uint8Array(this.archive(i).points);
-    d[slot] = 1;
+    if (!d) d = this.dirty[i] = new DirtySet(this.archive(i).points);
+    d.mark(slot, img);
     return img;
   }
 
@@ -172,7 +169,7 @@ export class WhisperFile {
 
   /**
    * Write back the slots whose bytes differ from what was read; fdatasync when anything was written.
-   * With `write: false` only count them (dry run) and forget the changes.
+   * With `write: false` only count them (dry run) and restore the image.
    */
   flush(sync = true, write = true): FlushResult {
     const changedSlots = this.header.archives.map(() => 0);
@@ -180,37 +177,38 @@ export class WhisperFile {
     for (let i = 0; i < this.header.archives.length; i++) {
       const d = this.dirty[i];
       if (!d) continue;
+      this.dirty[i] = undefined;
       const img = this.images[i]!;
-      const orig = this.originals[i]!;
       const a = this.archive(i);
       let runStart = -1;
-      const emit = (end: number): void => {
-        if (!write) {
-          runStart = -1;
-          return;
+      let runEnd = -1;
+      const emit = (): void => {
+        if (runStart < 0) return;
+        if (write) {
+          const from = runStart * POINT_SIZE;
+          const len = (runEnd - runStart) * POINT_SIZE;
+          try {
+            let done = 0;
+            while (done < len) done += writeSync(this.fd, img, from + done, len - done, a.offset + from + done);
+          } catch (err) {
+            throw ioError(err, this.path, 'write');
+          }
+          bytesWritten += len;
         }
-        const from = runStart * POINT_SIZE;
-        const len = (end - runStart) * POINT_SIZE;
-        try {
-          let done = 0;
-          while (done < len) done += writeSync(this.fd, img, from + done, len - done, a.offset + from + done);
-        } catch (err) {
-          throw ioError(err, this.path, 'write');
-        }
-        bytesWritten += len;
         runStart = -1;
       };
-      for (let s = 0; s < a.points; s++) {
-        const changed = d[s] === 1 && img.compare(orig, s * POINT_SIZE, s * POINT_SIZE + POINT_SIZE, s * POINT_SIZE, s * POINT_SIZE + POINT_SIZE) !== 0;
-        if (changed) {
-          changedSlots[i]!++;
-          if (runStart < 0) runStart = s;
-        } else if (runStart >= 0) emit(s);
+      for (const s of d.slotsAscending()) {
+        if (!d.changed(s, img)) continue;
+        changedSlots[i]!++;
+        if (runStart >= 0 && s === runEnd) runEnd++;
+        else {
+          emit();
+          runStart = s;
+          runEnd = s + 1;
+        }
       }
-      if (runStart >= 0) emit(a.points);
-      if (!write) orig.copy(img);
-      this.dirty[i] = undefined;
-      this.originals[i] = undefined;
+      emit();
+      if (!write) d.restore(img);
     }
     if (bytesWritten > 0 && sync) {
       try {
@@ -220,5 +218,46 @@ export class WhisperFile {
       }
     }
     return { changedSlots, bytesWritten };
+  }
+}
+
+/** The slots written in one archive image, with the 12 bytes each held before its first write. */
+class DirtySet {
+  private readonly pos: Int32Array; // slot → 1 + index into `slots`, 0 = untouched
+  private readonly slots: number[] = [];
+  private saved = Buffer.allocUnsafe(64 * POINT_SIZE);
+
+  constructor(private readonly points: number) {
+    this.pos = new Int32Array(points);
+  }
+
+  mark(slot: number, img: Buffer): void {
+    if (this.pos[slot] !== 0) return;
+    const k = this.slots.length;
+    this.slots.push(slot);
+    this.pos[slot] = k + 1;
+    if ((k + 1) * POINT_SIZE > this.saved.length) {
+      const bigger = Buffer.allocUnsafe(this.saved.length * 2);
+      this.saved.copy(bigger);
+      this.saved = bigger;
+    }
+    img.copy(this.saved, k * POINT_SIZE, slot * POINT_SIZE, slot * POINT_SIZE + POINT_SIZE);
+  }
+
+  /** Touched slots in ascending order (sorting a short list, scanning the marks for a long one). */
+  slotsAscending(): Iterable<number> {
+    if (this.slots.length * 16 < this.points) return Float64Array.from(this.slots).sort();
+    const out: number[] = [];
+    for (let s = 0; s < this.points; s++) if (this.pos[s] !== 0) out.push(s);
+    return out;
+  }
+
+  changed(slot: number, img: Buffer): boolean {
+    const at = (this.pos[slot]! - 1) * POINT_SIZE;
+    return img.compare(this.saved, at, at + POINT_SIZE, slot * POINT_SIZE, slot * POINT_SIZE + POINT_SIZE) !== 0;
+  }
+
+  restore(img: Buffer): void {
+    this.slots.forEach((slot, k) => this.saved.copy(img, slot * POINT_SIZE, k * POINT_SIZE, k * POINT_SIZE + POINT_SIZE));
   }
 }

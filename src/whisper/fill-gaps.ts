@@ -56,15 +56,19 @@ export function checkWindowArgs(now: number, from?: number, until?: number): voi
 }
 
 /**
- * Slots of one archive for a run of times, in time order: slot k holds time t0 + k·step when its
- * stored timestamp says so. One or two positioned reads; null when the archive was never written.
+ * Slots of one src archive for a run of times, in time order: entry k is the slot of t0 + k·step
+ * (it holds that time when its stored timestamp says so). One or two positioned reads; null when the
+ * archive was never written.
  */
 class TimeSegment {
+  readonly view: DataView;
   constructor(
     readonly t0: number,
     readonly step: number,
     readonly buf: Buffer,
-  ) {}
+  ) {
+    this.view = new DataView(buf.buffer, buf.byteOffset, buf.byteLength);
+  }
 
   static read(file: WhisperFile, ai: number, tFirst: number, tLast: number): TimeSegment | null {
     const a = file.archive(ai);
@@ -77,121 +81,166 @@ class TimeSegment {
     return new TimeSegment(tFirst, a.secondsPerPoint, buf);
   }
 
-  /** Byte offset of time t's point in buf when the slot holds t, else -1. */
+  /** Byte offset of time t's point when its slot holds t, else -1. */
   at(t: number): number {
     const at = ((t - this.t0) / this.step) * POINT_SIZE;
-    return this.buf.readUInt32BE(at) === t ? at : -1;
+    return this.view.getUint32(at) === t ? at : -1;
   }
 }
 
-interface Candidate {
-  t: number;
-  /** Raw source bytes (value at `at`) or an aggregated value. */
-  raw?: Buffer;
-  at?: number;
-  value?: number;
+/** Writes the candidates of one dst archive; the first (oldest) one sets the base of an empty archive. */
+class ArchiveWriter {
+  filled = 0;
+  private base: number;
+  constructor(
+    private readonly dst: WhisperFile,
+    private readonly a: ArchiveInfo,
+    private readonly dryRun: boolean,
+  ) {
+    this.base = dst.load(a.index).readUInt32BE(0);
+  }
+
+  private slot(t: number): number {
+    if (this.base === 0) this.base = t;
+    return slotOf(t, this.base, this.a.secondsPerPoint, this.a.points);
+  }
+
+  raw(t: number, src: Buffer, valueAt: number): void {
+    this.filled++;
+    if (!this.dryRun) this.dst.setPointRaw(this.a.index, this.slot(t), t, src, valueAt);
+  }
+
+  value(t: number, v: number): void {
+    this.filled++;
+    if (!this.dryRun) this.dst.setPoint(this.a.index, this.slot(t), t, v);
+  }
 }
 
-/** Empty slots of dst archive `i` in its window ∩ [from, until), in time order. */
-function emptySlots(dst: WhisperFile, a: ArchiveInfo, now: number, from?: number, until?: number): number[] {
+/**
+ * Runs [t0, t1) of empty slots of dst archive `a` inside its window ∩ [from, until), in time order
+ * (flattened pairs), and their total. Empty = never written, or holding an older (stale) timestamp;
+ * a slot holding its own time or a newer (future) one is a point.
+ */
+function emptyRuns(dst: WhisperFile, a: ArchiveInfo, now: number, from?: number, until?: number): { runs: number[]; count: number } {
   const s = a.secondsPerPoint;
   const img = dst.load(a.index);
-  const base = img.readUInt32BE(0);
+  const view = new DataView(img.buffer, img.byteOffset, img.byteLength);
+  const base = view.getUint32(0);
   const [w0, w1] = archiveWindow(a, now);
   let start = Math.max(w0, s);
   if (from !== undefined && from > start) start = Math.ceil(from / s) * s;
   let end = Math.min(w1, MAX_TIMESTAMP + 1);
   if (until !== undefined && until < end) end = until;
-  const out: number[] = [];
-  if (start >= end) return out;
-  if (base === 0) {
-    for (let t = start; t < end; t += s) out.push(t);
-    return out;
-  }
-  let slot = slotOf(start, base, s, a.points);
+  if (start >= end) return { runs: [], count: 0 };
+  end = start + Math.ceil((end - start) / s) * s; // exclusive bound on the step grid
+  if (base === 0) return { runs: [start, end], count: (end - start) / s };
+  const runs: number[] = [];
+  let count = 0;
+  let runStart = -1;
+  let at = slotOf(start, base, s, a.points) * POINT_SIZE;
+  const wrapAt = img.byteLength;
   for (let t = start; t < end; t += s) {
-    const ts = img.readUInt32BE(slot * POINT_SIZE);
-    if (ts < t) out.push(t); // 0 (never written) or stale; ts === t is a point, ts > t a future point
-    if (++slot === a.points) slot = 0;
+    if (view.getUint32(at) < t) {
+      count++;
+      if (runStart < 0) runStart = t;
+    } else if (runStart >= 0) {
+      runs.push(runStart, t);
+      runStart = -1;
+    }
+    at += POINT_SIZE;
+    if (at === wrapAt) at = 0;
   }
-  return out;
+  if (runStart >= 0) runs.push(runStart, end);
+  return { runs, count };
 }
 
-/** Candidates for the empty times of one dst archive, from src (README rule 3). */
-function candidatesFor(src: WhisperFile, dst: WhisperFile, a: ArchiveInfo, empties: readonly number[], now: number): Candidate[] {
-  const s = a.secondsPerPoint;
-  const srcArchives = src.header.archives;
-  const equal = srcArchives.find((x) => x.secondsPerPoint === s);
-  const eqWin = equal ? archiveWindow(equal, now) : undefined;
-  const finer = srcArchives
+interface SourcePlan {
+  /** src archive with dst's step, and its window. */
+  equal?: { a: ArchiveInfo; w0: number; w1: number };
+  /** src archives with a step dividing dst's, finest first, with the t range each can aggregate. */
+  finer: { a: ArchiveInfo; lo: number; hi: number }[];
+}
+
+function planSources(src: WhisperFile, s: number, now: number): SourcePlan {
+  const eq = src.header.archives.find((x) => x.secondsPerPoint === s);
+  const equal = eq ? (([w0, w1]) => ({ a: eq, w0, w1 }))(archiveWindow(eq, now)) : undefined;
+  const finer = src.header.archives
     .filter((x) => x.secondsPerPoint < s && s % x.secondsPerPoint === 0)
     .sort((x, y) => x.secondsPerPoint - y.secondsPerPoint)
-    .map((x) => ({ a: x, win: archiveWindow(x, now) }));
+    .map((x) => {
+      const [w0, w1] = archiveWindow(x, now);
+      // t on dst's grid with t >= w0 and t + s <= w1
+      return { a: x, lo: Math.ceil(w0 / s) * s, hi: w1 - s };
+    });
+  return { equal, finer };
+}
 
-  // Route each empty time to the src archive that decides it.
-  const direct: number[] = [];
-  const viaFiner: number[][] = finer.map(() => []);
-  for (const t of empties) {
-    if (eqWin && t >= eqWin[0] && t < eqWin[1]) {
-      direct.push(t);
-      continue;
-    }
-    const k = finer.findIndex((f) => t >= f.win[0] && t + s <= f.win[1]);
-    if (k >= 0) viaFiner[k]!.push(t);
+/** Rule 3a over [t0, t1): src's equal-step slot holding t is copied bit for bit. */
+function fromEqual(src: WhisperFile, eq: ArchiveInfo, t0: number, t1: number, out: ArchiveWriter): void {
+  const s = eq.secondsPerPoint;
+  const seg = TimeSegment.read(src, eq.index, t0, t1 - s);
+  if (!seg) return;
+  const view = seg.view;
+  for (let t = t0, at = 0; t < t1; t += s, at += POINT_SIZE) {
+    if (view.getUint32(at) === t) out.raw(t, seg.buf, at + 4);
   }
+}
 
-  const out: Candidate[] = [];
-  if (direct.length > 0) {
-    const seg = TimeSegment.read(src, equal!.index, direct[0]!, direct[direct.length - 1]!);
-    if (seg) {
-      for (const t of direct) {
-        const at = seg.at(t);
-        if (at >= 0) out.push({ t, raw: seg.buf, at: at + 4 });
-      }
-    }
+/** Rule 3b over [t0, t1): aggregate the finest src archive covering each whole bucket, if xff is met. */
+function fromFiner(src: WhisperFile, dst: WhisperFile, plan: SourcePlan, s: number, t0: number, t1: number, out: ArchiveWriter): void {
+  if (plan.finer.length === 0) return;
+  const n = (t1 - t0) / s;
+  const choice = new Int8Array(n).fill(-1);
+  const first: number[] = plan.finer.map(() => Infinity);
+  const last: number[] = plan.finer.map(() => -Infinity);
+  for (let k = 0, t = t0; k < n; k++, t += s) {
+    const j = plan.finer.findIndex((f) => t >= f.lo && t <= f.hi);
+    if (j < 0) continue;
+    choice[k] = j;
+    if (t < first[j]!) first[j] = t;
+    last[j] = t;
   }
+  const segs = plan.finer.map((f, j) => (first[j]! <= last[j]! ? TimeSegment.read(src, f.a.index, first[j]!, last[j]! + s - f.a.secondsPerPoint) : null));
   const method = dst.header.aggregationType;
   const xff = dst.header.xFilesFactor;
-  finer.forEach((f, k) => {
-    const times = viaFiner[k]!;
-    if (times.length === 0) return;
-    const fs = f.a.secondsPerPoint;
-    const n = s / fs;
-    const seg = TimeSegment.read(src, f.a.index, times[0]!, times[times.length - 1]! + s - fs);
-    if (!seg) return;
-    const bucket: (number | null)[] = new Array(n);
-    for (const t of times) {
-      let known = 0;
-      for (let j = 0; j < n; j++) {
-        const at = seg.at(t + j * fs);
-        if (at >= 0) {
-          bucket[j] = seg.buf.readDoubleBE(at + 4);
-          known++;
-        } else bucket[j] = null;
-      }
-      if (meetsXff(known, n, xff)) out.push({ t, value: aggregate(method, bucket) });
+  for (let k = 0, t = t0; k < n; k++, t += s) {
+    const j = choice[k]!;
+    const seg = j >= 0 ? segs[j] : null;
+    if (!seg) continue;
+    const f = plan.finer[j]!.a.secondsPerPoint;
+    const m = s / f;
+    const bucket: (number | null)[] = new Array(m);
+    let known = 0;
+    for (let i = 0; i < m; i++) {
+      const at = seg.at(t + i * f);
+      if (at >= 0) {
+        bucket[i] = seg.view.getFloat64(at + 4);
+        known++;
+      } else bucket[i] = null;
     }
-  });
-  return out;
+    if (meetsXff(known, m, xff)) out.value(t, aggregate(method, bucket));
+  }
 }
 
 /** Compute and (unless dryRun) write the gap-only fill of open files; returns the report. */
 export function fillGapsOpen(src: WhisperFile, dst: WhisperFile, opts: FillGapsOptions): FillReport {
   const archives: ArchiveFillReport[] = [];
   for (const a of dst.header.archives) {
-    const empties = emptySlots(dst, a, opts.now, opts.from, opts.until);
-    const cands = empties.length > 0 ? candidatesFor(src, dst, a, empties, opts.now) : [];
-    if (cands.length > 0 && !opts.dryRun) {
-      // A never-written archive gets its base from the oldest time written (what update_many does).
-      let base = dst.load(a.index).readUInt32BE(0);
-      if (base === 0) base = cands.reduce((m, c) => Math.min(m, c.t), Infinity);
-      for (const c of cands) {
-        const slot = slotOf(c.t, base, a.secondsPerPoint, a.points);
-        if (c.raw) dst.setPointRaw(a.index, slot, c.t, c.raw, c.at!);
-        else dst.setPoint(a.index, slot, c.t, c.value!);
+    const s = a.secondsPerPoint;
+    const { runs, count } = emptyRuns(dst, a, opts.now, opts.from, opts.until);
+    const out = new ArchiveWriter(dst, a, !!opts.dryRun);
+    if (runs.length > 0) {
+      const plan = planSources(src, s, opts.now);
+      // Runs in time order, each older part (3b) before its newer part (3a): candidates come oldest first.
+      for (let r = 0; r < runs.length; r += 2) {
+        const r0 = runs[r]!;
+        const r1 = runs[r + 1]!;
+        const split = plan.equal ? Math.min(Math.max(r0, plan.equal.w0), r1) : r1;
+        if (split > r0) fromFiner(src, dst, plan, s, r0, split, out);
+        if (split < r1) fromEqual(src, plan.equal!.a, split, r1, out);
       }
     }
-    archives.push({ index: a.index, secondsPerPoint: a.secondsPerPoint, points: a.points, gaps: empties.length, filled: cands.length });
+    archives.push({ index: a.index, secondsPerPoint: s, points: a.points, gaps: count, filled: out.filled });
   }
   const bytesWritten = opts.dryRun ? 0 : dst.flush(opts.sync ?? true).bytesWritten;
   const total = archives.reduce((n, r) => n + r.filled, 0);
