@@ -7,7 +7,8 @@ import { dirname, isAbsolute, resolve } from 'node:path';
 import fg from 'fast-glob';
 import { ConfigError } from '../errors.js';
 import { parseCrelayMember } from '../ring/destination.js';
-import type { Destination, HashType } from '../ring/types.js';
+import { makeRingSpec } from '../ring/spec.js';
+import type { Destination, HashType, RingSpec } from '../ring/types.js';
 import { DiagnosticSink, type ConfigDiagnostic } from './diagnostics.js';
 
 export type CrelayClusterType = 'forward' | 'any_of' | 'failover' | 'carbon_ch' | 'fnv1a_ch' | 'jump_fnv1a_ch' | 'file' | 'file ip';
@@ -864,4 +865,44 @@ export function selectCrelayCluster(cfg: CrelayConfig, name?: string): CrelayClu
     });
   }
   throw new ConfigError(`${hashing.length} hashing clusters; choose one with --cluster`, { file: cfg.file, expected: `one of: ${list(hashing)}` });
+}
+
+export interface CrelayRing {
+  spec: RingSpec;
+  cluster: CrelayCluster;
+  diagnostics: ConfigDiagnostic[];
+}
+
+/** The ring of a hashing cluster (selected as selectCrelayCluster does), with notes on how keys are formed. */
+export function crelayRing(cfg: CrelayConfig, name?: string): CrelayRing {
+  const cluster = selectCrelayCluster(cfg, name);
+  const sink = new DiagnosticSink(cluster.file);
+  sink.items.push(...cfg.diagnostics.filter((d) => (d.data as { cluster?: string } | undefined)?.cluster === cluster.name));
+  let rewrites = 0;
+  for (const r of cfg.rules) {
+    if (r.kind === 'rewrite') rewrites++;
+    if (r.kind !== 'match' || !r.sendTo.includes(cluster.name)) continue;
+    if (r.routeUsing !== undefined) {
+      sink.add('info', 'route-using', r.line, `match at ${r.file}:${r.line} hashes metrics for '${cluster.name}' by 'route using ${r.routeUsing.text}', not by their name`, {
+        cluster: cluster.name,
+      });
+    }
+    if (rewrites > 0) {
+      sink.add('info', 'rewritten-names', r.line, `${rewrites} rewrite rule(s) before the match at ${r.file}:${r.line} change names before '${cluster.name}' hashes them`, {
+        cluster: cluster.name,
+      });
+    }
+  }
+  const spec = makeRingSpec({
+    impl: 'carbon-c-relay',
+    hash: crelayHashType(cluster.type)!,
+    router: 'consistent-hashing',
+    destinations: cluster.members.map((m) => ({ ...m.destination })),
+    replication: cluster.replication,
+    diverse: false,
+    tagRelayNormalized: false,
+    sanitize: true,
+    origin: { file: cluster.file, line: cluster.line, cluster: cluster.name, format: 'carbon-c-relay' },
+  });
+  return { spec, cluster, diagnostics: sink.items };
 }

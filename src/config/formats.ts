@@ -1,0 +1,3 @@
+// The ring config formats loadRingSpec reads (the values of --format).
+export type RingFormat = 'carbon' | 'graphite-web' | 'carbon-c-relay' | 'carbonate' | 'cluster' | 'bucky';
+export const RING_FORMATS: readonly RingFormat[] = ['carbon', 'graphite-web', 'carbon-c-relay', 'carbonate', 'cluster', 'bucky'];
