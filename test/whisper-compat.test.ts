@@ -28,8 +28,9 @@ const REFUSAL_CODES = ['DstMissing', 'SrcMissing', 'DstCorrupt', 'SrcCorrupt', '
 
 describe('carbonate fill and whisper-merge match upstream slot for slot', () => {
   it('covers every fill and merge op', () => {
-    expect(cases.filter(([, , o]) => o.op === 'fill').length).toBe(manifest.pairs.length + 3);
-    expect(cases.filter(([, , o]) => o.op === 'merge').length).toBe(manifest.pairs.length + 1);
+    const all = manifest.pairs.flatMap((p) => p.ops).filter((o) => o.op === 'fill' || o.op === 'merge');
+    expect(cases.length).toBe(all.length);
+    expect(cases.length).toBeGreaterThan(0);
   });
 
   it.each(cases)('%s', async (_label, pair, op) => {

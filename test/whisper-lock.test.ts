@@ -7,7 +7,7 @@ import { describe, expect, it } from 'vitest';
 import { WhisperError } from '../src/whisper/errors.js';
 import { fillGaps } from '../src/whisper/fill-gaps.js';
 import { merge } from '../src/whisper/merge.js';
-import { NOW, copyFixture, fixturePath, loadPair, scratchDir, sha256, sha256NanCanonical } from './whisper/vectors.js';
+import { NOW, PUBLIC_SET, copyFixture, fixturePath, loadPair, scratchDir, sha256, sha256NanCanonical } from './whisper/vectors.js';
 
 const fsExt = createRequire(import.meta.url)('fs-ext') as { flockSync(fd: number, mode: string): void };
 
@@ -20,7 +20,7 @@ function hold(path: string, mode: 'exnb' | 'shnb'): { release(): void } {
 
 const fillGapsWant = () => loadPair('B_dense_into_gappy').ops.find((o) => o.id === 'fill_gaps')!.state.sha256_nan_canonical;
 
-describe('locking', () => {
+describe.runIf(PUBLIC_SET)('locking', () => {
   it('gives up after the timeout while another writer holds dst, dst unchanged', async () => {
     const dst = copyFixture('B_gappy_a', scratchDir(), 'dst.wsp');
     const h = hold(dst, 'exnb');

@@ -35,6 +35,8 @@ export interface PairEntry {
 }
 
 export interface Manifest {
+  /** "public" for the shared set; other sets (acceptance) have other fixtures and another now. */
+  set: string;
   now: number;
   fixtures: FixtureEntry[];
   pairs: PairEntry[];
@@ -100,6 +102,8 @@ export interface SingleExpected {
 
 export const manifest: Manifest = JSON.parse(readFileSync(join(VECTORS, 'manifest.json'), 'utf8'));
 export const NOW = manifest.now;
+/** Tests that take named fixtures of the public set as inputs run only against that set. */
+export const PUBLIC_SET = manifest.set === 'public';
 
 export function fixturePath(name: string): string {
   return join(VECTORS, 'fixtures', `${name}.wsp`);
