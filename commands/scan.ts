@@ -1,5 +1,4 @@
 import { Args, Flags } from '@oclif/core';
-import { loadClusterFile } from '../src/config/cluster-file.js';
 import { UsageError } from '../src/errors.js';
 import type { ListProgress } from '../src/storage/driver.js';
 import { memberId } from '../src/ring/types.js';
@@ -48,6 +47,8 @@ Text output: one name a line, in no particular order, like carbonate's carbon-li
     let locations: StorageLocation[];
     let failed = false;
     if (flags.cluster !== undefined) {
+      // Loaded on demand: a plain directory scan does not need the config parsers.
+      const { loadClusterFile } = await import('../src/config/cluster-file.js');
       const resolved = await resolveLocations(await loadClusterFile(flags.cluster));
       if (flags.node !== undefined) {
         locations = selectLocations(resolved, flags.node);
