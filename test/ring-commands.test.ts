@@ -243,3 +243,65 @@ describe('ring diff', () => {
     expect(r3.err).toMatch(/--list needs metric names/);
   });
 });
+
+describe('rings from config files (--ring, --from FILE, ring=FILE)', () => {
+  const CARBON = join(TMP, 'carbon.conf');
+  const WEBAPP = join(TMP, 'local_settings.py');
+  const RELAY = join(TMP, 'relay.conf');
+  const BAD = join(TMP, 'bad.conf');
+  const hosts = ['graphite-1:2004:a', 'graphite-1:2104:b', 'graphite-2:2004:a', 'graphite-2:2104:b', 'graphite-3:2004:a', 'graphite-3:2104:b'];
+  writeFileSync(
+    CARBON,
+    `[cache]\nLOCAL_DATA_DIR = /var/lib/graphite/whisper\n\n[relay]\nRELAY_METHOD = consistent-hashing\nREPLICATION_FACTOR = 2\nDESTINATIONS = ${hosts.join(', ')}\n`,
+  );
+  // The webapp lists 127.0.0.1 for graphite-3's second cache: the classic mismatch.
+  const links = hosts.map((h) => h.replace(':2004:', ':7002:').replace(':2104:', ':7102:')).map((h, i) => (i === 5 ? '127.0.0.1:7102:b' : h));
+  writeFileSync(WEBAPP, `SECRET_KEY = 'x'\nCARBONLINK_HOSTS = ${JSON.stringify(links)}\nREPLICATION_FACTOR = 2\n`);
+  writeFileSync(RELAY, `cluster graphite\n    carbon_ch replication 2\n${hosts.map((h) => `        ${h.replace(/:(\d+):(\w)$/, ':$1=$2')}\n`).join('')}    ;\nmatch * send to graphite;\n`);
+  writeFileSync(BAD, '[relay]\nRELAY_METHOD = consistent-hashing\nDESTINATIONS = graphite-1:2004:a,\n  graphite-2:x:a\n');
+
+  it('ring show --ring carbon.conf, with a what-if override', async () => {
+    const j = JSON.parse((await run(RingShow, ['--ring', CARBON, '--json'])).out) as { ring: { replication: number; source: string }; members: { anyShare: number }[] };
+    expect(j.ring.replication).toBe(2);
+    expect(j.ring.source).toBe(CARBON);
+    expect(j.members).toHaveLength(6);
+    const j1 = JSON.parse((await run(RingShow, ['--ring', CARBON, '--replication', '1', '--json'])).out) as { ring: { replication: number }; members: { anyShare?: number }[] };
+    expect(j1.ring.replication).toBe(1);
+    expect(j1.members[0]!.anyShare).toBeUndefined();
+  });
+
+  it('relay vs webapp files: the 127.0.0.1 member is reported by name on both sides', async () => {
+    const r = await run(RingDiff, ['--from', CARBON, '--to', WEBAPP, '--json']);
+    const j = JSON.parse(r.out) as { exact: boolean; onlyFrom: string[]; onlyTo: string[]; keyspace: { primaryChanged: number }; match: { mode: string } };
+    expect(j.exact).toBe(true);
+    expect(j.match.mode).toBe('node');
+    expect(j.onlyFrom).toEqual(['graphite-3:b']);
+    expect(j.onlyTo).toEqual(['127.0.0.1:b']);
+    expect(j.keyspace.primaryChanged).toBeGreaterThan(0.1);
+  });
+
+  it('carbon.conf vs the same members in a c-relay config: primaries differ only on collisions', async () => {
+    const j = JSON.parse((await run(RingDiff, ['--from', CARBON, '--to', RELAY, '--json'])).out) as { exact: boolean; keyspace: { primaryChanged: number; ownersChanged: number } };
+    expect(j.exact).toBe(true);
+    expect(j.keyspace.primaryChanged).toBeLessThan(0.01);
+    // RF 2: carbon is host-diverse, c-relay is not, so many replica lists differ.
+    expect(j.keyspace.ownersChanged).toBeGreaterThan(j.keyspace.primaryChanged);
+  });
+
+  it('inline ring=FILE with overrides; the same file on both sides changes nothing', async () => {
+    const same = JSON.parse((await run(RingDiff, ['--from', CARBON, '--to', `ring=${CARBON}`, '--json'])).out) as { keyspace: { ownersChanged: number } };
+    expect(same.keyspace.ownersChanged).toBe(0);
+    const rf1 = JSON.parse((await run(RingDiff, ['--from', CARBON, '--to', `ring=${CARBON};rf=1`, '--json'])).out) as { keyspace: { ownersChanged: number; primaryChanged: number } };
+    expect(rf1.keyspace.ownersChanged).toBe(1);
+    expect(rf1.keyspace.primaryChanged).toBe(0);
+  });
+
+  it('a malformed destination in a file: file:line, exit 2', async () => {
+    const r = await run(RingLocate, ['--ring', BAD, 'x']);
+    expect(r.code).toBe(2);
+    expect(r.err).toBe(`ringshift: error: ${BAD}:4: bad port "x" in destination "graphite-2:x:a" (expected host:port[:instance] or [ipv6]:port[:instance])\n`);
+    const r2 = await run(RingDiff, ['--from', CARBON, '--from-cluster', 'nope', '--to', CARBON]);
+    expect(r2.code).toBe(2);
+    expect(r2.err).toMatch(/carbon\.conf: no \[relay:nope\] section/);
+  });
+});

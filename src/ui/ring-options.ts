@@ -3,7 +3,7 @@
 // a file path or the inline form `key=value;key=value`. Defaults are applied here, once, so every
 // command builds the same RingSpec from the same words.
 import { Flags } from '@oclif/core';
-import { loadRingSpec, type LoadRingOptions, type RingFormat } from '../config/load.js';
+import { loadRingSpec, RING_FORMATS, type LoadRingOptions, type RingFormat } from '../config/load.js';
 import { ConfigError, UsageError } from '../errors.js';
 import { buildRing } from '../ring/build.js';
 import { parseDestinationList, parseInlineDestination } from '../ring/destination.js';
@@ -18,7 +18,7 @@ import {
   type RouterType,
 } from '../ring/types.js';
 
-export const RING_FORMATS = ['carbon', 'graphite-web', 'carbon-c-relay', 'carbonate', 'cluster', 'bucky'] as const satisfies readonly RingFormat[];
+export { RING_FORMATS };
 export const ROUTERS: readonly RouterType[] = ['consistent-hashing', 'fast-hashing'];
 
 const RING_GROUP = 'RING';
