@@ -10,7 +10,7 @@ import { ConfigError, UsageError } from '../src/errors.js';
 import { parseCarbonDestination } from '../src/ring/destination.js';
 import { makeRingSpec } from '../src/ring/spec.js';
 import { memberId } from '../src/ring/types.js';
-import { locationOf, openDriver, resolveLocations, selectLocations, storageKeysFor } from '../src/storage/locations.js';
+import { locationOf, openDriver, resolveLocations, sameLocation, selectLocations, storageKeysFor } from '../src/storage/locations.js';
 import type { ResolvedStorage } from '../src/storage/locations.js';
 
 let base: string;
@@ -67,6 +67,13 @@ describe('resolveLocations', () => {
     expect(h1.scheme).toBe('file');
     expect(h1.url).toBe(pathToFileURL(fs.realpathSync(join(base, 'host1'))).href);
     expect(h1.members.map(memberId)).toEqual(['host1:2004:a', 'host1:2104:b', 'host1:2204:c']);
+  });
+
+  it('tells when a move is a no-op', () => {
+    const d = (s: string) => parseCarbonDestination(s);
+    expect(sameLocation(r, d('host1:2004:a'), d('host1:2204:c'))).toBe(true);
+    expect(sameLocation(r, d('host1:2004:a'), d('host2:2004:a'))).toBe(false);
+    expect(sameLocation(r, d('host3:2004:a'), d('host3:2004:a'))).toBe(false); // no location at all
   });
 
   it('matches server:instance first, then server', () => {

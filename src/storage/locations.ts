@@ -160,6 +160,12 @@ export function locationOf(resolved: ResolvedStorage, d: Destination): StorageLo
   return resolved.locations.find((loc) => loc.members.some((m) => memberId(m) === id));
 }
 
+/** True when both members write the same directory: moving a metric between them is a no-op. */
+export function sameLocation(resolved: ResolvedStorage, a: Destination, b: Destination): boolean {
+  const la = locationOf(resolved, a);
+  return la !== undefined && la === locationOf(resolved, b);
+}
+
 /**
  * Locations selected by `--node`: a location id, a storage key, a member id (server:port[:instance]),
  * "server:instance", or a server name. Throws UsageError (listing the choices) when nothing matches.
