@@ -258,6 +258,33 @@ describe.skipIf(process.getuid?.() === 0)('unreadable directories', () => {
   });
 });
 
+describe('any driver', () => {
+  it('maps the entries of a driver that lists by itself (the shape a remote `find -printf` listing gives)', async () => {
+    const listing = ['a/b/c.wsp', 'a/b/.wsp', '_tagged/872/252/stats_DOT_example_DOT_counts;tag1=value1.wsp', 'x/y.z.wsp'];
+    const fake = {
+      list: async function* (): AsyncGenerator<WalkEntry[]> {
+        yield listing.map((rel) => {
+          const slash = rel.lastIndexOf('/');
+          return { rel, dir: rel.slice(0, Math.max(0, slash)), name: rel.slice(slash + 1), type: 'file' as const, size: 7, mtimeMs: 1500 };
+        });
+      },
+    } as unknown as LocalDriver;
+    const got = await collect(scanDriver(fake, 'remote'));
+    expect(got.map((e) => [e.metric, e.kind, e.size, e.mtime, e.node])).toEqual([
+      ['a.b.c', 'metric', 7, 1.5, 'remote'],
+      ['a.b.', 'trailing-dot', 7, 1.5, 'remote'],
+      ['stats.example.counts;tag1=value1', 'tagged', 7, 1.5, 'remote'],
+      [null, 'malformed', 7, 1.5, 'remote'],
+    ]);
+  });
+
+  it('lists every file with an empty suffix', async () => {
+    const all = await walkAll(root, { suffix: '' });
+    expect(all.some((e) => e.rel === 'not-a-metric.txt')).toBe(true);
+    expect(all.some((e) => e.rel === 'a/b/.c.wsp.ringshift-1-ab.tmp')).toBe(true);
+  });
+});
+
 describe('scanLocation', () => {
   it('scans a directory given by path, through a symlinked root', async () => {
     const link = join(base, 'whisper-link');
