@@ -1,10 +1,13 @@
+import { createHash } from 'node:crypto';
 import { describe, expect, it } from 'vitest';
 import { ConfigError } from '../src/errors.js';
 import { buildRing } from '../src/ring/build.js';
+import { crelayJumpCompare, strtolWhole } from '../src/ring/crelay-ring.js';
 import { parseCarbonDestination, parseCrelayMember } from '../src/ring/destination.js';
 import { fnv1aPosition16, fnv1aPosition16Signed } from '../src/ring/hash/fnv1a.js';
 import { md5Position16 } from '../src/ring/hash/md5.js';
 import { mmh3Hash } from '../src/ring/hash/mmh3.js';
+import { glibcMergeSort } from '../src/ring/ring-support.js';
 import { makeRingSpec } from '../src/ring/spec.js';
 import type { Destination, PositionFn, Ring, RingSpec } from '../src/ring/types.js';
 import { clusterSpec, loadClusters, loadMetrics } from './helpers/ring-vectors.js';
@@ -290,5 +293,50 @@ describe('buildRing refuses what the implementations refuse', () => {
   it('accepts the same c-relay server listed twice with the same instance', () => {
     const ring = buildRing(spec({ impl: 'carbon-c-relay', destinations: crelay(['h:2003=a', 'h:2003=a', 'g:2003']) }));
     expect(ring.members).toHaveLength(2);
+  });
+});
+
+describe('details', () => {
+  it('a name with a lone surrogate cannot be hashed by any implementation', () => {
+    for (const impl of ['carbon', 'graphite-web', 'carbon-c-relay', 'bucky'] as const) {
+      const ring = buildRing(spec({ impl, destinations: crelay(['a:1', 'b:1']) }));
+      const p = ring.locate('bad.\ud800.name');
+      expect(p.owners).toEqual([]);
+      expect(p.error).toMatch(/lone UTF-16 surrogate/);
+      expect(ring.locate('good.\ud83d\ude80.name').error).toBeUndefined();
+    }
+  });
+
+  it('c-relay formats replica keys into 256 bytes: longer keys are hashed cut at 255 bytes', () => {
+    const host = `${'h'.repeat(240)}.example`;
+    const ring = buildRing(spec({ impl: 'carbon-c-relay', destinations: crelay([`${host}:2003=é${'i'.repeat(20)}`]) }));
+    const key0 = Buffer.from(`('${host}', 'é${'i'.repeat(20)}'):0`, 'utf8');
+    expect(key0.length).toBeGreaterThan(255);
+    const want = createHash('md5').update(key0.subarray(0, 255)).digest().readUInt16BE(0);
+    expect(ring.points!().map((p) => p.position)).toContain(want);
+    // Every replica key shares the first 255 bytes: all 100 entries sit on one position.
+    expect(new Set(ring.points!().map((p) => p.position)).size).toBe(1);
+  });
+
+  it('glibcMergeSort follows glibc msort on a non-transitive comparator', () => {
+    // c-relay's jump comparator mixes numeric and strcmp order: "9" < "10" < "a" < "b" here only
+    // because of the merge order (split [b,10] [a,9]; merge takes 9, 10, a, b).
+    const order = glibcMergeSort(['b', '10', 'a', '9'], (x, y) =>
+      crelayJumpCompare({ instance: x, index: 0 }, { instance: y, index: 0 }),
+    );
+    expect(order).toEqual(['9', '10', 'a', 'b']);
+    const nums = Array.from({ length: 50 }, (_, i) => ({ k: (i * 7) % 5, i }));
+    expect(glibcMergeSort(nums, (a, b) => a.k - b.k)).toEqual([...nums].sort((a, b) => a.k - b.k));
+  });
+
+  it("strtol-style numeric instances: signs, leading blanks, overflow clamps; '' counts as 0", () => {
+    expect(strtolWhole('42')).toBe(42n);
+    expect(strtolWhole(' -7')).toBe(-7n);
+    expect(strtolWhole('+3')).toBe(3n);
+    expect(strtolWhole('')).toBe(0n);
+    expect(strtolWhole('99999999999999999999')).toBe((1n << 63n) - 1n);
+    expect(strtolWhole('0x10')).toBeNull();
+    expect(strtolWhole('7a')).toBeNull();
+    expect(strtolWhole(' ')).toBeNull();
   });
 });

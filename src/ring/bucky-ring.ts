@@ -11,7 +11,7 @@ import { fnv1a64Into, fnv1aPosition16 } from './hash/fnv1a.js';
 import { jumpBucket } from './hash/jump.js';
 import { md5Position16 } from './hash/md5.js';
 import { plainNodeTuple } from './pyrepr.js';
-import { buildPositionTable, compareBytes, OwnerLists, POSITIONS_16 } from './ring-support.js';
+import { buildPositionTable, compareBytes, isWellFormed, malformedPlacement, OwnerLists, POSITIONS_16 } from './ring-support.js';
 import type { Destination, Placement, PositionSpace, Ring, RingPoint, RingSpec } from './types.js';
 
 export const BUCKY_REPLICAS = 100;
@@ -39,6 +39,7 @@ abstract class BuckyRouting implements Ring {
   abstract ownersOfKey(key: string): readonly Destination[];
   abstract points(): readonly RingPoint[];
   locate(metric: string): Placement {
+    if (!isWellFormed(metric)) return malformedPlacement(metric);
     return { metric, owners: this.ownersOfKey(metric) };
   }
 }

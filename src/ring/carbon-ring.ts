@@ -12,7 +12,7 @@
 //   already chosen until R servers are chosen (True; graphite-web always does this).
 import { carbonHashFunction, carbonPositionFn, type CarbonHashType } from './carbon-hash.js';
 import { pyNodeTuple } from './pyrepr.js';
-import { buildPositionTable, lowerBound, OwnerLists, POSITIONS_16 } from './ring-support.js';
+import { buildPositionTable, isWellFormed, lowerBound, malformedPlacement, OwnerLists, POSITIONS_16 } from './ring-support.js';
 import { normalizeTaggedName } from './tag-normalize.js';
 import type { Destination, Placement, PositionSpace, Ring, RingPoint, RingSpec } from './types.js';
 
@@ -93,6 +93,7 @@ export class CarbonConsistentRing implements Ring {
   }
 
   locate(metric: string): Placement {
+    if (!isWellFormed(metric)) return malformedPlacement(metric);
     if (this.normalizeTags) {
       const key = normalizeTaggedName(metric);
       if (key !== metric) return { metric, owners: this.ownersOfKey(key), routedAs: key };

@@ -22,6 +22,8 @@ import {
   buildPositionTable,
   compareBytes,
   glibcMergeSort,
+  isWellFormed,
+  malformedPlacement,
   NO_OWNERS,
   OwnerLists,
   POSITIONS_16,
@@ -69,6 +71,7 @@ abstract class CrelayRouting implements Ring {
   abstract points(): readonly RingPoint[];
 
   locate(metric: string): Placement {
+    if (!isWellFormed(metric)) return malformedPlacement(metric);
     const s = this.sanitizer;
     if (s === undefined) {
       const key = crelayRawKey(metric);

@@ -6,7 +6,7 @@
 // order (deterministic, but not necessarily the live relay's order).
 import { carbonHashFunction, type CarbonHashType } from './carbon-hash.js';
 import { pyNodeTuple } from './pyrepr.js';
-import { OwnerLists } from './ring-support.js';
+import { isWellFormed, malformedPlacement, OwnerLists } from './ring-support.js';
 import { normalizeTaggedName } from './tag-normalize.js';
 import type { Destination, Placement, Ring, RingPoint, RingSpec } from './types.js';
 
@@ -60,6 +60,7 @@ export class CarbonFastRing implements Ring {
   }
 
   locate(metric: string): Placement {
+    if (!isWellFormed(metric)) return malformedPlacement(metric);
     if (this.normalizeTags) {
       const key = normalizeTaggedName(metric);
       if (key !== metric) return { metric, owners: this.ownersOfKey(key), routedAs: key };

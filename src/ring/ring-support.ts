@@ -1,7 +1,7 @@
 // Small pieces every ring model shares: frozen members, interned owner lists, 16-bit position tables,
 // byte-wise string order (C strcmp / Go string compare) and glibc's merge sort.
 import { ConfigError } from '../errors.js';
-import type { Destination, RingSpec } from './types.js';
+import type { Destination, Placement, RingSpec } from './types.js';
 
 /** A frozen copy of a destination (ring members and owners are shared by every Placement). */
 export function freezeDestination(d: Destination): Destination {
@@ -124,3 +124,19 @@ export function ringConfigError(spec: RingSpec, message: string, expected: strin
   });
 }
 
+
+const LONE_SURROGATE = /[\ud800-\udbff](?![\udc00-\udfff])|(?<![\ud800-\udbff])[\udc00-\udfff]/;
+const nativeWellFormed = (String.prototype as { isWellFormed?: () => boolean }).isWellFormed;
+
+/** False for strings with a lone surrogate: they have no UTF-8 form (Python's encode raises). */
+export const isWellFormed: (s: string) => boolean =
+  nativeWellFormed !== undefined ? (s) => nativeWellFormed.call(s) : (s) => !LONE_SURROGATE.test(s);
+
+/** The placement of a name no implementation can hash. */
+export function malformedPlacement(metric: string): Placement {
+  return {
+    metric,
+    owners: NO_OWNERS,
+    error: 'the name contains a lone UTF-16 surrogate: it has no UTF-8 form, so it cannot be hashed',
+  };
+}

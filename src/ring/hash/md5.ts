@@ -173,19 +173,28 @@ function compress(w: Int32Array, o: number): void {
 function digestScratch(len: number): void {
   const buf = scratch();
   const total = (((len + 8) >>> 6) + 1) << 6; // padded length, a multiple of 64
+  const nwords = total >>> 2;
+  if (wordsOf !== buf.buffer) {
+    wordsOf = buf.buffer;
+    words = new Int32Array(buf.buffer, buf.byteOffset, buf.length >>> 2);
+  }
   buf[len] = 0x80;
-  buf.fill(0, len + 1, total - 8);
-  const bitsLo = (len << 3) >>> 0;
-  const bitsHi = Math.floor(len / 0x20000000);
-  buf[total - 8] = bitsLo & 0xff;
-  buf[total - 7] = (bitsLo >>> 8) & 0xff;
-  buf[total - 6] = (bitsLo >>> 16) & 0xff;
-  buf[total - 5] = bitsLo >>> 24;
-  buf[total - 4] = bitsHi & 0xff;
-  buf[total - 3] = (bitsHi >>> 8) & 0xff;
-  buf[total - 2] = (bitsHi >>> 16) & 0xff;
-  buf[total - 1] = bitsHi >>> 24;
-  if (!LITTLE_ENDIAN) {
+  if (LITTLE_ENDIAN) {
+    let z = len + 1;
+    while ((z & 3) !== 0) buf[z++] = 0;
+    const w = words;
+    for (let k = z >>> 2; k < nwords - 2; k++) w[k] = 0;
+    w[nwords - 2] = len << 3; // bit length, little-endian 64 bit
+    w[nwords - 1] = len >>> 29;
+  } else {
+    buf.fill(0, len + 1, total - 8);
+    const bitsLo = (len << 3) >>> 0;
+    const bitsHi = len >>> 29;
+    for (let k = 0; k < 4; k++) {
+      buf[total - 8 + k] = (bitsLo >>> (8 * k)) & 0xff;
+      buf[total - 4 + k] = (bitsHi >>> (8 * k)) & 0xff;
+    }
+    // Words are read through an Int32Array: swap each group of 4 bytes on big-endian hosts.
     for (let i = 0; i < total; i += 4) {
       const t0 = buf[i]!;
       const t1 = buf[i + 1]!;
@@ -195,16 +204,12 @@ function digestScratch(len: number): void {
       buf[i + 3] = t0;
     }
   }
-  if (wordsOf !== buf.buffer) {
-    wordsOf = buf.buffer;
-    words = new Int32Array(buf.buffer, buf.byteOffset, buf.length >>> 2);
-  }
   sA = 0x67452301;
   sB = 0xefcdab89 | 0;
   sC = 0x98badcfe | 0;
   sD = 0x10325476;
-  const nwords = total >>> 2;
-  for (let o = 0; o < nwords; o += 16) compress(words, o);
+  const w = words;
+  for (let o = 0; o < nwords; o += 16) compress(w, o);
 }
 
 // Message words for the ASCII fast path (grown on demand).
@@ -252,12 +257,6 @@ function digestAscii(s: string): boolean {
 /** carbon_ch position: the first two MD5 bytes of the UTF-8 string, big-endian (0..65535). */
 export function md5Position16(s: string): number {
   if (!digestAscii(s)) digestScratch(encodeUtf8(s));
-  return ((sA & 0xff) << 8) | ((sA >>> 8) & 0xff);
-}
-
-/** The general path only (benchmarks compare it with the ASCII fast path). */
-export function md5Position16ViaBytes(s: string): number {
-  digestScratch(encodeUtf8(s));
   return ((sA & 0xff) << 8) | ((sA >>> 8) & 0xff);
 }
 
