@@ -17,7 +17,6 @@ export interface CarbonateFillOptions extends PairOptions {
   endAt?: number;
   /** Treat every slot as a gap: copy everything src has (carbonate --overwrite). */
   overwrite?: boolean;
-  dryRun?: boolean;
   sync?: boolean;
 }
 

@@ -145,7 +145,6 @@ export class WhisperFile {
   }
 
   private touch(i: number, slot: number): Buffer {
-    if (!this.writable) throw new Error(`${this.path} is open read-only`);
     const img = this.load(i);
     let d = this.dirty[i];
     if (!d) d = this.dirty[i] = new DirtySet(this.archive(i).points);
@@ -172,6 +171,7 @@ export class WhisperFile {
    * With `write: false` only count them (dry run) and restore the image.
    */
   flush(sync = true, write = true): FlushResult {
+    if (write && !this.writable && this.dirty.some((d) => d !== undefined)) throw new Error(`${this.path} is open read-only`);
     const changedSlots = this.header.archives.map(() => 0);
     let bytesWritten = 0;
     for (let i = 0; i < this.header.archives.length; i++) {

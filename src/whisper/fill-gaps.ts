@@ -15,8 +15,6 @@ export interface FillGapsOptions extends PairOptions {
   from?: number;
   /** Only slots with timestamp < until. */
   until?: number;
-  /** Compute the report without writing anything. */
-  dryRun?: boolean;
   /** fdatasync after writing (default true). */
   sync?: boolean;
 }
@@ -25,9 +23,12 @@ export interface ArchiveFillReport {
   index: number;
   secondsPerPoint: number;
   points: number;
-  /** Empty slots of the archive's window (inside from/until) before the fill. */
+  /**
+   * fillGaps: empty slots of the archive's window (inside from/until) before the fill.
+   * carbonateFill: slots inside the gaps its scan found. merge: src points copied into the archive.
+   */
   gaps: number;
-  /** Slots written. */
+  /** fillGaps: slots written (would be, for a dry run). carbonateFill, merge: slots whose bytes changed. */
   filled: number;
 }
 

@@ -17,7 +17,6 @@ export interface MergeOptions extends PairOptions {
   from?: number;
   /** Newest time (whisper-merge --until; default now). */
   until?: number;
-  dryRun?: boolean;
   sync?: boolean;
 }
 

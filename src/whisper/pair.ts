@@ -11,6 +11,8 @@ export interface PairOptions {
   lock?: boolean;
   /** Give up waiting for the locks after this long (default 10 s). */
   lockTimeoutMs?: number;
+  /** Nothing will be written: open dst read-only and lock it shared. */
+  dryRun?: boolean;
 }
 
 export interface OpenPair {
@@ -51,7 +53,7 @@ export async function openPair(srcPath: string, dstPath: string, opts: PairOptio
     if (dstStat.dev === srcStat.dev && dstStat.ino === srcStat.ino) {
       throw new WhisperError('SameFile', `source ${srcPath} and destination are the same file`, dstPath);
     }
-    const dstFd = openFd(dstPath, 'r+');
+    const dstFd = openFd(dstPath, opts.dryRun ? 'r' : 'r+');
     let srcFd = -1;
     const closeFds = () => {
       closeSync(dstFd);
@@ -61,7 +63,7 @@ export async function openPair(srcPath: string, dstPath: string, opts: PairOptio
       srcFd = openFd(srcPath, 'r');
       if (lock) {
         const reqs: LockRequest[] = [
-          { fd: dstFd, path: dstPath, mode: 'ex' },
+          { fd: dstFd, path: dstPath, mode: opts.dryRun ? 'sh' : 'ex' },
           { fd: srcFd, path: srcPath, mode: 'sh' },
         ];
         await lockAll(reqs, opts.lockTimeoutMs);
@@ -77,7 +79,7 @@ export async function openPair(srcPath: string, dstPath: string, opts: PairOptio
       }
       let dst: WhisperFile;
       try {
-        dst = WhisperFile.fromFd(dstPath, dstFd, { write: true, strict: true });
+        dst = WhisperFile.fromFd(dstPath, dstFd, { write: !opts.dryRun, strict: true });
         dst.loadAll(true);
       } catch (err) {
         throw asPairError(err, 'DstCorrupt');
