@@ -7,7 +7,7 @@ import { movedLine, PlacementEncoder, selectNodes, writeLocations, writeSieve } 
 import { sampleKey } from '../src/ring/analysis/sample.js';
 import { imbalance, keyspaceShares, nameDistribution } from '../src/ring/analysis/share.js';
 import { UsageError } from '../src/errors.js';
-import { jsonString } from '../src/ui/json.js';
+import { jsonString, needsJsonEscape } from '../src/ui/json.js';
 import type { Placement } from '../src/ring/types.js';
 import { dest, toyPosition, toyRing } from './ring-analysis-toy-ring.js';
 
@@ -46,6 +46,8 @@ describe('jsonString', () => {
       const len = Math.floor(rnd() * 12);
       for (let k = 0; k < len; k++) s += alphabet[Math.floor(rnd() * alphabet.length)];
       expect(jsonString(s)).toBe(JSON.stringify(s));
+      // Surrogate pairs take the slow path although they need no escape; everything else must agree.
+      if (!/[\ud800-\udfff]/.test(s)) expect(needsJsonEscape(s)).toBe(JSON.stringify(s) !== `"${s}"`);
     }
   });
 });

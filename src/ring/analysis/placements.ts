@@ -2,7 +2,7 @@
 // built by hand from per-member fragments computed once, which is what makes millions of names per
 // second possible (JSON.stringify of an object per line would dominate the run time).
 import { UsageError } from '../../errors.js';
-import { jsonString } from '../../ui/json.js';
+import { jsonString, needsJsonEscape } from '../../ui/json.js';
 import { memberId, type Destination, type Placement, type Ring } from '../types.js';
 import { MemberTable } from './members.js';
 
@@ -38,11 +38,14 @@ export class PlacementEncoder {
     return f;
   }
 
-  /** `,"owners":[…]}` for an owner list; rings hand out interned lists, so this is one Map lookup per name. */
+  /**
+   * `","owners":[…]}` for an owner list (with the metric's closing quote, so a line is two string
+   * concatenations); rings hand out interned lists, so this is one Map lookup per name.
+   */
   private tail(owners: readonly Destination[]): string {
     let t = this.tails.get(owners);
     if (t === undefined) {
-      t = ',"owners":[';
+      t = '","owners":[';
       for (let k = 0; k < owners.length; k++) t += k === 0 ? this.fragment(owners[k]!) : ',' + this.fragment(owners[k]!);
       t += ']}';
       // A ring that builds fresh lists per lookup must not grow this without bound.
@@ -53,8 +56,8 @@ export class PlacementEncoder {
 
   /** `{"metric":…,"owners":[…],"routedAs"?,"dropped"?,"error"?}` */
   json(p: Placement): string {
-    if (p.routedAs === undefined && p.dropped === undefined && p.error === undefined) {
-      return '{"metric":' + jsonString(p.metric) + this.tail(p.owners);
+    if (p.routedAs === undefined && p.dropped === undefined && p.error === undefined && !needsJsonEscape(p.metric)) {
+      return '{"metric":"' + p.metric + this.tail(p.owners);
     }
     let s = '{"metric":' + jsonString(p.metric) + ',"owners":[';
     const o = p.owners;
