@@ -36,7 +36,7 @@ Text output: one name a line, in no particular order, like carbonate's carbon-li
       dependsOn: ['cluster'],
     }),
     'follow-symlinks': Flags.boolean({ description: 'Follow symlinks whose target is inside the root.', default: false }),
-    concurrency: Flags.integer({ description: 'Directory reads in flight at once.', min: 1, max: 256 }),
+    concurrency: Flags.integer({ description: 'Parallel directory readers (default: min(4, CPUs); 8 on NFS, SMB and FUSE mounts).', min: 1, max: 64 }),
   };
 
   public async run(): Promise<void> {

@@ -35,7 +35,7 @@ export interface ListOptions {
   stat?: boolean;
   /** Follow symlinks whose target stays inside the root (default false: report them, do not follow). */
   followSymlinks?: boolean;
-  /** Parallel directory readers (local driver: worker threads; default min(4, CPUs)). */
+  /** Parallel directory readers (local driver: worker threads; default min(4, CPUs), 8 on NFS/SMB/FUSE). */
   concurrency?: number;
   /** Entries per yielded batch (about). */
   batchSize?: number;

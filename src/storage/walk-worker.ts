@@ -158,13 +158,14 @@ export function walkWorkerMain(req: NodeRequire, escape: (b: Uint8Array) => stri
     let st: import('node:fs').Stats;
     try {
       real = fs.realpathSync(abs);
+      // Decide on the resolved path before touching the target itself.
+      if (real !== cfg.root && !real.startsWith(rootPrefix)) {
+        record(d.rel, name, REC.LINK, { target, note: 'points outside the root; not followed' });
+        return;
+      }
       st = fs.statSync(real);
     } catch (e) {
       record(d.rel, name, REC.LINK, { target, note: `broken link (${errCode(e)}); not followed` });
-      return;
-    }
-    if (real !== cfg.root && !real.startsWith(rootPrefix)) {
-      record(d.rel, name, REC.LINK, { target, note: 'points outside the root; not followed' });
       return;
     }
     if (st.isDirectory()) {

@@ -21,6 +21,30 @@ export function defaultWalkers(): number {
   return Math.min(4, Math.max(1, availableParallelism()));
 }
 
+/** statfs f_type of filesystems where a readdir waits on the network: more readers hide the latency. */
+const NETWORK_FS = new Set([
+  0x6969, // NFS
+  0x517b, // SMB
+  0xff534d42, // CIFS
+  0xfe534d42, // SMB2
+  0x65735546, // FUSE (sshfs and friends)
+  0x00c36400, // Ceph
+  0x0bd00bd0, // Lustre
+  0x47504653, // GPFS
+]);
+const NETWORK_WALKERS = 8;
+
+/** Readers for `root`: min(4, CPUs) locally, 8 on network filesystems. */
+export async function walkersFor(root: string): Promise<number> {
+  try {
+    const { type } = await fs.promises.statfs(root);
+    if (NETWORK_FS.has(type >>> 0)) return NETWORK_WALKERS;
+  } catch {
+    // statfs is an optimisation only.
+  }
+  return defaultWalkers();
+}
+
 let cachedSource: string | undefined;
 
 /**
@@ -32,7 +56,7 @@ export async function* walkTree(root: string, opts: ListOptions = {}): AsyncGene
   const st = await fs.promises.stat(root);
   if (!st.isDirectory()) throw Object.assign(new Error(`not a directory: ${root}`), { code: 'ENOTDIR' });
 
-  const nWorkers = Math.max(1, Math.min(64, opts.concurrency ?? defaultWalkers()));
+  const nWorkers = Math.max(1, Math.min(64, opts.concurrency ?? (await walkersFor(root))));
   const stat = opts.stat === true;
   const shared = new SharedArrayBuffer(8);
   const flags = new Int32Array(shared);
