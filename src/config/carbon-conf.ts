@@ -381,7 +381,8 @@ export function carbonRing(conf: CarbonConf, opts: CarbonRingOptions = {}): Carb
     origin,
   });
   const lines = new Set(eff.sectionsRead.flatMap((s) => [...(iniSection(conf.ini, s)?.options.values() ?? [])].map((o) => o.line)));
-  for (const d of conf.diagnostics) if (d.line !== null && lines.has(d.line)) sink.items.push(d);
+  const seen = new Set(sink.items.map((d) => `${d.code}\0${d.line}`));
+  for (const d of conf.diagnostics) if (d.line !== null && lines.has(d.line) && !seen.has(`${d.code}\0${d.line}`)) sink.items.push(d);
   return { spec, method: method as RelayMethod, settings: eff, diagnostics: sink.items };
 }
 

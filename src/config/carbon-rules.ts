@@ -212,9 +212,31 @@ export function parseAggregationRules(text: string, file: string): AggregationRu
       rule.regexError = compiled.error;
       sink.warn('regex-unverified', i + 1, `input pattern ${input} could not be checked: ${compiled.error}`);
     }
+    checkOutputTemplate(rule, sink);
     rules.push(rule);
   }
   return { file, rules, diagnostics: sink.items };
+}
+
+/** Output names carbon can never format: `<<f>>` (becomes %(%(f)s)s) or fields the input does not capture. */
+function checkOutputTemplate(rule: AggregationRule, sink: DiagnosticSink): void {
+  if (rule.output.includes('<<')) {
+    sink.warn(
+      'aggregation-output-template',
+      rule.line,
+      `output ${rule.output}: carbon turns <<field>> into %(%(field)s)s, which never formats, so this rule produces no aggregate (write <field> in the output)`,
+      { output: rule.output },
+    );
+    return;
+  }
+  const captured = new Set([...rule.input.matchAll(/<<?([^<>]+)>>?/g)].map((m) => m[1]!));
+  const missing = [...rule.output.matchAll(/<([^<>]+)>/g)].map((m) => m[1]!).filter((f) => !captured.has(f));
+  if (missing.length > 0) {
+    sink.warn('aggregation-output-template', rule.line, `output ${rule.output} uses <${missing.join('>, <')}>, which the input pattern does not capture: the rule produces no aggregate`, {
+      output: rule.output,
+      missing,
+    });
+  }
 }
 
 /** carbon's AggregationRule.build_regex (configs.md §1.7), as a Python pattern used with match(). */
@@ -238,26 +260,28 @@ export function aggregateMetricName(rule: AggregationRule, metric: string): stri
   rule.regex.lastIndex = 0;
   const m = rule.regex.exec(metric);
   if (m === null) return null;
-  // output_template: '<' → '{', '>' → '}', then str.format(**groups): '{{' / '}}' are literal braces.
-  const template = rule.output.replaceAll('<', '{').replaceAll('>', '}');
+  // build_template: '<' → '%(' and '>' → ')s', then `template % groups`; a failure (missing field, stray
+  // '%') is logged by carbon and the rule yields nothing.
+  const template = rule.output.replaceAll('<', '%(').replaceAll('>', ')s');
   const groups = m.groups ?? {};
   let out = '';
   for (let i = 0; i < template.length; i++) {
     const c = template[i]!;
-    if (c === '{' && template[i + 1] === '{') {
-      out += '{';
+    if (c !== '%') {
+      out += c;
+      continue;
+    }
+    if (template[i + 1] === '%') {
+      out += '%';
       i++;
-    } else if (c === '}' && template[i + 1] === '}') {
-      out += '}';
-      i++;
-    } else if (c === '{') {
-      const end = template.indexOf('}', i);
-      if (end < 0) return null;
-      const v = groups[template.slice(i + 1, end)];
-      if (v === undefined) return null; // KeyError: carbon logs and skips the rule
-      out += v;
-      i = end;
-    } else out += c;
+      continue;
+    }
+    const f = /^%\(([^)]*)\)s/.exec(template.slice(i));
+    if (f === null) return null;
+    const v = groups[f[1]!];
+    if (v === undefined) return null;
+    out += v;
+    i += f[0].length - 1;
   }
   return out;
 }

@@ -118,7 +118,8 @@ export function didYouMean(name: string, known: Iterable<string>, limit = 3): st
   const scored: [number, string][] = [];
   for (const k of known) {
     const d = editDistance(name, k);
-    if (d <= max) scored.push([d, k]);
+    // A prefix of a known name (fnv1a → fnv1a_ch) counts as close too.
+    if (d <= max || (name.length >= 3 && k.startsWith(name))) scored.push([d, k]);
   }
   scored.sort((x, y) => x[0] - y[0] || x[1].localeCompare(y[1]));
   return scored.slice(0, limit).map(([, k]) => k);
