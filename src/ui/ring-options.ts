@@ -2,6 +2,7 @@
 // file (--ring FILE via loadRingSpec), or — for `ring diff --from/--to` — one RING string that is either
 // a file path or the inline form `key=value;key=value`. Defaults are applied here, once, so every
 // command builds the same RingSpec from the same words.
+import { isAbsolute, relative } from 'node:path';
 import { Flags } from '@oclif/core';
 import { loadRingSpec, RING_FORMATS, type LoadRingOptions, type RingFormat } from '../config/load.js';
 import { ConfigError, UsageError } from '../errors.js';
@@ -363,6 +364,12 @@ export function buildLabelledRing(spec: RingSpec, label: string): Ring {
   }
 }
 
+/** A path relative to the working directory when it lies below it (reports stay short). */
+function shortPath(file: string): string {
+  const rel = relative(process.cwd(), file);
+  return rel !== '' && !rel.startsWith('..') && !isAbsolute(rel) ? rel : file;
+}
+
 /** One-line description of a ring for reports: "carbon carbon_ch, replication 2, diverse, 6 members (carbon.conf)". */
 export function describeSpec(spec: RingSpec, members?: number): string {
   const parts = [`${spec.impl} ${spec.hash}`];
@@ -372,6 +379,6 @@ export function describeSpec(spec: RingSpec, members?: number): string {
   if (spec.tagRelayNormalized) parts.push('tag-relay-normalized');
   if (spec.impl === 'carbon-c-relay' && !spec.sanitize) parts.push('raw keys');
   parts.push(`${members ?? spec.destinations.length} members`);
-  const origin = spec.origin?.file !== undefined ? ` (${spec.origin.file}${spec.origin.cluster !== undefined ? ` cluster ${spec.origin.cluster}` : ''})` : '';
+  const origin = spec.origin?.file !== undefined ? ` (${shortPath(spec.origin.file)}${spec.origin.cluster !== undefined ? ` cluster ${spec.origin.cluster}` : ''})` : '';
   return parts.join(', ') + origin;
 }
