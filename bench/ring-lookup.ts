@@ -1,7 +1,8 @@
 // In-process ring lookup speed on 1M deterministic, realistic names, next to a naive baseline
 // (node:crypto MD5 per name + binary search over the sorted ring points), plus MD5 alone: the pure-TS
-// MD5 against createHash and crypto.hash. Run after `npm run build`:
-//   node dist/bench/ring-lookup.js [names]
+// MD5 against createHash and crypto.hash. Each row runs in a child process (one ring class per
+// process, as in `ring locate`). Run after `npm run build`:
+//   node dist/bench/ring-lookup.js [names]          (default 1,000,000)
 import { spawnSync } from 'node:child_process';
 import { createHash, hash as cryptoHash } from 'node:crypto';
 import { fileURLToPath } from 'node:url';
@@ -46,18 +47,30 @@ const members10 = (syntax: 'carbon' | 'crelay'): Destination[] =>
     return syntax === 'carbon' ? parseCarbonDestination(`${host}:2004:c${i}`) : parseCrelayMember(`${host}:2004=c${i}`);
   });
 
-/** Best of `reps` timed passes over all names (after one warm-up pass). */
-function measure(names: string[], fn: (name: string) => number, reps = 3): number {
+/**
+ * Best of `reps` passes over all names (after one warm-up pass): names per wall-clock second and per
+ * CPU second (user + system of this process; steadier than wall time on a shared machine).
+ */
+function measure(names: string[], fn: (name: string) => number, reps = 3): Rate {
   let sink = 0;
   for (let i = 0; i < names.length; i++) sink ^= fn(names[i]!);
-  let best = Infinity;
+  let wall = Infinity;
+  let cpu = Infinity;
   for (let r = 0; r < reps; r++) {
+    const c0 = process.cpuUsage();
     const t0 = process.hrtime.bigint();
     for (let i = 0; i < names.length; i++) sink ^= fn(names[i]!);
-    best = Math.min(best, Number(process.hrtime.bigint() - t0) / 1e9);
+    wall = Math.min(wall, Number(process.hrtime.bigint() - t0) / 1e9);
+    const c = process.cpuUsage(c0);
+    cpu = Math.min(cpu, (c.user + c.system) / 1e6);
   }
   if (sink === 0x7fffffff) console.log('(sink)');
-  return names.length / best;
+  return { wall: names.length / wall, cpu: names.length / cpu };
+}
+
+interface Rate {
+  wall: number;
+  cpu: number;
 }
 
 /** The naive way: node:crypto MD5 per name, binary search over the sorted points, owner 0. */
@@ -86,7 +99,7 @@ const crelaySpec = (p: Partial<RingSpec> = {}): RingSpec =>
   makeRingSpec({ impl: 'carbon-c-relay', destinations: members10('crelay'), ...p });
 
 /** Each row runs in its own process so that every call site sees one ring class (as `ring locate` does). */
-const ROWS: { name: string; run: (names: string[]) => number }[] = [
+const ROWS: { name: string; run: (names: string[]) => Rate }[] = [
   { name: 'carbon carbon_ch RF1, 10 members', run: (n) => locateRate(carbonSpec(), n) },
   { name: '  naive: createHash md5 + binary search', run: (n) => measure(n, naiveCarbonLookup(buildRing(carbonSpec()))) },
   { name: 'carbon carbon_ch RF2 diverse=False', run: (n) => locateRate(carbonSpec({ replication: 2, diverse: false }), n) },
@@ -102,7 +115,7 @@ const ROWS: { name: string; run: (names: string[]) => number }[] = [
   { name: 'md5 position: crypto.hash', run: (n) => measure(n, (x) => cryptoHash('md5', x, 'buffer').readUInt16BE(0)) },
 ];
 
-function locateRate(spec: RingSpec, names: string[]): number {
+function locateRate(spec: RingSpec, names: string[]): Rate {
   const ring = buildRing(spec);
   return measure(names, (n) => ring.locate(n).owners.length);
 }
@@ -116,12 +129,12 @@ function main(): void {
   }
   console.log(`ring lookups over ${N.toLocaleString('en')} generated names, best of 3 passes, one process per row (node ${process.version})\n`);
   const w = Math.max(...ROWS.map((r) => r.name.length));
-  console.log(`${'lookup'.padEnd(w)}  ${'names/s'.padStart(9)}  ${'ns/name'.padStart(7)}`);
+  console.log(`${'lookup'.padEnd(w)}  ${'names/s'.padStart(9)}  ${'ns/name'.padStart(7)}  ${'names/CPU-s'.padStart(11)}`);
   for (let i = 0; i < ROWS.length; i++) {
     const child = spawnSync(process.execPath, [fileURLToPath(import.meta.url), String(N), '--row', String(i)], { encoding: 'utf8' });
     if (child.status !== 0) throw new Error(`row ${i} failed: ${child.stderr}`);
-    const rate = Number(child.stdout);
-    console.log(`${ROWS[i]!.name.padEnd(w)}  ${fmt(rate).padStart(9)}  ${(1e9 / rate).toFixed(0).padStart(7)}`);
+    const rate = JSON.parse(child.stdout) as Rate;
+    console.log(`${ROWS[i]!.name.padEnd(w)}  ${fmt(rate.wall).padStart(9)}  ${(1e9 / rate.wall).toFixed(0).padStart(7)}  ${fmt(rate.cpu).padStart(11)}`);
   }
   const spec = carbonSpec();
   const b0 = process.hrtime.bigint();
