@@ -369,3 +369,15 @@ describe('placement lines', () => {
     expect(await run('plain', true, false)).toEqual(first);
   });
 });
+
+describe('withProgress', () => {
+  it('passes batches through and reports the final count once done', async () => {
+    const { withProgress } = await import('../src/ring/analysis/progress.js');
+    const calls: [number, boolean][] = [];
+    const seen: string[] = [];
+    for await (const b of withProgress(batches(['a', 'b', 'c', 'd', 'e'], 2), (n, done) => calls.push([n, done]), 0)) seen.push(...b);
+    expect(seen).toEqual(['a', 'b', 'c', 'd', 'e']);
+    expect(calls.at(-1)).toEqual([5, true]);
+    expect(calls.filter((c) => c[1])).toHaveLength(1);
+  });
+});

@@ -29,7 +29,8 @@ With names (arguments or --file): the same, counted exactly on those names as ea
   static override examples = [
     '<%= config.bin %> ring diff --from /etc/carbon/carbon.conf --to /opt/graphite/webapp/graphite/local_settings.py -f names.txt',
     `<%= config.bin %> ring diff --from 'destinations=a:2004:a,b:2004:a,c:2004:a' --to 'destinations=a:2004:a,b:2004:a,c:2004:a,d:2004:a'`,
-    `<%= config.bin %> ring diff --from carbon.conf --to 'impl=carbon-c-relay;ring=relay.conf' --to-cluster graphite -f names.txt --list`,
+    `<%= config.bin %> ring diff --from carbon.conf --to 'ring=relay.conf;cluster=graphite' -f names.txt --list`,
+    `<%= config.bin %> ring diff --from carbon.conf --to 'ring=carbon.conf;replication=2' --json`,
   ];
 
   static override strict = false;
@@ -47,7 +48,7 @@ With names (arguments or --file): the same, counted exactly on those names as ea
     file: Flags.string({ char: 'f', description: 'Count the names in FILE ("-" for stdin), streamed.' }),
     list: Flags.boolean({ description: 'Print each name whose owners change (needs names).', default: false }),
     match: Flags.string({
-      description: 'How members are matched across the rings. [default: auto]',
+      description: 'How members are matched across the rings (see above).',
       options: ['auto', ...MATCH_MODES],
       default: 'auto',
     }),

@@ -1,5 +1,6 @@
 import { Args, Flags } from '@oclif/core';
 import { writeLocations } from '../../src/ring/analysis/placements.js';
+import { progressWhileRedirected, withProgress } from '../../src/ring/analysis/progress.js';
 import { BaseCommand } from '../../src/ui/base-command.js';
 import { nameBatches } from '../../src/ui/lines.js';
 import { LineSink } from '../../src/ui/output.js';
@@ -16,7 +17,7 @@ Text output: the name, its owners (server:port[:instance], primary first), and a
   static override examples = [
     '<%= config.bin %> ring locate --destinations cache-a:2004:a,cache-b:2004:a,cache-c:2004:a servers.web01.cpu.user',
     '<%= config.bin %> ring locate --ring /etc/carbon/carbon.conf -f names.txt --json',
-    'find /var/lib/graphite/whisper -name "*.wsp" | sed ... | <%= config.bin %> ring locate --ring relay.conf --impl carbon-c-relay',
+    'carbon-list | <%= config.bin %> ring locate --ring relay.conf --cluster graphite > owners.txt',
   ];
 
   static override strict = false;
@@ -32,7 +33,7 @@ Text output: the name, its owners (server:port[:instance], primary first), and a
   public async run(): Promise<void> {
     const { flags, argv } = await this.parse(RingLocate);
     const ring = await ringFromFlags(flags);
-    const names = nameBatches({ args: argv as string[], file: flags.file });
+    const names = withProgress(nameBatches({ args: argv as string[], file: flags.file }), progressWhileRedirected('ring locate'));
     await writeLocations(ring, names, new LineSink(), { json: flags.json });
   }
 }

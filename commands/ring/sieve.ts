@@ -1,5 +1,6 @@
 import { Args, Flags } from '@oclif/core';
 import { selectNodes, writeSieve } from '../../src/ring/analysis/placements.js';
+import { progressWhileRedirected, withProgress } from '../../src/ring/analysis/progress.js';
 import { BaseCommand } from '../../src/ui/base-command.js';
 import { nameBatches } from '../../src/ui/lines.js';
 import { LineSink } from '../../src/ui/output.js';
@@ -42,7 +43,7 @@ Text output: the names as given. --json: the "ring locate --json" line of each p
     const { flags, argv } = await this.parse(RingSieve);
     const ring = await ringFromFlags(flags);
     const select = selectNodes(ring, flags.node);
-    const names = nameBatches({ args: argv as string[], file: flags.file });
+    const names = withProgress(nameBatches({ args: argv as string[], file: flags.file }), progressWhileRedirected('ring sieve'));
     await writeSieve(ring, names, new LineSink(), {
       select,
       invert: flags.invert,

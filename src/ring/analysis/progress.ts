@@ -35,3 +35,8 @@ export function stderrProgress(label: string, stream: NodeJS.WriteStream = proce
     stream.write(`\r${label}: ${n.toLocaleString('en-US')} names${rate}\u001b[K${done ? '\n' : ''}`);
   };
 }
+
+/** For commands that stream to stdout: progress on stderr only when stdout is not the same terminal. */
+export function progressWhileRedirected(label: string): ((n: number, done: boolean) => void) | undefined {
+  return process.stdout.isTTY ? undefined : stderrProgress(label);
+}
