@@ -688,7 +688,10 @@ function envLookup(ctx: EvalContext, key: string, dflt: PyValue | undefined, lin
   const d = dflt ?? NONE;
   const use: EnvUse = { name: key, line, from: 'default' };
   if (d.t === 'str') use.value = d.v;
-  else if (d.t !== 'unknown') use.value = pyStr(d) ?? undefined;
+  else if (d.t !== 'unknown' && d.t !== 'none') {
+    const text = pyStr(d);
+    if (text !== undefined) use.value = text;
+  }
   ctx.uses.push(use);
   return d;
 }
