@@ -2,6 +2,8 @@
 // image of the archives they touch. Writes change the image; flush() writes back only the slots whose
 // bytes changed (runs of adjacent slots in one pwrite each) and fdatasyncs. Everything a writer
 // computes is therefore computed from what it read, and nothing reaches the disk before flush().
+// A file can also live in memory (fromBuffer): for a copy fetched from elsewhere (a remote node), where
+// flush() updates the buffer and lists the byte ranges written so the caller can replay them remotely.
 import { closeSync, fdatasyncSync, fstatSync, openSync, writeSync } from 'node:fs';
 import { WhisperError, ioError } from './errors.js';
 import { POINT_SIZE, type ArchiveInfo, type Header } from './format.js';
@@ -13,6 +15,12 @@ export interface OpenOptions {
   write?: boolean;
   /** Apply the strict structural check (structure.ts) after reading the header. */
   strict?: boolean;
+}
+
+/** A byte range flush() wrote into an in-memory file: replay data[position, position + length). */
+export interface MemoryWrite {
+  position: number;
+  length: number;
 }
 
 export interface FlushResult {
@@ -32,9 +40,13 @@ export class WhisperFile {
   private readonly images: (Buffer | undefined)[];
   private readonly dirty: (DirtySet | undefined)[];
   private closed = false;
+  /** In-memory files: the image (fd is -1) and the ranges flush() wrote into it, in write order. */
+  private readonly mem: Buffer | undefined;
+  readonly memWrites: MemoryWrite[] = [];
 
-  private constructor(path: string, fd: number, writable: boolean, size: number, dev: number, ino: number, header: Header) {
+  private constructor(path: string, fd: number, writable: boolean, size: number, dev: number, ino: number, header: Header, mem?: Buffer) {
     this.path = path;
+    this.mem = mem;
     this.fd = fd;
     this.writable = writable;
     this.size = size;
@@ -70,10 +82,20 @@ export class WhisperFile {
     return new WhisperFile(path, fd, !!opts.write, st.size, st.dev, st.ino, header);
   }
 
+  /**
+   * A whole file held in memory (read from another machine, say). Same checks as open(); with `write`,
+   * flush() changes `data` in place and records each range in memWrites (nothing is synced).
+   */
+  static fromBuffer(path: string, data: Buffer, opts: OpenOptions = {}): WhisperFile {
+    const header = readHeader(data, data.length, path);
+    if (opts.strict) assertSound(header, data.length, path);
+    return new WhisperFile(path, -1, !!opts.write, data.length, 0, 0, header, data);
+  }
+
   close(): void {
     if (this.closed) return;
     this.closed = true;
-    closeSync(this.fd);
+    if (this.mem === undefined) closeSync(this.fd);
   }
 
   archive(i: number): ArchiveInfo {
@@ -109,7 +131,7 @@ export class WhisperFile {
     if (pos + count * POINT_SIZE > this.size) throw this.truncated(a, first, count);
     let buf: Buffer;
     try {
-      buf = preadUpTo(this.fd, count * POINT_SIZE, pos);
+      buf = preadUpTo(this.mem ?? this.fd, count * POINT_SIZE, pos);
     } catch (err) {
       throw ioError(err, this.path, 'read');
     }
@@ -188,8 +210,13 @@ export class WhisperFile {
           const from = runStart * POINT_SIZE;
           const len = (runEnd - runStart) * POINT_SIZE;
           try {
-            let done = 0;
-            while (done < len) done += writeSync(this.fd, img, from + done, len - done, a.offset + from + done);
+            if (this.mem !== undefined) {
+              img.copy(this.mem, a.offset + from, from, from + len);
+              this.memWrites.push({ position: a.offset + from, length: len });
+            } else {
+              let done = 0;
+              while (done < len) done += writeSync(this.fd, img, from + done, len - done, a.offset + from + done);
+            }
           } catch (err) {
             throw ioError(err, this.path, 'write');
           }
@@ -210,7 +237,7 @@ export class WhisperFile {
       emit();
       if (!write) d.restore(img);
     }
-    if (bytesWritten > 0 && sync) {
+    if (bytesWritten > 0 && sync && this.mem === undefined) {
       try {
         fdatasyncSync(this.fd);
       } catch (err) {

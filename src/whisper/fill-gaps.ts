@@ -3,10 +3,10 @@
 // equal-step archive or else from an aggregate of src's finest finer archive that covers the whole
 // bucket (dst's method and xFilesFactor). No existing point is touched, nothing is propagated.
 import { aggregate, meetsXff } from './aggregate.js';
-import { WhisperUsageError } from './errors.js';
+import { WhisperUsageError, asPairError } from './errors.js';
 import { MAX_TIMESTAMP, POINT_SIZE, archiveWindow, slotOf, type ArchiveInfo } from './format.js';
-import type { WhisperFile } from './file.js';
-import { openPair, type PairOptions } from './pair.js';
+import { WhisperFile, type MemoryWrite } from './file.js';
+import { openPair, type PairOptions, type WhisperImage } from './pair.js';
 
 export interface FillGapsOptions extends PairOptions {
   /** The clock (integer seconds). Library callers pass it; commands use the system clock. */
@@ -251,9 +251,10 @@ export function fillGapsOpen(src: WhisperFile, dst: WhisperFile, opts: FillGapsO
 /**
  * fill_gaps(src, dst): copy src's points into dst's empty slots, never changing a point dst holds.
  * Refusals (WhisperError / WhisperUsageError with code InvalidArguments, DstMissing, SrcMissing,
- * SameFile, DstCorrupt, SrcCorrupt) leave dst byte-identical.
+ * SameFile, DstCorrupt, SrcCorrupt) leave dst byte-identical. `srcPath` may be a file already read
+ * into memory (then only dst is locked).
  */
-export async function fillGaps(srcPath: string, dstPath: string, opts: FillGapsOptions): Promise<FillReport> {
+export async function fillGaps(srcPath: string | WhisperImage, dstPath: string, opts: FillGapsOptions): Promise<FillReport> {
   checkWindowArgs(opts.now, opts.from, opts.until);
   const pair = await openPair(srcPath, dstPath, opts);
   try {
@@ -261,4 +262,30 @@ export async function fillGaps(srcPath: string, dstPath: string, opts: FillGapsO
   } finally {
     pair.close();
   }
+}
+
+/**
+ * fill_gaps between two files held in memory, for a dst that lives elsewhere (a remote node): the
+ * caller fetched dst under its lock and replays `writes` (ranges of dst.data, ascending within each
+ * archive, so slot 0 of an empty archive is written first) to the real file, then syncs it. dst.data
+ * is updated in place unless dryRun. Same refusals as fillGaps, except DstMissing/SrcMissing/SameFile,
+ * which only a caller that can see the files can decide.
+ */
+export function fillGapsImages(src: WhisperImage, dst: WhisperImage, opts: FillGapsOptions): { report: FillReport; writes: MemoryWrite[] } {
+  checkWindowArgs(opts.now, opts.from, opts.until);
+  let d: WhisperFile;
+  try {
+    d = WhisperFile.fromBuffer(dst.path, dst.data, { write: !opts.dryRun, strict: true });
+    d.loadAll(true);
+  } catch (err) {
+    throw asPairError(err, 'DstCorrupt');
+  }
+  let s: WhisperFile;
+  try {
+    s = WhisperFile.fromBuffer(src.path, src.data, { strict: true });
+  } catch (err) {
+    throw asPairError(err, 'SrcCorrupt');
+  }
+  const report = fillGapsOpen(s, d, { ...opts, sync: false });
+  return { report, writes: d.memWrites };
 }

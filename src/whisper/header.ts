@@ -4,8 +4,12 @@ import { readSync } from 'node:fs';
 import { WhisperError } from './errors.js';
 import { AGGREGATION_METHODS, ARCHIVE_INFO_SIZE, METADATA_SIZE, POINT_SIZE, type AggregationMethod, type ArchiveInfo, type Header } from './format.js';
 
-/** Read up to `length` bytes at `position`; returns what the file holds (short only at end of file). */
-export function preadUpTo(fd: number, length: number, position: number): Buffer {
+/**
+ * Read up to `length` bytes at `position`; returns what the file holds (short only at end of file).
+ * `fd` may also be an in-memory image of the file (a fresh copy of the range is returned).
+ */
+export function preadUpTo(fd: number | Buffer, length: number, position: number): Buffer {
+  if (typeof fd !== 'number') return Buffer.from(fd.subarray(position, position + length));
   const buf = Buffer.allocUnsafe(length);
   let got = 0;
   while (got < length) {
@@ -21,7 +25,7 @@ export function preadUpTo(fd: number, length: number, position: number): Buffer 
  * whisper's own messages where whisper.py raises CorruptWhisperFile; everything else is left to the
  * structural check (structure.ts), as whisper.py itself trusts it.
  */
-export function readHeader(fd: number, size: number, path: string): Header {
+export function readHeader(fd: number | Buffer, size: number, path: string): Header {
   const meta = preadUpTo(fd, METADATA_SIZE, 0);
   if (meta.length < METADATA_SIZE) throw new WhisperError('CorruptHeader', 'Unable to read header (file shorter than 16 bytes)', path);
   const aggregationType = meta.readUInt32BE(0);

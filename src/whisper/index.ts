@@ -22,9 +22,15 @@
 //   merge(src, dst, { now, from?, until? })   whisper-merge: identical layouts, src wins.
 //     Both return a FillReport whose `filled` counts slots whose bytes changed.
 //
+//   fillGaps(srcImage, dstPath, …) takes a source already read into memory ({ path, data }), and
+//   fillGapsImages(srcImage, dstImage, opts) → { report, writes } fills a dst held in memory and lists
+//   the byte ranges to replay on the real file: how `ringshift apply` fills a file on a remote node
+//   (under the node's flock, positional writes over SFTP, then fsync), with the same rule and refusals.
+//
 // Reading: info(path), fetch(path, from, until, { now, archiveToSelect? }) (whisper.fetch exactly;
 // a truncated archive raises instead of returning short), verifyWhisper(path) → VerifyResult
-// { ok, code?, error?, info?, slotsUsed?, layout? } (never throws for bad data).
+// { ok, code?, error?, info?, slotsUsed?, layout? } (never throws for bad data); verifyHeaderBytes(path,
+// head, size) runs its header and structure checks on a stream's first bytes.
 // Writing: create(path, [[secondsPerPoint, points], …], { aggregationMethod?, xFilesFactor?, sparse? }),
 // update(path, value, timestamp, { now }), updateMany(path, [[t, v], …], { now }) with whisper's
 // propagation. Lower level: WhisperFile (open file, range reads, in-memory image, flush).
@@ -37,8 +43,8 @@ export { carbonateFill, carbonateFillOpen, type CarbonateFillOptions } from './c
 export { create, type CreateOptions, type CreateResult } from './create.js';
 export { WhisperError, WhisperUsageError, type WhisperErrorCode } from './errors.js';
 export { archiveFetch, fetch, fetchOpen, type FetchOptions, type FetchResult } from './fetch.js';
-export { WhisperFile, type OpenOptions } from './file.js';
-export { fillGaps, fillGapsOpen, type ArchiveFillReport, type FillGapsOptions, type FillReport } from './fill-gaps.js';
+export { WhisperFile, type MemoryWrite, type OpenOptions } from './file.js';
+export { fillGaps, fillGapsImages, fillGapsOpen, type ArchiveFillReport, type FillGapsOptions, type FillReport } from './fill-gaps.js';
 export {
   AGGREGATION_METHODS,
   archiveWindow,
@@ -50,8 +56,8 @@ export {
 } from './format.js';
 export { info, type InfoResult } from './info.js';
 export { merge, mergeOpen, type MergeOptions } from './merge.js';
-export { openPair, type OpenPair, type PairOptions } from './pair.js';
+export { openPair, type OpenPair, type PairOptions, type WhisperImage } from './pair.js';
 export { parseRetentionDef, parseRetentions, validateArchiveList } from './retention.js';
 export { clockNow, parseTime } from './time.js';
 export { update, updateMany, updateManyOpen, updateOpen, type Point, type WriteOptions } from './update.js';
-export { verifyWhisper, type VerifyResult } from './verify.js';
+export { verifyHeaderBytes, verifyWhisper, type VerifyResult } from './verify.js';

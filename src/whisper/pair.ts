@@ -1,6 +1,8 @@
 // Opening a (src, dst) pair for fill or merge: the refusal checks in the order the vectors define
 // (DstMissing, SrcMissing, SameFile, DstCorrupt, SrcCorrupt), then locks, then the structural checks
 // on what is read under the lock. Nothing is written here, so every refusal leaves dst untouched.
+// The source may also be a file already read into memory (from another machine): then only dst is
+// opened and locked.
 import { closeSync, fstatSync, openSync, statSync, type Stats } from 'node:fs';
 import { WhisperError, asPairError, ioError } from './errors.js';
 import { WhisperFile } from './file.js';
@@ -13,6 +15,12 @@ export interface PairOptions {
   lockTimeoutMs?: number;
   /** Nothing will be written: open dst read-only and lock it shared. */
   dryRun?: boolean;
+}
+
+/** A whole whisper file read into memory; `path` names it in messages. */
+export interface WhisperImage {
+  path: string;
+  data: Buffer;
 }
 
 export interface OpenPair {
@@ -45,12 +53,14 @@ function openFd(path: string, flags: 'r' | 'r+'): number {
 }
 
 /** Open, check and (optionally) lock a pair. Refusals raise WhisperError with the vectors' codes. */
-export async function openPair(srcPath: string, dstPath: string, opts: PairOptions = {}): Promise<OpenPair> {
+export async function openPair(srcArg: string | WhisperImage, dstPath: string, opts: PairOptions = {}): Promise<OpenPair> {
   const lock = opts.lock ?? true;
+  const image = typeof srcArg === 'string' ? undefined : srcArg;
+  const srcPath = typeof srcArg === 'string' ? srcArg : srcArg.path;
   for (let attempt = 0; ; attempt++) {
     const dstStat = regularFile(dstPath, 'DstMissing', 'destination');
-    const srcStat = regularFile(srcPath, 'SrcMissing', 'source');
-    if (dstStat.dev === srcStat.dev && dstStat.ino === srcStat.ino) {
+    const srcStat = image === undefined ? regularFile(srcPath, 'SrcMissing', 'source') : undefined;
+    if (srcStat !== undefined && dstStat.dev === srcStat.dev && dstStat.ino === srcStat.ino) {
       throw new WhisperError('SameFile', `source ${srcPath} and destination are the same file`, dstPath);
     }
     const dstFd = openFd(dstPath, opts.dryRun ? 'r' : 'r+');
@@ -60,12 +70,10 @@ export async function openPair(srcPath: string, dstPath: string, opts: PairOptio
       if (srcFd >= 0) closeSync(srcFd);
     };
     try {
-      srcFd = openFd(srcPath, 'r');
+      if (image === undefined) srcFd = openFd(srcPath, 'r');
       if (lock) {
-        const reqs: LockRequest[] = [
-          { fd: dstFd, path: dstPath, mode: opts.dryRun ? 'sh' : 'ex' },
-          { fd: srcFd, path: srcPath, mode: 'sh' },
-        ];
+        const reqs: LockRequest[] = [{ fd: dstFd, path: dstPath, mode: opts.dryRun ? 'sh' : 'ex' }];
+        if (srcFd >= 0) reqs.push({ fd: srcFd, path: srcPath, mode: 'sh' });
         await lockAll(reqs, opts.lockTimeoutMs);
         // A writer that replaces files by rename (whisper-resize, heal) may have swapped dst while we
         // waited; then our descriptor holds the old inode. Start over on the new file.
@@ -86,7 +94,7 @@ export async function openPair(srcPath: string, dstPath: string, opts: PairOptio
       }
       let src: WhisperFile;
       try {
-        src = WhisperFile.fromFd(srcPath, srcFd, { strict: true });
+        src = image === undefined ? WhisperFile.fromFd(srcPath, srcFd, { strict: true }) : WhisperFile.fromBuffer(srcPath, image.data, { strict: true });
       } catch (err) {
         throw asPairError(err, 'SrcCorrupt');
       }

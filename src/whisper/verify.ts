@@ -3,6 +3,7 @@
 import { WhisperError } from './errors.js';
 import { WhisperFile } from './file.js';
 import { retentionString, toInfo, type WhisperInfo } from './format.js';
+import { readHeader } from './header.js';
 import { archiveSlotProblem, structureProblem } from './structure.js';
 
 export interface VerifyResult {
@@ -47,5 +48,23 @@ export function verifyWhisper(path: string): VerifyResult {
     throw err;
   } finally {
     file.close();
+  }
+}
+
+/**
+ * The header and structural checks of verifyWhisper (no slot checks) for a file seen as a stream: `head`
+ * is its first bytes (at least the whole header; 64 KiB covers any real layout), `fileSize` its size.
+ */
+export function verifyHeaderBytes(path: string, head: Buffer, fileSize: number): VerifyResult {
+  try {
+    const header = readHeader(head, fileSize, path);
+    const info = { ...toInfo(header), fileSize };
+    const layout = header.archives.map(retentionString).join(',');
+    const problem = structureProblem(header, fileSize);
+    if (problem) return { path, ok: false, code: problem.code, error: problem.message, info, layout };
+    return { path, ok: true, info, layout };
+  } catch (err) {
+    if (err instanceof WhisperError) return { path, ok: false, code: err.code, error: err.message };
+    throw err;
   }
 }
