@@ -69,6 +69,13 @@ export interface WriteOptions {
   mode?: number;
   /** Set the file's mtime (ms since the epoch) before it becomes visible. */
   mtimeMs?: number;
+  /**
+   * Name of the temp file in the target's directory (default: a random hidden name). A caller that
+   * journals it before writing can remove the file after a crash.
+   */
+  tempName?: string;
+  /** Called with the temp file's relative path once it is synced, before it is moved into place; throwing aborts. */
+  beforePlace?: (tempRel: string) => Promise<void>;
 }
 
 export interface StorageDriver {

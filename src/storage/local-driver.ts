@@ -103,7 +103,7 @@ export class LocalDriver implements StorageDriver {
   async writeAtomic(rel: string, data: Uint8Array | AsyncIterable<Uint8Array>, opts: WriteOptions = {}): Promise<void> {
     const abs = this.abs(rel);
     await this.makeParents(abs);
-    const tmp = tempName(abs);
+    const tmp = opts.tempName === undefined ? tempName(abs) : `${dirname(abs)}/${checkTempName(opts.tempName)}`;
     const fh = await fs.promises.open(tmp, 'wx', opts.mode ?? 0o644);
     let placed = false;
     try {
@@ -115,6 +115,7 @@ export class LocalDriver implements StorageDriver {
       } finally {
         await fh.close();
       }
+      if (opts.beforePlace !== undefined) await opts.beforePlace(posix.join(posix.dirname(rel), posix.basename(tmp)));
       await this.place(tmp, abs, opts.overwrite === true);
       placed = true;
       await fsyncDir(dirname(abs));
@@ -190,6 +191,14 @@ function toFileInfo(st: fs.Stats): FileInfo {
 function tempName(abs: string): string {
   const base = posix.basename(abs);
   return `${dirname(abs)}/.${base}.ringshift-${process.pid}-${randomBytes(4).toString('hex')}.tmp`;
+}
+
+/** A caller's temp name: one hidden path segment, never a metric name. */
+export function checkTempName(name: string): string {
+  if (!name.startsWith('.') || name.includes('/') || name.includes('\0') || name === '.' || name === '..' || name.endsWith('.wsp')) {
+    throw new DataError(`bad temp file name ${JSON.stringify(name)}`, { expected: 'a hidden file name (.x.tmp) without /' });
+  }
+  return name;
 }
 
 async function fsyncDir(dir: string): Promise<void> {
