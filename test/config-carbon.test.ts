@@ -209,6 +209,7 @@ describe('the relay ring', () => {
     expect(r2.spec).toMatchObject({ router: 'consistent-hashing', hash: 'carbon_ch', origin: { cluster: 'relay:2' } });
     expect(carbonRing(conf(text), { cluster: '2' }).spec.destinations.map((d) => d.server)).toEqual(['b', 'c']);
     expect(() => carbonRing(conf(text), { cluster: 'relay:9' })).toThrow(/no \[relay:9\] section/);
+    expect(carbonRing(conf(text)).diagnostics.find((d) => d.code === 'other-instances')).toMatchObject({ line: 1, data: { sections: ['relay:2'] } });
   });
 
   it('notes the aggregated router and reads TAG_RELAY_NORMALIZED', () => {

@@ -248,3 +248,24 @@ describe('graphite-web ring', () => {
     expect(webStorage(parse('A = 1\n')).whisperDir.value.t).toBe('unknown');
   });
 });
+
+describe('expression evaluator against CPython', () => {
+  // fixtures/config/python/exprs.json: 400 random expressions of the subset with the repr() CPython 3.11
+  // computed for them, or ERR where it raised (regenerate with gen-exprs.py next to it).
+  const { cases, expected } = JSON.parse(
+    readFileSync(new URL('../fixtures/config/python/exprs.json', import.meta.url), 'utf8'),
+  ) as { cases: string[]; expected: string[] };
+
+  it('never disagrees with Python: equal values, and Unknown wherever Python raises', () => {
+    let unknowns = 0;
+    cases.forEach((src, i) => {
+      const v = parse(src).settings.get('R')!.value;
+      if (expected[i] === 'ERR') expect(v.t, src).toBe('unknown');
+      else if (v.t === 'unknown') unknowns++;
+      else expect(pyRepr(v), src).toBe(expected[i]);
+    });
+    expect(cases).toHaveLength(400);
+    // what the evaluator declines (identity of non-singletons, list ordering) stays rare
+    expect(unknowns).toBeLessThan(12);
+  });
+});

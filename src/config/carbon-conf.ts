@@ -300,6 +300,15 @@ export function carbonRing(conf: CarbonConf, opts: CarbonRingOptions = {}): Carb
   }
   const eff = effectiveSettings(conf, program, instance ?? 'a', opts);
   const sink = new DiagnosticSink(file);
+  const others = conf.sections.filter((s) => s.startsWith(`${program}:`) && !eff.sectionsRead.includes(s));
+  if (!explicit && others.length > 0) {
+    sink.info(
+      'other-instances',
+      conf.ini.sections.find((s) => s.name === program)?.line ?? null,
+      `this ring is [${eff.sectionsRead.join('] + [')}] (carbon's default instance 'a'); the file also configures ${others.map((s) => `[${s}]`).join(', ')}, which may route differently (choose one with --cluster)`,
+      { sections: others },
+    );
+  }
   const get = (k: string): CarbonSetting => eff.settings.get(k)!;
   const where = (s: CarbonSetting) => ({ file, line: s.line });
 

@@ -938,8 +938,8 @@ function binary(op: string, l: PyValue, r: PyValue, line: number): PyValue {
   }
   if (op === '*') {
     const rep = (x: PyValue, n: PyValue): PyValue | undefined => {
-      if (n.t !== 'int') return undefined;
-      const k = Math.max(0, Number(n.v));
+      if (n.t !== 'int' && n.t !== 'bool') return undefined;
+      const k = Math.max(0, n.t === 'bool' ? (n.v ? 1 : 0) : Number(n.v));
       if (x.t === 'str') return str(x.v.repeat(k));
       if (x.t === 'list' || x.t === 'tuple') return { t: x.t, items: Array.from({ length: k }, () => x.items).flat() };
       return undefined;
@@ -984,6 +984,14 @@ function binary(op: string, l: PyValue, r: PyValue, line: number): PyValue {
       return { t: 'float', v: x * y };
     case '/':
       return y === 0 ? unknown('division by zero at import', line) : { t: 'float', v: x / y };
+    case '//':
+      return y === 0 ? unknown('division by zero at import', line) : { t: 'float', v: Math.floor(x / y) };
+    case '%': {
+      if (y === 0) return unknown('division by zero at import', line);
+      let r = x % y;
+      if (r !== 0 && r < 0 !== y < 0) r += y; // Python's result takes the divisor's sign
+      return { t: 'float', v: r };
+    }
     case '**':
       return { t: 'float', v: x ** y };
   }
