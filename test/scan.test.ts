@@ -37,6 +37,15 @@ const NAMES = [
   'stats.example.counts;tag1=value1',
 ];
 
+/** Raw names carbon-cache writes to a path whose canonical name differs (configs.md §2). */
+const CANONICAL: Record<string, string> = {
+  'dd..x.y': 'dd.x.y',
+  '.lead.dot': 'lead.dot',
+  'sl.a/b.c': 'sl.a.b.c',
+  'up.a/../b': 'up.a.b',
+  'tr.a/..': 'tr.a.',
+};
+
 async function collect(gen: AsyncIterable<ScanEntry[]>): Promise<ScanEntry[]> {
   const all: ScanEntry[] = [];
   for await (const b of gen) all.push(...b);
@@ -60,6 +69,8 @@ beforeAll(() => {
   fs.writeFileSync(join(outside, 'tree', 'leak.wsp'), 'x');
 
   for (const n of NAMES) touch(metricToPath(n, { hashTagged: false }));
+  // Names whose file carries a different, canonical name: doubled/leading dots and '/'.
+  for (const n of Object.keys(CANONICAL)) touch(metricToPath(n));
   touch(metricToPath('stats.example.counts;tag1=value1')); // hashed form too
   touch('_tagged/000/000/stats_DOT_example_DOT_counts;tag1=value1.wsp'); // wrong hash dirs
   touch('a..b/c.wsp'); // a directory named with dots: carbon never writes it
@@ -106,6 +117,14 @@ describe('scan of a tricky tree (symlinks not followed)', () => {
     for (const n of NAMES) expect(names.has(n)).toBe(true);
     expect(map.get('a/b/.wsp')).toMatchObject({ metric: 'a.b.', kind: 'trailing-dot', node: 'node-x' });
     expect(map.get('repl\ufffdchar.wsp')).toMatchObject({ metric: 'repl\ufffdchar', kind: 'metric' });
+  });
+
+  it('names files written for doubled dots, leading dots and "/" by their canonical name', () => {
+    for (const [raw, canonical] of Object.entries(CANONICAL)) {
+      const e = map.get(metricToPath(raw));
+      expect(e?.metric, raw).toBe(canonical);
+    }
+    expect(map.get('tr/a/.wsp')?.kind).toBe('trailing-dot');
   });
 
   it('classifies the rest', () => {
