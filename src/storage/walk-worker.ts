@@ -6,7 +6,7 @@
 // Float64Array, the rare extras (link targets, notes) as objects.
 //
 // walkWorkerMain runs from its source text (new Worker(source, {eval: true})), so it must not use
-// anything from its module: only its parameters and globals.
+// anything from its module: only its parameters and globals (so coverage must be v8, not instrumenting).
 import { escapeBytes, utf8SeqLength } from './bytes.js';
 
 /** Record kinds in a batch; BAD is or-ed in for names that are not UTF-8 (shown escaped). */
