@@ -1,0 +1,74 @@
+// carbon-c-relay configs: one ring per hashing cluster (carbon_ch, fnv1a_ch, jump_fnv1a_ch), the dynamic and
+// any_of clusters (R20), and the rewrites / `route using` that change what is hashed (R13).
+import { crelayHashType, parseCrelayConfig } from '../../config/crelay-conf.js';
+import { ConfigError } from '../../errors.js';
+import { buildRing } from '../../ring/build.js';
+import { makeRingSpec } from '../../ring/spec.js';
+import { reportDiagnostics, type DiagnosticRoute, type LintContext } from '../context.js';
+import type { LintFile } from '../model.js';
+
+const CRELAY_DIAGNOSTICS: Readonly<Record<string, DiagnosticRoute | null>> = {
+  'dynamic-cluster': { rule: 'dynamic-routing-strays', fix: 'nothing to change if intended; run the misplacement scan after an outage and fold the strays back' },
+  'any-of-cluster': { rule: 'dynamic-routing-strays', fix: 'nothing to change if intended; expect strays on the other members after an outage' },
+  'duplicate-member': { rule: 'duplicate-ring-member', severity: 'warning', fix: 'list each member once' },
+};
+
+/** Refusals that break the cluster limits of R16 (the relay's own wording, golden issue117/156). */
+const CLUSTER_LIMITS = /replication count|cannot set instance|cannot define server|cannot set type|at most 128|cannot share server|same name already defined/;
+
+export function readCrelay(ctx: LintContext, f: LintFile): void {
+  let cfg;
+  try {
+    cfg = parseCrelayConfig(f.text, f.path);
+  } catch (e) {
+    if (!(e instanceof ConfigError)) throw e;
+    const limits = CLUSTER_LIMITS.test(e.message);
+    const include = /included file/.test(e.message) ? ' (carbon-c-relay resolves a relative include against its working directory, not the including file; ringshift tried the including file\'s directory)' : '';
+    ctx.findings.unparseable(
+      f.path,
+      e,
+      `carbon-c-relay refuses this configuration${include}`,
+      limits ? 'crelay-cluster-invalid' : 'config-unparseable',
+      limits ? 'keep replication ≤ members, ≤ 128 members per hash cluster, and one instance and type per host:port across all clusters' : undefined,
+    );
+    return;
+  }
+  ctx.crelays.push(cfg);
+  reportDiagnostics(ctx, cfg.diagnostics, CRELAY_DIAGNOSTICS);
+  for (const c of cfg.clusters) {
+    const hash = crelayHashType(c.type);
+    if (hash === undefined) continue;
+    const spec = makeRingSpec({
+      impl: 'carbon-c-relay',
+      hash,
+      router: 'consistent-hashing',
+      destinations: c.members.map((m) => ({ ...m.destination, line: m.line })),
+      replication: c.replication,
+      diverse: false,
+      sanitize: true,
+      origin: { file: c.file, line: c.line, cluster: c.name, format: 'carbon-c-relay' },
+    });
+    try {
+      buildRing(spec);
+    } catch (e) {
+      if (!(e instanceof ConfigError)) throw e;
+      ctx.findings.unparseable(c.file, e, `carbon-c-relay cluster ${c.name}`, 'crelay-cluster-invalid', 'keep replication ≤ members and ≤ 128 members per hash cluster');
+      continue;
+    }
+    const where = { file: c.file, line: c.line };
+    ctx.rings.push({
+      label: `${c.file} cluster ${c.name}`,
+      role: 'relay',
+      holder: 'carbon-c-relay',
+      spec,
+      members: { file: c.file, line: c.members[0]?.line ?? c.line },
+      membersName: `cluster ${c.name}`,
+      hash: where,
+      replication: where,
+      file: c.file,
+      protocol: 'line',
+      section: c.name,
+      ...(c.dynamic ? { dynamic: where } : {}),
+    });
+  }
+}
