@@ -1,0 +1,96 @@
+import { Flags } from '@oclif/core';
+import { failingRows, parseFailOn, renderAuditText, runAudit } from '../src/audit/index.js';
+import { stderrProgress } from '../src/audit/progress.js';
+import type { Finding } from '../src/audit/types.js';
+import { BaseCommand } from '../src/ui/base-command.js';
+import { LineSink } from '../src/ui/output.js';
+
+export default class Audit extends BaseCommand {
+  static override summary = 'Classify every whisper file of a cluster: ok, misplaced (and why), extra copies, missing replicas.';
+  static override description = `Scans every storage location of the cluster file and checks each file against the ring:
+
+  ok               this location holds an owner of the name
+  misplaced        no owner here; explained by the first that applies:
+    old-ring         an owner under --old-ring (a ring change left it here)
+    double-dot       the relay hashes raw names (carbon-relay, buckytools) and a raw form of the name that
+                     carbon-cache stores in the same file (.a.b.c, a..b.c, a.b..c) hashes here: confirmed
+                     when that raw name is in --names; without --names (or with --names-sample) suspected
+                     when a one-dot variant does, with the chance of a coincidence
+    cleansing        the relay is carbon-c-relay and would rewrite the name: its cleansed twin gets the data
+    unexplained
+  extra-copy       an unexplained copy of a metric that every owner already holds
+  missing-replica  an owner lacks a file that another location holds
+  self-metric      the caches' own metrics (--self-prefix, default carbon): written locally, not misplaced
+  trailing-dot, tagged-hashed, malformed, symlink, unreadable: files whose placement cannot be checked
+
+Members sharing a directory are one location. A configured directory that does not exist yet is an empty location.
+
+Text output: a table of files and bytes per class and location, a few examples per class, and notes.
+--json: one finding a line, {"kind","metric","node","path","owners","size","explanation"?,"evidence"?}, ok files only with --all, then one line {"summary":{…}}.
+
+Exit status: 0, or 1 when --fail-on names a class that has findings (for CI); 2 for usage and config errors.`;
+
+  static override examples = [
+    '<%= config.bin %> audit --cluster cluster.yaml',
+    '<%= config.bin %> audit --cluster cluster.yaml --old-ring cluster-old.yaml --names relay-names.txt',
+    '<%= config.bin %> audit --cluster cluster.yaml --json | grep \'"kind":"misplaced"\'',
+    '<%= config.bin %> audit --cluster cluster.yaml --fail-on misplaced,missing-replica   # in CI',
+    '<%= config.bin %> audit --cluster cluster.yaml --self-prefix carbon.agents. --self-prefix carbon.relays.',
+  ];
+
+  static override flags = {
+    cluster: Flags.string({ char: 'c', description: 'Cluster file (ring and storage locations).', required: true }),
+    'old-ring': Flags.string({
+      description: 'The ring before a change: a config file, or inline key=value;… (e.g. "impl=carbon;replication=2;destinations=a:2004:a,b:2004:a").',
+    }),
+    names: Flags.string({ description: 'Metric names as the relays received them, one a line: confirms double-dot placements.' }),
+    'names-sample': Flags.boolean({
+      description: 'The --names list is only a sample of the traffic: a raw name missing from it does not rule a double-dot placement out.',
+      dependsOn: ['names'],
+      default: false,
+    }),
+    'self-prefix': Flags.string({
+      description: "Prefix of the caches' own metrics (CARBON_METRIC_PREFIX; repeatable). [default: carbon]",
+      multiple: true,
+    }),
+    'fail-on': Flags.string({ description: 'Exit 1 when any of these kinds is found (comma-separated), e.g. misplaced,missing-replica.' }),
+    all: Flags.boolean({ description: 'With --json: also print the ok files.', default: false }),
+    'spill-after': Flags.integer({
+      description: 'Files kept in memory while grouping before spilling to temp files. [default: 500000]',
+      min: 0,
+      helpGroup: 'ADVANCED',
+    }),
+    'tmp-dir': Flags.string({ description: 'Where spill files go. [default: the system temp dir]', helpGroup: 'ADVANCED' }),
+  };
+
+  public async run(): Promise<void> {
+    const { flags } = await this.parse(Audit);
+    const failOn = parseFailOn(flags['fail-on']);
+    const sink = new LineSink();
+    const grouper: { memoryEntries?: number; tmpDir?: string } = {};
+    if (flags['spill-after'] !== undefined) grouper.memoryEntries = flags['spill-after'];
+    if (flags['tmp-dir'] !== undefined) grouper.tmpDir = flags['tmp-dir'];
+    const inputs = {
+      clusterPath: flags.cluster,
+      grouper,
+      ...(flags['old-ring'] !== undefined ? { oldRing: flags['old-ring'] } : {}),
+      ...(flags.names !== undefined ? { names: flags.names, namesSample: flags['names-sample'] } : {}),
+      ...(flags['self-prefix'] !== undefined ? { selfPrefixes: flags['self-prefix'] } : {}),
+    };
+    const onFinding = async (f: Finding): Promise<void> => {
+      if (!flags.json || (f.kind === 'ok' && !flags.all)) return;
+      if (sink.push(JSON.stringify(f))) await sink.flush();
+    };
+    const result = await runAudit(inputs, onFinding, stderrProgress('audit'));
+    const failing = failingRows(result.tally, failOn);
+    if (flags.json) {
+      const summary = { ...result.summary, ...(failOn.length > 0 ? { failOn, failing } : {}) };
+      sink.push(JSON.stringify({ summary }));
+    } else {
+      for (const line of renderAuditText(result.tally, result.setup.locations, result.notes)) sink.push(line);
+      if (failing.length > 0) sink.push(`fail: ${failing.map((r) => `${r} (${result.tally.count(r)})`).join(', ')}`);
+    }
+    await sink.flush();
+    if (failing.length > 0) process.exitCode = 1;
+  }
+}

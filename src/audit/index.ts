@@ -1,0 +1,54 @@
+// `ringshift audit` as a library: classify every file of a cluster and count the findings.
+import { describeSpec } from '../ui/ring-options.js';
+import { groupFindings } from './classify.js';
+import type { Progress } from './progress.js';
+import { AuditTally } from './report.js';
+import { classifiedGroups, prepareAudit, type AuditInputs, type ClusterSetup } from './run.js';
+import type { Finding } from './types.js';
+
+export { classifyGroup, groupFindings, isHolder, type ClassifiedEntry, type ClassifiedGroup } from './classify.js';
+export { AuditContext, hashesRawNames, cleansesNames } from './context.js';
+export { PathGrouper, partitionOf, PARTITIONS, DEFAULT_MEMORY_ENTRIES } from './group.js';
+export { AuditTally, failingRows, parseFailOn, renderAuditText, ROWS, rowOf } from './report.js';
+export { openCluster, loadOldRing, prepareAudit, classifiedGroups } from './run.js';
+export type { FileClass, Explanation, Finding, GroupEntry, PathGroup } from './types.js';
+export { dotVariants, RawNameIndex, loadRawNames, selfMetricMatcher, storedFormOf } from './variants.js';
+
+export interface AuditResult {
+  setup: ClusterSetup;
+  tally: AuditTally;
+  /** Lines for the report: ring, names file, spilling. */
+  notes: string[];
+  summary: Record<string, unknown>;
+}
+
+/** Scan and classify the whole cluster; every finding (ok included) goes to `onFinding`. */
+export async function runAudit(
+  inputs: AuditInputs,
+  onFinding: (f: Finding) => void | Promise<void>,
+  progress?: Progress,
+): Promise<AuditResult> {
+  const prepared = await prepareAudit({ ...inputs, ...(progress !== undefined ? { progress } : {}) });
+  const { setup, ctx, grouper } = prepared;
+  const tally = new AuditTally();
+  const spilled = grouper.spilled;
+  for await (const g of classifiedGroups(prepared, progress)) {
+    for (const f of groupFindings(g, ctx)) {
+      tally.add(f);
+      await onFinding(f);
+    }
+  }
+  const notes = [...setup.warnings];
+  if (ctx.names !== undefined) notes.push(`--names: ${ctx.names.lines} lines, ${ctx.names.anomalous} raw names stored under another name`);
+  const summary: Record<string, unknown> = {
+    ...tally.toJson(setup.locations),
+    ring: describeSpec(setup.ring.spec, setup.ring.members.length),
+    relay: ctx.cleansing ? 'cleanses names (carbon-c-relay)' : ctx.rawHashing ? 'hashes raw names' : 'other',
+    locations: setup.locations.map((l, i) => ({ id: l.id, root: l.root, members: l.members.length, files: prepared.scanned[i] })),
+    spilled,
+    warnings: setup.warnings,
+  };
+  if (ctx.old !== undefined) summary.oldRing = describeSpec(ctx.old.ring.spec, ctx.old.ring.members.length);
+  if (ctx.names !== undefined) summary.names = { lines: ctx.names.lines, anomalous: ctx.names.anomalous };
+  return { setup, tally, notes, summary };
+}
