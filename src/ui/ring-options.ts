@@ -4,7 +4,8 @@
 // command builds the same RingSpec from the same words.
 import { isAbsolute, relative } from 'node:path';
 import { Flags } from '@oclif/core';
-import { loadRingSpec, RING_FORMATS, type LoadRingOptions, type RingFormat } from '../config/load.js';
+import { RING_FORMATS, type RingFormat } from '../config/formats.js';
+import type { LoadRingOptions } from '../config/load.js';
 import { ConfigError, UsageError } from '../errors.js';
 import { buildRing } from '../ring/build.js';
 import { parseDestinationList, parseInlineDestination } from '../ring/destination.js';
@@ -142,7 +143,8 @@ export async function ringSpecFromFlags(flags: RingFlagValues): Promise<RingSpec
 
 /** Load the file (if any), then apply explicit settings and the implementation's defaults. */
 export async function resolveRingSource(src: RingSource): Promise<RingSpec> {
-  const base = src.file !== undefined ? await loadRingSpec(src.file, src.load) : undefined;
+  // Loaded on demand: the config parsers are a good part of the start-up time of an inline-ring run.
+  const base = src.file !== undefined ? await (await import('../config/load.js')).loadRingSpec(src.file, src.load) : undefined;
   return applyOverrides(base, src.overrides, src.label);
 }
 
