@@ -46,6 +46,7 @@ export class PathGrouper {
   private fds: number[] = [];
   private bufs: string[] = [];
   private finished = false;
+  private everSpilled = false;
 
   constructor(opts: GrouperOptions = {}) {
     this.limit = opts.memoryEntries ?? DEFAULT_MEMORY_ENTRIES;
@@ -60,7 +61,7 @@ export class PathGrouper {
 
   /** True once entries went to disk. */
   get spilled(): boolean {
-    return this.spillDir !== null;
+    return this.everSpilled;
   }
 
   add(key: string, e: GroupEntry): void {
@@ -114,6 +115,7 @@ export class PathGrouper {
 
   private spill(): void {
     this.spillDir = fs.mkdtempSync(join(this.tmpParent, 'ringshift-group-'));
+    this.everSpilled = true;
     for (let p = 0; p < PARTITIONS; p++) {
       this.fds.push(fs.openSync(join(this.spillDir, `p${p}.ndjson`), 'a', 0o600));
       this.bufs.push('');

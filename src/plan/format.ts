@@ -63,6 +63,12 @@ export interface CopyAction extends ActionBase {
   from: string;
   to: string;
   source: FileStamp;
+  /**
+   * (Optional, added compatibly.) Destination path when it differs from `path`, which is then the
+   * source's path: carbon-c-relay cleansing, where a name the relay rewrites moves into its cleansed
+   * twin (`a/b@c.wsp` → `a/b_c.wsp`). `from` and `to` may then be the same location.
+   */
+  toPath?: string;
 }
 
 /** Gap-only fill of `to`'s existing file from `from`'s file. */
@@ -72,6 +78,14 @@ export interface FillAction extends ActionBase {
   to: string;
   source: FileStamp;
   dest: FileStamp;
+  /** (Optional, added compatibly.) As CopyAction.toPath. */
+  toPath?: string;
+  /**
+   * (Optional, added compatibly.) Ids of the copies in this plan that create `to`'s file: run this fill
+   * only once they are verified. `dest` is then the stamp of that copy's source (the file the copy
+   * produces), not a file that existed at planning time.
+   */
+  after?: number[];
 }
 
 /**

@@ -1,0 +1,74 @@
+import { Flags } from '@oclif/core';
+import { stderrProgress } from '../src/audit/progress.js';
+import { parseFraction, parseThroughput } from '../src/audit/units.js';
+import { renderSummaryText, runPlan, summaryJson } from '../src/plan/index.js';
+import { BaseCommand } from '../src/ui/base-command.js';
+import { LineSink } from '../src/ui/output.js';
+
+export default class Plan extends BaseCommand {
+  static override summary = 'Plan the copies, gap fills and deletes that put every metric where the ring wants it (a dry run).';
+  static override description = `Scans every storage location of the cluster file, classifies every file as "ringshift audit" does, and plans, per metric:
+
+  copy    to each owner location that lacks the file, from the largest valid holder (ties: newest, then one on an owner)
+  fill    gap-only, into each owner's file from every other holder with data (a file this plan copies is filled after the copy)
+  delete  from every other location, after every owner has a verified copy (none with --keep-source)
+
+Members sharing a directory are one location; replication and diverse replicas are the ring's. Every holder is verified first: corrupt files are skipped and reported, never used, never deleted.
+
+Left alone, with the reason and the fix: double-dot files under a relay that hashes raw names (moving them splits the metric; --move-suspected moves the suspected ones), self-metrics, trailing-dot, tagged-hashed, malformed files and symlinks. Under carbon-c-relay a name the relay rewrites is filled (or copied) into its cleansed twin.
+
+The plan file (-o) is NDJSON: a header (format, version, created, ring fingerprint, cluster file, locations, options), one action or skip a line with each source's size and mtime at planning time, and a footer with counts; it is written to a temp file, fsynced and renamed, never half-written. "ringshift apply" executes it.
+
+The summary: actions and bytes per source → destination, each destination's growth against its filesystem (refused, and nothing written, when a filesystem would pass --max-fill at its peak: copies done, nothing deleted yet), the duration at --throughput, and every skipped file with its reason. Exit 1 when refused.`;
+
+  static override examples = [
+    '<%= config.bin %> plan --cluster cluster.yaml',
+    '<%= config.bin %> plan --cluster cluster.yaml --old-ring cluster-old.yaml -o shuffle.plan',
+    '<%= config.bin %> plan --cluster cluster.yaml --names relay-names.txt --keep-source -o shuffle.plan --json',
+    '<%= config.bin %> plan --cluster cluster.yaml --max-fill 80% --throughput 200MB/s',
+  ];
+
+  static override flags = {
+    cluster: Flags.string({ char: 'c', description: 'Cluster file: the (new) ring and the storage locations.', required: true }),
+    output: Flags.string({ char: 'o', description: 'Write the plan to this file (without it: a dry run, nothing written).' }),
+    'old-ring': Flags.string({ description: 'The ring before the change (config file or inline key=value;…): explains leftovers.' }),
+    names: Flags.string({ description: 'Metric names as the relays received them, one a line: confirms or rules out double-dot placements.' }),
+    'names-sample': Flags.boolean({ description: 'The --names list is only a sample of the traffic.', dependsOn: ['names'], default: false }),
+    'keep-source': Flags.boolean({ description: 'Plan no deletes (copies and fills only).', default: false }),
+    'move-suspected': Flags.boolean({ description: 'Move files the audit only suspects of a double-dot placement.', default: false }),
+    'max-fill': Flags.string({ description: 'Refuse when a destination filesystem would pass this at its peak. [default: 90%]' }),
+    throughput: Flags.string({ description: 'Expected transfer rate, for the estimate. [default: 50MiB/s]' }),
+    'self-prefix': Flags.string({ description: "Prefix of the caches' own metrics (repeatable). [default: carbon]", multiple: true }),
+    'spill-after': Flags.integer({ description: 'Files kept in memory while grouping before spilling to temp files. [default: 500000]', min: 0, helpGroup: 'ADVANCED' }),
+    'tmp-dir': Flags.string({ description: 'Where spill files go. [default: the system temp dir]', helpGroup: 'ADVANCED' }),
+  };
+
+  public async run(): Promise<void> {
+    const { flags } = await this.parse(Plan);
+    const maxFill = parseFraction(flags['max-fill'] ?? '90%', '--max-fill');
+    const throughput = parseThroughput(flags.throughput ?? '50MiB/s');
+    const grouper: { memoryEntries?: number; tmpDir?: string } = {};
+    if (flags['spill-after'] !== undefined) grouper.memoryEntries = flags['spill-after'];
+    if (flags['tmp-dir'] !== undefined) grouper.tmpDir = flags['tmp-dir'];
+    const result = await runPlan(
+      {
+        clusterPath: flags.cluster,
+        grouper,
+        keepSource: flags['keep-source'],
+        moveSuspected: flags['move-suspected'],
+        maxFill,
+        throughput,
+        ...(flags.output !== undefined ? { output: flags.output } : {}),
+        ...(flags['old-ring'] !== undefined ? { oldRing: flags['old-ring'] } : {}),
+        ...(flags.names !== undefined ? { names: flags.names, namesSample: flags['names-sample'] } : {}),
+        ...(flags['self-prefix'] !== undefined ? { selfPrefixes: flags['self-prefix'] } : {}),
+      },
+      stderrProgress('plan'),
+    );
+    const sink = new LineSink();
+    if (flags.json) sink.push(JSON.stringify(summaryJson(result)));
+    else for (const line of renderSummaryText(result)) sink.push(line);
+    await sink.flush();
+    if (result.refused.length > 0) process.exitCode = 1;
+  }
+}
