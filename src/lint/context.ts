@@ -50,6 +50,10 @@ export class Findings {
   /** A config the program refuses: a finding with the parser's file:line and reason, never a crash. */
   unparseable(file: string, err: unknown, what: string, rule = 'config-unparseable', fix?: string): void {
     if (err instanceof RingshiftError) {
+      // The parser's diagnostics already explained this line as an error: one finding is enough.
+      const f = err.file ?? file;
+      const l = err.line ?? null;
+      if (l !== null && this.items.some((x) => x.severity === 'error' && x.file === f && x.line === l)) return;
       const exp = err.expected === undefined ? '' : ` (expected ${err.expected})`;
       this.add(rule, {
         file: err.file ?? file,

@@ -31,6 +31,8 @@ export function displayPath(abs: string, cwd: string): string {
 export async function collectFiles(paths: readonly string[], cwd: string): Promise<Collected> {
   const out: Collected = { files: [], skipped: [], unrecognized: [] };
   const seen = new Set<string>();
+  const dirs: string[] = [];
+  // Named files first: a file named on the command line is explicit even when a directory holds it too.
   for (const p of paths) {
     const abs = resolve(cwd, p);
     let st;
@@ -39,14 +41,15 @@ export async function collectFiles(paths: readonly string[], cwd: string): Promi
     } catch {
       throw new UsageError(`no such file or directory: ${p}`);
     }
-    if (st.isDirectory()) {
-      const found = await fg('**/*', { cwd: abs, absolute: true, onlyFiles: true, dot: false, ignore: IGNORED_DIRS, followSymbolicLinks: true });
-      found.sort();
-      for (const f of found) await addFile(resolve(f), false, cwd, out, seen);
-    } else {
-      await addFile(abs, true, cwd, out, seen);
-    }
+    if (st.isDirectory()) dirs.push(abs);
+    else await addFile(abs, true, cwd, out, seen);
   }
+  for (const abs of dirs) {
+    const found = await fg('**/*', { cwd: abs, absolute: true, onlyFiles: true, dot: false, ignore: IGNORED_DIRS, followSymbolicLinks: true });
+    found.sort();
+    for (const f of found) await addFile(resolve(f), false, cwd, out, seen);
+  }
+  out.files.sort((a, b) => a.path.localeCompare(b.path));
   return out;
 }
 

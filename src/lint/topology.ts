@@ -305,7 +305,8 @@ function pairWebapps(ctx: LintContext, topo: Topology): void {
       continue;
     }
     if (topo.tier1.length === 0) continue;
-    const best = bestBy(topo.tier1, (r) => overlap(r, covered, w.host)) ?? (topo.tier1.length === 1 ? topo.tier1[0] : undefined);
+    // Most members on the webapp's servers; on a tie, the ring with the most members (the complete one).
+    const best = bestBy(topo.tier1, (r) => overlap(r, covered, w.host) * 10000 + (overlap(r, covered, w.host) > 0 ? r.spec.destinations.length : 0)) ?? (topo.tier1.length === 1 ? topo.tier1[0] : undefined);
     if (best === undefined) {
       ctx.notes.push(`${w.file}: shares no server with any relay ring; not compared`);
       continue;
@@ -330,6 +331,7 @@ function pairTools(ctx: LintContext, topo: Topology): void {
   }
 }
 
+/** The element with the highest positive score; ties go to the first. */
 function bestBy<T>(xs: readonly T[], score: (x: T) => number): T | undefined {
   let best: T | undefined;
   let bestScore = 0;

@@ -65,3 +65,10 @@ export function sortFindings(findings: Finding[]): Finding[] {
       a.rule.localeCompare(b.rule),
   );
 }
+
+/** 0: no errors (warnings allowed unless strict); 1: errors (or, with strict, warnings). */
+export function lintExitCode(summary: LintSummary, strict: boolean): 0 | 1 {
+  if (summary.errors > 0) return 1;
+  if (strict && summary.warnings > 0) return 1;
+  return 0;
+}

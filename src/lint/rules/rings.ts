@@ -133,9 +133,11 @@ async function compareRelays(ctx: LintContext, ref: HeldRing, o: HeldRing): Prom
 
 /** "members only in X (file): a, b; only in Y (file): c". */
 function memberDelta(ctx: LintContext, a: HeldRing, onlyA: string[], b: HeldRing, onlyB: string[]): string {
+  const same = a.membersName === b.membersName;
+  const name = (r: HeldRing) => (same ? ctx.display(r.file) : r.membersName);
   const parts: string[] = [];
-  if (onlyA.length > 0) parts.push(`members only in ${d(ctx, a)}: ${list(onlyA)}`);
-  if (onlyB.length > 0) parts.push(`members only in ${d(ctx, b)}: ${list(onlyB)}`);
+  if (onlyA.length > 0) parts.push(`members only in ${name(a)}: ${list(onlyA)}`);
+  if (onlyB.length > 0) parts.push(`${parts.length > 0 ? 'only' : 'members only'} in ${name(b)}: ${list(onlyB)}`);
   return parts.join('; ');
 }
 
@@ -501,12 +503,15 @@ function coverage(ctx: LintContext, topo: Topology): void {
     byRing.get(m.ring)!.push(w);
   }
   for (const [ring, webapps] of byRing) {
+    // Any webapp counts, whichever ring it was paired with; so do webapps whose ring could not be evaluated.
+    const all = ctx.webapps.filter((w) => w.ring !== undefined);
     const listed = new Set<string>();
-    for (const w of webapps) for (const x of w.ring!.spec.destinations) listed.add(nodeKey({ ...x, server: mappedServer(x.server, w.host) }, w.ring!.spec));
+    for (const w of all) for (const x of w.ring!.spec.destinations) listed.add(nodeKey({ ...x, server: mappedServer(x.server, w.host) }, w.ring!.spec));
     const missing = ring.spec.destinations.filter((x) => !listed.has(nodeKey({ ...x, server: mappedServer(x.server, ring.host) }, ring.spec)));
     const missingHosts = [...new Set(missing.map((x) => mappedServer(x.server, ring.host)))];
     // Hosts some webapp already covers are reported by that webapp's own comparison.
-    const coveredHosts = new Set(webapps.flatMap((w) => w.ring!.spec.destinations.map((x) => mappedServer(x.server, w.host))));
+    const coveredHosts = new Set(all.flatMap((w) => w.ring!.spec.destinations.map((x) => mappedServer(x.server, w.host))));
+    for (const w of ctx.webapps) if (w.host !== undefined) coveredHosts.add(w.host);
     const uncovered = missingHosts.filter((h) => !coveredHosts.has(h));
     if (uncovered.length === 0) continue;
     ctx.findings.add('carbonlink-members-mismatch', {
@@ -557,7 +562,11 @@ function collisionSemantics(ctx: LintContext, topo: Topology): void {
     if (count === 0) continue;
     const hex = (n: number) => `0x${n.toString(16).padStart(4, '0')}`;
     const shown = ranges.slice(0, 4).map(([s, e]) => (s === e ? hex(s) : `${hex(s)}–${hex(e)}`));
-    const who = (hs: HeldRing[]) => list([...new Set(hs.map((h) => `${h.holder} (${ctx.display(h.file)})`))], 4);
+    const who = (hs: HeldRing[]) => {
+      const byHolder = new Map<string, string[]>();
+      for (const h of hs) byHolder.set(h.holder, [...(byHolder.get(h.holder) ?? []), ctx.display(h.file)]);
+      return [...byHolder].map(([holder, files]) => `${holder} (${list([...new Set(files)], 3)})`).join(' and ');
+    };
     ctx.findings.add('collision-semantics', {
       file: ref.members.file,
       line: ref.members.line,
