@@ -47,7 +47,6 @@ Exit status: 0, or 1 when --fail-on names a class that has findings (for CI); 2 
     'names-sample': Flags.boolean({
       description: 'The --names list is only a sample of the traffic: a raw name missing from it does not rule a double-dot placement out.',
       dependsOn: ['names'],
-      default: false,
     }),
     'self-prefix': Flags.string({
       description: "Prefix of the caches' own metrics (CARBON_METRIC_PREFIX; repeatable). [default: carbon]",
@@ -74,7 +73,7 @@ Exit status: 0, or 1 when --fail-on names a class that has findings (for CI); 2 
       clusterPath: flags.cluster,
       grouper,
       ...(flags['old-ring'] !== undefined ? { oldRing: flags['old-ring'] } : {}),
-      ...(flags.names !== undefined ? { names: flags.names, namesSample: flags['names-sample'] } : {}),
+      ...(flags.names !== undefined ? { names: flags.names, namesSample: flags['names-sample'] === true } : {}),
       ...(flags['self-prefix'] !== undefined ? { selfPrefixes: flags['self-prefix'] } : {}),
     };
     const onFinding = async (f: Finding): Promise<void> => {
