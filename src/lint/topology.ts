@@ -76,7 +76,7 @@ export function buildTopology(ctx: LintContext, roots: readonly string[]): Topol
     const fh = hostOf(w.file);
     if (stated?.host !== undefined) {
       w.host = stated.host;
-      w.hostWhy = `topology in ${ctx.stated!.file}`;
+      w.hostWhy = `topology in ${ctx.display(ctx.stated!.file)}`;
     } else if (fh) {
       w.host = fh.host;
       w.hostWhy = fh.why;
@@ -104,7 +104,7 @@ export function buildTopology(ctx: LintContext, roots: readonly string[]): Topol
       if (e.tier !== undefined) statedTier.set(r, e.tier);
       if (e.host !== undefined) {
         r.host = e.host;
-        r.hostWhy = `topology in ${ctx.stated!.file}`;
+        r.hostWhy = `topology in ${ctx.display(ctx.stated!.file)}`;
       }
     }
   }
@@ -195,7 +195,7 @@ function placeFiles(ctx: LintContext, roots: readonly string[], servers: Set<str
   for (const f of ctx.files) {
     const stated = statedHost(ctx, f.path);
     if (stated !== undefined) {
-      out.set(f.path, { host: stated, why: `topology.hosts in ${ctx.stated!.file}` });
+      out.set(f.path, { host: stated, why: `topology.hosts in ${ctx.display(ctx.stated!.file)}` });
       continue;
     }
     let dir = dirname(f.path);
@@ -285,7 +285,7 @@ function pairWebapps(ctx: LintContext, topo: Topology): void {
       const ring = ctx.rings.find((r) => r.file === stated.mirrors && r.role !== 'webapp');
       if (ring !== undefined) {
         const perHost = topo.layout === 'two-tier' && !topo.tier1.includes(ring);
-        topo.mirrors.set(w, { ring, servers: perHost ? null : covered, why: `topology in ${ctx.stated!.file}` });
+        topo.mirrors.set(w, { ring, servers: perHost ? null : covered, why: `topology in ${ctx.display(ctx.stated!.file)}` });
         continue;
       }
       ctx.notes.push(`${w.file}: topology says it mirrors ${stated.mirrors}, which holds no relay ring`);

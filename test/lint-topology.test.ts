@@ -1,0 +1,95 @@
+// How the linter places files on hosts and sorts relays into tiers: from directory names, from hosts/<name>/,
+// from what a file names, and from a cluster file's topology: section.
+import { join } from 'node:path';
+import { describe, expect, it } from 'vitest';
+import { parseClusterFile } from '../src/config/cluster-file.js';
+import { ConfigError } from '../src/errors.js';
+import { detectKind } from '../src/lint/files.js';
+import { parseTopologySection } from '../src/lint/read/cluster.js';
+import { lintPaths } from '../src/lint/run.js';
+import { PROJECT_ROOT } from './helpers/shared.js';
+
+const FIX = join(PROJECT_ROOT, 'test/fixtures/lint');
+
+async function lint(paths: string[], cluster?: string) {
+  return lintPaths(paths, { cwd: FIX, ...(cluster ? { cluster } : {}) });
+}
+
+describe('layout inference', () => {
+  it('single-tier: one relay ring, each webapp mirrors the members on its host (directory named after it)', async () => {
+    const r = await lint(['ring-members-mismatch/good']);
+    expect(r.explain).toContain('Layout: single-tier (inferred)');
+    expect(r.explain.join('\n')).toMatch(/graphite-1\/local_settings\.py: local-settings .*; on graphite-1 \(directory graphite-1\/\)/);
+    expect(r.explain.join('\n')).toContain('ring-members-mismatch/good/graphite-1/local_settings.py on graphite-1 (directory graphite-1/): 2 CARBONLINK_HOSTS, mirrors ring-members-mismatch/good/relay/carbon.conf [relay] (the members on graphite-1)');
+  });
+
+  it('two-tier: the top relay picks the host, the relay on each host picks the instance', async () => {
+    const r = await lint(['tool-models-wrong-tier/good']);
+    const text = r.explain.join('\n');
+    expect(text).toContain('Layout: two-tier (inferred)');
+    expect(text).toMatch(/Tier 1 \(picks the host\):\n {2}tool-models-wrong-tier\/good\/relay\/carbon.conf \[relay\]: carbon-relay, carbon_ch, replication 1, 2 members \(graphite-1:2014, graphite-2:2014\)/);
+    expect(text).toMatch(/Tier 2 on graphite-1 \(picks the instance\):\n {2}tool-models-wrong-tier\/good\/graphite-1\/carbon.conf \[relay\]: .*127\.0\.0\.1:2004:a, 127\.0\.0\.1:2104:b/);
+    expect(text).toContain('mirrors tool-models-wrong-tier/good/graphite-1/carbon.conf [relay] (the per-host relay on graphite-1)');
+    // 127.0.0.1 in CARBONLINK_HOSTS is right here: the per-host relay also says 127.0.0.1.
+    expect(r.report.findings).toEqual([]);
+  });
+
+  it('hosts/<name>/ places files even when the ring names hosts by address', async () => {
+    const r = await lint(['_topology/hosts-dir']);
+    expect(r.explain.join('\n')).toContain('_topology/hosts-dir/hosts/alpha/local_settings.py: local-settings (file name local_settings.py); on alpha (directory hosts/alpha/)');
+    expect(r.report.findings).toEqual([]);
+  });
+
+  it('no relay: a tool ring stands in as the reference', async () => {
+    const r = await lint(['ring-members-mismatch/bad/carbonate.conf', 'ring-members-mismatch/bad/graphite-1']);
+    expect(r.explain).toContain('Layout: none (no relay ring) (inferred)');
+    expect(r.explain.join('\n')).toContain('Reference ring (no relay given):');
+  });
+});
+
+describe('stated topology (cluster file)', () => {
+  it('without it, a webapp that names only 127.0.0.1 cannot be placed: the mismatch is reported without a share', async () => {
+    const r = await lint(['_topology/stated/relay', '_topology/stated/web-a', '_topology/stated/web-b']);
+    const f = r.report.findings.filter((x) => x.rule === 'carbonlink-members-mismatch');
+    expect(f).toHaveLength(1);
+    expect(f[0]!.message).toContain('CARBONLINK_HOSTS names only 127.0.0.1, which is no member of DESTINATIONS');
+    expect(f[0]!.message).not.toContain('looks up');
+  });
+
+  it('with it, the webapp is on graphite-1 and the wrong-instance share is measured', async () => {
+    for (const r of [await lint(['_topology/stated']), await lint(['_topology/stated/relay', '_topology/stated/web-a', '_topology/stated/web-b'], '_topology/stated/cluster.yaml')]) {
+      expect(r.explain).toContain('Layout: single-tier (stated in _topology/stated/cluster.yaml)');
+      const f = r.report.findings.filter((x) => x.rule === 'carbonlink-members-mismatch');
+      expect(f).toHaveLength(1);
+      expect(f[0]!.message).toMatch(/graphite-web looks up 47\.\d % of the keys stored on graphite-1 on another cache instance/);
+      expect(f[0]!.fix).toBe('set CARBONLINK_HOSTS = ["graphite-1:7002:a", "graphite-1:7102:b"]');
+    }
+  });
+
+  it('the topology section is validated with lines', () => {
+    const text = ['ring:', '  destinations: [a:2004:a]', 'topology:', '  relays:', '    - { file: r.conf, tier: 3 }', ''].join('\n');
+    expect(() => parseClusterFile(text, join(FIX, 'x.yaml'))).toThrow(ConfigError);
+    try {
+      parseClusterFile(text, join(FIX, 'x.yaml'));
+    } catch (e) {
+      expect((e as ConfigError).line).toBe(5);
+      expect((e as ConfigError).message).toContain('tier must be 1');
+    }
+    const ok = parseClusterFile(['ring:', '  destinations: [a:2004:a]', 'topology:', '  layout: two-tier', '  hosts:', '    a: [hosts/a, other/a.conf]', ''].join('\n'), join(FIX, 'x.yaml'));
+    const t = ok.sections!['topology'] as ReturnType<typeof parseTopologySection>;
+    expect(t.layout).toBe('two-tier');
+    expect(t.hosts.get('a')!.paths).toEqual([join(FIX, 'hosts/a'), join(FIX, 'other/a.conf')]);
+  });
+});
+
+describe('file detection', () => {
+  it('by name first, then by content', () => {
+    expect(detectKind('/x/carbon.conf', '[cache]\nLINE_RECEIVER_PORT = 2003\n')?.kind).toBe('carbon-conf');
+    expect(detectKind('/x/relay.conf', 'cluster a carbon_ch 10.0.0.1:2003=a;\nmatch * send to a;\n')?.kind).toBe('crelay');
+    expect(detectKind('/x/ring.yaml', 'ring:\n  destinations: [a:2004]\n')?.kind).toBe('cluster-file');
+    expect(detectKind('/x/api.yaml', 'upstreams:\n  backends: ["http://a:8080"]\n')?.kind).toBe('carbonapi');
+    expect(detectKind('/x/storage-schemas.conf', '[default]\npattern = .*\nretentions = 60:1d\n')?.kind).toBe('storage-schemas');
+    expect(detectKind('/x/blacklist.conf', '^foo\\.bar$\n')).toBeNull();
+    expect(detectKind('/x/README.md', 'DESTINATIONS = a:2004\n', false)).toBeNull();
+  });
+});
