@@ -11,6 +11,7 @@ import type { Destination } from '../ring/types.js';
 import { memberId } from '../ring/types.js';
 import type { StorageDriver } from './driver.js';
 import { LocalDriver } from './local-driver.js';
+import type { SshOptions } from './ssh-driver.js';
 
 /** One `storage:` entry as written in the cluster file. */
 export interface StorageKey {
@@ -193,14 +194,14 @@ export async function pathLocation(path: string): Promise<StorageLocation> {
   return { id: path, ...target, keys: [], members: [] };
 }
 
-/** A driver for a location. The ssh driver plugs in here. */
-export async function openDriver(loc: StorageLocation): Promise<StorageDriver> {
+/** A driver for a location (the ssh driver, and ssh2 with it, is loaded only for ssh:// locations). */
+export async function openDriver(loc: StorageLocation, opts: { ssh?: SshOptions } = {}): Promise<StorageDriver> {
   switch (loc.scheme) {
     case 'file':
       return LocalDriver.open(loc.root);
-    case 'ssh':
-      throw new UsageError(`storage ${loc.url}: ssh:// locations need the ssh driver, which is not available yet`, {
-        expected: 'a local or NFS-mounted directory',
-      });
+    case 'ssh': {
+      const { SshDriver } = await import('./ssh-driver.js');
+      return SshDriver.connect(loc.url, opts.ssh);
+    }
   }
 }
