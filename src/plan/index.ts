@@ -104,6 +104,13 @@ export async function runPlan(inputs: PlanInputs, progress?: Progress): Promise<
     }
     const notes = [...setup.warnings];
     if (prepared.grouper.spilled) notes.push('the scan was grouped through temp files (more files than --spill-after)');
+    const suspected = summary.skipCounts.get('double-dot-suspected') ?? 0;
+    if (suspected > 0) {
+      notes.push(
+        `${suspected} files were left alone as suspected double-dot placements, a guess that a chance match makes likely ` +
+          'with few locations: after a ring change give --old-ring; confirm or rule them out with --names; or move them with --move-suspected',
+      );
+    }
     return { summary, destinations, refused, maxFill: inputs.maxFill, throughput: inputs.throughput, written, notes };
   } catch (err) {
     writer?.abort();
