@@ -53,7 +53,7 @@ describe('exit codes', () => {
   it('1 when there are errors', async () => {
     const r = await run(['ring-members-mismatch/bad']);
     expect(r.code).toBe(1);
-    expect(r.out).toContain('ring-members-mismatch/bad/carbonate.conf:2: error carbonate models another ring');
+    expect(r.out).toContain('ring-members-mismatch/bad/carbonate.conf:2: error carbonate\'s ring differs from');
   });
 
   it('0 for warnings only, 1 with --strict', async () => {

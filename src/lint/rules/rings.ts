@@ -210,7 +210,9 @@ function hashSettingName(r: HeldRing): string {
 
 async function compareTool(ctx: LintContext, topo: Topology, tool: HeldRing, ref: HeldRing): Promise<void> {
   const cmp = compareMembers(ref.spec.destinations, ref.spec, tool.spec.destinations, tool.spec);
-  const refWhat = topo.referenceIsTool ? `${d(ctx, ref)} (no relay config was given; this tool ring is the reference)` : d(ctx, ref);
+  const refWhat = topo.referenceIsTool
+    ? `${holderName(ref)}'s (${d(ctx, ref)}; no relay config was given, so this ring is the reference)`
+    : `${holderName(ref)}'s (${d(ctx, ref)})`;
   if (!cmp.sameSet) {
     if (topo.layout === 'two-tier' && modelsTier2(topo, tool)) {
       ctx.findings.add('tool-models-wrong-tier', {
@@ -228,9 +230,9 @@ async function compareTool(ctx: LintContext, topo: Topology, tool: HeldRing, ref
         file: tool.members.file,
         line: tool.members.line,
         message:
-          `${holderName(tool)} models another ring than ${refWhat}: ${quantityText(q)}; ${memberDelta(ctx, ref, cmp.onlyA, tool, cmp.onlyB)}` +
+          `${holderName(tool)}'s ring differs from ${refWhat}: ${quantityText(q)}; ${memberDelta(ctx, ref, cmp.onlyA, tool, cmp.onlyB)}` +
           (tool.holder === 'carbonate' || tool.holder === 'buckyd' || tool.holder === 'ringshift' ? '. Its misplacement reports and moves follow the wrong ring' : ''),
-        fix: `list exactly the members of ${d(ctx, ref)}, in its order: ${list(ref.spec.destinations.map((x) => toolSyntax(x, ref, tool)), 12)}` + fnvHint(ref, tool),
+        fix: `${toolFixPrefix(tool)}${list(ref.spec.destinations.map((x) => toolSyntax(x, ref, tool)), 12)} (the members of ${d(ctx, ref)}, in its order)` + fnvHint(ref, tool),
         related: [ref.members],
       });
     }
@@ -293,6 +295,13 @@ function toolSyntax(x: Destination, ref: HeldRing, tool: HeldRing): string {
   const host = id.server.includes(':') ? `[${id.server}]` : id.server;
   if (tool.holder === 'buckyd') return id.instance === null ? `${host}:${id.port}` : `${host}:${id.port}=${id.instance}`;
   return id.instance === null ? `${host}:${id.port}` : `${host}:${id.port}:${id.instance}`;
+}
+
+function toolFixPrefix(tool: HeldRing): string {
+  if (tool.holder === 'carbonate') return 'set DESTINATIONS = ';
+  if (tool.holder === 'ringshift') return 'set ring.destinations to ';
+  if (tool.holder === 'buckyd') return 'start buckyd with the members ';
+  return `set ${tool.membersName} to `;
 }
 
 function fnvHint(ref: HeldRing, tool: HeldRing): string {
