@@ -150,7 +150,7 @@ export function renderAuditText(tally: AuditTally, locations: readonly StorageLo
     if (more > 0) out.push(`  … ${more} more (--json lists every finding)`);
   }
   const self = tally.count('self-metric');
-  if (self > 0) out.push('', `self-metric: ${self} files of the caches' own metrics (written locally, not misplaced)`);
+  if (self > 0) out.push('', `self-metric: ${self} file${self === 1 ? '' : 's'} of the caches' own metrics (written locally, not misplaced)`);
   if (tally.count('misplaced:double-dot-suspected') > 0) {
     out.push(
       '',
