@@ -427,7 +427,7 @@ async function carbonlinkMismatch(
         `the relay's ring keys are ${list([...new Set(ring.spec.destinations.map((x) => x.server))])}, and ring keys are strings, not addresses`,
     );
   } else {
-    parts.push(`CARBONLINK_HOSTS is not exactly the members ${where} of ${d(ctx, ring)}`);
+    parts.push(`CARBONLINK_HOSTS does not match the members ${where} in ${d(ctx, ring)}`);
     if (onlyRelay.length > 0) parts.push(`members only in ${ring.membersName}: ${list(onlyRelay)}`);
     if (onlyWeb.length > 0) parts.push(`only in CARBONLINK_HOSTS: ${list(onlyWeb)}`);
     if (host !== undefined && web.spec.destinations.some((x) => isLoopback(x.server)) && !ring.spec.destinations.some((x) => isLoopback(x.server))) {
