@@ -1,6 +1,5 @@
 // The audit pipeline shared by `ringshift audit` and `ringshift plan`: open the cluster, scan every
 // location into the path grouper, then classify one group at a time.
-import * as fs from 'node:fs';
 import { pathToFileURL } from 'node:url';
 import { loadClusterFile, type ClusterFile } from '../config/cluster-file.js';
 import { UsageError } from '../errors.js';
@@ -147,13 +146,4 @@ export async function* classifiedGroups(p: PreparedAudit, progress?: Progress): 
     yield classifyGroup(g, p.ctx);
   }
   progress?.done();
-}
-
-/** True when `path` exists and is a regular file (for tests and the planner's re-checks). */
-export function isFile(path: string): boolean {
-  try {
-    return fs.statSync(path).isFile();
-  } catch {
-    return false;
-  }
 }
