@@ -3,7 +3,8 @@
 // sizes and mtimes (find -printf '%P %s %T@' vs the scan with stat and `ringshift scan --json`).
 // Run after `npm run build`:  node dist/bench/scan.js [--files N] [--runs R] [--tree DIR]
 // The tree (empty .wsp files, collectd/statsd-like shape, 3–6 levels, fan-out 4–50) is built once and
-// cached under /tmp. Timings are the best of R runs on a warm cache (the page cache holds the tree).
+// cached under /tmp. Timings are the best of R interleaved rounds on a warm cache (the page cache holds the
+// tree), so a busy spell on a shared machine hits every row alike.
 import { spawnSync } from 'node:child_process';
 import { closeSync, existsSync, mkdirSync, openSync, readFileSync, renameSync, rmSync, writeFileSync } from 'node:fs';
 import { availableParallelism, loadavg } from 'node:os';
@@ -94,14 +95,7 @@ async function timeAsync(fn: () => Promise<number>): Promise<{ secs: number; n: 
   return { secs: Number(process.hrtime.bigint() - t0) / 1e9, n };
 }
 
-async function best(fn: () => Promise<{ secs: number; n: number }> | { secs: number; n: number }): Promise<{ secs: number; n: number }> {
-  let b = { secs: Infinity, n: 0 };
-  for (let i = 0; i < RUNS; i++) {
-    const r = await fn();
-    if (r.secs < b.secs) b = r;
-  }
-  return b;
-}
+type Measure = () => Promise<{ secs: number; n: number }> | { secs: number; n: number };
 
 async function main(): Promise<void> {
   ensureTree();
@@ -113,50 +107,42 @@ async function main(): Promise<void> {
   const scanned = countLines(process.execPath, [RUN, 'scan', TREE]);
   if (scanned !== FILES) throw new Error(`ringshift scan printed ${scanned} names, expected ${FILES}`);
 
-  const rows: [string, { secs: number; n: number }, number | null][] = [];
-  const find = await best(() => ({ secs: timeCmd('find', findArgs), n: FILES }));
-  rows.push(["find ROOT -name '*.wsp' > /dev/null", find, null]);
-  const walk = await best(() =>
+  const inProcess = (stat: boolean, walkOnly = false) => () =>
     timeAsync(async () => {
       let n = 0;
-      for await (const b of walkTree(driver.root)) n += b.length;
+      if (walkOnly) for await (const b of walkTree(driver.root)) n += b.length;
+      else for await (const b of scanDriver(driver, 'bench', { stat })) for (const e of b) if (e.metric !== null && (!stat || e.size !== null)) n++;
       return n;
-    }),
-  );
-  rows.push(['library: walkTree (in-process)', walk, find.secs]);
-  const scan = await best(() =>
-    timeAsync(async () => {
-      let n = 0;
-      for await (const b of scanDriver(driver, 'bench')) for (const e of b) if (e.metric !== null) n++;
-      return n;
-    }),
-  );
-  rows.push(['library: scanDriver, names (in-process)', scan, find.secs]);
-  const e2e = await best(() => ({ secs: timeCmd(process.execPath, [RUN, 'scan', TREE]), n: FILES }));
-  rows.push(['./bin/run.js scan ROOT > /dev/null', e2e, find.secs]);
+    });
+  // [label, measure, index of the baseline row or -1 for a baseline]
+  const rows: [string, Measure, number][] = [
+    ["find ROOT -name '*.wsp' > /dev/null", () => ({ secs: timeCmd('find', findArgs), n: FILES }), -1],
+    ['library: walkTree (in-process)', inProcess(false, true), 0],
+    ['library: scanDriver, names (in-process)', inProcess(false), 0],
+    ['./bin/run.js scan ROOT > /dev/null', () => ({ secs: timeCmd(process.execPath, [RUN, 'scan', TREE]), n: FILES }), 0],
+    ["find ROOT -name '*.wsp' -printf '%P %s %T@\\n'", () => ({ secs: timeCmd('find', findPrintf), n: FILES }), -1],
+    ['library: scanDriver + stat (in-process)', inProcess(true), 4],
+    ['./bin/run.js scan ROOT --json > /dev/null', () => ({ secs: timeCmd(process.execPath, [RUN, 'scan', TREE, '--json']), n: FILES }), 4],
+  ];
+  // Rounds interleave the measurements so a busy spell on the machine hits all of them alike.
+  const bestOf = rows.map(() => ({ secs: Infinity, n: 0 }));
+  for (let round = 0; round < RUNS; round++) {
+    for (let i = 0; i < rows.length; i++) {
+      const r = await rows[i]![1]();
+      if (r.n !== FILES) throw new Error(`${rows[i]![0]}: saw ${r.n} files, expected ${FILES}`);
+      if (r.secs < bestOf[i]!.secs) bestOf[i] = r;
+    }
+  }
 
-  const findStat = await best(() => ({ secs: timeCmd('find', findPrintf), n: FILES }));
-  rows.push(["find ROOT -name '*.wsp' -printf '%P %s %T@\\n'", findStat, null]);
-  const scanStat = await best(() =>
-    timeAsync(async () => {
-      let n = 0;
-      for await (const b of scanDriver(driver, 'bench', { stat: true })) for (const e of b) if (e.size !== null) n++;
-      return n;
-    }),
-  );
-  rows.push(['library: scanDriver + stat (in-process)', scanStat, findStat.secs]);
-  const e2eJson = await best(() => ({ secs: timeCmd(process.execPath, [RUN, 'scan', TREE, '--json']), n: FILES }));
-  rows.push(['./bin/run.js scan ROOT --json > /dev/null', e2eJson, findStat.secs]);
-
-  for (const [label, r] of rows) if (r.n !== FILES) throw new Error(`${label}: saw ${r.n} files, expected ${FILES}`);
   const load = loadavg()[0]!.toFixed(2);
-  console.log(`scan bench: ${FILES.toLocaleString('en-US')} files in ${TREE}; best of ${RUNS}; ${availableParallelism()} CPUs, ${defaultWalkers()} walk workers; load average ${load} at the end`);
+  console.log(`scan bench: ${FILES.toLocaleString('en-US')} files in ${TREE}; best of ${RUNS} interleaved rounds; ${availableParallelism()} CPUs, ${defaultWalkers()} walk workers; load average ${load} at the end`);
   const w = Math.max(...rows.map(([l]) => l.length));
   console.log(`${'what'.padEnd(w)}  ${'seconds'.padStart(8)}  ${'files/s'.padStart(10)}  vs find`);
-  for (const [label, r, base] of rows) {
-    const ratio = base === null ? 'baseline' : `${(r.secs / base).toFixed(2)}x time`;
+  rows.forEach(([label, , base], i) => {
+    const r = bestOf[i]!;
+    const ratio = base < 0 ? 'baseline' : `${(r.secs / bestOf[base]!.secs).toFixed(2)}x the time`;
     console.log(`${label.padEnd(w)}  ${r.secs.toFixed(3).padStart(8)}  ${Math.round(r.n / r.secs).toLocaleString('en-US').padStart(10)}  ${ratio}`);
-  }
+  });
 }
 
 await main();
