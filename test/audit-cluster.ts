@@ -5,7 +5,6 @@
 import * as fs from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
-import type { Command } from '@oclif/core';
 import { parseClusterFile } from '../src/config/cluster-file.js';
 import { plantAt, plantMetric, examplePoints } from '../src/example/seed.js';
 import { buildRing } from '../src/ring/build.js';
@@ -90,7 +89,7 @@ export interface CmdResult {
 }
 
 /** Run an oclif command class in-process, capturing stdout/stderr and the exit code. */
-export async function runCommand(cmd: typeof Command, argv: string[], cwd?: string): Promise<CmdResult> {
+export async function runCommand(cmd: { run(argv?: string[], opts?: string): Promise<unknown> }, argv: string[], cwd?: string): Promise<CmdResult> {
   const out: string[] = [];
   const err: string[] = [];
   const ow = process.stdout.write;

@@ -4,9 +4,9 @@ import * as fs from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { afterAll, describe, expect, it } from 'vitest';
-import { PARTITIONS, partitionOf, PathGrouper, type PathGroup } from '../src/audit/group.js';
+import { PARTITIONS, partitionOf, PathGrouper } from '../src/audit/group.js';
 import { dotVariants, RawNameIndex, selfMetricMatcher, storedFormOf } from '../src/audit/variants.js';
-import type { GroupEntry } from '../src/audit/types.js';
+import type { GroupEntry, PathGroup } from '../src/audit/types.js';
 import { metricToPath } from '../src/storage/paths.js';
 
 const tmp = fs.mkdtempSync(join(tmpdir(), 'ringshift-group-test-'));

@@ -204,7 +204,7 @@ describe('plan: double-dot files stay, unless --move-suspected', () => {
 describe('plan: carbon-relay.py → carbon-c-relay, splits merge into the cleansed twin', () => {
   const c = cluster('plan-crelay');
   const path = c.writeCluster('new.yaml', { impl: 'carbon-c-relay', destinations: ['n1:2004', 'n2:2004', 'n3:2004'], replication: 2 }, STORE3);
-  const oldPath = c.writeCluster('old.yaml', { destinations: NODES3, replication: 2 }, STORE3);
+  c.writeCluster('old.yaml', { destinations: NODES3, replication: 2 }, STORE3);
   const ring = c.ring('new.yaml');
   const oldRing = c.ring('old.yaml');
   const split = 'api.get(users).p99';
