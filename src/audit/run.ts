@@ -57,7 +57,7 @@ export async function openCluster(path: string): Promise<ClusterSetup> {
   }
   for (const loc of locations) {
     if (loc.scheme !== 'file') {
-      throw new UsageError(`${loc.id}: ${loc.url}: ssh:// storage needs the ssh driver, which is not available yet`, {
+      throw new UsageError(`${loc.id}: ${loc.url}: audit and plan do not read ssh:// storage yet (they verify files locally)`, {
         file: cluster.path,
         expected: 'local or NFS-mounted storage directories',
       });
