@@ -88,10 +88,13 @@ function readAll(ctx: LintContext, files: LintFile[], clusterAbs: string | undef
   for (const f of files) {
     const before = ctx.findings.items.length;
     readOne(ctx, f);
-    if (/\{\{[^}]*\}\}|\{%[^%]*%\}/.test(f.text)) {
-      for (const x of ctx.findings.items.slice(before)) {
-        if (x.rule === 'config-unparseable' && x.file === f.path) x.message += ' (the file contains {{ … }} template placeholders: lint the rendered config)';
-      }
+    const hint = /\{\{[^}]*\}\}|\{%[^%]*%\}/.test(f.text)
+      ? ' (the file contains {{ … }} template placeholders: lint the rendered config)'
+      : /\.(out|tst|dbg|log)$/i.test(f.path)
+        ? ' (the file name says it is program output, not a config)'
+        : '';
+    if (hint !== '') {
+      for (const x of ctx.findings.items.slice(before)) if (x.rule === 'config-unparseable' && x.file === f.path) x.message += hint;
     }
   }
 }
@@ -174,7 +177,7 @@ function explain(ctx: LintContext, topo: Topology, collected: Collected): string
   }
   out.push(`Layout: ${topo.layout}${topo.layout === 'none' ? ' (no relay ring)' : ''} (${topo.how}${topo.how === 'stated' && ctx.stated ? ` in ${d(ctx.stated.file)}` : ''})`);
   const ring = (r: (typeof topo.tier1)[number]) =>
-    `${r.label.replace(r.file, d(r.file))}: ${r.holder}, ${r.spec.hash}, replication ${r.spec.replication}, ${r.spec.destinations.length} members ` +
+    `${r.label.replace(r.file, d(r.file))}: ${r.holder}, ${r.spec.hash}, replication ${r.spec.replication}, ${r.spec.destinations.length} member${r.spec.destinations.length === 1 ? '' : 's'} ` +
     `(${r.spec.destinations.slice(0, 8).map((x) => memberId(x)).join(', ')}${r.spec.destinations.length > 8 ? ', …' : ''})${r.host ? `; on ${r.host}` : ''}${r.approximate ? `; approximate: ${r.approximate}` : ''}`;
   if (topo.tier1.length > 0) {
     out.push(topo.layout === 'two-tier' ? 'Tier 1 (picks the host):' : topo.referenceIsTool ? 'Reference ring (no relay given):' : 'Relay ring(s) (pick the cache):');
@@ -208,7 +211,7 @@ function explain(ctx: LintContext, topo: Topology, collected: Collected): string
     out.push('Tools:');
     for (const t of tools) {
       const ref = topo.toolRefs.get(t);
-      out.push(`  ${t.label.replace(t.file, d(t.file))}: ${t.spec.hash}, replication ${t.spec.replication}, ${t.spec.destinations.length} members; ${ref ? `compared with ${ref.label.replace(ref.file, d(ref.file))}` : 'not compared'}`);
+      out.push(`  ${t.label.replace(t.file, d(t.file))}: ${t.spec.hash}, replication ${t.spec.replication}, ${t.spec.destinations.length} member${t.spec.destinations.length === 1 ? '' : 's'}; ${ref ? `compared with ${ref.label.replace(ref.file, d(ref.file))}` : 'not compared'}`);
     }
   }
   for (const n of ctx.notes) out.push(`Note: ${n.split(`${ctx.cwd}/`).join('')}`);

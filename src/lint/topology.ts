@@ -321,13 +321,26 @@ function pairWebapps(ctx: LintContext, topo: Topology): void {
   }
 }
 
+/**
+ * Each tool ring is compared with the reference ring it shares most servers with. Several rings of one file
+ * (carbonate clusters, buckyd command lines) are usually different clusters: only the best match of a file
+ * is compared with a given reference ([main] first on a tie), and none with a reference from its own file.
+ */
 function pairTools(ctx: LintContext, topo: Topology): void {
+  const candidates: { tool: HeldRing; ref: HeldRing; score: number }[] = [];
   for (const t of ctx.rings.filter((r) => r.role === 'tool')) {
     if (topo.tier1.includes(t)) continue;
     const servers = new Set(t.spec.destinations.map((d) => d.server));
-    const best = bestBy(topo.tier1, (r) => overlap(r, servers, undefined));
-    if (best !== undefined) topo.toolRefs.set(t, best);
-    else if (topo.tier1.length > 0) ctx.notes.push(`${t.label}: shares no server with any relay ring; not compared`);
+    const refs = topo.tier1.filter((r) => r.file !== t.file);
+    const best = bestBy(refs, (r) => overlap(r, servers, undefined));
+    if (best !== undefined) candidates.push({ tool: t, ref: best, score: overlap(best, servers, undefined) });
+    else if (refs.length > 0) ctx.notes.push(`${ctx.display(t.file)}${t.section ? ` [${t.section}]` : ''}: shares no server with any relay ring; not compared`);
+  }
+  for (const c of candidates) {
+    const rivals = candidates.filter((o) => o.tool.file === c.tool.file && o.ref === c.ref);
+    const winner = rivals.reduce((a, b) => (b.score > a.score || (b.score === a.score && b.tool.section === 'main' && a.tool.section !== 'main') ? b : a));
+    if (winner === c) topo.toolRefs.set(c.tool, c.ref);
+    else ctx.notes.push(`${ctx.display(c.tool.file)}${c.tool.section ? ` [${c.tool.section}]` : ''}: not compared (${winner.tool.section ? `[${winner.tool.section}]` : 'another ring'} of the same file mirrors ${ctx.display(c.ref.file)})`);
   }
 }
 

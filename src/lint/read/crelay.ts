@@ -23,13 +23,17 @@ export function readCrelay(ctx: LintContext, f: LintFile): void {
   } catch (e) {
     if (!(e instanceof ConfigError)) throw e;
     const limits = CLUSTER_LIMITS.test(e.message);
-    const include = /included file/.test(e.message) ? ' (carbon-c-relay resolves a relative include against its working directory, not the including file; ringshift tried the including file\'s directory)' : '';
+    const include = /included file/.test(e.message);
     ctx.findings.unparseable(
       f.path,
       e,
-      `carbon-c-relay refuses this configuration${include}`,
+      'carbon-c-relay refuses this configuration',
       limits ? 'crelay-cluster-invalid' : 'config-unparseable',
-      limits ? 'keep replication ≤ members, ≤ 128 members per hash cluster, and one instance and type per host:port across all clusters' : undefined,
+      limits
+        ? 'keep replication ≤ members, ≤ 128 members per hash cluster, and one instance and type per host:port across all clusters'
+        : include
+          ? "carbon-c-relay resolves a relative include against its working directory, ringshift against the including file's directory: make the include path absolute (or relative to the including file)"
+          : undefined,
     );
     return;
   }
