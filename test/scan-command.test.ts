@@ -10,7 +10,7 @@ import { parseCarbonDestination } from '../src/ring/destination.js';
 import { makeRingSpec } from '../src/ring/spec.js';
 import { metricToPath } from '../src/storage/paths.js';
 import type { ScanEntry } from '../src/storage/scan.js';
-import { scanEntryJson } from '../src/storage/scan-output.js';
+import { ScanJsonEncoder, scanEntryJson } from '../src/storage/scan-output.js';
 import { PROJECT_ROOT } from './helpers/shared.js';
 
 const clusterHolder: { file?: ClusterFile } = {};
@@ -162,5 +162,7 @@ describe('scanEntryJson', () => {
       { metric: 'q"uote\\.\u{1f600}.\ud800', path: 'q"uote\\/x.wsp', size: 0, mtime: 0, node: '/p a/th', kind: 'metric' },
     ];
     for (const e of entries) expect(scanEntryJson(e)).toBe(JSON.stringify(e));
+    const enc = new ScanJsonEncoder(); // one encoder across node changes
+    for (const e of [...entries, ...entries.reverse()]) expect(enc.encode(e)).toBe(JSON.stringify(e));
   });
 });

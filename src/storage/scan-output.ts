@@ -10,11 +10,31 @@ function quote(s: string): string {
   return NEEDS_ESCAPE.test(s) ? JSON.stringify(s) : '"' + s + '"';
 }
 
-/** `{"metric","path","size","mtime","node","kind","note"?}`, identical to JSON.stringify of the entry. */
+/**
+ * Encodes entries as `{"metric","path","size","mtime","node","kind","note"?}`, byte for byte what
+ * JSON.stringify gives. The node fragment is quoted once per location, and one escape test on the path
+ * covers the metric too (a metric is spelled with the path's characters plus '.').
+ */
+export class ScanJsonEncoder {
+  private node: string | null = null;
+  private nodePart = '';
+
+  encode(e: ScanEntry): string {
+    if (e.node !== this.node) {
+      this.node = e.node;
+      this.nodePart = ',"node":' + quote(e.node) + ',"kind":"';
+    }
+    const plainPath = !NEEDS_ESCAPE.test(e.path);
+    const path = plainPath ? '"' + e.path + '"' : JSON.stringify(e.path);
+    const metric = e.metric === null ? 'null' : plainPath ? '"' + e.metric + '"' : quote(e.metric);
+    const head = '{"metric":' + metric + ',"path":' + path + ',"size":' + e.size + ',"mtime":' + e.mtime + this.nodePart + e.kind;
+    return e.note === undefined ? head + '"}' : head + '","note":' + quote(e.note) + '}';
+  }
+}
+
+/** One entry as a JSON line (see ScanJsonEncoder). */
 export function scanEntryJson(e: ScanEntry): string {
-  const metric = e.metric === null ? 'null' : quote(e.metric);
-  const head = `{"metric":${metric},"path":${quote(e.path)},"size":${e.size},"mtime":${e.mtime},"node":${quote(e.node)},"kind":"${e.kind}"`;
-  return e.note === undefined ? head + '}' : `${head},"note":${quote(e.note)}}`;
+  return new ScanJsonEncoder().encode(e);
 }
 
 /** Kinds whose name is printed in plain output; the others have no usable name. */
@@ -38,11 +58,12 @@ export async function writeScanEntries(
   opts: { json: boolean; counts?: KindCounts },
 ): Promise<KindCounts> {
   const counts = opts.counts ?? emptyKindCounts();
+  const enc = new ScanJsonEncoder();
   for await (const batch of batches) {
     for (const e of batch) {
       counts[e.kind]++;
       if (opts.json) {
-        if (sink.push(scanEntryJson(e))) await sink.flush();
+        if (sink.push(enc.encode(e))) await sink.flush();
       } else if (e.metric !== null && hasPrintableName(e.kind)) {
         if (sink.push(e.metric)) await sink.flush();
       }
