@@ -93,3 +93,14 @@ describe('file detection', () => {
     expect(detectKind('/x/README.md', 'DESTINATIONS = a:2004\n', false)).toBeNull();
   });
 });
+
+describe('two-tier ports', () => {
+  it('a top relay that writes straight to a cache port bypasses the per-host relay', async () => {
+    const r = await lint(['_topology/two-tier-bypass']);
+    const f = r.report.findings.filter((x) => x.rule === 'destination-port-mismatch');
+    expect(f).toHaveLength(1);
+    expect(f[0]).toMatchObject({ file: '_topology/two-tier-bypass/relay/carbon.conf', line: 4 });
+    expect(f[0]!.message).toContain('2004 is a receiver of carbon-cache a: this bypasses the per-host relay');
+    expect(f[0]!.fix).toBe('use port 2014 (the pickle receiver of the relay)');
+  });
+});

@@ -41,12 +41,17 @@ function destinationPort(ctx: LintContext, topo: Topology, r: HeldRing, x: Desti
     const ok = relays.some((p) => receiver(p, protocol)?.value === x.port);
     if (ok) return;
     const other = relays.find((p) => (protocol === 'pickle' ? p.line : p.pickle).value === x.port);
+    const cache = t.caches.find((p) => p.line.value === x.port || p.pickle.value === x.port);
     ctx.findings.add('destination-port-mismatch', {
       ...where,
       message:
         `${label} should reach the relay on ${on} through its ${PROTOCOL_NAME[protocol]} receiver (${protocolWhy(r)}), ` +
-        (other ? `but ${x.port} is its ${protocol === 'pickle' ? 'line' : 'pickle'} receiver` : `but no relay there listens on ${x.port} (${describeRelays(relays, protocol)})`),
-      fix: `use port ${receiverList(relays, protocol)}`,
+        (other
+          ? `but ${x.port} is its ${protocol === 'pickle' ? 'line' : 'pickle'} receiver`
+          : cache
+            ? `but ${x.port} is a receiver of carbon-cache ${cache.instance}: this bypasses the per-host relay, so every metric for ${on} lands on that one instance`
+            : `but no relay there listens on ${x.port} (${describeRelays(relays, protocol)})`),
+      fix: `use port ${relays.map((p) => `${receiver(p, protocol)?.value ?? '?'} (the ${protocol} receiver of the relay${relays.length > 1 ? ` ${p.instance}` : ''})`).join(' or ')}`,
       related: relays.map((p) => receiver(p, protocol)?.where ?? { file: p.file, line: p.sectionLine }),
     });
     return;
