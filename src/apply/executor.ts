@@ -1,0 +1,296 @@
+// `ringshift apply` as a library: check the plan and its ring, open (and lock) the journals of the
+// destinations this job works for, clean temp files a crash left, then run the plan's actions in three
+// streaming passes over the plan file: copies and fills, fills that wait for copies, deletes (after
+// reloading the other destinations' journals). Work runs under a global concurrency limit and a
+// per-location one (a copy counts against its source and its destination), with an optional
+// bandwidth cap. Re-running the same command resumes: actions the journals show as done are skipped.
+import { readdirSync } from 'node:fs';
+import { resolve } from 'node:path';
+import pLimit, { type LimitFunction } from 'p-limit';
+import { loadClusterFile } from '../config/cluster-file.js';
+import { ConfigError, UsageError } from '../errors.js';
+import { ringFingerprint, type PlanAction, type PlanHeader, type PlanLocation } from '../plan/format.js';
+import { resolveLocations } from '../storage/locations.js';
+import type { SshOptions } from '../storage/ssh-driver.js';
+import { outcomeOf, runCopy, runDelete, runFill, type ActionContext, type Outcome } from './actions.js';
+import { crashPoint } from './crash.js';
+import { checkJournalPlan, iso, Journal, JournalBroken, journalDir, journalFileName, readJournal, type JournalRecord } from './journal.js';
+import { Nodes } from './nodes.js';
+import { IdSet, planLines, scanPlan } from './plan-reader.js';
+import { silentProgress, type NodeTotals, type ProgressSink } from './progress.js';
+import { ApplyReport } from './report.js';
+import { ActionTable, OP } from './state.js';
+import { TokenBucket } from './throttle.js';
+
+export interface ApplyOptions {
+  /** The plan file. */
+  plan: string;
+  /** Cluster file to check the ring against (default: the one the plan names). */
+  cluster?: string;
+  /** Actions running at once (default 8). */
+  concurrency?: number;
+  /** Actions running at once per location (default 4). */
+  perNode?: number;
+  /** Bytes per second for all transfers together (default: unlimited). */
+  bwlimit?: number | null;
+  /** Only this destination's actions (a location id, storage key, member id or server name). */
+  onlyDest?: string;
+  dryRun?: boolean;
+  ssh?: SshOptions;
+  /** How long a fill waits for the destination's flock (default 30 s). */
+  lockTimeoutMs?: number;
+  progress?: ProgressSink;
+}
+
+/** The plan location --only-dest names. */
+export function selectDestination(locations: readonly PlanLocation[], query: string): PlanLocation {
+  const hits = locations.filter(
+    (l) =>
+      l.id === query ||
+      l.id.split('+').includes(query) ||
+      l.members.includes(query) ||
+      l.members.some((m) => m.replace(/^\[(.*)\](:.*)$/, '$1$2').split(':')[0] === query || m.split(':')[0] === query),
+  );
+  const exact = hits.filter((l) => l.id === query || l.members.includes(query));
+  const pick = exact.length === 1 ? exact : hits;
+  if (pick.length === 1) return pick[0]!;
+  const choices = locations.map((l) => l.id).join(', ');
+  if (pick.length === 0) throw new UsageError(`--only-dest ${JSON.stringify(query)} matches no location of the plan`, { expected: `one of: ${choices}` });
+  throw new UsageError(`--only-dest ${JSON.stringify(query)} matches ${pick.length} locations (${pick.map((l) => l.id).join(', ')})`, { expected: 'a location id or a member id' });
+}
+
+const WINDOW = 1024;
+
+export async function applyPlan(o: ApplyOptions): Promise<ApplyReport> {
+  const planPath = resolve(o.plan);
+  const progress = o.progress ?? silentProgress;
+  const dryRun = o.dryRun === true;
+
+  // Pass 0: check the whole plan and index its actions.
+  let table: ActionTable | null = null;
+  const summary = await scanPlan(planPath, (a, header) => {
+    table ??= new ActionTable(header.locations.map((l) => l.id));
+    table.add(a);
+  });
+  const header: PlanHeader = summary.header;
+  const t: ActionTable = table ?? new ActionTable(header.locations.map((l) => l.id));
+
+  // The ring must be the one the plan was made for.
+  const clusterPath = o.cluster ?? header.cluster;
+  const cluster = await loadClusterFile(clusterPath);
+  const fp = ringFingerprint(cluster.ring);
+  if (fp !== header.ringFingerprint) {
+    throw new ConfigError(`the ring changed since the plan was made (plan ${header.ringFingerprint.slice(0, 12)}…, cluster file now ${fp.slice(0, 12)}…)`, {
+      file: clusterPath,
+      expected: 'the ring the plan was made for: make a new plan',
+    });
+  }
+  const resolved = await resolveLocations(cluster);
+  const nodes = new Nodes(header.locations, resolved, o.ssh ?? {});
+
+  const only = o.onlyDest === undefined ? null : selectDestination(header.locations, o.onlyDest);
+  const selectedNode = (i: number) => only === null || t.locations[i] === only.id;
+  const report = new ApplyReport(planPath, summary.sha256, only?.id ?? null, dryRun);
+  report.planSkips = summary.skips;
+
+  // Journals: ours (locked, appended), the others' (read).
+  const dir = journalDir(planPath);
+  const ours = new Map<string, Journal>();
+  const selectedIds: number[] = [];
+  const nodesWithWork = new Set<string>();
+  for (let id = 0; id < t.op.length; id++) {
+    if (t.op[id] === OP.none || !selectedNode(t.node[id]!)) continue;
+    selectedIds.push(id);
+    nodesWithWork.add(t.locations[t.node[id]!]!);
+  }
+  const readOthers = (): void => {
+    let names: string[] = [];
+    try {
+      names = readdirSync(dir).filter((n) => n.endsWith('.ndjson'));
+    } catch {
+      return;
+    }
+    const mine = new Set([...ours.keys()].map(journalFileName));
+    for (const n of names) {
+      if (mine.has(n)) continue;
+      const path = `${dir}/${n}`;
+      const recs = readJournal(path);
+      checkJournalPlan(recs, summary.sha256, path);
+      t.replay(recs);
+    }
+  };
+
+  const journalsToClose: Journal[] = [];
+  try {
+    if (!dryRun) {
+      for (const node of [...nodesWithWork].sort()) {
+        const j = await Journal.open(dir, node, summary.sha256);
+        ours.set(node, j);
+        journalsToClose.push(j);
+        t.replay(j.previous);
+      }
+    }
+    readOthers();
+
+    // Totals.
+    const totals = new Map<string, NodeTotals>();
+    for (const id of selectedIds) {
+      const op = t.op[id]!;
+      report.selected[op === OP.copy ? 'copy' : op === OP.fill ? 'fill' : 'delete']++;
+      if (op !== OP.delete) report.selected.bytes += t.bytes[id]!;
+      if (t.isDone(id)) {
+        report.done.earlier++;
+        continue;
+      }
+      const node = t.locations[t.node[id]!]!;
+      const n = totals.get(node) ?? { id: node, actions: 0, bytes: 0 };
+      n.actions++;
+      if (op !== OP.delete) n.bytes += t.bytes[id]!;
+      totals.set(node, n);
+    }
+    const pendingTotal = [...totals.values()].reduce((n, x) => n + x.actions, 0);
+
+    if (dryRun) {
+      await dryRunPasses(planPath, t, selectedNode, report);
+      return report;
+    }
+
+    // Temp files of copies a crash interrupted.
+    for (const j of ours.values()) await cleanTemps(j, nodes);
+
+    const ctx: ActionContext = {
+      nodes,
+      table: t,
+      bucket: o.bwlimit ? new TokenBucket(o.bwlimit) : null,
+      lockTimeoutMs: o.lockTimeoutMs ?? 30_000,
+      journal: (node) => {
+        const j = ours.get(node);
+        if (j === undefined) throw new Error(`no journal open for ${node}`);
+        return j;
+      },
+      onBytes: (node, n) => progress.bytes(node, n),
+    };
+
+    const global = pLimit(Math.max(1, o.concurrency ?? 8));
+    const perNode = new Map<string, LimitFunction>();
+    const limiterOf = (node: string) => {
+      let l = perNode.get(node);
+      if (l === undefined) perNode.set(node, (l = pLimit(Math.max(1, o.perNode ?? 4))));
+      return l;
+    };
+    const notDone = new IdSet(); // copies/fills of this job that did not end verified
+    let processed = 0;
+
+    const runOne = async (a: PlanAction, exec: () => Promise<Outcome>): Promise<void> => {
+      const locs = [...new Set(a.op === 'delete' ? [a.at] : [a.from, a.to])].sort();
+      const wrapped = locs.reduceRight<() => Promise<Outcome>>((inner, n) => () => limiterOf(n)(inner), () => global(async () => {
+        if (report.stopped !== null) return { kind: 'failed', code: 'Stopped', reason: 'not run: the job stopped' } as Outcome;
+        try {
+          return await exec();
+        } catch (err) {
+          if (err instanceof JournalBroken) return { kind: 'failed', code: 'Journal', reason: err.describe(), stop: true } as Outcome;
+          return outcomeOf(err);
+        }
+      }));
+      const out = await wrapped();
+      const node = a.op === 'delete' ? a.at : a.to;
+      if (out.kind === 'failed' && out.code === 'Stopped') {
+        if (a.op !== 'delete') notDone.add(a.id);
+        return;
+      }
+      processed++;
+      report.record(a, out);
+      progress.action(node, out.kind === 'failed' || out.kind === 'skipped');
+      if (out.kind !== 'done' && a.op !== 'delete') notDone.add(a.id);
+      if (out.kind === 'failed' || out.kind === 'skipped') {
+        await ours
+          .get(node)
+          ?.append({ t: 'failed', id: a.id, op: a.op, code: out.code, error: out.reason, at: iso() })
+          .catch(() => undefined);
+        if (out.kind === 'failed' && out.stop === true && report.stopped === null) report.stopped = `${out.reason} (action #${a.id}); sources are intact`;
+      }
+    };
+
+    /** Why an action's dependencies are not all verified, or null when they are. */
+    const depsProblem = (a: PlanAction, after: readonly number[]): Outcome | null => {
+      for (const id of after) {
+        if (!t.has(id)) return { kind: 'blocked', reason: `depends on action #${id}, which the plan does not contain` };
+        if (t.isDone(id)) continue;
+        const node = t.locations[t.node[id]!]!;
+        if (notDone.has(id) || selectedNode(t.node[id]!)) return { kind: 'blocked', reason: `${t.opName(id)} #${id} into ${node} is not done` };
+        return { kind: 'waiting', reason: `${t.opName(id)} #${id} into ${node} is not verified yet (its job has not run, or its journal is not in ${dir})` };
+      }
+      void a;
+      return null;
+    };
+
+    const pass = async (want: (a: PlanAction) => boolean, exec: (a: PlanAction) => Promise<Outcome>): Promise<void> => {
+      const inflight = new Set<Promise<void>>();
+      outer: for await (const batch of planLines(planPath)) {
+        for (const { rec } of batch) {
+          if (report.stopped !== null) break outer;
+          if (rec.type !== 'action' || !selectedNode(t.node[rec.id]!) || t.isDone(rec.id) || !want(rec)) continue;
+          const p: Promise<void> = runOne(rec, () => exec(rec)).finally(() => inflight.delete(p));
+          inflight.add(p);
+          if (inflight.size >= WINDOW) await Promise.race(inflight);
+        }
+      }
+      await Promise.all(inflight);
+    };
+
+    progress.start([...totals.values()]);
+    try {
+      await pass(
+        (a) => a.op === 'copy' || (a.op === 'fill' && (a.after ?? []).length === 0),
+        (a) => (a.op === 'copy' ? runCopy(ctx, a) : runFill(ctx, a as Extract<PlanAction, { op: 'fill' }>)),
+      );
+      crashPoint('after-copies');
+      await pass(
+        (a) => a.op === 'fill' && (a.after ?? []).length > 0,
+        async (a) => depsProblem(a, (a as Extract<PlanAction, { op: 'fill' }>).after ?? []) ?? runFill(ctx, a as Extract<PlanAction, { op: 'fill' }>),
+      );
+      readOthers(); // other jobs may have verified copies meanwhile
+      await pass(
+        (a) => a.op === 'delete',
+        async (a) => depsProblem(a, (a as Extract<PlanAction, { op: 'delete' }>).after) ?? runDelete(ctx, a as Extract<PlanAction, { op: 'delete' }>),
+      );
+    } finally {
+      progress.stop();
+    }
+    report.counts.notRun = Math.max(0, pendingTotal - processed);
+    return report;
+  } finally {
+    const counts = { ...report.done, ...report.counts };
+    for (const j of journalsToClose) await j.close(counts);
+    await nodes.closeAll();
+  }
+}
+
+/** Remove temp files of copies that started but never finished (a crash), and journal it. */
+async function cleanTemps(j: Journal, nodes: Nodes): Promise<void> {
+  const open = new Map<number, string>();
+  for (const r of j.previous as JournalRecord[]) {
+    if (r.t === 'start') open.set(r.id, r.tmp);
+    else if (r.t === 'done' || r.t === 'failed') open.delete(r.id);
+  }
+  if (open.size === 0) return;
+  const d = await nodes.driver(j.node);
+  for (const tmp of open.values()) {
+    const st = await d.stat(tmp);
+    if (st !== null && st.type === 'file') await d.unlink(tmp);
+    await j.append({ t: 'cleaned', tmp, at: iso() });
+  }
+}
+
+/** Dry run: list what would run, with the dependency state of each delete. */
+async function dryRunPasses(planPath: string, t: ActionTable, selectedNode: (i: number) => boolean, report: ApplyReport): Promise<void> {
+  for await (const batch of planLines(planPath)) {
+    for (const { rec } of batch) {
+      if (rec.type !== 'action' || !selectedNode(t.node[rec.id]!) || t.isDone(rec.id)) continue;
+      const after = rec.op === 'delete' ? rec.after : rec.op === 'fill' ? (rec.after ?? []) : [];
+      const open = after.filter((id) => !t.isDone(id));
+      const reason = open.length === 0 ? '' : `after ${open.map((id) => `#${id}`).join(', ')}`;
+      if (report.pending.length < 1000) report.pending.push(ApplyReport.item(rec, reason));
+    }
+  }
+}

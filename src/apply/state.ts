@@ -1,0 +1,131 @@
+// What apply knows about every action of the plan, kept in typed arrays indexed by action id (a plan
+// of millions of actions costs tens of MB, not a heap of objects): op, the locations involved, the
+// planned bytes, and what the journals say (verified copy/fill with the source stamp it read,
+// source deleted).
+import type { PlanAction } from '../plan/format.js';
+import type { JournalRecord, SourceStamp } from './journal.js';
+
+export const OP = { none: 0, copy: 1, fill: 2, delete: 3 } as const;
+export const ST = { pending: 0, verified: 1, deleted: 2 } as const;
+
+const OP_CODE = { copy: OP.copy, fill: OP.fill, delete: OP.delete } as const;
+
+export class ActionTable {
+  private cap = 0;
+  op = new Uint8Array(0);
+  /** Location index of the journal that records it: copy/fill → to, delete → at. */
+  node = new Uint16Array(0);
+  /** copy/fill: location index of the source. */
+  from = new Uint16Array(0);
+  /** Planned source bytes. */
+  bytes = new Float64Array(0);
+  state = new Uint8Array(0);
+  racy = new Uint8Array(0);
+  stampSize = new Float64Array(0);
+  stampMtime = new Float64Array(0);
+  /** copy/fill: the source path (the plan's `path`), and `toPath` where the destination differs. */
+  private srcPaths: string[] = [];
+  private readonly toPaths = new Map<number, string>();
+  /** Refills a delete did, per owner file ("loc\0path"): the source stamp each read. */
+  private readonly refills = new Map<number, Map<string, SourceStamp>>();
+
+  constructor(readonly locations: readonly string[]) {}
+
+  private grow(id: number): void {
+    if (id < this.cap) return;
+    const cap = Math.max(id + 1, this.cap * 2, 1024);
+    const g = <T extends Uint8Array | Uint16Array | Float64Array>(a: T, make: (n: number) => T): T => {
+      const b = make(cap);
+      b.set(a as never);
+      return b;
+    };
+    this.op = g(this.op, (n) => new Uint8Array(n));
+    this.node = g(this.node, (n) => new Uint16Array(n));
+    this.from = g(this.from, (n) => new Uint16Array(n));
+    this.bytes = g(this.bytes, (n) => new Float64Array(n));
+    this.state = g(this.state, (n) => new Uint8Array(n));
+    this.racy = g(this.racy, (n) => new Uint8Array(n));
+    this.stampSize = g(this.stampSize, (n) => new Float64Array(n));
+    this.stampMtime = g(this.stampMtime, (n) => new Float64Array(n)).fill(-Infinity, this.cap);
+    this.cap = cap;
+  }
+
+  locIndex(id: string): number {
+    const i = this.locations.indexOf(id);
+    if (i < 0) throw new Error(`unknown location ${id}`);
+    return i;
+  }
+
+  add(a: PlanAction): void {
+    this.grow(a.id);
+    this.op[a.id] = OP_CODE[a.op];
+    if (a.op === 'delete') {
+      this.node[a.id] = this.locIndex(a.at);
+    } else {
+      this.node[a.id] = this.locIndex(a.to);
+      this.from[a.id] = this.locIndex(a.from);
+      this.srcPaths[a.id] = a.path;
+      if (a.toPath !== undefined) this.toPaths.set(a.id, a.toPath);
+    }
+    this.bytes[a.id] = a.source.size;
+  }
+
+  has(id: number): boolean {
+    return id < this.cap && this.op[id] !== OP.none;
+  }
+
+  /** Record a verified copy/fill of `id` that read its source at `src`; the newest stamp is kept. */
+  verified(id: number, src: SourceStamp): void {
+    if (!this.has(id) || this.op[id] === OP.delete) return;
+    this.state[id] = ST.verified;
+    // Sources only gain points, so the newest state copied is the one a delete can match.
+    if (src.mtimeMs > this.stampMtime[id]! || (src.mtimeMs === this.stampMtime[id]! && !src.racy)) {
+      this.stampMtime[id] = src.mtimeMs;
+      this.stampSize[id] = src.size;
+      this.racy[id] = src.racy ? 1 : 0;
+    }
+  }
+
+  srcPath(id: number): string {
+    return this.srcPaths[id]!;
+  }
+
+  dstPath(id: number): string {
+    return this.toPaths.get(id) ?? this.srcPaths[id]!;
+  }
+
+  /** A delete's refill into an owner file, with the source stamp it read (newest kept). */
+  refilled(deleteId: number, owner: string, path: string, src: SourceStamp): void {
+    let m = this.refills.get(deleteId);
+    if (m === undefined) this.refills.set(deleteId, (m = new Map()));
+    const k = `${owner}\0${path}`;
+    const old = m.get(k);
+    if (old === undefined || src.mtimeMs > old.mtimeMs || (src.mtimeMs === old.mtimeMs && !src.racy)) m.set(k, src);
+  }
+
+  refillStamp(deleteId: number, owner: string, path: string): SourceStamp | undefined {
+    return this.refills.get(deleteId)?.get(`${owner}\0${path}`);
+  }
+
+  opName(id: number): 'copy' | 'fill' {
+    return this.op[id] === OP.copy ? 'copy' : 'fill';
+  }
+
+  stamp(id: number): SourceStamp | null {
+    if (this.state[id] !== ST.verified) return null;
+    return { size: this.stampSize[id]!, mtimeMs: this.stampMtime[id]!, racy: this.racy[id] === 1 };
+  }
+
+  /** Apply a journal's records. */
+  replay(records: readonly JournalRecord[]): void {
+    for (const r of records) {
+      if (r.t === 'done') this.verified(r.id, r.src);
+      else if (r.t === 'refill') this.refilled(r.id, r.to, r.path, r.src);
+      else if (r.t === 'deleted' && this.has(r.id) && this.op[r.id] === OP.delete) this.state[r.id] = ST.deleted;
+    }
+  }
+
+  isDone(id: number): boolean {
+    return this.op[id] === OP.delete ? this.state[id] === ST.deleted : this.state[id] === ST.verified;
+  }
+}
