@@ -122,7 +122,7 @@ async function compareRelays(ctx: LintContext, ref: HeldRing, o: HeldRing): Prom
         `${o.label.replace(o.file, ctx.display(o.file))} and ${ref.label.replace(ref.file, ctx.display(ref.file))} route to different rings: ${quantityText(q)}; ` +
         memberDelta(ctx, ref, cmp.onlyA, o, cmp.onlyB) +
         '. A metric sent through one relay lands on another node than the same metric sent through the other',
-      fix: `give every relay of this tier the same ${o.membersName}: ${list(ref.spec.destinations.map((x) => nodeLabel(x, ref.spec)), 12)} (in this order)`,
+      fix: `give every relay of this tier the same ${o.membersName}: ${list(ref.spec.destinations.map((x) => nodeLabel(x, ref.spec)), Infinity)} (in this order)`,
       related: [ref.members],
     });
   } else if (!cmp.sameOrder) {
@@ -150,7 +150,7 @@ async function orderFinding(ctx: LintContext, ref: HeldRing, o: HeldRing): Promi
     message:
       `${d(ctx, o)} lists the same members as ${d(ctx, ref)} in another order; ` +
       `${ref.spec.hash === 'jump_fnv1a_ch' ? 'jump_fnv1a_ch assigns buckets by position in the list' : 'carbon resolves colliding ring positions in list order'}.${moved}`,
-    fix: `list the members in the order of ${d(ctx, ref)}: ${list(ref.spec.destinations.map((x) => nodeLabel(x, ref.spec)), 12)}`,
+    fix: `list the members in the order of ${d(ctx, ref)}: ${list(ref.spec.destinations.map((x) => nodeLabel(x, ref.spec)), Infinity)}`,
     related: [ref.members],
   });
 }
@@ -221,7 +221,7 @@ async function compareTool(ctx: LintContext, topo: Topology, tool: HeldRing, ref
         message:
           `${d(ctx, tool)} lists the cache instances behind the per-host relays (${list(cmp.onlyB)}), but in this two-tier layout the host of a metric is chosen by ${refWhat}, ` +
           'and the instance by each host\'s relay: a one-ring model reports metrics as misplaced that are where they belong',
-        fix: `model the tier that picks the host: ${tool.membersName} = ${list(ref.spec.destinations.map((x) => nodeLabel(x, ref.spec)), 12)}`,
+        fix: `model the tier that picks the host: ${tool.membersName} = ${list(ref.spec.destinations.map((x) => nodeLabel(x, ref.spec)), Infinity)}`,
         related: [ref.members],
       });
     } else {
@@ -232,7 +232,7 @@ async function compareTool(ctx: LintContext, topo: Topology, tool: HeldRing, ref
         message:
           `${holderName(tool)}'s ring differs from ${refWhat}: ${quantityText(q)}; ${memberDelta(ctx, ref, cmp.onlyA, tool, cmp.onlyB)}` +
           (tool.holder === 'carbonate' || tool.holder === 'buckyd' || tool.holder === 'ringshift' ? '. Its misplacement reports and moves follow the wrong ring' : ''),
-        fix: `${toolFixPrefix(tool)}${list(ref.spec.destinations.map((x) => toolSyntax(x, ref, tool)), 12)} (the members of ${d(ctx, ref)}, in its order)` + fnvHint(ref, tool),
+        fix: `${toolFixPrefix(tool)}${list(ref.spec.destinations.map((x) => toolSyntax(x, ref, tool)), Infinity)} (the members of ${d(ctx, ref)}, in its order)` + fnvHint(ref, tool),
         related: [ref.members],
       });
     }
@@ -427,7 +427,7 @@ async function carbonlinkMismatch(
         `the relay's ring keys are ${list([...new Set(ring.spec.destinations.map((x) => x.server))])}, and ring keys are strings, not addresses`,
     );
   } else {
-    parts.push(`CARBONLINK_HOSTS does not match the members ${where} in ${d(ctx, ring)}`);
+    parts.push(`CARBONLINK_HOSTS does not match the members ${where} that ${d(ctx, ring)} lists`);
     if (onlyRelay.length > 0) parts.push(`members only in ${ring.membersName}: ${list(onlyRelay)}`);
     if (onlyWeb.length > 0) parts.push(`only in CARBONLINK_HOSTS: ${list(onlyWeb)}`);
     if (host !== undefined && web.spec.destinations.some((x) => isLoopback(x.server)) && !ring.spec.destinations.some((x) => isLoopback(x.server))) {
