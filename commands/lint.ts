@@ -43,6 +43,8 @@ Exit status: 0 no errors (warnings allowed unless --strict), 1 errors found (a c
     env: Flags.string({
       description: 'NAME=VALUE for environment lookups in local_settings.py (and GRAPHITE_ROOT); repeatable.',
       multiple: true,
+      // --env A=1 configs/ : the PATH after it is not another NAME=VALUE.
+      multipleNonGreedy: true,
     }),
   };
 

@@ -138,6 +138,12 @@ describe('--rules and --explain', () => {
     expect(j.err).toContain('Layout: two-tier (inferred)');
   });
 
+  it('--env does not swallow the PATH after it', async () => {
+    const r = await run(['--env', 'GRAPHITE_ROOT=/srv/graphite', 'ring-members-mismatch/good']);
+    expect(r.code).toBe(0);
+    expect(r.out).toBe('0 errors, 0 warnings, 0 info in 6 files\n');
+  });
+
   it('--env feeds local_settings.py environment lookups', async () => {
     const env = ['--env', 'GRAPHITE_CARBONLINK_HOSTS=graphite-1:7002:a'];
     const r = await run([join(PROJECT_ROOT, '../shared/upstream-configs/docker-graphite-statsd/local_settings.py'), ...env, '--format', 'json']);
