@@ -1,5 +1,5 @@
 import { Args, Flags } from '@oclif/core';
-import { UsageError } from '../src/errors.js';
+import { RingshiftError, UsageError } from '../src/errors.js';
 import type { ListProgress } from '../src/storage/driver.js';
 import { memberId } from '../src/ring/types.js';
 import { pathLocation, resolveLocations, scanLocationBatches, selectLocations } from '../src/storage/index.js';
@@ -36,6 +36,8 @@ Text output: one name a line, in no particular order, like carbonate's carbon-li
       dependsOn: ['cluster'],
     }),
     'follow-symlinks': Flags.boolean({ description: 'Follow symlinks whose target is inside the root.', default: false }),
+    identity: Flags.string({ char: 'i', description: 'Private key for ssh:// storage (repeatable; default ~/.ssh/id_* and the ssh agent).', multiple: true }),
+    'accept-new-host-keys': Flags.boolean({ description: 'Trust ssh hosts not yet in known_hosts and record their keys (a changed key is always refused).', default: false }),
     concurrency: Flags.integer({ description: 'Parallel directory readers (default: min(4, CPUs); 8 on NFS, SMB and FUSE mounts).', min: 1, max: 64 }),
   };
 
@@ -67,20 +69,31 @@ Text output: one name a line, in no particular order, like carbonate's carbon-li
 
     const sink = new LineSink();
     const counts = emptyKindCounts();
+    const ssh = {
+      acceptNewHostKeys: flags['accept-new-host-keys'],
+      ...(flags.identity !== undefined ? { identityFiles: flags.identity } : {}),
+    };
     for (const loc of locations) {
-      if (loc.scheme !== 'file') {
-        this.warnLine(`${loc.id}: ${loc.url}: ssh:// storage needs the ssh driver, which is not available yet; not scanned`);
-        failed = true;
-        continue;
-      }
       const progress = progressLine(`scan ${loc.id}`);
       const batches = scanLocationBatches(loc, {
         stat: flags.json,
         followSymlinks: flags['follow-symlinks'],
         concurrency: flags.concurrency,
         onProgress: progress?.update,
+        ssh,
       });
-      await writeScanEntries(batches, sink, { json: flags.json, counts });
+      try {
+        await writeScanEntries(batches, sink, { json: flags.json, counts });
+      } catch (err) {
+        // One location of many that cannot be read (host down, directory gone) must not hide the others.
+        if (locations.length === 1) throw err;
+        await sink.flush();
+        progress?.done();
+        const msg = err instanceof RingshiftError ? err.describe() : err instanceof Error ? err.message : String(err);
+        this.warnLine(`${loc.id}: ${msg}; not scanned (or only in part)`);
+        failed = true;
+        continue;
+      }
       progress?.done();
     }
 

@@ -4,6 +4,7 @@ import type { ListOptions, StorageDriver, WalkEntry } from './driver.js';
 import type { StorageLocation } from './locations.js';
 import { openDriver } from './locations.js';
 import { pathToMetric, WSP } from './paths.js';
+import type { SshOptions } from './ssh-driver.js';
 import type { EntryKind } from './paths.js';
 
 export interface ScanEntry {
@@ -109,9 +110,9 @@ export async function* scanDriver(driver: StorageDriver, node: string, opts: Sca
   }
 }
 
-/** Scan a location in batches (the fast form). Opens and closes its driver. */
-export async function* scanLocationBatches(location: StorageLocation, opts: ScanOptions = {}): AsyncGenerator<ScanEntry[]> {
-  const driver = await openDriver(location);
+/** Scan a location in batches (the fast form). Opens and closes its driver (ssh options for ssh:// ones). */
+export async function* scanLocationBatches(location: StorageLocation, opts: ScanOptions & { ssh?: SshOptions } = {}): AsyncGenerator<ScanEntry[]> {
+  const driver = await openDriver(location, opts.ssh === undefined ? {} : { ssh: opts.ssh });
   try {
     yield* scanDriver(driver, location.id, opts);
   } finally {
@@ -120,6 +121,6 @@ export async function* scanLocationBatches(location: StorageLocation, opts: Scan
 }
 
 /** Scan a location one entry at a time. */
-export async function* scanLocation(location: StorageLocation, opts: ScanOptions = {}): AsyncGenerator<ScanEntry> {
+export async function* scanLocation(location: StorageLocation, opts: ScanOptions & { ssh?: SshOptions } = {}): AsyncGenerator<ScanEntry> {
   for await (const batch of scanLocationBatches(location, opts)) yield* batch;
 }
