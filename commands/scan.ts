@@ -15,6 +15,8 @@ export default class Scan extends BaseCommand {
 
 Text output: one name a line, in no particular order, like carbonate's carbon-list. Entries without a usable name (hashed tagged files, symlinks, malformed or unreadable paths) are counted on stderr; --json shows them.
 
+ssh:// storage locations (in a cluster file) are listed over ssh (a remote find, or SFTP), with keys from --identity or the ssh agent; with --cluster, a location that cannot be read is a warning and the exit code is 1.
+
 --json: one object a line: {"metric","path","size","mtime","node","kind","note"?}. path is relative to the root; mtime is in seconds since the epoch; node is the location id (the storage keys that share the directory) or PATH; kind is metric, trailing-dot, tagged, tagged-hashed, symlink, malformed or unreadable.`;
 
   static override examples = [
