@@ -17,7 +17,7 @@ Text output: one name a line, in no particular order, like carbonate's carbon-li
 
 ssh:// storage locations (in a cluster file) are listed over ssh (a remote find, or SFTP), with keys from --identity or the ssh agent; with --cluster, a location that cannot be read is a warning and the exit code is 1.
 
---json: one object a line: {"metric","path","size","mtime","node","kind","note"?}. path is relative to the root; mtime is in seconds since the epoch; node is the location id (the storage keys that share the directory) or PATH; kind is metric, trailing-dot, tagged, tagged-hashed, symlink, malformed or unreadable.`;
+--json: one object a line: {"metric","path","size","mtime","node","kind","note"?}. path is relative to the root; mtime is in seconds since the epoch; node is the location id (the storage keys sharing the directory, joined by '+') or PATH; kind is metric, trailing-dot, tagged, tagged-hashed, symlink, malformed or unreadable.`;
 
   static override examples = [
     '<%= config.bin %> scan /var/lib/graphite/whisper | head',
