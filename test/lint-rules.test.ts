@@ -30,6 +30,7 @@ describe('every rule has a failing and a passing fixture', () => {
   for (const rule of RULES) {
     it(`${rule.id} (${rule.ref})`, async () => {
       const bad = await lint(`${rule.id}/bad`, (EXPLICIT[rule.id] ?? []).map((f) => `${rule.id}/bad/${f}`));
+      expect(bad.filter((f) => f.message.includes('internal error'))).toEqual([]);
       const hits = bad.filter((f) => f.rule === rule.id);
       expect(hits.length, `bad fixture: ${bad.map((f) => `${f.rule}: ${f.message}`).join('\n')}`).toBeGreaterThan(0);
       for (const f of hits) {

@@ -70,12 +70,23 @@ export async function lintPaths(paths: readonly string[], opts: LintOptions = {}
     });
   }
   const topo = buildTopology(ctx, paths);
-  await checkRings(ctx, topo);
-  checkPorts(ctx, topo);
-  checkReaders(ctx, topo);
-  checkRelayRules(ctx);
-  checkRouting(ctx, topo);
-  checkSchemas(ctx, topo);
+  const checks: [string, () => void | Promise<void>][] = [
+    ['ring agreement', () => checkRings(ctx, topo)],
+    ['port', () => checkPorts(ctx, topo)],
+    ['reader', () => checkReaders(ctx, topo)],
+    ['relay-rules', () => checkRelayRules(ctx)],
+    ['routing', () => checkRouting(ctx, topo)],
+    ['schema', () => checkSchemas(ctx, topo)],
+  ];
+  for (const [name, check] of checks) {
+    try {
+      await check();
+    } catch (e) {
+      // A bug in one family of checks must not hide the others' findings (or crash a CI job).
+      if (e instanceof UsageError) throw e;
+      internalError(ctx, files[0]?.path ?? cwd, `the ${name} checks`, e);
+    }
+  }
 
   const findings = sortFindings(ctx.findings.items.map((f) => relativize(outer(f, files), cwd)));
   return { report: { findings, summary: summarize(findings, files.length) }, explain: explain(ctx, topo, collected) };
@@ -87,7 +98,11 @@ function readAll(ctx: LintContext, files: LintFile[], clusterAbs: string | undef
   for (const f of files.filter((x) => order.includes(x.kind))) readClusterFile(ctx, f, f.path === clusterAbs);
   for (const f of files) {
     const before = ctx.findings.items.length;
-    readOne(ctx, f);
+    try {
+      readOne(ctx, f);
+    } catch (e) {
+      internalError(ctx, f.path, 'reading this file', e);
+    }
     const hint = /\{\{[^}]*\}\}|\{%[^%]*%\}/.test(f.text)
       ? ' (the file contains {{ … }} template placeholders: lint the rendered config)'
       : /\.(out|tst|dbg|log)$/i.test(f.path)
@@ -97,6 +112,17 @@ function readAll(ctx: LintContext, files: LintFile[], clusterAbs: string | undef
       for (const x of ctx.findings.items.slice(before)) if (x.rule === 'config-unparseable' && x.file === f.path) x.message += hint;
     }
   }
+}
+
+/** An unexpected exception (a ringshift bug, not a config problem) becomes a finding that says so. */
+function internalError(ctx: LintContext, file: string, what: string, e: unknown): void {
+  const err = e instanceof Error ? e : new Error(String(e));
+  ctx.findings.add('config-unparseable', {
+    file,
+    line: null,
+    message: `ringshift internal error in ${what}: ${err.message} (a bug in ringshift, not necessarily in the config; please report it)`,
+    fix: 'run with the other files to see their findings; report the file that triggers this',
+  });
 }
 
 function readOne(ctx: LintContext, f: LintFile): void {
