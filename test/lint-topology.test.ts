@@ -104,3 +104,19 @@ describe('two-tier ports', () => {
     expect(f[0]!.fix).toBe('use port 2014 (the pickle receiver of the relay)');
   });
 });
+
+describe('fnv1a_ch across implementations (R3 with R1)', () => {
+  it('carbon-side instances equal to the c-relay members\' host:port agree', async () => {
+    const r = await lint(['_topology/fnv1a-crelay-good']);
+    expect(r.report.findings).toEqual([]);
+  });
+
+  it('other instances disagree, measured on the caches the two sides reach', async () => {
+    const r = await lint(['_topology/fnv1a-crelay-bad']);
+    const [f] = r.report.findings.filter((x) => x.rule === 'carbonlink-members-mismatch');
+    expect(f).toMatchObject({ file: '_topology/fnv1a-crelay-bad/graphite-2/local_settings.py', line: 2 });
+    expect(f!.message).toContain('members only in cluster graphite: graphite-2:graphite-2:2003, graphite-2:graphite-2:2103; only in CARBONLINK_HOSTS: graphite-2:a, graphite-2:b');
+    expect(f!.message).toMatch(/looks up [1-9][0-9.]* % of the keys stored on graphite-2 on another cache instance/);
+    expect(f!.fix).toBe('set CARBONLINK_HOSTS = ["graphite-2:7002:graphite-2:2003", "graphite-2:7102:graphite-2:2103"]');
+  });
+});

@@ -4,8 +4,9 @@
 import type { LintContext } from '../context.js';
 import type { Destination, HeldRing, Holder, Webapp } from '../model.js';
 import { isLoopback, mappedServer, type Mirror, type Topology } from '../topology.js';
-import { compareMembers, list, nodeKey, nodeLabel, pct, quantify, quantityText, ringOf } from './compare.js';
-import { carbonlinkPortFor } from './targets.js';
+import { positionComparison } from '../../ring/analysis/diff.js';
+import { compareMembers, hashedIdentity, list, nodeKey, nodeLabel, pct, quantify, quantityText, ringOf } from './compare.js';
+import { cacheFor, carbonlinkPortFor, ringProtocol, targetsOn } from './targets.js';
 
 export async function checkRings(ctx: LintContext, topo: Topology): Promise<void> {
   for (const r of ctx.rings) checkFnv1aInstances(ctx, r);
@@ -436,7 +437,7 @@ async function carbonlinkMismatch(
   }
   let severity: 'error' | 'warning' = 'error';
   if (host !== undefined) {
-    const share = wrongInstanceShare(ring, web, host, w.host);
+    const share = wrongInstanceShare(ctx, topo, ring, web, host, w.host);
     if (share !== undefined) {
       if (share === 0) {
         severity = 'warning';
@@ -471,27 +472,51 @@ function singleHost(xs: string[]): string | undefined {
 /** A CARBONLINK_HOSTS literal for these relay members, with the cache query ports the configs give. */
 function suggestCarbonlink(ctx: LintContext, topo: Topology, ring: HeldRing, members: readonly Destination[], web: HeldRing): string {
   const items = members.map((x) => {
+    const id = hashedIdentity(x, ring.spec);
     const port =
       carbonlinkPortFor(ctx, topo, ring, x) ??
-      web.spec.destinations.find((y) => y.instance === x.instance && (y.server === x.server || isLoopback(y.server)))?.port ??
+      web.spec.destinations.find((y) => y.instance === id.instance && (y.server === x.server || isLoopback(y.server)))?.port ??
       7002;
     const host = x.server.includes(':') ? `[${x.server}]` : x.server;
-    return `"${host}:${port}${x.instance === null ? '' : `:${x.instance}`}"`;
+    return `"${host}:${port}${id.instance === null ? '' : `:${id.instance}`}"`;
   });
   return `[${items.join(', ')}]`;
 }
 
 /**
  * Of the keys the relay stores on `host` (any replica there), the share graphite-web looks up on another
- * instance: exact over the 16-bit keyspace when both rings hash to it. Instances are matched by name
- * (loopback = the webapp's host).
+ * cache: exact over the 16-bit keyspace when both rings hash to it (for fnv1a: ASCII keys). A node is
+ * resolved to the cache process it reaches when the host's carbon.conf is linted (relay side by receiver
+ * port, webapp side by cache query port), else matched by instance name (loopback = the webapp's host).
  */
-function wrongInstanceShare(full: HeldRing, web: HeldRing, host: string, webHost: string | undefined): number | undefined {
+function wrongInstanceShare(ctx: LintContext, topo: Topology, full: HeldRing, web: HeldRing, host: string, webHost: string | undefined): number | undefined {
   const rf = ringOf(full.spec);
   const rw = ringOf(web.spec);
   const pf = rf?.positionSpace;
   const pw = rw?.positionSpace;
-  if (pf === undefined || pw === undefined || pf.fn !== pw.fn) return undefined;
+  if (rf === null || rw === null || pf === undefined || pw === undefined || positionComparison(rf, rw) === undefined) return undefined;
+  const t = targetsOn(ctx, topo, host, full.file);
+  const protocol = ringProtocol(full);
+  const relayCache = new Map<Destination, string>();
+  const webCache = new Map<Destination, string>();
+  const relayKey = (o: Destination): string => {
+    let k = relayCache.get(o);
+    if (k === undefined) {
+      const c = cacheFor(t, o.port, protocol);
+      k = c !== undefined ? `cache ${c.file} ${c.instance}` : `instance ${o.instance}`;
+      relayCache.set(o, k);
+    }
+    return k;
+  };
+  const webKey = (o: Destination): string => {
+    let k = webCache.get(o);
+    if (k === undefined) {
+      const c = t.caches.find((p) => p.cacheQuery.value === o.port);
+      k = mappedServer(o.server, webHost ?? host) !== host ? 'elsewhere' : c !== undefined ? `cache ${c.file} ${c.instance}` : `instance ${o.instance}`;
+      webCache.set(o, k);
+    }
+    return k;
+  };
   let stored = 0;
   let wrong = 0;
   for (let p = 0; p < pf.size; p++) {
@@ -499,7 +524,7 @@ function wrongInstanceShare(full: HeldRing, web: HeldRing, host: string, webHost
     if (owner === undefined) continue;
     stored++;
     const asked = pw.ownersAt(p)[0];
-    if (asked === undefined || mappedServer(asked.server, webHost ?? host) !== host || asked.instance !== owner.instance) wrong++;
+    if (asked === undefined || webKey(asked) !== relayKey(owner)) wrong++;
   }
   return stored === 0 ? undefined : wrong / stored;
 }
