@@ -160,8 +160,3 @@ function configMapFiles(abs: string, display: string, text: string, explicit: bo
   }
   return out;
 }
-
-/** Files of a kind. */
-export function filesOf(files: readonly LintFile[], kind: FileKind): LintFile[] {
-  return files.filter((f) => f.kind === kind);
-}

@@ -1,7 +1,7 @@
 // Readers (configs.md §9 R10, R12): every cache's data directory is read by its host's webapp, every
 // storage host is reached by the readers that fan out, and the webapp knows the caches' self-metrics prefix.
 import type { LintContext } from '../context.js';
-import type { Webapp, Where } from '../model.js';
+import type { Where } from '../model.js';
 import { isLoopback, mappedServer, type Topology } from '../topology.js';
 import { list } from './compare.js';
 
@@ -54,7 +54,8 @@ function fanOut(ctx: LintContext, topo: Topology): void {
     const cs = w.clusterServers;
     if (cs === undefined || cs.hosts.length === 0) continue;
     const reached = new Set(cs.hosts.map((h) => h.host));
-    const self = selfHost(w);
+    // The webapp's own host: it reads that host's files locally.
+    const self = w.host;
     if (self !== undefined) reached.add(self);
     const missing = [...hosts.keys()].filter((h) => !reached.has(h));
     if (missing.length === 0) continue;
@@ -81,11 +82,6 @@ function fanOut(ctx: LintContext, topo: Topology): void {
       related: missing.map((h) => hosts.get(h)!),
     });
   }
-}
-
-/** The webapp's own host: it reads that host's files locally. */
-function selfHost(w: Webapp): string | undefined {
-  return w.host;
 }
 
 function metricPrefix(ctx: LintContext, topo: Topology): void {

@@ -1,14 +1,15 @@
 // What gets hashed (configs.md §9 R13, R14, R18): names rewritten before hashing or storing, the
 // aggregation rules an aggregated-consistent-hashing relay routes by, and tagged series.
 import { existsSync, readFileSync } from 'node:fs';
+import { dirname } from 'node:path';
 import { splitLines } from '../../config/ini.js';
 import type { LintContext } from '../context.js';
 import type { Where } from '../model.js';
-import { type Topology } from '../topology.js';
+import type { Topology } from '../topology.js';
 import { list } from './compare.js';
 
 export function checkRouting(ctx: LintContext, topo: Topology): void {
-  rewrites(ctx, topo);
+  rewrites(ctx);
   aggregationRules(ctx);
   tags(ctx, topo);
 }
@@ -16,7 +17,7 @@ export function checkRouting(ctx: LintContext, topo: Topology): void {
 // ---------------------------------------------------------------------------------------------------------
 // R13
 
-function rewrites(ctx: LintContext, topo: Topology): void {
+function rewrites(ctx: LintContext): void {
   const readers = [
     ...ctx.webapps.filter((w) => w.ring !== undefined).map((w) => ctx.display(w.file)),
     ...ctx.rings.filter((r) => r.role === 'tool').map((r) => ctx.display(r.file)),
@@ -50,10 +51,10 @@ function rewrites(ctx: LintContext, topo: Topology): void {
     }
   }
   // carbon-aggregator [pre] rewrites change the stored name after the relay hashed the received one.
-  const aggregatorDirs = new Set(ctx.aggregationUsers.filter((u) => u.role === 'aggregator').map((u) => dirOf(u.file)));
+  const aggregatorDirs = new Set(ctx.aggregationUsers.filter((u) => u.role === 'aggregator').map((u) => dirname(u.file)));
   for (const [file, rules] of ctx.rewriteRules) {
     const pre = rules.sections.get('pre') ?? [];
-    if (pre.length === 0 || (aggregatorDirs.size > 0 && !aggregatorDirs.has(dirOf(file)))) continue;
+    if (pre.length === 0 || (aggregatorDirs.size > 0 && !aggregatorDirs.has(dirname(file)))) continue;
     ctx.findings.add('routing-key-rewritten', {
       file,
       line: pre[0]!.line,
@@ -72,11 +73,6 @@ function rewrites(ctx: LintContext, topo: Topology): void {
       severity: 'info',
     });
   }
-  void topo;
-}
-
-function dirOf(p: string): string {
-  return p.slice(0, p.lastIndexOf('/'));
 }
 
 // ---------------------------------------------------------------------------------------------------------
