@@ -5,7 +5,8 @@ import { describe, expect, it } from 'vitest';
 import { parseClusterFile } from '../src/config/cluster-file.js';
 import { ConfigError } from '../src/errors.js';
 import { detectKind } from '../src/lint/files.js';
-import { parseTopologySection } from '../src/lint/read/cluster.js';
+import '../src/lint/read/cluster.js'; // registers the topology: section
+import type { parseTopologySection } from '../src/lint/topology-section.js';
 import { lintPaths } from '../src/lint/run.js';
 import { PROJECT_ROOT } from './helpers/shared.js';
 
