@@ -24,5 +24,9 @@ describe('bundled example', () => {
     const r = await lintPaths(['fixtures/example/configs'], { cwd: PROJECT_ROOT });
     const doc = readFileSync(join(PROJECT_ROOT, 'docs/lint.md'), 'utf8');
     expect(doc).toContain(formatReport(r.report, 'text', { rules: RULES }).trimEnd());
+    expect(doc).toContain(formatReport(r.report, 'json', { rules: RULES }).trimEnd());
+    expect(doc).toContain(formatReport(r.report, 'github', { rules: RULES }).trimEnd());
+    const withCluster = await lintPaths(['fixtures/example/configs'], { cwd: PROJECT_ROOT, cluster: 'fixtures/example/cluster.yaml' });
+    expect(doc).toContain(withCluster.explain.join('\n'));
   });
 });
