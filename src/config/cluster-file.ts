@@ -12,6 +12,7 @@ import { HASH_TYPES, IMPLS, type Destination, type HashType, type Impl, type Rin
 import { DiagnosticSink, type ConfigDiagnostic } from './diagnostics.js';
 import { RING_FORMATS, type RingFormat } from './formats.js';
 import { loadRingSpecSync } from './load.js';
+import { parseTopologySection } from '../lint/topology-section.js';
 
 /** ringshift's cluster file (YAML): a ring plus where each member's whisper tree lives. */
 export interface ClusterFile {
@@ -58,6 +59,8 @@ export interface SectionContext {
  * `topology` for the linter); its parsed value lands in ClusterFile.sections[name].
  */
 export const CLUSTER_SECTIONS = new Map<string, (node: Node | null, ctx: SectionContext) => unknown>();
+// Sections every command accepts (each parser lives with the feature that reads it).
+CLUSTER_SECTIONS.set('topology', parseTopologySection);
 
 const RING_KEYS = ['impl', 'hash', 'replication', 'diverse', 'destinations', 'router', 'sanitize', 'tag_relay_normalized', 'source', 'cluster', 'format'];
 const SOURCE_KEYS = ['source', 'cluster', 'format'];
