@@ -1,9 +1,7 @@
 import { Args, Flags } from '@oclif/core';
-import { writeLocations } from '../../src/ring/analysis/placements.js';
-import { progressWhileRedirected, withProgress } from '../../src/ring/analysis/progress.js';
+import { locateNames } from '../../src/ring/analysis/placements.js';
+import { progressWhileRedirected } from '../../src/ring/analysis/progress.js';
 import { BaseCommand } from '../../src/ui/base-command.js';
-import { nameBatches } from '../../src/ui/lines.js';
-import { LineSink } from '../../src/ui/output.js';
 import { ringFlags, ringFromFlags } from '../../src/ui/ring-options.js';
 
 export default class RingLocate extends BaseCommand {
@@ -33,7 +31,6 @@ Text output: the name, its owners (server:port[:instance], primary first), and a
   public async run(): Promise<void> {
     const { flags, argv } = await this.parse(RingLocate);
     const ring = await ringFromFlags(flags);
-    const names = withProgress(nameBatches({ args: argv as string[], file: flags.file }), progressWhileRedirected('ring locate'));
-    await writeLocations(ring, names, new LineSink(), { json: flags.json });
+    await locateNames(ring, { args: argv as string[], file: flags.file }, { json: flags.json, report: progressWhileRedirected('ring locate') });
   }
 }

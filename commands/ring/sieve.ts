@@ -1,9 +1,7 @@
 import { Args, Flags } from '@oclif/core';
-import { selectNodes, writeSieve } from '../../src/ring/analysis/placements.js';
-import { progressWhileRedirected, withProgress } from '../../src/ring/analysis/progress.js';
+import { selectNodes, sieveNames } from '../../src/ring/analysis/placements.js';
+import { progressWhileRedirected } from '../../src/ring/analysis/progress.js';
 import { BaseCommand } from '../../src/ui/base-command.js';
-import { nameBatches } from '../../src/ui/lines.js';
-import { LineSink } from '../../src/ui/output.js';
 import { ringFlags, ringFromFlags } from '../../src/ui/ring-options.js';
 
 export default class RingSieve extends BaseCommand {
@@ -43,12 +41,12 @@ Text output: the names as given. --json: the "ring locate --json" line of each p
     const { flags, argv } = await this.parse(RingSieve);
     const ring = await ringFromFlags(flags);
     const select = selectNodes(ring, flags.node);
-    const names = withProgress(nameBatches({ args: argv as string[], file: flags.file }), progressWhileRedirected('ring sieve'));
-    await writeSieve(ring, names, new LineSink(), {
+    await sieveNames(ring, { args: argv as string[], file: flags.file }, {
       select,
       invert: flags.invert,
       primaryOnly: flags.primary,
       json: flags.json,
+      report: progressWhileRedirected('ring sieve'),
     });
   }
 }

@@ -1,6 +1,7 @@
 // Fast streaming line input: names arrive in batches so per-line cost stays a few nanoseconds and
 // memory stays bounded whatever the input size.
 import { createReadStream } from 'node:fs';
+import { open, type FileHandle } from 'node:fs/promises';
 import { StringDecoder } from 'node:string_decoder';
 import type { Readable } from 'node:stream';
 import { UsageError } from '../errors.js';
@@ -40,28 +41,78 @@ export interface NameSource {
   stdin?: Readable;
 }
 
-/** Names from arguments, a file, or stdin (in that order of preference), as batches. */
-export async function* nameBatches(src: NameSource): AsyncGenerator<string[]> {
+/**
+ * The stream behind a NameSource when names are not given as arguments: the opened --file, or stdin
+ * ('-' or no file). Undefined when there are arguments. Errors are the ones nameBatches raises.
+ */
+export async function openNameStream(src: NameSource): Promise<Readable | undefined> {
   if (src.args && src.args.length > 0) {
     if (src.file !== undefined) throw new UsageError('give metric names as arguments or with --file, not both');
-    yield [...src.args];
-    return;
+    return undefined;
   }
   if (src.file !== undefined && src.file !== '-') {
     const stream = createReadStream(src.file, { highWaterMark: 1 << 20 });
-    const opened = new Promise<void>((resolve, reject) => {
+    await new Promise<void>((resolve, reject) => {
       stream.once('open', () => resolve());
       stream.once('error', (err: NodeJS.ErrnoException) =>
         reject(new UsageError(`cannot read names: ${err.code ?? err.message}`, { file: src.file })),
       );
     });
-    await opened;
-    yield* lineBatches(stream);
-    return;
+    return stream;
   }
   const stdin = src.stdin ?? process.stdin;
   if (src.file === undefined && (stdin as NodeJS.ReadStream).isTTY) {
     throw new UsageError('no metric names: give them as arguments, with --file FILE, or on stdin');
   }
-  yield* lineBatches(stdin);
+  return stdin;
+}
+
+/** Names from arguments, a file, or stdin (in that order of preference), as batches. */
+export async function* nameBatches(src: NameSource): AsyncGenerator<string[]> {
+  const stream = await openNameStream(src);
+  if (stream === undefined) {
+    yield [...src.args!];
+    return;
+  }
+  yield* lineBatches(stream);
+}
+
+/**
+ * The names of a NameSource as raw byte chunks, for byte-level readers: a --file is read into one
+ * reused buffer (a chunk is valid only until the next one is requested), stdin as its stream.
+ * Undefined when names are given as arguments. Errors are the ones nameBatches raises.
+ */
+export async function openNameBytes(src: NameSource, chunkSize = 1 << 20): Promise<AsyncIterable<Buffer> | undefined> {
+  if (src.file !== undefined && src.file !== '-' && !(src.args && src.args.length > 0)) {
+    let fh: FileHandle;
+    try {
+      fh = await open(src.file, 'r');
+    } catch (err) {
+      const e = err as NodeJS.ErrnoException;
+      throw new UsageError(`cannot read names: ${e.code ?? e.message}`, { file: src.file });
+    }
+    return fileChunks(fh, chunkSize);
+  }
+  return (await openNameStream(src)) as AsyncIterable<Buffer> | undefined;
+}
+
+/** Read ahead: the next chunk is read (into the other buffer) while the consumer works on this one. */
+async function* fileChunks(fh: FileHandle, size: number): AsyncGenerator<Buffer> {
+  const bufs = [Buffer.allocUnsafe(size), Buffer.allocUnsafe(size)];
+  let k = 0;
+  let pending: Promise<{ bytesRead: number }> | undefined = fh.read(bufs[0]!, 0, size, null);
+  try {
+    for (;;) {
+      const { bytesRead } = await pending;
+      pending = undefined;
+      if (bytesRead === 0) return;
+      const chunk = bufs[k]!.subarray(0, bytesRead);
+      k ^= 1;
+      pending = fh.read(bufs[k]!, 0, size, null);
+      yield chunk;
+    }
+  } finally {
+    await pending?.catch(() => undefined);
+    await fh.close();
+  }
 }

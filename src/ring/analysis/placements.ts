@@ -1,10 +1,15 @@
 // Streaming locate and sieve: names in, one line per name out, in bounded memory. The JSON lines are
 // built by hand from per-member fragments computed once, which is what makes millions of names per
 // second possible (JSON.stringify of an object per line would dominate the run time).
+import type { Writable } from 'node:stream';
 import { UsageError } from '../../errors.js';
 import { jsonString, needsJsonEscape } from '../../ui/json.js';
+import { nameBatches, openNameBytes, type NameSource } from '../../ui/lines.js';
+import { ByteSink, LineSink } from '../../ui/output.js';
+import { byteKeyspace, isByteStream, writeByteLines, type ByteKeyspace, type ByteLineFormat } from '../fast-locate.js';
 import { memberId, type Destination, type Placement, type Ring } from '../types.js';
 import { MemberTable } from './members.js';
+import { withProgress } from './progress.js';
 
 /** Where placement lines go: LineSink's contract (push returns true when a flush is due). */
 export interface LineOutput {
@@ -128,6 +133,115 @@ export async function writeLocations(
   return { names, written: names };
 }
 
+/** Progress callback: running name count, and done at the end. */
+export type ProgressReport = (names: number, done: boolean) => void;
+
+export interface NameStreamOptions {
+  /** Where lines go (default stdout). */
+  out?: Writable;
+  report?: ProgressReport;
+  /** Use the string path even when the byte path applies (tests compare the two). */
+  stringPath?: boolean;
+}
+
+const JSON_HEAD = '{"metric":"';
+
+/** `","owners":[…]}` + newline for an owner list, from the string path's own encoder (so both paths agree). */
+function jsonTail(enc: PlacementEncoder, owners: readonly Destination[]): Buffer {
+  const line = enc.json({ metric: '', owners });
+  if (!line.startsWith(JSON_HEAD)) throw new Error(`unexpected locate line ${line}`);
+  return Buffer.from(line.slice(JSON_HEAD.length) + '\n', 'utf8');
+}
+
+/** The byte path when it is wanted and the ring has one: the keyspace and the opened name input. */
+async function bytePath(
+  ring: Ring,
+  src: NameSource,
+  wanted: boolean,
+): Promise<{ ks: ByteKeyspace; stream: AsyncIterable<Buffer> } | undefined> {
+  if (!wanted) return undefined;
+  const ks = byteKeyspace(ring);
+  if (ks === undefined) return undefined;
+  const stream = await openNameBytes(src);
+  return stream === undefined ? undefined : { ks, stream };
+}
+
+/** Byte-path form of `ring locate --json` lines: the same bytes as PlacementEncoder.json plus a newline. */
+export function locateByteFormat(ring: Ring): ByteLineFormat {
+  const enc = new PlacementEncoder(ring);
+  return {
+    head: Buffer.from(JSON_HEAD),
+    tail: (owners) => jsonTail(enc, owners),
+    slow: (name) => enc.json(ring.locate(name)),
+  };
+}
+
+export interface SieveOptions {
+  select: NodeSelection;
+  invert: boolean;
+  primaryOnly: boolean;
+  json: boolean;
+}
+
+/** Byte-path form of `ring sieve` lines: the names that pass, as given or as locate JSON lines. */
+export function sieveByteFormat(ring: Ring, opts: SieveOptions): ByteLineFormat {
+  const enc = new PlacementEncoder(ring);
+  const { select, invert, primaryOnly, json } = opts;
+  const passes = (owners: readonly Destination[]): boolean => ownedBy(owners, select, primaryOnly) !== invert;
+  const newline = Buffer.from('\n');
+  return {
+    head: json ? Buffer.from(JSON_HEAD) : Buffer.alloc(0),
+    tail: (owners) => (!passes(owners) ? null : json ? jsonTail(enc, owners) : newline),
+    slow: (name) => {
+      const p = ring.locate(name);
+      if (!passes(p.owners)) return null;
+      return json ? enc.json(p) : p.metric;
+    },
+  };
+}
+
+/**
+ * `ring locate` over names from arguments, a file or stdin. JSON lines take the byte path when the
+ * ring has one; the text form (aligned columns) always takes the string path.
+ */
+export async function locateNames(ring: Ring, src: NameSource, opts: NameStreamOptions & { json: boolean }): Promise<StreamResult> {
+  const out = opts.out ?? process.stdout;
+  const fast = await bytePath(ring, src, opts.json && !opts.stringPath && canReadBytes(src));
+  if (fast !== undefined) {
+    const r = await writeByteLines(fast.stream, fast.ks, locateByteFormat(ring), new ByteSink(out), opts.report);
+    return { names: r.names, written: r.written };
+  }
+  return writeLocations(ring, withProgress(nameBatches(src), opts.report), new LineSink(out), { json: opts.json });
+}
+
+/** `ring sieve` over names from arguments, a file or stdin; text and JSON both take the byte path when the ring has one. */
+export async function sieveNames(ring: Ring, src: NameSource, opts: NameStreamOptions & SieveOptions): Promise<StreamResult> {
+  const out = opts.out ?? process.stdout;
+  const fast = await bytePath(ring, src, !opts.stringPath && canReadBytes(src));
+  if (fast !== undefined) {
+    const r = await writeByteLines(fast.stream, fast.ks, sieveByteFormat(ring, opts), new ByteSink(out), opts.report);
+    return { names: r.names, written: r.written };
+  }
+  return writeSieve(ring, withProgress(nameBatches(src), opts.report), new LineSink(out), opts);
+}
+
+/**
+ * The byte path reads the stream openNameStream opens: a file, or a stdin that delivers bytes (a
+ * stdin someone set an encoding on goes the string path).
+ */
+function canReadBytes(src: NameSource): boolean {
+  if (src.args !== undefined && src.args.length > 0) return false;
+  if (src.file !== undefined && src.file !== '-') return true;
+  return isByteStream(src.stdin ?? process.stdin);
+}
+
+/** Whether `select` owns a name with these owners (any owner, or only the primary). */
+function ownedBy(o: readonly Destination[], select: NodeSelection, primaryOnly: boolean): boolean {
+  const n = primaryOnly ? Math.min(1, o.length) : o.length;
+  for (let k = 0; k < n; k++) if (select.has(o[k]!)) return true;
+  return false;
+}
+
 /** Which members a `--node` value selects. */
 export interface NodeSelection {
   /** memberIds of the selected members. */
@@ -178,7 +292,7 @@ export async function writeSieve(
   ring: Ring,
   batches: AsyncIterable<readonly string[]>,
   out: LineOutput,
-  opts: { select: NodeSelection; invert: boolean; primaryOnly: boolean; json: boolean },
+  opts: SieveOptions,
 ): Promise<StreamResult> {
   const enc = new PlacementEncoder(ring);
   const { select, invert, primaryOnly, json } = opts;
@@ -188,11 +302,7 @@ export async function writeSieve(
     names += batch.length;
     for (let i = 0; i < batch.length; i++) {
       const p = ring.locate(batch[i]!);
-      const o = p.owners;
-      let owned = false;
-      const n = primaryOnly ? Math.min(1, o.length) : o.length;
-      for (let k = 0; k < n && !owned; k++) owned = select.has(o[k]!);
-      if (owned === invert) continue;
+      if (ownedBy(p.owners, select, primaryOnly) === invert) continue;
       written++;
       if (out.push(json ? enc.json(p) : p.metric)) await out.flush();
     }
