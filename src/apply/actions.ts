@@ -272,7 +272,6 @@ export async function fillOnce(ctx: ActionContext, from: string, srcRel: string,
       if (err instanceof WhisperError && err.code === 'SameFile') return { stamp: pre.stamp, slots: 0, bytes: 0 };
       throw err;
     }
-    ctx.onBytes(node, report.bytesWritten);
     result = { stamp: pre.stamp, slots: report.total, bytes: report.bytesWritten };
   } else {
     if (!isRemote(dst)) throw new Error(`location ${to} is neither local nor remote`);
