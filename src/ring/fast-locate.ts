@@ -1,19 +1,20 @@
 // The byte path of `ring locate --json` and `ring sieve`: names are read as bytes and never become
 // strings. A line made only of "plain" bytes (printable ASCII without '"' and '\', and without the
-// bytes that would make the ring rewrite the name) is hashed straight from the input buffer, its
+// bytes that would make the ring rewrite the name) is hashed straight from the input bytes, its
 // owners come from the ring's 65536-entry position table, and the output line is the name's bytes
-// between a constant head and a tail encoded once per owner list. Any other line — non-ASCII, invalid
-// UTF-8, control characters, quotes, empty — is decoded and goes through the string path
-// (ring.locate and the PlacementEncoder), so the output is byte for byte what the string path writes.
+// between a constant head and a tail encoded once per owner list — all of it in a WebAssembly kernel
+// (src/ring/wasm/locate-kernel.ts). Any other line — non-ASCII, invalid UTF-8, control characters,
+// quotes, empty — is decoded and goes through the string path (ring.locate and the PlacementEncoder),
+// so the output is byte for byte what the string path writes.
 import type { Readable } from 'node:stream';
 import type { ByteSink } from '../ui/output.js';
 import { BuckyConsistentRing } from './bucky-ring.js';
 import { CarbonConsistentRing } from './carbon-ring.js';
 import { CrelayConsistentRing } from './crelay-ring.js';
-import { fnv1aPositions16OfRanges } from './hash/fnv1a.js';
-import { md5Positions16OfRanges } from './hash/md5.js';
+import { md5Position16OfRange } from './hash/md5.js';
 import { POSITIONS_16 } from './ring-support.js';
-import type { Destination, PositionFn, Ring } from './types.js';
+import type { Destination, Ring } from './types.js';
+import { HASH_IN_JS, LocateKernel, OFF_PATH } from './wasm/locate-kernel.js';
 
 /** What the byte path needs from a ring. */
 export interface ByteKeyspace {
@@ -21,8 +22,8 @@ export interface ByteKeyspace {
   readonly plain: Uint8Array;
   /** Owners at each of the 65536 positions: what ring.locate returns for a plain name there. */
   readonly owners: readonly (readonly Destination[])[];
-  /** The ring's position function over many byte ranges: out[i] for src[starts[i], ends[i]), i < count. */
-  readonly positions: (src: Uint8Array, starts: Int32Array, ends: Int32Array, count: number, out: Int32Array) => void;
+  /** The ring's position function: carbon_ch's MD5 or fnv1a_ch's FNV-1a (plain bytes are ASCII, so c-relay's signed chars make no difference). */
+  readonly hash: 'md5' | 'fnv';
 }
 
 const QUOTE = 0x22;
@@ -43,8 +44,8 @@ export function byteKeyspace(ring: Ring): ByteKeyspace | undefined {
     ring instanceof BuckyConsistentRing ||
     (ring instanceof CrelayConsistentRing && !ring.spec.sanitize);
   if (!plainRouting) return undefined;
-  const positions = rangePositions(space.fn);
-  if (positions === undefined) return undefined;
+  const hash = space.fn === 'md5-16' ? 'md5' : space.fn === 'fnv1a32-16' || space.fn === 'fnv1a32-16-signed' ? 'fnv' : undefined;
+  if (hash === undefined) return undefined;
 
   const plain = new Uint8Array(256);
   for (let b = 0x21; b <= 0x7e; b++) plain[b] = 1;
@@ -54,20 +55,7 @@ export function byteKeyspace(ring: Ring): ByteKeyspace | undefined {
 
   const owners = new Array<readonly Destination[]>(POSITIONS_16);
   for (let p = 0; p < POSITIONS_16; p++) owners[p] = space.ownersAt(p);
-  return { plain, owners, positions };
-}
-
-function rangePositions(fn: PositionFn): ByteKeyspace['positions'] | undefined {
-  switch (fn) {
-    case 'md5-16':
-      return md5Positions16OfRanges;
-    case 'fnv1a32-16':
-      return (src, starts, ends, count, out) => fnv1aPositions16OfRanges(src, starts, ends, count, out, false);
-    case 'fnv1a32-16-signed':
-      return (src, starts, ends, count, out) => fnv1aPositions16OfRanges(src, starts, ends, count, out, true);
-    default:
-      return undefined;
-  }
+  return { plain, owners, hash };
 }
 
 /** How lines are written: plain names as head + name + tail, other names through the string path. */
@@ -89,12 +77,10 @@ export interface ByteStreamResult {
   slow: number;
 }
 
-const NEWLINE = Buffer.from('\n');
-
 /**
  * Stream `input` (raw bytes, lines ending at '\n', one trailing '\r' removed, the last line written even
  * without a newline — exactly lineBatches' splitting) to `sink` in `format`. A chunk may be reused by
- * the input once the next one is requested: the partial line at its end is copied.
+ * the input once the next one is requested (it is copied into the kernel's memory).
  */
 export async function writeByteLines(
   input: AsyncIterable<Buffer | string>,
@@ -104,31 +90,11 @@ export async function writeByteLines(
   report?: (names: number, done: boolean) => void,
   reportEveryMs = 250,
 ): Promise<ByteStreamResult> {
-  const w = new ByteLineWriter(ks, format, sink);
-  let carry: Buffer[] = []; // a line begun in earlier chunks
+  const w = new KernelWriter(ks, format, sink);
   let last = Date.now();
   for await (const piece of input) {
     // Streams of strings never reach here (callers check readableEncoding); convert defensively.
-    const chunk = typeof piece === 'string' ? Buffer.from(piece, 'utf8') : piece;
-    let from = 0;
-    if (carry.length > 0) {
-      const nl = chunk.indexOf(0x0a);
-      if (nl < 0) {
-        carry.push(Buffer.from(chunk));
-        continue;
-      }
-      carry.push(chunk.subarray(0, nl + 1));
-      const line = Buffer.concat(carry);
-      carry = [];
-      await w.lines(line, 0, line.length);
-      from = nl + 1;
-    }
-    const lastNl = chunk.lastIndexOf(0x0a);
-    if (lastNl >= from) {
-      await w.lines(chunk, from, lastNl + 1);
-      from = lastNl + 1;
-    }
-    if (from < chunk.length) carry.push(Buffer.from(chunk.subarray(from)));
+    await w.chunk(typeof piece === 'string' ? Buffer.from(piece, 'utf8') : piece);
     if (report !== undefined) {
       const now = Date.now();
       if (now - last >= reportEveryMs) {
@@ -137,55 +103,32 @@ export async function writeByteLines(
       }
     }
   }
-  if (carry.length > 0) {
-    carry.push(NEWLINE);
-    const line = Buffer.concat(carry);
-    await w.lines(line, 0, line.length);
-  }
-  await sink.flush();
+  await w.finish();
   report?.(w.names, true);
   return { names: w.names, written: w.written, slow: w.slow };
 }
 
-/** Lines scanned per batch: positions are computed for a batch at once (three MD5s side by side). */
-const BATCH = 4096;
-
-/** A constant byte string as little-endian 32-bit words (for word-wise stores; the last word is padded). */
-function toWords(bytes: Uint8Array): Int32Array {
-  const words = new Int32Array((bytes.length + 3) >>> 2);
-  for (let i = 0; i < bytes.length; i++) words[i >>> 2]! |= bytes[i]! << ((i & 3) << 3);
-  return words;
-}
-
-class ByteLineWriter {
+/** Drives the kernel: input in, batches of lines, the lines it stops at, output out. */
+class KernelWriter {
   names = 0;
   written = 0;
   slow = 0;
-  /** Bytes the line that did not fit needs. */
-  private need = 0;
-  /** Output tail of each position (null: not written), resolved once from the owner lists. */
-  private readonly tailAt: (Uint8Array | null)[];
-  private readonly headWords: Int32Array;
-  private readonly headLen: number;
-  // The current batch: every line's start, name end (after the '\r' of CRLF) and next line start;
-  // names on the byte path again as ranges, with their positions.
-  private readonly lineStart = new Int32Array(BATCH);
-  private readonly lineEnd = new Int32Array(BATCH);
-  private readonly lineNext = new Int32Array(BATCH);
-  private readonly isPlain = new Uint8Array(BATCH);
-  private readonly plainStart = new Int32Array(BATCH);
-  private readonly plainEnd = new Int32Array(BATCH);
-  private readonly plainPos = new Int32Array(BATCH);
-  private dstView: DataView;
-  private dstOf: Buffer;
+  private readonly k: LocateKernel;
+  private readonly fnv: boolean;
+  private readonly head: Uint8Array;
+  private readonly tails: (Uint8Array | null)[];
+  /** Bytes of a line begun in earlier chunks, at the start of the input area. */
+  private carry = 0;
+  /** Output offset in the kernel's memory. */
+  private o: number;
 
   constructor(
-    private readonly ks: ByteKeyspace,
+    ks: ByteKeyspace,
     private readonly format: ByteLineFormat,
     private readonly sink: ByteSink,
   ) {
     const byList = new Map<readonly Destination[], Uint8Array | null>();
-    this.tailAt = ks.owners.map((owners) => {
+    this.tails = ks.owners.map((owners) => {
       let t = byList.get(owners);
       if (t === undefined) {
         t = format.tail(owners);
@@ -193,124 +136,122 @@ class ByteLineWriter {
       }
       return t;
     });
-    this.headWords = toWords(format.head);
-    this.headLen = format.head.length;
-    this.dstOf = sink.buf;
-    this.dstView = new DataView(sink.buf.buffer, sink.buf.byteOffset, sink.buf.length);
+    this.head = format.head;
+    this.fnv = ks.hash === 'fnv';
+    // The output area is as large as the sink's buffers: one flush copies it into one of them.
+    this.k = new LocateKernel(ks.plain, format.head, this.tails, sink.size);
+    this.o = this.k.outStart;
   }
 
-  /** Write the complete lines src[p, end) (end is just past a '\n'), flushing the sink as it fills. */
-  async lines(src: Buffer, p: number, end: number): Promise<void> {
-    const srcView = new DataView(src.buffer, src.byteOffset, src.length);
+  /** Append a chunk to the carried partial line and process every complete line. */
+  async chunk(chunk: Buffer): Promise<void> {
+    const k = this.k;
+    k.reserveInput(this.carry + chunk.length);
+    k.u8.set(chunk, k.inStart + this.carry);
+    const filled = this.carry + chunk.length;
+    const lastNl = chunk.lastIndexOf(0x0a);
+    if (lastNl < 0) {
+      this.carry = filled;
+      return;
+    }
+    const end = k.inStart + this.carry + lastNl + 1;
+    await this.lines(k.inStart, end);
+    // Keep the partial last line at the start of the input area.
+    this.carry = k.inStart + filled - end;
+    if (this.carry > 0) k.u8.copyWithin(k.inStart, end, end + this.carry);
+  }
+
+  /** The last line without a final newline, then everything still queued. */
+  async finish(): Promise<void> {
+    if (this.carry > 0) {
+      const k = this.k;
+      k.reserveInput(this.carry + 1);
+      k.u8[k.inStart + this.carry] = 0x0a;
+      await this.lines(k.inStart, k.inStart + this.carry + 1);
+      this.carry = 0;
+    }
+    await this.flushOut();
+    await this.sink.flush();
+  }
+
+  /** The complete lines [p, end) of the input area (end is just past a '\n'). */
+  private async lines(p: number, end: number): Promise<void> {
+    const k = this.k;
     while (p < end) {
-      const n = this.scan(src, p, end);
-      const stop = this.emit(src, srcView, n);
-      if (stop < n) {
-        await this.sink.flush(this.need);
-        p = this.lineStart[stop]!;
-      } else {
-        p = this.lineNext[n - 1]!;
+      const n = k.scan(p, end);
+      if (k.hash(n, this.fnv) > 0) {
+        for (let i = 0; i < n; i++) {
+          if (k.position(i) === HASH_IN_JS) k.setPosition(i, md5Position16OfRange(k.u8, k.lineStart(i), k.lineEnd(i)));
+        }
       }
+      let i = 0;
+      while (i < n) {
+        i = k.emit(i, n, this.o);
+        this.o = k.emittedTo;
+        this.written += k.emittedLines;
+        if (i === n) break;
+        if (k.position(i) === OFF_PATH) {
+          await this.offPath(i);
+          i++;
+        } else if (this.o === k.outStart) {
+          await this.oversized(i); // does not fit even in an empty output area
+          i++;
+        } else {
+          await this.flushOut();
+        }
+      }
+      this.names += n;
+      p = k.lineNext(n - 1);
     }
   }
 
-  /** Find the next lines (up to BATCH) of src[p, end), classify them, and hash the plain ones. */
-  private scan(src: Buffer, p: number, end: number): number {
-    const plain = this.ks.plain;
-    const { lineStart, lineEnd, lineNext, isPlain, plainStart, plainEnd } = this;
-    let n = 0;
-    let m = 0;
-    while (p < end && n < BATCH) {
-      let q = p;
-      // Stops at the '\n' ending src[p, end) at the latest.
-      while (plain[src[q]!] === 1) q++;
-      const c = src[q]!;
-      lineStart[n] = p;
-      if (q > p && (c === 0x0a || (c === 0x0d && src[q + 1] === 0x0a))) {
-        lineEnd[n] = q;
-        p = c === 0x0a ? q + 1 : q + 2;
-        isPlain[n] = 1;
-        plainStart[m] = lineStart[n]!;
-        plainEnd[m] = q;
-        m++;
-      } else {
-        const nl = c === 0x0a ? q : src.indexOf(0x0a, q);
-        lineEnd[n] = nl > p && src[nl - 1] === 0x0d ? nl - 1 : nl;
-        p = nl + 1;
-        isPlain[n] = 0;
-      }
-      lineNext[n] = p;
-      n++;
+  /** A line off the byte path: decoded and written through the string path. */
+  private async offPath(i: number): Promise<void> {
+    const k = this.k;
+    this.slow++;
+    const text = this.format.slow(k.buf.toString('utf8', k.lineStart(i), k.lineEnd(i)));
+    if (text === null) return;
+    const len = Buffer.byteLength(text, 'utf8') + 1;
+    if (this.o + len > k.outEnd) await this.flushOut();
+    if (len > k.outEnd - k.outStart) {
+      await this.direct([Buffer.from(text + '\n', 'utf8')]);
+    } else {
+      this.o += k.buf.write(text, this.o, 'utf8');
+      k.u8[this.o++] = 0x0a;
     }
-    this.ks.positions(src, plainStart, plainEnd, m, this.plainPos);
-    return n;
+    this.written++;
   }
 
-  /** Write lines 0..n-1 of the batch to the sink's buffer; returns the first line that did not fit (n when all did). */
-  private emit(src: Buffer, srcView: DataView, n: number): number {
-    const sink = this.sink;
-    const dst = sink.buf;
-    if (this.dstOf !== dst) {
-      this.dstOf = dst;
-      this.dstView = new DataView(dst.buffer, dst.byteOffset, dst.length);
+  /** A plain line too long for the output area: written from its pieces. */
+  private async oversized(i: number): Promise<void> {
+    const k = this.k;
+    const tail = this.tails[k.position(i)]!;
+    if (tail === null) return;
+    await this.direct([this.head, Buffer.from(k.u8.subarray(k.lineStart(i), k.lineEnd(i))), tail]);
+    this.written++;
+  }
+
+  private async direct(parts: readonly Uint8Array[]): Promise<void> {
+    await this.flushOut();
+    const need = parts.reduce((n, b) => n + b.length, 0);
+    await this.sink.flush(need);
+    for (const b of parts) {
+      this.sink.buf.set(b, this.sink.pos);
+      this.sink.pos += b.length;
     }
-    const dv = this.dstView;
-    const cap = dst.length;
-    const srcLen = src.length;
-    const { lineStart, lineEnd, isPlain, plainPos, tailAt, headWords, headLen } = this;
-    const headWordCount = headWords.length;
-    let o = sink.pos;
-    let m = 0;
-    let written = 0;
-    let slow = 0;
-    let i = 0;
-    for (; i < n; i++) {
-      const p = lineStart[i]!;
-      const q = lineEnd[i]!;
-      if (isPlain[i] === 1) {
-        const tail = tailAt[plainPos[m]!]!;
-        if (tail !== null) {
-          const len = q - p;
-          const tailLen = tail.length;
-          // + 4: word stores may run up to 3 bytes past the name (the tail overwrites them).
-          if (o + headLen + len + tailLen + 4 > cap) {
-            this.need = headLen + len + tailLen + 4;
-            break;
-          }
-          for (let k = 0; k < headWordCount; k++) dv.setInt32(o + (k << 2), headWords[k]!, true);
-          o += headLen;
-          if (q + 3 < srcLen) {
-            for (let k = 0; k < len; k += 4) dv.setInt32(o + k, srcView.getInt32(p + k, true), true);
-          } else {
-            for (let k = 0; k < len; k++) dst[o + k] = src[p + k]!;
-          }
-          o += len;
-          dst.set(tail, o);
-          o += tailLen;
-          written++;
-        }
-        m++;
-        continue;
-      }
-      // Off the byte path: the line as the string path sees it.
-      const text = this.format.slow(src.toString('utf8', p, q));
-      if (text !== null) {
-        const len = Buffer.byteLength(text, 'utf8') + 1;
-        if (o + len > cap) {
-          this.need = len;
-          break;
-        }
-        o += dst.write(text, o, 'utf8');
-        dst[o++] = 0x0a;
-        written++;
-      }
-      slow++;
-    }
-    sink.pos = o;
-    this.names += i;
-    this.written += written;
-    this.slow += slow;
-    return i;
+    await this.sink.flush();
+  }
+
+  /** Hand the output area to the sink. */
+  private async flushOut(): Promise<void> {
+    const k = this.k;
+    if (this.o === k.outStart) return;
+    const bytes = k.u8.subarray(k.outStart, this.o);
+    this.o = k.outStart;
+    if (this.sink.pos + bytes.length > this.sink.buf.length) await this.sink.flush(bytes.length);
+    this.sink.buf.set(bytes, this.sink.pos);
+    this.sink.pos += bytes.length;
+    await this.sink.flush();
   }
 }
 

@@ -45,7 +45,8 @@ export class ByteSink {
 
   constructor(
     private readonly out: Writable = process.stdout,
-    private readonly size = 1 << 20,
+    /** Size of the buffers (a line longer than this gets a buffer of its own). */
+    readonly size = 1 << 20,
   ) {
     this.buf = Buffer.allocUnsafe(size);
   }

@@ -53,32 +53,6 @@ export function fnv1aPosition16(s: string): number {
   return fold16(fnv1a32(s, false));
 }
 
-/** fnv1a_ch position of the raw bytes buf[start, end) (byte-level readers), either byte convention. */
-export function fnv1aPosition16OfRange(buf: Uint8Array, start: number, end: number, signedChars: boolean): number {
-  let h = FNV32_OFFSET;
-  if (signedChars) {
-    for (let i = start; i < end; i++) {
-      const c = buf[i]!;
-      h = Math.imul(h ^ (c < 0x80 ? c : c | 0xffffff00), FNV32_PRIME);
-    }
-  } else {
-    for (let i = start; i < end; i++) h = Math.imul(h ^ buf[i]!, FNV32_PRIME);
-  }
-  return fold16(h >>> 0);
-}
-
-/** fnv1a_ch positions of many byte ranges: out[i] for src[starts[i], ends[i]), i < count. */
-export function fnv1aPositions16OfRanges(
-  src: Uint8Array,
-  starts: Int32Array,
-  ends: Int32Array,
-  count: number,
-  out: Int32Array,
-  signedChars: boolean,
-): void {
-  for (let i = 0; i < count; i++) out[i] = fnv1aPosition16OfRange(src, starts[i]!, ends[i]!, signedChars);
-}
-
 /** carbon-c-relay fnv1a_ch position (signed chars, x86-64). */
 export function fnv1aPosition16Signed(s: string): number {
   return fold16(fnv1a32(s, true));

@@ -2,7 +2,6 @@
 // scratch buffer, keeps its state in plain numbers and allocates nothing per call; measured against
 // node:crypto in bench/ring-lookup.ts. Only carbon_ch needs it, and carbon_ch only needs the first
 // two digest bytes, but the whole digest is available for tests.
-import { md5Position16x3 } from './md5-x3.js';
 import { encodeUtf8, ensureScratch, scratch } from './utf8.js';
 
 const LITTLE_ENDIAN = new Uint8Array(new Uint32Array([1]).buffer)[0] === 1;
@@ -302,70 +301,6 @@ export function md5Position16OfBytes(bytes: Uint8Array, len = bytes.length): num
 export function md5Position16OfRange(buf: Uint8Array, start: number, end: number): number {
   digestRange(buf, start, end);
   return ((sA & 0xff) << 8) | ((sA >>> 8) & 0xff);
-}
-
-// Three padded one-block messages for md5Position16x3, and which range each one is.
-const laneWords = new Int32Array(48);
-const laneOut = new Int32Array(3);
-const laneOf = new Int32Array(3);
-
-/**
- * carbon_ch positions of many byte ranges: out[i] for src[starts[i], ends[i]), i < count. Ranges that
- * fit one MD5 block (up to 55 bytes: nearly all metric names) are hashed three at a time.
- */
-export function md5Positions16OfRanges(
-  src: Uint8Array,
-  starts: Int32Array,
-  ends: Int32Array,
-  count: number,
-  out: Int32Array,
-): void {
-  const w = laneWords;
-  // Whole little-endian words are read with one (unaligned) load each while 56 bytes from the start
-  // are inside src; the word holding the last 1..3 bytes is masked.
-  const view = new DataView(src.buffer, src.byteOffset, src.byteLength);
-  const wordsEnd = src.byteLength - 56;
-  let lane = 0;
-  for (let i = 0; i < count; i++) {
-    const start = starts[i]!;
-    const end = ends[i]!;
-    const n = end - start;
-    if (n > 55) {
-      out[i] = md5Position16OfRange(src, start, end);
-      continue;
-    }
-    // Pad in place: message words, 0x80, zeros, bit length (< 2^32 here).
-    let k = lane << 4;
-    const stop = k + 14;
-    const rest = n & 3;
-    let last = 0x80 << (rest << 3);
-    if (start <= wordsEnd) {
-      const full = start + n - rest;
-      for (let j = start; j < full; j += 4) w[k++] = view.getInt32(j, true);
-      if (rest !== 0) last |= view.getInt32(full, true) & ((1 << (rest << 3)) - 1);
-    } else {
-      const full = start + n - rest;
-      let j = start;
-      for (; j < full; j += 4) w[k++] = src[j]! | (src[j + 1]! << 8) | (src[j + 2]! << 16) | (src[j + 3]! << 24);
-      for (let t = 0; j < end; j++, t += 8) last |= src[j]! << t;
-    }
-    w[k++] = last;
-    while (k < stop) w[k++] = 0;
-    w[k] = n << 3;
-    w[k + 1] = 0;
-    laneOf[lane] = i;
-    if (++lane === 3) {
-      md5Position16x3(w, laneOut, 0);
-      out[laneOf[0]!] = laneOut[0]!;
-      out[laneOf[1]!] = laneOut[1]!;
-      out[laneOf[2]!] = laneOut[2]!;
-      lane = 0;
-    }
-  }
-  for (let l = 0; l < lane; l++) {
-    const i = laneOf[l]!;
-    out[i] = md5Position16OfRange(src, starts[i]!, ends[i]!);
-  }
 }
 
 /** Full MD5 digest of buf[start, end) as lowercase hex (tests). */
