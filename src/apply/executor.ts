@@ -155,6 +155,23 @@ export async function applyPlan(o: ApplyOptions): Promise<ApplyReport> {
       return report;
     }
 
+    // Connect to every location this job touches before doing anything: a host key or login problem
+    // stops the job here, not once per action.
+    const touched = new Set<string>();
+    for (const id of selectedIds) {
+      if (t.isDone(id)) continue;
+      touched.add(t.locations[t.node[id]!]!);
+      if (t.op[id] !== OP.delete) touched.add(t.locations[t.from[id]!]!);
+    }
+    // A delete also reaches the owners its data went to (their files are checked, maybe refilled).
+    for await (const batch of planLines(planPath)) {
+      for (const { rec } of batch) {
+        if (rec.type !== 'action' || rec.op !== 'delete' || !selectedNode(t.node[rec.id]!) || t.isDone(rec.id)) continue;
+        for (const x of rec.after) if (t.has(x)) touched.add(t.locations[t.node[x]!]!);
+      }
+    }
+    await Promise.all([...touched].map((l) => nodes.driver(l)));
+
     // Temp files of copies a crash interrupted.
     for (const j of ours.values()) await cleanTemps(j, nodes);
 
@@ -180,6 +197,7 @@ export async function applyPlan(o: ApplyOptions): Promise<ApplyReport> {
     };
     const notDone = new IdSet(); // copies/fills of this job that did not end verified
     let processed = 0;
+    let fatal: Error | null = null;
 
     const runOne = async (a: PlanAction, exec: () => Promise<Outcome>): Promise<void> => {
       const locs = [...new Set(a.op === 'delete' ? [a.at] : [a.from, a.to])].sort();
@@ -189,6 +207,11 @@ export async function applyPlan(o: ApplyOptions): Promise<ApplyReport> {
           return await exec();
         } catch (err) {
           if (err instanceof JournalBroken) return { kind: 'failed', code: 'Journal', reason: err.describe(), stop: true } as Outcome;
+          // A configuration problem (host key, login, storage) is the same for every action: stop.
+          if (err instanceof UsageError || err instanceof ConfigError) {
+            fatal ??= err;
+            return { kind: 'failed', code: 'Config', reason: err.describe(), stop: true } as Outcome;
+          }
           return outcomeOf(err);
         }
       }));
@@ -257,6 +280,7 @@ export async function applyPlan(o: ApplyOptions): Promise<ApplyReport> {
     } finally {
       progress.stop();
     }
+    if (fatal !== null) throw fatal;
     report.counts.notRun = Math.max(0, pendingTotal - processed);
     return report;
   } finally {

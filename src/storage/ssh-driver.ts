@@ -289,14 +289,23 @@ export class SshDriver implements StorageDriver {
     };
   }
 
-  /** Open an exec channel (the caller releases the slot when the channel is done). */
-  private async openExec(command: string): Promise<{ ch: ClientChannel; done: () => void }> {
+  /**
+   * Open an exec channel; its slot is freed when the channel closes. `attach` runs inside ssh2's
+   * callback: a short command's exit status and close can arrive in the same packet batch, before an
+   * await would let us listen.
+   */
+  private async openExec(command: string, attach: (ch: ClientChannel) => void): Promise<ClientChannel> {
     const release = await this.execSlot();
     try {
       const s = await this.sessionReady();
-      const ch = await new Promise<ClientChannel>((resolve, reject) => s.client.exec(command, (e, c) => (e ? reject(e) : resolve(c))));
-      ch.on('close', release);
-      return { ch, done: release };
+      return await new Promise<ClientChannel>((resolve, reject) =>
+        s.client.exec(command, (e, c) => {
+          if (e) return reject(e);
+          c.on('close', release);
+          attach(c);
+          resolve(c);
+        }),
+      );
     } catch (err) {
       release();
       throw err;
@@ -305,18 +314,19 @@ export class SshDriver implements StorageDriver {
 
   /** Run a command to completion: exit code, stdout, stderr. */
   async exec(command: string, stdin?: Buffer | string): Promise<{ code: number; stdout: Buffer; stderr: string }> {
-    const { ch } = await this.openExec(command);
     return new Promise((resolve, reject) => {
       const out: Buffer[] = [];
       const err: Buffer[] = [];
       let code = -1;
-      ch.on('data', (b: Buffer) => out.push(b));
-      ch.stderr.on('data', (b: Buffer) => err.push(b));
-      ch.on('exit', (c: number | null) => (code = c ?? -1));
-      ch.on('error', reject);
-      ch.on('close', () => resolve({ code, stdout: Buffer.concat(out), stderr: Buffer.concat(err).toString('utf8') }));
-      if (stdin !== undefined) ch.end(stdin);
-      else ch.end();
+      this.openExec(command, (ch) => {
+        ch.on('data', (b: Buffer) => out.push(b));
+        ch.stderr.on('data', (b: Buffer) => err.push(b));
+        ch.on('exit', (c: number | null) => (code = c ?? -1));
+        ch.on('error', reject);
+        ch.on('close', () => resolve({ code, stdout: Buffer.concat(out), stderr: Buffer.concat(err).toString('utf8') }));
+        if (stdin !== undefined) ch.end(stdin);
+        else ch.end();
+      }).catch(reject);
     });
   }
 
@@ -743,26 +753,32 @@ export class SshDriver implements StorageDriver {
       `[ "$(stat -L -c %d:%i /dev/fd/9)" = "$(stat -L -c %d:%i -- ${q} 2>/dev/null)" ] || exit 5; ` +
       `echo locked; read -r _ || true; } 9<${q} || exit 3`;
     for (let attempt = 0; ; attempt++) {
-      const { ch } = await this.openExec(`sh -c ${shq(script)}`);
-      const outcome = await new Promise<'locked' | { code: number; stderr: string }>((resolve) => {
+      let ch!: ClientChannel;
+      let chClosed = false;
+      const outcome = await new Promise<'locked' | { code: number; stderr: string }>((resolve, reject) => {
         let out = '';
         let err = '';
         let code = -1;
-        const onData = (b: Buffer) => {
-          out += b.toString('utf8');
-          if (out.includes('locked\n')) resolve('locked');
-        };
-        ch.on('data', onData);
-        ch.stderr.on('data', (b: Buffer) => (err += b.toString('utf8')));
-        ch.on('exit', (c: number | null) => (code = c ?? -1));
-        ch.on('close', () => resolve({ code, stderr: err }));
+        this.openExec(`sh -c ${shq(script)}`, (c) => {
+          ch = c;
+          c.on('data', (b: Buffer) => {
+            out += b.toString('utf8');
+            if (out.includes('locked\n')) resolve('locked');
+          });
+          c.stderr.on('data', (b: Buffer) => (err += b.toString('utf8')));
+          c.on('exit', (x: number | null) => (code = x ?? -1));
+          c.on('close', () => {
+            chClosed = true;
+            resolve({ code, stderr: err });
+          });
+        }).catch(reject);
       });
       if (outcome === 'locked') {
         let done = false;
         return {
           release: () =>
             new Promise<void>((resolve) => {
-              if (done) return resolve();
+              if (done || chClosed) return resolve();
               done = true;
               ch.once('close', () => resolve());
               ch.end('\n');
@@ -919,12 +935,14 @@ export class SshDriver implements StorageDriver {
     const cmd =
       `LC_ALL=C find -P ${shq(absDir)} -mindepth 1 ` +
       `\\( -type d -printf 'd\\0%P\\0' \\) -o \\( -type f -name ${shq(pattern)} -printf ${fileFmt} \\) -o \\( -type l -printf 'l\\0%P\\0%l\\0' \\)`;
-    const { ch } = await this.openExec(cmd);
     let stderr = '';
     let code = -1;
-    ch.stderr.on('data', (b: Buffer) => (stderr += b.toString('utf8')));
-    ch.on('exit', (c: number | null) => (code = c ?? -1));
-    const closed = new Promise<void>((resolve) => ch.on('close', () => resolve()));
+    let closed!: Promise<void>;
+    const ch = await this.openExec(cmd, (c) => {
+      c.stderr.on('data', (b: Buffer) => (stderr += b.toString('utf8')));
+      c.on('exit', (x: number | null) => (code = x ?? -1));
+      closed = new Promise<void>((resolve) => c.on('close', () => resolve()));
+    });
     const fields: Buffer[] = [];
     let carry: Buffer = Buffer.alloc(0);
     const need = (kind: number) => (kind === 0x46 ? 4 : kind === 0x6c ? 3 : 2); // F, l, d/f

@@ -43,6 +43,8 @@ export interface TestSshServer {
 export interface Faults {
   /** Return true to answer a WRITE to this path with FAILURE (what sftp-server says on ENOSPC). */
   failWrite?: (path: string, offset: number) => boolean;
+  /** Answer an exec command without running it (e.g. a df showing a full disk). */
+  exec?: (command: string) => { code: number; stdout?: string; stderr?: string } | undefined;
 }
 
 export interface ServerOptions {
@@ -232,6 +234,14 @@ function serveSftp(sftp: SFTPWrapper, server: TestSshServer): void {
 
 function serveExec(ch: ServerChannel, command: string, children: Set<ChildProcess>, server: TestSshServer): void {
   server.stats.execs.push(command);
+  const fake = server.faults.exec?.(command);
+  if (fake !== undefined) {
+    if (fake.stdout) ch.write(fake.stdout);
+    if (fake.stderr) ch.stderr.write(fake.stderr);
+    ch.exit(fake.code);
+    ch.end();
+    return;
+  }
   const child = spawn('/bin/sh', ['-c', command], { stdio: ['pipe', 'pipe', 'pipe'], detached: true });
   children.add(child);
   child.stdout.on('data', (b: Buffer) => ch.write(b));
