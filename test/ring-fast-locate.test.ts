@@ -204,7 +204,10 @@ describe('byte path = string path on adversarial input', () => {
         Buffer.from([0xf0, 0x9f, 0x9a]),
       ]),
     ],
-    ['names around one MD5 block', utf8(['x'.repeat(54), 'x'.repeat(55), 'x'.repeat(56), 'x'.repeat(63), 'x'.repeat(64), 'x'.repeat(119), 'x'.repeat(120)].join('\n') + '\n')],
+    // Every length from 1 to 200 bytes (one-, two- and three-block MD5 messages), in two orders so
+    // the three-at-a-time groups see every mix and every count of leftovers.
+    ['names of every length up to 200 bytes', utf8(Array.from({ length: 200 }, (_, i) => `${i}.`.padEnd(i + 1, 'abcdefgh')).join('\n') + '\n')],
+    ['names of every length, interleaved', utf8(Array.from({ length: 400 }, (_, i) => `n${i}`.padEnd(1 + ((i * 37) % 200), 'xy.z')).join('\n') + '\n')],
     ['very long names', utf8(['a'.repeat(70_000), 'b.'.repeat(600_000), 'c"'.repeat(40_000), 'short'].join('\n') + '\n')],
   ];
 

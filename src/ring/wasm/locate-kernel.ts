@@ -15,11 +15,13 @@ const PAGE = 65536;
 const CELL_OUT = 0; // emit: output offset reached
 const CELL_WRITTEN = 4; // emit: lines written
 const CELL_HEAD_LEN = 8; // length of the head (0..16)
+const STATE_1 = 64; // MD5 states (a, b, c, d per lane) of the one-block group
+const STATE_2 = 128; // … of the two-block group
 const PLAIN = 256; // 256 bytes: 1 for plain bytes
-const BLOCKS = 512; // three 64-byte MD5 message blocks
-const RESULTS = BLOCKS + 192; // three i32 positions from md5x3
-const HEAD = 768; // up to 16 bytes, plus slack for 8-byte copies
-const TAIL_LEN = 1024; // i32 per position: tail length, -1 = line not written
+const HEAD = 512; // up to 16 bytes, plus slack for 8-byte copies
+const BLOCKS_1 = 1024; // one-block names: three padded 64-byte messages
+const BLOCKS_2 = BLOCKS_1 + 192; // two-block names: three padded 128-byte messages (to BLOCKS_2 + 384)
+const TAIL_LEN = 2048; // i32 per position: tail length, -1 = line not written
 const TAIL_AT = TAIL_LEN + 4 * 65536; // i32 per position: offset of the tail bytes
 const LINES = TAIL_AT + 4 * 65536; // line records
 
@@ -48,18 +50,19 @@ const MD5_T = Array.from({ length: 64 }, (_, i) => Math.floor(Math.abs(Math.sin(
 const md5Word = (i: number): number => [i, 5 * i + 1, 3 * i + 5, 7 * i][i >> 4]! % 16;
 
 /**
- * md5x3(): first state word of MD5 over the three padded blocks at BLOCKS, as carbon_ch positions
- * (first two digest bytes, big-endian) at RESULTS. Steps 0..60 only: the last three do not touch a.
- * The three chains are interleaved step by step so the CPU runs them in parallel.
+ * md5x3(block0, block1, block2, state): one MD5 compression for each of three lanes: the 64-byte
+ * block at block<lane> folded into the state (a, b, c, d) at state + 16·lane. The three chains are
+ * interleaved step by step so the CPU runs them side by side.
  */
 function md5x3(): WasmFunction {
+  const state = 3;
   const c = new Code();
-  const v = (lane: number, r: 'a' | 'b' | 'c' | 'd'): number => lane * 4 + 'abcd'.indexOf(r);
+  const v = (lane: number, r: 'a' | 'b' | 'c' | 'd'): number => 4 + lane * 4 + 'abcd'.indexOf(r);
   for (let lane = 0; lane < 3; lane++) {
-    c.i32(A0).set(v(lane, 'a')).i32(B0).set(v(lane, 'b')).i32(C0).set(v(lane, 'c')).i32(D0).set(v(lane, 'd'));
+    for (const [k, r] of (['a', 'b', 'c', 'd'] as const).entries()) c.get(state).load(16 * lane + 4 * k).set(v(lane, r));
   }
   let names: ('a' | 'b' | 'c' | 'd')[] = ['a', 'b', 'c', 'd'];
-  for (let i = 0; i <= 60; i++) {
+  for (let i = 0; i < 64; i++) {
     const round = i >> 4;
     for (let lane = 0; lane < 3; lane++) {
       const [a, b, cc, d] = names.map((n) => v(lane, n)) as [number, number, number, number];
@@ -69,17 +72,17 @@ function md5x3(): WasmFunction {
       else if (round === 1) c.get(cc).get(d).get(b).get(cc).xor().and().xor();
       else if (round === 2) c.get(b).get(cc).xor().get(d).xor();
       else c.get(cc).get(b).get(d).i32(-1).xor().or().xor();
-      c.add().i32(0).load(BLOCKS + lane * 64 + 4 * md5Word(i)).add().i32(MD5_T[i]!).add();
+      c.add().get(lane).load(4 * md5Word(i)).add().i32(MD5_T[i]!).add();
       c.i32(MD5_SHIFTS[round]![i % 4]!).rotl().get(b).add().set(a);
     }
     names = [names[3]!, names[0]!, names[1]!, names[2]!];
   }
   for (let lane = 0; lane < 3; lane++) {
-    const a = v(lane, 'a');
-    c.get(a).i32(A0).add().set(a);
-    c.i32(0).get(a).i32(0xff).and().i32(8).shl().get(a).i32(8).shrU().i32(0xff).and().or().store(RESULTS + 4 * lane);
+    for (const [k, r] of (['a', 'b', 'c', 'd'] as const).entries()) {
+      c.get(state).get(state).load(16 * lane + 4 * k).get(v(lane, r)).add().store(16 * lane + 4 * k);
+    }
   }
-  return { name: 'md5x3', params: [], results: [], locals: Array(12).fill(I32), code: c };
+  return { name: 'md5x3', params: [I32, I32, I32, I32], results: [], locals: Array(12).fill(I32), code: c };
 }
 
 /**
@@ -137,13 +140,79 @@ function scan(): WasmFunction {
 
 /**
  * hash(n, fnv) → count of names left for JavaScript: positions of the plain lines among the first n
- * records. fnv = 0: carbon_ch (MD5), names of up to 55 bytes (one block) three at a time, longer ones
- * marked HASH_IN_JS; fnv = 1: FNV-1a folded to 16 bits (plain bytes are ASCII, so the signed-char
- * variant is the same).
+ * records. fnv = 1: FNV-1a folded to 16 bits (plain bytes are ASCII, so the signed-char variant is the
+ * same). fnv = 0: carbon_ch (MD5); names of up to 55 bytes (one block) and of 56..119 bytes (two
+ * blocks) are hashed three at a time, longer ones are marked HASH_IN_JS.
  */
 function hash(): WasmFunction {
-  const [n, fnv, r, rEnd, lane, r0, r1, r2, start, len, dst, left, j, h] = [0, 1, 2, 3, 4, 5, 6, 7, 8, 9, 10, 11, 12, 13];
+  const [n, fnv, r, rEnd, start, len, dst, left, j, h, lanes1, lanes2] = [0, 1, 2, 3, 4, 5, 6, 7, 8, 9, 10, 11];
+  const rec1 = [12, 13, 14]; // records in the one-block lanes
+  const rec2 = [15, 16, 17]; // … in the two-block lanes
   const c = new Code();
+
+  // Pad the name [start, start + len) into the `size`-byte message at dst (len <= size - 9): zeros,
+  // the name as 8-byte words, then the word holding byte len fixed to keep the name's bytes, put 0x80
+  // there and zeros above; the bit length in the last 8 bytes.
+  const pad = (size: number): void => {
+    for (let k = 0; k < size / 8 - 1; k++) c.get(dst).i64(0n).store64(8 * k);
+    c.i32(0).set(j);
+    c.block().loop();
+    c.get(j).get(len).gtU().brIf(1);
+    c.get(dst).get(j).add().get(start).get(j).add().load64().store64();
+    c.get(j).i32(8).add().set(j).br(0);
+    c.end().end();
+    c.get(len).i32(~7).and().get(dst).add().set(j);
+    c.get(j);
+    c.get(j).load64();
+    c.i64(1n).get(len).i32(7).and().i32(3).shl().extendU().shl64().i64(1n).sub64().and64();
+    c.i64(0x80n).get(len).i32(7).and().i32(3).shl().extendU().shl64().or64();
+    c.store64();
+    c.get(dst).get(len).i32(3).shl().extendU().store64(size - 8);
+  };
+  const initState = (state: number): void => {
+    for (let lane = 0; lane < 3; lane++) {
+      c.i32(state + 16 * lane).i32(A0).store(0).i32(state + 16 * lane).i32(B0).store(4);
+      c.i32(state + 16 * lane).i32(C0).store(8).i32(state + 16 * lane).i32(D0).store(12);
+    }
+  };
+  // position = first two digest bytes, big-endian, from lane's final a
+  const storePosition = (record: number, state: number, lane: number): void => {
+    c.get(record);
+    c.i32(0).load(state + 16 * lane).tee(h).i32(0xff).and().i32(8).shl().get(h).i32(8).shrU().i32(0xff).and().or();
+    c.store(12);
+  };
+  const rememberLane = (lanes: number, recs: number[]): void => {
+    c.get(lanes).eqz().if().get(r).set(recs[0]!).else();
+    c.get(lanes).i32(1).eq().if().get(r).set(recs[1]!).else().get(r).set(recs[2]!).end();
+    c.end();
+    c.get(lanes).i32(1).add().set(lanes);
+  };
+  const oneBlockGroup = (count: number | null): void => {
+    initState(STATE_1);
+    c.i32(BLOCKS_1).i32(BLOCKS_1 + 64).i32(BLOCKS_1 + 128).i32(STATE_1).call(F_MD5X3);
+    for (let lane = 0; lane < 3; lane++) {
+      if (count === null || lane === 0) storePosition(rec1[lane]!, STATE_1, lane);
+      else {
+        c.get(count).i32(lane).gtU().if();
+        storePosition(rec1[lane]!, STATE_1, lane);
+        c.end();
+      }
+    }
+  };
+  const twoBlockGroup = (count: number | null): void => {
+    initState(STATE_2);
+    c.i32(BLOCKS_2).i32(BLOCKS_2 + 128).i32(BLOCKS_2 + 256).i32(STATE_2).call(F_MD5X3);
+    c.i32(BLOCKS_2 + 64).i32(BLOCKS_2 + 192).i32(BLOCKS_2 + 320).i32(STATE_2).call(F_MD5X3);
+    for (let lane = 0; lane < 3; lane++) {
+      if (count === null || lane === 0) storePosition(rec2[lane]!, STATE_2, lane);
+      else {
+        c.get(count).i32(lane).gtU().if();
+        storePosition(rec2[lane]!, STATE_2, lane);
+        c.end();
+      }
+    }
+  };
+
   c.get(n).i32(RECORD).mul().i32(LINES).add().set(rEnd);
   c.i32(LINES).set(r);
   c.block().loop(); // done, record
@@ -162,49 +231,41 @@ function hash(): WasmFunction {
   c.get(r).get(h).i32(16).shrU().get(h).i32(0xffff).and().xor().store(12);
   c.br(1);
   c.end();
-  c.get(len).i32(55).gtU().if();
-  c.get(r).i32(HASH_IN_JS).store(12).get(left).i32(1).add().set(left).br(1);
+  c.get(len).i32(55).leU().if();
+  // one block
+  c.get(lanes1).i32(6).shl().i32(BLOCKS_1).add().set(dst);
+  pad(64);
+  rememberLane(lanes1, rec1);
+  c.get(lanes1).i32(3).eq().if();
+  oneBlockGroup(null);
+  c.i32(0).set(lanes1);
   c.end();
-  // Pad into block `lane`: zeros, the name's 8-byte words, then the word holding byte len fixed to
-  // keep the name's bytes, put 0x80 at len and zeros above; the bit length in the last 8 bytes.
-  c.get(lane).i32(6).shl().i32(BLOCKS).add().set(dst);
-  for (let k = 0; k < 7; k++) c.get(dst).i64(0n).store64(8 * k);
-  c.i32(0).set(j);
-  c.block().loop();
-  c.get(j).get(len).gtU().brIf(1);
-  c.get(dst).get(j).add().get(start).get(j).add().load64().store64();
-  c.get(j).i32(8).add().set(j).br(0);
-  c.end().end();
-  c.get(len).i32(~7).and().get(dst).add().set(j);
-  c.get(j);
-  c.get(j).load64();
-  c.i64(1n).get(len).i32(7).and().i32(3).shl().extendU().shl64().i64(1n).sub64().and64();
-  c.i64(0x80n).get(len).i32(7).and().i32(3).shl().extendU().shl64().or64();
-  c.store64();
-  c.get(dst).get(len).i32(3).shl().extendU().store64(56);
-  // Remember the record of this lane; three lanes full: hash them.
-  c.get(lane).eqz().if().get(r).set(r0).else();
-  c.get(lane).i32(1).eq().if().get(r).set(r1).else().get(r).set(r2).end();
+  c.br(1);
   c.end();
-  c.get(lane).i32(1).add().set(lane);
-  c.get(lane).i32(3).eq().if();
-  c.call(F_MD5X3);
-  c.get(r0).i32(0).load(RESULTS).store(12);
-  c.get(r1).i32(0).load(RESULTS + 4).store(12);
-  c.get(r2).i32(0).load(RESULTS + 8).store(12);
-  c.i32(0).set(lane);
+  c.get(len).i32(119).leU().if();
+  // two blocks
+  c.get(lanes2).i32(7).shl().i32(BLOCKS_2).add().set(dst);
+  pad(128);
+  rememberLane(lanes2, rec2);
+  c.get(lanes2).i32(3).eq().if();
+  twoBlockGroup(null);
+  c.i32(0).set(lanes2);
   c.end();
+  c.br(1);
+  c.end();
+  c.get(r).i32(HASH_IN_JS).store(12).get(left).i32(1).add().set(left);
   c.end(); // next
   c.get(r).i32(RECORD).add().set(r).br(0);
   c.end().end();
-  // One or two lanes left over: hash them with whatever the third block holds.
-  c.get(lane).if();
-  c.call(F_MD5X3);
-  c.get(r0).i32(0).load(RESULTS).store(12);
-  c.get(lane).i32(2).eq().if().get(r1).i32(0).load(RESULTS + 4).store(12).end();
+  // Lanes left over: hash them along with whatever the unused blocks hold.
+  c.get(lanes1).if();
+  oneBlockGroup(lanes1);
+  c.end();
+  c.get(lanes2).if();
+  twoBlockGroup(lanes2);
   c.end();
   c.get(left);
-  return { name: 'hash', params: [I32, I32], results: [I32], locals: Array(12).fill(I32), code: c };
+  return { name: 'hash', params: [I32, I32], results: [I32], locals: Array(16).fill(I32), code: c };
 }
 
 /**
