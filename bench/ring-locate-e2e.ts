@@ -1,12 +1,16 @@
 // End-to-end speed of `ringshift ring locate --json` on 1M names (carbon_ch, RF 1, 10 members) next to
-// the I/O floor (`cat FILE > /dev/null`), the in-process lookup rate, and `ring diff` over 10M streamed
-// names with its peak RSS. Run after `npm run build`:  node dist/bench/ring-locate-e2e.js [--skip-diff]
+// the I/O floor (`cat FILE > /dev/null`), `ring sieve` on the same names, 1M longer names (two MD5
+// blocks each), the in-process rates of the string path (ring.locate, JSON lines) and of the byte
+// path (cold: first run in a fresh process, as in the CLI; warm), and `ring diff` over 10M streamed
+// names with its peak RSS. Wall and CPU time, best of 5 (the machine may be shared).
+// Run after `npm run build`:  node dist/bench/ring-locate-e2e.js [--skip-diff]
 // Anchor (same machine kind): carbonate's carbon-sieve on the same 1M names ≈ 200k names/s.
 import { spawn, spawnSync } from 'node:child_process';
 import { closeSync, existsSync, mkdirSync, openSync, readFileSync, renameSync, writeFileSync } from 'node:fs';
 import { dirname, resolve } from 'node:path';
 import { fileURLToPath } from 'node:url';
-import { PlacementEncoder } from '../src/ring/analysis/placements.js';
+import { Writable } from 'node:stream';
+import { locateNames, PlacementEncoder } from '../src/ring/analysis/placements.js';
 import { buildRing } from '../src/ring/build.js';
 import { parseDestinationList, parseInlineDestination } from '../src/ring/destination.js';
 import { makeRingSpec } from '../src/ring/spec.js';
@@ -15,11 +19,12 @@ const ROOT = resolve(dirname(fileURLToPath(import.meta.url)), '../..');
 const RUN = resolve(ROOT, 'bin/run.js');
 const DIR = '/tmp/ringshift-bench';
 const NAMES_1M = `${DIR}/names-1M.txt`;
+const NAMES_1M_LONG = `${DIR}/names-1M-long.txt`;
 const MEMBERS = Array.from({ length: 10 }, (_, i) => `cache-${String(i + 1).padStart(2, '0')}.prod.example.net:2004:a`);
 const MEMBERS_11 = [...MEMBERS, 'cache-11.prod.example.net:2004:a'];
 
-// Deterministic, realistic-looking names (collectd/statsd style, 30–80 bytes).
-function* generateNames(n: number, seed = 20240601): Generator<string> {
+// Deterministic, realistic-looking names (collectd/statsd style, 30–80 bytes; `long`: 56–119 bytes).
+function* generateNames(n: number, seed = 20240601, long = false): Generator<string> {
   let s = seed >>> 0;
   const rnd = (k: number): number => {
     s = (Math.imul(s ^ (s >>> 15), 0x2c1b3c6d) + 0x6d2b79f5) >>> 0;
@@ -29,18 +34,20 @@ function* generateNames(n: number, seed = 20240601): Generator<string> {
   const tops = ['servers', 'collectd', 'stats.timers', 'stats.counters', 'app', 'dev.k8s'];
   const dcs = ['dc1', 'dc2', 'eu-west-1', 'us-east-2'];
   const kinds = ['cpu.user', 'cpu.system', 'memory.used', 'disk.sda.reads', 'net.eth0.rx_bytes', 'load.shortterm', 'http.requests.p99', 'queue.depth'];
+  const apps = ['checkout-service', 'payments-gateway', 'inventory-sync-worker', 'recommendation-engine'];
   for (let i = 0; i < n; i++) {
-    yield `${tops[rnd(tops.length)]}.${dcs[rnd(dcs.length)]}.host${rnd(5000)}.${kinds[rnd(kinds.length)]}.${i.toString(36)}`;
+    const name = `${tops[rnd(tops.length)]}.${dcs[rnd(dcs.length)]}.host${rnd(5000)}.${kinds[rnd(kinds.length)]}.${i.toString(36)}`;
+    yield long ? `${name}.${apps[rnd(apps.length)]}.requests.by_status.2xx`.slice(0, 56 + rnd(64)) : name;
   }
 }
 
-function ensureNamesFile(path: string, n: number): void {
+function ensureNamesFile(path: string, n: number, long = false): void {
   if (existsSync(path)) return;
   mkdirSync(dirname(path), { recursive: true });
   const tmp = `${path}.tmp-${process.pid}`;
   const fd = openSync(tmp, 'w');
   let buf: string[] = [];
-  for (const name of generateNames(n)) {
+  for (const name of generateNames(n, 20240601, long)) {
     buf.push(name);
     if (buf.length === 65536) {
       writeFileSync(fd, buf.join('\n') + '\n');
@@ -87,18 +94,36 @@ function best(runs: number, fn: () => Timing): Timing {
 
 const fmt = (x: number): string => Math.round(x).toLocaleString('en-US');
 
-function benchLocate(): void {
-  ensureNamesFile(NAMES_1M, 1_000_000);
-  const n = 1_000_000;
-  const floor = best(5, () => timeSync('cat', [NAMES_1M]));
-  const args = [RUN, 'ring', 'locate', '-f', NAMES_1M, '--json', '--destinations', MEMBERS.join(',')];
-  const e2e = best(5, () => timeSync(process.execPath, args));
-  const startup = best(5, () => timeSync(process.execPath, [RUN, 'ring', 'locate', '--json', '--destinations', MEMBERS.join(','), 'x']));
+/** Output that counts bytes and drops them (in-process runs). */
+class NullOut extends Writable {
+  bytes = 0;
+  override _write(chunk: Buffer, _enc: BufferEncoding, cb: () => void): void {
+    this.bytes += chunk.length;
+    cb();
+  }
+}
 
-  // In process: lookups alone, and lookups + JSON line encoding.
+/** CPU seconds (user + system) of this process since `from`. */
+function cpuSince(from: NodeJS.CpuUsage): number {
+  const c = process.cpuUsage(from);
+  return (c.user + c.system) / 1e6;
+}
+
+async function benchLocate(): Promise<void> {
+  ensureNamesFile(NAMES_1M, 1_000_000);
+  ensureNamesFile(NAMES_1M_LONG, 1_000_000, true);
+  const n = 1_000_000;
+  const dests = MEMBERS.join(',');
+  const floor = best(5, () => timeSync('cat', [NAMES_1M]));
+  const e2e = best(5, () => timeSync(process.execPath, [RUN, 'ring', 'locate', '-f', NAMES_1M, '--json', '--destinations', dests]));
+  const e2eLong = best(5, () => timeSync(process.execPath, [RUN, 'ring', 'locate', '-f', NAMES_1M_LONG, '--json', '--destinations', dests]));
+  const sieve = best(5, () => timeSync(process.execPath, [RUN, 'ring', 'sieve', '-f', NAMES_1M, '--node', 'cache-03.prod.example.net', '--destinations', dests]));
+  const startup = best(5, () => timeSync(process.execPath, [RUN, 'ring', 'locate', '--json', '--destinations', dests, 'x']));
+
+  // In process, string path: lookups alone, and lookups + JSON line encoding.
   const names = readFileSync(NAMES_1M, 'utf8').split('\n');
   names.pop();
-  const ring = buildRing(makeRingSpec({ destinations: parseDestinationList(MEMBERS.join(','), parseInlineDestination) }));
+  const ring = buildRing(makeRingSpec({ destinations: parseDestinationList(dests, parseInlineDestination) }));
   let sink = 0;
   for (let i = 0; i < 200_000; i++) sink += ring.locate(names[i]!).owners.length; // warm-up
   let t0 = process.hrtime.bigint();
@@ -109,18 +134,37 @@ function benchLocate(): void {
   for (let i = 0; i < names.length; i++) sink += enc.json(ring.locate(names[i]!)).length;
   const encodeSecs = Number(process.hrtime.bigint() - t0) / 1e9;
 
-  console.log(`ring locate --json, carbon_ch, RF 1, 10 members, ${fmt(n)} names (${NAMES_1M})`);
-  const cpuNote = (t: Timing): string => (Number.isNaN(t.cpu) ? '' : `, ${(t.cpu * 1000).toFixed(0)} ms CPU`);
-  console.log(`  I/O floor  cat FILE > /dev/null        ${(floor.wall * 1000).toFixed(0)} ms   ${fmt(n / floor.wall)} names/s`);
-  console.log(
-    `  end to end ringshift ring locate -f …    ${(e2e.wall * 1000).toFixed(0)} ms   ${fmt(n / e2e.wall)} names/s` +
-      `  (best of 5${cpuNote(e2e)}; CLI start alone ${(startup.wall * 1000).toFixed(0)} ms${cpuNote(startup)})`,
-  );
-  if (!Number.isNaN(e2e.cpu)) {
-    console.log(`  per CPU second                           ${fmt(n / e2e.cpu)} names/s  (${fmt(n / Math.max(e2e.cpu - startup.cpu, 1e-9))} names/s without the CLI start)`);
+  // In process, byte path (file → JSON lines → a null stream): the first run is what the CLI gets.
+  const bytePath = async (): Promise<Timing> => {
+    const c0 = process.cpuUsage();
+    const t = process.hrtime.bigint();
+    await locateNames(ring, { file: NAMES_1M }, { json: true, out: new NullOut() });
+    return { wall: Number(process.hrtime.bigint() - t) / 1e9, cpu: cpuSince(c0) };
+  };
+  const byteCold = await bytePath();
+  let byteWarm: Timing = { wall: Infinity, cpu: Infinity };
+  for (let r = 0; r < 5; r++) {
+    const t = await bytePath();
+    byteWarm = { wall: Math.min(byteWarm.wall, t.wall), cpu: Math.min(byteWarm.cpu, t.cpu) };
   }
-  console.log(`  in process ring.locate                   ${(lookupSecs * 1000).toFixed(0)} ms   ${fmt(n / lookupSecs)} lookups/s`);
-  console.log(`  in process locate + JSON line            ${(encodeSecs * 1000).toFixed(0)} ms   ${fmt(n / encodeSecs)} lines/s`);
+
+  const ms = (t: number): string => `${(t * 1000).toFixed(0)} ms`;
+  const cpuNote = (t: Timing): string => (Number.isNaN(t.cpu) ? '' : `, ${ms(t.cpu)} CPU`);
+  const row = (label: string, t: Timing, extra = ''): void =>
+    console.log(`  ${label.padEnd(42)} ${ms(t.wall).padStart(8)}  ${fmt(n / t.wall).padStart(11)} names/s  (${fmt(n / t.cpu)} per CPU s${cpuNote(t)})${extra}`);
+  console.log(`ring locate --json, carbon_ch, RF 1, 10 members, ${fmt(n)} names (${NAMES_1M}); wall and CPU, best of 5`);
+  console.log(`  ${'I/O floor  cat FILE > /dev/null'.padEnd(42)} ${ms(floor.wall).padStart(8)}`);
+  row('end to end ring locate -f FILE --json', e2e);
+  row('end to end, 56–119-byte names', e2eLong, `  (${NAMES_1M_LONG})`);
+  row('end to end ring sieve -f FILE --node N', sieve);
+  console.log(`  ${'CLI start alone (one name)'.padEnd(42)} ${ms(startup.wall).padStart(8)}  (${ms(startup.cpu)} CPU)`);
+  if (!Number.isNaN(e2e.cpu)) {
+    console.log(`  ${'locate without the CLI start'.padEnd(42)} ${fmt(n / Math.max(e2e.wall - startup.wall, 1e-9)).padStart(20)} names/s  (${fmt(n / Math.max(e2e.cpu - startup.cpu, 1e-9))} per CPU s)`);
+  }
+  row('in process: byte path, first run (cold)', byteCold);
+  row('in process: byte path, warm', byteWarm);
+  console.log(`  ${'in process: string path, ring.locate'.padEnd(42)} ${ms(lookupSecs).padStart(8)}  ${fmt(n / lookupSecs).padStart(11)} lookups/s (warm)`);
+  console.log(`  ${'in process: string path, locate + JSON line'.padEnd(42)} ${ms(encodeSecs).padStart(8)}  ${fmt(n / encodeSecs).padStart(11)} lines/s (warm)`);
   console.log(`  anchor     carbonate carbon-sieve        ≈ 200,000 names/s (same machine kind)`);
   if (sink < 0) console.log(sink);
 }
@@ -162,5 +206,5 @@ async function benchDiff(n: number): Promise<void> {
   );
 }
 
-benchLocate();
+await benchLocate();
 if (!process.argv.includes('--skip-diff')) await benchDiff(10_000_000);
