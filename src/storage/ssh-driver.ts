@@ -671,10 +671,14 @@ export class SshDriver implements StorageDriver {
   async freeSpace(): Promise<FreeSpace> {
     const s = await this.sessionReady();
     if (s.ext['statvfs@openssh.com'] === '2') {
-      const v = await new Promise<{ frsize: number; blocks: number; bavail: number } | null>((resolve) =>
-        s.sftp.ext_openssh_statvfs(this.root, (e: Error | undefined, st: { frsize: number; blocks: number; bavail: number }) => resolve(e ? null : st)),
-      );
-      if (v !== null) return { total: v.blocks * v.frsize, available: v.bavail * v.frsize };
+      type Vfs = { f_frsize: number | bigint | string; f_blocks: number | bigint | string; f_bavail: number | bigint | string };
+      const v = await new Promise<Vfs | null>((resolve) => s.sftp.ext_openssh_statvfs(this.root, (e: Error | undefined, st: Vfs) => resolve(e ? null : st)));
+      if (v !== null) {
+        const frsize = Number(v.f_frsize);
+        const total = Number(v.f_blocks) * frsize;
+        const available = Number(v.f_bavail) * frsize;
+        if (Number.isFinite(total) && Number.isFinite(available)) return { total, available };
+      }
     }
     const r = await this.exec(`LC_ALL=C df -Pk -- ${shq(this.root)}`);
     const last = r.stdout.toString('utf8').trim().split('\n').pop() ?? '';
@@ -712,6 +716,11 @@ export class SshDriver implements StorageDriver {
   }
 
   // ---------------------------------------------------------------- beyond StorageDriver (apply)
+
+  /** SFTP extensions the server offers (those in use: fsync, hardlink, posix-rename, statvfs @openssh.com). */
+  async serverExtensions(): Promise<string[]> {
+    return Object.keys((await this.sessionReady()).ext).sort();
+  }
 
   /** Milliseconds the remote clock is ahead of ours (whole-second precision). */
   async clockOffsetMs(): Promise<number> {
