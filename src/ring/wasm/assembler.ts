@@ -7,9 +7,8 @@ export const I32 = 0x7f;
 export const I64 = 0x7e;
 export type ValType = typeof I32 | typeof I64;
 
-/** Unsigned LEB128. */
-function uleb(n: number): number[] {
-  const out: number[] = [];
+/** Unsigned LEB128 of a 32-bit integer, appended to `out`. */
+function uleb(n: number, out: number[] = []): number[] {
   let v = n >>> 0;
   do {
     let b = v & 0x7f;
@@ -20,16 +19,29 @@ function uleb(n: number): number[] {
   return out;
 }
 
-/** Signed LEB128 of a 32- or 64-bit integer. */
-function sleb(n: bigint): number[] {
-  const out: number[] = [];
-  let v = n;
+/** Signed LEB128 of a 32-bit integer, appended to `out`. */
+function sleb32(n: number, out: number[]): void {
+  let v = n | 0;
+  for (;;) {
+    const b = v & 0x7f;
+    v >>= 7;
+    if ((v === 0 && (b & 0x40) === 0) || (v === -1 && (b & 0x40) !== 0)) {
+      out.push(b);
+      return;
+    }
+    out.push(b | 0x80);
+  }
+}
+
+/** Signed LEB128 of a 64-bit integer, appended to `out`. */
+function sleb64(n: bigint, out: number[]): void {
+  let v = BigInt.asIntN(64, n);
   for (;;) {
     const b = Number(v & 0x7fn);
     v >>= 7n;
     if ((v === 0n && (b & 0x40) === 0) || (v === -1n && (b & 0x40) !== 0)) {
       out.push(b);
-      return out;
+      return;
     }
     out.push(b | 0x80);
   }
@@ -42,20 +54,35 @@ function sleb(n: bigint): number[] {
 export class Code {
   readonly bytes: number[] = [];
 
-  private op(...b: number[]): this {
-    for (const x of b) this.bytes.push(x);
+  private op(b: number): this {
+    this.bytes.push(b);
+    return this;
+  }
+  /** An opcode with one unsigned immediate (local index, branch depth, function index). */
+  private opU(b: number, imm: number): this {
+    this.bytes.push(b);
+    uleb(imm, this.bytes);
+    return this;
+  }
+  /** A load or store: alignment exponent, then the constant offset. */
+  private mem(b: number, align: number, offset: number): this {
+    this.bytes.push(b, align);
+    uleb(offset, this.bytes);
     return this;
   }
 
   // control
   block(): this {
-    return this.op(0x02, 0x40);
+    this.bytes.push(0x02, 0x40);
+    return this;
   }
   loop(): this {
-    return this.op(0x03, 0x40);
+    this.bytes.push(0x03, 0x40);
+    return this;
   }
   if(): this {
-    return this.op(0x04, 0x40);
+    this.bytes.push(0x04, 0x40);
+    return this;
   }
   else(): this {
     return this.op(0x05);
@@ -65,16 +92,16 @@ export class Code {
   }
   /** Branch to the `depth`-th enclosing block (0 = innermost): a block's end, a loop's start. */
   br(depth: number): this {
-    return this.op(0x0c, ...uleb(depth));
+    return this.opU(0x0c, depth);
   }
   brIf(depth: number): this {
-    return this.op(0x0d, ...uleb(depth));
+    return this.opU(0x0d, depth);
   }
   return(): this {
     return this.op(0x0f);
   }
   call(func: number): this {
-    return this.op(0x10, ...uleb(func));
+    return this.opU(0x10, func);
   }
   /** (a, b, cond) → cond !== 0 ? a : b */
   select(): this {
@@ -83,41 +110,45 @@ export class Code {
 
   // locals
   get(local: number): this {
-    return this.op(0x20, ...uleb(local));
+    return this.opU(0x20, local);
   }
   set(local: number): this {
-    return this.op(0x21, ...uleb(local));
+    return this.opU(0x21, local);
   }
   tee(local: number): this {
-    return this.op(0x22, ...uleb(local));
+    return this.opU(0x22, local);
   }
 
   // memory (alignment hints are only hints: unaligned access is valid)
   load(offset = 0): this {
-    return this.op(0x28, 2, ...uleb(offset));
+    return this.mem(0x28, 2, offset);
   }
   load64(offset = 0): this {
-    return this.op(0x29, 3, ...uleb(offset));
+    return this.mem(0x29, 3, offset);
   }
   load8(offset = 0): this {
-    return this.op(0x2d, 0, ...uleb(offset));
+    return this.mem(0x2d, 0, offset);
   }
   store(offset = 0): this {
-    return this.op(0x36, 2, ...uleb(offset));
+    return this.mem(0x36, 2, offset);
   }
   store64(offset = 0): this {
-    return this.op(0x37, 3, ...uleb(offset));
+    return this.mem(0x37, 3, offset);
   }
   store8(offset = 0): this {
-    return this.op(0x3a, 0, ...uleb(offset));
+    return this.mem(0x3a, 0, offset);
   }
 
   // constants
   i32(n: number): this {
-    return this.op(0x41, ...sleb(BigInt(n | 0)));
+    this.bytes.push(0x41);
+    sleb32(n, this.bytes);
+    return this;
   }
   i64(n: bigint): this {
-    return this.op(0x42, ...sleb(BigInt.asIntN(64, n)));
+    this.bytes.push(0x42);
+    sleb64(n, this.bytes);
+    return this;
   }
 
   // i32 comparisons and arithmetic
@@ -211,28 +242,35 @@ function vec(items: readonly (readonly number[])[]): number[] {
 }
 
 function name(s: string): number[] {
-  const b = [...Buffer.from(s, 'utf8')];
-  return [...uleb(b.length), ...b];
-}
-
-function section(id: number, body: readonly number[]): number[] {
-  return [id, ...uleb(body.length), ...body];
+  const out = uleb(Buffer.byteLength(s, 'utf8'));
+  for (const b of Buffer.from(s, 'utf8')) out.push(b);
+  return out;
 }
 
 /** A module importing one memory as env.memory (at least `minPages` pages) and exporting `funcs` by name. */
 export function assemble(funcs: readonly WasmFunction[], minPages: number): Uint8Array {
+  // Small sections as arrays; function bodies (thousands of bytes) are copied once, with set().
+  const pieces: (readonly number[])[] = [[0x00, 0x61, 0x73, 0x6d, 0x01, 0x00, 0x00, 0x00]]; // magic, version 1
+  const section = (id: number, body: readonly (readonly number[])[]): void => {
+    const size = body.reduce((n, b) => n + b.length, 0);
+    pieces.push([id, ...uleb(size)], ...body);
+  };
   const types = funcs.map((f) => [0x60, ...vec(f.params.map((t) => [t])), ...vec(f.results.map((t) => [t]))]);
-  const bodies = funcs.map((f) => {
+  section(1, [vec(types)]);
+  section(2, [vec([[...name('env'), ...name('memory'), 0x02, 0x00, ...uleb(minPages)]])]);
+  section(3, [vec(funcs.map((_, i) => uleb(i)))]);
+  section(7, [vec(funcs.map((f, i) => [...name(f.name), 0x00, ...uleb(i)]))]);
+  const code: (readonly number[])[] = [uleb(funcs.length)];
+  for (const f of funcs) {
     const locals = vec(f.locals.map((t) => [1, t]));
-    const body = [...locals, ...f.code.bytes, 0x0b];
-    return [...uleb(body.length), ...body];
-  });
-  return Uint8Array.from([
-    0x00, 0x61, 0x73, 0x6d, 0x01, 0x00, 0x00, 0x00, // magic, version 1
-    ...section(1, vec(types)),
-    ...section(2, vec([[...name('env'), ...name('memory'), 0x02, 0x00, ...uleb(minPages)]])),
-    ...section(3, vec(funcs.map((_, i) => uleb(i)))),
-    ...section(7, vec(funcs.map((f, i) => [...name(f.name), 0x00, ...uleb(i)]))),
-    ...section(10, vec(bodies)),
-  ]);
+    code.push(uleb(locals.length + f.code.bytes.length + 1), locals, f.code.bytes, [0x0b]);
+  }
+  section(10, code);
+  const out = new Uint8Array(pieces.reduce((n, b) => n + b.length, 0));
+  let at = 0;
+  for (const b of pieces) {
+    out.set(b, at);
+    at += b.length;
+  }
+  return out;
 }
