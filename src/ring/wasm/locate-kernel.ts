@@ -32,7 +32,7 @@ export const OFF_PATH = -2;
 export const HASH_IN_JS = -1;
 const SLACK = 64; // room for 8-byte copies running past the end of a name or tail
 
-// Function indexes (order of `functions` below).
+// Function index of md5x3 (first in the list kernelModule assembles).
 const F_MD5X3 = 0;
 
 const A0 = 0x67452301;
@@ -55,7 +55,7 @@ const md5Word = (i: number): number => [i, 5 * i + 1, 3 * i + 5, 7 * i][i >> 4]!
  * interleaved step by step so the CPU runs them side by side.
  */
 function md5x3(): WasmFunction {
-  const state = 3;
+  const state = 3; // parameters 0..2 are the lanes' block addresses
   const c = new Code();
   const v = (lane: number, r: 'a' | 'b' | 'c' | 'd'): number => 4 + lane * 4 + 'abcd'.indexOf(r);
   for (let lane = 0; lane < 3; lane++) {
@@ -72,7 +72,7 @@ function md5x3(): WasmFunction {
       else if (round === 1) c.get(cc).get(d).get(b).get(cc).xor().and().xor();
       else if (round === 2) c.get(b).get(cc).xor().get(d).xor();
       else c.get(cc).get(b).get(d).i32(-1).xor().or().xor();
-      c.add().get(lane).load(4 * md5Word(i)).add().i32(MD5_T[i]!).add();
+      c.add().get(lane /* its block address */).load(4 * md5Word(i)).add().i32(MD5_T[i]!).add();
       c.i32(MD5_SHIFTS[round]![i % 4]!).rotl().get(b).add().set(a);
     }
     names = [names[3]!, names[0]!, names[1]!, names[2]!];
@@ -357,18 +357,17 @@ export class LocateKernel {
   /**
    * @param plain 256 entries, 1 for plain bytes
    * @param head bytes before each plain name (at most 16)
-   * @param tails the tail of each position (null: the line is not written)
+   * @param tails the tail of each owner list (null: the line is not written)
+   * @param listAt the owner list of each position
    * @param outSize size of the output area
    */
-  constructor(plain: Uint8Array, head: Uint8Array, tails: readonly (Uint8Array | null)[], outSize: number) {
+  constructor(plain: Uint8Array, head: Uint8Array, tails: readonly (Uint8Array | null)[], listAt: Int32Array, outSize: number) {
     if (head.length > 16) throw new RangeError('head longer than 16 bytes');
-    const distinct = new Map<Uint8Array, number>();
+    const tailAt: number[] = [];
     let tailBytes = 0;
     for (const t of tails) {
-      if (t !== null && !distinct.has(t)) {
-        distinct.set(t, tailBytes);
-        tailBytes += t.length + 8; // room for the last 8-byte read
-      }
+      tailAt.push(tailBytes);
+      if (t !== null) tailBytes += t.length + 8; // room for the last 8-byte read
     }
     const tailsStart = LINES + BATCH * RECORD;
     this.outStart = tailsStart + tailBytes + SLACK;
@@ -381,11 +380,18 @@ export class LocateKernel {
     this.u8.set(plain, PLAIN);
     this.u8.set(head, HEAD);
     this.i32[CELL_HEAD_LEN >> 2] = head.length;
-    for (const [t, at] of distinct) this.u8.set(t, tailsStart + at);
-    for (let p = 0; p < tails.length; p++) {
-      const t = tails[p]!;
-      this.i32[(TAIL_LEN >> 2) + p] = t === null ? -1 : t.length;
-      this.i32[(TAIL_AT >> 2) + p] = t === null ? 0 : tailsStart + distinct.get(t)!;
+    tails.forEach((t, k) => {
+      if (t !== null) this.u8.set(t, tailsStart + tailAt[k]!);
+    });
+    // Per position, filled run by run (positions with one owner list come in long runs).
+    for (let p = 0; p < listAt.length; ) {
+      const k = listAt[p]!;
+      let q = p + 1;
+      while (q < listAt.length && listAt[q] === k) q++;
+      const t = tails[k]!;
+      this.i32.fill(t === null ? -1 : t.length, (TAIL_LEN >> 2) + p, (TAIL_LEN >> 2) + q);
+      this.i32.fill(t === null ? 0 : tailsStart + tailAt[k]!, (TAIL_AT >> 2) + p, (TAIL_AT >> 2) + q);
+      p = q;
     }
   }
 
