@@ -20,8 +20,10 @@ import { HASH_IN_JS, LocateKernel, OFF_PATH } from './wasm/locate-kernel.js';
 export interface ByteKeyspace {
   /** plain[b] === 1 when byte b may appear in a name that takes the byte path. */
   readonly plain: Uint8Array;
-  /** Owners at each of the 65536 positions: what ring.locate returns for a plain name there. */
-  readonly owners: readonly (readonly Destination[])[];
+  /** The ring's distinct owner lists… */
+  readonly lists: readonly (readonly Destination[])[];
+  /** …and which one each of the 65536 positions has: what ring.locate returns for a plain name there. */
+  readonly listAt: Int32Array;
   /** The ring's position function: carbon_ch's MD5 or fnv1a_ch's FNV-1a (plain bytes are ASCII, so c-relay's signed chars make no difference). */
   readonly hash: 'md5' | 'fnv';
 }
@@ -53,9 +55,27 @@ export function byteKeyspace(ring: Ring): ByteKeyspace | undefined {
   plain[BACKSLASH] = 0;
   if (ring.spec.tagRelayNormalized) for (const c of ';{~') plain[c.charCodeAt(0)] = 0;
 
-  const owners = new Array<readonly Destination[]>(POSITIONS_16);
-  for (let p = 0; p < POSITIONS_16; p++) owners[p] = space.ownersAt(p);
-  return { plain, owners, hash };
+  // Positions come in long runs with one owner list (the arcs between ring points).
+  const lists: (readonly Destination[])[] = [];
+  const index = new Map<readonly Destination[], number>();
+  const listAt = new Int32Array(POSITIONS_16);
+  let prev: readonly Destination[] | undefined;
+  let k = -1;
+  for (let p = 0; p < POSITIONS_16; p++) {
+    const owners = space.ownersAt(p);
+    if (owners !== prev) {
+      prev = owners;
+      let i = index.get(owners);
+      if (i === undefined) {
+        i = lists.length;
+        lists.push(owners);
+        index.set(owners, i);
+      }
+      k = i;
+    }
+    listAt[p] = k;
+  }
+  return { plain, lists, listAt, hash };
 }
 
 /** How lines are written: plain names as head + name + tail, other names through the string path. */
@@ -116,7 +136,9 @@ class KernelWriter {
   private readonly k: LocateKernel;
   private readonly fnv: boolean;
   private readonly head: Uint8Array;
+  /** Tail of each owner list (null: the line is not written), and each position's list. */
   private readonly tails: (Uint8Array | null)[];
+  private readonly listAt: Int32Array;
   /** Bytes of a line begun in earlier chunks, at the start of the input area. */
   private carry = 0;
   /** Output offset in the kernel's memory. */
@@ -127,19 +149,12 @@ class KernelWriter {
     private readonly format: ByteLineFormat,
     private readonly sink: ByteSink,
   ) {
-    const byList = new Map<readonly Destination[], Uint8Array | null>();
-    this.tails = ks.owners.map((owners) => {
-      let t = byList.get(owners);
-      if (t === undefined) {
-        t = format.tail(owners);
-        byList.set(owners, t);
-      }
-      return t;
-    });
+    this.tails = ks.lists.map((owners) => format.tail(owners));
+    this.listAt = ks.listAt;
     this.head = format.head;
     this.fnv = ks.hash === 'fnv';
     // The output area is as large as the sink's buffers: one flush copies it into one of them.
-    this.k = new LocateKernel(ks.plain, format.head, this.tails, sink.size);
+    this.k = new LocateKernel(ks.plain, format.head, this.tails, ks.listAt, sink.size);
     this.o = this.k.outStart;
   }
 
@@ -225,7 +240,7 @@ class KernelWriter {
   /** A plain line too long for the output area: written from its pieces. */
   private async oversized(i: number): Promise<void> {
     const k = this.k;
-    const tail = this.tails[k.position(i)]!;
+    const tail = this.tails[this.listAt[k.position(i)]!]!;
     if (tail === null) return;
     await this.direct([this.head, Buffer.from(k.u8.subarray(k.lineStart(i), k.lineEnd(i))), tail]);
     this.written++;
