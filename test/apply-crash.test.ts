@@ -105,7 +105,7 @@ describe('kill -9, then resume', () => {
   // point:n — the n-th time execution reaches the point.
   const points = [
     'copy-started:2',
-    'copy-stream:3',
+    'copy-started:5',
     'copy-synced:1',
     'copy-verified:2',
     'copy-placed:1',

@@ -1,10 +1,11 @@
 // The three actions of a plan, each safe to interrupt at any point and to run again:
 //
-// copy    stream the source into a hidden temp file beside the destination (its name journaled
-//         first), fsync, verify (the source's header and structure, every byte read was written:
-//         size and sha256 of the temp equal those of the stream, the source unchanged meanwhile),
-//         then link it into place without replacing anything and fsync the directory. If the
-//         destination appeared meanwhile (carbon-cache created it), fill it instead.
+// copy    write the source into a hidden temp file beside the destination (named by plan and action,
+//         so a resumed run finds and removes one a crash left), fsync, verify (the source's header
+//         and structure; every byte read was written: locally the temp is read back and compared,
+//         over ssh its sha256 is computed on the host and compared with the stream's; the source
+//         unchanged meanwhile), then link it into place without replacing anything and fsync the
+//         directory. If the destination appeared meanwhile (carbon-cache created it), fill it instead.
 // fill    the whisper engine's gap-only fill, under the destination's flock (locally through
 //         fillGaps; on a remote node: its flock held by flock(1), the file read over SFTP, the
 //         filled slots written back in place with positional writes, fsync, and the result's sha256
@@ -17,7 +18,9 @@
 // A source stamp (size, mtime) is taken before reading and compared after; a stamp whose mtime is
 // within the host's timestamp granularity of "now" is racy (a later write could leave it unchanged)
 // and is waited out, or recorded as racy so a delete fills again first.
-import { createHash, randomBytes } from 'node:crypto';
+import { createHash } from 'node:crypto';
+import * as fs from 'node:fs';
+import { crc32 } from 'node:zlib';
 import { posix } from 'node:path';
 import type { Readable } from 'node:stream';
 import { DataError } from '../errors.js';
@@ -35,6 +38,8 @@ import type { TokenBucket } from './throttle.js';
 
 export interface ActionContext {
   nodes: Nodes;
+  /** The plan's sha256 (names temp files). */
+  planSha: string;
   /** The journal of a location this job works for. */
   journal(node: string): Journal;
   table: ActionTable;
@@ -116,19 +121,89 @@ async function* metered(ctx: ActionContext, node: string, src: Readable, sink: (
   }
 }
 
-/** sha256 of a file at a location: computed on the host when it can, else read back. */
-async function fileSha256(d: StorageDriver, rel: string): Promise<string> {
-  if (isRemote(d)) {
+/** Whole files up to this size are copied through memory (one read, one write, a memcmp check). */
+const IN_MEMORY_MAX = 64 * 1024 * 1024;
+
+// Buffers for in-memory copies, reused (two per running copy): allocating two fresh multi-MB buffers
+// per file keeps the garbage collector busy.
+const pool: Buffer[] = [];
+let pooled = 0;
+const POOL_MAX = 256 * 1024 * 1024;
+
+function takeBuffers(size: number): [Buffer, Buffer] {
+  const take = (): Buffer => {
+    const i = pool.findIndex((b) => b.length >= size);
+    if (i >= 0) {
+      const b = pool.splice(i, 1)[0]!;
+      pooled -= b.length;
+      return b;
+    }
+    return Buffer.allocUnsafe(Math.max(size, 1 << 20));
+  };
+  return [take(), take()];
+}
+
+function returnBuffers(bufs: Buffer[]): void {
+  for (const b of bufs) {
+    if (pooled + b.length > POOL_MAX) continue;
+    pool.push(b);
+    pooled += b.length;
+  }
+}
+
+/** Read a whole local file (not through a symlink) into `buf`; the view of what was read. */
+async function readInto(abs: string, buf: Buffer): Promise<Buffer> {
+  const fh = await fs.promises.open(abs, fs.constants.O_RDONLY | fs.constants.O_NOFOLLOW);
+  try {
+    let n = 0;
+    for (;;) {
+      if (n === buf.length) {
+        // Grew since it was stat'ed: return more than expected, and the size check fails.
+        const extra = await fh.read(Buffer.alloc(1), 0, 1, n);
+        return extra.bytesRead === 0 ? buf.subarray(0, n) : Buffer.concat([buf.subarray(0, n), Buffer.alloc(1)]);
+      }
+      const { bytesRead } = await fh.read(buf, n, buf.length - n, n);
+      if (bytesRead === 0) return buf.subarray(0, n);
+      n += bytesRead;
+    }
+  } finally {
+    await fh.close();
+  }
+}
+
+/** Checksum of a stream: sha256 when a remote host must compute the same, else CRC-32 (much cheaper). */
+class Digest {
+  private h: ReturnType<typeof createHash> | null;
+  private crc = 0;
+  constructor(readonly algo: 'sha256' | 'crc32') {
+    this.h = algo === 'sha256' ? createHash('sha256') : null;
+  }
+  update(b: Buffer): void {
+    if (this.h !== null) this.h.update(b);
+    else this.crc = crc32(b, this.crc);
+  }
+  digest(): string {
+    return this.h !== null ? this.h.digest('hex') : (this.crc >>> 0).toString(16).padStart(8, '0');
+  }
+}
+
+/** The same checksum of a file at a location: on the host for sha256 when it can, else read back. */
+async function fileDigest(d: StorageDriver, rel: string, algo: 'sha256' | 'crc32'): Promise<string> {
+  if (algo === 'sha256' && isRemote(d)) {
     const h = await d.sha256(rel);
     if (h !== null) return h;
   }
-  const hash = createHash('sha256');
-  for await (const c of await d.openRead(rel)) hash.update(c as Buffer);
-  return hash.digest('hex');
+  const g = new Digest(algo);
+  for await (const c of await d.openRead(rel)) g.update(c as Buffer);
+  return g.digest();
 }
 
-function tempNameFor(rel: string): string {
-  return `.${posix.basename(rel).slice(0, 100)}.ringshift-${process.pid}-${randomBytes(4).toString('hex')}.tmp`;
+/**
+ * The temp file of a copy: hidden, beside the destination, named by the plan and the action, so a
+ * resumed run knows it (and removes it) without having journaled it.
+ */
+export function tempNameFor(rel: string, planSha: string, id: number): string {
+  return `.${posix.basename(rel).slice(0, 100)}.ringshift-${planSha.slice(0, 12)}-${id}.tmp`;
 }
 
 /** Copy a file the destination lacks. Falls back to a fill when the destination exists. */
@@ -137,6 +212,11 @@ export async function runCopy(ctx: ActionContext, a: CopyAction): Promise<Outcom
   const src = await ctx.nodes.driver(a.from);
   const dst = await ctx.nodes.driver(a.to);
   const journal = ctx.journal(a.to);
+  const tmp = tempNameFor(dstRel, ctx.planSha, a.id);
+  const tmpRel = posix.join(posix.dirname(dstRel), tmp);
+  // A temp file left by an earlier run that was killed (maybe a second link of a placed copy).
+  const stale = await dst.stat(tmpRel);
+  if (stale !== null && stale.type === 'file') await dst.unlink(tmpRel);
   for (let attempt = 1; ; attempt++) {
     const there = await dst.stat(dstRel);
     if (there !== null) {
@@ -145,43 +225,69 @@ export async function runCopy(ctx: ActionContext, a: CopyAction): Promise<Outcom
     }
     const pre = await sourceStamp(ctx, a.from, a.path);
     if (pre === null) return { kind: 'failed', code: 'SrcMissing', reason: `source ${a.path} is gone from ${a.from}` };
-    const tmp = tempNameFor(dstRel);
-    const tmpRel = posix.join(posix.dirname(dstRel), tmp);
-    await journal.append({ t: 'start', id: a.id, op: 'copy', tmp: tmpRel, at: iso() });
     crashPoint('copy-started');
-
-    const hash = createHash('sha256');
-    const head: Buffer[] = [];
-    let headLen = 0;
-    let bytes = 0;
-    const sink = (b: Buffer) => {
-      hash.update(b);
-      bytes += b.length;
-      if (headLen < 65536) {
-        head.push(b.subarray(0, 65536 - headLen));
-        headLen += Math.min(b.length, 65536 - headLen);
-      }
+    const opts = { tempName: tmp, mode: pre.info.mode & 0o777, mtimeMs: pre.info.mtimeMs };
+    const checkSource = async (bytes: number, head: Buffer) => {
+      if (bytes !== pre.info.size) throw new SourceChanged(`read ${bytes} bytes, the source had ${pre.info.size}`);
+      const v = verifyHeaderBytes(a.path, head, bytes);
+      if (!v.ok) throw new SourceProblem('SourceCorrupt', `source is not a sound whisper file: ${v.error ?? v.code}`);
+      const post = await src.stat(a.path);
+      if (post === null || !sameStamp({ size: post.size, mtimeMs: Math.round(post.mtimeMs) }, pre.stamp)) throw new SourceChanged('the source changed while it was read');
     };
-    let digest = '';
+    let check: { crc32?: string; sha256?: string; verified?: string };
+    let bytes = 0;
     try {
-      const stream = await src.openRead(a.path);
-      await dst.writeAtomic(dstRel, metered(ctx, a.to, stream, sink), {
-        tempName: tmp,
-        mode: pre.info.mode & 0o777,
-        mtimeMs: pre.info.mtimeMs,
-        beforePlace: async (tempRel) => {
-          crashPoint('copy-synced');
-          if (bytes !== pre.info.size) throw new SourceChanged(`read ${bytes} bytes, the source had ${pre.info.size}`);
-          const v = verifyHeaderBytes(a.path, Buffer.concat(head), bytes);
-          if (!v.ok) throw new SourceProblem('SourceCorrupt', `source is not a sound whisper file: ${v.error ?? v.code}`);
-          const post = await src.stat(a.path);
-          if (post === null || !sameStamp({ size: post.size, mtimeMs: Math.round(post.mtimeMs) }, pre.stamp)) throw new SourceChanged('the source changed while it was read');
-          digest = hash.digest('hex');
-          const written = await fileSha256(dst, tempRel);
-          if (written !== digest) throw new DataError(`the temp copy's sha256 ${written.slice(0, 12)}… differs from the data read ${digest.slice(0, 12)}…`, { file: tempRel });
-          crashPoint('copy-verified');
-        },
-      });
+      if (!isRemote(src) && !isRemote(dst) && pre.info.size <= IN_MEMORY_MAX) {
+        // Local to local: the whole file through memory; the temp file is read back and compared.
+        if (ctx.bucket !== null) await ctx.bucket.take(pre.info.size);
+        const bufs = takeBuffers(pre.info.size);
+        try {
+          // The path was checked by stat (inside the root, a regular file); O_NOFOLLOW keeps it so.
+          const data = await readInto((await ctx.nodes.localPath(a.from, a.path))!, bufs[0]);
+          bytes = data.length;
+          ctx.onBytes(a.to, bytes);
+          await checkSource(bytes, data.subarray(0, 65536));
+          await dst.writeAtomic(dstRel, data, {
+            ...opts,
+            beforePlace: async (tempRel) => {
+              crashPoint('copy-synced');
+              const back = await readInto((await ctx.nodes.localPath(a.to, tempRel))!, bufs[1]);
+              if (!back.equals(data)) throw new DataError('the temp copy differs from the data read', { file: `${dst.url}/${tempRel}` });
+              crashPoint('copy-verified');
+            },
+          });
+        } finally {
+          returnBuffers(bufs);
+        }
+        check = { verified: 'read back and compared' };
+      } else {
+        // Streamed (a remote end, or a very large file), checksummed on the way and checked after.
+        const algo = isRemote(dst) ? 'sha256' : 'crc32';
+        const digest = new Digest(algo);
+        const head: Buffer[] = [];
+        let headLen = 0;
+        const sink = (b: Buffer) => {
+          digest.update(b);
+          bytes += b.length;
+          if (headLen < 65536) {
+            head.push(b.subarray(0, 65536 - headLen));
+            headLen += Math.min(b.length, 65536 - headLen);
+          }
+        };
+        let sum = '';
+        await dst.writeAtomic(dstRel, metered(ctx, a.to, await src.openRead(a.path), sink), {
+          ...opts,
+          beforePlace: async (tempRel) => {
+            crashPoint('copy-synced');
+            await checkSource(bytes, Buffer.concat(head));
+            sum = digest.digest();
+            const written = await fileDigest(dst, tempRel, algo);
+            if (written !== sum) throw new DataError(`the temp copy's ${algo} ${written.slice(0, 12)} differs from the data read ${sum.slice(0, 12)}`, { file: `${dst.url}/${tempRel}` });
+            crashPoint('copy-verified');
+          },
+        });
+        check = algo === 'sha256' ? { sha256: sum } : { crc32: sum };
+      }
     } catch (err) {
       if (err instanceof SourceChanged) {
         if (attempt < ATTEMPTS) {
@@ -197,7 +303,7 @@ export async function runCopy(ctx: ActionContext, a: CopyAction): Promise<Outcom
       throw err;
     }
     crashPoint('copy-placed');
-    await journal.append({ t: 'done', id: a.id, op: 'copy', result: 'copied', to: a.to, path: dstRel, src: pre.stamp, sha256: digest, bytes, at: iso() });
+    await journal.append({ t: 'done', id: a.id, op: 'copy', result: 'copied', to: a.to, path: dstRel, src: pre.stamp, ...check, bytes, at: iso() });
     ctx.table.verified(a.id, pre.stamp);
     crashPoint('copy-done');
     return { kind: 'done', result: 'copied', bytes };

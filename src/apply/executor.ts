@@ -14,7 +14,7 @@ import { resolveLocations } from '../storage/locations.js';
 import type { SshOptions } from '../storage/ssh-driver.js';
 import { outcomeOf, runCopy, runDelete, runFill, type ActionContext, type Outcome } from './actions.js';
 import { crashPoint } from './crash.js';
-import { checkJournalPlan, iso, Journal, JournalBroken, journalDir, journalFileName, readJournal, type JournalRecord } from './journal.js';
+import { checkJournalPlan, iso, Journal, JournalBroken, journalDir, journalFileName, readJournal } from './journal.js';
 import { Nodes } from './nodes.js';
 import { IdSet, planLines, scanPlan } from './plan-reader.js';
 import { silentProgress, type NodeTotals, type ProgressSink } from './progress.js';
@@ -172,11 +172,10 @@ export async function applyPlan(o: ApplyOptions): Promise<ApplyReport> {
     }
     await Promise.all([...touched].map((l) => nodes.driver(l)));
 
-    // Temp files of copies a crash interrupted.
-    for (const j of ours.values()) await cleanTemps(j, nodes);
 
     const ctx: ActionContext = {
       nodes,
+      planSha: summary.sha256,
       table: t,
       bucket: o.bwlimit ? new TokenBucket(o.bwlimit) : null,
       lockTimeoutMs: o.lockTimeoutMs ?? 30_000,
@@ -287,22 +286,6 @@ export async function applyPlan(o: ApplyOptions): Promise<ApplyReport> {
     const counts = { ...report.done, ...report.counts };
     for (const j of journalsToClose) await j.close(counts);
     await nodes.closeAll();
-  }
-}
-
-/** Remove temp files of copies that started but never finished (a crash), and journal it. */
-async function cleanTemps(j: Journal, nodes: Nodes): Promise<void> {
-  const open = new Map<number, string>();
-  for (const r of j.previous as JournalRecord[]) {
-    if (r.t === 'start') open.set(r.id, r.tmp);
-    else if (r.t === 'done' || r.t === 'failed') open.delete(r.id);
-  }
-  if (open.size === 0) return;
-  const d = await nodes.driver(j.node);
-  for (const tmp of open.values()) {
-    const st = await d.stat(tmp);
-    if (st !== null && st.type === 'file') await d.unlink(tmp);
-    await j.append({ t: 'cleaned', tmp, at: iso() });
   }
 }
 

@@ -30,7 +30,6 @@ export interface SourceStamp {
 
 export type JournalRecord =
   | { t: 'open'; format: typeof JOURNAL_FORMAT; version: number; plan: string; node: string; pid: number; host: string; at: string }
-  | { t: 'start'; id: number; op: 'copy'; tmp: string; at: string }
   | {
       t: 'done';
       id: number;
@@ -43,8 +42,12 @@ export type JournalRecord =
       src: SourceStamp;
       /** Slots written by a fill. */
       slots?: number;
-      /** sha256 of the bytes copied (read from the source = found in the temp file). */
+      /** Checksum of the bytes copied (read from the source = found in the temp file): sha256 when a
+       * remote host computed it, else CRC-32 (hex). */
       sha256?: string;
+      crc32?: string;
+      /** Copies through memory: the temp file was read back and compared byte for byte (no checksum). */
+      verified?: string;
       bytes: number;
       at: string;
     }
@@ -61,7 +64,6 @@ export type JournalRecord =
     }
   | { t: 'deleted'; id: number; result: 'deleted' | 'already-gone'; src: SourceStamp | null; at: string }
   | { t: 'failed'; id: number; op: string; code: string; error: string; at: string }
-  | { t: 'cleaned'; tmp: string; at: string }
   | { t: 'close'; at: string; counts: Record<string, number> };
 
 type FsExt = { flockSync(fd: number, mode: 'exnb' | 'un'): void };

@@ -1,0 +1,191 @@
+// Throughput of `ringshift apply` copying whisper files between two local directories, next to the
+// baseline it must approach: `cp -r` of the same files (and `cp -r` followed by `sync`, since apply
+// makes every copy durable before it journals it: fsync of the file and its directory, a verifying
+// re-read and sha256, journal records fdatasynced). Target: ≥ 80 % of cp -r for 3.3 MB files
+// (layout 10s:6h,1m:7d,10m:5y). The small-file rate (10.7 KB files, 1m:12h,1h:7d) is reported too.
+// Files are in the page cache (read once before timing), as after a scan; every run starts from an
+// empty destination. Best of R interleaved rounds. Run after `npm run build`:
+//   node dist/bench/apply.js [--big N=100] [--small N=2000] [--runs R=3] [--dir DIR] [--cold]
+// --cold drops the page cache before every timed run (needs root): sources come from the disk, which
+// is what a real rebalance reads.
+import { execFileSync, spawnSync } from 'node:child_process';
+import * as fs from 'node:fs';
+import { availableParallelism, loadavg, tmpdir } from 'node:os';
+import { dirname, join, resolve } from 'node:path';
+import { fileURLToPath } from 'node:url';
+import { applyPlan } from '../src/apply/executor.js';
+import { loadClusterFileSync } from '../src/config/cluster-file.js';
+import { ringFingerprint, type PlanAction, type PlanHeader } from '../src/plan/format.js';
+import { encodeHeader, POINT_SIZE } from '../src/whisper/format.js';
+
+const ROOT = resolve(dirname(fileURLToPath(import.meta.url)), '../..');
+const RUN = resolve(ROOT, 'bin/run.js');
+
+function arg(name: string, fallback: string): string {
+  const i = process.argv.indexOf(name);
+  return i >= 0 && i + 1 < process.argv.length ? process.argv[i + 1]! : fallback;
+}
+const BIG = Number(arg('--big', '100'));
+const SMALL = Number(arg('--small', '2000'));
+const RUNS = Number(arg('--runs', '3'));
+const DIR = arg('--dir', join(tmpdir(), 'ringshift-bench', 'apply'));
+/** --cold: drop the page cache before every timed run (root only), so sources are read from the disk. */
+const COLD = process.argv.includes('--cold');
+const NOW = 1_700_000_000;
+
+const LAYOUT_BIG: [number, number][] = [
+  [10, 2160],
+  [60, 10080],
+  [600, 262800],
+];
+const LAYOUT_SMALL: [number, number][] = [
+  [60, 720],
+  [3600, 168],
+];
+
+/** A whisper file whose every slot holds a point (no sparse or zero pages to skip). */
+function whisperBytes(layout: [number, number][], seed: number): Buffer {
+  const header = encodeHeader(1, 0.5, layout);
+  const buf = Buffer.alloc(header.length + layout.reduce((n, [, p]) => n + p * POINT_SIZE, 0));
+  header.copy(buf);
+  let at = header.length;
+  for (const [s, p] of layout) {
+    const base = NOW - (NOW % s) - (p - 1) * s;
+    for (let k = 0; k < p; k++, at += POINT_SIZE) {
+      buf.writeUInt32BE(base + k * s, at);
+      buf.writeDoubleBE(Math.sin(seed + k / 97) * 1000, at + 4);
+    }
+  }
+  return buf;
+}
+
+interface Set_ {
+  name: string;
+  dir: string;
+  files: number;
+  bytes: number;
+  plan: string;
+}
+
+/** Source tree, cluster file (two nodes) and a plan copying every file from n1 to n2. */
+function prepare(name: string, count: number, layout: [number, number][]): Set_ {
+  const dir = join(DIR, name);
+  const src = join(dir, 'nodes/n1');
+  const marker = join(dir, 'ready');
+  if (!fs.existsSync(marker)) {
+    fs.rmSync(dir, { recursive: true, force: true });
+    for (let i = 0; i < count; i++) {
+      const f = join(src, `bench/g${i % 50}/m${i}.wsp`);
+      fs.mkdirSync(dirname(f), { recursive: true });
+      fs.writeFileSync(f, whisperBytes(layout, i));
+      fs.utimesSync(f, NOW, NOW);
+    }
+    fs.writeFileSync(
+      join(dir, 'cluster.yaml'),
+      'ring:\n  impl: carbon\n  hash: carbon_ch\n  destinations: ["n1:2004:a", "n2:2004:a"]\nstorage:\n  n1: ./nodes/n1\n  n2: ./nodes/n2\n',
+    );
+    fs.writeFileSync(marker, '');
+  }
+  fs.mkdirSync(join(dir, 'nodes/n2'), { recursive: true });
+  const cluster = loadClusterFileSync(join(dir, 'cluster.yaml'));
+  const header: PlanHeader = {
+    type: 'header',
+    format: 'ringshift-plan',
+    version: 1,
+    created: new Date(NOW * 1000).toISOString(),
+    ringFingerprint: ringFingerprint(cluster.ring),
+    ring: cluster.ring,
+    cluster: cluster.path,
+    locations: ['n1', 'n2'].map((n) => ({ id: n, url: fs.realpathSync(join(dir, 'nodes', n)), members: [`${n}:2004:a`] })),
+    options: { keepSource: true, moveSuspected: false },
+  };
+  const lines = [JSON.stringify(header)];
+  let bytes = 0;
+  for (let i = 0; i < count; i++) {
+    const rel = `bench/g${i % 50}/m${i}.wsp`;
+    const st = fs.statSync(join(src, rel));
+    bytes += st.size;
+    const a: PlanAction = { type: 'action', id: i + 1, op: 'copy', metric: rel.slice(0, -4).replaceAll('/', '.'), path: rel, from: 'n1', to: 'n2', source: { size: st.size, mtimeMs: Math.round(st.mtimeMs) } };
+    lines.push(JSON.stringify(a));
+  }
+  lines.push(JSON.stringify({ type: 'footer', actions: count, skips: 0, bytes }));
+  const plan = join(dir, 'copy.plan');
+  fs.writeFileSync(plan, lines.join('\n') + '\n');
+  return { name, dir, files: count, bytes, plan };
+}
+
+function reset(s: Set_): void {
+  fs.rmSync(join(s.dir, 'nodes/n2/bench'), { recursive: true, force: true });
+  fs.rmSync(join(s.dir, 'copy.plan.journal'), { recursive: true, force: true });
+  fs.rmSync(join(s.dir, 'cp-out'), { recursive: true, force: true });
+  execFileSync('sync');
+}
+
+function warm(s: Set_): void {
+  if (COLD) {
+    execFileSync('sync');
+    fs.writeFileSync('/proc/sys/vm/drop_caches', '3\n');
+    return;
+  }
+  spawnSync('sh', ['-c', `find ${JSON.stringify(join(s.dir, 'nodes/n1'))} -type f -exec cat {} + > /dev/null`]);
+}
+
+async function timed(fn: () => Promise<void> | void): Promise<number> {
+  const t0 = performance.now();
+  await fn();
+  return (performance.now() - t0) / 1000;
+}
+
+async function measure(s: Set_): Promise<Record<string, number>> {
+  const best: Record<string, number> = {};
+  const keep = (k: string, v: number) => (best[k] = Math.min(best[k] ?? Infinity, v));
+  const src = join(s.dir, 'nodes/n1/bench');
+  const out = join(s.dir, 'cp-out');
+  for (let r = 0; r < RUNS; r++) {
+    reset(s);
+    warm(s);
+    keep('cp -r', await timed(() => void execFileSync('cp', ['-r', src, out])));
+    reset(s);
+    warm(s);
+    keep('cp -r; sync', await timed(() => void execFileSync('sh', ['-c', `cp -r "${src}" "${out}" && sync`])));
+    reset(s);
+    warm(s);
+    keep('apply (library)', await timed(async () => {
+      const rep = await applyPlan({ plan: s.plan });
+      if (rep.exitCode() !== 0) throw new Error(JSON.stringify(rep.json()));
+    }));
+    reset(s);
+    warm(s);
+    keep('apply --per-node 8 (library)', await timed(async () => {
+      const rep = await applyPlan({ plan: s.plan, perNode: 8, concurrency: 16 });
+      if (rep.exitCode() !== 0) throw new Error(JSON.stringify(rep.json()));
+    }));
+    reset(s);
+    warm(s);
+    keep('ringshift apply (CLI)', await timed(() => {
+      const p = spawnSync(process.execPath, [RUN, 'apply', s.plan], { encoding: 'utf8' });
+      if (p.status !== 0) throw new Error(p.stderr + p.stdout);
+    }));
+  }
+  reset(s);
+  return best;
+}
+
+function report(s: Set_, best: Record<string, number>): void {
+  const cp = best['cp -r']!;
+  const mb = s.bytes / 1e6;
+  console.log(`\n${s.name}: ${s.files} files, ${(mb).toFixed(1)} MB (${(s.bytes / s.files / 1024).toFixed(1)} KiB each), best of ${RUNS}`);
+  console.log('  what                              seconds      MB/s    files/s   vs cp -r');
+  for (const [k, v] of Object.entries(best)) {
+    console.log(
+      `  ${k.padEnd(32)} ${v.toFixed(3).padStart(8)} ${(mb / v).toFixed(1).padStart(9)} ${(s.files / v).toFixed(0).padStart(10)} ${((cp / v) * 100).toFixed(0).padStart(8)} %`,
+    );
+  }
+}
+
+console.log(`apply bench: ${availableParallelism()} CPUs, load ${loadavg()[0]!.toFixed(2)}, node ${process.version}, dir ${DIR}, ${COLD ? 'cold cache (dropped before each run)' : 'warm cache'}`);
+fs.mkdirSync(DIR, { recursive: true });
+const big = prepare(`big-${BIG}`, BIG, LAYOUT_BIG);
+report(big, await measure(big));
+const small = prepare(`small-${SMALL}`, SMALL, LAYOUT_SMALL);
+report(small, await measure(small));
