@@ -167,10 +167,12 @@ export async function applyPlan(o: ApplyOptions): Promise<ApplyReport> {
     for await (const batch of planLines(planPath)) {
       for (const { rec } of batch) {
         if (rec.type !== 'action' || rec.op !== 'delete' || !selectedNode(t.node[rec.id]!) || t.isDone(rec.id)) continue;
-        for (const x of rec.after) if (t.has(x)) touched.add(t.locations[t.node[x]!]!);
+        // Only deletes that can run now (every owner copy verified); the others wait anyway.
+        if (rec.after.every((x) => t.has(x) && (t.isDone(x) || selectedNode(t.node[x]!)))) for (const x of rec.after) touched.add(t.locations[t.node[x]!]!);
       }
     }
     await Promise.all([...touched].map((l) => nodes.driver(l)));
+    report.notes.push(...nodes.notes);
 
 
     const ctx: ActionContext = {

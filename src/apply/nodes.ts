@@ -1,7 +1,8 @@
 // The storage locations a plan names, opened lazily (an --only-dest job on one node never connects to
 // nodes it does not touch) and checked against the cluster file: the plan's location must still be
 // the cluster's location of that id, at the same place.
-import { fileURLToPath } from 'node:url';
+import * as fs from 'node:fs';
+import { fileURLToPath, pathToFileURL } from 'node:url';
 import { ConfigError } from '../errors.js';
 import type { PlanLocation } from '../plan/format.js';
 import type { StorageDriver } from '../storage/driver.js';
@@ -39,6 +40,9 @@ export class Nodes {
   private readonly drivers = new Map<string, Promise<StorageDriver>>();
   private readonly offsets = new Map<string, number>();
   readonly byId = new Map<string, PlanLocation>();
+  /** Things worth telling the operator (directories created). */
+  readonly notes: string[] = [];
+  private readonly located = new Map<string, StorageLocation>();
 
   constructor(
     readonly locations: readonly PlanLocation[],
@@ -50,6 +54,12 @@ export class Nodes {
 
   /** The location to open for a plan location id (the cluster file's, when it still matches the plan). */
   location(id: string): StorageLocation {
+    let l = this.located.get(id);
+    if (l === undefined) this.located.set(id, (l = this.locate(id)));
+    return l;
+  }
+
+  private locate(id: string): StorageLocation {
     const p = this.byId.get(id);
     if (p === undefined) throw new ConfigError(`the plan has no location ${JSON.stringify(id)}`);
     const t = planTarget(p.url);
@@ -57,6 +67,20 @@ export class Nodes {
       const c = this.resolved.locations.find((l) => l.id === id);
       if (c === undefined) {
         const problem = this.resolved.problems.find((x) => x.key === id || id.split('+').includes(x.key));
+        // A new node's directory the planner saw missing and planned as empty: create it (not its
+        // parents, so an unmounted data disk is not papered over by a tree on the root filesystem).
+        if (problem !== undefined && t.scheme === 'file' && /ENOENT/.test(problem.message) && problem.location === t.where) {
+          try {
+            fs.mkdirSync(t.where, { mode: 0o755 });
+          } catch (err) {
+            throw new ConfigError(`location ${id}: cannot create ${t.where}: ${(err as NodeJS.ErrnoException).code ?? err}`, {
+              expected: 'an existing parent directory (is the data disk mounted?)',
+            });
+          }
+          this.notes.push(`created the storage directory ${t.where} of ${id}, which the plan treated as an empty location`);
+          const real = fs.realpathSync(t.where);
+          return { id, scheme: 'file', url: pathToFileURL(real).href, root: real, keys: [], members: [] };
+        }
         throw new ConfigError(`location ${id}: ${problem?.message ?? 'not in the cluster file any more'}`, { expected: 'the storage the plan was made for' });
       }
       const same = c.root === t.where || c.url === t.where || (t.scheme === 'ssh' && c.url === new URL(t.where).href);

@@ -78,6 +78,7 @@ abstract class BaseProgress implements ProgressSink {
   }
 
   protected eta(c: Counter): string {
+    if (c.actions >= c.totalActions) return 'done';
     const s = (performance.now() - this.started) / 1000;
     if (c.work === 0 || s < 1) return '?';
     const left = Math.max(0, c.totalWork - c.work);
@@ -162,6 +163,7 @@ export class LineProgress extends BaseProgress {
 
   line(): string {
     const a = this.all;
+    if (a.totalActions === 0) return 'ringshift apply: nothing to do';
     const nodes = [...this.nodes.values()].map((c) => `${c.id} ${c.actions}/${c.totalActions}`).join(', ');
     return (
       `ringshift apply: ${a.actions}/${a.totalActions} actions${a.failed > 0 ? ` (${a.failed} failed)` : ''}, ` +

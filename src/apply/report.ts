@@ -26,6 +26,7 @@ export interface ReportJson {
   ok: boolean;
   exitCode: number;
   stopped: string | null;
+  notes: string[];
   selected: { copy: number; fill: number; delete: number; bytes: number };
   done: { copied: number; filled: number; deleted: number; alreadyGone: number; copiedAsFill: number; earlier: number; slots: number; bytes: number };
   planSkips: number;
@@ -50,6 +51,8 @@ export class ApplyReport {
   /** Dry run: what would run. */
   pending: ReportItem[] = [];
   stopped: string | null = null;
+  /** Things the operator should know (directories created). */
+  notes: string[] = [];
   private readonly t0 = performance.now();
 
   constructor(
@@ -120,6 +123,7 @@ export class ApplyReport {
       ok: this.exitCode() === 0,
       exitCode: this.exitCode(),
       stopped: this.stopped,
+      notes: this.notes,
       selected: this.selected,
       done: this.done,
       planSkips: this.planSkips,
@@ -152,8 +156,9 @@ export class ApplyReport {
         `done: ${d.copied} copied, ${d.filled} filled (${d.slots} slots)${fillNote}, ${d.deleted} deleted, ${d.alreadyGone} already gone; ${d.earlier} done by earlier runs`,
       );
       const secs = this.elapsedSeconds;
-      lines.push(`moved ${formatBytes(d.bytes)} in ${formatDuration(secs)}${secs > 0 ? ` (${formatBytes(d.bytes / secs)}/s)` : ''}`);
+      lines.push(`moved ${formatBytes(d.bytes)} in ${secs < 60 ? `${secs.toFixed(1)}s` : formatDuration(secs)}${secs > 0 ? ` (${formatBytes(d.bytes / secs)}/s)` : ''}`);
     }
+    for (const n of this.notes) lines.push(`note: ${n}`);
     if (this.planSkips > 0) lines.push(`left alone by the plan: ${this.planSkips} files (see the plan's skip records)`);
     if (this.stopped !== null) lines.push(`STOPPED: ${this.stopped}`);
     const section = (title: string, n: number, items: ReportItem[], hint?: string) => {
