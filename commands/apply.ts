@@ -9,11 +9,11 @@ export default class Apply extends BaseCommand {
   static override summary = 'Execute a plan: copy, gap-fill and delete whisper files, resumably, with a journal.';
   static override description = `Runs the actions of a plan written by "ringshift plan":
 
-  copy    stream the file into a hidden temp file beside the destination, fsync, verify (header and structure parse; the size and sha256 of what was read equal those of what was written; the source unchanged meanwhile), then link it into place without ever replacing a file. A destination that appeared meanwhile (carbon-cache created it) is filled instead.
+  copy    write the file into a hidden temp file beside the destination, fsync, verify (header and structure parse; what was written is what was read: read back and compared locally, sha256 computed on the node over ssh; the source unchanged meanwhile), then link it into place without ever replacing a file. A destination that appeared meanwhile (carbon-cache created it) is filled instead.
   fill    the gap-only fill (see "ringshift whisper fill"), in place, under the destination's flock, on local and on ssh:// storage.
   delete  only once every owner's copy is verified (by this run or a journal) and still there, and the source still has the size and mtime those copies read; a source that changed since is filled into the owners again first.
 
-Every step is journaled (append-only NDJSON, fsynced) in PLAN.journal/, one file per destination. Re-running the same command resumes: done actions are skipped, temp files of interrupted copies are removed. kill -9 at any moment loses nothing. A plan whose ring no longer matches the cluster file is refused.
+Every step is journaled (append-only NDJSON, fsynced) in PLAN.journal/, one file per destination. Re-running the same command resumes: done actions are skipped, temp files of interrupted copies are removed. kill -9 at any moment loses nothing. A plan whose ring no longer matches the cluster file is refused. Run carbon-cache with WHISPER_LOCK_WRITES = True meanwhile. Plan format, journal format and the safety argument: docs/apply.md.
 
 --only-dest runs one destination's actions (copies and fills into it, deletes on it), so a big cluster can run one job per node on the same plan; deletes wait for the other destinations' journals (in the same PLAN.journal/ directory) and exit 3 until then.
 

@@ -72,9 +72,9 @@ abstract class BaseProgress implements ProgressSink {
     }
   }
 
-  protected rate(): number {
+  protected rate(c: Counter = this.all): number {
     const s = (performance.now() - this.started) / 1000;
-    return s > 0 ? this.all.bytes / s : 0;
+    return s > 0 ? c.bytes / s : 0;
   }
 
   protected eta(c: Counter): string {
@@ -126,7 +126,7 @@ class BarProgress extends BaseProgress {
       acts: `${c.actions}/${c.totalActions}`,
       failedText: c.failed > 0 ? ` (${c.failed} failed)` : '',
       moved: `${formatBytes(c.bytes)}/${formatBytes(c.totalBytes)}`,
-      speed: c.id === 'all' ? `${formatBytes(this.rate())}/s` : '',
+      speed: `${formatBytes(this.rate(c))}/s`,
       etaText: this.eta(c),
     };
   }
