@@ -559,19 +559,27 @@ function parseMatch(p: Parser, cfg: CrelayConfig): CrelayRule {
     p.kw('using');
     rule.routeUsing = expr(p.string('a replacement'));
   }
-  if (p.isKw('send')) {
-    p.next();
-    p.kw('to');
-    parseDestinations(p, cfg, rule);
-  }
-  if (p.isKw('stop')) {
-    p.next();
-    rule.stop = true;
-  }
+  parseOptionalSendTo(p, cfg, rule);
+  parseOptionalStop(p, rule);
   rule.endLine = p.semi().line;
   if (rule.blackhole) rule.stop = true;
   for (const pat of patterns ?? []) checkRegex(pat, undefined);
   return rule;
+}
+
+/** The optional `send to <clusters | blackhole>` clause of match, aggregate and statistics. */
+function parseOptionalSendTo(p: Parser, cfg: CrelayConfig, rule: { sendTo: string[]; blackhole?: boolean }): void {
+  if (!p.isKw('send')) return;
+  p.next();
+  p.kw('to');
+  parseDestinations(p, cfg, rule);
+}
+
+/** The optional trailing `stop` of match, aggregate and statistics. */
+function parseOptionalStop(p: Parser, rule: { stop: boolean }): void {
+  if (!p.isKw('stop')) return;
+  p.next();
+  rule.stop = true;
 }
 
 function parseDestinations(p: Parser, cfg: CrelayConfig, rule: { sendTo: string[]; blackhole?: boolean }): void {
@@ -657,15 +665,8 @@ function parseAggregate(p: Parser, cfg: CrelayConfig, sink: DiagnosticSink): Cre
     stop: false,
     endLine: start.line,
   };
-  if (p.isKw('send')) {
-    p.next();
-    p.kw('to');
-    parseDestinations(p, cfg, rule);
-  }
-  if (p.isKw('stop')) {
-    p.next();
-    rule.stop = true;
-  }
+  parseOptionalSendTo(p, cfg, rule);
+  parseOptionalStop(p, rule);
   const end = p.semi();
   rule.endLine = end.line;
   if (interval <= 0) p.fail('interval must be > 0', end.line);
@@ -703,16 +704,9 @@ function parseStatistics(p: Parser, cfg: CrelayConfig, sink: DiagnosticSink): vo
       p.kw('with');
       st.prefix = p.string('a prefix').text;
     }
-    if (p.isKw('send')) {
-      p.next();
-      p.kw('to');
-      parseDestinations(p, cfg, st);
-    }
+    parseOptionalSendTo(p, cfg, st);
   }
-  if (p.isKw('stop')) {
-    p.next();
-    st.stop = true;
-  }
+  parseOptionalStop(p, st);
   const end = p.semi();
   if (st.sendTo.length > 0 && cfg.statistics !== undefined && cfg.statistics.sendTo.length > 0) {
     p.fail("duplicate 'statistics send to' not allowed, use multiple destinations instead", end.line);
