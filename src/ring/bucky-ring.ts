@@ -11,7 +11,7 @@ import { fnv1a64Into, fnv1aPosition16 } from './hash/fnv1a.js';
 import { jumpBucket } from './hash/jump.js';
 import { md5Position16 } from './hash/md5.js';
 import { plainNodeTuple } from './pyrepr.js';
-import { buildPositionTable, compareBytes, isWellFormed, malformedPlacement, OwnerLists, POSITIONS_16 } from './ring-support.js';
+import { buildPositionTable, compareBytes, isWellFormed, malformedPlacement, OwnerLists, tablePositionSpace } from './ring-support.js';
 import type { Destination, Placement, PositionSpace, Ring, RingPoint, RingSpec } from './types.js';
 
 export const BUCKY_REPLICAS = 100;
@@ -80,15 +80,7 @@ export class BuckyConsistentRing extends BuckyRouting {
       (start) => lists.get([nodes[this.entries[start]!.node]!]),
     );
     this.table = table;
-    this.positionSpace = {
-      fn: carbon ? 'md5-16' : 'fnv1a32-16',
-      size: POSITIONS_16,
-      ownersAt(position: number): readonly Destination[] {
-        const owners = table[position];
-        if (owners === undefined) throw new RangeError(`ring position ${position} outside 0..65535`);
-        return owners;
-      },
-    };
+    this.positionSpace = tablePositionSpace(carbon ? 'md5-16' : 'fnv1a32-16', table);
   }
 
   ownersOfKey(key: string): readonly Destination[] {

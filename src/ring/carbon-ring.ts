@@ -12,11 +12,28 @@
 //   already chosen until R servers are chosen (True; graphite-web always does this).
 import { carbonHashFunction, carbonPositionFn, type CarbonHashType } from './carbon-hash.js';
 import { pyNodeTuple } from './pyrepr.js';
-import { buildPositionTable, isWellFormed, lowerBound, malformedPlacement, OwnerLists, POSITIONS_16 } from './ring-support.js';
+import { buildPositionTable, isWellFormed, lowerBound, malformedPlacement, OwnerLists, tablePositionSpace } from './ring-support.js';
 import { normalizeTaggedName } from './tag-normalize.js';
 import type { Destination, Placement, PositionSpace, Ring, RingPoint, RingSpec } from './types.js';
 
 export const CARBON_REPLICAS = 100;
+
+/**
+ * locate() of carbon's routers (consistent and fast hashing): with TAG_RELAY_NORMALIZED a tagged name
+ * is routed by its normalized form, reported as routedAs when it differs from the name.
+ */
+export function carbonRouterPlacement(
+  ring: { ownersOfKey(key: string): readonly Destination[] },
+  metric: string,
+  normalizeTags: boolean,
+): Placement {
+  if (!isWellFormed(metric)) return malformedPlacement(metric);
+  if (normalizeTags) {
+    const key = normalizeTaggedName(metric);
+    if (key !== metric) return { metric, owners: ring.ownersOfKey(key), routedAs: key };
+  }
+  return { metric, owners: ring.ownersOfKey(metric) };
+}
 
 export interface CarbonRingInput {
   spec: RingSpec;
@@ -80,25 +97,12 @@ export class CarbonConsistentRing implements Ring {
     if (fn !== undefined) {
       const table = buildPositionTable(this.positions, (start) => this.walk(start));
       this.table = table;
-      this.positionSpace = {
-        fn,
-        size: POSITIONS_16,
-        ownersAt(position: number): readonly Destination[] {
-          const owners = table[position];
-          if (owners === undefined) throw new RangeError(`ring position ${position} outside 0..65535`);
-          return owners;
-        },
-      };
+      this.positionSpace = tablePositionSpace(fn, table);
     }
   }
 
   locate(metric: string): Placement {
-    if (!isWellFormed(metric)) return malformedPlacement(metric);
-    if (this.normalizeTags) {
-      const key = normalizeTaggedName(metric);
-      if (key !== metric) return { metric, owners: this.ownersOfKey(key), routedAs: key };
-    }
-    return { metric, owners: this.ownersOfKey(metric) };
+    return carbonRouterPlacement(this, metric, this.normalizeTags);
   }
 
   ownersOfKey(key: string): readonly Destination[] {

@@ -26,8 +26,8 @@ import {
   malformedPlacement,
   NO_OWNERS,
   OwnerLists,
-  POSITIONS_16,
   ringConfigError,
+  tablePositionSpace,
 } from './ring-support.js';
 import type { Destination, Placement, PositionSpace, Ring, RingPoint, RingSpec } from './types.js';
 
@@ -157,15 +157,7 @@ export class CrelayConsistentRing extends CrelayRouting {
       return lists.get(chosen);
     });
     this.table = table;
-    this.positionSpace = {
-      fn: carbon ? 'md5-16' : 'fnv1a32-16-signed',
-      size: POSITIONS_16,
-      ownersAt(position: number): readonly Destination[] {
-        const owners = table[position];
-        if (owners === undefined) throw new RangeError(`ring position ${position} outside 0..65535`);
-        return owners;
-      },
-    };
+    this.positionSpace = tablePositionSpace(carbon ? 'md5-16' : 'fnv1a32-16-signed', table);
   }
 
   ownersOfKey(key: string): readonly Destination[] {

@@ -5,9 +5,9 @@
 // Equal node hashes are ordered by Python's per-process set order upstream; here by configuration
 // order (deterministic, but not necessarily the live relay's order).
 import { carbonHashFunction, type CarbonHashType } from './carbon-hash.js';
+import { carbonRouterPlacement } from './carbon-ring.js';
 import { pyNodeTuple } from './pyrepr.js';
-import { isWellFormed, malformedPlacement, OwnerLists } from './ring-support.js';
-import { normalizeTaggedName } from './tag-normalize.js';
+import { OwnerLists } from './ring-support.js';
 import type { Destination, Placement, Ring, RingPoint, RingSpec } from './types.js';
 
 export interface FastRingInput {
@@ -60,12 +60,7 @@ export class CarbonFastRing implements Ring {
   }
 
   locate(metric: string): Placement {
-    if (!isWellFormed(metric)) return malformedPlacement(metric);
-    if (this.normalizeTags) {
-      const key = normalizeTaggedName(metric);
-      if (key !== metric) return { metric, owners: this.ownersOfKey(key), routedAs: key };
-    }
-    return { metric, owners: this.ownersOfKey(metric) };
+    return carbonRouterPlacement(this, metric, this.normalizeTags);
   }
 
   ownersOfKey(key: string): readonly Destination[] {

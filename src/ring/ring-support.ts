@@ -1,7 +1,7 @@
 // Small pieces every ring model shares: frozen members, interned owner lists, 16-bit position tables,
 // byte-wise string order (C strcmp / Go string compare) and glibc's merge sort.
 import { ConfigError } from '../errors.js';
-import type { Destination, Placement, RingSpec } from './types.js';
+import type { Destination, Placement, PositionFn, PositionSpace, RingSpec } from './types.js';
 
 /** A frozen copy of a destination (ring members and owners are shared by every Placement). */
 export function freezeDestination(d: Destination): Destination {
@@ -73,6 +73,19 @@ export function buildPositionTable(
     table[p] = owners;
   }
   return table;
+}
+
+/** The PositionSpace of a ring whose owners are a full 16-bit position table (see buildPositionTable). */
+export function tablePositionSpace(fn: PositionFn, table: readonly (readonly Destination[])[]): PositionSpace {
+  return {
+    fn,
+    size: POSITIONS_16,
+    ownersAt(position: number): readonly Destination[] {
+      const owners = table[position];
+      if (owners === undefined) throw new RangeError(`ring position ${position} outside 0..65535`);
+      return owners;
+    },
+  };
 }
 
 const utf8 = new TextEncoder();
