@@ -4,7 +4,7 @@
 // Unlike carbonate it refuses corrupt files before writing and holds the lock for the whole run.
 import { WhisperFile } from './file.js';
 import { fetchOpen } from './fetch.js';
-import { checkWindowArgs, type ArchiveFillReport, type FillReport } from './fill-gaps.js';
+import { checkWindowArgs, flushChangedSlotsReport, type FillReport } from './fill-gaps.js';
 import { openPair, type PairOptions } from './pair.js';
 import { updateManyOpen, type Point } from './update.js';
 
@@ -74,16 +74,7 @@ export function carbonateFillOpen(src: WhisperFile, dst: WhisperFile, opts: Carb
     }
     startFrom = fromTime;
   }
-  const { changedSlots: changed, bytesWritten } = dst.flush(opts.sync ?? true, !opts.dryRun);
-  const report: ArchiveFillReport[] = dst.header.archives.map((a) => ({
-    index: a.index,
-    secondsPerPoint: a.secondsPerPoint,
-    points: a.points,
-    gaps: gapsPerArchive[a.index]!,
-    filled: changed[a.index]!,
-  }));
-  const total = report.reduce((n, x) => n + x.filled, 0);
-  return { src: src.path, dst: dst.path, archives: report, total, changed: bytesWritten > 0, bytesWritten };
+  return flushChangedSlotsReport(src, dst, gapsPerArchive, opts);
 }
 
 /** carbonate whisper-fill SRC DST (fill_archives) with an explicit clock. */

@@ -42,6 +42,23 @@ export interface FillReport {
   bytesWritten: number;
 }
 
+/**
+ * Flush dst's changed slots (written unless dryRun) and report per dst archive `gaps[index]` and the
+ * slots whose bytes changed: the ending of the carbonate-compatible fill and of merge.
+ */
+export function flushChangedSlotsReport(src: WhisperFile, dst: WhisperFile, gaps: readonly number[], opts: { sync?: boolean; dryRun?: boolean }): FillReport {
+  const { changedSlots, bytesWritten } = dst.flush(opts.sync ?? true, !opts.dryRun);
+  const archives: ArchiveFillReport[] = dst.header.archives.map((a) => ({
+    index: a.index,
+    secondsPerPoint: a.secondsPerPoint,
+    points: a.points,
+    gaps: gaps[a.index]!,
+    filled: changedSlots[a.index]!,
+  }));
+  const total = archives.reduce((n, x) => n + x.filled, 0);
+  return { src: src.path, dst: dst.path, archives, total, changed: bytesWritten > 0, bytesWritten };
+}
+
 /** Validate the time arguments like the vectors' InvalidArguments refusal. */
 export function checkWindowArgs(now: number, from?: number, until?: number): void {
   if (!Number.isSafeInteger(now)) throw new WhisperUsageError('InvalidArguments', `now must be an integer number of seconds, got ${now}`);

@@ -5,7 +5,7 @@
 import { WhisperError, WhisperUsageError } from './errors.js';
 import { retentionString } from './format.js';
 import { archiveFetch } from './fetch.js';
-import type { ArchiveFillReport, FillReport } from './fill-gaps.js';
+import { flushChangedSlotsReport, type FillReport } from './fill-gaps.js';
 import type { WhisperFile } from './file.js';
 import { openPair, type PairOptions } from './pair.js';
 import { archiveUpdateMany, type Point } from './update.js';
@@ -64,16 +64,7 @@ export function mergeOpen(src: WhisperFile, dst: WhisperFile, opts: MergeOptions
     copied[a.index] = points.length;
     archiveUpdateMany(dst, a.index, points);
   }
-  const { changedSlots, bytesWritten } = dst.flush(opts.sync ?? true, !opts.dryRun);
-  const archives: ArchiveFillReport[] = dst.header.archives.map((a) => ({
-    index: a.index,
-    secondsPerPoint: a.secondsPerPoint,
-    points: a.points,
-    gaps: copied[a.index]!,
-    filled: changedSlots[a.index]!,
-  }));
-  const total = archives.reduce((n, x) => n + x.filled, 0);
-  return { src: src.path, dst: dst.path, archives, total, changed: bytesWritten > 0, bytesWritten };
+  return flushChangedSlotsReport(src, dst, copied, opts);
 }
 
 /** whisper-merge SRC DST [--from] [--until] with an explicit clock. */
