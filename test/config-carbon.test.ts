@@ -19,19 +19,10 @@ import {
 } from '../src/config/carbon-rules.js';
 import { ConfigError } from '../src/errors.js';
 import { sharedPath } from './helpers/shared.js';
+import { expectConfigError } from './helpers/thrown.js';
 
 const conf = (text: string): CarbonConf => parseCarbonConf(text, 'carbon.conf');
 const codes = (c: { diagnostics: { code: string }[] }) => c.diagnostics.map((d) => d.code);
-
-function configError(fn: () => unknown): ConfigError {
-  try {
-    fn();
-  } catch (e) {
-    if (e instanceof ConfigError) return e;
-    throw e;
-  }
-  throw new Error('expected a ConfigError');
-}
 
 describe('carbon.conf typing (Settings.readFrom)', () => {
   it('splits lists on commas and strips items, uses getboolean for bools, else int/float/str', () => {
@@ -60,13 +51,13 @@ describe('carbon.conf typing (Settings.readFrom)', () => {
   it('gives DESTINATIONS = (empty) a single empty item, which the relay rejects', () => {
     const c = conf('[relay]\nRELAY_METHOD = consistent-hashing\nDESTINATIONS =\n');
     expect(readSection(c, 'relay').get('DESTINATIONS')!.value).toMatchObject({ value: [''] });
-    expect(configError(() => carbonRing(c)).line).toBe(3);
+    expect(expectConfigError(() => carbonRing(c)).line).toBe(3);
     expect(codes(c)).toContain('empty-destination');
   });
 
   it('fails a bad boolean only for the program that reads it', () => {
     const c = conf('[cache]\nENABLE_UDP_LISTENER = maybe\n[relay]\nRELAY_METHOD = consistent-hashing\nDESTINATIONS = a:2004\n');
-    expect(configError(() => readSection(c, 'cache')).line).toBe(2);
+    expect(expectConfigError(() => readSection(c, 'cache')).line).toBe(2);
     expect(carbonRing(c).spec.destinations).toHaveLength(1);
     expect(c.diagnostics.find((d) => d.code === 'bad-boolean')).toMatchObject({ line: 2, severity: 'error' });
   });
@@ -105,8 +96,8 @@ describe('carbon.conf hazards (R15)', () => {
   });
 
   it('rejects an unknown RELAY_METHOD (carbon-relay exits) and a rules relay as a ring', () => {
-    expect(configError(() => carbonRing(conf('[relay]\nRELAY_METHOD = consistent_hashing\nDESTINATIONS = a:1\n'))).message).toMatch(/not a carbon router/);
-    expect(configError(() => carbonRing(conf('[relay]\nDESTINATIONS = a:1\n'))).message).toMatch(/RELAY_METHOD = rules/);
+    expect(expectConfigError(() => carbonRing(conf('[relay]\nRELAY_METHOD = consistent_hashing\nDESTINATIONS = a:1\n'))).message).toMatch(/not a carbon router/);
+    expect(expectConfigError(() => carbonRing(conf('[relay]\nDESTINATIONS = a:1\n'))).message).toMatch(/RELAY_METHOD = rules/);
   });
 
   it('reports duplicate (server, instance) with another port as an error and exact repeats as a warning', () => {
@@ -227,7 +218,7 @@ describe('upstream carbon.conf files', () => {
     // %(STORAGE_DIR)s only appears in comments: no interpolation problem
     expect(codes(c)).not.toContain('interpolation');
     expect(c.diagnostics.filter((d) => d.severity === 'error')).toEqual([]);
-    const e = configError(() => carbonRing(c));
+    const e = expectConfigError(() => carbonRing(c));
     expect(e.message).toMatch(/RELAY_METHOD = rules/);
     expect(readSection(c, 'relay').get('DESTINATIONS')!.value).toMatchObject({ value: ['127.0.0.1:2004'] });
   });

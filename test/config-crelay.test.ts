@@ -6,22 +6,12 @@ import { resolve } from 'node:path';
 import { describe, expect, it } from 'vitest';
 import { crelayRing, loadCrelayConfig, parseCrelayConfig, selectCrelayCluster } from '../src/config/crelay-conf.js';
 import { crelayRoute } from '../src/config/crelay-route.js';
-import { ConfigError } from '../src/errors.js';
 import { PROJECT_ROOT, sharedPath } from './helpers/shared.js';
+import { expectConfigError } from './helpers/thrown.js';
 
 const ROOT = sharedPath('upstream-configs/carbon-c-relay');
 const FIX = resolve(PROJECT_ROOT, 'fixtures/config/crelay');
 const parse = (text: string, file = 'relay.conf') => parseCrelayConfig(text, file);
-
-function error(fn: () => unknown): ConfigError {
-  try {
-    fn();
-  } catch (e) {
-    if (e instanceof ConfigError) return e;
-    throw e;
-  }
-  throw new Error('expected a ConfigError');
-}
 
 /** Files the relay refuses: [file, line, message pattern, file the error is in]. */
 const REFUSED: [string, number, RegExp, string?][] = [
@@ -49,7 +39,7 @@ describe('upstream regression configs', () => {
   });
 
   it.each(REFUSED)('%s is refused at line %d', (file, line, message, inFile) => {
-    const e = error(() => loadCrelayConfig(`${ROOT}/${file}`));
+    const e = expectConfigError(() => loadCrelayConfig(`${ROOT}/${file}`));
     expect(e.line).toBe(line);
     expect(e.message).toMatch(message);
     expect(e.file).toBe(`${ROOT}/${inFile ?? file}`);
@@ -104,7 +94,7 @@ describe('upstream regression configs', () => {
   it('selects the hashing cluster: the only one, by name, or an error listing them', () => {
     expect(selectCrelayCluster(loadCrelayConfig(`${ROOT}/issues/issue17.conf`)).name).toBe('all');
     const multi = loadCrelayConfig(`${ROOT}/issues/issue236.conf`);
-    const e = error(() => selectCrelayCluster(multi));
+    const e = expectConfigError(() => selectCrelayCluster(multi));
     expect(e.message).toMatch(/4 hashing clusters/);
     expect(e.expected).toMatch(/carbon \(carbon_ch, .*:1\), fnv \(fnv1a_ch, .*:10\), jump \(jump_fnv1a_ch, .*:19\), jump2/);
     expect(selectCrelayCluster(multi, 'jump2').members.map((m) => m.destination.instance)).toEqual([null, '1', null, '2', null, 'foo', null]);
@@ -150,14 +140,14 @@ describe('lexer and statements', () => {
   });
 
   it('rejects empty strings, unterminated strings, stray characters and unknown clusters', () => {
-    expect(error(() => parse('match "" send to blackhole;')).message).toMatch(/empty string/);
-    expect(error(() => parse('match "abc\nsend to x;')).message).toMatch(/unterminated string/);
-    expect(error(() => parse('cluster c forward h1 !;')).message).toMatch(/unexpected character "!"/);
-    expect(error(() => parse('match * send to nowhere;\n')).message).toBe("unknown cluster 'nowhere'");
-    expect(error(() => parse('cluster c forward h1;\ncluster c forward h2;\n'))).toMatchObject({ line: 2, message: 'cluster with the same name already defined' });
-    expect(error(() => parse('cluster c fnv1a_ch replication 0 h1;')).message).toMatch(/between 1 and 255/);
-    expect(error(() => parse('cluster a carbon_ch h1:2003;\ncluster b carbon_ch h1:2003=x;\n')).message).toMatch(/previously defined without instance/);
-    expect(error(() => parse('aggregate x every 60 seconds expire after 30 seconds compute sum write to y;')).message).toMatch(/expire must be greater/);
+    expect(expectConfigError(() => parse('match "" send to blackhole;')).message).toMatch(/empty string/);
+    expect(expectConfigError(() => parse('match "abc\nsend to x;')).message).toMatch(/unterminated string/);
+    expect(expectConfigError(() => parse('cluster c forward h1 !;')).message).toMatch(/unexpected character "!"/);
+    expect(expectConfigError(() => parse('match * send to nowhere;\n')).message).toBe("unknown cluster 'nowhere'");
+    expect(expectConfigError(() => parse('cluster c forward h1;\ncluster c forward h2;\n'))).toMatchObject({ line: 2, message: 'cluster with the same name already defined' });
+    expect(expectConfigError(() => parse('cluster c fnv1a_ch replication 0 h1;')).message).toMatch(/between 1 and 255/);
+    expect(expectConfigError(() => parse('cluster a carbon_ch h1:2003;\ncluster b carbon_ch h1:2003=x;\n')).message).toMatch(/previously defined without instance/);
+    expect(expectConfigError(() => parse('aggregate x every 60 seconds expire after 30 seconds compute sum write to y;')).message).toMatch(/expire must be greater/);
   });
 
   it('warns about rules after a match * ... stop and about the deprecated send statistics form', () => {
@@ -191,7 +181,7 @@ describe('includes', () => {
   });
 
   it('stops include loops', () => {
-    const e = error(() => loadCrelayConfig(`${FIX}/loop/a.conf`));
+    const e = expectConfigError(() => loadCrelayConfig(`${FIX}/loop/a.conf`));
     expect(e.message).toMatch(/include loop/);
     expect(e.file).toBe(`${FIX}/loop/b.conf`);
   });

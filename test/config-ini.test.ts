@@ -2,18 +2,9 @@
 import { describe, expect, it } from 'vitest';
 import { ConfigError } from '../src/errors.js';
 import { iniGet, iniItems, iniOption, iniSection, parseIni, pyBoolean } from '../src/config/ini.js';
+import { expectConfigError } from './helpers/thrown.js';
 
 const parse = (text: string, raw = false) => parseIni(text, { file: 't.conf', interpolation: raw ? 'none' : 'basic' });
-
-function configError(fn: () => unknown): ConfigError {
-  try {
-    fn();
-  } catch (e) {
-    if (e instanceof ConfigError) return e;
-    throw e;
-  }
-  throw new Error('expected a ConfigError');
-}
 
 describe('configparser emulation', () => {
   it('reads sections, both delimiters, optional spaces and lowercases keys', () => {
@@ -81,7 +72,7 @@ describe('configparser emulation', () => {
 
   it('fails on a bare % when the value is read, with the key line', () => {
     const ini = parse('[cache]\nAMQP_PASSWORD = pa%ss\n[relay]\nX = 1\n');
-    const e = configError(() => iniGet(ini, 'cache', 'AMQP_PASSWORD'));
+    const e = expectConfigError(() => iniGet(ini, 'cache', 'AMQP_PASSWORD'));
     expect(e.line).toBe(2);
     expect(e.message).toMatch(/bare '%'/);
     // items() of the section fails as a whole; other sections are fine
@@ -91,12 +82,12 @@ describe('configparser emulation', () => {
 
   it('does not see keys of other sections in %(x)s', () => {
     const ini = parse('[cache]\nSTORAGE_DIR = /a\n[relay]\nX = %(STORAGE_DIR)s\n');
-    expect(configError(() => iniGet(ini, 'relay', 'x')).message).toMatch(/not a key of \[relay\] or \[DEFAULT\]/);
+    expect(expectConfigError(() => iniGet(ini, 'relay', 'x')).message).toMatch(/not a key of \[relay\] or \[DEFAULT\]/);
   });
 
   it('reports recursion beyond 10 steps', () => {
     const ini = parse('[s]\na = %(b)s\nb = %(a)s\n');
-    expect(configError(() => iniGet(ini, 's', 'a')).message).toMatch(/10 steps/);
+    expect(expectConfigError(() => iniGet(ini, 's', 'a')).message).toMatch(/10 steps/);
   });
 
   it('does not interpolate in raw mode (RawConfigParser)', () => {
@@ -104,13 +95,13 @@ describe('configparser emulation', () => {
   });
 
   it('rejects a duplicate section', () => {
-    const e = configError(() => parse('[cache]\nA = 1\n[relay]\n[cache]\n'));
+    const e = expectConfigError(() => parse('[cache]\nA = 1\n[relay]\n[cache]\n'));
     expect(e.line).toBe(4);
     expect(e.message).toMatch(/DuplicateSectionError/);
   });
 
   it('rejects the same key twice in one section, in any case', () => {
-    const e = configError(() => parse('[cache]\nUSER = a\nuser = b\n'));
+    const e = expectConfigError(() => parse('[cache]\nUSER = a\nuser = b\n'));
     expect(e.line).toBe(3);
     expect(e.message).toMatch(/DuplicateOptionError/);
     // the same key in two sections is fine
@@ -118,17 +109,17 @@ describe('configparser emulation', () => {
   });
 
   it('rejects a key before the first header', () => {
-    const e = configError(() => parse('# c\nUSER = x\n[cache]\n'));
+    const e = expectConfigError(() => parse('# c\nUSER = x\n[cache]\n'));
     expect(e.line).toBe(2);
     expect(e.message).toMatch(/MissingSectionHeaderError/);
   });
 
   it('does not skip a UTF-8 byte-order mark', () => {
-    expect(configError(() => parse('\ufeff[cache]\nA = 1\n')).message).toMatch(/byte-order mark/);
+    expect(expectConfigError(() => parse('\ufeff[cache]\nA = 1\n')).message).toMatch(/byte-order mark/);
   });
 
   it('rejects a line without a delimiter (ParsingError, first such line)', () => {
-    const e = configError(() => parse('[cache]\nA = 1\njust words\nother words\n'));
+    const e = expectConfigError(() => parse('[cache]\nA = 1\njust words\nother words\n'));
     expect(e.line).toBe(3);
     expect(e.message).toMatch(/ParsingError/);
   });

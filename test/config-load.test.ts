@@ -9,21 +9,11 @@ import { loadClusterFile, parseClusterFile } from '../src/config/cluster-file.js
 import { detectFormat } from '../src/config/detect.js';
 import { loadRing, loadRingSpec, ringFromText } from '../src/config/load.js';
 import { expandRelayngVars, parseRelayngConf } from '../src/config/relayng-conf.js';
-import { ConfigError } from '../src/errors.js';
 import { PROJECT_ROOT, sharedPath } from './helpers/shared.js';
+import { expectConfigError } from './helpers/thrown.js';
 
 const UP = sharedPath('upstream-configs');
 const FIX = resolve(PROJECT_ROOT, 'fixtures/config');
-
-function error(fn: () => unknown): ConfigError {
-  try {
-    fn();
-  } catch (e) {
-    if (e instanceof ConfigError) return e;
-    throw e;
-  }
-  throw new Error('expected a ConfigError');
-}
 
 function walk(dir: string): string[] {
   return readdirSync(dir).flatMap((f) => {
@@ -86,7 +76,7 @@ describe('every upstream config gives a ring or a clear ConfigError', () => {
     const withRing = new Set(RINGS.map(([r]) => join(UP, r)));
     let checked = 0;
     for (const f of files.filter((x) => !withRing.has(x))) {
-      const e = error(() => loadRing(f));
+      const e = expectConfigError(() => loadRing(f));
       const rel = f.slice(UP.length + 1);
       const rule = NO_RING.find(([m]) => (typeof m === 'string' ? rel === m : m.test(rel)));
       expect(rule, `no expectation for ${rel}: ${e.describe()}`).toBeDefined();
@@ -119,7 +109,7 @@ describe('every upstream config gives a ring or a clear ConfigError', () => {
     expect(fnv.spec).toMatchObject({ hash: 'fnv1a_ch', replication: 2, origin: { cluster: 'fnv', format: 'carbonate' } });
     expect(loadRing(join(UP, 'carbonate/carbonate.conf'), { cluster: 'carbonate', format: 'carbonate' }).spec.destinations).toHaveLength(5);
     // forcing a format that does not fit fails in that format's parser
-    expect(error(() => loadRing(join(UP, 'carbonate/tests/simple.conf'), { format: 'carbon' })).message).toMatch(/no \[relay\] section/);
+    expect(expectConfigError(() => loadRing(join(UP, 'carbonate/tests/simple.conf'), { format: 'carbon' })).message).toMatch(/no \[relay\] section/);
   });
 
   it('gives the env to graphite-web', () => {
@@ -147,8 +137,8 @@ describe('carbonate.conf', () => {
     ]);
     expect(cl.diverseReplicas).toEqual({ value: true, raw: 'False', line: 5 });
     expect(cl.diagnostics.map((d) => d.code)).toEqual(['inline-comment', 'bool-of-string']);
-    expect(error(() => carbonateCluster(parseCarbonateConf('[main]\nDESTINATIONS = a:1\n', 'c'))).message).toMatch(/REPLICATION_FACTOR/);
-    expect(error(() => carbonateCluster(parseCarbonateConf('[main]\nDESTINATIONS = a:1,\nREPLICATION_FACTOR = 1\n', 'c'))).line).toBe(2);
+    expect(expectConfigError(() => carbonateCluster(parseCarbonateConf('[main]\nDESTINATIONS = a:1\n', 'c'))).message).toMatch(/REPLICATION_FACTOR/);
+    expect(expectConfigError(() => carbonateCluster(parseCarbonateConf('[main]\nDESTINATIONS = a:1,\nREPLICATION_FACTOR = 1\n', 'c'))).line).toBe(2);
   });
 });
 
@@ -162,14 +152,14 @@ describe('buckyd command lines', () => {
       { server: 'g1', port: 2003, instance: 'a', line: 3 },
       { server: 'g2', port: 2003, instance: 'b', line: 3 },
     ]);
-    expect(error(() => parseBuckyArgv('buckyd -nodes x a', 'u')).message).toMatch(/flag provided but not defined: -nodes/);
-    expect(error(() => parseBuckyArgv('buckyd -hash md5 a', 'u')).message).toMatch(/hash type/);
-    expect(error(() => parseBuckyArgv('buckyd -node x', 'u')).message).toMatch(/at least 1 node/);
+    expect(expectConfigError(() => parseBuckyArgv('buckyd -nodes x a', 'u')).message).toMatch(/flag provided but not defined: -nodes/);
+    expect(expectConfigError(() => parseBuckyArgv('buckyd -hash md5 a', 'u')).message).toMatch(/hash type/);
+    expect(expectConfigError(() => parseBuckyArgv('buckyd -node x', 'u')).message).toMatch(/at least 1 node/);
     expect(parseBuckyArgv('buckyd a:2003', 'u').diagnostics.map((d) => d.code)).toEqual(['bucky-no-node']);
   });
 
   it('the README example fails the code\'s member parser', () => {
-    const e = error(() => loadRing(join(UP, 'buckytools/buckyd-argv.txt')));
+    const e = expectConfigError(() => loadRing(join(UP, 'buckytools/buckyd-argv.txt')));
     expect(e.line).toBe(3);
   });
 });
@@ -206,16 +196,16 @@ describe('cluster file', () => {
   });
 
   it('rejects unknown keys with the line and the accepted keys', () => {
-    const e = error(() => parseClusterFile(readFileSync(`${FIX}/cluster/bad-key.yaml`, 'utf8'), 'bad-key.yaml'));
+    const e = expectConfigError(() => parseClusterFile(readFileSync(`${FIX}/cluster/bad-key.yaml`, 'utf8'), 'bad-key.yaml'));
     expect(e.line).toBe(4);
     expect(e.message).toBe('unknown key ring.replicas');
     expect(e.expected).toMatch(/replication/);
-    expect(error(() => parseClusterFile('ring:\n  destinations: [a:1]\ntopolgy: {}\n', 'c.yaml'))).toMatchObject({ line: 3, message: 'unknown section "topolgy"' });
-    expect(error(() => parseClusterFile('ring:\n  source: x.conf\n  replication: 2\n', 'c.yaml')).line).toBe(3);
-    expect(error(() => parseClusterFile('ring:\n  impl: bucky\n  diverse: true\n  destinations: [a]\n', 'c.yaml')).line).toBe(3);
-    expect(error(() => parseClusterFile('ring:\n  destinations: ["a:1", "b"]\n', 'c.yaml')).line).toBe(2);
-    expect(error(() => parseClusterFile('ring: [\n', 'c.yaml')).message).toMatch(/^YAML/);
-    expect(error(() => parseClusterFile('ring:\n  destinations: [a:1]\nstorage:\n  a: ftp://x/y\n', 'c.yaml')).line).toBe(4);
+    expect(expectConfigError(() => parseClusterFile('ring:\n  destinations: [a:1]\ntopolgy: {}\n', 'c.yaml'))).toMatchObject({ line: 3, message: 'unknown section "topolgy"' });
+    expect(expectConfigError(() => parseClusterFile('ring:\n  source: x.conf\n  replication: 2\n', 'c.yaml')).line).toBe(3);
+    expect(expectConfigError(() => parseClusterFile('ring:\n  impl: bucky\n  diverse: true\n  destinations: [a]\n', 'c.yaml')).line).toBe(3);
+    expect(expectConfigError(() => parseClusterFile('ring:\n  destinations: ["a:1", "b"]\n', 'c.yaml')).line).toBe(2);
+    expect(expectConfigError(() => parseClusterFile('ring: [\n', 'c.yaml')).message).toMatch(/^YAML/);
+    expect(expectConfigError(() => parseClusterFile('ring:\n  destinations: [a:1]\nstorage:\n  a: ftp://x/y\n', 'c.yaml')).line).toBe(4);
   });
 
   it('is what loadRingSpec reads for a cluster file', async () => {
@@ -266,6 +256,6 @@ describe('carbon-relay-ng', () => {
     expect(ex.routes.map((r) => [r.type, r.key, r.destinations.map((d) => d.address)])).toEqual([['sendAllMatch', 'carbon-default', ['localhost:2003']]]);
     const jsonnet = parseRelayngConf(readFileSync(join(UP, 'carbon-relay-ng/grafana/jsonnet_lib_carbon-relay-ng_files_carbon-relay-ng.ini'), 'utf8'), 'x');
     expect(jsonnet.routes.map((r) => r.type)).toEqual(['grafanaNet']);
-    expect(error(() => parseRelayngConf(readFileSync(join(UP, 'carbon-relay-ng/grafana/operations_k8s_templates_carbon-relay-ng.ini'), 'utf8'), 't')).line).toBe(1);
+    expect(expectConfigError(() => parseRelayngConf(readFileSync(join(UP, 'carbon-relay-ng/grafana/operations_k8s_templates_carbon-relay-ng.ini'), 'utf8'), 't')).line).toBe(1);
   });
 });

@@ -1,6 +1,5 @@
 import { createHash } from 'node:crypto';
 import { describe, expect, it } from 'vitest';
-import { ConfigError } from '../src/errors.js';
 import { buildRing } from '../src/ring/build.js';
 import { crelayJumpCompare, strtolWhole } from '../src/ring/crelay-ring.js';
 import { parseCarbonDestination, parseCrelayMember } from '../src/ring/destination.js';
@@ -11,6 +10,7 @@ import { glibcMergeSort } from '../src/ring/ring-support.js';
 import { makeRingSpec } from '../src/ring/spec.js';
 import type { Destination, PositionFn, Ring, RingSpec } from '../src/ring/types.js';
 import { clusterSpec, loadClusters, loadMetrics } from './helpers/ring-vectors.js';
+import { expectConfigError } from './helpers/thrown.js';
 
 const carbon = (list: string[]): Destination[] => list.map((d, i) => parseCarbonDestination(d, { line: i + 10 }));
 const crelay = (list: string[]): Destination[] => list.map((d, i) => parseCrelayMember(d, { line: i + 10 }));
@@ -22,16 +22,6 @@ const POSITION: Record<PositionFn, (s: string) => number> = {
   'fnv1a32-16': fnv1aPosition16,
   'fnv1a32-16-signed': fnv1aPosition16Signed,
 };
-
-function configError(f: () => unknown): ConfigError {
-  try {
-    f();
-  } catch (e) {
-    if (e instanceof ConfigError) return e;
-    throw e;
-  }
-  throw new Error('expected a ConfigError');
-}
 
 /** Names: the shared metric list plus generated ones with quotes, backslashes, controls, non-ASCII. */
 function names(): string[] {
@@ -281,7 +271,7 @@ describe('buildRing refuses what the implementations refuse', () => {
   ];
 
   it.each(cases)('%s', (_, s, message, line) => {
-    const err = configError(() => buildRing(s));
+    const err = expectConfigError(() => buildRing(s));
     expect(err.message).toMatch(message);
     expect(err.exitCode).toBe(2);
     expect(err.file).toBe('test.conf');

@@ -10,26 +10,7 @@ import {
   ringSourceFromArg,
   ringSpecFromFlags,
 } from '../src/ui/ring-options.js';
-
-function errorOf(fn: () => unknown): RingshiftError {
-  try {
-    fn();
-  } catch (e) {
-    if (e instanceof RingshiftError) return e;
-    throw e;
-  }
-  throw new Error('expected an error');
-}
-
-async function asyncErrorOf(fn: () => Promise<unknown>): Promise<RingshiftError> {
-  try {
-    await fn();
-  } catch (e) {
-    if (e instanceof RingshiftError) return e;
-    throw e;
-  }
-  throw new Error('expected an error');
-}
+import { rejectedBy, thrownBy } from './helpers/thrown.js';
 
 describe('ring flags → RingSpec', () => {
   it('defaults: carbon, carbon_ch, consistent-hashing, RF 1, diverse, sanitize', async () => {
@@ -70,20 +51,20 @@ describe('ring flags → RingSpec', () => {
     [{ destinations: 'a:1', impl: 'carbon-c-relay', 'tag-relay-normalized': true }, /carbon-relay setting/],
     [{ destinations: 'a:1', sanitize: false }, /carbon-c-relay only/],
   ])('refuses settings the implementation does not have: %o', async (flags, msg) => {
-    const err = await asyncErrorOf(() => ringSpecFromFlags(flags));
+    const err = await rejectedBy(() => ringSpecFromFlags(flags), RingshiftError);
     expect(err).toBeInstanceOf(ConfigError);
     expect(err.exitCode).toBe(2);
     expect(err.describe()).toMatch(msg);
   });
 
   it('a malformed destination names the flag and the expected syntax', async () => {
-    const err = await asyncErrorOf(() => ringSpecFromFlags({ destinations: 'a:2004,b:x' }));
+    const err = await rejectedBy(() => ringSpecFromFlags({ destinations: 'a:2004,b:x' }), RingshiftError);
     expect(err.exitCode).toBe(2);
     expect(err.describe()).toBe('--destinations: bad port "x" in destination "b:x" (expected host:port[:instance] or [ipv6]:port[:instance])');
   });
 
   it('no ring at all is a usage error', async () => {
-    const err = await asyncErrorOf(() => ringSpecFromFlags({}));
+    const err = await rejectedBy(() => ringSpecFromFlags({}), RingshiftError);
     expect(err).toBeInstanceOf(UsageError);
     expect(err.describe()).toMatch(/no ring given \(expected --ring FILE or --destinations/);
   });
@@ -139,7 +120,7 @@ describe('inline RING form', () => {
     ['destinations=a:1;junk', '"junk" is not key=value'],
     ['destinations=a:1,,b:1', 'empty destination in list'],
   ])('%s → error', (text, msg) => {
-    const err = errorOf(() => parseInlineRing(text, '--from'));
+    const err = thrownBy(() => parseInlineRing(text, '--from'), RingshiftError);
     expect(err.exitCode).toBe(2);
     expect(err.describe().startsWith(`--from: ${msg}`)).toBe(true);
   });

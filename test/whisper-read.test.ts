@@ -6,18 +6,10 @@ import { WhisperError, WhisperUsageError } from '../src/whisper/errors.js';
 import { fetch } from '../src/whisper/fetch.js';
 import { info } from '../src/whisper/info.js';
 import { VECTORS, decode, fixturePath, loadSingle, manifest, sameValues, type FetchCase, type SingleExpected } from './whisper/vectors.js';
+import { caught } from './helpers/thrown.js';
 
 const index: { singles: string[] } = JSON.parse(readFileSync(join(VECTORS, 'expected/index.json'), 'utf8'));
 const singles: SingleExpected[] = index.singles.map((p) => loadSingle(p.replace(/^.*\//, '').replace(/\.json$/, '')));
-
-function caught(f: () => unknown): unknown {
-  try {
-    f();
-  } catch (e) {
-    return e;
-  }
-  throw new Error('expected an error');
-}
 
 describe('info() matches whisper.info for every fixture', () => {
   it('covers every fixture of the manifest', () => expect(singles.map((s) => s.name).sort()).toEqual(manifest.fixtures.map((f) => f.name).sort()));

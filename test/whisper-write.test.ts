@@ -12,15 +12,7 @@ import { clockNow, parseTime } from '../src/whisper/time.js';
 import { update, updateMany } from '../src/whisper/update.js';
 import { verifyWhisper } from '../src/whisper/verify.js';
 import { NOW, fixturePath, manifest, scratchDir, sha256, slotsOfFile } from './whisper/vectors.js';
-
-function caught(f: () => unknown): unknown {
-  try {
-    f();
-  } catch (e) {
-    return e;
-  }
-  throw new Error('expected an error');
-}
+import { caught } from './helpers/thrown.js';
 
 describe('retention definitions (whisper.parseRetentionDef)', () => {
   it.each([
