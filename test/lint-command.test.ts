@@ -4,39 +4,13 @@ import { join } from 'node:path';
 import { afterEach, describe, expect, it } from 'vitest';
 import Lint from '../commands/lint.js';
 import { RULES } from '../src/lint/rules/registry.js';
+import { runCommand, type CommandRun } from './helpers/run-command.js';
 import { PROJECT_ROOT } from './helpers/shared.js';
 
 const FIX = join(PROJECT_ROOT, 'test/fixtures/lint');
 
-interface Run {
-  out: string;
-  err: string;
-  code: number;
-}
-
-async function run(argv: string[]): Promise<Run> {
-  const out: string[] = [];
-  const err: string[] = [];
-  const ow = process.stdout.write;
-  const ew = process.stderr.write;
-  const cwd = process.cwd();
-  process.stdout.write = ((s: string | Uint8Array) => (out.push(String(s)), true)) as typeof process.stdout.write;
-  process.stderr.write = ((s: string | Uint8Array) => (err.push(String(s)), true)) as typeof process.stderr.write;
-  process.exitCode = undefined;
-  process.chdir(FIX);
-  let code: number;
-  try {
-    await Lint.run(argv, PROJECT_ROOT);
-    code = Number(process.exitCode ?? 0);
-  } catch (e) {
-    code = (e as { oclif?: { exit?: number } }).oclif?.exit ?? 1;
-  } finally {
-    process.chdir(cwd);
-    process.stdout.write = ow;
-    process.stderr.write = ew;
-  }
-  process.exitCode = undefined;
-  return { out: out.join(''), err: err.join(''), code };
+function run(argv: string[]): Promise<CommandRun> {
+  return runCommand(Lint, argv, { cwd: FIX });
 }
 
 afterEach(() => {

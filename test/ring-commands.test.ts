@@ -12,39 +12,13 @@ import { buildRing } from '../src/ring/build.js';
 import { parseDestinationList, parseInlineDestination } from '../src/ring/destination.js';
 import { makeRingSpec } from '../src/ring/spec.js';
 import { memberId } from '../src/ring/types.js';
-import { PROJECT_ROOT } from './helpers/shared.js';
+import { runCommand, type CommandRun, type RunnableCommand } from './helpers/run-command.js';
 
-interface Run {
-  out: string;
-  err: string;
-  code: number;
-  thrown?: Error & { oclif?: { exit?: number } };
-}
-
-type Cmd = { run(argv: string[], opts: string): Promise<unknown> };
-
-async function run(cmd: Cmd, argv: string[]): Promise<Run> {
-  const out: string[] = [];
-  const err: string[] = [];
-  const ow = process.stdout.write;
-  const ew = process.stderr.write;
-  process.stdout.write = ((s: string | Uint8Array) => (out.push(String(s)), true)) as typeof process.stdout.write;
-  process.stderr.write = ((s: string | Uint8Array) => (err.push(String(s)), true)) as typeof process.stderr.write;
-  process.exitCode = undefined;
-  let thrown: Run['thrown'];
-  try {
-    await cmd.run(argv, PROJECT_ROOT);
-  } catch (e) {
-    thrown = e as Run['thrown'];
-  } finally {
-    process.stdout.write = ow;
-    process.stderr.write = ew;
-  }
-  const code = thrown ? (thrown.oclif?.exit ?? 1) : Number(process.exitCode ?? 0);
-  process.exitCode = undefined;
+async function run(cmd: RunnableCommand, argv: string[]): Promise<CommandRun> {
+  const r = await runCommand(cmd, argv);
   // Only our own lines: oclif may print warnings about other (half-built) commands it scans.
-  const ours = err.join('').split('\n').filter((l) => l.startsWith('ringshift: ') || /^\s+at /.test(l));
-  return { out: out.join(''), err: ours.map((l) => l + '\n').join(''), code, thrown };
+  const ours = r.err.split('\n').filter((l) => l.startsWith('ringshift: ') || /^\s+at /.test(l));
+  return { ...r, err: ours.map((l) => l + '\n').join('') };
 }
 
 afterEach(() => {

@@ -9,32 +9,13 @@ import { loadClusterFile } from '../src/config/cluster-file.js';
 import { resolveLocations } from '../src/storage/locations.js';
 import { metricToPath } from '../src/storage/paths.js';
 import type { ScanEntry } from '../src/storage/scan.js';
-import { PROJECT_ROOT } from './helpers/shared.js';
+import { runCommand, type CommandRun } from './helpers/run-command.js';
 
 let base: string;
 let clusterPath: string;
 
-async function run(argv: string[]): Promise<{ out: string; err: string; code: number }> {
-  const out: string[] = [];
-  const err: string[] = [];
-  const ow = process.stdout.write;
-  const ew = process.stderr.write;
-  process.stdout.write = ((s: string | Uint8Array) => (out.push(String(s)), true)) as typeof process.stdout.write;
-  process.stderr.write = ((s: string | Uint8Array) => (err.push(String(s)), true)) as typeof process.stderr.write;
-  process.exitCode = undefined;
-  let code = 0;
-  try {
-    await Scan.run(argv, PROJECT_ROOT);
-    code = Number(process.exitCode ?? 0);
-  } catch (e) {
-    code = (e as { oclif?: { exit?: number } }).oclif?.exit ?? 1;
-    err.push(String((e as Error).message));
-  } finally {
-    process.stdout.write = ow;
-    process.stderr.write = ew;
-    process.exitCode = undefined;
-  }
-  return { out: out.join(''), err: err.join(''), code };
+function run(argv: string[]): Promise<CommandRun> {
+  return runCommand(Scan, argv, { thrownMessageToStderr: true });
 }
 
 function plant(dir: string, names: string[]): void {

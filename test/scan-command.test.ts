@@ -11,7 +11,7 @@ import { makeRingSpec } from '../src/ring/spec.js';
 import { metricToPath } from '../src/storage/paths.js';
 import type { ScanEntry } from '../src/storage/scan.js';
 import { ScanJsonEncoder, scanEntryJson } from '../src/storage/scan-output.js';
-import { PROJECT_ROOT } from './helpers/shared.js';
+import { runCommand, type CommandRun } from './helpers/run-command.js';
 
 const clusterHolder: { file?: ClusterFile } = {};
 vi.mock('../src/config/cluster-file.js', () => ({
@@ -23,34 +23,8 @@ vi.mock('../src/config/cluster-file.js', () => ({
 
 const { default: Scan } = await import('../commands/scan.js');
 
-interface Run {
-  out: string;
-  err: string;
-  code: number;
-}
-
-async function run(argv: string[]): Promise<Run> {
-  const out: string[] = [];
-  const err: string[] = [];
-  const ow = process.stdout.write;
-  const ew = process.stderr.write;
-  process.stdout.write = ((s: string | Uint8Array) => (out.push(String(s)), true)) as typeof process.stdout.write;
-  process.stderr.write = ((s: string | Uint8Array) => (err.push(String(s)), true)) as typeof process.stderr.write;
-  process.exitCode = undefined;
-  let code = 0;
-  try {
-    await Scan.run(argv, PROJECT_ROOT);
-    code = Number(process.exitCode ?? 0);
-  } catch (e) {
-    const oclif = (e as { oclif?: { exit?: number } }).oclif;
-    code = oclif?.exit ?? 1;
-    err.push(String((e as Error).message));
-  } finally {
-    process.stdout.write = ow;
-    process.stderr.write = ew;
-    process.exitCode = undefined;
-  }
-  return { out: out.join(''), err: err.join(''), code };
+function run(argv: string[]): Promise<CommandRun> {
+  return runCommand(Scan, argv, { thrownMessageToStderr: true });
 }
 
 let base: string;
