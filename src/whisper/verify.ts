@@ -21,9 +21,21 @@ export interface VerifyResult {
 
 /** Check one file; never throws for a data problem (it is reported in the result). */
 export function verifyWhisper(path: string): VerifyResult {
+  return verifyOpening(path, () => WhisperFile.open(path));
+}
+
+/**
+ * verifyWhisper for a whole file already in memory (read over ssh, say): the same checks, with `path`
+ * only naming it in the result.
+ */
+export function verifyWhisperBuffer(path: string, data: Buffer): VerifyResult {
+  return verifyOpening(path, () => WhisperFile.fromBuffer(path, data));
+}
+
+function verifyOpening(path: string, open: () => WhisperFile): VerifyResult {
   let file: WhisperFile;
   try {
-    file = WhisperFile.open(path);
+    file = open();
   } catch (err) {
     if (err instanceof WhisperError) return { path, ok: false, code: err.code, error: err.message };
     throw err;
