@@ -1,6 +1,7 @@
 import { Flags } from '@oclif/core';
 import { failingRows, parseFailOn, renderAuditText, runAudit } from '../src/audit/index.js';
 import { stderrProgress } from '../src/audit/progress.js';
+import { sshFlags, sshOptionsFrom } from '../src/audit/ssh-flags.js';
 import type { Finding } from '../src/audit/types.js';
 import { BaseCommand } from '../src/ui/base-command.js';
 import { LineSink } from '../src/ui/output.js';
@@ -24,6 +25,8 @@ export default class Audit extends BaseCommand {
   trailing-dot, tagged-hashed, malformed, symlink, unreadable: files whose placement cannot be checked
 
 Members sharing a directory are one location. A configured directory that does not exist yet is an empty location.
+
+ssh:// storage locations are listed over ssh (a remote find, or SFTP); keys from --identity or the ssh agent, host keys from known_hosts (--accept-new-host-keys trusts new hosts on first use).
 
 Text output: a table of files and bytes per class and location, a few examples per class, and notes.
 --json: one finding a line, {"kind","metric","node","path","owners","size","explanation"?,"evidence"?}, ok files only with --all, then one line {"summary":{…}}.
@@ -60,6 +63,7 @@ Exit status: 0, or 1 when --fail-on names a class that has findings (for CI); 2 
       helpGroup: 'ADVANCED',
     }),
     'tmp-dir': Flags.string({ description: 'Where spill files go. [default: the system temp dir]', helpGroup: 'ADVANCED' }),
+    ...sshFlags,
   };
 
   public async run(): Promise<void> {
@@ -71,6 +75,7 @@ Exit status: 0, or 1 when --fail-on names a class that has findings (for CI); 2 
     if (flags['tmp-dir'] !== undefined) grouper.tmpDir = flags['tmp-dir'];
     const inputs = {
       clusterPath: flags.cluster,
+      ssh: sshOptionsFrom(flags),
       grouper,
       ...(flags['old-ring'] !== undefined ? { oldRing: flags['old-ring'] } : {}),
       ...(flags.names !== undefined ? { names: flags.names, namesSample: flags['names-sample'] === true } : {}),

@@ -1,5 +1,6 @@
 import { Flags } from '@oclif/core';
 import { stderrProgress } from '../src/audit/progress.js';
+import { sshFlags, sshOptionsFrom } from '../src/audit/ssh-flags.js';
 import { parseFraction, parseThroughput } from '../src/audit/units.js';
 import { renderSummaryText, runPlan, summaryJson } from '../src/plan/index.js';
 import { BaseCommand } from '../src/ui/base-command.js';
@@ -14,6 +15,8 @@ export default class Plan extends BaseCommand {
   delete  from every other location, after every owner has a verified copy (none with --keep-source)
 
 Members sharing a directory are one location; replication and diverse replicas are the ring's. Every holder is verified first: corrupt files are skipped and reported, never used, never deleted.
+
+ssh:// storage locations are listed over ssh (a remote find, or SFTP), their holder files read and verified in memory, and their free space read with statvfs or df; keys from --identity or the ssh agent, host keys from known_hosts (--accept-new-host-keys trusts new hosts on first use).
 
 Left alone, with the reason and the fix: double-dot files under a relay that hashes raw names (moving them splits the metric; --move-suspected moves the suspected ones), self-metrics, trailing-dot, tagged-hashed, malformed files and symlinks. Under carbon-c-relay a name the relay rewrites is filled (or copied) into its cleansed twin.
 
@@ -41,6 +44,7 @@ The summary: actions and bytes per source → destination, each destination's gr
     'self-prefix': Flags.string({ description: "Prefix of the caches' own metrics (repeatable). [default: carbon]", multiple: true }),
     'spill-after': Flags.integer({ description: 'Files kept in memory while grouping before spilling to temp files. [default: 500000]', min: 0, helpGroup: 'ADVANCED' }),
     'tmp-dir': Flags.string({ description: 'Where spill files go. [default: the system temp dir]', helpGroup: 'ADVANCED' }),
+    ...sshFlags,
   };
 
   public async run(): Promise<void> {
@@ -53,6 +57,7 @@ The summary: actions and bytes per source → destination, each destination's gr
     const result = await runPlan(
       {
         clusterPath: flags.cluster,
+      ssh: sshOptionsFrom(flags),
         grouper,
         keepSource: flags['keep-source'],
         moveSuspected: flags['move-suspected'],

@@ -7,6 +7,7 @@ import { buildLabelledRing, resolveRingSource, ringSourceFromArg } from '../ui/r
 import type { Ring } from '../ring/types.js';
 import { memberId } from '../ring/types.js';
 import { resolveLocations, scanLocationBatches, type StorageLocation } from '../storage/index.js';
+import type { SshOptions } from '../storage/ssh-driver.js';
 import { AuditContext } from './context.js';
 import { classifyGroup, type ClassifiedGroup } from './classify.js';
 import { PathGrouper, type GrouperOptions } from './group.js';
@@ -55,14 +56,6 @@ export async function openCluster(path: string): Promise<ClusterSetup> {
     });
     warnings.push(`${p.key}: ${p.location} does not exist yet; treated as an empty location`);
   }
-  for (const loc of locations) {
-    if (loc.scheme !== 'file') {
-      throw new UsageError(`${loc.id}: ${loc.url}: audit and plan do not read ssh:// storage yet (they verify files locally)`, {
-        file: cluster.path,
-        expected: 'local or NFS-mounted storage directories',
-      });
-    }
-  }
   for (const d of resolved.unmapped) warnings.push(`ring member ${memberId(d)} has no storage entry: its files are not checked`);
   for (const loc of locations) {
     if (loc.members.length === 0) warnings.push(`${loc.id} holds no ring member: every metric file there is misplaced`);
@@ -84,6 +77,8 @@ export interface AuditInputs {
   selfPrefixes?: readonly string[];
   grouper?: GrouperOptions;
   progress?: Progress;
+  /** Keys and host-key policy for ssh:// locations. */
+  ssh?: SshOptions;
 }
 
 export interface PreparedAudit {
@@ -111,7 +106,11 @@ export async function prepareAudit(inputs: AuditInputs): Promise<PreparedAudit> 
       if (setup.absent.has(i)) continue;
       const loc = setup.locations[i]!;
       const label = `scan ${loc.id}`;
-      for await (const batch of scanLocationBatches(loc, { stat: true, onProgress: (p) => inputs.progress?.update(label, `${p.files} files, ${p.dirs} dirs`) })) {
+      for await (const batch of scanLocationBatches(loc, {
+        stat: true,
+        onProgress: (p) => inputs.progress?.update(label, `${p.files} files, ${p.dirs} dirs`),
+        ...(inputs.ssh !== undefined ? { ssh: inputs.ssh } : {}),
+      })) {
         for (const e of batch) {
           const key = ctx.targetPath(e.path, e.metric, e.kind);
           const ge = {

@@ -5,15 +5,17 @@ import { join } from 'node:path';
 import { classifiedGroups, prepareAudit, type AuditInputs } from '../audit/run.js';
 import type { Progress } from '../audit/progress.js';
 import { memberId } from '../ring/types.js';
-import { checkRelPath } from '../storage/driver.js';
-import { verifyWhisper } from '../whisper/verify.js';
-import { PLAN_FORMAT, PLAN_VERSION, ringFingerprint, type PlanHeader } from './format.js';
+import { checkRelPath, type StorageDriver } from '../storage/driver.js';
+import { openDriver, type StorageLocation } from '../storage/locations.js';
+import type { SshOptions } from '../storage/ssh-driver.js';
+import { verifyWhisper, verifyWhisperBuffer } from '../whisper/verify.js';
+import { PLAN_FORMAT, PLAN_VERSION, ringFingerprint, type PlanHeader, type PlanLocation } from './format.js';
 import { GroupPlanner, type HolderCheck } from './planner.js';
-import { overfull, PlanSummary, type SummaryView } from './summary.js';
+import { filesystemOf, overfull, PlanSummary, type FilesystemInfo, type SummaryView } from './summary.js';
 import { PlanWriter } from './writer.js';
 
 export { GroupPlanner, type HolderCheck, type PlannerOptions, type Verifier } from './planner.js';
-export { PlanSummary, renderSummaryText, summaryJson, overfull, filesystemOf } from './summary.js';
+export { PlanSummary, renderSummaryText, summaryJson, overfull, filesystemOf, type FilesystemInfo } from './summary.js';
 export { PlanWriter } from './writer.js';
 
 export interface PlanInputs extends AuditInputs {
@@ -47,6 +49,61 @@ export function checkFile(root: string, rel: string): HolderCheck | null {
   return { ok: true, hasData: (v.slotsUsed ?? []).some((n) => n > 0), stamp };
 }
 
+/** The same check through a driver (ssh:// storage): stat, read the whole file, verify it in memory. */
+export async function checkRemoteFile(driver: StorageDriver, rel: string): Promise<HolderCheck | null> {
+  const st = await driver.stat(rel);
+  if (st === null || st.type !== 'file') return null;
+  let data: Buffer;
+  try {
+    data = await driver.readFile(rel);
+  } catch (err) {
+    if ((err as { code?: string }).code === 'ENOENT') return null;
+    throw err;
+  }
+  const v = verifyWhisperBuffer(rel, data);
+  const stamp = { size: st.size, mtimeMs: Math.round(st.mtimeMs) };
+  if (!v.ok) return { ok: false, error: v.error ?? v.code ?? 'invalid', hasData: false, stamp };
+  return { ok: true, hasData: (v.slotsUsed ?? []).some((n) => n > 0), stamp };
+}
+
+/**
+ * A remote filesystem from the driver's free space. Without statfs' free-block count the root-reserved
+ * blocks count as used, so the fill fraction errs on the full side. Locations share a filesystem when
+ * the host (key) and st_dev of their roots match.
+ */
+export async function remoteFilesystem(driver: StorageDriver): Promise<FilesystemInfo> {
+  const free = await driver.freeSpace();
+  const id = await driver.identity();
+  const m = /^(.*):([0-9]+):[0-9]+$/.exec(id);
+  return { dev: m === null ? id : `${m[1]}:${m[2]}`, used: free.total - free.available, capacity: free.total };
+}
+
+/** Where each location is, for the plan header: the absolute path of a local one, the ssh:// URL (with its host) of a remote one. */
+export function headerLocations(locations: readonly StorageLocation[]): PlanLocation[] {
+  return locations.map((l) => ({ id: l.id, url: l.scheme === 'file' ? l.root : l.url, members: l.members.map((m) => memberId(m)) }));
+}
+
+/** One driver per ssh:// location, opened on first use. */
+class RemoteDrivers {
+  private readonly open = new Map<number, Promise<StorageDriver>>();
+  constructor(
+    private readonly locations: readonly StorageLocation[],
+    private readonly ssh: SshOptions | undefined,
+  ) {}
+
+  get(i: number): Promise<StorageDriver> {
+    let d = this.open.get(i);
+    if (d === undefined) this.open.set(i, (d = openDriver(this.locations[i]!, this.ssh === undefined ? {} : { ssh: this.ssh })));
+    return d;
+  }
+
+  async close(): Promise<void> {
+    const all = [...this.open.values()];
+    this.open.clear();
+    await Promise.all(all.map(async (p) => (await p.catch(() => null))?.close()));
+  }
+}
+
 function createdTime(): string {
   const pinned = process.env.RINGSHIFT_NOW;
   const ms = pinned !== undefined && /^[0-9]+$/.test(pinned) ? Number(pinned) * 1000 : Date.now();
@@ -64,7 +121,7 @@ export async function runPlan(inputs: PlanInputs, progress?: Progress): Promise<
     ringFingerprint: ringFingerprint(setup.ring.spec),
     ring: setup.ring.spec,
     cluster: setup.cluster.path,
-    locations: setup.locations.map((l) => ({ id: l.id, url: l.root, members: l.members.map((m) => memberId(m)) })),
+    locations: headerLocations(setup.locations),
     options: {
       keepSource: inputs.keepSource,
       moveSuspected: inputs.moveSuspected,
@@ -76,13 +133,15 @@ export async function runPlan(inputs: PlanInputs, progress?: Progress): Promise<
   };
   let writer: PlanWriter | undefined;
   const summary = new PlanSummary();
-  const planner = new GroupPlanner(ctx, { keepSource: inputs.keepSource, moveSuspected: inputs.moveSuspected }, (loc, path) =>
-    checkFile(setup.locations[loc]!.root, path),
-  );
+  const remote = new RemoteDrivers(setup.locations, inputs.ssh);
+  const planner = new GroupPlanner(ctx, { keepSource: inputs.keepSource, moveSuspected: inputs.moveSuspected }, (loc, path) => {
+    const l = setup.locations[loc]!;
+    return l.scheme === 'file' ? checkFile(l.root, path) : remote.get(loc).then((d) => checkRemoteFile(d, path));
+  });
   try {
     if (inputs.output !== undefined) writer = PlanWriter.open(inputs.output, header);
     for await (const g of classifiedGroups(prepared, progress)) {
-      const gp = planner.plan(g);
+      const gp = await planner.plan(g);
       for (const a of gp.actions) {
         summary.addAction(a);
         writer?.action(a);
@@ -92,7 +151,9 @@ export async function runPlan(inputs: PlanInputs, progress?: Progress): Promise<
         writer?.skip(s.skip);
       }
     }
-    const destinations = summary.destinations(setup.locations);
+    const destinations = await summary.destinations(setup.locations, async (l) =>
+      l.scheme === 'file' ? filesystemOf(l.root) : remoteFilesystem(await remote.get(setup.locations.indexOf(l))),
+    );
     const refused = overfull(destinations, inputs.maxFill);
     let written: string | null = null;
     if (writer !== undefined) {
@@ -116,5 +177,7 @@ export async function runPlan(inputs: PlanInputs, progress?: Progress): Promise<
     writer?.abort();
     prepared.grouper.dispose();
     throw err;
+  } finally {
+    await remote.close();
   }
 }

@@ -32,7 +32,8 @@ export interface HolderCheck {
   stamp: FileStamp;
 }
 
-export type Verifier = (loc: number, path: string) => HolderCheck | null;
+/** Local files are checked in place (synchronously), remote ones through their driver. */
+export type Verifier = (loc: number, path: string) => HolderCheck | null | Promise<HolderCheck | null>;
 
 /** Why a file is left alone, by category (for the summary) with the plan's skip record. */
 export interface CategorizedSkip {
@@ -64,7 +65,7 @@ export class GroupPlanner {
     return this.nextId - 1;
   }
 
-  plan(g: ClassifiedGroup): GroupPlan {
+  async plan(g: ClassifiedGroup): Promise<GroupPlan> {
     const out: GroupPlan = { actions: [], skips: [] };
     const holders: ClassifiedEntry[] = [];
     for (const c of g.entries) {
@@ -86,8 +87,11 @@ export class GroupPlanner {
     // Verify every holder before relying on it.
     const valid: Checked[] = [];
     let brokenOwner = false;
-    for (const c of holders) {
-      const check = this.verify(c.entry.loc, c.entry.path);
+    // Remote holders are read at once (a round trip each); results keep the holders' order.
+    const checks = await Promise.all(holders.map((c) => this.verify(c.entry.loc, c.entry.path)));
+    for (let i = 0; i < holders.length; i++) {
+      const c = holders[i]!;
+      const check = checks[i] ?? null;
       if (check === null) {
         this.skip(out, c, 'vanished', 'vanished since the scan', 're-run the plan');
         if (isTarget(c)) brokenOwner = true;

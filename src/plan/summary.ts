@@ -37,8 +37,15 @@ export interface DestinationReport {
   filesystem: { locations: string[]; used: number; capacity: number; growth: number; freed: number; now: number; peak: number; after: number };
 }
 
+/** A location's filesystem: `dev` is equal for locations that share one. */
+export interface FilesystemInfo {
+  dev: number | string;
+  used: number;
+  capacity: number;
+}
+
 /** statfs of the nearest existing directory (a location that does not exist yet lands on its parent's filesystem). */
-export function filesystemOf(root: string): { dev: number; used: number; capacity: number } | null {
+export function filesystemOf(root: string): FilesystemInfo | null {
   let dir = root;
   for (;;) {
     try {
@@ -102,12 +109,15 @@ export class PlanSummary {
     return [...this.freed.entries()].map(([at, f]) => ({ at, ...f })).sort((a, b) => (a.at < b.at ? -1 : 1));
   }
 
-  /** Growth per destination against its filesystem, from statfs of each location's root. */
-  destinations(locations: readonly StorageLocation[], statfs: (root: string) => { dev: number; used: number; capacity: number } | null = filesystemOf): DestinationReport[] {
-    const byDev = new Map<number, { locations: string[]; used: number; capacity: number; growth: number; freed: number }>();
-    const devOf = new Map<string, number>();
+  /** Growth per destination against its filesystem, from statfs of each location's root (or `statfs`, e.g. over ssh). */
+  async destinations(
+    locations: readonly StorageLocation[],
+    statfs: (loc: StorageLocation) => FilesystemInfo | null | Promise<FilesystemInfo | null> = (loc) => filesystemOf(loc.root),
+  ): Promise<DestinationReport[]> {
+    const byDev = new Map<number | string, { locations: string[]; used: number; capacity: number; growth: number; freed: number }>();
+    const devOf = new Map<string, number | string>();
     for (const loc of locations) {
-      const f = statfs(loc.root);
+      const f = await statfs(loc);
       if (f === null) continue;
       devOf.set(loc.id, f.dev);
       let d = byDev.get(f.dev);
