@@ -10,6 +10,7 @@ import { execFileSync } from 'node:child_process';
 import { closeSync, copyFileSync, existsSync, fsyncSync, mkdirSync, openSync, statSync, writeFileSync } from 'node:fs';
 import { dirname, join, resolve } from 'node:path';
 import { fileURLToPath } from 'node:url';
+import { mulberry32 } from '../src/seeded-random.js';
 import { carbonateFill } from '../src/whisper/compat-carbonate.js';
 import { fillGaps, type FillReport } from '../src/whisper/fill-gaps.js';
 import { encodeHeader, POINT_SIZE, alignDown, archiveWindow, slotOf } from '../src/whisper/format.js';
@@ -27,17 +28,6 @@ const LAYOUT: [number, number][] = [
 ];
 const ROOT = resolve(dirname(fileURLToPath(import.meta.url)), '../..');
 const OUT = join(ROOT, 'bench/out/whisper-fill');
-
-function prng(seed: number): () => number {
-  let a = seed >>> 0;
-  return () => {
-    a = (a + 0x6d2b79f5) >>> 0;
-    let t = a;
-    t = Math.imul(t ^ (t >>> 15), t | 1);
-    t ^= t + Math.imul(t ^ (t >>> 7), t | 61);
-    return ((t ^ (t >>> 14)) >>> 0) / 4294967296;
-  };
-}
 
 /** One file as whisper would hold it after continuous writes since `start` (rings rotated randomly). */
 function buildFile(rnd: () => number, start: number, valueAt: (t: number) => number, hole: (t: number, archive: number) => 'zero' | 'stale' | null): Buffer {
@@ -71,7 +61,7 @@ function makePair(k: number): { src: string; dst: string } {
   const src = join(OUT, `src-${k}.wsp`);
   const dst = join(OUT, `dst-${k}.wsp`);
   if (existsSync(src) && existsSync(dst)) return { src, dst };
-  const rnd = prng(7919 * (k + 1));
+  const rnd = mulberry32(7919 * (k + 1));
   const start = NOW - 2 * 365 * 86400 - Math.floor(rnd() * 86400);
   const phase = rnd() * 1000;
   const valueAt = (t: number) => Math.round((100 + 40 * Math.sin((t + phase) / 7200) + ((t * 2654435761) % 97) / 10) * 100) / 100;

@@ -4,6 +4,7 @@
 import { copyFileSync, readFileSync, writeFileSync } from 'node:fs';
 import { join } from 'node:path';
 import { describe, expect, it } from 'vitest';
+import { mulberry32 } from '../src/seeded-random.js';
 import { create } from '../src/whisper/create.js';
 import { fillGaps } from '../src/whisper/fill-gaps.js';
 import { archiveWindow, slotOf } from '../src/whisper/format.js';
@@ -92,18 +93,6 @@ describe('fill_gaps properties on the shared pairs', () => {
   });
 });
 
-/** mulberry32: a small seeded PRNG so failures can be replayed. */
-function prng(seed: number): () => number {
-  let a = seed >>> 0;
-  return () => {
-    a = (a + 0x6d2b79f5) >>> 0;
-    let t = a;
-    t = Math.imul(t ^ (t >>> 15), t | 1);
-    t ^= t + Math.imul(t ^ (t >>> 7), t | 61);
-    return ((t ^ (t >>> 14)) >>> 0) / 4294967296;
-  };
-}
-
 function randomLayout(rnd: () => number): [number, number][] {
   const n = 1 + Math.floor(rnd() * 3);
   let step = [1, 5, 10, 60][Math.floor(rnd() * 4)]!;
@@ -138,7 +127,7 @@ async function fillRandom(path: string, layout: [number, number][], rnd: () => n
 describe('fill_gaps properties on random files', () => {
   const seeds = Array.from({ length: 40 }, (_, i) => 1000 + i);
   it.each(seeds)('seed %i', async (seed) => {
-    const rnd = prng(seed);
+    const rnd = mulberry32(seed); // seeded so failures can be replayed
     const dir = scratchDir();
     const now = 1700000000 + Math.floor(rnd() * 100000);
     const methods = ['average', 'sum', 'last', 'max', 'min', 'avg_zero', 'absmax', 'absmin'];

@@ -15,6 +15,7 @@ import { fileURLToPath } from 'node:url';
 import { loadClusterFileSync } from '../config/cluster-file.js';
 import { buildRing } from '../ring/build.js';
 import { memberId } from '../ring/types.js';
+import { mulberry32 } from '../seeded-random.js';
 import { storageKeysFor } from '../storage/locations.js';
 import { metricToPath } from '../storage/paths.js';
 import { clockNow } from '../whisper/time.js';
@@ -30,17 +31,11 @@ export const DOUBLE_DOT_RAW = 'apps.checkout..latency.p95';
 export const TRAILING_DOT_RAW = 'servers.web01.cpu.';
 export const SELF_METRIC = 'carbon.agents.graphite-1-a.metricsReceived';
 
-/** A small deterministic generator (mulberry32) seeded from a string. */
+/** A small deterministic generator (mulberry32) seeded from a string (its 32-bit FNV-1a over UTF-16 units). */
 export function seededRandom(seed: string): () => number {
   let h = 0x811c9dc5;
   for (let i = 0; i < seed.length; i++) h = Math.imul(h ^ seed.charCodeAt(i), 0x01000193);
-  let a = h >>> 0;
-  return () => {
-    a = (a + 0x6d2b79f5) | 0;
-    let t = Math.imul(a ^ (a >>> 15), 1 | a);
-    t = (t + Math.imul(t ^ (t >>> 7), 61 | t)) ^ t;
-    return ((t ^ (t >>> 14)) >>> 0) / 4294967296;
-  };
+  return mulberry32(h);
 }
 
 export interface PlantOptions {
