@@ -1,50 +1,26 @@
 // Ring analysis against the shared ground truth (../shared/vectors/ring): rings built through the
 // command-line flag path, locate lines vs every vector, exact shares vs the upstream ring dumps, and
 // metric-level diffs vs differences counted straight from the vectors.
-import { readFileSync } from 'node:fs';
 import { beforeAll, describe, expect, it } from 'vitest';
 import { diffRings } from '../src/ring/analysis/diff.js';
 import { PlacementEncoder } from '../src/ring/analysis/placements.js';
 import { keyspaceShares } from '../src/ring/analysis/share.js';
 import { memberId, type Ring } from '../src/ring/types.js';
 import { ringFromFlags, type RingFlagValues } from '../src/ui/ring-options.js';
-import { sharedPath } from './helpers/shared.js';
+import { loadClusters, loadMetrics, loadRingDumps, loadVectorLines, type VectorCluster, type VectorLine } from './helpers/ring-vectors.js';
 
-interface Cluster {
-  id: string;
-  impl: 'carbon' | 'graphite-web' | 'crelay' | 'bucky';
-  hash: string;
-  router?: string;
-  destinations: string[];
-  destinations_crelay: string[];
-  replication: number;
-  diverse: boolean;
-  sanitize?: boolean;
-  tag_relay_normalized?: boolean;
-}
-interface Vector {
-  cluster: string;
-  metric: string;
-  owners: [string, number, string | null][] | null;
-  routed_as?: string;
-  dropped?: boolean;
-  error?: string;
-}
-
-const clusters = (JSON.parse(readFileSync(sharedPath('vectors/ring/clusters.json'), 'utf8')) as { clusters: Cluster[] }).clusters;
-const metrics = (JSON.parse(readFileSync(sharedPath('vectors/ring/metrics.json'), 'utf8')) as { metrics: string[] }).metrics;
-const rings = JSON.parse(readFileSync(sharedPath('vectors/ring/rings.json'), 'utf8')) as Record<string, [number, string, number | null, string | null][]>;
-const byCluster = new Map<string, Vector[]>();
-for (const line of readFileSync(sharedPath('vectors/ring/vectors.jsonl'), 'utf8').split('\n')) {
-  if (line === '') continue;
-  const v = JSON.parse(line) as Vector;
+const clusters = loadClusters();
+const metrics = loadMetrics();
+const rings = loadRingDumps();
+const byCluster = new Map<string, VectorLine[]>();
+for (const v of loadVectorLines()) {
   let list = byCluster.get(v.cluster);
   if (!list) byCluster.set(v.cluster, (list = []));
   list.push(v);
 }
 
 /** The flags a user would type for a cluster. */
-function flagsOf(c: Cluster): RingFlagValues {
+function flagsOf(c: VectorCluster): RingFlagValues {
   const impl = c.impl === 'crelay' ? 'carbon-c-relay' : c.impl;
   const f: RingFlagValues = {
     impl,
@@ -65,7 +41,7 @@ beforeAll(async () => {
   for (const c of clusters) built.set(c.id, await ringFromFlags(flagsOf(c)));
 });
 const ring = (id: string): Ring => built.get(id)!;
-const cluster = (prefix: string): Cluster => clusters.find((c) => c.id.startsWith(prefix))!;
+const cluster = (prefix: string): VectorCluster => clusters.find((c) => c.id.startsWith(prefix))!;
 
 describe('ring locate lines match every vector', () => {
   it.each(clusters.map((c) => [c.id]))('%s', (id) => {
