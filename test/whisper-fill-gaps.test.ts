@@ -4,7 +4,8 @@ import { join } from 'node:path';
 import { describe, expect, it } from 'vitest';
 import { WhisperError, WhisperUsageError } from '../src/whisper/errors.js';
 import { fillGaps } from '../src/whisper/fill-gaps.js';
-import { NOW, VECTORS, copyFixture, fixturePath, loadPair, manifest, sameValue, scratchDir, sha256, sha256NanCanonical, slotsOfFile } from './whisper/vectors.js';
+import { rejectionOf } from './helpers/thrown.js';
+import { NOW, VECTORS, copyFixture, expectDstUnchanged, fixturePath, loadPair, manifest, sameValue, scratchDir, sha256NanCanonical, slotsOfFile } from './whisper/vectors.js';
 
 const cases = manifest.pairs.flatMap((p) => p.ops.filter((o) => o.op === 'fill_gaps').map((o) => [`${p.name} ${o.id}`, p, o] as const));
 
@@ -42,15 +43,11 @@ describe('fill_gaps matches the vectors byte for byte', () => {
       });
 
     if (want.outcome === 'error') {
-      const err = await run().then(
-        () => null,
-        (e: unknown) => e,
-      );
+      const err = await rejectionOf(run());
       expect(err instanceof WhisperError || err instanceof WhisperUsageError).toBe(true);
       expect((err as WhisperError).code).toBe(want.error!.error);
       expect(want.dst_changed).toBe(false);
-      if (before) expect(sha256(readFileSync(dst))).toBe(sha256(before));
-      else expect(existsSync(dst)).toBe(false);
+      expectDstUnchanged(dst, before);
       return;
     }
 

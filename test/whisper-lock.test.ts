@@ -7,6 +7,7 @@ import { describe, expect, it } from 'vitest';
 import { WhisperError } from '../src/whisper/errors.js';
 import { fillGaps } from '../src/whisper/fill-gaps.js';
 import { merge } from '../src/whisper/merge.js';
+import { rejectionOf } from './helpers/thrown.js';
 import { NOW, PUBLIC_SET, copyFixture, fixturePath, loadPair, scratchDir, sha256, sha256NanCanonical } from './whisper/vectors.js';
 
 const fsExt = createRequire(import.meta.url)('fs-ext') as { flockSync(fd: number, mode: string): void };
@@ -25,10 +26,7 @@ describe.runIf(PUBLIC_SET)('locking', () => {
     const dst = copyFixture('B_gappy_a', scratchDir(), 'dst.wsp');
     const h = hold(dst, 'exnb');
     try {
-      const err = await fillGaps(fixturePath('B_dense'), dst, { now: NOW, lockTimeoutMs: 150 }).then(
-        () => null,
-        (e: unknown) => e,
-      );
+      const err = await rejectionOf(fillGaps(fixturePath('B_dense'), dst, { now: NOW, lockTimeoutMs: 150 }));
       expect(err).toBeInstanceOf(WhisperError);
       expect((err as WhisperError).code).toBe('Locked');
       expect((err as WhisperError).file).toBe(dst);
@@ -53,10 +51,7 @@ describe.runIf(PUBLIC_SET)('locking', () => {
     const dst = copyFixture('B_gappy_a', scratchDir(), 'dst.wsp');
     const h = hold(dst, 'shnb');
     try {
-      const err = await fillGaps(fixturePath('B_dense'), dst, { now: NOW, lockTimeoutMs: 100 }).then(
-        () => null,
-        (e: unknown) => e,
-      );
+      const err = await rejectionOf(fillGaps(fixturePath('B_dense'), dst, { now: NOW, lockTimeoutMs: 100 }));
       expect((err as WhisperError).code).toBe('Locked');
     } finally {
       h.release();
@@ -69,10 +64,7 @@ describe.runIf(PUBLIC_SET)('locking', () => {
     const dst = copyFixture('B_gappy_a', dir, 'dst.wsp');
     const h = hold(src, 'exnb');
     try {
-      const err = await merge(src, dst, { now: NOW, lockTimeoutMs: 100 }).then(
-        () => null,
-        (e: unknown) => e,
-      );
+      const err = await rejectionOf(merge(src, dst, { now: NOW, lockTimeoutMs: 100 }));
       expect((err as WhisperError).code).toBe('Locked');
       expect((err as WhisperError).file).toBe(src);
     } finally {

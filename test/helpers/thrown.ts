@@ -35,6 +35,14 @@ export async function rejectedBy<E>(fn: () => Promise<unknown>, type: ErrorClass
   throw new Error(`expected a ${type.name}`);
 }
 
+/** What `p` rejects with, or null when it resolves (the test then checks the error's type and code). */
+export function rejectionOf(p: Promise<unknown>): Promise<unknown> {
+  return p.then(
+    () => null,
+    (e: unknown) => e,
+  );
+}
+
 /** The ConfigError `fn` throws (configuration tests check its file, line and expected text). */
 export function expectConfigError(fn: () => unknown): ConfigError {
   return thrownBy(fn, ConfigError);

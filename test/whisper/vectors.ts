@@ -1,9 +1,10 @@
 // Access to the shared whisper vectors (../shared/vectors/whisper) and the comparisons its README
 // defines: values with NaN/±inf as strings, slot maps from `runs`, NaN-canonical sha256.
 import { createHash } from 'node:crypto';
-import { chmodSync, copyFileSync, mkdtempSync, readFileSync } from 'node:fs';
+import { chmodSync, copyFileSync, existsSync, mkdtempSync, readFileSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
+import { expect } from 'vitest';
 import { sharedPath } from '../helpers/shared.js';
 
 export const VECTORS = sharedPath('vectors/whisper');
@@ -209,6 +210,12 @@ export function copyFixture(name: string, dir: string, as = `${name}.wsp`): stri
   copyFileSync(fixturePath(name), to);
   chmodSync(to, 0o644); // the shared fixtures are read-only
   return to;
+}
+
+/** A refused operation left dst as it was: the same bytes, or still no file when there was none. */
+export function expectDstUnchanged(dst: string, before: Buffer | null): void {
+  if (before) expect(sha256(readFileSync(dst))).toBe(sha256(before));
+  else expect(existsSync(dst)).toBe(false);
 }
 
 export function isCorruptFixture(name: string | null): boolean {
