@@ -1,6 +1,5 @@
 // Fast streaming line input: names arrive in batches so per-line cost stays a few nanoseconds and
 // memory stays bounded whatever the input size.
-import { createReadStream } from 'node:fs';
 import { open, type FileHandle } from 'node:fs/promises';
 import { StringDecoder } from 'node:string_decoder';
 import type { Readable } from 'node:stream';
@@ -51,20 +50,38 @@ export async function openNameStream(src: NameSource): Promise<Readable | undefi
     return undefined;
   }
   if (src.file !== undefined && src.file !== '-') {
-    const stream = createReadStream(src.file, { highWaterMark: 1 << 20 });
-    await new Promise<void>((resolve, reject) => {
-      stream.once('open', () => resolve());
-      stream.once('error', (err: NodeJS.ErrnoException) =>
-        reject(new UsageError(`cannot read names: ${err.code ?? err.message}`, { file: src.file })),
-      );
-    });
-    return stream;
+    const fh = await openNamesFile(src.file);
+    return fh.createReadStream({ highWaterMark: 1 << 20 });
   }
   const stdin = src.stdin ?? process.stdin;
   if (src.file === undefined && (stdin as NodeJS.ReadStream).isTTY) {
     throw new UsageError('no metric names: give them as arguments, with --file FILE, or on stdin');
   }
   return stdin;
+}
+
+/** A names-file error as a UsageError naming the file and the problem (exit 2). */
+function namesFileError(file: string, err: unknown): UsageError {
+  // The errno code says it (ENOENT, EACCES, EISDIR …); the message keeps the form scripts already match.
+  const e = err as NodeJS.ErrnoException;
+  return new UsageError(`cannot read names: ${e.code ?? e.message}`, { file });
+}
+
+/** Open a names file; a directory (which opens fine on Linux, then fails every read) is refused here. */
+async function openNamesFile(file: string): Promise<FileHandle> {
+  let fh: FileHandle;
+  try {
+    fh = await open(file, 'r');
+  } catch (err) {
+    throw namesFileError(file, err);
+  }
+  try {
+    if ((await fh.stat()).isDirectory()) throw Object.assign(new Error('is a directory'), { code: 'EISDIR' });
+  } catch (err) {
+    await fh.close();
+    throw namesFileError(file, err);
+  }
+  return fh;
 }
 
 /** Names from arguments, a file, or stdin (in that order of preference), as batches. */
@@ -74,7 +91,28 @@ export async function* nameBatches(src: NameSource): AsyncGenerator<string[]> {
     yield [...src.args!];
     return;
   }
-  yield* lineBatches(stream);
+  const file = src.file !== undefined && src.file !== '-' ? src.file : undefined;
+  if (file === undefined) {
+    yield* lineBatches(stream);
+    return;
+  }
+  // A read that fails part-way (EIO, a file that is no file) is a usage error about that file too.
+  const lines = lineBatches(stream);
+  try {
+    for (;;) {
+      let r: IteratorResult<string[]>;
+      try {
+        r = await lines.next();
+      } catch (err) {
+        throw err instanceof UsageError ? err : namesFileError(file, err);
+      }
+      if (r.done === true) return;
+      yield r.value;
+    }
+  } finally {
+    // A consumer that stops early: close the file.
+    await lines.return(undefined);
+  }
 }
 
 /**
@@ -84,26 +122,24 @@ export async function* nameBatches(src: NameSource): AsyncGenerator<string[]> {
  */
 export async function openNameBytes(src: NameSource, chunkSize = 1 << 20): Promise<AsyncIterable<Buffer> | undefined> {
   if (src.file !== undefined && src.file !== '-' && !(src.args && src.args.length > 0)) {
-    let fh: FileHandle;
-    try {
-      fh = await open(src.file, 'r');
-    } catch (err) {
-      const e = err as NodeJS.ErrnoException;
-      throw new UsageError(`cannot read names: ${e.code ?? e.message}`, { file: src.file });
-    }
-    return fileChunks(fh, chunkSize);
+    return fileChunks(await openNamesFile(src.file), chunkSize, src.file);
   }
   return (await openNameStream(src)) as AsyncIterable<Buffer> | undefined;
 }
 
 /** Read ahead: the next chunk is read (into the other buffer) while the consumer works on this one. */
-async function* fileChunks(fh: FileHandle, size: number): AsyncGenerator<Buffer> {
+async function* fileChunks(fh: FileHandle, size: number, file: string): AsyncGenerator<Buffer> {
   const bufs = [Buffer.allocUnsafe(size), Buffer.allocUnsafe(size)];
   let k = 0;
   let pending: Promise<{ bytesRead: number }> | undefined = fh.read(bufs[0]!, 0, size, null);
   try {
     for (;;) {
-      const { bytesRead } = await pending;
+      let bytesRead: number;
+      try {
+        ({ bytesRead } = await pending);
+      } catch (err) {
+        throw namesFileError(file, err);
+      }
       pending = undefined;
       if (bytesRead === 0) return;
       const chunk = bufs[k]!.subarray(0, bytesRead);

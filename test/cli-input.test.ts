@@ -1,0 +1,86 @@
+// Names files that are not readable files: a usage error (exit 2) naming the file and the errno code,
+// never a raw EISDIR/EACCES from deep inside a stream, on every reader of names (the line reader, the
+// byte reader of ring locate's fast path, audit --names).
+import * as fs from 'node:fs';
+import { join } from 'node:path';
+import { afterAll, describe, expect, it } from 'vitest';
+import Audit from '../commands/audit.js';
+import RingLocate from '../commands/ring/locate.js';
+import { UsageError } from '../src/errors.js';
+import { nameBatches, openNameBytes } from '../src/ui/lines.js';
+import { runCommand, TestCluster } from './audit-cluster.js';
+
+const c = new TestCluster('cli-input');
+afterAll(() => c.remove());
+const DESTS = 'cache-a:2004:a,cache-b:2004:a,cache-c:2004:a';
+const isRoot = process.getuid?.() === 0;
+
+async function drainLines(file: string): Promise<string[]> {
+  const out: string[] = [];
+  for await (const b of nameBatches({ file })) out.push(...b);
+  return out;
+}
+
+async function drainBytes(file: string): Promise<number> {
+  let n = 0;
+  for await (const b of (await openNameBytes({ file }))!) n += b.length;
+  return n;
+}
+
+async function usageError(p: Promise<unknown>): Promise<UsageError> {
+  const e = await p.then(
+    () => undefined,
+    (err: unknown) => err,
+  );
+  expect(e).toBeInstanceOf(UsageError);
+  return e as UsageError;
+}
+
+describe('names files that cannot be read', () => {
+  it('a directory: UsageError with the file and EISDIR, on the line and the byte readers', async () => {
+    const dir = join(c.dir, 'a-directory');
+    fs.mkdirSync(dir);
+    for (const p of [drainLines(dir), drainBytes(dir)]) {
+      const e = await usageError(p);
+      expect(e.exitCode).toBe(2);
+      expect(e.file).toBe(dir);
+      expect(e.message).toBe('cannot read names: EISDIR');
+    }
+  });
+
+  it.skipIf(isRoot)('a file without read permission: EACCES', async () => {
+    const f = join(c.dir, 'secret.txt');
+    fs.writeFileSync(f, 'a.b.c\n');
+    fs.chmodSync(f, 0o000);
+    for (const p of [drainLines(f), drainBytes(f)]) expect((await usageError(p)).message).toBe('cannot read names: EACCES');
+  });
+
+  it('a readable file still streams every line', async () => {
+    const f = join(c.dir, 'names.txt');
+    fs.writeFileSync(f, 'a.b\r\nc.d\ne.f');
+    expect(await drainLines(f)).toEqual(['a.b', 'c.d', 'e.f']);
+    expect(await drainBytes(f)).toBe(fs.statSync(f).size);
+  });
+
+  it('ring locate -f DIRECTORY: one line naming the file, exit 2', async () => {
+    const dir = join(c.dir, 'locate-dir');
+    fs.mkdirSync(dir);
+    for (const extra of [[], ['--json']]) {
+      const r = await runCommand(RingLocate, ['--destinations', DESTS, '-f', dir, ...extra]);
+      expect(r.code).toBe(2);
+      expect(r.err).toBe(`ringshift: error: ${dir}: cannot read names: EISDIR\n`);
+      expect(r.out).toBe('');
+    }
+  });
+
+  it('audit --names DIRECTORY: a usage error naming the file, exit 2', async () => {
+    const dir = join(c.dir, 'names-dir');
+    fs.mkdirSync(dir);
+    const cluster = c.writeCluster('cluster.yaml', { destinations: ['n1:2004:a'], replication: 1 }, { n1: 'n1' });
+    c.root('n1');
+    const r = await runCommand(Audit, ['--cluster', cluster, '--names', dir]);
+    expect(r.code).toBe(2);
+    expect(r.err).toMatch(new RegExp(`^ringshift: error: ${dir.replace(/[.*+?^${}()|[\]\\]/g, '\\$&')}: cannot read names: EISDIR`));
+    expect(r.err.split('\n').filter((l) => l !== '')).toHaveLength(1);
+  });
+});
