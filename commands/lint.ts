@@ -31,7 +31,7 @@ Exit status: 0 no errors (warnings allowed unless --strict), 1 errors found (a c
 
   static override strict = false;
   static override args = {
-    path: Args.string({ description: 'Config files or directories (several allowed).' }),
+    path: Args.string({ description: 'Config files or directories (several allowed).', ignoreStdin: true }),
   };
 
   static override flags = {

@@ -27,7 +27,7 @@ ssh:// storage locations (in a cluster file) are listed over ssh (a remote find,
   ];
 
   static override args = {
-    path: Args.string({ description: 'A whisper directory (LOCAL_DATA_DIR) to scan.' }),
+    path: Args.string({ description: 'A whisper directory (LOCAL_DATA_DIR) to scan.', ignoreStdin: true }),
   };
 
   static override flags = {

@@ -4,8 +4,11 @@
 import * as fs from 'node:fs';
 import { join } from 'node:path';
 import { afterAll, describe, expect, it } from 'vitest';
+import Apply from '../commands/apply.js';
 import Audit from '../commands/audit.js';
 import RingLocate from '../commands/ring/locate.js';
+import Scan from '../commands/scan.js';
+import WhisperInfo from '../commands/whisper/info.js';
 import { UsageError } from '../src/errors.js';
 import { nameBatches, openNameBytes } from '../src/ui/lines.js';
 import { runCommand, TestCluster } from './audit-cluster.js';
@@ -82,5 +85,45 @@ describe('names files that cannot be read', () => {
     expect(r.code).toBe(2);
     expect(r.err).toMatch(new RegExp(`^ringshift: error: ${dir.replace(/[.*+?^${}()|[\]\\]/g, '\\$&')}: cannot read names: EISDIR`));
     expect(r.err.split('\n').filter((l) => l !== '')).toHaveLength(1);
+  });
+});
+
+// oclif reads stdin (for 10 ms, when it is not a terminal) for a missing positional argument and takes
+// what it read as the argument. The test stands in for a pipe through oclif's own stdin cache.
+describe('a missing positional argument is never read from stdin', () => {
+  async function withStdin<T>(text: string, f: () => Promise<T>): Promise<T> {
+    const g = globalThis as { oclif?: { stdinCache?: string } };
+    const had = Object.getOwnPropertyDescriptor(process.stdin, 'isTTY');
+    const old = g.oclif;
+    Object.defineProperty(process.stdin, 'isTTY', { value: false, configurable: true });
+    g.oclif = { ...(old ?? {}), stdinCache: text };
+    try {
+      return await f();
+    } finally {
+      g.oclif = old;
+      if (had !== undefined) Object.defineProperty(process.stdin, 'isTTY', had);
+      else delete (process.stdin as { isTTY?: boolean }).isTTY;
+    }
+  }
+
+  it('control: a command whose argument does read stdin takes the piped text (apply PLAN)', async () => {
+    const r = await withStdin(join(c.dir, 'piped.plan'), () => runCommand(Apply, []));
+    expect(r.err).toContain('piped.plan');
+  });
+
+  it('scan --cluster with something on stdin scans the cluster (no PATH taken from stdin)', async () => {
+    const cluster = c.writeCluster('scan.yaml', { destinations: ['s1:2004:a'], replication: 1 }, { s1: 's1' });
+    await c.plant('s1', 'piped.scan.metric');
+    const r = await withStdin('/some/dir\n', () => runCommand(Scan, ['--cluster', cluster]));
+    expect(r.err).toBe('');
+    expect(r.code).toBe(0);
+    expect(r.out).toBe('piped.scan.metric\n');
+  });
+
+  it('whisper info without FILE is a missing-argument error, not a file named by stdin', async () => {
+    const r = await withStdin(join(c.dir, 'from-stdin.wsp'), () => runCommand(WhisperInfo, []));
+    expect(r.code).toBe(2);
+    expect(r.err).not.toContain('from-stdin.wsp');
+    expect(r.err).toMatch(/Missing 1 required arg/);
   });
 });

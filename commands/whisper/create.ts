@@ -19,8 +19,8 @@ The file is written under a temporary name in the same directory, fsynced, then 
 
   static override strict = false;
   static override args = {
-    file: Args.string({ description: 'Path of the new file.', required: true }),
-    retention: Args.string({ description: 'One or more retentions, e.g. 10s:6h 1m:7d 10m:5y.', required: true }),
+    file: Args.string({ description: 'Path of the new file.', required: true, ignoreStdin: true }),
+    retention: Args.string({ description: 'One or more retentions, e.g. 10s:6h 1m:7d 10m:5y.', required: true, ignoreStdin: true }),
   };
 
   static override flags = {

@@ -11,7 +11,7 @@ export default class WhisperDumpCommand extends BaseCommand {
   static override examples = ['<%= config.bin %> whisper dump metric.wsp | less', '<%= config.bin %> whisper dump metric.wsp --json | jq \'.archives[0].slots[:5]\''];
 
   static override args = {
-    file: Args.string({ description: 'A whisper (.wsp) file.', required: true }),
+    file: Args.string({ description: 'A whisper (.wsp) file.', required: true, ignoreStdin: true }),
   };
 
   public async run(): Promise<void> {

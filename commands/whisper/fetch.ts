@@ -21,7 +21,7 @@ A truncated archive is an error (exit 1), where whisper silently returns fewer v
   ];
 
   static override args = {
-    file: Args.string({ description: 'A whisper (.wsp) file.', required: true }),
+    file: Args.string({ description: 'A whisper (.wsp) file.', required: true, ignoreStdin: true }),
   };
 
   static override flags = {

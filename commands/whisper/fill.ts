@@ -29,8 +29,8 @@ Reports the slots written per archive (--json: {"src","dst","archives":[{"index"
   ];
 
   static override args = {
-    src: Args.string({ description: 'Whisper file to take points from (only read).', required: true }),
-    dst: Args.string({ description: 'Whisper file to fill (written in place).', required: true }),
+    src: Args.string({ description: 'Whisper file to take points from (only read).', required: true, ignoreStdin: true }),
+    dst: Args.string({ description: 'Whisper file to fill (written in place).', required: true, ignoreStdin: true }),
   };
 
   static override flags = {

@@ -13,7 +13,7 @@ Exit 1 when the header cannot be read, or when the file is inconsistent with it 
   static override examples = ['<%= config.bin %> whisper info /var/lib/graphite/whisper/carbon/agents/a/cpuUsage.wsp', '<%= config.bin %> whisper info metric.wsp --json'];
 
   static override args = {
-    file: Args.string({ description: 'A whisper (.wsp) file.', required: true }),
+    file: Args.string({ description: 'A whisper (.wsp) file.', required: true, ignoreStdin: true }),
   };
 
   public async run(): Promise<void> {

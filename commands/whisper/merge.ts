@@ -16,8 +16,8 @@ Unlike whisper-merge it holds an exclusive flock on DST (and a shared one on SRC
   ];
 
   static override args = {
-    src: Args.string({ description: 'Whisper file whose points win (only read).', required: true }),
-    dst: Args.string({ description: 'Whisper file to merge into (written in place).', required: true }),
+    src: Args.string({ description: 'Whisper file whose points win (only read).', required: true, ignoreStdin: true }),
+    dst: Args.string({ description: 'Whisper file to merge into (written in place).', required: true, ignoreStdin: true }),
   };
 
   static override flags = {

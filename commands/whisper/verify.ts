@@ -18,7 +18,7 @@ export default class WhisperVerifyCommand extends BaseCommand {
 
   static override strict = false;
   static override args = {
-    file: Args.string({ description: 'Whisper files to check.', required: true }),
+    file: Args.string({ description: 'Whisper files to check.', required: true, ignoreStdin: true }),
   };
 
   public async run(): Promise<void> {
