@@ -26,7 +26,7 @@ export default class Audit extends BaseCommand {
 
 Members sharing a directory are one location. A configured directory that does not exist yet is an empty location.
 
-ssh:// storage locations are listed over ssh (a remote find, or SFTP); keys from --identity or the ssh agent, host keys from known_hosts (--accept-new-host-keys trusts new hosts on first use).
+ssh:// storage locations are listed over ssh (a remote find, or SFTP); keys from --identity or the ssh agent, host keys from known_hosts (--accept-new-host-keys trusts new hosts on first use). A remote directory must exist (create it on a new node first).
 
 Text output: a table of files and bytes per class and location, a few examples per class, and notes.
 --json: one finding a line, {"kind","metric","node","path","owners","size","explanation"?,"evidence"?}, ok files only with --all, then one line {"summary":{…}}.

@@ -16,7 +16,7 @@ export default class Plan extends BaseCommand {
 
 Members sharing a directory are one location; replication and diverse replicas are the ring's. Every holder is verified first: corrupt files are skipped and reported, never used, never deleted.
 
-ssh:// storage locations are listed over ssh (a remote find, or SFTP), their holder files read and verified in memory, and their free space read with statvfs or df; keys from --identity or the ssh agent, host keys from known_hosts (--accept-new-host-keys trusts new hosts on first use).
+ssh:// storage locations are listed over ssh (a remote find, or SFTP), their holder files read and verified in memory, and their free space read with statvfs or df; keys from --identity or the ssh agent, host keys from known_hosts (--accept-new-host-keys trusts new hosts on first use). A remote directory must exist (create it on a new node first).
 
 Left alone, with the reason and the fix: double-dot files under a relay that hashes raw names (moving them splits the metric; --move-suspected moves the suspected ones), self-metrics, trailing-dot, tagged-hashed, malformed files and symlinks. Under carbon-c-relay a name the relay rewrites is filled (or copied) into its cleansed twin.
 

@@ -5,6 +5,7 @@
 import * as fs from 'node:fs';
 import { join } from 'node:path';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
+import Audit from '../commands/audit.js';
 import { applyPlan } from '../src/apply/executor.js';
 import { runAudit, type Finding } from '../src/audit/index.js';
 import { checkFile, checkRemoteFile, runPlan } from '../src/plan/index.js';
@@ -12,7 +13,7 @@ import { LocalDriver } from '../src/storage/local-driver.js';
 import { metricToPath } from '../src/storage/paths.js';
 import { verifyWhisper, verifyWhisperBuffer } from '../src/whisper/verify.js';
 import type { SshOptions } from '../src/storage/ssh-driver.js';
-import { NOW, owners, readPlan, ringYaml, TestCluster } from './audit-cluster.js';
+import { NOW, owners, readPlan, ringYaml, runCommand, TestCluster } from './audit-cluster.js';
 import { expectGapOnlyUnion, snapshotMetrics } from './helpers/apply-check.js';
 import { startSshServer, type TestSshServer } from './helpers/sshd.js';
 
@@ -90,6 +91,8 @@ describe('audit and plan over ssh', () => {
     // Free space came from every node, the remote ones through their driver.
     expect(remote.destinations.map((d) => d.id).sort()).toEqual(ALL);
     for (const d of remote.destinations) expect(d.filesystem.capacity).toBeGreaterThan(0);
+    // The remote nodes share one filesystem here (same host key, same st_dev): counted once, together.
+    expect([...remote.destinations.find((d) => d.id === 'n2')!.filesystem.locations].sort()).toEqual(REMOTE);
 
     // Apply the ssh plan through ssh, with no cluster file: the header alone says where the nodes are.
     const r = await applyPlan({ plan: sshPlan, ssh: sshOpts() });
@@ -110,6 +113,12 @@ describe('audit and plan over ssh', () => {
       expect(where).toEqual([...owners(newRing, m)].sort());
     }
     expect(audit.tally.count('missing-replica')).toBe(0);
+    // The commands pass their ssh flags through: the same audit from the CLI.
+    const cli = await runCommand(Audit, ['--cluster', sshPath, '--old-ring', oldLocal, '--identity', server.identityFile, '--known-hosts', server.knownHostsFile, '--json']);
+    expect(cli.code).toBe(0);
+    const lines = cli.out.trimEnd().split('\n').map((l) => JSON.parse(l) as { summary?: { locations: { id: string }[] }; kind?: string });
+    expect(lines.filter((l) => l.kind !== undefined).map((l) => l.kind)).toEqual(['misplaced']);
+    expect(lines.at(-1)!.summary!.locations.map((l) => l.id)).toEqual(ALL);
     expectGapOnlyUnion(before, ALL, (m) => owners(newRing, m), (n, m) => c.file(n, m));
   }, 60_000);
 });
