@@ -1,0 +1,68 @@
+// audit and plan through a real OpenSSH sshd (RINGSHIFT_SSHD_TEST, as set by .ci/sshd-test.sh; skipped
+// otherwise): every node remote, the plan equals the one made on the local view of the same
+// directories, free space comes from OpenSSH's statvfs, apply settles it, and the audit is clean.
+import * as fs from 'node:fs';
+import { join } from 'node:path';
+import { afterAll, describe, expect, it } from 'vitest';
+import { applyPlan } from '../src/apply/executor.js';
+import { runAudit, type Finding } from '../src/audit/index.js';
+import { runPlan } from '../src/plan/index.js';
+import type { SshOptions } from '../src/storage/ssh-driver.js';
+import { NOW, owners, readPlan, ringYaml, TestCluster } from './audit-cluster.js';
+import { realSshd } from './helpers/sshd.js';
+
+const sshd = realSshd();
+process.env.RINGSHIFT_NOW = String(NOW);
+const url = (path: string) => `ssh://${sshd!.user}@${sshd!.host}:${sshd!.port}${path}`;
+const opts = (): SshOptions => ({ identityFiles: [sshd!.identity], knownHostsFiles: [sshd!.knownHosts], agent: null });
+
+describe.skipIf(sshd === undefined)('audit and plan through OpenSSH', () => {
+  const made: TestCluster[] = [];
+  afterAll(() => made.forEach((c) => c.remove()));
+
+  it('a 3 → 4 change with every node remote plans as on the local view, applies and audits clean', async () => {
+    const NODES3 = ['n1:2004:a', 'n2:2004:a', 'n3:2004:a'];
+    const NODES4 = [...NODES3, 'n4:2004:a'];
+    const ALL = ['n1', 'n2', 'n3', 'n4'];
+    const c = new TestCluster('openssh-plan');
+    made.push(c);
+    fs.chmodSync(c.dir, 0o755);
+    const oldPath = c.writeCluster('old.yaml', { destinations: NODES3, replication: 2 }, { n1: 'n1', n2: 'n2', n3: 'n3' });
+    const newPath = c.writeCluster('new.yaml', { destinations: NODES4, replication: 2 }, { n1: 'n1', n2: 'n2', n3: 'n3', n4: 'n4' });
+    const sshPath = join(c.dir, 'ssh.yaml');
+    fs.writeFileSync(sshPath, ringYaml({ destinations: NODES4, replication: 2 }) + 'storage:\n' + ALL.map((n) => `  "${n}": ${url(c.root(n))}`).join('\n') + '\n');
+    const oldRing = c.ring('old.yaml');
+    const newRing = c.ring('new.yaml');
+    const metrics = Array.from({ length: 20 }, (_, i) => `ossh${i}.load.avg`);
+    for (const m of metrics) {
+      const o = owners(oldRing, m);
+      for (let r = 0; r < o.length; r++) await c.plant(o[r]!, m, r, 600);
+    }
+    const common = { oldRing: oldPath, keepSource: false, moveSuspected: false, maxFill: 1, throughput: 50e6 };
+    const lp = join(c.dir, 'local.plan');
+    const sp = join(c.dir, 'ssh.plan');
+    const local = await runPlan({ ...common, clusterPath: newPath, output: lp });
+    const remote = await runPlan({ ...common, clusterPath: sshPath, output: sp, ssh: opts() });
+    const shape = (p: string) =>
+      readPlan(p)
+        .filter((r) => r.type === 'action')
+        .map((r) => JSON.stringify([(r as { op: string }).op, r.metric, r.path]))
+        .sort();
+    expect(shape(sp)).toEqual(shape(lp));
+    expect(remote.summary.counts).toEqual(local.summary.counts);
+    expect(remote.summary.counts.copy).toBeGreaterThan(0);
+    const lfs = local.destinations.find((d) => d.id === 'n1')!.filesystem;
+    const rfs = remote.destinations.find((d) => d.id === 'n1')!.filesystem;
+    // Same disk seen through statvfs: the same size (used differs by the reserved blocks at most).
+    expect(rfs.capacity).toBeGreaterThanOrEqual(lfs.capacity);
+    expect(rfs.locations.sort()).toEqual(ALL);
+
+    const r = await applyPlan({ plan: sp, cluster: sshPath, ssh: opts() });
+    expect(r.failed).toEqual([]);
+    expect(r.exitCode()).toBe(0);
+    const findings: Finding[] = [];
+    await runAudit({ clusterPath: sshPath, ssh: opts() }, (f) => void findings.push(f));
+    expect(findings.filter((f) => f.kind !== 'ok')).toEqual([]);
+    for (const m of metrics) expect(findings.filter((f) => f.metric === m).map((f) => f.node).sort()).toEqual(owners(newRing, m).sort());
+  }, 120_000);
+});
