@@ -2,7 +2,7 @@
 # The ssh:// storage driver and `ringshift apply` against a real OpenSSH sshd on loopback:
 # installs openssh-server with apt-get when sshd is missing (root, or passwordless sudo), makes a
 # throwaway host key and user key, starts sshd on a free high port as the current user's login,
-# runs test/ssh-openssh.test.ts with RINGSHIFT_SSHD_TEST describing the server, and stops sshd.
+# runs test/ssh-openssh.test.ts and test/plan-ssh-openssh.test.ts with RINGSHIFT_SSHD_TEST describing the server, and stops sshd.
 # Non-interactive (no stdin needed). Exit status: the tests'. Without sshd and no way to install it:
 # exit 1, or 0 with a notice when RINGSHIFT_SSHD_OPTIONAL=1.
 set -euo pipefail
@@ -106,7 +106,7 @@ log "sshd $("$SSHD" -V 2>&1 | head -1 || true) on 127.0.0.1:$port (pid $pid), us
 
 export RINGSHIFT_SSHD_TEST="{\"host\":\"127.0.0.1\",\"port\":$port,\"user\":\"$user\",\"identity\":\"$work/id_ed25519\",\"knownHosts\":\"$work/known_hosts\",\"dir\":\"$work/data\"}"
 status=0
-npx vitest run test/ssh-openssh.test.ts </dev/null || status=$?
+npx vitest run test/ssh-openssh.test.ts test/plan-ssh-openssh.test.ts </dev/null || status=$?
 if [ "$status" != 0 ] && [ -s "$work/sshd.log" ]; then
   log "sshd log:"
   cat "$work/sshd.log" >&2

@@ -30,7 +30,7 @@ ssh:// storage uses the ssh agent or --identity keys; host keys must be in known
   ];
 
   static override args = {
-    plan: Args.string({ description: 'Plan file written by "ringshift plan -o".', required: true }),
+    plan: Args.string({ description: 'Plan file written by "ringshift plan -o".', required: true, ignoreStdin: true }),
   };
 
   static override flags = {
