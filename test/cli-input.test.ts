@@ -1,3 +1,5 @@
+import { Args } from '@oclif/core';
+import { BaseCommand } from '../src/ui/base-command.js';
 // Names files that are not readable files: a usage error (exit 2) naming the file and the errno code,
 // never a raw EISDIR/EACCES from deep inside a stream, on every reader of names (the line reader, the
 // byte reader of ring locate's fast path, audit --names).
@@ -106,9 +108,22 @@ describe('a missing positional argument is never read from stdin', () => {
     }
   }
 
-  it('control: a command whose argument does read stdin takes the piped text (apply PLAN)', async () => {
+  it('control: an argument without ignoreStdin does take the piped text (the mechanism is exercised)', async () => {
+    class ReadsStdin extends BaseCommand {
+      static override args = { x: Args.string({ required: true }) };
+      async run(): Promise<void> {
+        const { args } = await this.parse(ReadsStdin);
+        process.stdout.write(`got ${args.x}\n`);
+      }
+    }
+    const r = await withStdin('piped-text', () => runCommand(ReadsStdin, []));
+    expect(r.out).toContain('got piped-text');
+  });
+
+  it('apply without PLAN is a missing-argument error, not a plan named by stdin', async () => {
     const r = await withStdin(join(c.dir, 'piped.plan'), () => runCommand(Apply, []));
-    expect(r.err).toContain('piped.plan');
+    expect(r.code).toBe(2);
+    expect(r.err).not.toContain('piped.plan');
   });
 
   it('scan --cluster with something on stdin scans the cluster (no PATH taken from stdin)', async () => {
