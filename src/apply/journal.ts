@@ -13,6 +13,7 @@ import { createRequire } from 'node:module';
 import { hostname } from 'node:os';
 import { basename, dirname, join } from 'node:path';
 import { DataError, UsageError } from '../errors.js';
+import { fsyncDir } from '../storage/local-driver.js';
 
 export const JOURNAL_FORMAT = 'ringshift-journal';
 export const JOURNAL_VERSION = 1;
@@ -233,15 +234,6 @@ export class Journal {
 
 function writeAsync(fd: number, buf: Buffer, off: number): Promise<number> {
   return new Promise((resolve, reject) => fs.write(fd, buf, off, buf.length - off, null, (e, n) => (e ? reject(e) : resolve(n))));
-}
-
-async function fsyncDir(dir: string): Promise<void> {
-  const fh = await fs.promises.open(dir, 'r');
-  try {
-    await fh.sync();
-  } finally {
-    await fh.close();
-  }
 }
 
 export function iso(): string {

@@ -201,7 +201,8 @@ export function checkTempName(name: string): string {
   return name;
 }
 
-async function fsyncDir(dir: string): Promise<void> {
+/** fsync a directory so a create or rename in it survives a crash. */
+export async function fsyncDir(dir: string): Promise<void> {
   const fh = await fs.promises.open(dir, 'r');
   try {
     await fh.sync();
