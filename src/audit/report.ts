@@ -2,7 +2,7 @@
 import { UsageError } from '../errors.js';
 import { alignColumns } from '../ui/output.js';
 import type { StorageLocation } from '../storage/locations.js';
-import { EXPLANATIONS, FILE_CLASSES, type Finding } from './types.js';
+import { CLASSES_AFTER_MISPLACED, EXPLANATIONS, FILE_CLASSES, type Finding } from './types.js';
 import { formatBytes, formatPercent } from './units.js';
 
 /** Summary rows, in display order. misplaced is split by explanation (double-dot by confidence). */
@@ -13,14 +13,7 @@ export const ROWS = [
   'misplaced:double-dot-suspected',
   'misplaced:cleansing',
   'misplaced:unexplained',
-  'extra-copy',
-  'missing-replica',
-  'self-metric',
-  'trailing-dot',
-  'tagged-hashed',
-  'malformed',
-  'symlink',
-  'unreadable',
+  ...CLASSES_AFTER_MISPLACED,
 ] as const;
 export type Row = (typeof ROWS)[number];
 

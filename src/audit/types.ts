@@ -22,9 +22,8 @@ export type FileClass =
   | 'symlink'
   | 'unreadable';
 
-export const FILE_CLASSES: readonly FileClass[] = [
-  'ok',
-  'misplaced',
+/** The classes after ok and misplaced, in display order: the audit summary's rows end with these. */
+export const CLASSES_AFTER_MISPLACED = [
   'extra-copy',
   'missing-replica',
   'self-metric',
@@ -33,7 +32,9 @@ export const FILE_CLASSES: readonly FileClass[] = [
   'malformed',
   'symlink',
   'unreadable',
-];
+] as const satisfies readonly FileClass[];
+
+export const FILE_CLASSES: readonly FileClass[] = ['ok', 'misplaced', ...CLASSES_AFTER_MISPLACED];
 
 /** Why a misplaced file is where it is: the first of these that applies. */
 export type Explanation = 'old-ring' | 'double-dot' | 'cleansing' | 'unexplained';
