@@ -32,15 +32,7 @@ const made: TestCluster[] = [];
 afterAll(() => [template, ...made].forEach((c) => c?.remove()));
 
 function leftovers(c: TestCluster): string[] {
-  const found: string[] = [];
-  const walk = (d: string) => {
-    for (const e of fs.readdirSync(d, { withFileTypes: true })) {
-      if (e.isDirectory()) walk(join(d, e.name));
-      else if (e.name.includes('.ringshift-')) found.push(join(d, e.name));
-    }
-  };
-  walk(join(c.dir, 'nodes'));
-  return found;
+  return c.temps();
 }
 
 /** A fresh copy of the template cluster with its own plan. */

@@ -18,18 +18,12 @@ import { runPlan } from '../src/plan/index.js';
 import { metricToPath } from '../src/storage/paths.js';
 import { updateMany } from '../src/whisper/update.js';
 import { plantAt } from '../src/example/seed.js';
-import { NOW, owners, readPlan, runCommand, TestCluster } from './audit-cluster.js';
+import { clusterFactory, NOW, owners, readPlan, runCommand, TestCluster } from './audit-cluster.js';
 import { expectGapOnlyUnion, fileSlots, snapshotMetrics, type Snapshot } from './helpers/apply-check.js';
 
 process.env.RINGSHIFT_NOW = String(NOW);
 
-const clusters: TestCluster[] = [];
-afterAll(() => clusters.forEach((c) => c.remove()));
-function cluster(prefix: string): TestCluster {
-  const c = new TestCluster(prefix);
-  clusters.push(c);
-  return c;
-}
+const cluster = clusterFactory();
 
 const NODES3 = ['n1:2004:a', 'n2:2004:a', 'n3:2004:a'];
 const NODES4 = [...NODES3, 'n4:2004:a'];

@@ -5,6 +5,7 @@
 import * as fs from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
+import { afterAll } from 'vitest';
 import { parseClusterFile } from '../src/config/cluster-file.js';
 import { plantAt, plantMetric, examplePoints } from '../src/example/seed.js';
 import { buildRing } from '../src/ring/build.js';
@@ -68,13 +69,45 @@ export class TestCluster {
     return plantAt(join(this.root(node), rel), { now: NOW, points: examplePoints(name, NOW, 0, 60) });
   }
 
+  /** Plant every metric on each of its owners under `ring`, replica r on the r-th owner. */
+  async plantOnOwners(ring: Ring, metrics: string[]): Promise<void> {
+    for (const m of metrics) {
+      const o = owners(ring, m);
+      for (let r = 0; r < o.length; r++) await this.plant(o[r]!, m, r);
+    }
+  }
+
   file(node: string, name: string): string {
     return join(this.dir, 'nodes', node, metricToPath(name));
+  }
+
+  /** Files under nodes/ whose names hold `.ringshift-` (apply's temp files). */
+  temps(): string[] {
+    const found: string[] = [];
+    const walk = (d: string) => {
+      for (const e of fs.readdirSync(d, { withFileTypes: true })) {
+        if (e.isDirectory()) walk(join(d, e.name));
+        else if (e.name.includes('.ringshift-')) found.push(join(d, e.name));
+      }
+    };
+    walk(join(this.dir, 'nodes'));
+    return found;
   }
 
   remove(): void {
     fs.rmSync(this.dir, { recursive: true, force: true });
   }
+}
+
+/** A factory for this test file's clusters: each one is removed after all its tests (afterAll). */
+export function clusterFactory(): (prefix: string) => TestCluster {
+  const clusters: TestCluster[] = [];
+  afterAll(() => clusters.forEach((c) => c.remove()));
+  return (prefix) => {
+    const c = new TestCluster(prefix);
+    clusters.push(c);
+    return c;
+  };
 }
 
 /** Owner servers of `name` (storage keys in these tests are server names). */

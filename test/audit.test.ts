@@ -4,19 +4,13 @@
 // the ring (ring.locate), never from hard-coded placements.
 import * as fs from 'node:fs';
 import { join } from 'node:path';
-import { afterAll, describe, expect, it } from 'vitest';
+import { describe, expect, it } from 'vitest';
 import Audit from '../commands/audit.js';
 import { runAudit, dotVariants, type Finding } from '../src/audit/index.js';
 import { metricToPath } from '../src/storage/paths.js';
-import { owners, runCommand, TestCluster } from './audit-cluster.js';
+import { clusterFactory, owners, runCommand } from './audit-cluster.js';
 
-const clusters: TestCluster[] = [];
-afterAll(() => clusters.forEach((c) => c.remove()));
-function cluster(prefix: string): TestCluster {
-  const c = new TestCluster(prefix);
-  clusters.push(c);
-  return c;
-}
+const cluster = clusterFactory();
 
 async function audit(clusterPath: string, extra: Partial<Parameters<typeof runAudit>[0]> = {}): Promise<Finding[]> {
   const out: Finding[] = [];
@@ -37,12 +31,7 @@ describe('audit: a ring change (3 → 4 nodes)', () => {
   const oldRing = c.ring('old.yaml');
   const newRing = c.ring('new.yaml');
   const metrics = names(30);
-  const ready = (async () => {
-    for (const m of metrics) {
-      const o = owners(oldRing, m);
-      for (let r = 0; r < o.length; r++) await c.plant(o[r]!, m, r);
-    }
-  })();
+  const ready = c.plantOnOwners(oldRing, metrics);
 
   it('classifies every file by the new ring, explains leftovers with --old-ring and lists missing replicas', async () => {
     await ready;

@@ -3,7 +3,7 @@
 // holder had must be on every owner, and a second audit must find nothing to move.
 import * as fs from 'node:fs';
 import { join } from 'node:path';
-import { afterAll, describe, expect, it } from 'vitest';
+import { describe, expect, it } from 'vitest';
 import Plan from '../commands/plan.js';
 import { runAudit, dotVariants, type Finding } from '../src/audit/index.js';
 import { ringFingerprint, type PlanAction, type PlanHeader, type PlanRecord, type PlanSkip } from '../src/plan/format.js';
@@ -14,15 +14,9 @@ import { create } from '../src/whisper/create.js';
 import { fetch } from '../src/whisper/fetch.js';
 import { updateMany } from '../src/whisper/update.js';
 import { examplePoints } from '../src/example/seed.js';
-import { executePlan, NOW, owners, readPlan, runCommand, TestCluster } from './audit-cluster.js';
+import { clusterFactory, executePlan, NOW, owners, readPlan, runCommand, TestCluster } from './audit-cluster.js';
 
-const clusters: TestCluster[] = [];
-afterAll(() => clusters.forEach((c) => c.remove()));
-function cluster(prefix: string): TestCluster {
-  const c = new TestCluster(prefix);
-  clusters.push(c);
-  return c;
-}
+const cluster = clusterFactory();
 
 const NODES3 = ['n1:2004:a', 'n2:2004:a', 'n3:2004:a'];
 const NODES4 = [...NODES3, 'n4:2004:a'];
@@ -78,12 +72,7 @@ describe('plan: a ring change with replication 2 (3 → 4 nodes)', () => {
   const newRing = c.ring('new.yaml');
   const metrics = Array.from({ length: 30 }, (_, i) => `svc${i}.requests.rate`);
   const planPath = join(c.dir, 'shuffle.plan');
-  const ready = (async () => {
-    for (const m of metrics) {
-      const o = owners(oldRing, m);
-      for (let r = 0; r < o.length; r++) await c.plant(o[r]!, m, r);
-    }
-  })();
+  const ready = c.plantOnOwners(oldRing, metrics);
 
   it('writes a complete plan: header, actions with stamps and dependencies, footer', async () => {
     await ready;
