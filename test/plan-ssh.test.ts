@@ -4,7 +4,7 @@
 // then finds every metric on exactly its owners.
 import * as fs from 'node:fs';
 import { join } from 'node:path';
-import { afterAll, beforeAll, describe, expect, it } from 'vitest';
+import { describe, expect, it } from 'vitest';
 import Audit from '../commands/audit.js';
 import { applyPlan } from '../src/apply/executor.js';
 import { runAudit, type Finding } from '../src/audit/index.js';
@@ -15,7 +15,7 @@ import { verifyWhisper, verifyWhisperBuffer } from '../src/whisper/verify.js';
 import type { SshOptions } from '../src/storage/ssh-driver.js';
 import { NOW, owners, readPlan, ringYaml, runCommand, TestCluster } from './audit-cluster.js';
 import { expectGapOnlyUnion, snapshotMetrics } from './helpers/apply-check.js';
-import { startSshServer, type TestSshServer } from './helpers/sshd.js';
+import { sshServerForFile } from './helpers/sshd.js';
 
 process.env.RINGSHIFT_NOW = String(NOW);
 
@@ -24,18 +24,11 @@ const NODES4 = [...NODES3, 'n4:2004:a'];
 const ALL = ['n1', 'n2', 'n3', 'n4'];
 const REMOTE = ['n2', 'n3', 'n4'];
 
-let server: TestSshServer;
 const clusters: TestCluster[] = [];
-beforeAll(async () => {
-  server = await startSshServer();
-});
-afterAll(async () => {
-  await server.stop();
-  clusters.forEach((c) => c.remove());
-});
+const ssh = sshServerForFile(() => clusters.forEach((c) => c.remove()));
 
 function sshOpts(): SshOptions {
-  return { identityFiles: [server.identityFile], knownHostsFiles: [server.knownHostsFile], agent: null };
+  return ssh.options();
 }
 
 /** The parts of an action that do not depend on how its files were stat'ed (SFTP mtimes are whole seconds). */
@@ -50,7 +43,7 @@ describe('audit and plan over ssh', () => {
     const oldLocal = c.writeCluster('old.yaml', { destinations: NODES3, replication: 2 }, { n1: 'n1', n2: 'n2', n3: 'n3' });
     const newLocal = c.writeCluster('new.yaml', { destinations: NODES4, replication: 2 }, { n1: 'n1', n2: 'n2', n3: 'n3', n4: 'n4' });
     const sshPath = join(c.dir, 'ssh.yaml');
-    const storage = ALL.map((n) => `  "${n}": ${REMOTE.includes(n) ? server.url(c.root(n)) : c.root(n)}`);
+    const storage = ALL.map((n) => `  "${n}": ${REMOTE.includes(n) ? ssh.server.url(c.root(n)) : c.root(n)}`);
     fs.writeFileSync(sshPath, ringYaml({ destinations: NODES4, replication: 2 }) + 'storage:\n' + storage.join('\n') + '\n');
     const oldRing = c.ring('old.yaml');
     const newRing = c.ring('new.yaml');
@@ -80,7 +73,7 @@ describe('audit and plan over ssh', () => {
     const header = rrecs[0] as { locations: { id: string; url: string }[] };
     for (const n of ALL) {
       const l = header.locations.find((x) => x.id === n)!;
-      expect(l.url).toBe(REMOTE.includes(n) ? server.url(fs.realpathSync(c.root(n))) : fs.realpathSync(c.root(n)));
+      expect(l.url).toBe(REMOTE.includes(n) ? ssh.server.url(fs.realpathSync(c.root(n))) : fs.realpathSync(c.root(n)));
     }
     const body = (recs: typeof lrecs) => recs.filter((r) => r.type !== 'header').map((r) => shape(r as unknown as Record<string, unknown>)).sort();
     expect(body(rrecs)).toEqual(body(lrecs));
@@ -114,7 +107,7 @@ describe('audit and plan over ssh', () => {
     }
     expect(audit.tally.count('missing-replica')).toBe(0);
     // The commands pass their ssh flags through: the same audit from the CLI.
-    const cli = await runCommand(Audit, ['--cluster', sshPath, '--old-ring', oldLocal, '--identity', server.identityFile, '--known-hosts', server.knownHostsFile, '--json']);
+    const cli = await runCommand(Audit, ['--cluster', sshPath, '--old-ring', oldLocal, '--identity', ssh.server.identityFile, '--known-hosts', ssh.server.knownHostsFile, '--json']);
     expect(cli.code).toBe(0);
     const lines = cli.out.trimEnd().split('\n').map((l) => JSON.parse(l) as { summary?: { locations: { id: string }[] }; kind?: string });
     expect(lines.filter((l) => l.kind !== undefined).map((l) => l.kind)).toEqual(['misplaced']);

@@ -6,14 +6,14 @@ import { spawn } from 'node:child_process';
 import * as fs from 'node:fs';
 import { createRequire } from 'node:module';
 import { join } from 'node:path';
-import { afterAll, beforeAll, describe, expect, it } from 'vitest';
+import { describe, expect, it } from 'vitest';
 import { applyPlan } from '../src/apply/executor.js';
 import { runPlan } from '../src/plan/index.js';
 import type { SshOptions } from '../src/storage/ssh-driver.js';
 import { NOW, owners, ringYaml, TestCluster } from './audit-cluster.js';
 import { expectGapOnlyUnion, snapshotMetrics, type Snapshot } from './helpers/apply-check.js';
 import { PROJECT_ROOT } from './helpers/shared.js';
-import { startSshServer, type TestSshServer } from './helpers/sshd.js';
+import { sshServerForFile } from './helpers/sshd.js';
 
 process.env.RINGSHIFT_NOW = String(NOW);
 const fsExt = createRequire(import.meta.url)('fs-ext') as { flockSync(fd: number, mode: string): void };
@@ -22,18 +22,11 @@ const NODES3 = ['n1:2004:a', 'n2:2004:a', 'n3:2004:a'];
 const NODES4 = [...NODES3, 'n4:2004:a'];
 const ALL = ['n1', 'n2', 'n3', 'n4'];
 
-let server: TestSshServer;
 const clusters: TestCluster[] = [];
-beforeAll(async () => {
-  server = await startSshServer();
-});
-afterAll(async () => {
-  await server.stop();
-  clusters.forEach((c) => c.remove());
-});
+const ssh = sshServerForFile(() => clusters.forEach((c) => c.remove()));
 
 function sshOpts(): SshOptions {
-  return { identityFiles: [server.identityFile], knownHostsFiles: [server.knownHostsFile], agent: null };
+  return ssh.options();
 }
 
 /** A 3 → 4 cluster: local cluster files (for planning) and one where `remote` nodes are ssh:// URLs. */
@@ -43,7 +36,7 @@ async function setup(prefix: string, remote: string[], metrics: string[]) {
   const oldPath = c.writeCluster('old.yaml', { destinations: NODES3, replication: 2 }, { n1: 'n1', n2: 'n2', n3: 'n3' });
   const newPath = c.writeCluster('new.yaml', { destinations: NODES4, replication: 2 }, { n1: 'n1', n2: 'n2', n3: 'n3', n4: 'n4' });
   const sshPath = join(c.dir, 'ssh.yaml');
-  const storage = ALL.map((n) => `  "${n}": ${remote.includes(n) ? server.url(c.root(n)) : c.root(n)}`);
+  const storage = ALL.map((n) => `  "${n}": ${remote.includes(n) ? ssh.server.url(c.root(n)) : c.root(n)}`);
   fs.writeFileSync(sshPath, ringYaml({ destinations: NODES4, replication: 2 }) + 'storage:\n' + storage.join('\n') + '\n');
   const oldRing = c.ring('old.yaml');
   const newRing = c.ring('new.yaml');
@@ -63,22 +56,14 @@ async function setup(prefix: string, remote: string[], metrics: string[]) {
 }
 
 function temps(c: TestCluster): string[] {
-  const found: string[] = [];
-  const walk = (d: string) => {
-    for (const e of fs.readdirSync(d, { withFileTypes: true })) {
-      if (e.isDirectory()) walk(join(d, e.name));
-      else if (e.name.includes('.ringshift-')) found.push(join(d, e.name));
-    }
-  };
-  walk(join(c.dir, 'nodes'));
-  return found;
+  return c.temps();
 }
 
 describe('apply over ssh', () => {
   it('settles a 3 → 4 ring change with every node remote but one; a second run is a no-op', async () => {
     const metrics = Array.from({ length: 30 }, (_, i) => `ssh${i}.disk.free`);
     const { c, plan, sshPath, check } = await setup('ssh-apply', ['n2', 'n3', 'n4'], metrics);
-    const execsBefore = server.stats.execs.length;
+    const execsBefore = ssh.server.stats.execs.length;
     const r = await applyPlan({ plan, cluster: sshPath, ssh: sshOpts() });
     expect(r.failed).toEqual([]);
     expect(r.exitCode()).toBe(0);
@@ -87,7 +72,7 @@ describe('apply over ssh', () => {
     expect(r.done.deleted).toBeGreaterThan(0);
     check();
     expect(temps(c)).toEqual([]);
-    const execs = server.stats.execs.slice(execsBefore);
+    const execs = ssh.server.stats.execs.slice(execsBefore);
     // Remote fills hold flock(1) on the file; copies are checked with sha256sum on the host.
     expect(execs.some((e) => e.includes('flock -x'))).toBe(true);
     expect(execs.some((e) => e.startsWith('sha256sum'))).toBe(true);
@@ -138,14 +123,14 @@ describe('apply over ssh', () => {
       walk(join(c.dir, 'nodes', n));
     }
     let writes = 0;
-    server.faults.failWrite = (path) => path.startsWith(n4 + '/') && ++writes > 2;
-    server.faults.exec = (cmd) => (cmd.startsWith('LC_ALL=C df') ? { code: 0, stdout: `Filesystem 1024-blocks Used Available Capacity Mounted on\ntmpfs 4096 4096 0 100% ${n4}\n` } : undefined);
+    ssh.server.faults.failWrite = (path) => path.startsWith(n4 + '/') && ++writes > 2;
+    ssh.server.faults.exec = (cmd) => (cmd.startsWith('LC_ALL=C df') ? { code: 0, stdout: `Filesystem 1024-blocks Used Available Capacity Mounted on\ntmpfs 4096 4096 0 100% ${n4}\n` } : undefined);
     let r;
     try {
       r = await applyPlan({ plan, cluster: sshPath, ssh: sshOpts(), concurrency: 1 });
     } finally {
-      server.faults.failWrite = undefined;
-      server.faults.exec = undefined;
+      ssh.server.faults.failWrite = undefined;
+      ssh.server.faults.exec = undefined;
     }
     expect(r.stopped).toMatch(/no space left/);
     expect(r.exitCode()).toBe(1);
@@ -166,7 +151,7 @@ describe('apply over ssh', () => {
       await expect(applyPlan({ plan, cluster: sshPath, ssh: { ...sshOpts(), knownHostsFiles: [kh] } })).rejects.toThrow(/not in known_hosts/);
       const r = await applyPlan({ plan, cluster: sshPath, ssh: { ...sshOpts(), knownHostsFiles: [kh], acceptNewHostKeys: true } });
       expect(r.exitCode()).toBe(0);
-      expect(fs.readFileSync(kh, 'utf8')).toContain(`[127.0.0.1]:${server.port} ssh-ed25519 `);
+      expect(fs.readFileSync(kh, 'utf8')).toContain(`[127.0.0.1]:${ssh.server.port} ssh-ed25519 `);
     } finally {
       fs.rmSync(join(kh, '..'), { recursive: true, force: true });
     }
@@ -195,7 +180,7 @@ describe('kill -9 during a remote fill', () => {
     expect(fs.existsSync(join(PROJECT_ROOT, 'dist/commands/apply.js')), 'run `npm run build` first').toBe(true);
     const metrics = Array.from({ length: 16 }, (_, i) => `kill${i}.load.avg`);
     const { c, plan, sshPath, check } = await setup(`ssh-kill-${point.replace(':', '')}`, ['n1', 'n2', 'n3', 'n4'], metrics);
-    const args = [RUN, 'apply', plan, '--cluster', sshPath, '--identity', server.identityFile, '--known-hosts', server.knownHostsFile];
+    const args = [RUN, 'apply', plan, '--cluster', sshPath, '--identity', ssh.server.identityFile, '--known-hosts', ssh.server.knownHostsFile];
     const env = { ...process.env, RINGSHIFT_NOW: String(NOW), SSH_AUTH_SOCK: '' };
     const crashed = await runChild(args, { ...env, RINGSHIFT_TEST_CRASH_AT: point });
     expect(crashed.signal, crashed.err).toBe('SIGKILL');

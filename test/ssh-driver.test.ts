@@ -11,6 +11,7 @@ import { LocalDriver } from '../src/storage/local-driver.js';
 import { SshDriver, shq } from '../src/storage/ssh-driver.js';
 import { checkHostKey, hostPatternsMatch, knownKeys } from '../src/storage/ssh-known-hosts.js';
 import { driverContract, makeTree } from './helpers/driver-contract.js';
+import { canFlockLocally } from './helpers/flock.js';
 import { startSshServer, type TestSshServer } from './helpers/sshd.js';
 
 const fsExt = createRequire(import.meta.url)('fs-ext') as { flockSync(fd: number, mode: string): void };
@@ -164,18 +165,7 @@ describe('ssh: locks, positional I/O, checksums, reconnects', () => {
   });
   afterAll(async () => d.close());
 
-  const tryLocal = (path: string): boolean => {
-    const fd = fs.openSync(path, 'r');
-    try {
-      fsExt.flockSync(fd, 'exnb');
-      fsExt.flockSync(fd, 'un');
-      return true;
-    } catch {
-      return false;
-    } finally {
-      fs.closeSync(fd);
-    }
-  };
+  const tryLocal = canFlockLocally;
 
   it('an exclusive remote lock excludes other lockers until released', async () => {
     const path = join(root, "m 'q'.wsp");

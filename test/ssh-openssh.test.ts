@@ -5,7 +5,6 @@
 // handling of a client that dies while a flock(1) shell holds a lock.
 import { spawn, spawnSync } from 'node:child_process';
 import * as fs from 'node:fs';
-import { createRequire } from 'node:module';
 import { join } from 'node:path';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { applyPlan } from '../src/apply/executor.js';
@@ -17,10 +16,10 @@ import { NOW, owners, ringYaml, TestCluster } from './audit-cluster.js';
 import { expectGapOnlyUnion, snapshotMetrics } from './helpers/apply-check.js';
 import { driverContract, makeTree } from './helpers/driver-contract.js';
 import { PROJECT_ROOT } from './helpers/shared.js';
+import { canFlockLocally } from './helpers/flock.js';
 import { realSshd } from './helpers/sshd.js';
 
 const sshd = realSshd();
-const fsExt = createRequire(import.meta.url)('fs-ext') as { flockSync(fd: number, mode: string): void };
 process.env.RINGSHIFT_NOW = String(NOW);
 
 const url = (path: string) => `ssh://${sshd!.user}@${sshd!.host}:${sshd!.port}${path}`;
@@ -69,18 +68,7 @@ describe.skipIf(sshd === undefined)('real OpenSSH sshd', () => {
     fs.mkdirSync(root);
     const file = join(root, 'm.wsp');
     fs.writeFileSync(file, 'x');
-    const tryLocal = () => {
-      const fd = fs.openSync(file, 'r');
-      try {
-        fsExt.flockSync(fd, 'exnb');
-        fsExt.flockSync(fd, 'un');
-        return true;
-      } catch {
-        return false;
-      } finally {
-        fs.closeSync(fd);
-      }
-    };
+    const tryLocal = () => canFlockLocally(file);
     // A child process takes the lock through sshd, reports, and is killed -9.
     const script = `
       import { SshDriver } from ${JSON.stringify(join(PROJECT_ROOT, 'dist/src/storage/ssh-driver.js'))};

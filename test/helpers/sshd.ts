@@ -16,6 +16,8 @@ import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import ssh2 from 'ssh2';
 import type { Connection, ServerChannel, SFTPWrapper } from 'ssh2';
+import { afterAll, beforeAll } from 'vitest';
+import type { SshOptions } from '../../src/storage/ssh-driver.js';
 
 const { Server, utils } = ssh2;
 const { STATUS_CODE } = utils.sftp;
@@ -259,6 +261,29 @@ function serveExec(ch: ServerChannel, command: string, children: Set<ChildProces
       // client already gone
     }
   });
+}
+
+/**
+ * One in-process server for this test file: started before its tests (beforeAll), stopped after them
+ * (afterAll), then `cleanup` runs. `options()` are the driver options that log in to it.
+ */
+export function sshServerForFile(cleanup: () => void = () => {}): { readonly server: TestSshServer; options(): SshOptions } {
+  let server: TestSshServer | undefined;
+  beforeAll(async () => {
+    server = await startSshServer();
+  });
+  afterAll(async () => {
+    await server!.stop();
+    cleanup();
+  });
+  return {
+    get server(): TestSshServer {
+      return server!;
+    },
+    options(): SshOptions {
+      return { identityFiles: [server!.identityFile], knownHostsFiles: [server!.knownHostsFile], agent: null };
+    },
+  };
 }
 
 export async function startSshServer(opts: ServerOptions = {}): Promise<TestSshServer> {
