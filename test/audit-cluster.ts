@@ -14,7 +14,7 @@ import { checkRelPath } from '../src/storage/driver.js';
 import { metricToPath } from '../src/storage/paths.js';
 import type { PlanRecord } from '../src/plan/format.js';
 import { fillGaps } from '../src/whisper/fill-gaps.js';
-import { PROJECT_ROOT } from './helpers/shared.js';
+import { runCommand as runCaptured, type RunnableCommand } from './helpers/run-command.js';
 
 export const NOW = 1_700_000_000;
 
@@ -121,31 +121,10 @@ export interface CmdResult {
   code: number;
 }
 
-/** Run an oclif command class in-process, capturing stdout/stderr and the exit code. */
-export async function runCommand(cmd: { run(argv?: string[], opts?: string): Promise<unknown> }, argv: string[], cwd?: string): Promise<CmdResult> {
-  const out: string[] = [];
-  const err: string[] = [];
-  const ow = process.stdout.write;
-  const ew = process.stderr.write;
-  const oldCwd = process.cwd();
-  process.stdout.write = ((s: string | Uint8Array) => (out.push(String(s)), true)) as typeof process.stdout.write;
-  process.stderr.write = ((s: string | Uint8Array) => (err.push(String(s)), true)) as typeof process.stderr.write;
-  process.exitCode = undefined;
-  let code = 0;
-  try {
-    if (cwd !== undefined) process.chdir(cwd);
-    await cmd.run(argv, PROJECT_ROOT);
-    code = Number(process.exitCode ?? 0);
-  } catch (e) {
-    code = (e as { oclif?: { exit?: number } }).oclif?.exit ?? 1;
-    err.push(String((e as Error).message));
-  } finally {
-    process.chdir(oldCwd);
-    process.stdout.write = ow;
-    process.stderr.write = ew;
-    process.exitCode = undefined;
-  }
-  return { out: out.join(''), err: err.join(''), code };
+/** Run an oclif command class in-process, capturing stdout/stderr and the exit code (a thrown error's message goes to err). */
+export async function runCommand(cmd: RunnableCommand, argv: string[], cwd?: string): Promise<CmdResult> {
+  const { out, err, code } = await runCaptured(cmd, argv, { cwd, thrownMessageToStderr: true });
+  return { out, err, code };
 }
 
 export function readPlan(path: string): PlanRecord[] {
