@@ -42,8 +42,13 @@ export class TestCluster {
 
   /** Write a cluster file (ring + storage key → ./nodes/<dir>) and return its path. */
   writeCluster(file: string, ring: RingYaml, storage: Record<string, string>): string {
+    return this.writeClusterAt(file, ring, Object.fromEntries(Object.entries(storage).map(([k, v]) => [k, `./nodes/${v}`])));
+  }
+
+  /** Write a cluster file whose storage locations are written as given (paths, ssh:// URLs); return its path. */
+  writeClusterAt(file: string, ring: RingYaml, locations: Record<string, string>): string {
     const lines = [ringYaml(ring).trimEnd(), 'storage:'];
-    for (const [k, v] of Object.entries(storage)) lines.push(`  "${k}": ./nodes/${v}`);
+    for (const [k, v] of Object.entries(locations)) lines.push(`  "${k}": ${v}`);
     const path = join(this.dir, file);
     fs.writeFileSync(path, lines.join('\n') + '\n');
     return path;

@@ -13,7 +13,7 @@ import { LocalDriver } from '../src/storage/local-driver.js';
 import { metricToPath } from '../src/storage/paths.js';
 import { verifyWhisper, verifyWhisperBuffer } from '../src/whisper/verify.js';
 import type { SshOptions } from '../src/storage/ssh-driver.js';
-import { NOW, owners, readPlan, ringYaml, runCommand, TestCluster } from './audit-cluster.js';
+import { NOW, owners, readPlan, runCommand, TestCluster } from './audit-cluster.js';
 import { expectGapOnlyUnion, snapshotMetrics } from './helpers/apply-check.js';
 import { sshServerForFile } from './helpers/sshd.js';
 
@@ -42,9 +42,8 @@ describe('audit and plan over ssh', () => {
     clusters.push(c);
     const oldLocal = c.writeCluster('old.yaml', { destinations: NODES3, replication: 2 }, { n1: 'n1', n2: 'n2', n3: 'n3' });
     const newLocal = c.writeCluster('new.yaml', { destinations: NODES4, replication: 2 }, { n1: 'n1', n2: 'n2', n3: 'n3', n4: 'n4' });
-    const sshPath = join(c.dir, 'ssh.yaml');
-    const storage = ALL.map((n) => `  "${n}": ${REMOTE.includes(n) ? ssh.server.url(c.root(n)) : c.root(n)}`);
-    fs.writeFileSync(sshPath, ringYaml({ destinations: NODES4, replication: 2 }) + 'storage:\n' + storage.join('\n') + '\n');
+    const storage = Object.fromEntries(ALL.map((n) => [n, REMOTE.includes(n) ? ssh.server.url(c.root(n)) : c.root(n)]));
+    const sshPath = c.writeClusterAt('ssh.yaml', { destinations: NODES4, replication: 2 }, storage);
     const oldRing = c.ring('old.yaml');
     const newRing = c.ring('new.yaml');
     const metrics = Array.from({ length: 24 }, (_, i) => `remote${i}.cpu.user`);
