@@ -82,6 +82,20 @@ export class TestCluster {
     }
   }
 
+  /**
+   * A ring change half done: every metric on its owners under `oldRing` (600 minutes, replica r on the
+   * r-th owner), and every other metric that gains owners under `newRing` also partly (60 minutes) on the first.
+   */
+  async plantRingChange(oldRing: Ring, newRing: Ring, metrics: string[]): Promise<void> {
+    let k = 0;
+    for (const m of metrics) {
+      const o = owners(oldRing, m);
+      for (let r = 0; r < o.length; r++) await this.plant(o[r]!, m, r, 600);
+      const gain = owners(newRing, m).filter((n) => !o.includes(n));
+      if (gain.length > 0 && k++ % 2 === 0) await this.plant(gain[0]!, m, 2, 60);
+    }
+  }
+
   file(node: string, name: string): string {
     return join(this.dir, 'nodes', node, metricToPath(name));
   }

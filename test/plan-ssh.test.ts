@@ -47,13 +47,7 @@ describe('audit and plan over ssh', () => {
     const oldRing = c.ring('old.yaml');
     const newRing = c.ring('new.yaml');
     const metrics = Array.from({ length: 24 }, (_, i) => `remote${i}.cpu.user`);
-    let k = 0;
-    for (const m of metrics) {
-      const o = owners(oldRing, m);
-      for (let r = 0; r < o.length; r++) await c.plant(o[r]!, m, r, 600);
-      const gain = owners(newRing, m).filter((n) => !o.includes(n));
-      if (gain.length > 0 && k++ % 2 === 0) await c.plant(gain[0]!, m, 2, 60);
-    }
+    await c.plantRingChange(oldRing, newRing, metrics);
     // A corrupt holder on a remote node: verified over ssh, skipped, never used.
     const moved = metrics.find((m) => !owners(newRing, m).includes('n2') && owners(oldRing, m).includes('n2'));
     expect(moved).toBeDefined();

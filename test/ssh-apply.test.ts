@@ -39,13 +39,7 @@ async function setup(prefix: string, remote: string[], metrics: string[]) {
   const sshPath = c.writeClusterAt('ssh.yaml', { destinations: NODES4, replication: 2 }, storage);
   const oldRing = c.ring('old.yaml');
   const newRing = c.ring('new.yaml');
-  let k = 0;
-  for (const m of metrics) {
-    const o = owners(oldRing, m);
-    for (let r = 0; r < o.length; r++) await c.plant(o[r]!, m, r, 600);
-    const gain = owners(newRing, m).filter((n) => !o.includes(n));
-    if (gain.length > 0 && k++ % 2 === 0) await c.plant(gain[0]!, m, 2, 60);
-  }
+  await c.plantRingChange(oldRing, newRing, metrics);
   const before: Snapshot = snapshotMetrics(metrics, ALL, (n, m) => c.file(n, m));
   const plan = join(c.dir, 'p.plan');
   const r = await runPlan({ clusterPath: newPath, oldRing: oldPath, keepSource: false, moveSuspected: false, maxFill: 1, throughput: 50e6, output: plan });
