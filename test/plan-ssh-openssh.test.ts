@@ -8,7 +8,7 @@ import { applyPlan } from '../src/apply/executor.js';
 import { runAudit, type Finding } from '../src/audit/index.js';
 import { runPlan } from '../src/plan/index.js';
 import type { SshOptions } from '../src/storage/ssh-driver.js';
-import { NOW, owners, readPlan, ringYaml, TestCluster } from './audit-cluster.js';
+import { NOW, owners, readPlan, TestCluster } from './audit-cluster.js';
 import { realSshd } from './helpers/sshd.js';
 
 const sshd = realSshd();
@@ -29,8 +29,7 @@ describe.skipIf(sshd === undefined)('audit and plan through OpenSSH', () => {
     fs.chmodSync(c.dir, 0o755);
     const oldPath = c.writeCluster('old.yaml', { destinations: NODES3, replication: 2 }, { n1: 'n1', n2: 'n2', n3: 'n3' });
     const newPath = c.writeCluster('new.yaml', { destinations: NODES4, replication: 2 }, { n1: 'n1', n2: 'n2', n3: 'n3', n4: 'n4' });
-    const sshPath = join(c.dir, 'ssh.yaml');
-    fs.writeFileSync(sshPath, ringYaml({ destinations: NODES4, replication: 2 }) + 'storage:\n' + ALL.map((n) => `  "${n}": ${url(c.root(n))}`).join('\n') + '\n');
+    const sshPath = c.writeClusterAt('ssh.yaml', { destinations: NODES4, replication: 2 }, Object.fromEntries(ALL.map((n) => [n, url(c.root(n))])));
     const oldRing = c.ring('old.yaml');
     const newRing = c.ring('new.yaml');
     const metrics = Array.from({ length: 20 }, (_, i) => `ossh${i}.load.avg`);

@@ -12,7 +12,7 @@ import { runPlan } from '../src/plan/index.js';
 import { SshDriver, type SshOptions } from '../src/storage/ssh-driver.js';
 import { LocalDriver } from '../src/storage/local-driver.js';
 import type { WalkEntry } from '../src/storage/driver.js';
-import { NOW, owners, ringYaml, TestCluster } from './audit-cluster.js';
+import { NOW, owners, TestCluster } from './audit-cluster.js';
 import { expectGapOnlyUnion, snapshotMetrics } from './helpers/apply-check.js';
 import { driverContract, makeTree } from './helpers/driver-contract.js';
 import { PROJECT_ROOT } from './helpers/shared.js';
@@ -103,8 +103,7 @@ describe.skipIf(sshd === undefined)('ringshift apply through OpenSSH', () => {
     fs.chmodSync(c.dir, 0o755);
     const oldPath = c.writeCluster('old.yaml', { destinations: NODES3, replication: 2 }, { n1: 'n1', n2: 'n2', n3: 'n3' });
     const newPath = c.writeCluster('new.yaml', { destinations: NODES4, replication: 2 }, { n1: 'n1', n2: 'n2', n3: 'n3', n4: 'n4' });
-    const sshPath = join(c.dir, 'ssh.yaml');
-    fs.writeFileSync(sshPath, ringYaml({ destinations: NODES4, replication: 2 }) + 'storage:\n' + ALL.map((n) => `  "${n}": ${url(c.root(n))}`).join('\n') + '\n');
+    const sshPath = c.writeClusterAt('ssh.yaml', { destinations: NODES4, replication: 2 }, Object.fromEntries(ALL.map((n) => [n, url(c.root(n))])));
     const oldRing = c.ring('old.yaml');
     const newRing = c.ring('new.yaml');
     let k = 0;
