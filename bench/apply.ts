@@ -105,7 +105,16 @@ function prepare(name: string, count: number, layout: [number, number][]): Set_ 
     const rel = `bench/g${i % 50}/m${i}.wsp`;
     const st = fs.statSync(join(src, rel));
     bytes += st.size;
-    const a: PlanAction = { type: 'action', id: i + 1, op: 'copy', metric: rel.slice(0, -4).replaceAll('/', '.'), path: rel, from: 'n1', to: 'n2', source: { size: st.size, mtimeMs: Math.round(st.mtimeMs) } };
+    const a: PlanAction = {
+      type: 'action',
+      id: i + 1,
+      op: 'copy',
+      metric: rel.slice(0, -4).replaceAll('/', '.'),
+      path: rel,
+      from: 'n1',
+      to: 'n2',
+      source: { size: st.size, mtimeMs: Math.round(st.mtimeMs) },
+    };
     lines.push(JSON.stringify(a));
   }
   lines.push(JSON.stringify({ type: 'footer', actions: count, skips: 0, bytes }));
@@ -150,22 +159,31 @@ async function measure(s: Set_): Promise<Record<string, number>> {
     keep('cp -r; sync', await timed(() => void execFileSync('sh', ['-c', `cp -r "${src}" "${out}" && sync`])));
     reset(s);
     warm(s);
-    keep('apply (library)', await timed(async () => {
-      const rep = await applyPlan({ plan: s.plan });
-      if (rep.exitCode() !== 0) throw new Error(JSON.stringify(rep.json()));
-    }));
+    keep(
+      'apply (library)',
+      await timed(async () => {
+        const rep = await applyPlan({ plan: s.plan });
+        if (rep.exitCode() !== 0) throw new Error(JSON.stringify(rep.json()));
+      }),
+    );
     reset(s);
     warm(s);
-    keep('apply --per-node 8 (library)', await timed(async () => {
-      const rep = await applyPlan({ plan: s.plan, perNode: 8, concurrency: 16 });
-      if (rep.exitCode() !== 0) throw new Error(JSON.stringify(rep.json()));
-    }));
+    keep(
+      'apply --per-node 8 (library)',
+      await timed(async () => {
+        const rep = await applyPlan({ plan: s.plan, perNode: 8, concurrency: 16 });
+        if (rep.exitCode() !== 0) throw new Error(JSON.stringify(rep.json()));
+      }),
+    );
     reset(s);
     warm(s);
-    keep('ringshift apply (CLI)', await timed(() => {
-      const p = spawnSync(process.execPath, [RUN, 'apply', s.plan], { encoding: 'utf8' });
-      if (p.status !== 0) throw new Error(p.stderr + p.stdout);
-    }));
+    keep(
+      'ringshift apply (CLI)',
+      await timed(() => {
+        const p = spawnSync(process.execPath, [RUN, 'apply', s.plan], { encoding: 'utf8' });
+        if (p.status !== 0) throw new Error(p.stderr + p.stdout);
+      }),
+    );
   }
   reset(s);
   return best;
@@ -174,7 +192,7 @@ async function measure(s: Set_): Promise<Record<string, number>> {
 function report(s: Set_, best: Record<string, number>): void {
   const cp = best['cp -r']!;
   const mb = s.bytes / 1e6;
-  console.log(`\n${s.name}: ${s.files} files, ${(mb).toFixed(1)} MB (${(s.bytes / s.files / 1024).toFixed(1)} KiB each), best of ${RUNS}`);
+  console.log(`\n${s.name}: ${s.files} files, ${mb.toFixed(1)} MB (${(s.bytes / s.files / 1024).toFixed(1)} KiB each), best of ${RUNS}`);
   console.log('  what                              seconds      MB/s    files/s   vs cp -r');
   for (const [k, v] of Object.entries(best)) {
     console.log(
@@ -183,7 +201,9 @@ function report(s: Set_, best: Record<string, number>): void {
   }
 }
 
-console.log(`apply bench: ${availableParallelism()} CPUs, load ${loadavg()[0]!.toFixed(2)}, node ${process.version}, dir ${DIR}, ${COLD ? 'cold cache (dropped before each run)' : 'warm cache'}`);
+console.log(
+  `apply bench: ${availableParallelism()} CPUs, load ${loadavg()[0]!.toFixed(2)}, node ${process.version}, dir ${DIR}, ${COLD ? 'cold cache (dropped before each run)' : 'warm cache'}`,
+);
 fs.mkdirSync(DIR, { recursive: true });
 const big = prepare(`big-${BIG}`, BIG, LAYOUT_BIG);
 report(big, await measure(big));

@@ -88,10 +88,15 @@ async function main(): Promise<void> {
     return;
   }
   const self = fileURLToPath(import.meta.url);
-  console.log(`audit grouping + classification, ${ENTRIES.toLocaleString('en-US')} scan entries, 4 locations, RF 2 (one process per variant)`);
+  console.log(
+    `audit grouping + classification, ${ENTRIES.toLocaleString('en-US')} scan entries, 4 locations, RF 2 (one process per variant)`,
+  );
   console.log('variant    time      entries/s   groups    peak RSS');
   for (const name of ['baseline', 'memory', 'spill']) {
-    const r = spawnSync(process.execPath, [self, '--variant', name, '--entries', String(ENTRIES)], { encoding: 'utf8', maxBuffer: 1 << 20 });
+    const r = spawnSync(process.execPath, [self, '--variant', name, '--entries', String(ENTRIES)], {
+      encoding: 'utf8',
+      maxBuffer: 1 << 20,
+    });
     if (r.status !== 0) throw new Error(r.stderr);
     const o = JSON.parse(r.stdout) as Record<string, number>;
     const rate = Math.round(ENTRIES / (o.ms! / 1000));

@@ -33,7 +33,16 @@ function* generateNames(n: number, seed = 20240601, long = false): Generator<str
   };
   const tops = ['servers', 'collectd', 'stats.timers', 'stats.counters', 'app', 'dev.k8s'];
   const dcs = ['dc1', 'dc2', 'eu-west-1', 'us-east-2'];
-  const kinds = ['cpu.user', 'cpu.system', 'memory.used', 'disk.sda.reads', 'net.eth0.rx_bytes', 'load.shortterm', 'http.requests.p99', 'queue.depth'];
+  const kinds = [
+    'cpu.user',
+    'cpu.system',
+    'memory.used',
+    'disk.sda.reads',
+    'net.eth0.rx_bytes',
+    'load.shortterm',
+    'http.requests.p99',
+    'queue.depth',
+  ];
   const apps = ['checkout-service', 'payments-gateway', 'inventory-sync-worker', 'recommendation-engine'];
   for (let i = 0; i < n; i++) {
     const name = `${tops[rnd(tops.length)]}.${dcs[rnd(dcs.length)]}.host${rnd(5000)}.${kinds[rnd(kinds.length)]}.${i.toString(36)}`;
@@ -116,8 +125,12 @@ async function benchLocate(): Promise<void> {
   const dests = MEMBERS.join(',');
   const floor = best(5, () => timeSync('cat', [NAMES_1M]));
   const e2e = best(5, () => timeSync(process.execPath, [RUN, 'ring', 'locate', '-f', NAMES_1M, '--json', '--destinations', dests]));
-  const e2eLong = best(5, () => timeSync(process.execPath, [RUN, 'ring', 'locate', '-f', NAMES_1M_LONG, '--json', '--destinations', dests]));
-  const sieve = best(5, () => timeSync(process.execPath, [RUN, 'ring', 'sieve', '-f', NAMES_1M, '--node', 'cache-03.prod.example.net', '--destinations', dests]));
+  const e2eLong = best(5, () =>
+    timeSync(process.execPath, [RUN, 'ring', 'locate', '-f', NAMES_1M_LONG, '--json', '--destinations', dests]),
+  );
+  const sieve = best(5, () =>
+    timeSync(process.execPath, [RUN, 'ring', 'sieve', '-f', NAMES_1M, '--node', 'cache-03.prod.example.net', '--destinations', dests]),
+  );
   const startup = best(5, () => timeSync(process.execPath, [RUN, 'ring', 'locate', '--json', '--destinations', dests, 'x']));
 
   // In process, string path: lookups alone, and lookups + JSON line encoding.
@@ -151,7 +164,9 @@ async function benchLocate(): Promise<void> {
   const ms = (t: number): string => `${(t * 1000).toFixed(0)} ms`;
   const cpuNote = (t: Timing): string => (Number.isNaN(t.cpu) ? '' : `, ${ms(t.cpu)} CPU`);
   const row = (label: string, t: Timing, extra = ''): void =>
-    console.log(`  ${label.padEnd(42)} ${ms(t.wall).padStart(8)}  ${fmt(n / t.wall).padStart(11)} names/s  (${fmt(n / t.cpu)} per CPU s${cpuNote(t)})${extra}`);
+    console.log(
+      `  ${label.padEnd(42)} ${ms(t.wall).padStart(8)}  ${fmt(n / t.wall).padStart(11)} names/s  (${fmt(n / t.cpu)} per CPU s${cpuNote(t)})${extra}`,
+    );
   console.log(`ring locate --json, carbon_ch, RF 1, 10 members, ${fmt(n)} names (${NAMES_1M}); wall and CPU, best of 5`);
   console.log(`  ${'I/O floor  cat FILE > /dev/null'.padEnd(42)} ${ms(floor.wall).padStart(8)}`);
   row('end to end ring locate -f FILE --json', e2e);
@@ -159,12 +174,18 @@ async function benchLocate(): Promise<void> {
   row('end to end ring sieve -f FILE --node N', sieve);
   console.log(`  ${'CLI start alone (one name)'.padEnd(42)} ${ms(startup.wall).padStart(8)}  (${ms(startup.cpu)} CPU)`);
   if (!Number.isNaN(e2e.cpu)) {
-    console.log(`  ${'locate without the CLI start'.padEnd(42)} ${fmt(n / Math.max(e2e.wall - startup.wall, 1e-9)).padStart(20)} names/s  (${fmt(n / Math.max(e2e.cpu - startup.cpu, 1e-9))} per CPU s)`);
+    console.log(
+      `  ${'locate without the CLI start'.padEnd(42)} ${fmt(n / Math.max(e2e.wall - startup.wall, 1e-9)).padStart(20)} names/s  (${fmt(n / Math.max(e2e.cpu - startup.cpu, 1e-9))} per CPU s)`,
+    );
   }
   row('in process: byte path, first run (cold)', byteCold);
   row('in process: byte path, warm', byteWarm);
-  console.log(`  ${'in process: string path, ring.locate'.padEnd(42)} ${ms(lookupSecs).padStart(8)}  ${fmt(n / lookupSecs).padStart(11)} lookups/s (warm)`);
-  console.log(`  ${'in process: string path, locate + JSON line'.padEnd(42)} ${ms(encodeSecs).padStart(8)}  ${fmt(n / encodeSecs).padStart(11)} lines/s (warm)`);
+  console.log(
+    `  ${'in process: string path, ring.locate'.padEnd(42)} ${ms(lookupSecs).padStart(8)}  ${fmt(n / lookupSecs).padStart(11)} lookups/s (warm)`,
+  );
+  console.log(
+    `  ${'in process: string path, locate + JSON line'.padEnd(42)} ${ms(encodeSecs).padStart(8)}  ${fmt(n / encodeSecs).padStart(11)} lines/s (warm)`,
+  );
   console.log(`  anchor     carbonate carbon-sieve        ≈ 200,000 names/s (same machine kind)`);
   if (sink < 0) console.log(sink);
 }
@@ -196,10 +217,15 @@ async function benchDiff(n: number): Promise<void> {
   const code = await done;
   const secs = Number(process.hrtime.bigint() - t0) / 1e9;
   if (code !== 0) throw new Error(`ring diff exited with ${code}: ${err}`);
-  const report = JSON.parse(out.trim().split('\n').pop()!) as { metrics: { total: number; primaryChanged: number }; keyspace: { primaryChanged: number } };
+  const report = JSON.parse(out.trim().split('\n').pop()!) as {
+    metrics: { total: number; primaryChanged: number };
+    keyspace: { primaryChanged: number };
+  };
   const rss = /Maximum resident set size \(kbytes\): (\d+)/.exec(err);
   console.log(`ring diff 10 → 11 members over ${fmt(n)} names streamed on stdin`);
-  console.log(`  ${secs.toFixed(1)} s, ${fmt(n / secs)} names/s, peak RSS ${rss ? `${(Number(rss[1]) / 1024).toFixed(0)} MB` : 'n/a (no /usr/bin/time)'}`);
+  console.log(
+    `  ${secs.toFixed(1)} s, ${fmt(n / secs)} names/s, peak RSS ${rss ? `${(Number(rss[1]) / 1024).toFixed(0)} MB` : 'n/a (no /usr/bin/time)'}`,
+  );
   console.log(
     `  counted ${fmt(report.metrics.total)} names, primary moved ${((report.metrics.primaryChanged / report.metrics.total) * 100).toFixed(2)} %` +
       ` (keyspace ${(report.keyspace.primaryChanged * 100).toFixed(2)} %)`,

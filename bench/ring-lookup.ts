@@ -26,7 +26,17 @@ function generateNames(n: number): string[] {
   const tops = ['servers', 'collectd', 'stats.timers', 'stats_counts', 'apps', 'carbon.agents', 'prod.k8s'];
   const dcs = ['dc1', 'dc2', 'ams', 'fra', 'iad', 'sjc'];
   const roles = ['web', 'api', 'db', 'cache', 'kafka', 'worker', 'lb'];
-  const leaves = ['cpu.user', 'cpu.system', 'memory.used', 'disk.sda.reads', 'network.eth0.rx_bytes', 'load.shortterm', 'requests.p99', 'queue.depth', 'jvm.gc.G1_Young_Generation.count'];
+  const leaves = [
+    'cpu.user',
+    'cpu.system',
+    'memory.used',
+    'disk.sda.reads',
+    'network.eth0.rx_bytes',
+    'load.shortterm',
+    'requests.p99',
+    'queue.depth',
+    'jvm.gc.G1_Young_Generation.count',
+  ];
   const out = new Array<string>(n);
   for (let i = 0; i < n; i++) {
     let name = `${tops[rnd(tops.length)]}.${dcs[rnd(dcs.length)]}.${roles[rnd(roles.length)]}${rnd(100)}.${leaves[rnd(leaves.length)]}`;
@@ -127,19 +137,25 @@ function main(): void {
     process.stdout.write(JSON.stringify(row.run(generateNames(N))));
     return;
   }
-  console.log(`ring lookups over ${N.toLocaleString('en')} generated names, best of 3 passes, one process per row (node ${process.version})\n`);
+  console.log(
+    `ring lookups over ${N.toLocaleString('en')} generated names, best of 3 passes, one process per row (node ${process.version})\n`,
+  );
   const w = Math.max(...ROWS.map((r) => r.name.length));
   console.log(`${'lookup'.padEnd(w)}  ${'names/s'.padStart(9)}  ${'ns/name'.padStart(7)}  ${'names/CPU-s'.padStart(11)}`);
   for (let i = 0; i < ROWS.length; i++) {
     const child = spawnSync(process.execPath, [fileURLToPath(import.meta.url), String(N), '--row', String(i)], { encoding: 'utf8' });
     if (child.status !== 0) throw new Error(`row ${i} failed: ${child.stderr}`);
     const rate = JSON.parse(child.stdout) as Rate;
-    console.log(`${ROWS[i]!.name.padEnd(w)}  ${fmt(rate.wall).padStart(9)}  ${(1e9 / rate.wall).toFixed(0).padStart(7)}  ${fmt(rate.cpu).padStart(11)}`);
+    console.log(
+      `${ROWS[i]!.name.padEnd(w)}  ${fmt(rate.wall).padStart(9)}  ${(1e9 / rate.wall).toFixed(0).padStart(7)}  ${fmt(rate.cpu).padStart(11)}`,
+    );
   }
   const spec = carbonSpec();
   const b0 = process.hrtime.bigint();
   for (let i = 0; i < 20; i++) buildRing(spec);
-  console.log(`\nbuildRing carbon_ch, 10 members (incl. the 65536-entry owner table): ${(Number(process.hrtime.bigint() - b0) / 20e6).toFixed(1)} ms`);
+  console.log(
+    `\nbuildRing carbon_ch, 10 members (incl. the 65536-entry owner table): ${(Number(process.hrtime.bigint() - b0) / 20e6).toFixed(1)} ms`,
+  );
 }
 
 main();

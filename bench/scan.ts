@@ -35,7 +35,23 @@ function buildTree(dir: string, files: number): void {
     return lo + (s % (hi - lo + 1));
   };
   const tops = ['servers', 'collectd', 'stats', 'stats_counts', 'carbon', 'apps', 'k8s', 'net'];
-  const plugins = ['cpu', 'memory', 'disk', 'interface', 'load', 'df', 'processes', 'nginx', 'postgres', 'jvm', 'redis', 'kafka', 'http', 'queue', 'cache'];
+  const plugins = [
+    'cpu',
+    'memory',
+    'disk',
+    'interface',
+    'load',
+    'df',
+    'processes',
+    'nginx',
+    'postgres',
+    'jvm',
+    'redis',
+    'kafka',
+    'http',
+    'queue',
+    'cache',
+  ];
   let made = 0;
   const fanout = [tops.length, 5, 0, 0, 0, 0];
   const leaf = (d: string, n: number): void => {
@@ -48,7 +64,16 @@ function buildTree(dir: string, files: number): void {
     if (depth === 5) return leaf(d, rnd(5, 20));
     const n = depth === 2 ? rnd(20, 50) : depth === 3 ? rnd(8, 15) : depth === 4 ? rnd(3, 8) : fanout[depth]!;
     for (let i = 0; i < n && made < files; i++) {
-      const name = depth === 0 ? tops[i]! : depth === 1 ? `dc${i}` : depth === 2 ? `host${String(i).padStart(3, '0')}` : depth === 3 ? plugins[i % plugins.length]! + (i >= plugins.length ? i : '') : `inst${i}`;
+      const name =
+        depth === 0
+          ? tops[i]!
+          : depth === 1
+            ? `dc${i}`
+            : depth === 2
+              ? `host${String(i).padStart(3, '0')}`
+              : depth === 3
+                ? plugins[i % plugins.length]! + (i >= plugins.length ? i : '')
+                : `inst${i}`;
       walk(`${d}/${name}`, depth + 1);
     }
   };
@@ -107,13 +132,17 @@ async function main(): Promise<void> {
   const scanned = countLines(process.execPath, [RUN, 'scan', TREE]);
   if (scanned !== FILES) throw new Error(`ringshift scan printed ${scanned} names, expected ${FILES}`);
 
-  const inProcess = (stat: boolean, walkOnly = false) => () =>
-    timeAsync(async () => {
-      let n = 0;
-      if (walkOnly) for await (const b of walkTree(driver.root)) n += b.length;
-      else for await (const b of scanDriver(driver, 'bench', { stat })) for (const e of b) if (e.metric !== null && (!stat || e.size !== null)) n++;
-      return n;
-    });
+  const inProcess =
+    (stat: boolean, walkOnly = false) =>
+    () =>
+      timeAsync(async () => {
+        let n = 0;
+        if (walkOnly) for await (const b of walkTree(driver.root)) n += b.length;
+        else
+          for await (const b of scanDriver(driver, 'bench', { stat }))
+            for (const e of b) if (e.metric !== null && (!stat || e.size !== null)) n++;
+        return n;
+      });
   // [label, measure, index of the baseline row or -1 for a baseline]
   const rows: [string, Measure, number][] = [
     ["find ROOT -name '*.wsp' > /dev/null", () => ({ secs: timeCmd('find', findArgs), n: FILES }), -1],
@@ -135,13 +164,19 @@ async function main(): Promise<void> {
   }
 
   const load = loadavg()[0]!.toFixed(2);
-  console.log(`scan bench: ${FILES.toLocaleString('en-US')} files in ${TREE}; best of ${RUNS} interleaved rounds; ${availableParallelism()} CPUs, ${defaultWalkers()} walk workers; load average ${load} at the end`);
+  console.log(
+    `scan bench: ${FILES.toLocaleString('en-US')} files in ${TREE}; best of ${RUNS} interleaved rounds; ${availableParallelism()} CPUs, ${defaultWalkers()} walk workers; load average ${load} at the end`,
+  );
   const w = Math.max(...rows.map(([l]) => l.length));
   console.log(`${'what'.padEnd(w)}  ${'seconds'.padStart(8)}  ${'files/s'.padStart(10)}  vs find`);
   rows.forEach(([label, , base], i) => {
     const r = bestOf[i]!;
     const ratio = base < 0 ? 'baseline' : `${(r.secs / bestOf[base]!.secs).toFixed(2)}x the time`;
-    console.log(`${label.padEnd(w)}  ${r.secs.toFixed(3).padStart(8)}  ${Math.round(r.n / r.secs).toLocaleString('en-US').padStart(10)}  ${ratio}`);
+    console.log(
+      `${label.padEnd(w)}  ${r.secs.toFixed(3).padStart(8)}  ${Math.round(r.n / r.secs)
+        .toLocaleString('en-US')
+        .padStart(10)}  ${ratio}`,
+    );
   });
 }
 

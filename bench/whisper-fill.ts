@@ -30,7 +30,12 @@ const ROOT = resolve(dirname(fileURLToPath(import.meta.url)), '../..');
 const OUT = join(ROOT, 'bench/out/whisper-fill');
 
 /** One file as whisper would hold it after continuous writes since `start` (rings rotated randomly). */
-function buildFile(rnd: () => number, start: number, valueAt: (t: number) => number, hole: (t: number, archive: number) => 'zero' | 'stale' | null): Buffer {
+function buildFile(
+  rnd: () => number,
+  start: number,
+  valueAt: (t: number) => number,
+  hole: (t: number, archive: number) => 'zero' | 'stale' | null,
+): Buffer {
   const header = encodeHeader(1, 0.5, LAYOUT);
   const size = header.length + LAYOUT.reduce((n, [, p]) => n + p * POINT_SIZE, 0);
   const buf = Buffer.alloc(size);
@@ -65,7 +70,10 @@ function makePair(k: number): { src: string; dst: string } {
   const start = NOW - 2 * 365 * 86400 - Math.floor(rnd() * 86400);
   const phase = rnd() * 1000;
   const valueAt = (t: number) => Math.round((100 + 40 * Math.sin((t + phase) / 7200) + ((t * 2654435761) % 97) / 10) * 100) / 100;
-  writeFileSync(src, buildFile(rnd, start, valueAt, () => null));
+  writeFileSync(
+    src,
+    buildFile(rnd, start, valueAt, () => null),
+  );
   // Outages by age (seconds), jittered per pair; then single-slot holes, one per archive.
   const day = 86400;
   const outages = [
@@ -78,15 +86,24 @@ function makePair(k: number): { src: string; dst: string } {
     const a = age! + Math.floor(rnd() * 3600);
     return [NOW - a - len!, NOW - a] as const;
   });
-  const singles = [NOW - 1000 - Math.floor(rnd() * 5000), NOW - 2 * day - Math.floor(rnd() * day), NOW - 100 * day - Math.floor(rnd() * 10 * day)];
+  const singles = [
+    NOW - 1000 - Math.floor(rnd() * 5000),
+    NOW - 2 * day - Math.floor(rnd() * day),
+    NOW - 100 * day - Math.floor(rnd() * 10 * day),
+  ];
   const steps = LAYOUT.map(([s]) => s);
   writeFileSync(
     dst,
-    buildFile(rnd, start, (t) => valueAt(t) + 0.5, (t, i) => {
-      for (const [a, b] of outages) if (t >= a && t < b) return (t / steps[i]!) % 3 === 0 ? 'stale' : 'zero';
-      if (alignDown(singles[i]!, steps[i]!) === t) return 'zero';
-      return null;
-    }),
+    buildFile(
+      rnd,
+      start,
+      (t) => valueAt(t) + 0.5,
+      (t, i) => {
+        for (const [a, b] of outages) if (t >= a && t < b) return (t / steps[i]!) % 3 === 0 ? 'stale' : 'zero';
+        if (alignDown(singles[i]!, steps[i]!) === t) return 'zero';
+        return null;
+      },
+    ),
   );
   return { src, dst };
 }
@@ -132,7 +149,9 @@ async function main(): Promise<void> {
   const t0 = Date.now();
   const pairs = Array.from({ length: PAIRS }, (_, k) => makePair(k));
   const size = statSync(pairs[0]!.src).size;
-  console.log(`corpus: ${PAIRS} pairs, ${(size / 1e6).toFixed(2)} MB per file, 10s:6h,1m:7d,10m:5y (ready in ${((Date.now() - t0) / 1000).toFixed(1)} s)`);
+  console.log(
+    `corpus: ${PAIRS} pairs, ${(size / 1e6).toFixed(2)} MB per file, 10s:6h,1m:7d,10m:5y (ready in ${((Date.now() - t0) / 1000).toFixed(1)} s)`,
+  );
   console.log(`node ${process.version}, now=${NOW}; each fill on a fresh, fsynced copy of dst (copy excluded), one process\n`);
 
   await measure(pairs.slice(0, 10), (s, d) => fillGaps(s, d, { now: NOW })); // warm-up
@@ -141,12 +160,22 @@ async function main(): Promise<void> {
   const rows = {
     push([name, s, note]: [string, Stats, string]): void {
       const f = (x: number, d = 1) => (Number.isFinite(x) ? x.toFixed(d) : '-');
-      console.log(`${name.padEnd(w)}  ${f(s.perSec).padStart(7)}  ${f(s.median, 2).padStart(10)}  ${f(s.p95, 2).padStart(6)}  ${f(s.filled, 0).padStart(10)}  ${note}`);
+      console.log(
+        `${name.padEnd(w)}  ${f(s.perSec).padStart(7)}  ${f(s.median, 2).padStart(10)}  ${f(s.p95, 2).padStart(6)}  ${f(s.filled, 0).padStart(10)}  ${note}`,
+      );
     },
   };
   rows.push(['ringshift fill (gap-only, flock + fdatasync)', await measure(pairs, (s, d) => fillGaps(s, d, { now: NOW })), 'target >= 85']);
-  rows.push(['ringshift fill, flock, no fdatasync', await measure(pairs, (s, d) => fillGaps(s, d, { now: NOW, sync: false })), 'cost of fdatasync']);
-  rows.push(['ringshift fill, --no-lock, no fdatasync', await measure(pairs, (s, d) => fillGaps(s, d, { now: NOW, lock: false, sync: false })), 'CPU + page cache']);
+  rows.push([
+    'ringshift fill, flock, no fdatasync',
+    await measure(pairs, (s, d) => fillGaps(s, d, { now: NOW, sync: false })),
+    'cost of fdatasync',
+  ]);
+  rows.push([
+    'ringshift fill, --no-lock, no fdatasync',
+    await measure(pairs, (s, d) => fillGaps(s, d, { now: NOW, lock: false, sync: false })),
+    'CPU + page cache',
+  ]);
   rows.push(['ringshift fill --compat carbonate', await measure(pairs, (s, d) => carbonateFill(s, d, { now: NOW })), 'same I/O layer']);
   const mergePairs = pairs.slice(0, Math.min(50, pairs.length));
   rows.push([`ringshift merge (${mergePairs.length} pairs)`, await measure(mergePairs, (s, d) => merge(s, d, { now: NOW })), '']);
@@ -158,19 +187,29 @@ async function main(): Promise<void> {
     for (const p of pairs.slice(0, CLI_RUNS)) {
       freshCopy(p.dst, work);
       const t = process.hrtime.bigint();
-      execFileSync(process.execPath, [bin, 'whisper', 'fill', p.src, work, '--json'], { env: { ...process.env, RINGSHIFT_NOW: String(NOW) } });
+      execFileSync(process.execPath, [bin, 'whisper', 'fill', p.src, work, '--json'], {
+        env: { ...process.env, RINGSHIFT_NOW: String(NOW) },
+      });
       times.push(Number(process.hrtime.bigint() - t) / 1e6);
     }
     const sorted = [...times].sort((a, b) => a - b);
     rows.push([
       `ringshift whisper fill, one process per pair (${CLI_RUNS})`,
-      { perSec: (CLI_RUNS * 1000) / times.reduce((a, b) => a + b, 0), median: sorted[Math.floor(CLI_RUNS / 2)]!, p95: sorted[Math.floor(CLI_RUNS * 0.95)]!, filled: NaN },
+      {
+        perSec: (CLI_RUNS * 1000) / times.reduce((a, b) => a + b, 0),
+        median: sorted[Math.floor(CLI_RUNS / 2)]!,
+        p95: sorted[Math.floor(CLI_RUNS * 0.95)]!,
+        filled: NaN,
+      },
       'includes node + oclif start',
     ]);
   }
-  rows.push(['anchor: carbonate fill_archives, one Python process', { perSec: 13.1, median: 75, p95: 88, filled: NaN }, 'whisper-spec.md §13']);
+  rows.push([
+    'anchor: carbonate fill_archives, one Python process',
+    { perSec: 13.1, median: 75, p95: 88, filled: NaN },
+    'whisper-spec.md §13',
+  ]);
   rows.push(['anchor: bucky-fill (Go), one process per pair', { perSec: 43, median: 22, p95: NaN, filled: NaN }, 'whisper-spec.md §13']);
-
 }
 
 await main();

@@ -35,16 +35,38 @@ ssh:// storage uses the ssh agent or --identity keys; host keys must be in known
 
   static override flags = {
     concurrency: Flags.integer({ description: 'Actions running at once.', default: 8, min: 1, max: 256 }),
-    'per-node': Flags.integer({ description: 'Actions running at once per storage location (a copy counts for its source and its destination).', default: 4, min: 1, max: 64 }),
-    bwlimit: Flags.string({ description: 'Bandwidth cap for all transfers together, like rsync: KiB/s, or 500K, 20M, 1G (1024-based), 20MB (1000-based).' }),
+    'per-node': Flags.integer({
+      description: 'Actions running at once per storage location (a copy counts for its source and its destination).',
+      default: 4,
+      min: 1,
+      max: 64,
+    }),
+    bwlimit: Flags.string({
+      description: 'Bandwidth cap for all transfers together, like rsync: KiB/s, or 500K, 20M, 1G (1024-based), 20MB (1000-based).',
+    }),
     'only-dest': Flags.string({ description: "Only this destination's actions: a location id, storage key, member id or server name." }),
     'dry-run': Flags.boolean({ description: 'List what would run (from the plan and the journals); touch nothing.', default: false }),
     cluster: Flags.string({ char: 'c', description: "Cluster file to check the ring against (default: the plan's)." }),
-    identity: Flags.string({ char: 'i', description: 'Private key for ssh:// storage (repeatable; default ~/.ssh/id_* and the ssh agent).', multiple: true }),
-    'known-hosts': Flags.string({ description: 'known_hosts file (repeatable; default ~/.ssh/known_hosts and /etc/ssh/ssh_known_hosts).', multiple: true }),
-    'accept-new-host-keys': Flags.boolean({ description: 'Trust ssh hosts not yet in known_hosts and record their keys (a changed key is always refused).', default: false }),
+    identity: Flags.string({
+      char: 'i',
+      description: 'Private key for ssh:// storage (repeatable; default ~/.ssh/id_* and the ssh agent).',
+      multiple: true,
+    }),
+    'known-hosts': Flags.string({
+      description: 'known_hosts file (repeatable; default ~/.ssh/known_hosts and /etc/ssh/ssh_known_hosts).',
+      multiple: true,
+    }),
+    'accept-new-host-keys': Flags.boolean({
+      description: 'Trust ssh hosts not yet in known_hosts and record their keys (a changed key is always refused).',
+      default: false,
+    }),
     'lock-timeout': Flags.integer({ description: "Seconds a fill waits for the destination's flock.", default: 30, min: 1 }),
-    'progress-interval': Flags.integer({ description: 'Seconds between progress lines when stderr is not a terminal.', default: 10, min: 1, helpGroup: 'ADVANCED' }),
+    'progress-interval': Flags.integer({
+      description: 'Seconds between progress lines when stderr is not a terminal.',
+      default: 10,
+      min: 1,
+      helpGroup: 'ADVANCED',
+    }),
   };
 
   public async run(): Promise<void> {

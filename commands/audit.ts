@@ -44,7 +44,8 @@ Exit status: 0, or 1 when --fail-on names a class that has findings (for CI); 2 
   static override flags = {
     cluster: Flags.string({ char: 'c', description: 'Cluster file (ring and storage locations).', required: true }),
     'old-ring': Flags.string({
-      description: 'The ring before a change: a config file, or inline key=value;… (e.g. "impl=carbon;replication=2;destinations=a:2004:a,b:2004:a").',
+      description:
+        'The ring before a change: a config file, or inline key=value;… (e.g. "impl=carbon;replication=2;destinations=a:2004:a,b:2004:a").',
     }),
     names: Flags.string({ description: 'Metric names as the relays received them, one a line: confirms double-dot placements.' }),
     'names-sample': Flags.boolean({

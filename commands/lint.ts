@@ -35,10 +35,16 @@ Exit status: 0 no errors (warnings allowed unless --strict), 1 errors found (a c
   };
 
   static override flags = {
-    cluster: Flags.string({ char: 'c', description: 'A ringshift cluster file: its ring is checked like a tool, its topology: section says how the files relate.' }),
+    cluster: Flags.string({
+      char: 'c',
+      description: 'A ringshift cluster file: its ring is checked like a tool, its topology: section says how the files relate.',
+    }),
     format: Flags.string({ char: 'f', description: 'Output format. [default: text]', options: [...LINT_FORMATS] }),
     strict: Flags.boolean({ description: 'Exit 1 on warnings too.', default: false }),
-    explain: Flags.boolean({ description: 'Print what was read and inferred (files, hosts, layout, which ring each webapp and tool must mirror).', default: false }),
+    explain: Flags.boolean({
+      description: 'Print what was read and inferred (files, hosts, layout, which ring each webapp and tool must mirror).',
+      default: false,
+    }),
     rules: Flags.boolean({ description: 'List the rules and exit.', default: false }),
     env: Flags.string({
       description: 'NAME=VALUE for environment lookups in local_settings.py (and GRAPHITE_ROOT); repeatable.',
@@ -63,7 +69,11 @@ Exit status: 0 no errors (warnings allowed unless --strict), 1 errors found (a c
       throw new UsageError('nothing to lint: give config files or directories', { expected: 'ringshift lint PATH... (or --rules)' });
     }
     const env = parseEnv(flags.env ?? []);
-    const { report, explain } = await lintPaths(paths, { cwd: process.cwd(), env, ...(flags.cluster !== undefined ? { cluster: flags.cluster } : {}) });
+    const { report, explain } = await lintPaths(paths, {
+      cwd: process.cwd(),
+      env,
+      ...(flags.cluster !== undefined ? { cluster: flags.cluster } : {}),
+    });
     if (flags.explain) {
       const text = explain.join('\n') + '\n';
       // Machine-readable output stays parseable: the explanation goes to stderr then.

@@ -35,14 +35,20 @@ The summary: actions and bytes per source → destination, each destination's gr
     cluster: Flags.string({ char: 'c', description: 'Cluster file: the (new) ring and the storage locations.', required: true }),
     output: Flags.string({ char: 'o', description: 'Write the plan to this file (without it: a dry run, nothing written).' }),
     'old-ring': Flags.string({ description: 'The ring before the change (config file or inline key=value;…): explains leftovers.' }),
-    names: Flags.string({ description: 'Metric names as the relays received them, one a line: confirms or rules out double-dot placements.' }),
+    names: Flags.string({
+      description: 'Metric names as the relays received them, one a line: confirms or rules out double-dot placements.',
+    }),
     'names-sample': Flags.boolean({ description: 'The --names list is only a sample of the traffic.', dependsOn: ['names'] }),
     'keep-source': Flags.boolean({ description: 'Plan no deletes (copies and fills only).', default: false }),
     'move-suspected': Flags.boolean({ description: 'Move files the audit only suspects of a double-dot placement.', default: false }),
     'max-fill': Flags.string({ description: 'Refuse when a destination filesystem would pass this at its peak. [default: 90%]' }),
     throughput: Flags.string({ description: 'Expected transfer rate, for the estimate. [default: 50MiB/s]' }),
     'self-prefix': Flags.string({ description: "Prefix of the caches' own metrics (repeatable). [default: carbon]", multiple: true }),
-    'spill-after': Flags.integer({ description: 'Files kept in memory while grouping before spilling to temp files. [default: 500000]', min: 0, helpGroup: 'ADVANCED' }),
+    'spill-after': Flags.integer({
+      description: 'Files kept in memory while grouping before spilling to temp files. [default: 500000]',
+      min: 0,
+      helpGroup: 'ADVANCED',
+    }),
     'tmp-dir': Flags.string({ description: 'Where spill files go. [default: the system temp dir]', helpGroup: 'ADVANCED' }),
     ...sshFlags,
   };
@@ -57,7 +63,7 @@ The summary: actions and bytes per source → destination, each destination's gr
     const result = await runPlan(
       {
         clusterPath: flags.cluster,
-      ssh: sshOptionsFrom(flags),
+        ssh: sshOptionsFrom(flags),
         grouper,
         keepSource: flags['keep-source'],
         moveSuspected: flags['move-suspected'],

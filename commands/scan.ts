@@ -4,6 +4,7 @@ import type { ListProgress } from '../src/storage/driver.js';
 import { memberId } from '../src/ring/types.js';
 import { pathLocation, resolveLocations, scanLocationBatches, selectLocations } from '../src/storage/index.js';
 import type { StorageLocation } from '../src/storage/index.js';
+import type { SshOptions } from '../src/storage/ssh-driver.js';
 import { emptyKindCounts, hasPrintableName, writeScanEntries } from '../src/storage/scan-output.js';
 import type { EntryKind } from '../src/storage/paths.js';
 import { BaseCommand } from '../src/ui/base-command.js';
@@ -38,15 +39,28 @@ ssh:// storage locations (in a cluster file) are listed over ssh (a remote find,
       dependsOn: ['cluster'],
     }),
     'follow-symlinks': Flags.boolean({ description: 'Follow symlinks whose target is inside the root.', default: false }),
-    identity: Flags.string({ char: 'i', description: 'Private key for ssh:// storage (repeatable; default ~/.ssh/id_* and the ssh agent).', multiple: true }),
-    'accept-new-host-keys': Flags.boolean({ description: 'Trust ssh hosts not yet in known_hosts and record their keys (a changed key is always refused).', default: false }),
-    concurrency: Flags.integer({ description: 'Parallel directory readers (default: min(4, CPUs); 8 on NFS, SMB and FUSE mounts).', min: 1, max: 64 }),
+    identity: Flags.string({
+      char: 'i',
+      description: 'Private key for ssh:// storage (repeatable; default ~/.ssh/id_* and the ssh agent).',
+      multiple: true,
+    }),
+    'accept-new-host-keys': Flags.boolean({
+      description: 'Trust ssh hosts not yet in known_hosts and record their keys (a changed key is always refused).',
+      default: false,
+    }),
+    concurrency: Flags.integer({
+      description: 'Parallel directory readers (default: min(4, CPUs); 8 on NFS, SMB and FUSE mounts).',
+      min: 1,
+      max: 64,
+    }),
   };
 
   public async run(): Promise<void> {
     const { args, flags } = await this.parse(Scan);
     if ((args.path === undefined) === (flags.cluster === undefined)) {
-      throw new UsageError('give a directory to scan, or --cluster FILE (not both)', { expected: 'scan PATH | scan --cluster FILE [--node MEMBER]' });
+      throw new UsageError('give a directory to scan, or --cluster FILE (not both)', {
+        expected: 'scan PATH | scan --cluster FILE [--node MEMBER]',
+      });
     }
     let locations: StorageLocation[];
     let failed = false;
@@ -71,7 +85,7 @@ ssh:// storage locations (in a cluster file) are listed over ssh (a remote find,
 
     const sink = new LineSink();
     const counts = emptyKindCounts();
-    const ssh = {
+    const ssh: SshOptions = {
       acceptNewHostKeys: flags['accept-new-host-keys'],
       ...(flags.identity !== undefined ? { identityFiles: flags.identity } : {}),
     };

@@ -3,18 +3,18 @@
 
 export interface ErrorContext {
   /** File the problem is in ('-' for stdin, undefined for command-line input). */
-  file?: string;
+  file?: string | undefined;
   /** 1-based line number inside `file`. */
-  line?: number;
+  line?: number | undefined;
   /** What would have been accepted, e.g. "host:port[:instance]". */
-  expected?: string;
+  expected?: string | undefined;
 }
 
 export class RingshiftError extends Error {
   readonly exitCode: number;
-  readonly file?: string;
-  readonly line?: number;
-  readonly expected?: string;
+  readonly file?: string | undefined;
+  readonly line?: number | undefined;
+  readonly expected?: string | undefined;
 
   constructor(message: string, ctx: ErrorContext = {}, exitCode = 1) {
     super(message);

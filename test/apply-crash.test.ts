@@ -54,7 +54,11 @@ async function fresh(tag: string): Promise<{ c: TestCluster; plan: string }> {
   return { c, plan };
 }
 
-function apply(plan: string, crashAt?: string, extra: string[] = []): { status: number | null; signal: string | null; out: string; err: string } {
+function apply(
+  plan: string,
+  crashAt?: string,
+  extra: string[] = [],
+): { status: number | null; signal: string | null; out: string; err: string } {
   const env = { ...process.env, RINGSHIFT_NOW: String(NOW), RINGSHIFT_TEST_CRASH_AT: crashAt ?? '' };
   const r = spawnSync(process.execPath, [RUN, 'apply', plan, '--concurrency', '3', ...extra], { env, encoding: 'utf8', timeout: 60_000 });
   return { status: r.status, signal: r.signal, out: r.stdout, err: r.stderr };
@@ -80,7 +84,13 @@ beforeAll(async () => {
     if (gain.length > 0 && k++ % 2 === 0) await plant(gain[0]!, 2, 60);
   }
   before = snapshotMetrics(METRICS, ALL, (n, m) => template.file(n, m));
-  check = (c) => expectGapOnlyUnion(before, ALL, (m) => owners(newRing, m), (n, m) => c.file(n, m));
+  check = (c) =>
+    expectGapOnlyUnion(
+      before,
+      ALL,
+      (m) => owners(newRing, m),
+      (n, m) => c.file(n, m),
+    );
   // An uninterrupted run gets there.
   const { c, plan } = await fresh('reference');
   const r = apply(plan);

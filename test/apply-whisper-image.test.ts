@@ -41,7 +41,9 @@ describe('fill from memory equals fill from files', () => {
     // 3. both in memory; replay the listed writes onto a copy of the original dst bytes
     const dstOrig = readFileSync(fixturePath(pair.dst!));
     const dstImage = Buffer.from(dstOrig);
-    const inMemory = await outcome(() => fillGapsImages({ path: 'src', data: Buffer.from(srcBytes) }, { path: 'dst', data: dstImage }, { now: NOW, ...window }));
+    const inMemory = await outcome(() =>
+      fillGapsImages({ path: 'src', data: Buffer.from(srcBytes) }, { path: 'dst', data: dstImage }, { now: NOW, ...window }),
+    );
 
     if ('code' in ref) {
       expect(viaImage).toEqual(ref);
@@ -71,16 +73,25 @@ describe('fill from memory equals fill from files', () => {
   it('lists writes in ascending order within the file, so slot 0 of an empty archive comes first', async () => {
     const pair = manifest.pairs.find((p) => p.name === 'B_dense_into_empty') ?? manifest.pairs.find((p) => p.dst !== null)!;
     const dstImage = Buffer.from(readFileSync(fixturePath(pair.dst!)));
-    const { writes } = fillGapsImages({ path: 's', data: readFileSync(fixturePath(pair.src)) }, { path: 'd', data: dstImage }, { now: NOW });
+    const { writes } = fillGapsImages(
+      { path: 's', data: readFileSync(fixturePath(pair.src)) },
+      { path: 'd', data: dstImage },
+      { now: NOW },
+    );
     expect(writes.length).toBeGreaterThan(0);
-    for (let i = 1; i < writes.length; i++) expect(writes[i]!.position).toBeGreaterThanOrEqual(writes[i - 1]!.position + writes[i - 1]!.length);
+    for (let i = 1; i < writes.length; i++)
+      expect(writes[i]!.position).toBeGreaterThanOrEqual(writes[i - 1]!.position + writes[i - 1]!.length);
   });
 
   it('a dry run lists nothing and leaves the image alone', () => {
     const pair = cases[0]![1];
     const dstOrig = readFileSync(fixturePath(pair.dst!));
     const img = Buffer.from(dstOrig);
-    const { writes } = fillGapsImages({ path: 's', data: readFileSync(fixturePath(pair.src)) }, { path: 'd', data: img }, { now: NOW, dryRun: true });
+    const { writes } = fillGapsImages(
+      { path: 's', data: readFileSync(fixturePath(pair.src)) },
+      { path: 'd', data: img },
+      { now: NOW, dryRun: true },
+    );
     expect(writes).toEqual([]);
     expect(img.equals(dstOrig)).toBe(true);
   });

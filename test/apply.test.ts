@@ -57,7 +57,12 @@ function temps(c: TestCluster): string[] {
 }
 
 function expectSettled(c: TestCluster, newRing: ReturnType<TestCluster['ring']>, before: Snap): void {
-  expectGapOnlyUnion(before, ALL, (m) => owners(newRing, m), (n, m) => c.file(n, m));
+  expectGapOnlyUnion(
+    before,
+    ALL,
+    (m) => owners(newRing, m),
+    (n, m) => c.file(n, m),
+  );
 }
 
 async function plan(clusterPath: string, oldRing: string, out: string): Promise<void> {
@@ -174,7 +179,9 @@ describe('apply: one job per destination (--only-dest)', () => {
   it('deletes wait (exit 3) until the destinations their data goes to have run; then all settle', async () => {
     const acts = readPlan(planPath).filter((r): r is PlanAction => r.type === 'action');
     // A source node whose deletes depend on copies into n4.
-    const del = acts.find((a) => a.op === 'delete' && a.after.some((id) => acts.find((x) => x.id === id && x.op !== 'delete' && x.to === 'n4')));
+    const del = acts.find(
+      (a) => a.op === 'delete' && a.after.some((id) => acts.find((x) => x.id === id && x.op !== 'delete' && x.to === 'n4')),
+    );
     expect(del).toBeDefined();
     const at = (del as Extract<PlanAction, { op: 'delete' }>).at;
     const first = await applyPlan({ plan: planPath, onlyDest: at });
@@ -198,7 +205,10 @@ describe('apply: one job per destination (--only-dest)', () => {
   it('--only-dest accepts a member id; an unknown one is a usage error listing the choices', async () => {
     const r = await applyPlan({ plan: planPath, onlyDest: 'n2:2004:a', dryRun: true });
     expect(r.onlyDest).toBe('n2');
-    await expect(applyPlan({ plan: planPath, onlyDest: 'n9' })).rejects.toMatchObject({ message: expect.stringMatching(/matches no location/), expected: 'one of: n1, n2, n3, n4' });
+    await expect(applyPlan({ plan: planPath, onlyDest: 'n9' })).rejects.toMatchObject({
+      message: expect.stringMatching(/matches no location/),
+      expected: 'one of: n1, n2, n3, n4',
+    });
   });
 });
 
@@ -286,7 +296,9 @@ describe('apply: edge cases on hand-written plans', () => {
     expect(second.done.deleted).toBe(1);
     expect(slots(h.c.file('n3', m)).get(`0:${t}`)).toBe(4242.5);
     const recs = journal(p, 'n1');
-    expect(recs.filter((r) => r.t === 'refill')).toMatchObject([{ id: 2, to: 'n3', path: metricToPath(m), src: { mtimeMs: (NOW + 60) * 1000 } }]);
+    expect(recs.filter((r) => r.t === 'refill')).toMatchObject([
+      { id: 2, to: 'n3', path: metricToPath(m), src: { mtimeMs: (NOW + 60) * 1000 } },
+    ]);
   });
 
   it('a corrupt source is skipped and reported, never deleted; its delete is blocked; exit 1', async () => {
@@ -318,7 +330,9 @@ describe('apply: edge cases on hand-written plans', () => {
     const other = handCluster('apply-refuse-ring');
     h.c.writeCluster('cluster2.yaml', { destinations: [...NODES3, 'n9:2004:a'] }, STORE3);
     await expect(applyPlan({ plan: changed, cluster: join(h.c.dir, 'cluster2.yaml') })).rejects.toBeInstanceOf(ConfigError);
-    await expect(applyPlan({ plan: changed, cluster: join(h.c.dir, 'cluster2.yaml') })).rejects.toThrow(/the ring changed since the plan was made/);
+    await expect(applyPlan({ plan: changed, cluster: join(h.c.dir, 'cluster2.yaml') })).rejects.toThrow(
+      /the ring changed since the plan was made/,
+    );
     void other;
 
     const truncated = writePlan(h, 'cut.plan', acts, { footer: false });
@@ -436,36 +450,39 @@ describe('apply: a full destination disk', () => {
     if (mounted !== '') spawnSync('umount', [mounted]);
   });
 
-  it.runIf(canMount)('stops cleanly on ENOSPC: no partial file, no temp file, sources intact, exit 1; resumes once there is room', async (ctx) => {
-    const h = handCluster('apply-enospc');
-    const n2 = join(h.c.dir, 'nodes', 'n2');
-    const mnt = spawnSync('mount', ['-t', 'tmpfs', '-o', 'size=1200k', 'tmpfs', n2], { encoding: 'utf8' });
-    if (mnt.status !== 0) ctx.skip();
-    mounted = n2;
-    const acts: PlanAction[] = [];
-    const files: string[] = [];
-    for (let i = 0; i < 6; i++) {
-      const m = `disk.m${i}.count`;
-      files.push(await plantAt(h.c.file('n1', m), { now: NOW, points: [[NOW - 60, i]], retentions: [[60, 22000]] }));
-      acts.push(...move(h, m, 'n1', 'n2', 1 + 2 * i));
-    }
-    const srcBytes = files.map((f) => fs.readFileSync(f));
-    // Each file is ~260 KiB: about four fit.
-    const p = writePlan(h, 'full.plan', acts);
-    const r = await applyPlan({ plan: p, concurrency: 1 });
-    expect(r.exitCode()).toBe(1);
-    expect(r.stopped).toMatch(/ENOSPC|no space/i);
-    expect(r.done.deleted).toBe(0);
-    files.forEach((f, i) => expect(fs.readFileSync(f).equals(srcBytes[i]!)).toBe(true));
-    expect(temps(h.c)).toEqual([]);
-    for (const [rel, data] of tree(n2)) {
-      const i = files.findIndex((f) => f.endsWith(rel));
-      expect(data.equals(srcBytes[i]!), rel).toBe(true); // only complete copies are there
-    }
-    // Make room (a bigger filesystem) and run again: it finishes.
-    execFileSync('mount', ['-o', 'remount,size=4m', n2]);
-    const again = await applyPlan({ plan: p });
-    expect(again.exitCode()).toBe(0);
-    for (const f of files) expect(fs.existsSync(f)).toBe(false);
-  });
+  it.runIf(canMount)(
+    'stops cleanly on ENOSPC: no partial file, no temp file, sources intact, exit 1; resumes once there is room',
+    async (ctx) => {
+      const h = handCluster('apply-enospc');
+      const n2 = join(h.c.dir, 'nodes', 'n2');
+      const mnt = spawnSync('mount', ['-t', 'tmpfs', '-o', 'size=1200k', 'tmpfs', n2], { encoding: 'utf8' });
+      if (mnt.status !== 0) ctx.skip();
+      mounted = n2;
+      const acts: PlanAction[] = [];
+      const files: string[] = [];
+      for (let i = 0; i < 6; i++) {
+        const m = `disk.m${i}.count`;
+        files.push(await plantAt(h.c.file('n1', m), { now: NOW, points: [[NOW - 60, i]], retentions: [[60, 22000]] }));
+        acts.push(...move(h, m, 'n1', 'n2', 1 + 2 * i));
+      }
+      const srcBytes = files.map((f) => fs.readFileSync(f));
+      // Each file is ~260 KiB: about four fit.
+      const p = writePlan(h, 'full.plan', acts);
+      const r = await applyPlan({ plan: p, concurrency: 1 });
+      expect(r.exitCode()).toBe(1);
+      expect(r.stopped).toMatch(/ENOSPC|no space/i);
+      expect(r.done.deleted).toBe(0);
+      files.forEach((f, i) => expect(fs.readFileSync(f).equals(srcBytes[i]!)).toBe(true));
+      expect(temps(h.c)).toEqual([]);
+      for (const [rel, data] of tree(n2)) {
+        const i = files.findIndex((f) => f.endsWith(rel));
+        expect(data.equals(srcBytes[i]!), rel).toBe(true); // only complete copies are there
+      }
+      // Make room (a bigger filesystem) and run again: it finishes.
+      execFileSync('mount', ['-o', 'remount,size=4m', n2]);
+      const again = await applyPlan({ plan: p });
+      expect(again.exitCode()).toBe(0);
+      for (const f of files) expect(fs.existsSync(f)).toBe(false);
+    },
+  );
 });

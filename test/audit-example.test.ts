@@ -52,7 +52,10 @@ describe('example seed', () => {
     await ready;
     const oldRing = buildRing(loadClusterFileSync(join(a, 'cluster-old.yaml')).ring);
     const newRing = buildRing(loadClusterFileSync(join(a, 'cluster.yaml')).ring);
-    const metrics = fs.readFileSync(join(a, 'metrics.txt'), 'utf8').split('\n').filter((l) => l !== '');
+    const metrics = fs
+      .readFileSync(join(a, 'metrics.txt'), 'utf8')
+      .split('\n')
+      .filter((l) => l !== '');
     for (const m of metrics) {
       for (const n of ['graphite-1', 'graphite-2', 'graphite-3']) {
         const owner = oldRing.locate(m).owners.some((d) => d.server === n);
@@ -60,13 +63,20 @@ describe('example seed', () => {
       }
     }
     const findings: Finding[] = [];
-    await runAudit({ clusterPath: join(a, 'cluster.yaml'), oldRing: join(a, 'cluster-old.yaml'), names: join(a, 'names.txt') }, (f) => void findings.push(f));
+    await runAudit(
+      { clusterPath: join(a, 'cluster.yaml'), oldRing: join(a, 'cluster-old.yaml'), names: join(a, 'names.txt') },
+      (f) => void findings.push(f),
+    );
     const dd = findings.filter((f) => f.explanation === 'double-dot');
     expect(dd).toHaveLength(1);
     expect(dd[0]!.evidence).toEqual({ confidence: 'confirmed', raw: [DOUBLE_DOT_RAW] });
-    expect(findings.filter((f) => f.kind === 'trailing-dot').map((f) => f.metric)).toEqual(oldRing.locate(TRAILING_DOT_RAW).owners.map(() => TRAILING_DOT_RAW));
+    expect(findings.filter((f) => f.kind === 'trailing-dot').map((f) => f.metric)).toEqual(
+      oldRing.locate(TRAILING_DOT_RAW).owners.map(() => TRAILING_DOT_RAW),
+    );
     expect(findings.filter((f) => f.kind === 'self-metric').map((f) => f.metric)).toEqual([SELF_METRIC]);
-    const moved = metrics.flatMap((m) => oldRing.locate(m).owners.filter((d) => !newRing.locate(m).owners.some((x) => x.server === d.server)));
+    const moved = metrics.flatMap((m) =>
+      oldRing.locate(m).owners.filter((d) => !newRing.locate(m).owners.some((x) => x.server === d.server)),
+    );
     expect(findings.filter((f) => f.explanation === 'old-ring')).toHaveLength(moved.length);
     expect(findings.filter((f) => f.kind === 'missing-replica').every((f) => f.node === 'graphite-4')).toBe(true);
   });

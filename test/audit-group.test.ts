@@ -16,7 +16,18 @@ function entries(n: number): [string, GroupEntry][] {
   const out: [string, GroupEntry][] = [];
   for (let i = 0; i < n; i++) {
     const path = `m${i % 997}/x ${i % 13}/é;.wsp`;
-    out.push([path, { loc: i % 5, path, metric: i % 7 === 0 ? null : `m.${i}`, size: i, mtimeMs: i * 1000, kind: 'metric', ...(i % 3 === 0 ? { note: `n${i}` } : {}) }]);
+    out.push([
+      path,
+      {
+        loc: i % 5,
+        path,
+        metric: i % 7 === 0 ? null : `m.${i}`,
+        size: i,
+        mtimeMs: i * 1000,
+        kind: 'metric',
+        ...(i % 3 === 0 ? { note: `n${i}` } : {}),
+      },
+    ]);
   }
   return out;
 }
@@ -87,7 +98,8 @@ describe('raw names', () => {
 
   it('the --names index keeps only names stored under another name, keyed by path', () => {
     const idx = new RawNameIndex();
-    for (const line of ['a.b.c', 'a..b.c 1 1700000000', '.a.b.c', 'x.y/z', 'x.y.', 'ok.name', '', 'a..b.c', 'b;z=1;a=2', 'b;a=2;z=1']) idx.addLine(line);
+    for (const line of ['a.b.c', 'a..b.c 1 1700000000', '.a.b.c', 'x.y/z', 'x.y.', 'ok.name', '', 'a..b.c', 'b;z=1;a=2', 'b;a=2;z=1'])
+      idx.addLine(line);
     expect(idx.lines).toBe(10);
     expect(idx.rawAt('a/b/c.wsp')).toEqual(['a..b.c', '.a.b.c']);
     expect(idx.rawAt('x/y/z.wsp')).toEqual(['x.y/z']);

@@ -253,11 +253,16 @@ describe('audit: trailing dots, self-metrics, duplicates, missing replicas, shar
     expect(text.out).toMatch(/^missing-replica\s+1\s/m);
 
     const json = await runCommand(Audit, ['--cluster', path, '--json']);
-    const lines = json.out.trim().split('\n').map((l) => JSON.parse(l) as Record<string, unknown>);
+    const lines = json.out
+      .trim()
+      .split('\n')
+      .map((l) => JSON.parse(l) as Record<string, unknown>);
     const summary = lines.pop()!.summary as { files: number; classes: Record<string, { files: number }> };
     expect(lines.every((l) => typeof l.kind === 'string' && l.kind !== 'ok')).toBe(true);
     expect(summary.classes['extra-copy']!.files).toBe(1);
-    const onDisk = Object.entries(summary.classes).filter(([k]) => k !== 'missing-replica').reduce((n, [, v]) => n + v.files, 0);
+    const onDisk = Object.entries(summary.classes)
+      .filter(([k]) => k !== 'missing-replica')
+      .reduce((n, [, v]) => n + v.files, 0);
     expect(summary.files).toBe(onDisk);
     const withOk = await runCommand(Audit, ['--cluster', path, '--json', '--all']);
     expect(withOk.out.split('\n').filter((l) => l.includes('"kind":"ok"')).length).toBe(summary.classes.ok!.files);
@@ -276,12 +281,23 @@ describe('audit: awkward names never escape the root', () => {
   const c = cluster('audit-names');
   const path = c.writeCluster('cluster.yaml', { destinations: NODES3 }, STORE3);
   const ring = c.ring('cluster.yaml');
-  const odd = ['odd.with space.x', 'odd.$(touch pwned).y', 'odd.`id`;x', 'odd.naïve.ünïcode', 'odd.a/../../b', 'odd.*?[x]|&>', "odd.quote'\"q"];
+  const odd = [
+    'odd.with space.x',
+    'odd.$(touch pwned).y',
+    'odd.`id`;x',
+    'odd.naïve.ünïcode',
+    'odd.a/../../b',
+    'odd.*?[x]|&>',
+    'odd.quote\'"q',
+  ];
   const ready = (async () => {
     // Each on a non-owner, so the audit has something to say about it.
     for (const m of odd) {
       const o = owners(ring, m)[0]!;
-      await c.plant(['n1', 'n2', 'n3'].find((n) => n !== o)!, m);
+      await c.plant(
+        ['n1', 'n2', 'n3'].find((n) => n !== o)!,
+        m,
+      );
     }
   })();
 

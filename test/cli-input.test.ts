@@ -94,7 +94,7 @@ describe('names files that cannot be read', () => {
 // what it read as the argument. The test stands in for a pipe through oclif's own stdin cache.
 describe('a missing positional argument is never read from stdin', () => {
   async function withStdin<T>(text: string, f: () => Promise<T>): Promise<T> {
-    const g = globalThis as { oclif?: { stdinCache?: string } };
+    const g = globalThis as { oclif?: { stdinCache?: string } | undefined };
     const had = Object.getOwnPropertyDescriptor(process.stdin, 'isTTY');
     const old = g.oclif;
     Object.defineProperty(process.stdin, 'isTTY', { value: false, configurable: true });

@@ -2,13 +2,7 @@
 // hazards of §1.1 as diagnostics, and the rule files (§1.6-1.8).
 import { readFileSync } from 'node:fs';
 import { describe, expect, it } from 'vitest';
-import {
-  carbonRing,
-  effectiveSettings,
-  parseCarbonConf,
-  readSection,
-  type CarbonConf,
-} from '../src/config/carbon-conf.js';
+import { carbonRing, effectiveSettings, parseCarbonConf, readSection, type CarbonConf } from '../src/config/carbon-conf.js';
 import {
   aggregateMetricName,
   aggregatedRoutingKeys,
@@ -26,7 +20,12 @@ const codes = (c: { diagnostics: { code: string }[] }) => c.diagnostics.map((d) 
 
 describe('carbon.conf typing (Settings.readFrom)', () => {
   it('splits lists on commas and strips items, uses getboolean for bools, else int/float/str', () => {
-    const s = readSection(conf('[relay]\nDESTINATIONS = a:1:x ,  b:2\nDIVERSE_REPLICAS = off\nMAX_QUEUE_SIZE = 10000\nQUEUE_LOW_WATERMARK_PCT = 0.8\nMAX_CACHE_SIZE = inf\nROUTER_HASH_TYPE = None\nUSER =\n'), 'relay');
+    const s = readSection(
+      conf(
+        '[relay]\nDESTINATIONS = a:1:x ,  b:2\nDIVERSE_REPLICAS = off\nMAX_QUEUE_SIZE = 10000\nQUEUE_LOW_WATERMARK_PCT = 0.8\nMAX_CACHE_SIZE = inf\nROUTER_HASH_TYPE = None\nUSER =\n',
+      ),
+      'relay',
+    );
     expect(s.get('DESTINATIONS')!.value).toMatchObject({ type: 'list', value: ['a:1:x', 'b:2'] });
     expect(s.get('DIVERSE_REPLICAS')!.value).toEqual({ type: 'bool', value: false });
     expect(s.get('MAX_QUEUE_SIZE')!.value).toEqual({ type: 'int', value: 10000 });
@@ -96,7 +95,9 @@ describe('carbon.conf hazards (R15)', () => {
   });
 
   it('rejects an unknown RELAY_METHOD (carbon-relay exits) and a rules relay as a ring', () => {
-    expect(expectConfigError(() => carbonRing(conf('[relay]\nRELAY_METHOD = consistent_hashing\nDESTINATIONS = a:1\n'))).message).toMatch(/not a carbon router/);
+    expect(expectConfigError(() => carbonRing(conf('[relay]\nRELAY_METHOD = consistent_hashing\nDESTINATIONS = a:1\n'))).message).toMatch(
+      /not a carbon router/,
+    );
     expect(expectConfigError(() => carbonRing(conf('[relay]\nDESTINATIONS = a:1\n'))).message).toMatch(/RELAY_METHOD = rules/);
   });
 
@@ -189,18 +190,24 @@ describe('the relay ring', () => {
   });
 
   it('keeps "; old box" in the instance of a continuation line (it changes the ring key)', () => {
-    const r = carbonRing(conf('[relay]\nRELAY_METHOD = consistent-hashing\nDESTINATIONS = 10.1.0.1:2004:a,\n  10.1.0.2:2004:a ; old box\n'));
+    const r = carbonRing(
+      conf('[relay]\nRELAY_METHOD = consistent-hashing\nDESTINATIONS = 10.1.0.1:2004:a,\n  10.1.0.2:2004:a ; old box\n'),
+    );
     expect(r.spec.destinations[1]).toMatchObject({ instance: 'a ; old box', line: 4 });
   });
 
   it('uses fast-hashing with mmh3_ch by default, and a [relay:N] section when asked', () => {
-    const text = '[relay]\nRELAY_METHOD = fast-hashing\nDESTINATIONS = a:1\n[relay:2]\nRELAY_METHOD = consistent-hashing\nDESTINATIONS = b:1, c:1\n';
+    const text =
+      '[relay]\nRELAY_METHOD = fast-hashing\nDESTINATIONS = a:1\n[relay:2]\nRELAY_METHOD = consistent-hashing\nDESTINATIONS = b:1, c:1\n';
     expect(carbonRing(conf(text)).spec).toMatchObject({ router: 'fast-hashing', hash: 'mmh3_ch' });
     const r2 = carbonRing(conf(text), { cluster: 'relay:2' });
     expect(r2.spec).toMatchObject({ router: 'consistent-hashing', hash: 'carbon_ch', origin: { cluster: 'relay:2' } });
     expect(carbonRing(conf(text), { cluster: '2' }).spec.destinations.map((d) => d.server)).toEqual(['b', 'c']);
     expect(() => carbonRing(conf(text), { cluster: 'relay:9' })).toThrow(/no \[relay:9\] section/);
-    expect(carbonRing(conf(text)).diagnostics.find((d) => d.code === 'other-instances')).toMatchObject({ line: 1, data: { sections: ['relay:2'] } });
+    expect(carbonRing(conf(text)).diagnostics.find((d) => d.code === 'other-instances')).toMatchObject({
+      line: 1,
+      data: { sections: ['relay:2'] },
+    });
   });
 
   it('notes the aggregated router and reads TAG_RELAY_NORMALIZED', () => {
@@ -250,7 +257,9 @@ describe('relay-rules.conf', () => {
   it('refuses what loadRelayRules refuses', () => {
     expect(() => parseRelayRules('[a]\npattern = x\n', 'r')).toThrow(/destinations/);
     expect(() => parseRelayRules('[a]\npattern = x\ndefault = true\ndestinations = a:1\n', 'r')).toThrow(/both 'pattern' and 'default'/);
-    expect(() => parseRelayRules('[a]\ndefault = true\ndestinations = a:1\n[b]\ndefault = true\ndestinations = a:1\n', 'r')).toThrow(/only one default/);
+    expect(() => parseRelayRules('[a]\ndefault = true\ndestinations = a:1\n[b]\ndefault = true\ndestinations = a:1\n', 'r')).toThrow(
+      /only one default/,
+    );
     expect(() => parseRelayRules('[a]\npattern = x\ndestinations = a:1\n', 'r')).toThrow(/no default rule/);
   });
 
@@ -287,8 +296,10 @@ describe('aggregation-rules.conf', () => {
     expect(aggregatedRoutingKeys(r, 'nomatch')).toEqual(['nomatch']);
   });
 
-  it('reads the upstream files: an all-comment file has no rules; carbonate\'s file (no final newline) has 3', () => {
-    expect(parseAggregationRules(readFileSync(sharedPath('upstream-configs/carbon/conf/aggregation-rules.conf.example'), 'utf8'), 'x').rules).toEqual([]);
+  it("reads the upstream files: an all-comment file has no rules; carbonate's file (no final newline) has 3", () => {
+    expect(
+      parseAggregationRules(readFileSync(sharedPath('upstream-configs/carbon/conf/aggregation-rules.conf.example'), 'utf8'), 'x').rules,
+    ).toEqual([]);
     const c = parseAggregationRules(readFileSync(sharedPath('upstream-configs/carbonate/tests/aggregation-rules.conf'), 'utf8'), 'x');
     expect(c.rules.map((x) => x.method)).toEqual(['sum', 'avg', 'avg']);
     // its third rule names <app> in the output but captures no <app>: carbon's `template % fields` fails and
@@ -308,6 +319,8 @@ describe('rewrite-rules.conf', () => {
     const r = parseRewriteRules('[pre]\n^servers\\.([^.]+)\\.cpu-(\\d+)\\. = servers.\\1.cpu.\\2.\n[POST]\n_sum$ =\n', 'rw');
     expect(r.sections.get('pre')![0]).toMatchObject({ line: 2, replacement: 'servers.\\1.cpu.\\2.' });
     expect(r.sections.get('post')![0]).toMatchObject({ pattern: '_sum$', replacement: '' });
-    expect(parseRewriteRules(readFileSync(sharedPath('upstream-configs/carbon/conf/rewrite-rules.conf.example'), 'utf8'), 'x').sections.size).toBe(0);
+    expect(
+      parseRewriteRules(readFileSync(sharedPath('upstream-configs/carbon/conf/rewrite-rules.conf.example'), 'utf8'), 'x').sections.size,
+    ).toBe(0);
   });
 });

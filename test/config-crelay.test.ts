@@ -15,7 +15,11 @@ const parse = (text: string, file = 'relay.conf') => parseCrelayConfig(text, fil
 
 /** Files the relay refuses: [file, line, message pattern, file the error is in]. */
 const REFUSED: [string, number, RegExp, string?][] = [
-  ['issues/issue117.conf', 20, /^invalid cluster 'really-doesnt-make-sense': replication count \(10\) is larger than the number of servers \(3\)$/],
+  [
+    'issues/issue117.conf',
+    20,
+    /^invalid cluster 'really-doesnt-make-sense': replication count \(10\) is larger than the number of servers \(3\)$/,
+  ],
   ['issues/issue156.conf', 8, /^cannot set instance 'c' for server 127\.0\.0\.1:2003: server was previously defined with instance 'a'$/],
   ['issues/issue157.conf', 8, /^cannot share server 127\.0\.0\.1:2003 with any_of\/failover cluster 'two'$/],
   ['issues/issue160.conf', 3, /unexpected word "blackhole"/],
@@ -25,14 +29,17 @@ const REFUSED: [string, number, RegExp, string?][] = [
   ['issues/issue240.conf', 6, /unable to read included file 'issues\/issue240-rewrites\.conf'/],
   ['test/listen-duplicates01.conf', 6, /^duplicate listener 127\.0\.0\.1 with .* for port 2013$/],
   ['test/listen-duplicates02.conf', 8, /^duplicate listener ::1 with :: for port 2013$/],
-  ['test/server-type.conf', 11, /^cannot set type 'linemode' for server 127\.0\.0\.1:2020: server was previously defined with type 'syslog'$/],
+  [
+    'test/server-type.conf',
+    11,
+    /^cannot set type 'linemode' for server 127\.0\.0\.1:2020: server was previously defined with type 'syslog'$/,
+  ],
 ];
 
 describe('upstream regression configs', () => {
-  const files = [
-    ...readdirSync(`${ROOT}/issues`).map((f) => `issues/${f}`),
-    ...readdirSync(`${ROOT}/test`).map((f) => `test/${f}`),
-  ].filter((f) => f.endsWith('.conf'));
+  const files = [...readdirSync(`${ROOT}/issues`).map((f) => `issues/${f}`), ...readdirSync(`${ROOT}/test`).map((f) => `test/${f}`)].filter(
+    (f) => f.endsWith('.conf'),
+  );
 
   it('covers all 57 files', () => {
     expect(files).toHaveLength(57);
@@ -67,7 +74,7 @@ describe('upstream regression configs', () => {
     expect(members).toBeGreaterThan(100);
   });
 
-  it('issue240 parses when includes resolve against the relay\'s working directory', () => {
+  it("issue240 parses when includes resolve against the relay's working directory", () => {
     const cfg = loadCrelayConfig(`${ROOT}/issues/issue240.conf`, { includeBase: ROOT });
     expect(cfg.files).toEqual([`${ROOT}/issues/issue240.conf`, `${ROOT}/issues/issue240-rewrites.conf`]);
     expect(cfg.rules.map((r) => r.kind)).toEqual(['rewrite', 'match']);
@@ -97,8 +104,18 @@ describe('upstream regression configs', () => {
     const e = expectConfigError(() => selectCrelayCluster(multi));
     expect(e.message).toMatch(/4 hashing clusters/);
     expect(e.expected).toMatch(/carbon \(carbon_ch, .*:1\), fnv \(fnv1a_ch, .*:10\), jump \(jump_fnv1a_ch, .*:19\), jump2/);
-    expect(selectCrelayCluster(multi, 'jump2').members.map((m) => m.destination.instance)).toEqual([null, '1', null, '2', null, 'foo', null]);
-    expect(() => selectCrelayCluster(loadCrelayConfig(`${ROOT}/issues/issue14.conf`))).toThrow(/no carbon_ch, fnv1a_ch or jump_fnv1a_ch cluster/);
+    expect(selectCrelayCluster(multi, 'jump2').members.map((m) => m.destination.instance)).toEqual([
+      null,
+      '1',
+      null,
+      '2',
+      null,
+      'foo',
+      null,
+    ]);
+    expect(() => selectCrelayCluster(loadCrelayConfig(`${ROOT}/issues/issue14.conf`))).toThrow(
+      /no carbon_ch, fnv1a_ch or jump_fnv1a_ch cluster/,
+    );
     expect(() => selectCrelayCluster(loadCrelayConfig(`${ROOT}/issues/issue14.conf`), 'new')).toThrow(/is forward, not a hash ring/);
   });
 
@@ -114,7 +131,9 @@ describe('upstream regression configs', () => {
 describe('lexer and statements', () => {
   it('reads members host[:port][=instance] with the default port, a spaced =, numeric and IPv6 forms', () => {
     const cfg = parse('cluster c carbon_ch\n  h1\n  h2:2104 = a\n  h3:2003=007\n  [::1]:2005=x proto udp\n  [2001:db8::1]\n  ;\n');
-    expect(cfg.clusters[0]!.members.map((m) => [m.destination.server, m.destination.port, m.destination.instance, m.line, m.proto])).toEqual([
+    expect(
+      cfg.clusters[0]!.members.map((m) => [m.destination.server, m.destination.port, m.destination.instance, m.line, m.proto]),
+    ).toEqual([
       ['h1', 2003, null, 2, 'tcp'],
       ['h2', 2104, 'a', 3, 'tcp'],
       ['h3', 2003, '7', 4, 'tcp'],
@@ -144,10 +163,17 @@ describe('lexer and statements', () => {
     expect(expectConfigError(() => parse('match "abc\nsend to x;')).message).toMatch(/unterminated string/);
     expect(expectConfigError(() => parse('cluster c forward h1 !;')).message).toMatch(/unexpected character "!"/);
     expect(expectConfigError(() => parse('match * send to nowhere;\n')).message).toBe("unknown cluster 'nowhere'");
-    expect(expectConfigError(() => parse('cluster c forward h1;\ncluster c forward h2;\n'))).toMatchObject({ line: 2, message: 'cluster with the same name already defined' });
+    expect(expectConfigError(() => parse('cluster c forward h1;\ncluster c forward h2;\n'))).toMatchObject({
+      line: 2,
+      message: 'cluster with the same name already defined',
+    });
     expect(expectConfigError(() => parse('cluster c fnv1a_ch replication 0 h1;')).message).toMatch(/between 1 and 255/);
-    expect(expectConfigError(() => parse('cluster a carbon_ch h1:2003;\ncluster b carbon_ch h1:2003=x;\n')).message).toMatch(/previously defined without instance/);
-    expect(expectConfigError(() => parse('aggregate x every 60 seconds expire after 30 seconds compute sum write to y;')).message).toMatch(/expire must be greater/);
+    expect(expectConfigError(() => parse('cluster a carbon_ch h1:2003;\ncluster b carbon_ch h1:2003=x;\n')).message).toMatch(
+      /previously defined without instance/,
+    );
+    expect(expectConfigError(() => parse('aggregate x every 60 seconds expire after 30 seconds compute sum write to y;')).message).toMatch(
+      /expire must be greater/,
+    );
   });
 
   it('warns about rules after a match * ... stop and about the deprecated send statistics form', () => {
@@ -161,9 +187,14 @@ describe('lexer and statements', () => {
 });
 
 describe('includes', () => {
-  it('resolves relative paths and globs against the including file and keeps each file\'s lines', () => {
+  it("resolves relative paths and globs against the including file and keeps each file's lines", () => {
     const cfg = loadCrelayConfig(`${FIX}/main.conf`);
-    expect(cfg.files.map((f) => f.slice(FIX.length + 1))).toEqual(['main.conf', 'clusters.conf', 'parts/10-rewrite.conf', 'parts/20-blackhole.conf']);
+    expect(cfg.files.map((f) => f.slice(FIX.length + 1))).toEqual([
+      'main.conf',
+      'clusters.conf',
+      'parts/10-rewrite.conf',
+      'parts/20-blackhole.conf',
+    ]);
     const store = cfg.clusters[0]!;
     expect(store.members.map((m) => [m.destination.server, m.destination.instance, m.line])).toEqual([
       ['10.3.0.11', '8f1c0d5a9e', 3],

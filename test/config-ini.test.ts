@@ -63,7 +63,9 @@ describe('configparser emulation', () => {
   });
 
   it('interpolates %(name)s from the same section and [DEFAULT], and %% as a literal %', () => {
-    const ini = parse('[DEFAULT]\nroot = /srv\n[cache]\nSTORAGE_DIR = %(root)s/storage\nLOCAL_DATA_DIR = %(STORAGE_DIR)s/whisper\nPCT = 50%%\n');
+    const ini = parse(
+      '[DEFAULT]\nroot = /srv\n[cache]\nSTORAGE_DIR = %(root)s/storage\nLOCAL_DATA_DIR = %(STORAGE_DIR)s/whisper\nPCT = 50%%\n',
+    );
     expect(iniGet(ini, 'cache', 'LOCAL_DATA_DIR')).toBe('/srv/storage/whisper');
     expect(iniGet(ini, 'cache', 'pct')).toBe('50%');
     // [DEFAULT] keys appear in every section's items()

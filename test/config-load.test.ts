@@ -57,7 +57,10 @@ const NO_RING: [string | RegExp, RegExp][] = [
   [/carbon-relay-ng/, /carbon-relay-ng config/],
   [/go-carbon\.(conf|docker)/, /go-carbon config/],
   [/storage-|whitelist|blacklist|rewrite-rules|carbonapi|issue263-c1/, /format is not recognised/],
-  [/carbon-c-relay\/(issues|test)\//, /no carbon_ch, fnv1a_ch or jump_fnv1a_ch cluster|replication count|cannot set|cannot share|unexpected|host or IP|unable to read included|duplicate listener|cannot set type/],
+  [
+    /carbon-c-relay\/(issues|test)\//,
+    /no carbon_ch, fnv1a_ch or jump_fnv1a_ch cluster|replication count|cannot set|cannot share|unexpected|host or IP|unable to read included|duplicate listener|cannot set type/,
+  ],
 ];
 
 describe('every upstream config gives a ring or a clear ConfigError', () => {
@@ -109,11 +112,15 @@ describe('every upstream config gives a ring or a clear ConfigError', () => {
     expect(fnv.spec).toMatchObject({ hash: 'fnv1a_ch', replication: 2, origin: { cluster: 'fnv', format: 'carbonate' } });
     expect(loadRing(join(UP, 'carbonate/carbonate.conf'), { cluster: 'carbonate', format: 'carbonate' }).spec.destinations).toHaveLength(5);
     // forcing a format that does not fit fails in that format's parser
-    expect(expectConfigError(() => loadRing(join(UP, 'carbonate/tests/simple.conf'), { format: 'carbon' })).message).toMatch(/no \[relay\] section/);
+    expect(expectConfigError(() => loadRing(join(UP, 'carbonate/tests/simple.conf'), { format: 'carbon' })).message).toMatch(
+      /no \[relay\] section/,
+    );
   });
 
   it('gives the env to graphite-web', () => {
-    const r = loadRing(join(UP, 'docker-graphite-statsd/local_settings.py'), { env: { GRAPHITE_CARBONLINK_HOSTS: 'c1:7002:a,c2:7002:a', GRAPHITE_REPLICATION_FACTOR: '2' } });
+    const r = loadRing(join(UP, 'docker-graphite-statsd/local_settings.py'), {
+      env: { GRAPHITE_CARBONLINK_HOSTS: 'c1:7002:a,c2:7002:a', GRAPHITE_REPLICATION_FACTOR: '2' },
+    });
     expect(r.spec.destinations.map((d) => d.server)).toEqual(['c1', 'c2']);
     expect(r.spec.replication).toBe(2);
     expect(r.diagnostics.find((d) => d.code === 'env-dependent')!.data).toMatchObject({ env: 'GRAPHITE_CARBONLINK_HOSTS', from: 'env' });
@@ -129,7 +136,10 @@ describe('carbonate.conf', () => {
     const fnv = carbonateCluster(c, 'fnv');
     expect(fnv.hashingType).toEqual({ value: 'fnv1a_ch', line: 20 });
     expect(fnv.destinations.map((d) => d.destination.instance)).toEqual(['0', '0']);
-    const odd = parseCarbonateConf('[main]\nDESTINATIONS = a : 1 : x,\n  b:2:y ; old\nREPLICATION_FACTOR = 1\nDIVERSE_REPLICAS = False\n', 'c.conf');
+    const odd = parseCarbonateConf(
+      '[main]\nDESTINATIONS = a : 1 : x,\n  b:2:y ; old\nREPLICATION_FACTOR = 1\nDIVERSE_REPLICAS = False\n',
+      'c.conf',
+    );
     const cl = carbonateCluster(odd);
     expect(cl.destinations.map((d) => [d.text, d.line])).toEqual([
       ['a:1:x', 2],
@@ -137,8 +147,12 @@ describe('carbonate.conf', () => {
     ]);
     expect(cl.diverseReplicas).toEqual({ value: true, raw: 'False', line: 5 });
     expect(cl.diagnostics.map((d) => d.code)).toEqual(['inline-comment', 'bool-of-string']);
-    expect(expectConfigError(() => carbonateCluster(parseCarbonateConf('[main]\nDESTINATIONS = a:1\n', 'c'))).message).toMatch(/REPLICATION_FACTOR/);
-    expect(expectConfigError(() => carbonateCluster(parseCarbonateConf('[main]\nDESTINATIONS = a:1,\nREPLICATION_FACTOR = 1\n', 'c'))).line).toBe(2);
+    expect(expectConfigError(() => carbonateCluster(parseCarbonateConf('[main]\nDESTINATIONS = a:1\n', 'c'))).message).toMatch(
+      /REPLICATION_FACTOR/,
+    );
+    expect(
+      expectConfigError(() => carbonateCluster(parseCarbonateConf('[main]\nDESTINATIONS = a:1,\nREPLICATION_FACTOR = 1\n', 'c'))).line,
+    ).toBe(2);
   });
 });
 
@@ -158,7 +172,7 @@ describe('buckyd command lines', () => {
     expect(parseBuckyArgv('buckyd a:2003', 'u').diagnostics.map((d) => d.code)).toEqual(['bucky-no-node']);
   });
 
-  it('the README example fails the code\'s member parser', () => {
+  it("the README example fails the code's member parser", () => {
     const e = expectConfigError(() => loadRing(join(UP, 'buckytools/buckyd-argv.txt')));
     expect(e.line).toBe(3);
   });
@@ -167,11 +181,24 @@ describe('buckyd command lines', () => {
 describe('cluster file', () => {
   it('reads an inline ring and storage, resolving local paths against the file', async () => {
     const cf = await loadClusterFile(`${FIX}/cluster/inline.yaml`);
-    expect(cf.ring).toMatchObject({ impl: 'carbon', hash: 'carbon_ch', replication: 2, diverse: true, origin: { format: 'cluster', line: 2 } });
+    expect(cf.ring).toMatchObject({
+      impl: 'carbon',
+      hash: 'carbon_ch',
+      replication: 2,
+      diverse: true,
+      origin: { format: 'cluster', line: 2 },
+    });
     expect(cf.ring.destinations.map((d) => d.line)).toEqual([7, 7]);
     expect(cf.storage).toEqual([
       { key: '10.0.0.1', location: `${FIX}/cluster/nodes/n1`, line: 9, server: '10.0.0.1', instance: null, remote: false },
-      { key: '10.0.0.2:a', location: 'ssh://graphite@10.0.0.2/var/lib/graphite/whisper', line: 10, server: '10.0.0.2', instance: 'a', remote: true },
+      {
+        key: '10.0.0.2:a',
+        location: 'ssh://graphite@10.0.0.2/var/lib/graphite/whisper',
+        line: 10,
+        server: '10.0.0.2',
+        instance: 'a',
+        remote: true,
+      },
     ]);
     expect(cf.diagnostics).toEqual([]);
   });
@@ -179,12 +206,17 @@ describe('cluster file', () => {
   it('reads the ring from source: (relative), with cluster:', () => {
     const cf = parseClusterFile(readFileSync(`${FIX}/cluster/from-crelay.yaml`, 'utf8'), `${FIX}/cluster/from-crelay.yaml`);
     expect(cf.source).toEqual({ file: `${FIX}/crelay/main.conf`, cluster: 'store', line: 3 });
-    expect(cf.ring).toMatchObject({ impl: 'carbon-c-relay', hash: 'fnv1a_ch', replication: 2, origin: { file: `${FIX}/crelay/clusters.conf`, cluster: 'store', line: 1 } });
+    expect(cf.ring).toMatchObject({
+      impl: 'carbon-c-relay',
+      hash: 'fnv1a_ch',
+      replication: 2,
+      origin: { file: `${FIX}/crelay/clusters.conf`, cluster: 'store', line: 1 },
+    });
     expect(cf.ring.destinations[0]).toMatchObject({ server: '10.3.0.11', instance: '8f1c0d5a9e', line: 3 });
     expect(cf.diagnostics!.map((d) => d.code)).toEqual(['storage-missing', 'storage-missing']);
   });
 
-  it('parses members in the implementation\'s syntax (c-relay: host[:port][=instance], or carbon syntax)', () => {
+  it("parses members in the implementation's syntax (c-relay: host[:port][=instance], or carbon syntax)", () => {
     const cf = parseClusterFile(readFileSync(`${FIX}/cluster/crelay-members.yaml`, 'utf8'), `${FIX}/cluster/crelay-members.yaml`);
     expect(cf.ring).toMatchObject({ impl: 'carbon-c-relay', diverse: false, sanitize: true });
     expect(cf.ring.destinations.map((d) => [d.server, d.port, d.instance, d.line])).toEqual([
@@ -200,9 +232,14 @@ describe('cluster file', () => {
     expect(e.line).toBe(4);
     expect(e.message).toBe('unknown key ring.replicas');
     expect(e.expected).toMatch(/replication/);
-    expect(expectConfigError(() => parseClusterFile('ring:\n  destinations: [a:1]\ntopolgy: {}\n', 'c.yaml'))).toMatchObject({ line: 3, message: 'unknown section "topolgy"' });
+    expect(expectConfigError(() => parseClusterFile('ring:\n  destinations: [a:1]\ntopolgy: {}\n', 'c.yaml'))).toMatchObject({
+      line: 3,
+      message: 'unknown section "topolgy"',
+    });
     expect(expectConfigError(() => parseClusterFile('ring:\n  source: x.conf\n  replication: 2\n', 'c.yaml')).line).toBe(3);
-    expect(expectConfigError(() => parseClusterFile('ring:\n  impl: bucky\n  diverse: true\n  destinations: [a]\n', 'c.yaml')).line).toBe(3);
+    expect(expectConfigError(() => parseClusterFile('ring:\n  impl: bucky\n  diverse: true\n  destinations: [a]\n', 'c.yaml')).line).toBe(
+      3,
+    );
     expect(expectConfigError(() => parseClusterFile('ring:\n  destinations: ["a:1", "b"]\n', 'c.yaml')).line).toBe(2);
     expect(expectConfigError(() => parseClusterFile('ring: [\n', 'c.yaml')).message).toMatch(/^YAML/);
     expect(expectConfigError(() => parseClusterFile('ring:\n  destinations: [a:1]\nstorage:\n  a: ftp://x/y\n', 'c.yaml')).line).toBe(4);
@@ -220,7 +257,9 @@ describe('cluster file', () => {
 
 describe('carbon-relay-ng', () => {
   it('expands ${HOST} and GRAFANA_NET_* only, and rewrites other ${X} to $X', () => {
-    expect(expandRelayngVars('a ${HOST} $HOST ${GRAFANA_NET_KEY} ${OTHER} $PATH', { hostname: 'h1', env: { GRAFANA_NET_KEY: 'k' } })).toBe('a h1 h1 k $OTHER $PATH');
+    expect(expandRelayngVars('a ${HOST} $HOST ${GRAFANA_NET_KEY} ${OTHER} $PATH', { hostname: 'h1', env: { GRAFANA_NET_KEY: 'k' } })).toBe(
+      'a h1 h1 k $OTHER $PATH',
+    );
   });
 
   it('reads [[route]] tables and init.cmds addRoute lines with their destinations', () => {
@@ -242,9 +281,27 @@ describe('carbon-relay-ng', () => {
     ].join('\n');
     const c = parseRelayngConf(text, 'ng.ini');
     expect(c.routes.map((r) => [r.from, r.type, r.key, r.line, r.destinations.map((d) => [d.host, d.port, d.instance, d.line])])).toEqual([
-      ['table', 'consistentHashing-v2', 'store', 4, [['10.3.0.11', 2004, 'a', 8], ['10.3.0.12', 2004, 'a', 9]]],
+      [
+        'table',
+        'consistentHashing-v2',
+        'store',
+        4,
+        [
+          ['10.3.0.11', 2004, 'a', 8],
+          ['10.3.0.12', 2004, 'a', 9],
+        ],
+      ],
       ['table', 'consistentHashing', 'lonely', 11, [['10.3.0.13', 2004, null, 14]]],
-      ['init', 'sendAllMatch', 'carbon-default', 3, [['localhost', 2003, null, 3], ['b', 2004, 'c', 3]]],
+      [
+        'init',
+        'sendAllMatch',
+        'carbon-default',
+        3,
+        [
+          ['localhost', 2003, null, 3],
+          ['b', 2004, 'c', 3],
+        ],
+      ],
     ]);
     expect(c.routes[2]!.matchers).toEqual({ prefix: 'a' });
     expect(c.routes[0]!.destinations[0]!.options).toEqual({ pickle: 'true', spool: 'true' });
@@ -253,9 +310,18 @@ describe('carbon-relay-ng', () => {
 
   it('reads the upstream examples; the k8s template is not TOML until rendered', () => {
     const ex = parseRelayngConf(readFileSync(join(UP, 'carbon-relay-ng/grafana/experiments_issue-241_carbon-relay-ng.ini'), 'utf8'), 'x');
-    expect(ex.routes.map((r) => [r.type, r.key, r.destinations.map((d) => d.address)])).toEqual([['sendAllMatch', 'carbon-default', ['localhost:2003']]]);
-    const jsonnet = parseRelayngConf(readFileSync(join(UP, 'carbon-relay-ng/grafana/jsonnet_lib_carbon-relay-ng_files_carbon-relay-ng.ini'), 'utf8'), 'x');
+    expect(ex.routes.map((r) => [r.type, r.key, r.destinations.map((d) => d.address)])).toEqual([
+      ['sendAllMatch', 'carbon-default', ['localhost:2003']],
+    ]);
+    const jsonnet = parseRelayngConf(
+      readFileSync(join(UP, 'carbon-relay-ng/grafana/jsonnet_lib_carbon-relay-ng_files_carbon-relay-ng.ini'), 'utf8'),
+      'x',
+    );
     expect(jsonnet.routes.map((r) => r.type)).toEqual(['grafanaNet']);
-    expect(expectConfigError(() => parseRelayngConf(readFileSync(join(UP, 'carbon-relay-ng/grafana/operations_k8s_templates_carbon-relay-ng.ini'), 'utf8'), 't')).line).toBe(1);
+    expect(
+      expectConfigError(() =>
+        parseRelayngConf(readFileSync(join(UP, 'carbon-relay-ng/grafana/operations_k8s_templates_carbon-relay-ng.ini'), 'utf8'), 't'),
+      ).line,
+    ).toBe(1);
   });
 });

@@ -96,7 +96,9 @@ describe('literals and expressions', () => {
   });
 
   it('evaluates a conditional expression with a backslash continuation', () => {
-    const ps = parse("import os\n_R = os.environ.get('R', 'false').lower() in ['1']\nTAGDB = 'redis' if _R else \\\n    os.environ.get('T', 'local')\n");
+    const ps = parse(
+      "import os\n_R = os.environ.get('R', 'false').lower() in ['1']\nTAGDB = 'redis' if _R else \\\n    os.environ.get('T', 'local')\n",
+    );
     expect(value(ps, 'TAGDB')).toBe("'local'");
     expect(ps.settings.get('TAGDB')!.env.map((u) => u.name)).toEqual(['R', 'T']);
   });
@@ -119,7 +121,7 @@ describe('blocks', () => {
   it('runs an if whose condition it can evaluate, and reports assignments in undecidable blocks as conditional', () => {
     const text = [
       'import os',
-      "RF = 1",
+      'RF = 1',
       "if (os.getenv('CACHE_DURATION') is not None):",
       "    DUR = int(os.environ.get('CACHE_DURATION', 60))",
       'else:',
@@ -134,7 +136,12 @@ describe('blocks', () => {
     const ps = parse(text);
     expect(value(ps, 'DUR')).toBe('60');
     expect(ps.settings.get('DUR')!.line).toBe(6);
-    expect(ps.settings.get('DUR')!.env.map((u) => u.name).sort()).toEqual(['CACHE_DURATION', 'DEFAULT_DUR']);
+    expect(
+      ps.settings
+        .get('DUR')!
+        .env.map((u) => u.name)
+        .sort(),
+    ).toEqual(['CACHE_DURATION', 'DEFAULT_DUR']);
     expect(value(parse(text, { CACHE_DURATION: '30' }), 'DUR')).toBe('30');
     const rf = ps.settings.get('RF')!;
     expect(value(ps, 'RF')).toBe('1');
@@ -143,7 +150,9 @@ describe('blocks', () => {
   });
 
   it('skips def/class bodies and handles list methods at top level', () => {
-    const ps = parse("L = ['a']\nL.append('b')\nL.extend(('c',))\nL.insert(0, 'z')\ndef f():\n    L = 5\n    return L\nclass K:\n    A = 1\n");
+    const ps = parse(
+      "L = ['a']\nL.append('b')\nL.extend(('c',))\nL.insert(0, 'z')\ndef f():\n    L = 5\n    return L\nclass K:\n    A = 1\n",
+    );
     expect(value(ps, 'L')).toBe("['z', 'a', 'b', 'c']");
     expect(ps.settings.has('A')).toBe(false);
   });
@@ -189,13 +198,20 @@ describe('upstream files', () => {
       'GRAPHITE_REPLICATION_FACTOR',
     ]);
 
-    const env = { GRAPHITE_CARBONLINK_HOSTS: '10.0.0.1:7002:a,10.0.0.2:7002:a', GRAPHITE_REPLICATION_FACTOR: '2', MEMCACHE_HOST: 'm1:11211,m2' };
+    const env = {
+      GRAPHITE_CARBONLINK_HOSTS: '10.0.0.1:7002:a,10.0.0.2:7002:a',
+      GRAPHITE_REPLICATION_FACTOR: '2',
+      MEMCACHE_HOST: 'm1:11211,m2',
+    };
     const ps2 = parsePySettings(readFileSync(path, 'utf8'), { file: path, env });
-    expect(graphiteWebRing(ps2).spec).toMatchObject({ replication: 2, destinations: [{ server: '10.0.0.1', instance: 'a' }, { server: '10.0.0.2' }] });
+    expect(graphiteWebRing(ps2).spec).toMatchObject({
+      replication: 2,
+      destinations: [{ server: '10.0.0.1', instance: 'a' }, { server: '10.0.0.2' }],
+    });
     expect(value(ps2, 'MEMCACHE_HOSTS')).toBe("['m1:11211', 'm2']");
   });
 
-  it('local_settings.py.example: only two active settings; the ring is graphite-web\'s default', () => {
+  it("local_settings.py.example: only two active settings; the ring is graphite-web's default", () => {
     const path = sharedPath('upstream-configs/graphite-web/local_settings.py.example');
     const ps = parsePySettings(readFileSync(path, 'utf8'), { file: path });
     expect([...ps.settings.keys()]).toEqual(['DEFAULT_XFILES_FACTOR', 'FUNCTION_PLUGINS']);
@@ -231,12 +247,18 @@ describe('upstream files', () => {
 describe('graphite-web ring', () => {
   it('names file:line and the reason when CARBONLINK_HOSTS cannot be evaluated', () => {
     const ps = parse('import socket\nCARBONLINK_HOSTS = [socket.gethostname() + ":7002"]\n');
-    expect(() => graphiteWebRing(ps)).toThrow(expect.objectContaining({ line: 2, message: expect.stringMatching(/CARBONLINK_HOSTS cannot be evaluated/) }));
+    expect(() => graphiteWebRing(ps)).toThrow(
+      expect.objectContaining({ line: 2, message: expect.stringMatching(/CARBONLINK_HOSTS cannot be evaluated/) }),
+    );
   });
 
   it('refuses REPLICATION_FACTOR above the distinct servers, warns on a keyfunc and on unknown hash types', () => {
-    expect(() => graphiteWebRing(parse('CARBONLINK_HOSTS = ["a:7002:x", "a:7102:y"]\nREPLICATION_FACTOR = 2\n'))).toThrow(/cannot exceed servers=1/);
-    const r = graphiteWebRing(parse('CARBONLINK_HOSTS = ["a:7002:x", "b:7002:x"]\nCARBONLINK_HASHING_TYPE = "fnv1a"\nCARBONLINK_HASHING_KEYFUNC = "/k.py:f"\n'));
+    expect(() => graphiteWebRing(parse('CARBONLINK_HOSTS = ["a:7002:x", "a:7102:y"]\nREPLICATION_FACTOR = 2\n'))).toThrow(
+      /cannot exceed servers=1/,
+    );
+    const r = graphiteWebRing(
+      parse('CARBONLINK_HOSTS = ["a:7002:x", "b:7002:x"]\nCARBONLINK_HASHING_TYPE = "fnv1a"\nCARBONLINK_HASHING_KEYFUNC = "/k.py:f"\n'),
+    );
     expect(r.spec.hash).toBe('carbon_ch');
     expect(r.diagnostics.map((d) => d.code)).toEqual(['unknown-hash-type', 'custom-keyfunc']);
     expect(r.spec.destinations.map((d) => d.line)).toEqual([1, 1]);
@@ -252,9 +274,10 @@ describe('graphite-web ring', () => {
 describe('expression evaluator against CPython', () => {
   // fixtures/config/python/exprs.json: 400 random expressions of the subset with the repr() CPython 3.11
   // computed for them, or ERR where it raised (regenerate with gen-exprs.py next to it).
-  const { cases, expected } = JSON.parse(
-    readFileSync(new URL('../fixtures/config/python/exprs.json', import.meta.url), 'utf8'),
-  ) as { cases: string[]; expected: string[] };
+  const { cases, expected } = JSON.parse(readFileSync(new URL('../fixtures/config/python/exprs.json', import.meta.url), 'utf8')) as {
+    cases: string[];
+    expected: string[];
+  };
 
   it('never disagrees with Python: equal values, and Unknown wherever Python raises', () => {
     let unknowns = 0;

@@ -113,7 +113,11 @@ function readGolden(name: string): Golden {
 function inputs(name: string): string[] {
   for (const ext of ['tst', 'dbg']) {
     const p = golden(`${name}.${ext}`);
-    if (existsSync(p)) return readFileSync(p, 'utf8').split('\n').filter((l) => l !== '').map((l) => l.split(' ')[0]!);
+    if (existsSync(p))
+      return readFileSync(p, 'utf8')
+        .split('\n')
+        .filter((l) => l !== '')
+        .map((l) => l.split(' ')[0]!);
   }
   return [];
 }

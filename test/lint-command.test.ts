@@ -27,7 +27,7 @@ describe('exit codes', () => {
   it('1 when there are errors', async () => {
     const r = await run(['ring-members-mismatch/bad']);
     expect(r.code).toBe(1);
-    expect(r.out).toContain('ring-members-mismatch/bad/carbonate.conf:2: error carbonate\'s ring differs from');
+    expect(r.out).toContain("ring-members-mismatch/bad/carbonate.conf:2: error carbonate's ring differs from");
   });
 
   it('0 for warnings only, 1 with --strict', async () => {
@@ -44,7 +44,13 @@ describe('exit codes', () => {
   });
 
   it('2 for usage errors, with one line on stderr', async () => {
-    for (const argv of [[], ['no/such/dir'], ['ring-members-mismatch/good', '--env', 'NOEQUALS'], ['ring-members-mismatch/good', '--format', 'xml'], ['x', '--json', '--format', 'text']]) {
+    for (const argv of [
+      [],
+      ['no/such/dir'],
+      ['ring-members-mismatch/good', '--env', 'NOEQUALS'],
+      ['ring-members-mismatch/good', '--format', 'xml'],
+      ['x', '--json', '--format', 'text'],
+    ]) {
       const r = await run(argv);
       expect(r.code, argv.join(' ')).toBe(2);
       expect(r.out).toBe('');
@@ -81,7 +87,10 @@ describe('formats', () => {
     const r = await run(['ring-members-mismatch/bad', '--format', 'sarif']);
     const s = JSON.parse(r.out) as {
       version: string;
-      runs: { tool: { driver: { rules: { id: string; helpUri?: string }[] } }; results: { ruleId: string; ruleIndex: number; relatedLocations?: unknown[] }[] }[];
+      runs: {
+        tool: { driver: { rules: { id: string; helpUri?: string }[] } };
+        results: { ruleId: string; ruleIndex: number; relatedLocations?: unknown[] }[];
+      }[];
     };
     expect(s.version).toBe('2.1.0');
     expect(s.runs[0]!.tool.driver.rules.map((x) => x.id)).toEqual(RULES.map((x) => x.id));
@@ -120,7 +129,12 @@ describe('--rules and --explain', () => {
 
   it('--env feeds local_settings.py environment lookups', async () => {
     const env = ['--env', 'GRAPHITE_CARBONLINK_HOSTS=graphite-1:7002:a'];
-    const r = await run([join(PROJECT_ROOT, '../shared/upstream-configs/docker-graphite-statsd/local_settings.py'), ...env, '--format', 'json']);
+    const r = await run([
+      join(PROJECT_ROOT, '../shared/upstream-configs/docker-graphite-statsd/local_settings.py'),
+      ...env,
+      '--format',
+      'json',
+    ]);
     const j = JSON.parse(r.out) as { findings: { rule: string; message: string }[] };
     expect(j.findings.some((f) => f.message.includes('GRAPHITE_CARBONLINK_HOSTS (given as "graphite-1:7002:a")'))).toBe(true);
   });

@@ -41,6 +41,10 @@ describe('rule documentation', () => {
   });
 
   it('every catalogue number has at least one rule', () => {
-    for (const ref of CATALOGUE_REFS) expect(RULES.some((r) => r.ref === ref), ref).toBe(true);
+    for (const ref of CATALOGUE_REFS)
+      expect(
+        RULES.some((r) => r.ref === ref),
+        ref,
+      ).toBe(true);
   });
 });

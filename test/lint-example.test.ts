@@ -14,7 +14,13 @@ describe('bundled example', () => {
       const r = await lintPaths(['fixtures/example/configs'], { cwd: PROJECT_ROOT, ...(cluster ? { cluster } : {}) });
       expect(r.report.findings).toHaveLength(1);
       const [f] = r.report.findings;
-      expect(f).toMatchObject({ rule: 'ring-members-mismatch', ref: 'R1', severity: 'error', file: 'fixtures/example/configs/carbonate.conf', line: 3 });
+      expect(f).toMatchObject({
+        rule: 'ring-members-mismatch',
+        ref: 'R1',
+        severity: 'error',
+        file: 'fixtures/example/configs/carbonate.conf',
+        line: 3,
+      });
       expect(f!.message).toContain('members only in fixtures/example/configs/relay/carbon.conf: graphite-4:a');
       expect(f!.related).toEqual([{ file: 'fixtures/example/configs/relay/carbon.conf', line: 13 }]);
     }

@@ -29,7 +29,10 @@ describe('every rule has a failing and a passing fixture', () => {
 
   for (const rule of RULES) {
     it(`${rule.id} (${rule.ref})`, async () => {
-      const bad = await lint(`${rule.id}/bad`, (EXPLICIT[rule.id] ?? []).map((f) => `${rule.id}/bad/${f}`));
+      const bad = await lint(
+        `${rule.id}/bad`,
+        (EXPLICIT[rule.id] ?? []).map((f) => `${rule.id}/bad/${f}`),
+      );
       expect(bad.filter((f) => f.message.includes('internal error'))).toEqual([]);
       const hits = bad.filter((f) => f.rule === rule.id);
       expect(hits.length, `bad fixture: ${bad.map((f) => `${f.rule}: ${f.message}`).join('\n')}`).toBeGreaterThan(0);
@@ -59,7 +62,9 @@ describe('what a finding says', () => {
 
   it('R1 tool: the share is the exact keyspace diff of the two rings (owner lists, RF 1)', async () => {
     const [f] = (await lint('ring-members-mismatch/bad')).filter((x) => x.rule === 'ring-members-mismatch');
-    const relay = buildRing(makeRingSpec({ destinations: dests('graphite-1:2004:a graphite-1:2104:b graphite-2:2004:a graphite-2:2104:b') }));
+    const relay = buildRing(
+      makeRingSpec({ destinations: dests('graphite-1:2004:a graphite-1:2104:b graphite-2:2004:a graphite-2:2104:b') }),
+    );
     const tool = buildRing(makeRingSpec({ destinations: dests('graphite-1:2004:a graphite-1:2104:b graphite-2:2004:a') }));
     let differ = 0;
     for (let p = 0; p < 65536; p++) {
@@ -78,7 +83,9 @@ describe('what a finding says', () => {
     expect(m).not.toBeNull();
     // Independent estimate on names: of the names the relay stores on graphite-1, how many does the
     // webapp's own ring send to another instance?
-    const relay = buildRing(makeRingSpec({ destinations: dests('graphite-1:2004:a graphite-1:2104:b graphite-2:2004:a graphite-2:2104:b') }));
+    const relay = buildRing(
+      makeRingSpec({ destinations: dests('graphite-1:2004:a graphite-1:2104:b graphite-2:2004:a graphite-2:2104:b') }),
+    );
     const web = buildRing(makeRingSpec({ impl: 'graphite-web', destinations: dests('127.0.0.1:7002:a 127.0.0.1:7102:b') }));
     let stored = 0;
     let wrong = 0;
@@ -124,7 +131,11 @@ describe('what a finding says', () => {
 
   it('a refused file is a finding with the parser line, and the rest of the cluster is still checked', async () => {
     const fs = await lint('config-unparseable/bad');
-    expect(fs.find((f) => f.rule === 'config-unparseable')).toMatchObject({ file: 'config-unparseable/bad/relay/carbon.conf', line: 13, severity: 'error' });
+    expect(fs.find((f) => f.rule === 'config-unparseable')).toMatchObject({
+      file: 'config-unparseable/bad/relay/carbon.conf',
+      line: 13,
+      severity: 'error',
+    });
   });
 });
 

@@ -21,15 +21,21 @@ describe('layout inference', () => {
     const r = await lint(['ring-members-mismatch/good']);
     expect(r.explain).toContain('Layout: single-tier (inferred)');
     expect(r.explain.join('\n')).toMatch(/graphite-1\/local_settings\.py: local-settings .*; on graphite-1 \(directory graphite-1\/\)/);
-    expect(r.explain.join('\n')).toContain('ring-members-mismatch/good/graphite-1/local_settings.py on graphite-1 (directory graphite-1/): 2 CARBONLINK_HOSTS, mirrors ring-members-mismatch/good/relay/carbon.conf [relay] (the members on graphite-1)');
+    expect(r.explain.join('\n')).toContain(
+      'ring-members-mismatch/good/graphite-1/local_settings.py on graphite-1 (directory graphite-1/): 2 CARBONLINK_HOSTS, mirrors ring-members-mismatch/good/relay/carbon.conf [relay] (the members on graphite-1)',
+    );
   });
 
   it('two-tier: the top relay picks the host, the relay on each host picks the instance', async () => {
     const r = await lint(['tool-models-wrong-tier/good']);
     const text = r.explain.join('\n');
     expect(text).toContain('Layout: two-tier (inferred)');
-    expect(text).toMatch(/Tier 1 \(picks the host\):\n {2}tool-models-wrong-tier\/good\/relay\/carbon.conf \[relay\]: carbon-relay, carbon_ch, replication 1, 2 members \(graphite-1:2014, graphite-2:2014\)/);
-    expect(text).toMatch(/Tier 2 on graphite-1 \(picks the instance\):\n {2}tool-models-wrong-tier\/good\/graphite-1\/carbon.conf \[relay\]: .*127\.0\.0\.1:2004:a, 127\.0\.0\.1:2104:b/);
+    expect(text).toMatch(
+      /Tier 1 \(picks the host\):\n {2}tool-models-wrong-tier\/good\/relay\/carbon.conf \[relay\]: carbon-relay, carbon_ch, replication 1, 2 members \(graphite-1:2014, graphite-2:2014\)/,
+    );
+    expect(text).toMatch(
+      /Tier 2 on graphite-1 \(picks the instance\):\n {2}tool-models-wrong-tier\/good\/graphite-1\/carbon.conf \[relay\]: .*127\.0\.0\.1:2004:a, 127\.0\.0\.1:2104:b/,
+    );
     expect(text).toContain('mirrors tool-models-wrong-tier/good/graphite-1/carbon.conf [relay] (the per-host relay on graphite-1)');
     // 127.0.0.1 in CARBONLINK_HOSTS is right here: the per-host relay also says 127.0.0.1.
     expect(r.report.findings).toEqual([]);
@@ -37,7 +43,9 @@ describe('layout inference', () => {
 
   it('hosts/<name>/ places files even when the ring names hosts by address', async () => {
     const r = await lint(['_topology/hosts-dir']);
-    expect(r.explain.join('\n')).toContain('_topology/hosts-dir/hosts/alpha/local_settings.py: local-settings (file name local_settings.py); on alpha (directory hosts/alpha/)');
+    expect(r.explain.join('\n')).toContain(
+      '_topology/hosts-dir/hosts/alpha/local_settings.py: local-settings (file name local_settings.py); on alpha (directory hosts/alpha/)',
+    );
     expect(r.report.findings).toEqual([]);
   });
 
@@ -58,7 +66,10 @@ describe('stated topology (cluster file)', () => {
   });
 
   it('with it, the webapp is on graphite-1 and the wrong-instance share is measured', async () => {
-    for (const r of [await lint(['_topology/stated']), await lint(['_topology/stated/relay', '_topology/stated/web-a', '_topology/stated/web-b'], '_topology/stated/cluster.yaml')]) {
+    for (const r of [
+      await lint(['_topology/stated']),
+      await lint(['_topology/stated/relay', '_topology/stated/web-a', '_topology/stated/web-b'], '_topology/stated/cluster.yaml'),
+    ]) {
       expect(r.explain).toContain('Layout: single-tier (stated in _topology/stated/cluster.yaml)');
       const f = r.report.findings.filter((x) => x.rule === 'carbonlink-members-mismatch');
       expect(f).toHaveLength(1);
@@ -76,7 +87,12 @@ describe('stated topology (cluster file)', () => {
       expect((e as ConfigError).line).toBe(5);
       expect((e as ConfigError).message).toContain('tier must be 1');
     }
-    const ok = parseClusterFile(['ring:', '  destinations: [a:2004:a]', 'topology:', '  layout: two-tier', '  hosts:', '    a: [hosts/a, other/a.conf]', ''].join('\n'), join(FIX, 'x.yaml'));
+    const ok = parseClusterFile(
+      ['ring:', '  destinations: [a:2004:a]', 'topology:', '  layout: two-tier', '  hosts:', '    a: [hosts/a, other/a.conf]', ''].join(
+        '\n',
+      ),
+      join(FIX, 'x.yaml'),
+    );
     const t = ok.sections!['topology'] as ReturnType<typeof parseTopologySection>;
     expect(t.layout).toBe('two-tier');
     expect(t.hosts.get('a')!.paths).toEqual([join(FIX, 'hosts/a'), join(FIX, 'other/a.conf')]);
@@ -107,7 +123,7 @@ describe('two-tier ports', () => {
 });
 
 describe('fnv1a_ch across implementations (R3 with R1)', () => {
-  it('carbon-side instances equal to the c-relay members\' host:port agree', async () => {
+  it("carbon-side instances equal to the c-relay members' host:port agree", async () => {
     const r = await lint(['_topology/fnv1a-crelay-good']);
     expect(r.report.findings).toEqual([]);
   });
@@ -116,7 +132,9 @@ describe('fnv1a_ch across implementations (R3 with R1)', () => {
     const r = await lint(['_topology/fnv1a-crelay-bad']);
     const [f] = r.report.findings.filter((x) => x.rule === 'carbonlink-members-mismatch');
     expect(f).toMatchObject({ file: '_topology/fnv1a-crelay-bad/graphite-2/local_settings.py', line: 2 });
-    expect(f!.message).toContain('members only in cluster graphite: graphite-2:graphite-2:2003, graphite-2:graphite-2:2103; only in CARBONLINK_HOSTS: graphite-2:a, graphite-2:b');
+    expect(f!.message).toContain(
+      'members only in cluster graphite: graphite-2:graphite-2:2003, graphite-2:graphite-2:2103; only in CARBONLINK_HOSTS: graphite-2:a, graphite-2:b',
+    );
     expect(f!.message).toMatch(/looks up [1-9][0-9.]* % of the keys stored on graphite-2 on another cache instance/);
     expect(f!.fix).toBe('set CARBONLINK_HOSTS = ["graphite-2:7002:graphite-2:2003", "graphite-2:7102:graphite-2:2103"]');
   });

@@ -19,7 +19,9 @@ function walk(dir: string): string[] {
   });
 }
 
-const FILES = walk(ROOT).map((p) => relative(ROOT, p)).sort();
+const FILES = walk(ROOT)
+  .map((p) => relative(ROOT, p))
+  .sort();
 
 async function lint(...paths: string[]): Promise<Finding[]> {
   return (await lintPaths(paths, { cwd: ROOT })).report.findings;
@@ -68,8 +70,15 @@ describe('the cross-checks MANIFEST.md names', () => {
   });
 
   it('carbon-c-relay issue117 / issue156 / server-type: the relay refuses the cluster', async () => {
-    for (const f of ['carbon-c-relay/issues/issue117.conf', 'carbon-c-relay/issues/issue156.conf', 'carbon-c-relay/test/server-type.conf']) {
-      expect((await rules(f)).some((x) => x.startsWith('crelay-cluster-invalid')), f).toBe(true);
+    for (const f of [
+      'carbon-c-relay/issues/issue117.conf',
+      'carbon-c-relay/issues/issue156.conf',
+      'carbon-c-relay/test/server-type.conf',
+    ]) {
+      expect(
+        (await rules(f)).some((x) => x.startsWith('crelay-cluster-invalid')),
+        f,
+      ).toBe(true);
     }
   });
 

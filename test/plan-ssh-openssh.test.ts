@@ -29,7 +29,11 @@ describe.skipIf(sshd === undefined)('audit and plan through OpenSSH', () => {
     fs.chmodSync(c.dir, 0o755);
     const oldPath = c.writeCluster('old.yaml', { destinations: NODES3, replication: 2 }, { n1: 'n1', n2: 'n2', n3: 'n3' });
     const newPath = c.writeCluster('new.yaml', { destinations: NODES4, replication: 2 }, { n1: 'n1', n2: 'n2', n3: 'n3', n4: 'n4' });
-    const sshPath = c.writeClusterAt('ssh.yaml', { destinations: NODES4, replication: 2 }, Object.fromEntries(ALL.map((n) => [n, url(c.root(n))])));
+    const sshPath = c.writeClusterAt(
+      'ssh.yaml',
+      { destinations: NODES4, replication: 2 },
+      Object.fromEntries(ALL.map((n) => [n, url(c.root(n))])),
+    );
     const oldRing = c.ring('old.yaml');
     const newRing = c.ring('new.yaml');
     const metrics = Array.from({ length: 20 }, (_, i) => `ossh${i}.load.avg`);
@@ -62,6 +66,12 @@ describe.skipIf(sshd === undefined)('audit and plan through OpenSSH', () => {
     const findings: Finding[] = [];
     await runAudit({ clusterPath: sshPath, ssh: opts() }, (f) => void findings.push(f));
     expect(findings.filter((f) => f.kind !== 'ok')).toEqual([]);
-    for (const m of metrics) expect(findings.filter((f) => f.metric === m).map((f) => f.node).sort()).toEqual(owners(newRing, m).sort());
+    for (const m of metrics)
+      expect(
+        findings
+          .filter((f) => f.metric === m)
+          .map((f) => f.node)
+          .sort(),
+      ).toEqual(owners(newRing, m).sort());
   }, 120_000);
 });

@@ -52,7 +52,11 @@ describe('audit and plan over ssh', () => {
     const moved = metrics.find((m) => !owners(newRing, m).includes('n2') && owners(oldRing, m).includes('n2'));
     expect(moved).toBeDefined();
     fs.truncateSync(c.file('n2', moved!), 100);
-    const before = snapshotMetrics(metrics.filter((m) => m !== moved), ALL, (n, m) => c.file(n, m));
+    const before = snapshotMetrics(
+      metrics.filter((m) => m !== moved),
+      ALL,
+      (n, m) => c.file(n, m),
+    );
 
     const common = { oldRing: oldLocal, keepSource: false, moveSuspected: false, maxFill: 1, throughput: 50e6 };
     const localPlan = join(c.dir, 'local.plan');
@@ -68,7 +72,11 @@ describe('audit and plan over ssh', () => {
       const l = header.locations.find((x) => x.id === n)!;
       expect(l.url).toBe(REMOTE.includes(n) ? ssh.server.url(fs.realpathSync(c.root(n))) : fs.realpathSync(c.root(n)));
     }
-    const body = (recs: typeof lrecs) => recs.filter((r) => r.type !== 'header').map((r) => shape(r as unknown as Record<string, unknown>)).sort();
+    const body = (recs: typeof lrecs) =>
+      recs
+        .filter((r) => r.type !== 'header')
+        .map((r) => shape(r as unknown as Record<string, unknown>))
+        .sort();
     expect(body(rrecs)).toEqual(body(lrecs));
     expect(remote.summary.counts).toEqual(local.summary.counts);
     expect(remote.summary.counts.copy).toBeGreaterThan(0);
@@ -95,17 +103,38 @@ describe('audit and plan over ssh', () => {
     const notOk = findings.filter((f) => f.kind !== 'ok');
     expect(notOk.map((f) => [f.node, f.metric])).toEqual([['n2', moved]]);
     for (const m of metrics) {
-      const where = findings.filter((f) => f.metric === m && f.kind === 'ok').map((f) => f.node).sort();
+      const where = findings
+        .filter((f) => f.metric === m && f.kind === 'ok')
+        .map((f) => f.node)
+        .sort();
       expect(where).toEqual([...owners(newRing, m)].sort());
     }
     expect(audit.tally.count('missing-replica')).toBe(0);
     // The commands pass their ssh flags through: the same audit from the CLI.
-    const cli = await runCommand(Audit, ['--cluster', sshPath, '--old-ring', oldLocal, '--identity', ssh.server.identityFile, '--known-hosts', ssh.server.knownHostsFile, '--json']);
+    const cli = await runCommand(Audit, [
+      '--cluster',
+      sshPath,
+      '--old-ring',
+      oldLocal,
+      '--identity',
+      ssh.server.identityFile,
+      '--known-hosts',
+      ssh.server.knownHostsFile,
+      '--json',
+    ]);
     expect(cli.code).toBe(0);
-    const lines = cli.out.trimEnd().split('\n').map((l) => JSON.parse(l) as { summary?: { locations: { id: string }[] }; kind?: string });
+    const lines = cli.out
+      .trimEnd()
+      .split('\n')
+      .map((l) => JSON.parse(l) as { summary?: { locations: { id: string }[] }; kind?: string });
     expect(lines.filter((l) => l.kind !== undefined).map((l) => l.kind)).toEqual(['misplaced']);
     expect(lines.at(-1)!.summary!.locations.map((l) => l.id)).toEqual(ALL);
-    expectGapOnlyUnion(before, ALL, (m) => owners(newRing, m), (n, m) => c.file(n, m));
+    expectGapOnlyUnion(
+      before,
+      ALL,
+      (m) => owners(newRing, m),
+      (n, m) => c.file(n, m),
+    );
   }, 60_000);
 });
 

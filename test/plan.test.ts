@@ -24,7 +24,15 @@ const STORE3 = { n1: 'n1', n2: 'n2', n3: 'n3' };
 const STORE4 = { ...STORE3, n4: 'n4' };
 
 function defaults(clusterPath: string, output?: string, extra: Partial<PlanInputs> = {}): PlanInputs {
-  return { clusterPath, keepSource: false, moveSuspected: false, maxFill: 1, throughput: 50 * 1024 * 1024, ...(output !== undefined ? { output } : {}), ...extra };
+  return {
+    clusterPath,
+    keepSource: false,
+    moveSuspected: false,
+    maxFill: 1,
+    throughput: 50 * 1024 * 1024,
+    ...(output !== undefined ? { output } : {}),
+    ...extra,
+  };
 }
 
 async function audit(clusterPath: string, extra = {}): Promise<Finding[]> {
@@ -87,7 +95,12 @@ describe('plan: a ring change with replication 2 (3 → 4 nodes)', () => {
     expect(header.options).toMatchObject({ keepSource: false, moveSuspected: false, oldRing: oldPath });
     const footer = recs.at(-1)!;
     const acts = actions(recs);
-    expect(footer).toEqual({ type: 'footer', actions: acts.length, skips: skips(recs).length, bytes: acts.filter((a) => a.op !== 'delete').reduce((n, a) => n + a.source.size, 0) });
+    expect(footer).toEqual({
+      type: 'footer',
+      actions: acts.length,
+      skips: skips(recs).length,
+      bytes: acts.filter((a) => a.op !== 'delete').reduce((n, a) => n + a.source.size, 0),
+    });
     expect(acts.map((a) => a.id)).toEqual(acts.map((a) => a.id).sort((x, y) => x - y));
 
     const byId = new Map(acts.map((a) => [a.id, a]));
@@ -101,7 +114,12 @@ describe('plan: a ring change with replication 2 (3 → 4 nodes)', () => {
         continue;
       }
       // A copy to every new owner that lacked it, a delete from every old owner that is not one now.
-      expect(mine.filter((a) => a.op === 'copy').map((a) => (a.op === 'copy' ? a.to : '')).sort()).toEqual(after.filter((n) => !before.includes(n)).sort());
+      expect(
+        mine
+          .filter((a) => a.op === 'copy')
+          .map((a) => (a.op === 'copy' ? a.to : ''))
+          .sort(),
+      ).toEqual(after.filter((n) => !before.includes(n)).sort());
       const deletes = mine.filter((a) => a.op === 'delete');
       expect(deletes.map((a) => (a.op === 'delete' ? a.at : '')).sort()).toEqual(before.filter((n) => !after.includes(n)).sort());
       for (const d of deletes) {
@@ -192,7 +210,11 @@ describe('plan: double-dot files stay, unless --move-suspected', () => {
 
 describe('plan: carbon-relay.py → carbon-c-relay, splits merge into the cleansed twin', () => {
   const c = cluster('plan-crelay');
-  const path = c.writeCluster('new.yaml', { impl: 'carbon-c-relay', destinations: ['n1:2004', 'n2:2004', 'n3:2004'], replication: 2 }, STORE3);
+  const path = c.writeCluster(
+    'new.yaml',
+    { impl: 'carbon-c-relay', destinations: ['n1:2004', 'n2:2004', 'n3:2004'], replication: 2 },
+    STORE3,
+  );
   c.writeCluster('old.yaml', { destinations: NODES3, replication: 2 }, STORE3);
   const ring = c.ring('new.yaml');
   const oldRing = c.ring('old.yaml');
@@ -221,7 +243,10 @@ describe('plan: carbon-relay.py → carbon-c-relay, splits merge into the cleans
     for (const a of loneCopies) expect(a).toMatchObject({ toPath: metricToPath(loneTwin), metric: loneTwin });
     const deleted = acts.filter((a) => a.op === 'delete').map((a) => (a.op === 'delete' ? `${a.at}:${a.path}` : ''));
     expect(deleted.sort()).toEqual(
-      [...owners(oldRing, split).map((n) => `${n}:${metricToPath(split)}`), ...owners(oldRing, lone).map((n) => `${n}:${metricToPath(lone)}`)].sort(),
+      [
+        ...owners(oldRing, split).map((n) => `${n}:${metricToPath(split)}`),
+        ...owners(oldRing, lone).map((n) => `${n}:${metricToPath(lone)}`),
+      ].sort(),
     );
 
     const ownBefore = new Map(owners(ring, twin).map((o) => [o, points(c.file(o, twin))]));
@@ -260,7 +285,15 @@ describe('plan: corrupt sources, source choice, --keep-source, --max-fill, awkwa
     await c.plant(others(big)[0]!, big);
     const larger = c.file(others(big)[1]!, big);
     fs.mkdirSync(join(larger, '..'), { recursive: true });
-    create(larger, [[60, 720], [3600, 168], [86400, 365]], { sparse: true });
+    create(
+      larger,
+      [
+        [60, 720],
+        [3600, 168],
+        [86400, 365],
+      ],
+      { sparse: true },
+    );
     await updateMany(larger, examplePoints(big, NOW, 1, 120), { now: NOW, lock: false });
     // Two same-size non-owner copies of `newest`, the second written later.
     await c.plant(others(newest)[0]!, newest);

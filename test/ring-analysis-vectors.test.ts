@@ -168,7 +168,10 @@ describe('ring diff properties on real rings', () => {
     for (const impl of ['carbon', 'carbon-c-relay'] as const) {
       const dests = Array.from({ length: 8 }, (_, i) => `cache-${i}.example.net:2004${impl === 'carbon' ? ':' : '='}a`);
       const before = await ringFromFlags({ impl, destinations: dests.join(',') });
-      const after = await ringFromFlags({ impl, destinations: [...dests, `cache-new.example.net:2004${impl === 'carbon' ? ':' : '='}a`].join(',') });
+      const after = await ringFromFlags({
+        impl,
+        destinations: [...dests, `cache-new.example.net:2004${impl === 'carbon' ? ':' : '='}a`].join(','),
+      });
       const d = await diffRings(before, after);
       expect(d.exact).toBe(true);
       expect(new Set(d.keyspace.flows.map((f) => f.to))).toEqual(new Set(['cache-new.example.net:2004:a']));

@@ -33,7 +33,22 @@ class MemorySink {
 
 describe('jsonString', () => {
   it('equals JSON.stringify on plain, quoted, control, unicode and surrogate strings', () => {
-    const cases = ['a.b.c', '', 'it\'s', 'say "hi"', 'back\\slash', 'tab\there', 'nl\n', '\u0000\u001f', 'x.é', '数据.cpu', '😀.x', '\ud800lone', 'lone\udfff', '\u2028'];
+    const cases = [
+      'a.b.c',
+      '',
+      "it's",
+      'say "hi"',
+      'back\\slash',
+      'tab\there',
+      'nl\n',
+      '\u0000\u001f',
+      'x.é',
+      '数据.cpu',
+      '😀.x',
+      '\ud800lone',
+      'lone\udfff',
+      '\u2028',
+    ];
     for (const s of cases) expect(jsonString(s)).toBe(JSON.stringify(s));
   });
 
@@ -55,11 +70,14 @@ describe('jsonString', () => {
 describe('keyspaceShares', () => {
   it('enumerates positions: shares are the arc lengths', () => {
     // a: [0, 16384), b: [16384, 49152), c: [49152, 65536)
-    const ring = toyRing([A, B, C], [
-      { start: 0, owners: [A] },
-      { start: 16384, owners: [B] },
-      { start: 49152, owners: [C] },
-    ]);
+    const ring = toyRing(
+      [A, B, C],
+      [
+        { start: 0, owners: [A] },
+        { start: 16384, owners: [B] },
+        { start: 49152, owners: [C] },
+      ],
+    );
     const r = keyspaceShares(ring);
     expect(r.exact).toBe(true);
     expect(r.method).toBe('positions');
@@ -110,10 +128,14 @@ describe('keyspaceShares', () => {
   });
 
   it('samples rings without a position space and says so', () => {
-    const ring = toyRing([A, B], [
-      { start: 0, owners: [A] },
-      { start: 16384, owners: [B] },
-    ], { noPositions: true, spec: { hash: 'mmh3_ch' } });
+    const ring = toyRing(
+      [A, B],
+      [
+        { start: 0, owners: [A] },
+        { start: 16384, owners: [B] },
+      ],
+      { noPositions: true, spec: { hash: 'mmh3_ch' } },
+    );
     const r = keyspaceShares(ring, { sampleSize: 50000 });
     expect(r.exact).toBe(false);
     expect(r.method).toBe('sample');
@@ -138,10 +160,14 @@ describe('sampleKey', () => {
 
 describe('nameDistribution', () => {
   it('counts names per member and dropped names', async () => {
-    const ring = toyRing([A, B], [
-      { start: 0, owners: [A] },
-      { start: 32768, owners: [B] },
-    ], { drops: (n) => n === '...' });
+    const ring = toyRing(
+      [A, B],
+      [
+        { start: 0, owners: [A] },
+        { start: 32768, owners: [B] },
+      ],
+      { drops: (n) => n === '...' },
+    );
     const names = ['x1', 'x2', 'x3', 'x4', 'x5', '...'];
     const d = await nameDistribution(ring, batches(names));
     const expectA = names.filter((n) => n !== '...' && toyPosition(n) < 32768).length;
@@ -170,15 +196,21 @@ describe('member matching', () => {
 
 describe('diffRings', () => {
   // before: a [0, 32768), b [32768, 65536); after: a [0, 16384), b [16384, 49152), c [49152, 65536)
-  const before = toyRing([A, B], [
-    { start: 0, owners: [A] },
-    { start: 32768, owners: [B] },
-  ]);
-  const after = toyRing([A, B, C], [
-    { start: 0, owners: [A] },
-    { start: 16384, owners: [B] },
-    { start: 49152, owners: [C] },
-  ]);
+  const before = toyRing(
+    [A, B],
+    [
+      { start: 0, owners: [A] },
+      { start: 32768, owners: [B] },
+    ],
+  );
+  const after = toyRing(
+    [A, B, C],
+    [
+      { start: 0, owners: [A] },
+      { start: 16384, owners: [B] },
+      { start: 49152, owners: [C] },
+    ],
+  );
 
   it('exact keyspace shares, per-node shares and primary flows', async () => {
     const d = await diffRings(before, after);
@@ -205,16 +237,23 @@ describe('diffRings', () => {
   });
 
   it('relay vs webapp ports: matched by (server, instance), no change; --match member: everything moves', async () => {
-    const relay = toyRing([A, B], [
-      { start: 0, owners: [A] },
-      { start: 32768, owners: [B] },
-    ]);
+    const relay = toyRing(
+      [A, B],
+      [
+        { start: 0, owners: [A] },
+        { start: 32768, owners: [B] },
+      ],
+    );
     const wa = dest('cache-a', 7002, 'a');
     const wb = dest('cache-b', 7002, 'a');
-    const webapp = toyRing([wa, wb], [
-      { start: 0, owners: [wa] },
-      { start: 32768, owners: [wb] },
-    ], { spec: { impl: 'graphite-web' } });
+    const webapp = toyRing(
+      [wa, wb],
+      [
+        { start: 0, owners: [wa] },
+        { start: 32768, owners: [wb] },
+      ],
+      { spec: { impl: 'graphite-web' } },
+    );
     const auto = await diffRings(relay, webapp);
     expect(auto.match.mode).toBe('node');
     expect(auto.keyspace.ownersChanged).toBe(0);
@@ -238,10 +277,14 @@ describe('diffRings', () => {
 
   it('owner list vs owner set: a replica swap changes the list, not the set', async () => {
     const x = toyRing([A, B], [{ start: 0, owners: [A, B] }], { spec: { replication: 2 } });
-    const y = toyRing([A, B], [
-      { start: 0, owners: [A, B] },
-      { start: 32768, owners: [B, A] },
-    ], { spec: { replication: 2 } });
+    const y = toyRing(
+      [A, B],
+      [
+        { start: 0, owners: [A, B] },
+        { start: 32768, owners: [B, A] },
+      ],
+      { spec: { replication: 2 } },
+    );
     const d = await diffRings(x, y);
     expect(d.keyspace.ownersChanged).toBe(0.5);
     expect(d.keyspace.primaryChanged).toBe(0.5);
@@ -250,9 +293,30 @@ describe('diffRings', () => {
   });
 
   it('different position functions: estimate over a sample; fnv1a vs signed fnv1a: exact with a caveat', async () => {
-    const fnv = toyRing([A, B], [{ start: 0, owners: [A] }, { start: 32768, owners: [B] }], { fn: 'fnv1a32-16' });
-    const md5 = toyRing([A, B], [{ start: 0, owners: [A] }, { start: 32768, owners: [B] }], { fn: 'md5-16' });
-    const signed = toyRing([A, B], [{ start: 0, owners: [A] }, { start: 16384, owners: [B] }], { fn: 'fnv1a32-16-signed' });
+    const fnv = toyRing(
+      [A, B],
+      [
+        { start: 0, owners: [A] },
+        { start: 32768, owners: [B] },
+      ],
+      { fn: 'fnv1a32-16' },
+    );
+    const md5 = toyRing(
+      [A, B],
+      [
+        { start: 0, owners: [A] },
+        { start: 32768, owners: [B] },
+      ],
+      { fn: 'md5-16' },
+    );
+    const signed = toyRing(
+      [A, B],
+      [
+        { start: 0, owners: [A] },
+        { start: 16384, owners: [B] },
+      ],
+      { fn: 'fnv1a32-16-signed' },
+    );
     const est = await diffRings(fnv, md5, { sampleSize: 20000 });
     expect(est.exact).toBe(false);
     expect(est.method).toBe('sample');
@@ -265,11 +329,15 @@ describe('diffRings', () => {
   });
 
   it('counts real names, dropped ones as flows to no owner, and lists moved names', async () => {
-    const dropping = toyRing([A, B, C], [
-      { start: 0, owners: [A] },
-      { start: 16384, owners: [B] },
-      { start: 49152, owners: [C] },
-    ], { drops: (n) => n.startsWith('.') });
+    const dropping = toyRing(
+      [A, B, C],
+      [
+        { start: 0, owners: [A] },
+        { start: 16384, owners: [B] },
+        { start: 49152, owners: [C] },
+      ],
+      { drops: (n) => n.startsWith('.') },
+    );
     const names = Array.from({ length: 200 }, (_, i) => (i % 50 === 0 ? `.bad${i}` : `m.${i}.x`));
     const moved: string[] = [];
     let flushes = 0;
@@ -310,10 +378,13 @@ describe('diffRings', () => {
 });
 
 describe('placement lines', () => {
-  const ring = toyRing([A, dest('::1', 2004, 'x"y'), dest('plain', 2003)], [
-    { start: 0, owners: [A, dest('::1', 2004, 'x"y')] },
-    { start: 32768, owners: [dest('plain', 2003)] },
-  ]);
+  const ring = toyRing(
+    [A, dest('::1', 2004, 'x"y'), dest('plain', 2003)],
+    [
+      { start: 0, owners: [A, dest('::1', 2004, 'x"y')] },
+      { start: 32768, owners: [dest('plain', 2003)] },
+    ],
+  );
 
   it('JSON lines equal JSON.stringify of the documented object', () => {
     const enc = new PlacementEncoder(ring);
@@ -340,7 +411,7 @@ describe('placement lines', () => {
     const res = await writeLocations(ring, batches(['x', 'a.much.longer.name', 'y']), sink, { json: false });
     expect(res.names).toBe(3);
     // Batches of 3: one batch, so one width for the metric column.
-    const col = sink.lines.map((l) => l.indexOf('  ') >= 0 ? l.search(/ {2}\S/) : -1);
+    const col = sink.lines.map((l) => (l.indexOf('  ') >= 0 ? l.search(/ {2}\S/) : -1));
     expect(new Set(col).size).toBe(1);
     expect(sink.flushes).toBeGreaterThan(0);
   });

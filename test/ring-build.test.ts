@@ -14,8 +14,7 @@ import { expectConfigError } from './helpers/thrown.js';
 
 const carbon = (list: string[]): Destination[] => list.map((d, i) => parseCarbonDestination(d, { line: i + 10 }));
 const crelay = (list: string[]): Destination[] => list.map((d, i) => parseCrelayMember(d, { line: i + 10 }));
-const spec = (p: Partial<RingSpec> & Pick<RingSpec, 'destinations'>): RingSpec =>
-  makeRingSpec({ origin: { file: 'test.conf' }, ...p });
+const spec = (p: Partial<RingSpec> & Pick<RingSpec, 'destinations'>): RingSpec => makeRingSpec({ origin: { file: 'test.conf' }, ...p });
 
 const POSITION: Record<PositionFn, (s: string) => number> = {
   'md5-16': md5Position16,
@@ -49,7 +48,9 @@ describe('worked examples (ring-spec §2.2, §4.2, §4.4)', () => {
 
   it('hashes x.é to 17480 in carbon fnv1a_ch and to 57252 in c-relay fnv1a_ch', () => {
     const c = buildRing(spec({ hash: 'fnv1a_ch', destinations: carbon(['h1:2004:a', 'h2:2004:b', 'h3:2004:c']) }));
-    const r = buildRing(spec({ impl: 'carbon-c-relay', hash: 'fnv1a_ch', sanitize: false, destinations: crelay(['h1:2004=a', 'h2:2004=b', 'h3:2004=c']) }));
+    const r = buildRing(
+      spec({ impl: 'carbon-c-relay', hash: 'fnv1a_ch', sanitize: false, destinations: crelay(['h1:2004=a', 'h2:2004=b', 'h3:2004=c']) }),
+    );
     expect(c.positionSpace!.fn).toBe('fnv1a32-16');
     expect(r.positionSpace!.fn).toBe('fnv1a32-16-signed');
     expect(c.ownersOfKey('x.é')).toBe(c.positionSpace!.ownersAt(17480));
@@ -133,7 +134,9 @@ describe('positionSpace', () => {
 
 describe('engineered collisions', () => {
   it('c-relay fnv1a_ch: members sharing an instance all collide; the smallest host takes every position', () => {
-    const ring = buildRing(spec({ impl: 'carbon-c-relay', hash: 'fnv1a_ch', destinations: crelay(['h3:2003=a', 'h1:2003=a', 'h2:2003=a']) }));
+    const ring = buildRing(
+      spec({ impl: 'carbon-c-relay', hash: 'fnv1a_ch', destinations: crelay(['h3:2003=a', 'h1:2003=a', 'h2:2003=a']) }),
+    );
     const owners = new Set(ring.points!().map((p) => p.member.server));
     expect([...owners]).toEqual(['h1']);
   });
@@ -232,7 +235,12 @@ describe('buildRing refuses what the implementations refuse', () => {
       /REPLICATION_FACTOR=2 cannot exceed servers=1/,
       10,
     ],
-    ['bucky replication 2', spec({ impl: 'bucky', destinations: crelay(['a:1', 'b:1']), replication: 2 }), /replication 2 is unsupported/, undefined],
+    [
+      'bucky replication 2',
+      spec({ impl: 'bucky', destinations: crelay(['a:1', 'b:1']), replication: 2 }),
+      /replication 2 is unsupported/,
+      undefined,
+    ],
     [
       'c-relay replication above members',
       spec({ impl: 'carbon-c-relay', destinations: crelay(['a:1', 'b:1']), replication: 3 }),
@@ -311,9 +319,7 @@ describe('details', () => {
   it('glibcMergeSort follows glibc msort on a non-transitive comparator', () => {
     // c-relay's jump comparator mixes numeric and strcmp order: "9" < "10" < "a" < "b" here only
     // because of the merge order (split [b,10] [a,9]; merge takes 9, 10, a, b).
-    const order = glibcMergeSort(['b', '10', 'a', '9'], (x, y) =>
-      crelayJumpCompare({ instance: x, index: 0 }, { instance: y, index: 0 }),
-    );
+    const order = glibcMergeSort(['b', '10', 'a', '9'], (x, y) => crelayJumpCompare({ instance: x, index: 0 }, { instance: y, index: 0 }));
     expect(order).toEqual(['9', '10', 'a', 'b']);
     const nums = Array.from({ length: 50 }, (_, i) => ({ k: (i * 7) % 5, i }));
     expect(glibcMergeSort(nums, (a, b) => a.k - b.k)).toEqual([...nums].sort((a, b) => a.k - b.k));

@@ -31,7 +31,10 @@ describe('built CLI', () => {
     for (const extra of [[], ['-f', '-']]) {
       const r = cli(['ring', 'locate', '--destinations', dests, '--json', ...extra], names.join('\n') + '\n');
       expect(r.code).toBe(0);
-      const lines = r.out.trimEnd().split('\n').map((l) => JSON.parse(l) as { metric: string; owners: { server: string }[] });
+      const lines = r.out
+        .trimEnd()
+        .split('\n')
+        .map((l) => JSON.parse(l) as { metric: string; owners: { server: string }[] });
       expect(lines.map((l) => l.metric)).toEqual(names);
       expect(lines.map((l) => l.owners[0]!.server)).toEqual(names.map((n) => ring.locate(n).owners[0]!.server));
     }
@@ -40,14 +43,20 @@ describe('built CLI', () => {
   it('a bad destination: one line on stderr, exit 2', () => {
     const r = cli(['ring', 'show', '--destinations', 'cache-a:2004,cache-b']);
     expect(r.code).toBe(2);
-    expect(r.err).toBe('ringshift: error: --destinations: destination "cache-b" has no port (expected host:port[:instance] or [ipv6]:port[:instance])');
+    expect(r.err).toBe(
+      'ringshift: error: --destinations: destination "cache-b" has no port (expected host:port[:instance] or [ipv6]:port[:instance])',
+    );
     expect(r.out).toBe('');
   });
 
   it('ring sieve in a pipeline stops quietly when the reader goes away (head)', () => {
-    const r = spawnSync('bash', ['-c', `yes a.b.c | head -200000 | node ${RUN} ring sieve --destinations x:1,y:1 --node x --invert | head -3`], {
-      encoding: 'utf8',
-    });
+    const r = spawnSync(
+      'bash',
+      ['-c', `yes a.b.c | head -200000 | node ${RUN} ring sieve --destinations x:1,y:1 --node x --invert | head -3`],
+      {
+        encoding: 'utf8',
+      },
+    );
     expect(r.status).toBe(0);
     expect(r.stderr.split('\n').filter((l) => /error|at /.test(l) && !l.includes('Warning'))).toEqual([]);
   });

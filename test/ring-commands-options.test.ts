@@ -60,7 +60,9 @@ describe('ring flags → RingSpec', () => {
   it('a malformed destination names the flag and the expected syntax', async () => {
     const err = await rejectedBy(() => ringSpecFromFlags({ destinations: 'a:2004,b:x' }), RingshiftError);
     expect(err.exitCode).toBe(2);
-    expect(err.describe()).toBe('--destinations: bad port "x" in destination "b:x" (expected host:port[:instance] or [ipv6]:port[:instance])');
+    expect(err.describe()).toBe(
+      '--destinations: bad port "x" in destination "b:x" (expected host:port[:instance] or [ipv6]:port[:instance])',
+    );
   });
 
   it('no ring at all is a usage error', async () => {
@@ -70,7 +72,11 @@ describe('ring flags → RingSpec', () => {
   });
 
   it('overrides on a loaded spec keep the rest of the file', () => {
-    const base = applyOverrides(undefined, { impl: 'carbon-c-relay', destinations: [{ server: 'a', port: 1, instance: null }], sanitize: false }, 'x');
+    const base = applyOverrides(
+      undefined,
+      { impl: 'carbon-c-relay', destinations: [{ server: 'a', port: 1, instance: null }], sanitize: false },
+      'x',
+    );
     const spec = applyOverrides({ ...base, origin: { file: 'relay.conf' } }, { replication: 1 }, 'x');
     expect(spec.sanitize).toBe(false);
     expect(spec.impl).toBe('carbon-c-relay');
@@ -88,10 +94,7 @@ describe('inline RING form', () => {
   });
 
   it('parses every key; values may contain "=" (c-relay instances)', () => {
-    const src = parseInlineRing(
-      'impl=carbon-c-relay; hash=fnv1a_ch; replication=2; destinations=a:2003=x,b:2003=y ; sanitize=no',
-      '--to',
-    );
+    const src = parseInlineRing('impl=carbon-c-relay; hash=fnv1a_ch; replication=2; destinations=a:2003=x,b:2003=y ; sanitize=no', '--to');
     expect(src.file).toBeUndefined();
     expect(src.overrides).toEqual({
       impl: 'carbon-c-relay',

@@ -49,7 +49,10 @@ describe('ring locate', () => {
   it('--json from a file: one object per line, in input order', async () => {
     const r = await run(RingLocate, ['--destinations', DESTS, '-f', NAMES_FILE, '--json']);
     expect(r.code).toBe(0);
-    const lines = r.out.trimEnd().split('\n').map((l) => JSON.parse(l) as { metric: string; owners: unknown[] });
+    const lines = r.out
+      .trimEnd()
+      .split('\n')
+      .map((l) => JSON.parse(l) as { metric: string; owners: unknown[] });
     expect(lines.map((l) => l.metric)).toEqual(NAMES);
     for (const l of lines) {
       const o = ring.locate(l.metric).owners.map((d) => ({ server: d.server, port: d.port, instance: d.instance }));
@@ -59,7 +62,10 @@ describe('ring locate', () => {
 
   it('c-relay: routedAs and dropped', async () => {
     const r = await run(RingLocate, ['--impl', 'carbon-c-relay', '--destinations', 'a:2003=x,b:2003=y', '--json', 'a..b', '...']);
-    const [first, second] = r.out.trimEnd().split('\n').map((l) => JSON.parse(l) as Record<string, unknown>);
+    const [first, second] = r.out
+      .trimEnd()
+      .split('\n')
+      .map((l) => JSON.parse(l) as Record<string, unknown>);
     expect(first!.routedAs).toBe('a.b');
     expect(second).toEqual({ metric: '...', owners: [], dropped: true });
   });
@@ -73,10 +79,28 @@ describe('ring locate', () => {
 
 describe('bad ring input: one line, exit 2, no stack trace', () => {
   it.each([
-    [['--destinations', 'a:2004,b:x'], 'ringshift: error: --destinations: bad port "x" in destination "b:x" (expected host:port[:instance] or [ipv6]:port[:instance])\n'],
-    [['--impl', 'carbon-c-relay', '--destinations', 'a:2003=x,b:2003=y', '--replication', '3'], /replication 3 is larger than the number of members \(2\)/],
+    [
+      ['--destinations', 'a:2004,b:x'],
+      'ringshift: error: --destinations: bad port "x" in destination "b:x" (expected host:port[:instance] or [ipv6]:port[:instance])\n',
+    ],
+    [
+      ['--impl', 'carbon-c-relay', '--destinations', 'a:2003=x,b:2003=y', '--replication', '3'],
+      /replication 3 is larger than the number of members \(2\)/,
+    ],
     [['--impl', 'bucky', '--destinations', 'a:2003,b:2003', '--replication', '2'], /buckytools supports one owner per metric/],
-    [['--impl', 'carbon-c-relay', '--hash', 'fnv1a_ch', '--destinations', '10.0.0.1:2003=cache0,10.0.0.1:2103=cache1,10.0.0.2:2003=cache0,10.0.0.2:2103=cache1', '--replication', '3'], /spin forever/],
+    [
+      [
+        '--impl',
+        'carbon-c-relay',
+        '--hash',
+        'fnv1a_ch',
+        '--destinations',
+        '10.0.0.1:2003=cache0,10.0.0.1:2103=cache1,10.0.0.2:2003=cache0,10.0.0.2:2103=cache1',
+        '--replication',
+        '3',
+      ],
+      /spin forever/,
+    ],
     [['--destinations', 'a:2004:x,a:2104:x'], /already configured/],
     [['--impl', 'graphite-web', '--no-diverse', '--destinations', 'a:1'], /always picks replicas on distinct hosts/],
   ])('%j', async (args, msg) => {
@@ -120,7 +144,10 @@ describe('ring sieve', () => {
     expect(any).toEqual(NAMES.filter((n) => r2.locate(n).owners.some((o) => o.server === 'cache-b')));
     expect(primary).toEqual(NAMES.filter((n) => r2.locate(n).owners[0]!.server === 'cache-b'));
     expect(primary.length).toBeLessThan(any.length);
-    const json = (await run(RingSieve, [...args, '--json'])).out.trimEnd().split('\n').map((l) => JSON.parse(l) as { metric: string });
+    const json = (await run(RingSieve, [...args, '--json'])).out
+      .trimEnd()
+      .split('\n')
+      .map((l) => JSON.parse(l) as { metric: string });
     expect(json.map((j) => j.metric)).toEqual(any);
   });
 
@@ -134,7 +161,12 @@ describe('ring sieve', () => {
 describe('ring show', () => {
   it('--json: members with exact shares summing to 1, imbalance', async () => {
     const r = await run(RingShow, ['--destinations', DESTS, '--json']);
-    const j = JSON.parse(r.out) as { exact: boolean; positions: number; members: { server: string; port: number; instance: string; share: number }[]; imbalance: { min: number; max: number } };
+    const j = JSON.parse(r.out) as {
+      exact: boolean;
+      positions: number;
+      members: { server: string; port: number; instance: string; share: number }[];
+      imbalance: { min: number; max: number };
+    };
     expect(j.exact).toBe(true);
     expect(j.positions).toBe(65536);
     expect(j.members.map((m) => m.server)).toEqual(['cache-a', 'cache-b', 'cache-c', 'cache-d']);
@@ -186,7 +218,10 @@ describe('ring diff', () => {
     const moved = NAMES.filter((n) => memberId(ring.locate(n).owners[0]!) !== memberId(after.locate(n).owners[0]!));
     const r = await run(RingDiff, ['--from', FROM, '--to', TO, '-f', NAMES_FILE, '--list', '--json', '--exit-code']);
     expect(r.code).toBe(1);
-    const lines = r.out.trimEnd().split('\n').map((l) => JSON.parse(l) as Record<string, unknown>);
+    const lines = r.out
+      .trimEnd()
+      .split('\n')
+      .map((l) => JSON.parse(l) as Record<string, unknown>);
     const summary = lines.pop() as { metrics: { total: number; ownersChanged: number } };
     expect(lines.map((l) => l.metric)).toEqual(moved);
     expect(lines.every((l) => (l.to as string[])[0] === 'cache-e:2004:a')).toBe(true);
@@ -223,30 +258,54 @@ describe('rings from config files (--ring, --from FILE, ring=FILE)', () => {
   const WEBAPP = join(TMP, 'local_settings.py');
   const RELAY = join(TMP, 'relay.conf');
   const BAD = join(TMP, 'bad.conf');
-  const hosts = ['graphite-1:2004:a', 'graphite-1:2104:b', 'graphite-2:2004:a', 'graphite-2:2104:b', 'graphite-3:2004:a', 'graphite-3:2104:b'];
+  const hosts = [
+    'graphite-1:2004:a',
+    'graphite-1:2104:b',
+    'graphite-2:2004:a',
+    'graphite-2:2104:b',
+    'graphite-3:2004:a',
+    'graphite-3:2104:b',
+  ];
   writeFileSync(
     CARBON,
     `[cache]\nLOCAL_DATA_DIR = /var/lib/graphite/whisper\n\n[relay]\nRELAY_METHOD = consistent-hashing\nREPLICATION_FACTOR = 2\nDESTINATIONS = ${hosts.join(', ')}\n`,
   );
   // The webapp lists 127.0.0.1 for graphite-3's second cache: the classic mismatch.
-  const links = hosts.map((h) => h.replace(':2004:', ':7002:').replace(':2104:', ':7102:')).map((h, i) => (i === 5 ? '127.0.0.1:7102:b' : h));
+  const links = hosts
+    .map((h) => h.replace(':2004:', ':7002:').replace(':2104:', ':7102:'))
+    .map((h, i) => (i === 5 ? '127.0.0.1:7102:b' : h));
   writeFileSync(WEBAPP, `SECRET_KEY = 'x'\nCARBONLINK_HOSTS = ${JSON.stringify(links)}\nREPLICATION_FACTOR = 2\n`);
-  writeFileSync(RELAY, `cluster graphite\n    carbon_ch replication 2\n${hosts.map((h) => `        ${h.replace(/:(\d+):(\w)$/, ':$1=$2')}\n`).join('')}    ;\nmatch * send to graphite;\n`);
+  writeFileSync(
+    RELAY,
+    `cluster graphite\n    carbon_ch replication 2\n${hosts.map((h) => `        ${h.replace(/:(\d+):(\w)$/, ':$1=$2')}\n`).join('')}    ;\nmatch * send to graphite;\n`,
+  );
   writeFileSync(BAD, '[relay]\nRELAY_METHOD = consistent-hashing\nDESTINATIONS = graphite-1:2004:a,\n  graphite-2:x:a\n');
 
   it('ring show --ring carbon.conf, with a what-if override', async () => {
-    const j = JSON.parse((await run(RingShow, ['--ring', CARBON, '--json'])).out) as { ring: { replication: number; source: string }; members: { anyShare: number }[] };
+    const j = JSON.parse((await run(RingShow, ['--ring', CARBON, '--json'])).out) as {
+      ring: { replication: number; source: string };
+      members: { anyShare: number }[];
+    };
     expect(j.ring.replication).toBe(2);
     expect(j.ring.source).toBe(CARBON);
     expect(j.members).toHaveLength(6);
-    const j1 = JSON.parse((await run(RingShow, ['--ring', CARBON, '--replication', '1', '--json'])).out) as { ring: { replication: number }; members: { anyShare?: number }[] };
+    const j1 = JSON.parse((await run(RingShow, ['--ring', CARBON, '--replication', '1', '--json'])).out) as {
+      ring: { replication: number };
+      members: { anyShare?: number }[];
+    };
     expect(j1.ring.replication).toBe(1);
     expect(j1.members[0]!.anyShare).toBeUndefined();
   });
 
   it('relay vs webapp files: the 127.0.0.1 member is reported by name on both sides', async () => {
     const r = await run(RingDiff, ['--from', CARBON, '--to', WEBAPP, '--json']);
-    const j = JSON.parse(r.out) as { exact: boolean; onlyFrom: string[]; onlyTo: string[]; keyspace: { primaryChanged: number }; match: { mode: string } };
+    const j = JSON.parse(r.out) as {
+      exact: boolean;
+      onlyFrom: string[];
+      onlyTo: string[];
+      keyspace: { primaryChanged: number };
+      match: { mode: string };
+    };
     expect(j.exact).toBe(true);
     expect(j.match.mode).toBe('node');
     expect(j.onlyFrom).toEqual(['graphite-3:b']);
@@ -255,7 +314,10 @@ describe('rings from config files (--ring, --from FILE, ring=FILE)', () => {
   });
 
   it('carbon.conf vs the same members in a c-relay config: primaries differ only on collisions', async () => {
-    const j = JSON.parse((await run(RingDiff, ['--from', CARBON, '--to', RELAY, '--json'])).out) as { exact: boolean; keyspace: { primaryChanged: number; ownersChanged: number } };
+    const j = JSON.parse((await run(RingDiff, ['--from', CARBON, '--to', RELAY, '--json'])).out) as {
+      exact: boolean;
+      keyspace: { primaryChanged: number; ownersChanged: number };
+    };
     expect(j.exact).toBe(true);
     expect(j.keyspace.primaryChanged).toBeLessThan(0.01);
     // RF 2: carbon is host-diverse, c-relay is not, so many replica lists differ.
@@ -263,9 +325,13 @@ describe('rings from config files (--ring, --from FILE, ring=FILE)', () => {
   });
 
   it('inline ring=FILE with overrides; the same file on both sides changes nothing', async () => {
-    const same = JSON.parse((await run(RingDiff, ['--from', CARBON, '--to', `ring=${CARBON}`, '--json'])).out) as { keyspace: { ownersChanged: number } };
+    const same = JSON.parse((await run(RingDiff, ['--from', CARBON, '--to', `ring=${CARBON}`, '--json'])).out) as {
+      keyspace: { ownersChanged: number };
+    };
     expect(same.keyspace.ownersChanged).toBe(0);
-    const rf1 = JSON.parse((await run(RingDiff, ['--from', CARBON, '--to', `ring=${CARBON};rf=1`, '--json'])).out) as { keyspace: { ownersChanged: number; primaryChanged: number } };
+    const rf1 = JSON.parse((await run(RingDiff, ['--from', CARBON, '--to', `ring=${CARBON};rf=1`, '--json'])).out) as {
+      keyspace: { ownersChanged: number; primaryChanged: number };
+    };
     expect(rf1.keyspace.ownersChanged).toBe(1);
     expect(rf1.keyspace.primaryChanged).toBe(0);
   });
@@ -273,7 +339,9 @@ describe('rings from config files (--ring, --from FILE, ring=FILE)', () => {
   it('a malformed destination in a file: file:line, exit 2', async () => {
     const r = await run(RingLocate, ['--ring', BAD, 'x']);
     expect(r.code).toBe(2);
-    expect(r.err).toBe(`ringshift: error: ${BAD}:4: bad port "x" in destination "graphite-2:x:a" (expected host:port[:instance] or [ipv6]:port[:instance])\n`);
+    expect(r.err).toBe(
+      `ringshift: error: ${BAD}:4: bad port "x" in destination "graphite-2:x:a" (expected host:port[:instance] or [ipv6]:port[:instance])\n`,
+    );
     const r2 = await run(RingDiff, ['--from', CARBON, '--from-cluster', 'nope', '--to', CARBON]);
     expect(r2.code).toBe(2);
     expect(r2.err).toMatch(/carbon\.conf: no \[relay:nope\] section/);

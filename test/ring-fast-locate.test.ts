@@ -63,7 +63,13 @@ async function stringPath(ring: Ring, input: Buffer, cuts: readonly number[], mo
 }
 
 /** The byte path's output, with a sink buffer of `sinkSize` bytes; also how many lines went the slow way. */
-async function bytePath(ring: Ring, input: Buffer, cuts: readonly number[], mode: Mode, sinkSize = 1 << 20): Promise<{ out: Buffer; slow: number; names: number }> {
+async function bytePath(
+  ring: Ring,
+  input: Buffer,
+  cuts: readonly number[],
+  mode: Mode,
+  sinkSize = 1 << 20,
+): Promise<{ out: Buffer; slow: number; names: number }> {
   const ks = byteKeyspace(ring);
   if (ks === undefined) throw new Error(`${ring.spec.origin?.cluster ?? 'ring'} has no byte path`);
   const format: ByteLineFormat = mode.kind === 'locate' ? locateByteFormat(ring) : sieveByteFormat(ring, mode);
@@ -182,9 +188,15 @@ describe('byte path = string path on the shared vector names', () => {
 });
 
 describe('byte path = string path on adversarial input', () => {
-  const ring = buildRing(makeRingSpec({ destinations: parseDestinationList('cache-a:2004:a,cache-b:2004:b,cache-c:2004:c', parseInlineDestination) }));
+  const ring = buildRing(
+    makeRingSpec({ destinations: parseDestinationList('cache-a:2004:a,cache-b:2004:b,cache-c:2004:c', parseInlineDestination) }),
+  );
   const fnvRing = buildRing(
-    makeRingSpec({ hash: 'fnv1a_ch', replication: 2, destinations: parseDestinationList('a:2004:1,b:2004:2,c:2004:3,d:2004:4', parseInlineDestination) }),
+    makeRingSpec({
+      hash: 'fnv1a_ch',
+      replication: 2,
+      destinations: parseDestinationList('a:2004:1,b:2004:2,c:2004:3,d:2004:4', parseInlineDestination),
+    }),
   );
   const utf8 = (s: string): Buffer => Buffer.from(s, 'utf8');
   const cases: [string, Buffer][] = [
@@ -207,14 +219,22 @@ describe('byte path = string path on adversarial input', () => {
     ],
     // Every length from 1 to 200 bytes (one-, two- and three-block MD5 messages), in two orders so
     // the three-at-a-time groups see every mix and every count of leftovers.
-    ['names of every length up to 200 bytes', utf8(Array.from({ length: 200 }, (_, i) => `${i}.`.padEnd(i + 1, 'abcdefgh')).join('\n') + '\n')],
-    ['names of every length, interleaved', utf8(Array.from({ length: 400 }, (_, i) => `n${i}`.padEnd(1 + ((i * 37) % 200), 'xy.z')).join('\n') + '\n')],
+    [
+      'names of every length up to 200 bytes',
+      utf8(Array.from({ length: 200 }, (_, i) => `${i}.`.padEnd(i + 1, 'abcdefgh')).join('\n') + '\n'),
+    ],
+    [
+      'names of every length, interleaved',
+      utf8(Array.from({ length: 400 }, (_, i) => `n${i}`.padEnd(1 + ((i * 37) % 200), 'xy.z')).join('\n') + '\n'),
+    ],
     ['very long names', utf8(['a'.repeat(70_000), 'b.'.repeat(600_000), 'c"'.repeat(40_000), 'short'].join('\n') + '\n')],
   ];
 
   // A fuzz input: lines from an alphabet heavy in the bytes that matter, many of them plain.
   const r = rng(42);
-  const alphabet = [0x61, 0x2e, 0x5f, 0x2d, 0x3b, 0x3d, 0x7b, 0x7e, 0x20, 0x22, 0x5c, 0x0d, 0x09, 0x7f, 0x00, 0xc3, 0xa9, 0xe2, 0x82, 0xac, 0xff];
+  const alphabet = [
+    0x61, 0x2e, 0x5f, 0x2d, 0x3b, 0x3d, 0x7b, 0x7e, 0x20, 0x22, 0x5c, 0x0d, 0x09, 0x7f, 0x00, 0xc3, 0xa9, 0xe2, 0x82, 0xac, 0xff,
+  ];
   const fuzz: number[] = [];
   for (let line = 0; line < 3000; line++) {
     const len = r(5) === 0 ? r(90) : r(40);
@@ -251,7 +271,9 @@ describe('byte path = string path on adversarial input', () => {
 });
 
 describe('locateNames / sieveNames', () => {
-  const ring = buildRing(makeRingSpec({ destinations: parseDestinationList('cache-a:2004:a,cache-b:2004:b,cache-c:2004:c', parseInlineDestination) }));
+  const ring = buildRing(
+    makeRingSpec({ destinations: parseDestinationList('cache-a:2004:a,cache-b:2004:b,cache-c:2004:c', parseInlineDestination) }),
+  );
   const dir = mkdtempSync(join(tmpdir(), 'ringshift-fast-locate-'));
   // Bigger than one read (1 MiB): exercises read-ahead and lines cut between reads.
   const names = Array.from({ length: 60_000 }, (_, i) => (i % 997 === 0 ? `naïve.${i}` : `servers.host${i % 113}.cpu.${i}.value`));
@@ -266,7 +288,9 @@ describe('locateNames / sieveNames', () => {
     expect(ra).toEqual({ names: names.length, written: names.length });
     expect(rb).toEqual(ra);
     expect(a.bytes().equals(b.bytes())).toBe(true);
-    expect(a.bytes().toString('utf8').split('\n', 2)[0]).toBe(`{"metric":"${names[0]}","owners":[{"server":"${ring.locate(names[0]!).owners[0]!.server}","port":2004,"instance":"${ring.locate(names[0]!).owners[0]!.instance}"}]}`);
+    expect(a.bytes().toString('utf8').split('\n', 2)[0]).toBe(
+      `{"metric":"${names[0]}","owners":[{"server":"${ring.locate(names[0]!).owners[0]!.server}","port":2004,"instance":"${ring.locate(names[0]!).owners[0]!.instance}"}]}`,
+    );
   });
 
   it('stdin as bytes: the same; sieve too', async () => {

@@ -59,7 +59,8 @@ function sampleStrings(): string[] {
   for (let n = 0; n < 400; n++) {
     const len = Math.floor(rnd() * (n % 7 === 0 ? 300 : 70));
     let s = '';
-    for (let i = 0; i < len; i++) s += rnd() < 0.7 ? String.fromCharCode(97 + Math.floor(rnd() * 26)) : alphabet[Math.floor(rnd() * alphabet.length)];
+    for (let i = 0; i < len; i++)
+      s += rnd() < 0.7 ? String.fromCharCode(97 + Math.floor(rnd() * 26)) : alphabet[Math.floor(rnd() * alphabet.length)];
     out.push(s);
   }
   return out;

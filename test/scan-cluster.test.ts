@@ -62,7 +62,10 @@ describe('scan --cluster with a real cluster file', () => {
 
   it('scans each directory once and names the location in --json', async () => {
     const r = await run(['--cluster', clusterPath, '--json']);
-    const rows = r.out.trimEnd().split('\n').map((l) => JSON.parse(l) as ScanEntry);
+    const rows = r.out
+      .trimEnd()
+      .split('\n')
+      .map((l) => JSON.parse(l) as ScanEntry);
     expect(rows.map((x) => `${x.node} ${x.metric}`).sort()).toEqual(['g1:a+g1:b a.b', 'g1:a+g1:b a.c', 'g2 z.z']);
     expect(r.err).toMatch(/member g3:2004:a has no storage entry/);
     expect(r.code).toBe(1);

@@ -64,7 +64,10 @@ describe('scan PATH', () => {
     const dir = join(base, 'a');
     const r = await run([dir, '--json']);
     expect(r.code).toBe(0);
-    const rows = r.out.trimEnd().split('\n').map((l) => JSON.parse(l) as ScanEntry);
+    const rows = r.out
+      .trimEnd()
+      .split('\n')
+      .map((l) => JSON.parse(l) as ScanEntry);
     expect(rows.length).toBe(A.length + 2);
     for (const row of rows) {
       expect(Object.keys(row).slice(0, 6)).toEqual(['metric', 'path', 'size', 'mtime', 'node', 'kind']);
@@ -109,7 +112,10 @@ describe('scan --cluster', () => {
   it('scans each location once, tags entries with the location id, warns about the rest (exit 1)', async () => {
     // The ssh location fails before any network traffic: its identity file does not exist.
     const r = await run(['--cluster', 'cluster.yaml', '--json', '--identity', join(base, 'no-such-key')]);
-    const rows = r.out.trimEnd().split('\n').map((l) => JSON.parse(l) as ScanEntry);
+    const rows = r.out
+      .trimEnd()
+      .split('\n')
+      .map((l) => JSON.parse(l) as ScanEntry);
     expect(rows.filter((x) => x.node === 'a').length).toBe(A.length + 2);
     expect(rows.filter((x) => x.node === 'b').map((x) => x.metric)).toEqual(B);
     expect(r.err).toMatch(/member d:2004 has no storage entry/);

@@ -174,7 +174,11 @@ describe('scan with --follow-symlinks', () => {
   });
 
   it('follows links inside the root, and only those', () => {
-    expect(map.get('in-file.wsp')).toMatchObject({ kind: 'metric', metric: 'in-file', note: expect.stringMatching(/via symlink to servers\/web01\/cpu\/user.wsp/) });
+    expect(map.get('in-file.wsp')).toMatchObject({
+      kind: 'metric',
+      metric: 'in-file',
+      note: expect.stringMatching(/via symlink to servers\/web01\/cpu\/user.wsp/),
+    });
     expect(map.get('in-dir/web01/cpu/user.wsp')).toMatchObject({ kind: 'metric', metric: 'in-dir.web01.cpu.user' });
     expect(map.get('out-file.wsp')).toMatchObject({ kind: 'symlink', note: expect.stringMatching(/outside the root/) });
     expect(map.get('out-dir')).toMatchObject({ kind: 'symlink', note: expect.stringMatching(/outside the root/) });

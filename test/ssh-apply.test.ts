@@ -42,9 +42,23 @@ async function setup(prefix: string, remote: string[], metrics: string[]) {
   await c.plantRingChange(oldRing, newRing, metrics);
   const before: Snapshot = snapshotMetrics(metrics, ALL, (n, m) => c.file(n, m));
   const plan = join(c.dir, 'p.plan');
-  const r = await runPlan({ clusterPath: newPath, oldRing: oldPath, keepSource: false, moveSuspected: false, maxFill: 1, throughput: 50e6, output: plan });
+  const r = await runPlan({
+    clusterPath: newPath,
+    oldRing: oldPath,
+    keepSource: false,
+    moveSuspected: false,
+    maxFill: 1,
+    throughput: 50e6,
+    output: plan,
+  });
   expect(r.written).toBe(plan);
-  const check = () => expectGapOnlyUnion(before, ALL, (m) => owners(newRing, m), (n, m) => c.file(n, m));
+  const check = () =>
+    expectGapOnlyUnion(
+      before,
+      ALL,
+      (m) => owners(newRing, m),
+      (n, m) => c.file(n, m),
+    );
   return { c, plan, sshPath, check };
 }
 
@@ -117,7 +131,10 @@ describe('apply over ssh', () => {
     }
     let writes = 0;
     ssh.server.faults.failWrite = (path) => path.startsWith(n4 + '/') && ++writes > 2;
-    ssh.server.faults.exec = (cmd) => (cmd.startsWith('LC_ALL=C df') ? { code: 0, stdout: `Filesystem 1024-blocks Used Available Capacity Mounted on\ntmpfs 4096 4096 0 100% ${n4}\n` } : undefined);
+    ssh.server.faults.exec = (cmd) =>
+      cmd.startsWith('LC_ALL=C df')
+        ? { code: 0, stdout: `Filesystem 1024-blocks Used Available Capacity Mounted on\ntmpfs 4096 4096 0 100% ${n4}\n` }
+        : undefined;
     let r;
     try {
       r = await applyPlan({ plan, cluster: sshPath, ssh: sshOpts(), concurrency: 1 });
@@ -141,7 +158,9 @@ describe('apply over ssh', () => {
     try {
       const acts = fs.readFileSync(plan, 'utf8').includes('"to":"n4"');
       if (!acts) return; // nothing goes to n4 (unlikely): nothing to check
-      await expect(applyPlan({ plan, cluster: sshPath, ssh: { ...sshOpts(), knownHostsFiles: [kh] } })).rejects.toThrow(/not in known_hosts/);
+      await expect(applyPlan({ plan, cluster: sshPath, ssh: { ...sshOpts(), knownHostsFiles: [kh] } })).rejects.toThrow(
+        /not in known_hosts/,
+      );
       const r = await applyPlan({ plan, cluster: sshPath, ssh: { ...sshOpts(), knownHostsFiles: [kh], acceptNewHostKeys: true } });
       expect(r.exitCode()).toBe(0);
       expect(fs.readFileSync(kh, 'utf8')).toContain(`[127.0.0.1]:${ssh.server.port} ssh-ed25519 `);
@@ -152,7 +171,10 @@ describe('apply over ssh', () => {
 });
 
 /** Run the CLI without blocking this process (it serves the child's ssh connections). */
-function runChild(args: string[], env: NodeJS.ProcessEnv): Promise<{ status: number | null; signal: string | null; out: string; err: string }> {
+function runChild(
+  args: string[],
+  env: NodeJS.ProcessEnv,
+): Promise<{ status: number | null; signal: string | null; out: string; err: string }> {
   return new Promise((resolve) => {
     const child = spawn(process.execPath, args, { env, stdio: ['ignore', 'pipe', 'pipe'] });
     let out = '';
@@ -173,7 +195,17 @@ describe('kill -9 during a remote fill', () => {
     expect(fs.existsSync(join(PROJECT_ROOT, 'dist/commands/apply.js')), 'run `npm run build` first').toBe(true);
     const metrics = Array.from({ length: 16 }, (_, i) => `kill${i}.load.avg`);
     const { c, plan, sshPath, check } = await setup(`ssh-kill-${point.replace(':', '')}`, ['n1', 'n2', 'n3', 'n4'], metrics);
-    const args = [RUN, 'apply', plan, '--cluster', sshPath, '--identity', ssh.server.identityFile, '--known-hosts', ssh.server.knownHostsFile];
+    const args = [
+      RUN,
+      'apply',
+      plan,
+      '--cluster',
+      sshPath,
+      '--identity',
+      ssh.server.identityFile,
+      '--known-hosts',
+      ssh.server.knownHostsFile,
+    ];
     const env = { ...process.env, RINGSHIFT_NOW: String(NOW), SSH_AUTH_SOCK: '' };
     const crashed = await runChild(args, { ...env, RINGSHIFT_TEST_CRASH_AT: point });
     expect(crashed.signal, crashed.err).toBe('SIGKILL');

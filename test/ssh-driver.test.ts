@@ -41,7 +41,11 @@ async function collect(d: StorageDriver, opts: Parameters<StorageDriver['list']>
 const kinds = ['local', 'ssh'] as const;
 
 for (const kind of kinds) {
-  driverContract(kind, () => base, (root) => (kind === 'local' ? LocalDriver.open(root) : SshDriver.connect(server.url(root), sshOpts())));
+  driverContract(
+    kind,
+    () => base,
+    (root) => (kind === 'local' ? LocalDriver.open(root) : SshDriver.connect(server.url(root), sshOpts())),
+  );
 }
 
 describe('ssh listing equals local listing', () => {
@@ -111,7 +115,9 @@ describe('ssh: host keys and authentication', () => {
 
   it('refuses an unknown host, and trusts it on first use only when asked', async () => {
     const kh = join(base, 'kh-empty');
-    await expect(SshDriver.connect(server.url(root), sshOpts({ knownHostsFiles: [kh] }))).rejects.toThrow(/not in known_hosts.*--accept-new-host-keys/);
+    await expect(SshDriver.connect(server.url(root), sshOpts({ knownHostsFiles: [kh] }))).rejects.toThrow(
+      /not in known_hosts.*--accept-new-host-keys/,
+    );
     expect(fs.existsSync(kh)).toBe(false);
     const d = await SshDriver.connect(server.url(root), sshOpts({ knownHostsFiles: [kh], acceptNewHostKeys: true }));
     await d.close();
@@ -129,7 +135,9 @@ describe('ssh: host keys and authentication', () => {
     const blob = (await import('ssh2')).default.utils.parseKey(other.public);
     if (blob instanceof Error) throw blob;
     fs.writeFileSync(kh, `[127.0.0.1]:${server.port} ssh-ed25519 ${blob.getPublicSSH().toString('base64')}\n`);
-    await expect(SshDriver.connect(server.url(root), sshOpts({ knownHostsFiles: [kh], acceptNewHostKeys: true }))).rejects.toThrow(/HOST KEY CHANGED/);
+    await expect(SshDriver.connect(server.url(root), sshOpts({ knownHostsFiles: [kh], acceptNewHostKeys: true }))).rejects.toThrow(
+      /HOST KEY CHANGED/,
+    );
   });
 
   it('reports a key the server does not accept', async () => {

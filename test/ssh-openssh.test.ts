@@ -31,13 +31,18 @@ describe.skipIf(sshd === undefined)('real OpenSSH sshd', () => {
     base = fs.realpathSync(fs.mkdtempSync(join(sshd!.dir, 'contract-')));
   });
 
-  driverContract('openssh', () => base, (root) => SshDriver.connect(url(root), opts()));
+  driverContract(
+    'openssh',
+    () => base,
+    (root) => SshDriver.connect(url(root), opts()),
+  );
 
   it('offers the OpenSSH extensions the driver uses', async () => {
     const d = await SshDriver.connect(url(base), opts());
     try {
       const ext = await d.serverExtensions();
-      for (const e of ['fsync@openssh.com', 'hardlink@openssh.com', 'posix-rename@openssh.com', 'statvfs@openssh.com']) expect(ext).toContain(e);
+      for (const e of ['fsync@openssh.com', 'hardlink@openssh.com', 'posix-rename@openssh.com', 'statvfs@openssh.com'])
+        expect(ext).toContain(e);
     } finally {
       await d.close();
     }
@@ -103,7 +108,11 @@ describe.skipIf(sshd === undefined)('ringshift apply through OpenSSH', () => {
     fs.chmodSync(c.dir, 0o755);
     const oldPath = c.writeCluster('old.yaml', { destinations: NODES3, replication: 2 }, { n1: 'n1', n2: 'n2', n3: 'n3' });
     const newPath = c.writeCluster('new.yaml', { destinations: NODES4, replication: 2 }, { n1: 'n1', n2: 'n2', n3: 'n3', n4: 'n4' });
-    const sshPath = c.writeClusterAt('ssh.yaml', { destinations: NODES4, replication: 2 }, Object.fromEntries(ALL.map((n) => [n, url(c.root(n))])));
+    const sshPath = c.writeClusterAt(
+      'ssh.yaml',
+      { destinations: NODES4, replication: 2 },
+      Object.fromEntries(ALL.map((n) => [n, url(c.root(n))])),
+    );
     const oldRing = c.ring('old.yaml');
     const newRing = c.ring('new.yaml');
     let k = 0;
@@ -115,12 +124,34 @@ describe.skipIf(sshd === undefined)('ringshift apply through OpenSSH', () => {
     }
     const before = snapshotMetrics(metrics, ALL, (n, m) => c.file(n, m));
     const plan = join(c.dir, 'p.plan');
-    await runPlan({ clusterPath: newPath, oldRing: oldPath, keepSource: false, moveSuspected: false, maxFill: 1, throughput: 50e6, output: plan });
-    return { c, plan, sshPath, check: () => expectGapOnlyUnion(before, ALL, (m) => owners(newRing, m), (n, m) => c.file(n, m)) };
+    await runPlan({
+      clusterPath: newPath,
+      oldRing: oldPath,
+      keepSource: false,
+      moveSuspected: false,
+      maxFill: 1,
+      throughput: 50e6,
+      output: plan,
+    });
+    return {
+      c,
+      plan,
+      sshPath,
+      check: () =>
+        expectGapOnlyUnion(
+          before,
+          ALL,
+          (m) => owners(newRing, m),
+          (n, m) => c.file(n, m),
+        ),
+    };
   }
 
   it('settles a 3 → 4 ring change with every node behind sshd; a second run is a no-op', async () => {
-    const { plan, sshPath, check } = await setup('openssh-apply', Array.from({ length: 40 }, (_, i) => `real${i}.io.wait`));
+    const { plan, sshPath, check } = await setup(
+      'openssh-apply',
+      Array.from({ length: 40 }, (_, i) => `real${i}.io.wait`),
+    );
     const r = await applyPlan({ plan, cluster: sshPath, ssh: opts() });
     expect(r.failed).toEqual([]);
     expect(r.exitCode()).toBe(0);
@@ -132,12 +163,33 @@ describe.skipIf(sshd === undefined)('ringshift apply through OpenSSH', () => {
 
   it.each(['fill-remote-write:3', 'copy-synced:2', 'delete-unlinked:1'])('kill -9 at %s, then resume', async (point) => {
     expect(fs.existsSync(join(PROJECT_ROOT, 'dist/commands/apply.js')), 'run `npm run build` first').toBe(true);
-    const { c, plan, sshPath, check } = await setup(`openssh-kill`, Array.from({ length: 16 }, (_, i) => `rk${i}.io.wait`));
-    const args = [join(PROJECT_ROOT, 'bin/run.js'), 'apply', plan, '--cluster', sshPath, '--identity', sshd!.identity, '--known-hosts', sshd!.knownHosts];
+    const { c, plan, sshPath, check } = await setup(
+      `openssh-kill`,
+      Array.from({ length: 16 }, (_, i) => `rk${i}.io.wait`),
+    );
+    const args = [
+      join(PROJECT_ROOT, 'bin/run.js'),
+      'apply',
+      plan,
+      '--cluster',
+      sshPath,
+      '--identity',
+      sshd!.identity,
+      '--known-hosts',
+      sshd!.knownHosts,
+    ];
     const env = { ...process.env, RINGSHIFT_NOW: String(NOW), SSH_AUTH_SOCK: '' };
-    const crashed = spawnSync(process.execPath, args, { env: { ...env, RINGSHIFT_TEST_CRASH_AT: point }, encoding: 'utf8', timeout: 120_000 });
+    const crashed = spawnSync(process.execPath, args, {
+      env: { ...env, RINGSHIFT_TEST_CRASH_AT: point },
+      encoding: 'utf8',
+      timeout: 120_000,
+    });
     expect(crashed.signal, crashed.stderr).toBe('SIGKILL');
-    const done = spawnSync(process.execPath, [...args, '--lock-timeout', '15'], { env: { ...env, RINGSHIFT_TEST_CRASH_AT: '' }, encoding: 'utf8', timeout: 120_000 });
+    const done = spawnSync(process.execPath, [...args, '--lock-timeout', '15'], {
+      env: { ...env, RINGSHIFT_TEST_CRASH_AT: '' },
+      encoding: 'utf8',
+      timeout: 120_000,
+    });
     expect(done.status, done.stderr + done.stdout).toBe(0);
     check();
     const leftovers: string[] = [];
@@ -155,7 +207,11 @@ describe.skipIf(sshd === undefined)('ringshift apply through OpenSSH', () => {
   const canMount = process.getuid?.() === 0;
   it.runIf(canMount)('a full remote filesystem stops the job cleanly and the job resumes once there is room', async (ctx) => {
     // Nothing on n4 yet (the filesystem mounted there would hide it).
-    const { c, plan, sshPath, check } = await setup('openssh-full', Array.from({ length: 30 }, (_, i) => `full${i}.io.wait`), false);
+    const { c, plan, sshPath, check } = await setup(
+      'openssh-full',
+      Array.from({ length: 30 }, (_, i) => `full${i}.io.wait`),
+      false,
+    );
     const n4 = join(c.dir, 'nodes', 'n4');
     expect(fs.readdirSync(n4)).toEqual([]);
     if (spawnSync('mount', ['-t', 'tmpfs', '-o', 'size=24k', 'tmpfs', n4]).status !== 0) ctx.skip();

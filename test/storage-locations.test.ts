@@ -92,7 +92,10 @@ describe('resolveLocations', () => {
     expect(r.unmapped.map(memberId)).toEqual(['host3:2004:a']);
     expect(r.unusedKeys.map((k) => k.key)).toEqual(['ghost', 'host9:z']);
     const msgs = r.problems.map((p) => `${p.line}: ${p.message}`);
-    expect(msgs).toEqual([expect.stringMatching(/^17: duplicate storage key "host2" \(first at line 13\)/), expect.stringMatching(/^18: .*missing: ENOENT/)]);
+    expect(msgs).toEqual([
+      expect.stringMatching(/^17: duplicate storage key "host2" \(first at line 13\)/),
+      expect.stringMatching(/^18: .*missing: ENOENT/),
+    ]);
   });
 
   it('lists every ring member once', () => {
@@ -112,7 +115,9 @@ describe('resolveLocations', () => {
       selectLocations(r, 'nope');
       expect.unreachable();
     } catch (e) {
-      expect((e as UsageError).describe()).toBe('no storage location for "nope" (expected one of: host1:a+host1+host1:c, host2+ghost, [::1]:x, nas)');
+      expect((e as UsageError).describe()).toBe(
+        'no storage location for "nope" (expected one of: host1:a+host1+host1:c, host2+ghost, [::1]:x, nas)',
+      );
     }
   });
 

@@ -114,7 +114,11 @@ describe('pathToMetric', () => {
 
   it('keeps odd but possible names, with a note', () => {
     expect(pathToMetric('a/b;c.wsp')).toMatchObject({ metric: 'a.b;c', kind: 'metric', note: expect.stringMatching(/_tagged/) });
-    expect(pathToMetric('_tagged/x/y.wsp')).toMatchObject({ metric: '_tagged.x.y', kind: 'metric', note: expect.stringMatching(/_tagged/) });
+    expect(pathToMetric('_tagged/x/y.wsp')).toMatchObject({
+      metric: '_tagged.x.y',
+      kind: 'metric',
+      note: expect.stringMatching(/_tagged/),
+    });
     expect(pathToMetric('~a/b.wsp')).toMatchObject({ metric: '~a.b', kind: 'metric', note: expect.stringMatching(/~/) });
   });
 });

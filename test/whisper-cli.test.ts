@@ -290,7 +290,10 @@ describe.runIf(PUBLIC_SET)('whisper verify', () => {
   it('--json lines, exit 0 when all are sound', async () => {
     const r = await runCli(Verify, [fixturePath('B_dense'), fixturePath('E_gappy'), '--json']);
     expect(r.exitCode).toBe(0);
-    const rows = r.stdout.trimEnd().split('\n').map((l) => JSON.parse(l));
+    const rows = r.stdout
+      .trimEnd()
+      .split('\n')
+      .map((l) => JSON.parse(l));
     expect(rows.map((x) => x.ok)).toEqual([true, true]);
     expect(rows[1].layout).toBe('1s:1h,1m:1d,1h:30d');
   });

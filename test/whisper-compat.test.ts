@@ -23,7 +23,9 @@ import {
   slotsOfFile,
 } from './whisper/vectors.js';
 
-const cases = manifest.pairs.flatMap((p) => p.ops.filter((o) => o.op === 'fill' || o.op === 'merge').map((o) => [`${p.name} ${o.id}`, p, o] as const));
+const cases = manifest.pairs.flatMap((p) =>
+  p.ops.filter((o) => o.op === 'fill' || o.op === 'merge').map((o) => [`${p.name} ${o.id}`, p, o] as const),
+);
 
 const REFUSAL_CODES = ['DstMissing', 'SrcMissing', 'DstCorrupt', 'SrcCorrupt', 'LayoutMismatch'];
 
@@ -55,7 +57,8 @@ describe('carbonate fill and whisper-merge match upstream slot for slot', () => 
       const err = await rejectionOf(run());
       expect(err).toBeInstanceOf(WhisperError);
       expect(REFUSAL_CODES).toContain((err as WhisperError).code);
-      if (want.outcome === 'error' && want.error!.error === 'NotImplementedError') expect((err as WhisperError).code).toBe('LayoutMismatch');
+      if (want.outcome === 'error' && want.error!.error === 'NotImplementedError')
+        expect((err as WhisperError).code).toBe('LayoutMismatch');
       expectDstUnchanged(dst, before);
       return;
     }

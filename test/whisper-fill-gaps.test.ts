@@ -5,7 +5,19 @@ import { describe, expect, it } from 'vitest';
 import { WhisperError, WhisperUsageError } from '../src/whisper/errors.js';
 import { fillGaps } from '../src/whisper/fill-gaps.js';
 import { rejectionOf } from './helpers/thrown.js';
-import { NOW, VECTORS, copyFixture, expectDstUnchanged, fixturePath, loadPair, manifest, sameValue, scratchDir, sha256NanCanonical, slotsOfFile } from './whisper/vectors.js';
+import {
+  NOW,
+  VECTORS,
+  copyFixture,
+  expectDstUnchanged,
+  fixturePath,
+  loadPair,
+  manifest,
+  sameValue,
+  scratchDir,
+  sha256NanCanonical,
+  slotsOfFile,
+} from './whisper/vectors.js';
 
 const cases = manifest.pairs.flatMap((p) => p.ops.filter((o) => o.op === 'fill_gaps').map((o) => [`${p.name} ${o.id}`, p, o] as const));
 

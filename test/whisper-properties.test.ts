@@ -136,7 +136,10 @@ describe('fill_gaps properties on random files', () => {
     const src = join(dir, 'src.wsp');
     const dst = join(dir, 'dst.wsp');
     create(src, srcLayout, { aggregationMethod: methods[Math.floor(rnd() * 8)]!, xFilesFactor: rnd() });
-    create(dst, dstLayout, { aggregationMethod: methods[Math.floor(rnd() * 8)]!, xFilesFactor: [0, 0.1, 0.3, 0.5, 1][Math.floor(rnd() * 5)]! });
+    create(dst, dstLayout, {
+      aggregationMethod: methods[Math.floor(rnd() * 8)]!,
+      xFilesFactor: [0, 0.1, 0.3, 0.5, 1][Math.floor(rnd() * 5)]!,
+    });
     await fillRandom(src, srcLayout, rnd, now, 0.9);
     await fillRandom(dst, dstLayout, rnd, now, 0.4);
     const before = readFileSync(dst);

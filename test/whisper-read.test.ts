@@ -12,7 +12,8 @@ const index: { singles: string[] } = JSON.parse(readFileSync(join(VECTORS, 'expe
 const singles: SingleExpected[] = index.singles.map((p) => loadSingle(p.replace(/^.*\//, '').replace(/\.json$/, '')));
 
 describe('info() matches whisper.info for every fixture', () => {
-  it('covers every fixture of the manifest', () => expect(singles.map((s) => s.name).sort()).toEqual(manifest.fixtures.map((f) => f.name).sort()));
+  it('covers every fixture of the manifest', () =>
+    expect(singles.map((s) => s.name).sort()).toEqual(manifest.fixtures.map((f) => f.name).sort()));
 
   it.each(singles.map((s) => [s.name, s] as const))('%s', (_name, single) => {
     const path = fixturePath(single.name);

@@ -43,20 +43,46 @@ describe('retention definitions (whisper.parseRetentionDef)', () => {
 
 describe('archive list validation (whisper.validateArchiveList)', () => {
   it('sorts by precision', () => {
-    expect(validateArchiveList([
-      [60, 1440],
-      [10, 360],
-    ])).toEqual([
+    expect(
+      validateArchiveList([
+        [60, 1440],
+        [10, 360],
+      ]),
+    ).toEqual([
       [10, 360],
       [60, 1440],
     ]);
   });
   it.each([
     ['empty', []],
-    ['same precision', [[60, 10], [60, 20]]],
-    ['precision does not divide', [[10, 100], [15, 1000]]],
-    ['retention does not grow', [[10, 600], [60, 100]]],
-    ['too few points to consolidate', [[10, 5], [60, 100]]],
+    [
+      'same precision',
+      [
+        [60, 10],
+        [60, 20],
+      ],
+    ],
+    [
+      'precision does not divide',
+      [
+        [10, 100],
+        [15, 1000],
+      ],
+    ],
+    [
+      'retention does not grow',
+      [
+        [10, 600],
+        [60, 100],
+      ],
+    ],
+    [
+      'too few points to consolidate',
+      [
+        [10, 5],
+        [60, 100],
+      ],
+    ],
     ['zero points', [[60, 0]]],
   ] as [string, [number, number][]][])('%s', (_name, list) => {
     const err = caught(() => validateArchiveList(list));
@@ -72,7 +98,11 @@ describe('create', () => {
     for (const sparse of [false, true]) {
       const dir = scratchDir();
       const path = join(dir, 'new.wsp');
-      const res = create(path, parseRetentions([f.layout!]), { aggregationMethod: f.aggregationMethod!, xFilesFactor: f.xFilesFactor!, sparse });
+      const res = create(path, parseRetentions([f.layout!]), {
+        aggregationMethod: f.aggregationMethod!,
+        xFilesFactor: f.xFilesFactor!,
+        sparse,
+      });
       expect(sha256(readFileSync(path))).toBe(sha256(readFileSync(fixturePath(f.name))));
       expect(res.size).toBe(statSync(path).size);
       expect(readdirSync(dir)).toEqual(['new.wsp']); // no temporary file left behind
@@ -114,10 +144,14 @@ describe('create', () => {
 /** A fresh file of layout 10s:2m (12 points), 60s:10m (10 points), created for update tests. */
 function small(xff = 0.5, method = 'average'): string {
   const path = join(scratchDir(), 'u.wsp');
-  create(path, [
-    [10, 12],
-    [60, 10],
-  ], { xFilesFactor: xff, aggregationMethod: method });
+  create(
+    path,
+    [
+      [10, 12],
+      [60, 10],
+    ],
+    { xFilesFactor: xff, aggregationMethod: method },
+  );
   return path;
 }
 
@@ -141,10 +175,14 @@ describe('update_many and update (whisper-spec.md §5)', () => {
   it('does not propagate below xFilesFactor (float32 0.1 is above 1/10)', async () => {
     // 10s:1m and 1s:10s would need 10 points per bucket; use 1s:20 and 10s:10 for a k-of-10 bucket.
     const path = join(scratchDir(), 'x.wsp');
-    create(path, [
-      [1, 20],
-      [10, 10],
-    ], { xFilesFactor: 0.1 });
+    create(
+      path,
+      [
+        [1, 20],
+        [10, 10],
+      ],
+      { xFilesFactor: 0.1 },
+    );
     const t0 = 1699999990;
     await updateMany(path, [[t0 + 3, 7]], { now: t0 + 17 });
     const coarse = fetch(path, t0 - 10, t0, { now: t0 + 17, archiveToSelect: 10 })!;

@@ -77,9 +77,7 @@ With names (arguments or --file): the same, counted exactly on those names as ea
     const listener: MovedListener | undefined = flags.list
       ? { moved: (metric, a, b) => sink.push(movedLine(metric, a, b, flags.json)), flush: () => sink.flush() }
       : undefined;
-    const names = haveNames
-      ? withProgress(nameBatches({ args, file: flags.file }), stderrProgress('ring diff'))
-      : undefined;
+    const names = haveNames ? withProgress(nameBatches({ args, file: flags.file }), stderrProgress('ring diff')) : undefined;
     const d = await diffRings(from, to, {
       match: flags.match as MatchMode | 'auto',
       sampleSize: flags.sample,

@@ -31,6 +31,10 @@ Text output: the name, its owners (server:port[:instance], primary first), and a
   public async run(): Promise<void> {
     const { flags, argv } = await this.parse(RingLocate);
     const ring = await ringFromFlags(flags);
-    await locateNames(ring, { args: argv as string[], file: flags.file }, { json: flags.json, report: progressWhileRedirected('ring locate') });
+    await locateNames(
+      ring,
+      { args: argv as string[], file: flags.file },
+      { json: flags.json, report: progressWhileRedirected('ring locate') },
+    );
   }
 }

@@ -41,12 +41,16 @@ Text output: the names as given. --json: the "ring locate --json" line of each p
     const { flags, argv } = await this.parse(RingSieve);
     const ring = await ringFromFlags(flags);
     const select = selectNodes(ring, flags.node);
-    await sieveNames(ring, { args: argv as string[], file: flags.file }, {
-      select,
-      invert: flags.invert,
-      primaryOnly: flags.primary,
-      json: flags.json,
-      report: progressWhileRedirected('ring sieve'),
-    });
+    await sieveNames(
+      ring,
+      { args: argv as string[], file: flags.file },
+      {
+        select,
+        invert: flags.invert,
+        primaryOnly: flags.primary,
+        json: flags.json,
+        report: progressWhileRedirected('ring sieve'),
+      },
+    );
   }
 }

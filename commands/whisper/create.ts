@@ -24,7 +24,11 @@ The file is written under a temporary name in the same directory, fsynced, then 
   };
 
   static override flags = {
-    aggregation: Flags.string({ description: 'Aggregation method for coarser archives.', options: AGGREGATION_METHODS.slice(1), default: 'average' }),
+    aggregation: Flags.string({
+      description: 'Aggregation method for coarser archives.',
+      options: AGGREGATION_METHODS.slice(1),
+      default: 'average',
+    }),
     xff: Flags.string({ description: 'xFilesFactor: fraction of known points a bucket needs to propagate (0..1).', default: '0.5' }),
     sparse: Flags.boolean({ description: 'Leave the data region as a hole (same bytes, disk allocated on write).', default: false }),
   };
@@ -33,10 +37,14 @@ The file is written under a temporary name in the same directory, fsynced, then 
     const { argv, flags } = await this.parse(WhisperCreateCommand);
     const [file, ...retentions] = argv as string[];
     const xff = Number(flags.xff);
-    if (!/^[0-9.]+$/.test(flags.xff) || !(xff >= 0 && xff <= 1)) throw new UsageError(`bad --xff '${flags.xff}'`, { expected: 'a number from 0 to 1' });
+    if (!/^[0-9.]+$/.test(flags.xff) || !(xff >= 0 && xff <= 1))
+      throw new UsageError(`bad --xff '${flags.xff}'`, { expected: 'a number from 0 to 1' });
     const r = create(file!, parseRetentions(retentions), { aggregationMethod: flags.aggregation, xFilesFactor: xff, sparse: flags.sparse });
     const layout = r.archives.map(([s, p]) => retentionString({ secondsPerPoint: s, retention: s * p })).join(',');
     if (flags.json) process.stdout.write(JSON.stringify({ ...r, layout }) + '\n');
-    else process.stdout.write(`created ${r.path}: ${layout}, ${r.aggregationMethod}, xFilesFactor ${r.xFilesFactor}, ${r.size} bytes${flags.sparse ? ' (sparse)' : ''}\n`);
+    else
+      process.stdout.write(
+        `created ${r.path}: ${layout}, ${r.aggregationMethod}, xFilesFactor ${r.xFilesFactor}, ${r.size} bytes${flags.sparse ? ' (sparse)' : ''}\n`,
+      );
   }
 }

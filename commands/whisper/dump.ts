@@ -8,7 +8,10 @@ export default class WhisperDumpCommand extends BaseCommand {
   static override summary = 'Print the header and every slot of every archive, like whisper-dump.py.';
   static override description = `Each slot as "index: timestamp, value", in storage order (a ring: slot 0 holds whatever interval was written there; timestamp 0 means never written). --json: the header fields and, per archive, "slots": [[timestamp, value], …] with "NaN"/"Infinity"/"-Infinity" for those values. Streams one archive at a time.`;
 
-  static override examples = ['<%= config.bin %> whisper dump metric.wsp | less', '<%= config.bin %> whisper dump metric.wsp --json | jq \'.archives[0].slots[:5]\''];
+  static override examples = [
+    '<%= config.bin %> whisper dump metric.wsp | less',
+    "<%= config.bin %> whisper dump metric.wsp --json | jq '.archives[0].slots[:5]'",
+  ];
 
   static override args = {
     file: Args.string({ description: 'A whisper (.wsp) file.', required: true, ignoreStdin: true }),

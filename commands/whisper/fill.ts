@@ -45,7 +45,8 @@ Reports the slots written per archive (--json: {"src","dst","archives":[{"index"
 
   public async run(): Promise<void> {
     const { args, flags } = await this.parse(WhisperFillCommand);
-    if (flags.overwrite && flags.compat !== 'carbonate') throw new UsageError('--overwrite needs --compat carbonate (the gap-only fill never overwrites)');
+    if (flags.overwrite && flags.compat !== 'carbonate')
+      throw new UsageError('--overwrite needs --compat carbonate (the gap-only fill never overwrites)');
     const now = clockNow();
     const from = flags.from === undefined ? undefined : parseTime(flags.from, now);
     const until = flags.until === undefined ? undefined : parseTime(flags.until, now);

@@ -10,7 +10,10 @@ export default class WhisperInfoCommand extends BaseCommand {
 
 Exit 1 when the header cannot be read, or when the file is inconsistent with it (truncated, extra bytes, archives out of order): the header is still printed, the problem goes to stderr. "whisper verify" checks every slot too.`;
 
-  static override examples = ['<%= config.bin %> whisper info /var/lib/graphite/whisper/carbon/agents/a/cpuUsage.wsp', '<%= config.bin %> whisper info metric.wsp --json'];
+  static override examples = [
+    '<%= config.bin %> whisper info /var/lib/graphite/whisper/carbon/agents/a/cpuUsage.wsp',
+    '<%= config.bin %> whisper info metric.wsp --json',
+  ];
 
   static override args = {
     file: Args.string({ description: 'A whisper (.wsp) file.', required: true, ignoreStdin: true }),

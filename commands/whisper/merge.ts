@@ -5,7 +5,7 @@ import { clockNow, parseTime } from '../../src/whisper/time.js';
 import { BaseCommand } from '../../src/ui/base-command.js';
 
 export default class WhisperMergeCommand extends BaseCommand {
-  static override summary = "Copy every point of SRC over DST, like whisper-merge (SRC wins).";
+  static override summary = 'Copy every point of SRC over DST, like whisper-merge (SRC wins).';
   static override description = `whisper-merge, slot for slot: the two files must have identical archive layouts (else exit 1, nothing written; "whisper fill" accepts any layouts). For each archive from the finest, every point SRC holds in the archive's window (limited to --from < t <= --until) is written into the same archive of DST, overwriting DST's, and propagated into DST's coarser archives with DST's aggregation method and xFilesFactor. DST keeps its points only where SRC has none.
 
 Unlike whisper-merge it holds an exclusive flock on DST (and a shared one on SRC) for the whole run (--no-lock to skip), writes only the slots that change, fsyncs, and refuses corrupt or truncated files before writing. --json reports slots changed per archive ("filled") and SRC points copied ("gaps"). RINGSHIFT_NOW=<unix seconds> pins the clock.`;

@@ -81,7 +81,12 @@ export function sameStamp(a: { size: number; mtimeMs: number }, b: { size: numbe
 }
 
 /** Stat a source as a stamp; null when it is gone. Waits out a racy stamp (a few times). */
-export async function sourceStamp(ctx: ActionContext, loc: string, rel: string, waitRacy = true): Promise<{ info: FileInfo; stamp: SourceStamp } | null> {
+export async function sourceStamp(
+  ctx: ActionContext,
+  loc: string,
+  rel: string,
+  waitRacy = true,
+): Promise<{ info: FileInfo; stamp: SourceStamp } | null> {
   const d = await ctx.nodes.driver(loc);
   for (let i = 0; ; i++) {
     const info = await d.stat(rel);
@@ -232,7 +237,8 @@ export async function runCopy(ctx: ActionContext, a: CopyAction): Promise<Outcom
       const v = verifyHeaderBytes(a.path, head, bytes);
       if (!v.ok) throw new SourceProblem('SourceCorrupt', `source is not a sound whisper file: ${v.error ?? v.code}`);
       const post = await src.stat(a.path);
-      if (post === null || !sameStamp({ size: post.size, mtimeMs: Math.round(post.mtimeMs) }, pre.stamp)) throw new SourceChanged('the source changed while it was read');
+      if (post === null || !sameStamp({ size: post.size, mtimeMs: Math.round(post.mtimeMs) }, pre.stamp))
+        throw new SourceChanged('the source changed while it was read');
     };
     let check: { crc32?: string; sha256?: string; verified?: string };
     let bytes = 0;
@@ -282,7 +288,10 @@ export async function runCopy(ctx: ActionContext, a: CopyAction): Promise<Outcom
             await checkSource(bytes, Buffer.concat(head));
             sum = digest.digest();
             const written = await fileDigest(dst, tempRel, algo);
-            if (written !== sum) throw new DataError(`the temp copy's ${algo} ${written.slice(0, 12)} differs from the data read ${sum.slice(0, 12)}`, { file: `${dst.url}/${tempRel}` });
+            if (written !== sum)
+              throw new DataError(`the temp copy's ${algo} ${written.slice(0, 12)} differs from the data read ${sum.slice(0, 12)}`, {
+                file: `${dst.url}/${tempRel}`,
+              });
             crashPoint('copy-verified');
           },
         });
@@ -294,7 +303,11 @@ export async function runCopy(ctx: ActionContext, a: CopyAction): Promise<Outcom
           await sleep(500 * attempt);
           continue;
         }
-        return { kind: 'failed', code: 'SourceChanging', reason: `${err.message} (${ATTEMPTS} tries; is carbon-cache still writing it? switch the relays first)` };
+        return {
+          kind: 'failed',
+          code: 'SourceChanging',
+          reason: `${err.message} (${ATTEMPTS} tries; is carbon-cache still writing it? switch the relays first)`,
+        };
       }
       // The destination appeared between our check and the link: carbon-cache created it. Fill it.
       if (err instanceof DataError && /refusing to replace existing/.test(err.message) && (await dst.stat(dstRel)) !== null) {
@@ -303,7 +316,18 @@ export async function runCopy(ctx: ActionContext, a: CopyAction): Promise<Outcom
       throw err;
     }
     crashPoint('copy-placed');
-    await journal.append({ t: 'done', id: a.id, op: 'copy', result: 'copied', to: a.to, path: dstRel, src: pre.stamp, ...check, bytes, at: iso() });
+    await journal.append({
+      t: 'done',
+      id: a.id,
+      op: 'copy',
+      result: 'copied',
+      to: a.to,
+      path: dstRel,
+      src: pre.stamp,
+      ...check,
+      bytes,
+      at: iso(),
+    });
     ctx.table.verified(a.id, pre.stamp);
     crashPoint('copy-done');
     return { kind: 'done', result: 'copied', bytes };
@@ -321,7 +345,20 @@ async function fillInto(ctx: ActionContext, a: CopyAction | FillAction, note?: s
         return { kind: 'failed', code: 'DstMissing', reason: 'the destination vanished while it was being filled' };
       }
       if (r === 'src-missing') return { kind: 'failed', code: 'SrcMissing', reason: `source ${a.path} is gone from ${a.from}` };
-      await ctx.journal(a.to).append({ t: 'done', id: a.id, op: a.op, result: 'filled', to: a.to, path: dstRel, src: r.stamp, slots: r.slots, bytes: r.bytes, at: iso() });
+      await ctx
+        .journal(a.to)
+        .append({
+          t: 'done',
+          id: a.id,
+          op: a.op,
+          result: 'filled',
+          to: a.to,
+          path: dstRel,
+          src: r.stamp,
+          slots: r.slots,
+          bytes: r.bytes,
+          at: iso(),
+        });
       ctx.table.verified(a.id, r.stamp);
       crashPoint('fill-done');
       return { kind: 'done', result: 'filled', bytes: r.bytes, slots: r.slots, ...(note !== undefined ? { note } : {}) };
@@ -350,7 +387,14 @@ interface Filled {
  * One gap-only fill of (from, srcRel) into (to, dstRel); `node` gets the byte counts. Returns the
  * source stamp it read, or why nothing was done.
  */
-export async function fillOnce(ctx: ActionContext, from: string, srcRel: string, to: string, dstRel: string, node: string): Promise<Filled | 'dst-missing' | 'src-missing'> {
+export async function fillOnce(
+  ctx: ActionContext,
+  from: string,
+  srcRel: string,
+  to: string,
+  dstRel: string,
+  node: string,
+): Promise<Filled | 'dst-missing' | 'src-missing'> {
   const src = await ctx.nodes.driver(from);
   const dst = await ctx.nodes.driver(to);
   const pre = await sourceStamp(ctx, from, srcRel);
@@ -396,7 +440,11 @@ export async function fillOnce(ctx: ActionContext, from: string, srcRel: string,
         const image = await f.readAll();
         await take(pre.info.size);
         const srcData = await src.readFile(srcRel);
-        const { report, writes } = fillGapsImages({ path: `${src.url}/${srcRel}`, data: srcData }, { path: `${dst.url}/${dstRel}`, data: image }, { now });
+        const { report, writes } = fillGapsImages(
+          { path: `${src.url}/${srcRel}`, data: srcData },
+          { path: `${dst.url}/${dstRel}`, data: image },
+          { now },
+        );
         let bytes = 0;
         for (const w of writes) {
           await take(w.length);
@@ -408,7 +456,10 @@ export async function fillOnce(ctx: ActionContext, from: string, srcRel: string,
           await f.sync();
           const want = createHash('sha256').update(image).digest('hex');
           const got = await dst.sha256(dstRel);
-          if (got !== null && got !== want) throw new DataError(`after the fill, the remote file's sha256 differs from the filled image (was it written without a lock?)`, { file: `${dst.url}/${dstRel}` });
+          if (got !== null && got !== want)
+            throw new DataError(`after the fill, the remote file's sha256 differs from the filled image (was it written without a lock?)`, {
+              file: `${dst.url}/${dstRel}`,
+            });
         }
         result = { stamp: pre.stamp, slots: report.total, bytes };
       } finally {
@@ -420,7 +471,8 @@ export async function fillOnce(ctx: ActionContext, from: string, srcRel: string,
   }
   const post = await src.stat(srcRel);
   if (post === null) return 'src-missing';
-  if (!sameStamp({ size: post.size, mtimeMs: Math.round(post.mtimeMs) }, pre.stamp)) throw new SourceChanged('the source changed while it was read');
+  if (!sameStamp({ size: post.size, mtimeMs: Math.round(post.mtimeMs) }, pre.stamp))
+    throw new SourceChanged('the source changed while it was read');
   return result;
 }
 
@@ -432,7 +484,8 @@ export async function fillOnce(ctx: ActionContext, from: string, srcRel: string,
  */
 export async function runDelete(ctx: ActionContext, a: DeleteAction): Promise<Outcome> {
   const t = ctx.table;
-  if (a.after.length === 0) return { kind: 'skipped', code: 'NoOwnerCopies', reason: 'the plan lists no owner copies for this delete; not deleting' };
+  if (a.after.length === 0)
+    return { kind: 'skipped', code: 'NoOwnerCopies', reason: 'the plan lists no owner copies for this delete; not deleting' };
   const at = await ctx.nodes.driver(a.at);
   const journal = ctx.journal(a.at);
   const gone = async (): Promise<Outcome> => {
@@ -441,7 +494,8 @@ export async function runDelete(ctx: ActionContext, a: DeleteAction): Promise<Ou
   };
   const first = await at.stat(a.path);
   if (first === null) return gone();
-  if (first.type !== 'file') return { kind: 'failed', code: 'NotRegularFile', reason: `${a.path} at ${a.at} is a ${first.type}; not deleting` };
+  if (first.type !== 'file')
+    return { kind: 'failed', code: 'NotRegularFile', reason: `${a.path} at ${a.at} is a ${first.type}; not deleting` };
 
   // The owner files, and the transfers from this very file into each.
   const owners = new Map<string, { loc: string; path: string; from: number[] }>();
@@ -459,7 +513,8 @@ export async function runDelete(ctx: ActionContext, a: DeleteAction): Promise<Ou
   // Every owner's file must still be there (a journal can be older than someone's cleanup).
   for (const o of owners.values()) {
     const st = await (await ctx.nodes.driver(o.loc)).stat(o.path);
-    if (st === null || st.type !== 'file') return { kind: 'failed', code: 'OwnerCopyMissing', reason: `the owner file ${o.path} at ${o.loc} is gone; not deleting` };
+    if (st === null || st.type !== 'file')
+      return { kind: 'failed', code: 'OwnerCopyMissing', reason: `the owner file ${o.path} at ${o.loc} is gone; not deleting` };
   }
 
   for (let round = 1; ; round++) {
@@ -475,7 +530,11 @@ export async function runDelete(ctx: ActionContext, a: DeleteAction): Promise<Ou
       return { kind: 'done', result: 'deleted', bytes: 0 };
     }
     if (round > ATTEMPTS) {
-      return { kind: 'failed', code: 'SourceChanging', reason: `the source keeps changing (${ATTEMPTS} refills); not deleted — is carbon-cache still writing it?` };
+      return {
+        kind: 'failed',
+        code: 'SourceChanging',
+        reason: `the source keeps changing (${ATTEMPTS} refills); not deleted — is carbon-cache still writing it?`,
+      };
     }
     if (cur.stamp.racy === true) await sleep(await ctx.nodes.racyWindowMs(a.at));
     // Changed since its data was copied, or no transfer proves the owner has it: fill the owner now.
@@ -488,7 +547,8 @@ export async function runDelete(ctx: ActionContext, a: DeleteAction): Promise<Ou
         throw err;
       }
       if (r === 'src-missing') break;
-      if (r === 'dst-missing') return { kind: 'failed', code: 'OwnerCopyMissing', reason: `the owner file ${o.path} at ${o.loc} vanished; not deleting` };
+      if (r === 'dst-missing')
+        return { kind: 'failed', code: 'OwnerCopyMissing', reason: `the owner file ${o.path} at ${o.loc} vanished; not deleting` };
       await journal.append({ t: 'refill', id: a.id, to: o.loc, path: o.path, src: r.stamp, slots: r.slots, bytes: r.bytes, at: iso() });
       t.refilled(a.id, o.loc, o.path, r.stamp);
       crashPoint('delete-refilled');

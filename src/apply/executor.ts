@@ -26,20 +26,20 @@ export interface ApplyOptions {
   /** The plan file. */
   plan: string;
   /** Cluster file to check the ring against (default: the one the plan names). */
-  cluster?: string;
+  cluster?: string | undefined;
   /** Actions running at once (default 8). */
-  concurrency?: number;
+  concurrency?: number | undefined;
   /** Actions running at once per location (default 4). */
-  perNode?: number;
+  perNode?: number | undefined;
   /** Bytes per second for all transfers together (default: unlimited). */
-  bwlimit?: number | null;
+  bwlimit?: number | null | undefined;
   /** Only this destination's actions (a location id, storage key, member id or server name). */
-  onlyDest?: string;
-  dryRun?: boolean;
-  ssh?: SshOptions;
+  onlyDest?: string | undefined;
+  dryRun?: boolean | undefined;
+  ssh?: SshOptions | undefined;
   /** How long a fill waits for the destination's flock (default 30 s). */
-  lockTimeoutMs?: number;
-  progress?: ProgressSink;
+  lockTimeoutMs?: number | undefined;
+  progress?: ProgressSink | undefined;
 }
 
 /** The plan location --only-dest names. */
@@ -55,8 +55,11 @@ export function selectDestination(locations: readonly PlanLocation[], query: str
   const pick = exact.length === 1 ? exact : hits;
   if (pick.length === 1) return pick[0]!;
   const choices = locations.map((l) => l.id).join(', ');
-  if (pick.length === 0) throw new UsageError(`--only-dest ${JSON.stringify(query)} matches no location of the plan`, { expected: `one of: ${choices}` });
-  throw new UsageError(`--only-dest ${JSON.stringify(query)} matches ${pick.length} locations (${pick.map((l) => l.id).join(', ')})`, { expected: 'a location id or a member id' });
+  if (pick.length === 0)
+    throw new UsageError(`--only-dest ${JSON.stringify(query)} matches no location of the plan`, { expected: `one of: ${choices}` });
+  throw new UsageError(`--only-dest ${JSON.stringify(query)} matches ${pick.length} locations (${pick.map((l) => l.id).join(', ')})`, {
+    expected: 'a location id or a member id',
+  });
 }
 
 const WINDOW = 1024;
@@ -80,10 +83,13 @@ export async function applyPlan(o: ApplyOptions): Promise<ApplyReport> {
   const cluster = await loadClusterFile(clusterPath);
   const fp = ringFingerprint(cluster.ring);
   if (fp !== header.ringFingerprint) {
-    throw new ConfigError(`the ring changed since the plan was made (plan ${header.ringFingerprint.slice(0, 12)}…, cluster file now ${fp.slice(0, 12)}…)`, {
-      file: clusterPath,
-      expected: 'the ring the plan was made for: make a new plan',
-    });
+    throw new ConfigError(
+      `the ring changed since the plan was made (plan ${header.ringFingerprint.slice(0, 12)}…, cluster file now ${fp.slice(0, 12)}…)`,
+      {
+        file: clusterPath,
+        expected: 'the ring the plan was made for: make a new plan',
+      },
+    );
   }
   const resolved = await resolveLocations(cluster);
   const nodes = new Nodes(header.locations, resolved, o.ssh ?? {});
@@ -168,12 +174,12 @@ export async function applyPlan(o: ApplyOptions): Promise<ApplyReport> {
       for (const { rec } of batch) {
         if (rec.type !== 'action' || rec.op !== 'delete' || !selectedNode(t.node[rec.id]!) || t.isDone(rec.id)) continue;
         // Only deletes that can run now (every owner copy verified); the others wait anyway.
-        if (rec.after.every((x) => t.has(x) && (t.isDone(x) || selectedNode(t.node[x]!)))) for (const x of rec.after) touched.add(t.locations[t.node[x]!]!);
+        if (rec.after.every((x) => t.has(x) && (t.isDone(x) || selectedNode(t.node[x]!))))
+          for (const x of rec.after) touched.add(t.locations[t.node[x]!]!);
       }
     }
     await Promise.all([...touched].map((l) => nodes.driver(l)));
     report.notes.push(...nodes.notes);
-
 
     const ctx: ActionContext = {
       nodes,
@@ -202,20 +208,24 @@ export async function applyPlan(o: ApplyOptions): Promise<ApplyReport> {
 
     const runOne = async (a: PlanAction, exec: () => Promise<Outcome>): Promise<void> => {
       const locs = [...new Set(a.op === 'delete' ? [a.at] : [a.from, a.to])].sort();
-      const wrapped = locs.reduceRight<() => Promise<Outcome>>((inner, n) => () => limiterOf(n)(inner), () => global(async () => {
-        if (report.stopped !== null) return { kind: 'failed', code: 'Stopped', reason: 'not run: the job stopped' } as Outcome;
-        try {
-          return await exec();
-        } catch (err) {
-          if (err instanceof JournalBroken) return { kind: 'failed', code: 'Journal', reason: err.describe(), stop: true } as Outcome;
-          // A configuration problem (host key, login, storage) is the same for every action: stop.
-          if (err instanceof UsageError || err instanceof ConfigError) {
-            fatal ??= err;
-            return { kind: 'failed', code: 'Config', reason: err.describe(), stop: true } as Outcome;
-          }
-          return outcomeOf(err);
-        }
-      }));
+      const wrapped = locs.reduceRight<() => Promise<Outcome>>(
+        (inner, n) => () => limiterOf(n)(inner),
+        () =>
+          global(async () => {
+            if (report.stopped !== null) return { kind: 'failed', code: 'Stopped', reason: 'not run: the job stopped' } as Outcome;
+            try {
+              return await exec();
+            } catch (err) {
+              if (err instanceof JournalBroken) return { kind: 'failed', code: 'Journal', reason: err.describe(), stop: true } as Outcome;
+              // A configuration problem (host key, login, storage) is the same for every action: stop.
+              if (err instanceof UsageError || err instanceof ConfigError) {
+                fatal ??= err;
+                return { kind: 'failed', code: 'Config', reason: err.describe(), stop: true } as Outcome;
+              }
+              return outcomeOf(err);
+            }
+          }),
+      );
       const out = await wrapped();
       const node = a.op === 'delete' ? a.at : a.to;
       if (out.kind === 'failed' && out.code === 'Stopped') {
@@ -231,7 +241,8 @@ export async function applyPlan(o: ApplyOptions): Promise<ApplyReport> {
           .get(node)
           ?.append({ t: 'failed', id: a.id, op: a.op, code: out.code, error: out.reason, at: iso() })
           .catch(() => undefined);
-        if (out.kind === 'failed' && out.stop === true && report.stopped === null) report.stopped = `${out.reason} (action #${a.id}); sources are intact`;
+        if (out.kind === 'failed' && out.stop === true && report.stopped === null)
+          report.stopped = `${out.reason} (action #${a.id}); sources are intact`;
       }
     };
 
@@ -241,8 +252,12 @@ export async function applyPlan(o: ApplyOptions): Promise<ApplyReport> {
         if (!t.has(id)) return { kind: 'blocked', reason: `depends on action #${id}, which the plan does not contain` };
         if (t.isDone(id)) continue;
         const node = t.locations[t.node[id]!]!;
-        if (notDone.has(id) || selectedNode(t.node[id]!)) return { kind: 'blocked', reason: `${t.opName(id)} #${id} into ${node} is not done` };
-        return { kind: 'waiting', reason: `${t.opName(id)} #${id} into ${node} is not verified yet (its job has not run, or its journal is not in ${dir})` };
+        if (notDone.has(id) || selectedNode(t.node[id]!))
+          return { kind: 'blocked', reason: `${t.opName(id)} #${id} into ${node} is not done` };
+        return {
+          kind: 'waiting',
+          reason: `${t.opName(id)} #${id} into ${node} is not verified yet (its job has not run, or its journal is not in ${dir})`,
+        };
       }
       void a;
       return null;
@@ -271,12 +286,14 @@ export async function applyPlan(o: ApplyOptions): Promise<ApplyReport> {
       crashPoint('after-copies');
       await pass(
         (a) => a.op === 'fill' && (a.after ?? []).length > 0,
-        async (a) => depsProblem(a, (a as Extract<PlanAction, { op: 'fill' }>).after ?? []) ?? runFill(ctx, a as Extract<PlanAction, { op: 'fill' }>),
+        async (a) =>
+          depsProblem(a, (a as Extract<PlanAction, { op: 'fill' }>).after ?? []) ?? runFill(ctx, a as Extract<PlanAction, { op: 'fill' }>),
       );
       readOthers(); // other jobs may have verified copies meanwhile
       await pass(
         (a) => a.op === 'delete',
-        async (a) => depsProblem(a, (a as Extract<PlanAction, { op: 'delete' }>).after) ?? runDelete(ctx, a as Extract<PlanAction, { op: 'delete' }>),
+        async (a) =>
+          depsProblem(a, (a as Extract<PlanAction, { op: 'delete' }>).after) ?? runDelete(ctx, a as Extract<PlanAction, { op: 'delete' }>),
       );
     } finally {
       progress.stop();

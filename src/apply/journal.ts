@@ -167,7 +167,10 @@ export class Journal {
       } catch (err) {
         const code = (err as NodeJS.ErrnoException).code;
         if (code === 'EAGAIN' || code === 'EWOULDBLOCK') {
-          throw new UsageError(`another ringshift apply is working on ${node} (its journal is locked)`, { file: path, expected: 'one job per destination' });
+          throw new UsageError(`another ringshift apply is working on ${node} (its journal is locked)`, {
+            file: path,
+            expected: 'one job per destination',
+          });
         }
         throw err;
       }
@@ -180,7 +183,16 @@ export class Journal {
       }
       checkJournalPlan(records, planSha, path);
       const j = new Journal(path, node, fd, records);
-      await j.append({ t: 'open', format: JOURNAL_FORMAT, version: JOURNAL_VERSION, plan: planSha, node, pid: process.pid, host: hostname(), at: iso() });
+      await j.append({
+        t: 'open',
+        format: JOURNAL_FORMAT,
+        version: JOURNAL_VERSION,
+        plan: planSha,
+        node,
+        pid: process.pid,
+        host: hostname(),
+        at: iso(),
+      });
       return j;
     } catch (err) {
       fs.closeSync(fd);

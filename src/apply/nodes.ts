@@ -81,7 +81,9 @@ export class Nodes {
           const real = fs.realpathSync(t.where);
           return { id, scheme: 'file', url: pathToFileURL(real).href, root: real, keys: [], members: [] };
         }
-        throw new ConfigError(`location ${id}: ${problem?.message ?? 'not in the cluster file any more'}`, { expected: 'the storage the plan was made for' });
+        throw new ConfigError(`location ${id}: ${problem?.message ?? 'not in the cluster file any more'}`, {
+          expected: 'the storage the plan was made for',
+        });
       }
       const same = c.root === t.where || c.url === t.where || (t.scheme === 'ssh' && c.url === new URL(t.where).href);
       if (!same) {

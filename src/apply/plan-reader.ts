@@ -5,7 +5,15 @@ import { createHash } from 'node:crypto';
 import { createReadStream } from 'node:fs';
 import { StringDecoder } from 'node:string_decoder';
 import { UsageError } from '../errors.js';
-import { PLAN_FORMAT, PLAN_VERSION, type FileStamp, type PlanAction, type PlanFooter, type PlanHeader, type PlanRecord } from '../plan/format.js';
+import {
+  PLAN_FORMAT,
+  PLAN_VERSION,
+  type FileStamp,
+  type PlanAction,
+  type PlanFooter,
+  type PlanHeader,
+  type PlanRecord,
+} from '../plan/format.js';
 import { checkRelPath } from '../storage/driver.js';
 
 export interface PlanLine {
@@ -36,7 +44,10 @@ export async function* planLines(path: string, onChunk?: (b: Buffer) => void): A
     }
   } catch (err) {
     if ((err as NodeJS.ErrnoException).code === 'ENOENT' || (err as NodeJS.ErrnoException).code === 'EACCES') {
-      throw new UsageError(`cannot read the plan: ${(err as NodeJS.ErrnoException).code}`, { file: path, expected: 'a plan file written by ringshift plan' });
+      throw new UsageError(`cannot read the plan: ${(err as NodeJS.ErrnoException).code}`, {
+        file: path,
+        expected: 'a plan file written by ringshift plan',
+      });
     }
     throw err;
   }
@@ -120,7 +131,8 @@ function checkAction(r: Record<string, unknown>, path: string, line: number): Pl
           bad(path, line, `action toPath ${JSON.stringify(r.toPath)} leaves the storage root`, 'a relative path like a/b/c.wsp');
         }
       }
-      if (r.from === r.to && (r.toPath === undefined || r.toPath === r.path)) bad(path, line, `${r.op} action from and to are the same file`);
+      if (r.from === r.to && (r.toPath === undefined || r.toPath === r.path))
+        bad(path, line, `${r.op} action from and to are the same file`);
       if (r.op === 'fill' && !isStamp(r.dest)) bad(path, line, 'fill action without a dest stamp');
       if (r.op === 'fill' && r.after !== undefined && !isIdList(r.after)) bad(path, line, 'fill after must be a list of action ids');
       break;
@@ -186,7 +198,8 @@ export async function scanPlan(path: string, visit: (a: PlanAction, header: Plan
     }
   }
   if (header === undefined) throw new UsageError('empty plan', { file: path, expected: 'a plan written by ringshift plan' });
-  if (footer === undefined) throw new UsageError('the plan has no footer: it is truncated (or still being written)', { file: path, expected: 'a complete plan' });
+  if (footer === undefined)
+    throw new UsageError('the plan has no footer: it is truncated (or still being written)', { file: path, expected: 'a complete plan' });
   if (footer.actions !== actions || footer.skips !== skips) {
     throw new UsageError(`the footer counts ${footer.actions} actions and ${footer.skips} skips, the file holds ${actions} and ${skips}`, {
       file: path,

@@ -28,7 +28,16 @@ export interface ReportJson {
   stopped: string | null;
   notes: string[];
   selected: { copy: number; fill: number; delete: number; bytes: number };
-  done: { copied: number; filled: number; deleted: number; alreadyGone: number; copiedAsFill: number; earlier: number; slots: number; bytes: number };
+  done: {
+    copied: number;
+    filled: number;
+    deleted: number;
+    alreadyGone: number;
+    copiedAsFill: number;
+    earlier: number;
+    slots: number;
+    bytes: number;
+  };
   planSkips: number;
   counts: { skipped: number; failed: number; waiting: number; blocked: number; notRun: number };
   skipped: ReportItem[];
@@ -148,7 +157,8 @@ export class ApplyReport {
     lines.push(`selected: ${s.copy} copies, ${s.fill} fills, ${s.delete} deletes, ${formatBytes(s.bytes)} to read`);
     if (this.dryRun) {
       lines.push(`would run: ${this.pending.length < LIST_MAX ? this.pending.length : `${LIST_MAX}+`} actions; already done: ${d.earlier}`);
-      for (const p of this.pending.slice(0, 50)) lines.push(`  #${p.id} ${p.op} ${p.metric} ${p.where}${p.reason === '' ? '' : `: ${p.reason}`}`);
+      for (const p of this.pending.slice(0, 50))
+        lines.push(`  #${p.id} ${p.op} ${p.metric} ${p.where}${p.reason === '' ? '' : `: ${p.reason}`}`);
       if (this.pending.length > 50) lines.push(`  … (--json lists up to ${LIST_MAX})`);
     } else {
       const fillNote = d.copiedAsFill > 0 ? ` (${d.copiedAsFill} planned copies found their destination and were filled)` : '';
@@ -156,7 +166,9 @@ export class ApplyReport {
         `done: ${d.copied} copied, ${d.filled} filled (${d.slots} slots)${fillNote}, ${d.deleted} deleted, ${d.alreadyGone} already gone; ${d.earlier} done by earlier runs`,
       );
       const secs = this.elapsedSeconds;
-      lines.push(`moved ${formatBytes(d.bytes)} in ${secs < 60 ? `${secs.toFixed(1)}s` : formatDuration(secs)}${secs > 0 ? ` (${formatBytes(d.bytes / secs)}/s)` : ''}`);
+      lines.push(
+        `moved ${formatBytes(d.bytes)} in ${secs < 60 ? `${secs.toFixed(1)}s` : formatDuration(secs)}${secs > 0 ? ` (${formatBytes(d.bytes / secs)}/s)` : ''}`,
+      );
     }
     for (const n of this.notes) lines.push(`note: ${n}`);
     if (this.planSkips > 0) lines.push(`left alone by the plan: ${this.planSkips} files (see the plan's skip records)`);

@@ -41,7 +41,10 @@ export class TokenBucket {
  */
 export function parseRate(text: string): number {
   const m = /^\s*([0-9]+(?:\.[0-9]+)?)\s*([kmg]?)(i?b?)(?:\/s)?\s*$/i.exec(text);
-  if (m === null) throw new UsageError(`cannot read rate ${JSON.stringify(text)}`, { expected: 'a number of KiB/s, or e.g. 500K, 20M, 1G (1024-based), 20MB (1000-based), 20MiB' });
+  if (m === null)
+    throw new UsageError(`cannot read rate ${JSON.stringify(text)}`, {
+      expected: 'a number of KiB/s, or e.g. 500K, 20M, 1G (1024-based), 20MB (1000-based), 20MiB',
+    });
   const n = Number(m[1]);
   const unit = m[2]!.toLowerCase();
   const decimal = m[3]!.toLowerCase() === 'b';

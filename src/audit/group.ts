@@ -35,7 +35,16 @@ export function partitionOf(key: string): number {
   return (h >>> 0) % PARTITIONS;
 }
 
-type Stored = [key: string, loc: number, path: string, metric: string | null, size: number, mtimeMs: number, kind: EntryKind, note: string | null];
+type Stored = [
+  key: string,
+  loc: number,
+  path: string,
+  metric: string | null,
+  size: number,
+  mtimeMs: number,
+  kind: EntryKind,
+  note: string | null,
+];
 
 export class PathGrouper {
   private readonly limit: number;

@@ -19,7 +19,8 @@ export type Row = (typeof ROWS)[number];
 
 export function rowOf(f: Finding): Row {
   if (f.kind !== 'misplaced') return f.kind;
-  if (f.explanation === 'double-dot') return f.evidence?.confidence === 'confirmed' ? 'misplaced:double-dot-confirmed' : 'misplaced:double-dot-suspected';
+  if (f.explanation === 'double-dot')
+    return f.evidence?.confidence === 'confirmed' ? 'misplaced:double-dot-confirmed' : 'misplaced:double-dot-suspected';
   return `misplaced:${f.explanation ?? 'unexplained'}` as Row;
 }
 
@@ -96,7 +97,10 @@ export function parseFailOn(text: string | undefined): string[] {
   for (const raw of text.split(',')) {
     const k = raw.trim();
     if (k === '') continue;
-    if (!valid.has(k)) throw new UsageError(`--fail-on: unknown kind ${JSON.stringify(k)}`, { expected: [...FILE_CLASSES.filter((c) => c !== 'ok'), ...EXPLANATIONS].join(', ') });
+    if (!valid.has(k))
+      throw new UsageError(`--fail-on: unknown kind ${JSON.stringify(k)}`, {
+        expected: [...FILE_CLASSES.filter((c) => c !== 'ok'), ...EXPLANATIONS].join(', '),
+      });
     out.push(k);
   }
   return out;
@@ -107,7 +111,9 @@ export function failingRows(tally: AuditTally, failOn: readonly string[]): Row[]
   const hit: Row[] = [];
   for (const row of ROWS) {
     if (tally.count(row) === 0) continue;
-    const matches = failOn.some((k) => row === k || row.startsWith(k + ':') || row === `misplaced:${k}` || row.startsWith(`misplaced:${k}-`));
+    const matches = failOn.some(
+      (k) => row === k || row.startsWith(k + ':') || row === `misplaced:${k}` || row.startsWith(`misplaced:${k}-`),
+    );
     if (matches) hit.push(row);
   }
   return hit;
@@ -143,12 +149,13 @@ export function renderAuditText(tally: AuditTally, locations: readonly StorageLo
     if (more > 0) out.push(`  … ${more} more (--json lists every finding)`);
   }
   const self = tally.count('self-metric');
-  if (self > 0) out.push('', `self-metric: ${self} file${self === 1 ? '' : 's'} of the caches' own metrics (written locally, not misplaced)`);
+  if (self > 0)
+    out.push('', `self-metric: ${self} file${self === 1 ? '' : 's'} of the caches' own metrics (written locally, not misplaced)`);
   if (tally.count('misplaced:double-dot-suspected') > 0) {
     out.push(
       '',
       'note: "suspected" double-dot files are guesses. A stored name with k segments has k one-dot variants; each',
-      '  lands on a given location with that location\'s share of the keyspace, so some variant owns the file\'s',
+      "  lands on a given location with that location's share of the keyspace, so some variant owns the file's",
       `  location by chance alone with probability up to ${formatPercent(tally.maxChance)} here. Confirm with --names FILE`,
       '  (names as the relays received them: relay logs, carbon-c-relay -t output, carbon.agents.*.creates).',
     );
@@ -176,7 +183,8 @@ function describeFinding(f: Finding): string {
             ? `double-dot, confirmed: the relay hashes ${raw} here`
             : `double-dot, suspected: ${ev.matching} of ${ev.variants} one-dot variants hash here (${raw}); chance ${formatPercent(Number(ev.chance))}`;
       } else if (f.explanation === 'cleansing') {
-        why = ev.twin === null ? `carbon-c-relay drops this name` : `carbon-c-relay writes it as ${JSON.stringify(ev.twin)} (a split metric)`;
+        why =
+          ev.twin === null ? `carbon-c-relay drops this name` : `carbon-c-relay writes it as ${JSON.stringify(ev.twin)} (a split metric)`;
       } else why = 'unexplained';
       return `${name} at ${f.node}: ${why}${owners}`;
     }

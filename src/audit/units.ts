@@ -57,7 +57,9 @@ export function parseThroughput(text: string, flag = '--throughput'): number {
   const factor = m === null ? undefined : SIZE_FACTORS[m[2]!.toLowerCase()];
   const v = m === null ? NaN : Number(m[1]);
   if (factor === undefined || !(v > 0)) {
-    throw new UsageError(`${flag} ${JSON.stringify(text)} is not a rate`, { expected: 'bytes per second like 50MiB/s, 100MB/s or 20000000' });
+    throw new UsageError(`${flag} ${JSON.stringify(text)} is not a rate`, {
+      expected: 'bytes per second like 50MiB/s, 100MB/s or 20000000',
+    });
   }
   return v * factor;
 }

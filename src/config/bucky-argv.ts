@@ -100,7 +100,12 @@ function parseCommand(args: Word[], line: number, file: string, sink: Diagnostic
       flags[name] = eq < 0 ? 'true' : body.slice(eq + 1);
       continue;
     }
-    if (!STRING_FLAGS.has(name)) fail(`flag provided but not defined: -${name}`, args[i]!.line, 'buckyd flags: -node, -hash, -replicas, -b, -tmpdir, -sparse, -compressed, ...');
+    if (!STRING_FLAGS.has(name))
+      fail(
+        `flag provided but not defined: -${name}`,
+        args[i]!.line,
+        'buckyd flags: -node, -hash, -replicas, -b, -tmpdir, -sparse, -compressed, ...',
+      );
     if (eq >= 0) flags[name] = body.slice(eq + 1);
     else {
       if (i + 1 >= args.length) fail(`flag needs an argument: -${name}`, args[i]!.line, `-${name} VALUE`);
@@ -110,16 +115,23 @@ function parseCommand(args: Word[], line: number, file: string, sink: Diagnostic
   const hash = flags['hash'] ?? 'carbon';
   if (!(hash in HASHES)) fail(`Invalide hash type ${JSON.stringify(hash)}`, line, 'carbon, fnv1a or jump_fnv1a');
   const replicasText = flags['replicas'] ?? '1';
-  if (!/^[+-]?(0[xX][0-9a-fA-F]+|0[0-7]*|[1-9][0-9]*)$/.test(replicasText)) fail(`invalid value ${JSON.stringify(replicasText)} for flag -replicas`, line, 'an integer');
+  if (!/^[+-]?(0[xX][0-9a-fA-F]+|0[0-7]*|[1-9][0-9]*)$/.test(replicasText))
+    fail(`invalid value ${JSON.stringify(replicasText)} for flag -replicas`, line, 'an integer');
   const replicas = Number.parseInt(replicasText, /^[+-]?0[xX]/.test(replicasText) ? 16 : /^[+-]?0[0-7]+$/.test(replicasText) ? 8 : 10);
   const memberWords = args.slice(i);
-  if (memberWords.length === 0) fail('You must have at least 1 node in your hash ring', line, 'HOST[:PORT][=INSTANCE] members after the flags');
+  if (memberWords.length === 0)
+    fail('You must have at least 1 node in your hash ring', line, 'HOST[:PORT][=INSTANCE] members after the flags');
   const members = memberWords.map((w) => ({ text: w.text, line: w.line, destination: parseBuckyMember(w.text, { file, line: w.line }) }));
   const node = flags['node'] ?? flags['n'] ?? null;
   if (node === null) {
-    sink.warn('bucky-no-node', line, 'buckyd has no -node: it uses the host name, which must equal this host\'s HOST string in the ring');
+    sink.warn('bucky-no-node', line, "buckyd has no -node: it uses the host name, which must equal this host's HOST string in the ring");
   } else if (!members.some((m) => m.destination.server === node)) {
-    sink.warn('bucky-node-not-member', line, `-node ${node} is not the host of any ring member (${[...new Set(members.map((m) => m.destination.server))].join(', ')})`, { node });
+    sink.warn(
+      'bucky-node-not-member',
+      line,
+      `-node ${node} is not the host of any ring member (${[...new Set(members.map((m) => m.destination.server))].join(', ')})`,
+      { node },
+    );
   }
   if (replicas > 1) sink.warn('bucky-replicas', line, `-replicas ${replicas}: buckytools supports only one copy per metric`);
   return { file, line, node, hash: hash as BuckyCommand['hash'], replicas, members, flags };
@@ -137,17 +149,26 @@ export interface BuckyRing {
  */
 export function buckyRing(parsed: { commands: BuckyCommand[]; diagnostics: ConfigDiagnostic[] }, file: string, select?: string): BuckyRing {
   const cmds = parsed.commands;
-  if (cmds.length === 0) throw new ConfigError('no buckyd command line found', { file, expected: 'a line `buckyd [-hash …] [-replicas N] MEMBER…`' });
+  if (cmds.length === 0)
+    throw new ConfigError('no buckyd command line found', { file, expected: 'a line `buckyd [-hash …] [-replicas N] MEMBER…`' });
   const describe = (c: BuckyCommand, i: number) => `#${i + 1} (line ${c.line}${c.node ? `, -node ${c.node}` : ''})`;
   let cmd: BuckyCommand | undefined;
   if (select !== undefined) {
     cmd = cmds.find((c) => c.node === select) ?? (/^[0-9]+$/.test(select) ? cmds[Number(select) - 1] : undefined);
-    if (cmd === undefined) throw new ConfigError(`no buckyd command ${JSON.stringify(select)}`, { file, expected: `a -node value or index: ${cmds.map(describe).join(', ')}` });
+    if (cmd === undefined)
+      throw new ConfigError(`no buckyd command ${JSON.stringify(select)}`, {
+        file,
+        expected: `a -node value or index: ${cmds.map(describe).join(', ')}`,
+      });
   } else if (cmds.length === 1) cmd = cmds[0]!;
   else {
     const key = (c: BuckyCommand) => JSON.stringify([c.hash, c.replicas, c.members.map((m) => m.text)]);
     if (cmds.every((c) => key(c) === key(cmds[0]!))) cmd = cmds[0]!;
-    else throw new ConfigError(`${cmds.length} buckyd command lines with different rings; choose one with --cluster`, { file, expected: cmds.map(describe).join(', ') });
+    else
+      throw new ConfigError(`${cmds.length} buckyd command lines with different rings; choose one with --cluster`, {
+        file,
+        expected: cmds.map(describe).join(', '),
+      });
   }
   const spec = makeRingSpec({
     impl: 'bucky',

@@ -63,12 +63,12 @@ export interface CarbonConf {
 }
 
 export interface CarbonPaths {
-  storageDir?: string;
-  localDataDir?: string;
-  logDir?: string;
-  pidDir?: string;
-  pidfile?: string;
-  whitelistsDir?: string;
+  storageDir?: string | undefined;
+  localDataDir?: string | undefined;
+  logDir?: string | undefined;
+  pidDir?: string | undefined;
+  pidfile?: string | undefined;
+  whitelistsDir?: string | undefined;
   confDir: string;
 }
 
@@ -187,7 +187,15 @@ export function carbonValueText(v: CarbonValue): string {
     case 'int':
       return String(v.value);
     case 'float':
-      return Number.isFinite(v.value) ? (Number.isInteger(v.value) ? `${v.value}.0` : String(v.value)) : v.value > 0 ? 'inf' : v.value < 0 ? '-inf' : 'nan';
+      return Number.isFinite(v.value)
+        ? Number.isInteger(v.value)
+          ? `${v.value}.0`
+          : String(v.value)
+        : v.value > 0
+          ? 'inf'
+          : v.value < 0
+            ? '-inf'
+            : 'nan';
     case 'str':
       return v.value;
     case 'none':
@@ -323,7 +331,10 @@ export function carbonRing(conf: CarbonConf, opts: CarbonRingOptions = {}): Carb
   if (method === 'rules' || method === 'constant') {
     throw new ConfigError(
       `[${eff.sectionsRead.join('] + [')}] RELAY_METHOD = ${method}: this relay routes by ${method === 'rules' ? 'relay-rules.conf' : 'sending everything everywhere'}, not by a hash ring`,
-      { ...where(methodSetting), expected: 'RELAY_METHOD consistent-hashing, aggregated-consistent-hashing, fast-hashing or fast-aggregated-hashing' },
+      {
+        ...where(methodSetting),
+        expected: 'RELAY_METHOD consistent-hashing, aggregated-consistent-hashing, fast-hashing or fast-aggregated-hashing',
+      },
     );
   }
   const fast = method.startsWith('fast-');
@@ -342,10 +353,13 @@ export function carbonRing(conf: CarbonConf, opts: CarbonRingOptions = {}): Carb
   const rfSetting = get('REPLICATION_FACTOR');
   const replication = pyIntOf(rfSetting.value);
   if (replication === undefined) {
-    throw new ConfigError(`REPLICATION_FACTOR = ${JSON.stringify(carbonValueText(rfSetting.value))} is not a number (int() fails at startup)`, {
-      ...where(rfSetting),
-      expected: 'an integer ≥ 1',
-    });
+    throw new ConfigError(
+      `REPLICATION_FACTOR = ${JSON.stringify(carbonValueText(rfSetting.value))} is not a number (int() fails at startup)`,
+      {
+        ...where(rfSetting),
+        expected: 'an integer ≥ 1',
+      },
+    );
   }
   const boolOf = (k: string): boolean => {
     const s = get(k);
@@ -357,13 +371,21 @@ export function carbonRing(conf: CarbonConf, opts: CarbonRingOptions = {}): Carb
   const diverse = boolOf('DIVERSE_REPLICAS');
   const tagRelayNormalized = boolOf('TAG_RELAY_NORMALIZED');
   if (eff.settings.get('DYNAMIC_ROUTER')?.value.type === 'bool' && boolOf('DYNAMIC_ROUTER')) {
-    sink.info('dynamic-router', get('DYNAMIC_ROUTER').line ?? null, 'DYNAMIC_ROUTER = True: while a destination is down its metrics go to other nodes');
+    sink.info(
+      'dynamic-router',
+      get('DYNAMIC_ROUTER').line ?? null,
+      'DYNAMIC_ROUTER = True: while a destination is down its metrics go to other nodes',
+    );
   }
 
   const destSetting = get('DESTINATIONS');
   if (destSetting.value.type !== 'list') throw new Error('DESTINATIONS is always a list');
   if (destSetting.source === 'default') {
-    throw new ConfigError(`[${program}] has no DESTINATIONS`, { file, line: conf.ini.sections.find((s) => s.name === program)?.line, expected: 'DESTINATIONS = host:port[:instance], ...' });
+    throw new ConfigError(`[${program}] has no DESTINATIONS`, {
+      file,
+      line: conf.ini.sections.find((s) => s.name === program)?.line,
+      expected: 'DESTINATIONS = host:port[:instance], ...',
+    });
   }
   const destinations: Destination[] = destSetting.value.items.map((item) => {
     if (item.text === '') {
@@ -412,7 +434,8 @@ function parseProcessName(name: string | undefined, file: string): { program: Ca
 function carbonHashType(s: CarbonSetting, fallback: HashType, sink: DiagnosticSink): HashType {
   // ROUTER_HASH_TYPE is used as `settings.ROUTER_HASH_TYPE or <default>`: None, '' and 0 mean the default.
   const v = s.value;
-  if (v.type === 'none' || (v.type === 'str' && v.value === '') || ((v.type === 'int' || v.type === 'float') && v.value === 0)) return fallback;
+  if (v.type === 'none' || (v.type === 'str' && v.value === '') || ((v.type === 'int' || v.type === 'float') && v.value === 0))
+    return fallback;
   const text = carbonValueText(v);
   if ((CARBON_HASH_TYPES as readonly string[]).includes(text)) return text as HashType;
   sink.warn(
@@ -451,14 +474,20 @@ function checkSection(ini: IniFile, s: IniSection, sink: DiagnosticSink): void {
     if (isDefault) {
       sink.info('default-key', opt.line, `${opt.rawKey} in [DEFAULT] applies to every section of the file`, { key });
     }
-    const hostish = !CARBON_KNOWN_KEYS.has(key) && HOSTISH_KEY.test(opt.rawKey) && /^[0-9]+(:|$)/.test(opt.raw) && /[.:]|^[0-9]/.test(opt.rawKey + opt.raw);
+    const hostish =
+      !CARBON_KNOWN_KEYS.has(key) &&
+      HOSTISH_KEY.test(opt.rawKey) &&
+      /^[0-9]+(:|$)/.test(opt.raw) &&
+      /[.:]|^[0-9]/.test(opt.rawKey + opt.raw);
     if (hostish) {
       const prev = opts[i - 1];
       const trailingComma = prev !== undefined && prev.raw.endsWith(',');
       const msg =
         `line "${opt.rawKey}${opt.delimiter}${opt.parts[0]!.text}" was read as a key ${opt.rawKey} = ${opt.raw}: ` +
         `an unindented continuation of ${prev ? prev.rawKey : 'the previous value'}?` +
-        (trailingComma ? ` ${prev!.rawKey} now ends in an empty item and carbon fails at startup` : ' This destination is silently not in the ring');
+        (trailingComma
+          ? ` ${prev!.rawKey} now ends in an empty item and carbon fails at startup`
+          : ' This destination is silently not in the ring');
       sink.add(trailingComma ? 'error' : 'warning', 'host-port-key', opt.line, msg, {
         key: opt.rawKey,
         value: opt.raw,
@@ -470,7 +499,8 @@ function checkSection(ini: IniFile, s: IniSection, sink: DiagnosticSink): void {
       sink.warn(
         'unknown-key',
         opt.line,
-        `unknown key ${opt.rawKey}: carbon accepts it silently and never reads it` + (suggestions.length ? ` (did you mean ${suggestions.join(' or ')}?)` : ''),
+        `unknown key ${opt.rawKey}: carbon accepts it silently and never reads it` +
+          (suggestions.length ? ` (did you mean ${suggestions.join(' or ')}?)` : ''),
         { key, suggestions },
       );
     }
@@ -487,7 +517,10 @@ function checkSection(ini: IniFile, s: IniSection, sink: DiagnosticSink): void {
     }
     const problem = interpolationProblem(ini, s.name, opt);
     if (problem !== null) {
-      sink.error('interpolation', opt.line, `${problem.message}; carbon programs reading [${s.name}] fail at startup`, { key, section: s.name });
+      sink.error('interpolation', opt.line, `${problem.message}; carbon programs reading [${s.name}] fail at startup`, {
+        key,
+        section: s.name,
+      });
       continue;
     }
     checkTypedValue(ini, s, opt, key, sink);
@@ -507,13 +540,20 @@ function checkSectionName(s: IniSection, sink: DiagnosticSink): void {
   if (PROGRAM_SECTION.test(s.name)) return;
   const trimmed = s.name.trim();
   if (trimmed !== s.name && PROGRAM_SECTION.test(trimmed)) {
-    sink.warn('section-name-spaces', s.line, `section [${s.name}] has spaces inside the brackets; carbon looks for [${trimmed}] and never reads it`, {
-      section: s.name,
-    });
+    sink.warn(
+      'section-name-spaces',
+      s.line,
+      `section [${s.name}] has spaces inside the brackets; carbon looks for [${trimmed}] and never reads it`,
+      {
+        section: s.name,
+      },
+    );
     return;
   }
   if (/^[0-9a-f:.]*:[0-9a-f:.]*$/i.test(s.name) || /^[0-9]{1,3}(\.[0-9]{1,3}){3}$/.test(s.name)) {
-    sink.warn('host-port-section', s.line, `section [${s.name}] looks like an unindented [IPv6]:port destination line`, { section: s.name });
+    sink.warn('host-port-section', s.line, `section [${s.name}] looks like an unindented [IPv6]:port destination line`, {
+      section: s.name,
+    });
     return;
   }
   const head = s.name.split(':')[0]!;
@@ -546,10 +586,15 @@ function checkTypedValue(ini: IniFile, s: IniSection, opt: IniOption, key: strin
     );
   }
   if (key === 'ROUTER_HASH_TYPE' && value !== '' && !(CARBON_HASH_TYPES as readonly string[]).includes(value)) {
-    sink.warn('unknown-hash-type', opt.line, `ROUTER_HASH_TYPE = ${value} is not carbon_ch, fnv1a_ch or mmh3_ch: carbon silently hashes with md5 (carbon_ch)`, {
-      value,
-      suggestions: didYouMean(value, CARBON_HASH_TYPES),
-    });
+    sink.warn(
+      'unknown-hash-type',
+      opt.line,
+      `ROUTER_HASH_TYPE = ${value} is not carbon_ch, fnv1a_ch or mmh3_ch: carbon silently hashes with md5 (carbon_ch)`,
+      {
+        value,
+        suggestions: didYouMean(value, CARBON_HASH_TYPES),
+      },
+    );
   }
   if (key === 'RELAY_METHOD' && !(RELAY_METHODS as readonly string[]).includes(value)) {
     sink.error('unknown-relay-method', opt.line, `RELAY_METHOD = ${value} is not a carbon router; carbon-relay exits at startup`, {
@@ -580,9 +625,14 @@ function checkDestinations(items: { text: string; line: number }[], opt: IniOpti
     if (prev === undefined) {
       seen.set(id, { port: d.port, line: item.line });
     } else if (prev.port === d.port) {
-      sink.warn('repeated-destination', item.line, `${item.text} is listed twice (first at line ${prev.line}); the relay skips the repeat`, {
-        item: item.text,
-      });
+      sink.warn(
+        'repeated-destination',
+        item.line,
+        `${item.text} is listed twice (first at line ${prev.line}); the relay skips the repeat`,
+        {
+          item: item.text,
+        },
+      );
     } else {
       sink.error(
         'duplicate-destination',

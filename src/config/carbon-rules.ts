@@ -71,7 +71,7 @@ export function parseRelayRules(text: string, file: string): RelayRules {
       const pattern: RelayRule['pattern'] = { text: patternText, line: patternOpt.line };
       if (compiled.regex) pattern.regex = compiled.regex;
       else {
-        pattern.error = compiled.error;
+        if (compiled.error !== undefined) pattern.error = compiled.error;
         sink.warn('regex-unverified', patternOpt.line, `pattern of [${name}] could not be checked: ${compiled.error}`, { section: name });
       }
       const cont = iniOption(ini, name, 'continue');
@@ -87,7 +87,9 @@ export function parseRelayRules(text: string, file: string): RelayRules {
     }
     if (defaultOpt === undefined) {
       ignored.push({ name, line: section.line, reason: 'neither pattern nor default' });
-      sink.warn('ignored-rule', section.line, `section [${name}] has neither 'pattern' nor 'default'; carbon ignores it`, { section: name });
+      sink.warn('ignored-rule', section.line, `section [${name}] has neither 'pattern' nor 'default'; carbon ignores it`, {
+        section: name,
+      });
       continue;
     }
     if (!boolOption(ini, name, defaultOpt)) {
@@ -194,8 +196,12 @@ export function parseAggregationRules(text: string, file: string): AggregationRu
     const ctx = { file, line: i + 1, expected: AGG_SYNTAX };
     const eq = line.indexOf('=');
     if (eq < 0) throw new ConfigError(`aggregation rule without '=': ${JSON.stringify(line)}`, ctx);
-    const left = pyStrip(line.slice(0, eq)).split(/\s+/).filter((x) => x !== '');
-    const right = pyStrip(line.slice(eq + 1)).split(/\s+/).filter((x) => x !== '');
+    const left = pyStrip(line.slice(0, eq))
+      .split(/\s+/)
+      .filter((x) => x !== '');
+    const right = pyStrip(line.slice(eq + 1))
+      .split(/\s+/)
+      .filter((x) => x !== '');
     if (left.length !== 2 || right.length !== 2) throw new ConfigError(`cannot parse aggregation rule ${JSON.stringify(line)}`, ctx);
     const [output, freqText] = left as [string, string];
     const [method, input] = right as [string, string];
@@ -209,7 +215,7 @@ export function parseAggregationRules(text: string, file: string): AggregationRu
     const compiled = pyRegex(aggregationRegex(input), 'y');
     if (compiled.regex) rule.regex = compiled.regex;
     else {
-      rule.regexError = compiled.error;
+      if (compiled.error !== undefined) rule.regexError = compiled.error;
       sink.warn('regex-unverified', i + 1, `input pattern ${input} could not be checked: ${compiled.error}`);
     }
     checkOutputTemplate(rule, sink);
@@ -232,10 +238,15 @@ function checkOutputTemplate(rule: AggregationRule, sink: DiagnosticSink): void 
   const captured = new Set([...rule.input.matchAll(/<<?([^<>]+)>>?/g)].map((m) => m[1]!));
   const missing = [...rule.output.matchAll(/<([^<>]+)>/g)].map((m) => m[1]!).filter((f) => !captured.has(f));
   if (missing.length > 0) {
-    sink.warn('aggregation-output-template', rule.line, `output ${rule.output} uses <${missing.join('>, <')}>, which the input pattern does not capture: the rule produces no aggregate`, {
-      output: rule.output,
-      missing,
-    });
+    sink.warn(
+      'aggregation-output-template',
+      rule.line,
+      `output ${rule.output} uses <${missing.join('>, <')}>, which the input pattern does not capture: the rule produces no aggregate`,
+      {
+        output: rule.output,
+        missing,
+      },
+    );
   }
 }
 
@@ -326,7 +337,9 @@ export function parseRewriteRules(text: string, file: string): RewriteRules {
     if (line.startsWith('[') && line.endsWith(']')) {
       section = line.slice(1, -1).toLowerCase();
       if (section !== 'pre' && section !== 'post') {
-        sink.warn('unknown-section', i + 1, `section [${section}] is neither [pre] nor [post]; carbon never applies its rules`, { section });
+        sink.warn('unknown-section', i + 1, `section [${section}] is neither [pre] nor [post]; carbon never applies its rules`, {
+          section,
+        });
       }
       continue;
     }
@@ -342,7 +355,12 @@ export function parseRewriteRules(text: string, file: string): RewriteRules {
     const rule: RewriteRule = { line: i + 1, section, pattern, replacement };
     const compiled = pyRegex(pattern);
     if (compiled.regex) rule.regex = compiled.regex;
-    else sink.warn('regex-unverified', i + 1, `rewrite pattern could not be checked (carbon skips rules that do not compile): ${compiled.error}`);
+    else
+      sink.warn(
+        'regex-unverified',
+        i + 1,
+        `rewrite pattern could not be checked (carbon skips rules that do not compile): ${compiled.error}`,
+      );
     if (!sections.has(section)) sections.set(section, []);
     sections.get(section)!.push(rule);
   }

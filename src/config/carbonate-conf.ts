@@ -33,7 +33,15 @@ export interface CarbonateCluster {
   diagnostics: ConfigDiagnostic[];
 }
 
-const KNOWN_KEYS = ['destinations', 'replication_factor', 'relay_method', 'hashing_type', 'diverse_replicas', 'ssh_user', 'whisper_lock_writes'];
+const KNOWN_KEYS = [
+  'destinations',
+  'replication_factor',
+  'relay_method',
+  'hashing_type',
+  'diverse_replicas',
+  'ssh_user',
+  'whisper_lock_writes',
+];
 
 export function parseCarbonateConf(text: string, file: string): CarbonateConf {
   const ini = parseIni(text, { file, interpolation: 'none' });
@@ -54,21 +62,39 @@ export function carbonateCluster(conf: CarbonateConf, name = 'main'): CarbonateC
   const opt = (k: string): IniOption | undefined => iniOption(conf.ini, name, k);
   for (const o of section.options.values()) {
     if (!KNOWN_KEYS.includes(o.key)) {
-      const suggestions = didYouMean(o.key.toUpperCase(), KNOWN_KEYS.map((k) => k.toUpperCase()));
-      sink.warn('unknown-key', o.line, `unknown key ${o.rawKey}: carbonate never reads it` + (suggestions.length ? ` (did you mean ${suggestions.join(' or ')}?)` : ''), {
-        key: o.rawKey,
-        suggestions,
-      });
+      const suggestions = didYouMean(
+        o.key.toUpperCase(),
+        KNOWN_KEYS.map((k) => k.toUpperCase()),
+      );
+      sink.warn(
+        'unknown-key',
+        o.line,
+        `unknown key ${o.rawKey}: carbonate never reads it` + (suggestions.length ? ` (did you mean ${suggestions.join(' or ')}?)` : ''),
+        {
+          key: o.rawKey,
+          suggestions,
+        },
+      );
     }
     for (const part of o.parts) {
       const m = /(^|\s)([#;].*)$/.exec(part.text);
-      if (m) sink.warn('inline-comment', part.line, `${o.rawKey}: ${JSON.stringify(m[2])} is part of the value (RawConfigParser keeps inline comments)`, { key: o.rawKey });
+      if (m)
+        sink.warn(
+          'inline-comment',
+          part.line,
+          `${o.rawKey}: ${JSON.stringify(m[2])} is part of the value (RawConfigParser keeps inline comments)`,
+          { key: o.rawKey },
+        );
     }
   }
 
   const destOpt = opt('destinations');
   if (destOpt === undefined) {
-    throw new ConfigError(`[${name}] has no DESTINATIONS (NoOptionError)`, { file, line: section.line, expected: 'DESTINATIONS = host:port[:instance], ...' });
+    throw new ConfigError(`[${name}] has no DESTINATIONS (NoOptionError)`, {
+      file,
+      line: section.line,
+      expected: 'DESTINATIONS = host:port[:instance], ...',
+    });
   }
   const destinations: CarbonateCluster['destinations'] = [];
   let offset = 0;
@@ -79,7 +105,11 @@ export function carbonateCluster(conf: CarbonateConf, name = 'main'): CarbonateC
     const line = lineAtOffset(destOpt, offset + lead);
     offset += piece.length + 1;
     if (pyStrip(text) === '') {
-      throw new ConfigError('Unable to parse destinations! empty item (a stray or trailing comma?)', { file, line, expected: 'host:port[:instance] between commas' });
+      throw new ConfigError('Unable to parse destinations! empty item (a stray or trailing comma?)', {
+        file,
+        line,
+        expected: 'host:port[:instance] between commas',
+      });
     }
     destinations.push({ text: pyStrip(text), line, destination: parseCarbonDestination(text, { file, line }) });
   }
@@ -87,11 +117,19 @@ export function carbonateCluster(conf: CarbonateConf, name = 'main'): CarbonateC
 
   const rfOpt = opt('replication_factor');
   if (rfOpt === undefined) {
-    throw new ConfigError(`[${name}] has no REPLICATION_FACTOR (NoOptionError)`, { file, line: section.line, expected: 'REPLICATION_FACTOR = <int>' });
+    throw new ConfigError(`[${name}] has no REPLICATION_FACTOR (NoOptionError)`, {
+      file,
+      line: section.line,
+      expected: 'REPLICATION_FACTOR = <int>',
+    });
   }
   const rf = pyInt(rfOpt.raw);
   if (rf === undefined) {
-    throw new ConfigError(`REPLICATION_FACTOR = ${JSON.stringify(rfOpt.raw)} is not an integer (int() fails)`, { file, line: rfOpt.line, expected: 'an integer' });
+    throw new ConfigError(`REPLICATION_FACTOR = ${JSON.stringify(rfOpt.raw)} is not an integer (int() fails)`, {
+      file,
+      line: rfOpt.line,
+      expected: 'an integer',
+    });
   }
 
   const rawOf = (k: string) => {
@@ -101,9 +139,17 @@ export function carbonateCluster(conf: CarbonateConf, name = 'main'): CarbonateC
   const rm = rawOf('relay_method');
   const relayMethod = { value: rm.raw ?? 'consistent-hashing', line: rm.line };
   if (relayMethod.value === 'aggregated-consistent-hashing') {
-    sink.info('aggregated-routing', rm.line, 'RELAY_METHOD = aggregated-consistent-hashing: carbonate needs the aggregation rules (-a) to route like the relay');
+    sink.info(
+      'aggregated-routing',
+      rm.line,
+      'RELAY_METHOD = aggregated-consistent-hashing: carbonate needs the aggregation rules (-a) to route like the relay',
+    );
   } else if (relayMethod.value !== 'consistent-hashing') {
-    sink.warn('unknown-relay-method', rm.line, `RELAY_METHOD = ${relayMethod.value}: carbonate treats anything but aggregated-consistent-hashing as consistent-hashing`);
+    sink.warn(
+      'unknown-relay-method',
+      rm.line,
+      `RELAY_METHOD = ${relayMethod.value}: carbonate treats anything but aggregated-consistent-hashing as consistent-hashing`,
+    );
   }
   const ht = rawOf('hashing_type');
   const hashingType = { value: ht.raw ?? 'carbon_ch', line: ht.line };
@@ -112,10 +158,15 @@ export function carbonateCluster(conf: CarbonateConf, name = 'main'): CarbonateC
     if (r.raw === null) return { value: dflt, raw: null, line: null };
     const value = r.raw !== '';
     if (['false', '0', 'no', 'off'].includes(r.raw.toLowerCase())) {
-      sink.warn('bool-of-string', r.line, `${k.toUpperCase()} = ${r.raw}: carbonate passes the string to bool(), so any non-empty value (even "${r.raw}") means True`, {
-        key: k.toUpperCase(),
-        raw: r.raw,
-      });
+      sink.warn(
+        'bool-of-string',
+        r.line,
+        `${k.toUpperCase()} = ${r.raw}: carbonate passes the string to bool(), so any non-empty value (even "${r.raw}") means True`,
+        {
+          key: k.toUpperCase(),
+          raw: r.raw,
+        },
+      );
     }
     return { value, raw: r.raw, line: r.line };
   };
@@ -139,9 +190,14 @@ function checkDuplicates(ds: CarbonateCluster['destinations'], sink: DiagnosticS
     const k = `${d.destination.server}\0${d.destination.instance ?? '\0'}`;
     const prev = seen.get(k);
     if (prev !== undefined) {
-      sink.error('duplicate-destination', d.line, `${d.text}: (${d.destination.server}, ${d.destination.instance ?? 'None'}) is already configured (line ${prev}); carbon's router refuses it`, {
-        item: d.text,
-      });
+      sink.error(
+        'duplicate-destination',
+        d.line,
+        `${d.text}: (${d.destination.server}, ${d.destination.instance ?? 'None'}) is already configured (line ${prev}); carbon's router refuses it`,
+        {
+          item: d.text,
+        },
+      );
     } else seen.set(k, d.line);
   }
 }
@@ -162,9 +218,14 @@ export function carbonateRing(conf: CarbonateConf, name = 'main'): CarbonateRing
   let hash: HashType = 'carbon_ch';
   if (CARBON_HASHES.includes(c.hashingType.value)) hash = c.hashingType.value as HashType;
   else {
-    sink.warn('unknown-hash-type', c.hashingType.line, `HASHING_TYPE = ${c.hashingType.value} is not carbon_ch, fnv1a_ch or mmh3_ch: carbon hashes it with md5 (carbon_ch)`, {
-      suggestions: didYouMean(c.hashingType.value, CARBON_HASHES),
-    });
+    sink.warn(
+      'unknown-hash-type',
+      c.hashingType.line,
+      `HASHING_TYPE = ${c.hashingType.value} is not carbon_ch, fnv1a_ch or mmh3_ch: carbon hashes it with md5 (carbon_ch)`,
+      {
+        suggestions: didYouMean(c.hashingType.value, CARBON_HASHES),
+      },
+    );
   }
   const spec = makeRingSpec({
     impl: 'carbon',

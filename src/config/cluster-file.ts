@@ -62,7 +62,19 @@ export const CLUSTER_SECTIONS = new Map<string, (node: Node | null, ctx: Section
 // Sections every command accepts (each parser lives with the feature that reads it).
 CLUSTER_SECTIONS.set('topology', parseTopologySection);
 
-const RING_KEYS = ['impl', 'hash', 'replication', 'diverse', 'destinations', 'router', 'sanitize', 'tag_relay_normalized', 'source', 'cluster', 'format'];
+const RING_KEYS = [
+  'impl',
+  'hash',
+  'replication',
+  'diverse',
+  'destinations',
+  'router',
+  'sanitize',
+  'tag_relay_normalized',
+  'source',
+  'cluster',
+  'format',
+];
 const SOURCE_KEYS = ['source', 'cluster', 'format'];
 
 export async function loadClusterFile(path: string): Promise<ClusterFile> {
@@ -169,7 +181,12 @@ function parseRing(node: Node | null, at: Pair, ctx: SectionContext): { ring: Ri
   const sourcePair = keys.get('source');
   if (sourcePair !== undefined) {
     for (const [k, pair] of keys) {
-      if (!SOURCE_KEYS.includes(k)) ctx.fail(`ring.${k} cannot be combined with ring.source (the ring comes from the source file)`, pair, `with source: only ${SOURCE_KEYS.join(', ')}`);
+      if (!SOURCE_KEYS.includes(k))
+        ctx.fail(
+          `ring.${k} cannot be combined with ring.source (the ring comes from the source file)`,
+          pair,
+          `with source: only ${SOURCE_KEYS.join(', ')}`,
+        );
     }
     const src = str('source')!;
     const format = str('format');
@@ -193,10 +210,12 @@ function parseRing(node: Node | null, at: Pair, ctx: SectionContext): { ring: Ri
   }
 
   const implText = str('impl') ?? 'carbon';
-  if (!(IMPLS as readonly string[]).includes(implText)) ctx.fail(`unknown ring.impl ${JSON.stringify(implText)}`, keys.get('impl'), `one of: ${IMPLS.join(', ')}`);
+  if (!(IMPLS as readonly string[]).includes(implText))
+    ctx.fail(`unknown ring.impl ${JSON.stringify(implText)}`, keys.get('impl'), `one of: ${IMPLS.join(', ')}`);
   const impl = implText as Impl;
   const hashText = str('hash') ?? 'carbon_ch';
-  if (!(HASH_TYPES as readonly string[]).includes(hashText)) ctx.fail(`unknown ring.hash ${JSON.stringify(hashText)}`, keys.get('hash'), `one of: ${HASH_TYPES.join(', ')}`);
+  if (!(HASH_TYPES as readonly string[]).includes(hashText))
+    ctx.fail(`unknown ring.hash ${JSON.stringify(hashText)}`, keys.get('hash'), `one of: ${HASH_TYPES.join(', ')}`);
   const hash = hashText as HashType;
   const allowedHashes: Record<Impl, HashType[]> = {
     carbon: ['carbon_ch', 'fnv1a_ch', 'mmh3_ch'],
@@ -204,7 +223,8 @@ function parseRing(node: Node | null, at: Pair, ctx: SectionContext): { ring: Ri
     'carbon-c-relay': ['carbon_ch', 'fnv1a_ch', 'jump_fnv1a_ch'],
     bucky: ['carbon_ch', 'fnv1a_ch', 'jump_fnv1a_ch'],
   };
-  if (!allowedHashes[impl].includes(hash)) ctx.fail(`${impl} has no ${hash} ring`, keys.get('hash'), `for ${impl}: ${allowedHashes[impl].join(', ')}`);
+  if (!allowedHashes[impl].includes(hash))
+    ctx.fail(`${impl} has no ${hash} ring`, keys.get('hash'), `for ${impl}: ${allowedHashes[impl].join(', ')}`);
 
   let replication = 1;
   const rp = keys.get('replication');
@@ -215,17 +235,34 @@ function parseRing(node: Node | null, at: Pair, ctx: SectionContext): { ring: Ri
   }
   const diverseDefault = impl === 'carbon' || impl === 'graphite-web';
   const diverse = bool('diverse') ?? diverseDefault;
-  if (impl === 'graphite-web' && !diverse) ctx.fail('graphite-web always picks replicas on distinct hosts; ring.diverse: false does not apply', keys.get('diverse'), 'omit ring.diverse or set it to true');
-  if ((impl === 'carbon-c-relay' || impl === 'bucky') && diverse) ctx.fail(`${impl} has no diverse replicas; ring.diverse: true does not apply`, keys.get('diverse'), 'omit ring.diverse or set it to false');
+  if (impl === 'graphite-web' && !diverse)
+    ctx.fail(
+      'graphite-web always picks replicas on distinct hosts; ring.diverse: false does not apply',
+      keys.get('diverse'),
+      'omit ring.diverse or set it to true',
+    );
+  if ((impl === 'carbon-c-relay' || impl === 'bucky') && diverse)
+    ctx.fail(
+      `${impl} has no diverse replicas; ring.diverse: true does not apply`,
+      keys.get('diverse'),
+      'omit ring.diverse or set it to false',
+    );
 
   const routerText = str('router') ?? 'consistent-hashing';
-  if (routerText !== 'consistent-hashing' && routerText !== 'fast-hashing') ctx.fail(`unknown ring.router ${JSON.stringify(routerText)}`, keys.get('router'), 'consistent-hashing or fast-hashing');
-  if (routerText === 'fast-hashing' && impl !== 'carbon') ctx.fail('ring.router: fast-hashing exists only in carbon', keys.get('router'), 'impl: carbon');
+  if (routerText !== 'consistent-hashing' && routerText !== 'fast-hashing')
+    ctx.fail(`unknown ring.router ${JSON.stringify(routerText)}`, keys.get('router'), 'consistent-hashing or fast-hashing');
+  if (routerText === 'fast-hashing' && impl !== 'carbon')
+    ctx.fail('ring.router: fast-hashing exists only in carbon', keys.get('router'), 'impl: carbon');
   const sanitize = bool('sanitize') ?? impl === 'carbon-c-relay';
   const tagRelayNormalized = bool('tag_relay_normalized') ?? false;
 
   const dp = keys.get('destinations');
-  if (dp === undefined) ctx.fail('ring: needs destinations (or source:)', ctx.line(at) === undefined ? node : at, 'destinations: ["host:port[:instance]", ...]');
+  if (dp === undefined)
+    ctx.fail(
+      'ring: needs destinations (or source:)',
+      ctx.line(at) === undefined ? node : at,
+      'destinations: ["host:port[:instance]", ...]',
+    );
   const destinations = parseDestinationsNode(dp!, impl, ctx);
   if (destinations.length === 0) ctx.fail('ring.destinations is empty', dp, 'at least one destination');
 
@@ -257,7 +294,8 @@ function parseDestinationsNode(pair: Pair, impl: Impl, ctx: SectionContext): Des
   const items: { text: string; line: number | undefined }[] = [];
   if (isSeq(v)) {
     for (const item of v.items) {
-      if (!isScalar(item) || typeof item.value !== 'string') ctx.fail('each destination must be a string', item as Node, '"host:port[:instance]"');
+      if (!isScalar(item) || typeof item.value !== 'string')
+        ctx.fail('each destination must be a string', item as Node, '"host:port[:instance]"');
       items.push({ text: (item as { value: string }).value, line: ctx.line(item as Node) });
     }
   } else if (isScalar(v) && typeof v.value === 'string') {
@@ -273,14 +311,21 @@ function parseDestinationsNode(pair: Pair, impl: Impl, ctx: SectionContext): Des
 
 function parseStorage(node: Node | null, at: Pair, ctx: SectionContext): StorageEntry[] {
   if (node === null || (isScalar(node) && node.value === null)) return [];
-  if (!isMap(node)) ctx.fail('storage: must be a mapping of server (or server:instance) to a path or ssh:// URL', at, '"10.0.0.1": /var/lib/graphite/whisper');
+  if (!isMap(node))
+    ctx.fail(
+      'storage: must be a mapping of server (or server:instance) to a path or ssh:// URL',
+      at,
+      '"10.0.0.1": /var/lib/graphite/whisper',
+    );
   const out: StorageEntry[] = [];
   for (const pair of (node as YAMLMap).items) {
     const k = pair.key;
-    if (!isScalar(k) || (typeof k.value !== 'string' && typeof k.value !== 'number')) ctx.fail('storage keys must be server or server:instance strings', pair);
+    if (!isScalar(k) || (typeof k.value !== 'string' && typeof k.value !== 'number'))
+      ctx.fail('storage keys must be server or server:instance strings', pair);
     const key = String((k as { value: unknown }).value);
     const v = pair.value;
-    if (!isScalar(v) || typeof v.value !== 'string' || v.value === '') ctx.fail(`storage.${key} must be a path or an ssh:// URL`, pair, '/path/to/whisper or ssh://user@host/path');
+    if (!isScalar(v) || typeof v.value !== 'string' || v.value === '')
+      ctx.fail(`storage.${key} must be a path or an ssh:// URL`, pair, '/path/to/whisper or ssh://user@host/path');
     const raw = (v as { value: string }).value;
     const line = ctx.line(pair);
     let location: string;
@@ -293,7 +338,11 @@ function parseStorage(node: Node | null, at: Pair, ctx: SectionContext): Storage
         u = undefined;
       }
       if (u === undefined || u.hostname === '' || u.pathname === '' || u.pathname === '/') {
-        ctx.fail(`storage.${key}: ${JSON.stringify(raw)} is not an ssh://[user@]host[:port]/path URL`, pair, 'ssh://[user@]host[:port]/absolute/path');
+        ctx.fail(
+          `storage.${key}: ${JSON.stringify(raw)} is not an ssh://[user@]host[:port]/path URL`,
+          pair,
+          'ssh://[user@]host[:port]/absolute/path',
+        );
       }
       location = raw;
       remote = true;
@@ -317,7 +366,8 @@ function splitStorageKey(key: string, ctx: SectionContext, pair: Pair): { server
     const close = key.indexOf(']');
     if (close < 0) ctx.fail(`storage key ${JSON.stringify(key)}: unterminated [`, pair, '[ipv6] or [ipv6]:instance');
     const rest = key.slice(close + 1);
-    if (rest !== '' && !rest.startsWith(':')) ctx.fail(`storage key ${JSON.stringify(key)}: unexpected text after ]`, pair, '[ipv6] or [ipv6]:instance');
+    if (rest !== '' && !rest.startsWith(':'))
+      ctx.fail(`storage key ${JSON.stringify(key)}: unexpected text after ]`, pair, '[ipv6] or [ipv6]:instance');
     return { server: key.slice(1, close), instance: rest === '' ? null : rest.slice(1) };
   }
   const colon = key.indexOf(':');
@@ -335,10 +385,15 @@ function checkStorage(ring: RingSpec, storage: StorageEntry[], sink: DiagnosticS
   for (const d of ring.destinations) {
     const covered = storage.some((e) => e.server === d.server && (e.instance === null || e.instance === d.instance));
     if (!covered) {
-      sink.info('storage-missing', d.line ?? null, `no storage location for ring member ${d.server}${d.instance === null ? '' : ':' + d.instance}`, {
-        server: d.server,
-        instance: d.instance,
-      });
+      sink.info(
+        'storage-missing',
+        d.line ?? null,
+        `no storage location for ring member ${d.server}${d.instance === null ? '' : ':' + d.instance}`,
+        {
+          server: d.server,
+          instance: d.instance,
+        },
+      );
     }
   }
 }

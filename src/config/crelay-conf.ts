@@ -91,7 +91,14 @@ export interface CrelayConfig {
   clusters: CrelayCluster[];
   /** match / rewrite / aggregate in evaluation order. */
   rules: CrelayRule[];
-  statistics?: Where & { interval?: number; resetCounters: boolean; prefix?: string; sendTo: string[]; stop: boolean; deprecatedForm: boolean };
+  statistics?: Where & {
+    interval?: number;
+    resetCounters: boolean;
+    prefix?: string;
+    sendTo: string[];
+    stop: boolean;
+    deprecatedForm: boolean;
+  };
   listeners: CrelayListener[];
   includes: (Where & { pattern: string; matched: string[] })[];
   diagnostics: ConfigDiagnostic[];
@@ -249,8 +256,10 @@ class Parser {
     return this.next();
   }
   unexpected(t: CTok | undefined, expected: string): never {
-    if (t === undefined) this.fail(`syntax error, unexpected end of file, expecting ${expected}`, this.toks[this.toks.length - 1]?.line ?? 1);
-    const what = t!.kind === 'semi' ? "';'" : t!.kind === 'eq' ? "'='" : `${t!.kind === 'string' ? 'string' : 'word'} ${JSON.stringify(t!.text)}`;
+    if (t === undefined)
+      this.fail(`syntax error, unexpected end of file, expecting ${expected}`, this.toks[this.toks.length - 1]?.line ?? 1);
+    const what =
+      t!.kind === 'semi' ? "';'" : t!.kind === 'eq' ? "'='" : `${t!.kind === 'string' ? 'string' : 'word'} ${JSON.stringify(t!.text)}`;
     this.fail(`syntax error, unexpected ${what}, expecting ${expected}`, t!.line);
   }
   fail(msg: string, line: number): never {
@@ -442,21 +451,37 @@ function parseCluster(p: Parser, cfg: CrelayConfig, servers: Map<string, ServerE
     } else if (prev.instance !== null && d.instance !== null && prev.instance !== d.instance) {
       fail(`cannot set instance '${d.instance}' for server ${label}: server was previously defined with instance '${prev.instance}'`);
     }
-    if (prev.type !== m.type) fail(`cannot set type '${m.type}' for server ${label}: server was previously defined with type '${prev.type}'`);
+    if (prev.type !== m.type)
+      fail(`cannot set type '${m.type}' for server ${label}: server was previously defined with type '${prev.type}'`);
     if (type === 'any_of' || type === 'failover') fail(`cannot share server ${label} with any_of/failover cluster '${cluster.name}'`);
     if (cluster.members.filter((x) => x.destination.server === d.server && x.destination.port === d.port).length > 1) {
-      sink.warn('duplicate-member', m.line, `${label} appears more than once in cluster '${cluster.name}'`, { cluster: cluster.name, member: label });
+      sink.warn('duplicate-member', m.line, `${label} appears more than once in cluster '${cluster.name}'`, {
+        cluster: cluster.name,
+        member: label,
+      });
     }
   }
   if (cfg.clusters.some((c) => c.name === cluster.name) || cluster.name === 'blackhole') fail('cluster with the same name already defined');
   if (CRELAY_HASH_TYPES.includes(type)) {
     if (cluster.members.length < replication) {
-      fail(`invalid cluster '${cluster.name}': replication count (${replication}) is larger than the number of servers (${cluster.members.length})`);
+      fail(
+        `invalid cluster '${cluster.name}': replication count (${replication}) is larger than the number of servers (${cluster.members.length})`,
+      );
     }
-    if (cluster.members.length > 128) fail(`cluster '${cluster.name}' has ${cluster.members.length} servers; a hash cluster holds at most 128`);
+    if (cluster.members.length > 128)
+      fail(`cluster '${cluster.name}' has ${cluster.members.length} servers; a hash cluster holds at most 128`);
   }
-  if (dynamic) sink.info('dynamic-cluster', start.line, `cluster '${cluster.name}' is dynamic: while a member is down its metrics go to other members`, { cluster: cluster.name });
-  if (type === 'any_of') sink.info('any-of-cluster', start.line, `cluster '${cluster.name}' is any_of: when a member is down its share goes to the others`, { cluster: cluster.name });
+  if (dynamic)
+    sink.info(
+      'dynamic-cluster',
+      start.line,
+      `cluster '${cluster.name}' is dynamic: while a member is down its metrics go to other members`,
+      { cluster: cluster.name },
+    );
+  if (type === 'any_of')
+    sink.info('any-of-cluster', start.line, `cluster '${cluster.name}' is any_of: when a member is down its share goes to the others`, {
+      cluster: cluster.name,
+    });
   cfg.clusters.push(cluster);
 }
 
@@ -531,7 +556,11 @@ function parseMatch(p: Parser, cfg: CrelayConfig): CrelayRule {
     p.next();
     patterns = null;
   } else {
-    while (p.peek() !== undefined && p.peek()!.kind !== 'semi' && !(p.peek()!.kind === 'word' && ['validate', 'route', 'send', 'stop'].includes(p.peek()!.text))) {
+    while (
+      p.peek() !== undefined &&
+      p.peek()!.kind !== 'semi' &&
+      !(p.peek()!.kind === 'word' && ['validate', 'route', 'send', 'stop'].includes(p.peek()!.text))
+    ) {
       patterns.push(expr(p.string('a regular expression')));
     }
     if (patterns.length === 0) p.unexpected(p.peek(), "'*' or a regular expression");
@@ -679,12 +708,18 @@ function parseAggregate(p: Parser, cfg: CrelayConfig, sink: DiagnosticSink): Cre
 function parseStatistics(p: Parser, cfg: CrelayConfig, sink: DiagnosticSink): void {
   const start = p.next();
   const deprecatedForm = start.text === 'send';
-  const st = { file: p.file, line: start.line, resetCounters: false, sendTo: [] as string[], stop: false, deprecatedForm } as NonNullable<CrelayConfig['statistics']>;
+  const st = { file: p.file, line: start.line, resetCounters: false, sendTo: [] as string[], stop: false, deprecatedForm } as NonNullable<
+    CrelayConfig['statistics']
+  >;
   if (deprecatedForm) {
     p.kw('statistics');
     p.kw('to');
     parseDestinations(p, cfg, st);
-    sink.warn('deprecated-syntax', start.line, "'send statistics to ...' is deprecated and will be removed in a future version, use 'statistics send to ...' instead");
+    sink.warn(
+      'deprecated-syntax',
+      start.line,
+      "'send statistics to ...' is deprecated and will be removed in a future version, use 'statistics send to ...' instead",
+    );
   } else {
     if (p.isKw('submit')) {
       p.next();
@@ -711,7 +746,8 @@ function parseStatistics(p: Parser, cfg: CrelayConfig, sink: DiagnosticSink): vo
   if (st.sendTo.length > 0 && cfg.statistics !== undefined && cfg.statistics.sendTo.length > 0) {
     p.fail("duplicate 'statistics send to' not allowed, use multiple destinations instead", end.line);
   }
-  cfg.statistics = cfg.statistics === undefined ? st : { ...cfg.statistics, ...st, sendTo: st.sendTo.length > 0 ? st.sendTo : cfg.statistics.sendTo };
+  cfg.statistics =
+    cfg.statistics === undefined ? st : { ...cfg.statistics, ...st, sendTo: st.sendTo.length > 0 ? st.sendTo : cfg.statistics.sendTo };
 }
 
 function parseListen(p: Parser, cfg: CrelayConfig): void {
@@ -736,7 +772,13 @@ function parseListen(p: Parser, cfg: CrelayConfig): void {
       p.kw('proto');
       const proto = p.string('tcp, udp or unix');
       if (!['tcp', 'udp', 'unix'].includes(proto.text)) p.unexpected(proto, 'tcp, udp or unix');
-      const l: CrelayListener = { file: p.file, line: addr.line, type: mode.text as 'linemode', address: addr.text, proto: proto.text as 'tcp' };
+      const l: CrelayListener = {
+        file: p.file,
+        line: addr.line,
+        type: mode.text as 'linemode',
+        address: addr.text,
+        proto: proto.text as 'tcp',
+      };
       if (transport !== undefined) l.transport = transport;
       if (security !== undefined) l.security = security;
       added.push(l);
@@ -774,12 +816,7 @@ function listenerOverlap(a: CrelayListener, b: CrelayListener): string | null {
   const wild = (i: string | null) => i === null || i === '0.0.0.0' || i === '::' || i === '';
   const ix = x.iface;
   const iy = y.iface;
-  const overlap =
-    ix === iy ||
-    ix === null ||
-    iy === null ||
-    (wild(ix) && fam(ix) === fam(iy)) ||
-    (wild(iy) && fam(iy) === fam(ix));
+  const overlap = ix === iy || ix === null || iy === null || (wild(ix) && fam(ix) === fam(iy)) || (wild(iy) && fam(iy) === fam(ix));
   return overlap ? `${iy ?? '*'} with ${ix ?? '*'} for port ${y.port}` : null;
 }
 
@@ -788,9 +825,14 @@ function finalChecks(cfg: CrelayConfig, sink: DiagnosticSink): void {
   let stopAll: CrelayRule | undefined;
   for (const r of cfg.rules) {
     if (stopAll !== undefined) {
-      sink.warn('unreachable-rule', r.line, `${r.kind} at line ${r.line} will never match due to preceding match * ... stop at line ${stopAll.line}`, {
-        rule: r.kind,
-      });
+      sink.warn(
+        'unreachable-rule',
+        r.line,
+        `${r.kind} at line ${r.line} will never match due to preceding match * ... stop at line ${stopAll.line}`,
+        {
+          rule: r.kind,
+        },
+      );
     }
     if (stopAll === undefined && r.kind === 'match' && r.patterns === null && r.stop) stopAll = r;
   }
@@ -799,7 +841,8 @@ function finalChecks(cfg: CrelayConfig, sink: DiagnosticSink): void {
 /** POSIX ERE patterns compile differently in JS; a failure is only a warning. */
 function checkRegex(e: CrelayExpr, sink: DiagnosticSink | undefined): void {
   if (sink === undefined) return;
-  if (posixRegex(e.text) === null) sink.warn('regex-unverified', e.line, `expression ${JSON.stringify(e.text)} could not be checked (POSIX regex syntax)`);
+  if (posixRegex(e.text) === null)
+    sink.warn('regex-unverified', e.line, `expression ${JSON.stringify(e.text)} could not be checked (POSIX regex syntax)`);
 }
 
 /** A POSIX extended regex as a JS RegExp (bracket classes translated), or null when it does not compile. */
@@ -858,7 +901,10 @@ export function selectCrelayCluster(cfg: CrelayConfig, name?: string): CrelayClu
       expected: `a hashing cluster (clusters here: ${list(cfg.clusters) || 'none'})`,
     });
   }
-  throw new ConfigError(`${hashing.length} hashing clusters; choose one with --cluster`, { file: cfg.file, expected: `one of: ${list(hashing)}` });
+  throw new ConfigError(`${hashing.length} hashing clusters; choose one with --cluster`, {
+    file: cfg.file,
+    expected: `one of: ${list(hashing)}`,
+  });
 }
 
 export interface CrelayRing {
@@ -877,14 +923,26 @@ export function crelayRing(cfg: CrelayConfig, name?: string): CrelayRing {
     if (r.kind === 'rewrite') rewrites++;
     if (r.kind !== 'match' || !r.sendTo.includes(cluster.name)) continue;
     if (r.routeUsing !== undefined) {
-      sink.add('info', 'route-using', r.line, `match at ${r.file}:${r.line} hashes metrics for '${cluster.name}' by 'route using ${r.routeUsing.text}', not by their name`, {
-        cluster: cluster.name,
-      });
+      sink.add(
+        'info',
+        'route-using',
+        r.line,
+        `match at ${r.file}:${r.line} hashes metrics for '${cluster.name}' by 'route using ${r.routeUsing.text}', not by their name`,
+        {
+          cluster: cluster.name,
+        },
+      );
     }
     if (rewrites > 0) {
-      sink.add('info', 'rewritten-names', r.line, `${rewrites} rewrite rule(s) before the match at ${r.file}:${r.line} change names before '${cluster.name}' hashes them`, {
-        cluster: cluster.name,
-      });
+      sink.add(
+        'info',
+        'rewritten-names',
+        r.line,
+        `${rewrites} rewrite rule(s) before the match at ${r.file}:${r.line} change names before '${cluster.name}' hashes them`,
+        {
+          cluster: cluster.name,
+        },
+      );
     }
   }
   const spec = makeRingSpec({

@@ -19,16 +19,16 @@ export { RING_FORMATS, type RingFormat } from './formats.js';
 
 export interface LoadRingOptions {
   /** Override content-based format detection. */
-  format?: RingFormat;
+  format?: RingFormat | undefined;
   /**
    * Cluster to use in multi-cluster files (c-relay: cluster name; carbonate: section, default main;
    * carbon.conf: relay (default), relay:N or N, aggregator[:N]; buckyd: -node value or command index).
    */
-  cluster?: string;
+  cluster?: string | undefined;
   /** Environment for graphite-web's os.environ lookups and carbon's GRAPHITE_ROOT (never process.env implicitly). */
-  env?: Readonly<Record<string, string>>;
+  env?: Readonly<Record<string, string>> | undefined;
   /** carbon-c-relay: directory relative includes resolve against (default: the including file's directory). */
-  includeBase?: string;
+  includeBase?: string | undefined;
 }
 
 export interface LoadedRing {
@@ -115,7 +115,10 @@ export function ringFromText(text: string, file: string, opts: LoadRingOptions =
     }
     case 'cluster': {
       if (opts.cluster !== undefined) {
-        throw new ConfigError('--cluster does not apply to a ringshift cluster file', { file, expected: 'ring.cluster inside the file (with ring.source)' });
+        throw new ConfigError('--cluster does not apply to a ringshift cluster file', {
+          file,
+          expected: 'ring.cluster inside the file (with ring.source)',
+        });
       }
       const cf = parseClusterFile(text, file);
       spec = cf.ring;

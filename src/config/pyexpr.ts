@@ -200,7 +200,9 @@ export class ExprParser {
     }
   }
   bitOr(): Expr {
-    return this.binLevel(['|'], () => this.binLevel(['^'], () => this.binLevel(['&'], () => this.binLevel(['<<', '>>'], () => this.arith()))));
+    return this.binLevel(['|'], () =>
+      this.binLevel(['^'], () => this.binLevel(['&'], () => this.binLevel(['<<', '>>'], () => this.arith()))),
+    );
   }
   arith(): Expr {
     return this.binLevel(['+', '-'], () => this.term());
@@ -576,7 +578,12 @@ export function evaluate(e: Expr, ctx: EvalContext, locals?: Map<string, PyValue
       if (typeof hi === 'object' && hi !== null) return hi;
       if (e.step !== null) return unknown('slice with a step', e.line);
       const cut = <T>(xs: T[]): T[] => xs.slice(lo ?? 0, hi ?? xs.length);
-      if (obj.t === 'str') return str(Array.from(obj.v).slice(lo ?? 0, hi ?? undefined).join(''));
+      if (obj.t === 'str')
+        return str(
+          Array.from(obj.v)
+            .slice(lo ?? 0, hi ?? undefined)
+            .join(''),
+        );
       if (obj.t === 'list' || obj.t === 'tuple') return { t: obj.t, items: cut(obj.items) };
       return unknown(`cannot slice ${typeName(obj)}`, e.line);
     }
@@ -840,7 +847,12 @@ function method(recv: PyValue, name: string, args: PyValue[], line: number): PyV
       case 'startswith':
       case 'endswith': {
         const a = args[0];
-        const opts = a?.t === 'str' ? [a.v] : a?.t === 'tuple' && a.items.every((x) => x.t === 'str') ? a.items.map((x) => (x as { v: string }).v) : undefined;
+        const opts =
+          a?.t === 'str'
+            ? [a.v]
+            : a?.t === 'tuple' && a.items.every((x) => x.t === 'str')
+              ? a.items.map((x) => (x as { v: string }).v)
+              : undefined;
         if (opts === undefined) return unknown(`${name}() argument`, line);
         return { t: 'bool', v: opts.some((o) => (name === 'startswith' ? s.startsWith(o) : s.endsWith(o))) };
       }
@@ -965,7 +977,7 @@ function binary(op: string, l: PyValue, r: PyValue, line: number): PyValue {
       case '%': {
         if (y === 0n) return unknown('division by zero at import', line);
         let q = x / y;
-        if ((x % y !== 0n) && ((x < 0n) !== (y < 0n))) q -= 1n;
+        if (x % y !== 0n && x < 0n !== y < 0n) q -= 1n;
         return { t: 'int', v: op === '//' ? q : x - q * y };
       }
       case '**':

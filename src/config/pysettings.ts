@@ -127,7 +127,11 @@ const COMPOUND = new Set(['if', 'elif', 'else', 'try', 'except', 'finally', 'for
 
 function buildStatements(lines: LogicalLine[], file: string): Stmt[] {
   const fail = (msg: string, line: number): never => {
-    throw new ConfigError(`Python syntax error: ${msg}`, { file, line, expected: 'a Python module that imports (graphite-web would not start)' });
+    throw new ConfigError(`Python syntax error: ${msg}`, {
+      file,
+      line,
+      expected: 'a Python module that imports (graphite-web would not start)',
+    });
   };
   let i = 0;
 
@@ -172,7 +176,8 @@ function buildStatements(lines: LogicalLine[], file: string): Stmt[] {
     i++;
     if (inline.length > 0) return splitSimple(inline);
     const next = lines[i];
-    if (next === undefined || next.indent <= ln.indent) return fail(`expected an indented block after line ${ln.line}`, next?.line ?? ln.line);
+    if (next === undefined || next.indent <= ln.indent)
+      return fail(`expected an indented block after line ${ln.line}`, next?.line ?? ln.line);
     return block(next.indent);
   };
 
@@ -259,7 +264,16 @@ export function parsePySettings(text: string, opts: PySettingsOptions): PySettin
   const stmts = buildStatements(tokenizePython(text, file), file);
   const sink = new DiagnosticSink(file);
   const out: PySettingsFile = { file, settings: new Map(), imports: [], starImports: [], blocks: [], diagnostics: sink.items };
-  const st: State = { bindings: new Map(), settings: out.settings, out, sink, env: opts.env ?? {}, starImport: null, graphiteDefaults: false, imported: new Set() };
+  const st: State = {
+    bindings: new Map(),
+    settings: out.settings,
+    out,
+    sink,
+    env: opts.env ?? {},
+    starImport: null,
+    graphiteDefaults: false,
+    imported: new Set(),
+  };
   st.bindings.set('__name__', { value: str(opts.moduleName ?? 'graphite.local_settings'), env: [], line: 0 });
   execBlock(stmts, st, null);
   return out;
@@ -272,7 +286,11 @@ function ctxFor(st: State, uses: EnvUse[]): EvalContext {
     uses,
     undefinedName: (name, line) => {
       if (st.graphiteDefaults && GRAPHITE_WEB_DEFAULTS.has(name)) return GRAPHITE_WEB_DEFAULTS.get(name)!;
-      if (st.starImport) return unknown(`${name} is not assigned earlier in this file (it may come from 'from ${st.starImport.module} import *' at line ${st.starImport.line})`, line);
+      if (st.starImport)
+        return unknown(
+          `${name} is not assigned earlier in this file (it may come from 'from ${st.starImport.module} import *' at line ${st.starImport.line})`,
+          line,
+        );
       return unknown(`${name} is not defined earlier in this file (NameError when graphite-web imports it)`, line);
     },
   };
@@ -301,7 +319,7 @@ function execBlock(stmts: Stmt[], st: State, cond: Cond | null): void {
 }
 
 function execIf(s: Extract<Stmt, { k: 'if' }>, st: State, outer: Cond | null): void {
-  let undecidedFrom: string | null = outer !== null && !outer.note.decided ? outer.note.reason ?? 'enclosing block' : null;
+  let undecidedFrom: string | null = outer !== null && !outer.note.decided ? (outer.note.reason ?? 'enclosing block') : null;
   const condEnv: EnvUse[] = [...(outer?.env ?? [])];
   for (const br of s.branches) {
     const kind = br.cond === null ? 'else' : br === s.branches[0] ? 'if' : 'elif';
@@ -344,13 +362,16 @@ function execCompound(s: Extract<Stmt, { k: 'block' }>, st: State, outer: Cond |
     return;
   }
   const reason =
-    s.kw === 'try' ? `try block at line ${s.line}: which branches run depends on exceptions` : `${s.kw} block at line ${s.line} is not evaluated`;
+    s.kw === 'try'
+      ? `try block at line ${s.line}: which branches run depends on exceptions`
+      : `${s.kw} block at line ${s.line} is not evaluated`;
   for (const b of s.bodies) {
     const note: ConditionNote = { line: b.line, kind: b.kw, decided: false, reason };
     st.out.blocks.push({ line: b.line, kind: b.kw, decided: false, reason });
     if (s.kw === 'for' && b.kw === 'for') {
       const target = s.header[0];
-      if (target?.kind === 'name') bind(st, target.text, unknown(`loop variable of the for at line ${s.line}`, s.line), [], s.line, { note, env: [] });
+      if (target?.kind === 'name')
+        bind(st, target.text, unknown(`loop variable of the for at line ${s.line}`, s.line), [], s.line, { note, env: [] });
     }
     execBlock(b.body, st, { note, env: outer?.env ?? [] });
   }
@@ -360,7 +381,10 @@ function execSimple(s: Extract<Stmt, { k: 'simple' }>, st: State, cond: Cond | n
   const toks = s.toks;
   const first = toks[0]!;
   if (first.kind === 'name' && (first.text === 'import' || first.text === 'from')) return execImport(toks, st, cond);
-  if (first.kind === 'name' && ['pass', 'global', 'nonlocal', 'assert', 'raise', 'return', 'break', 'continue', 'print'].includes(first.text)) {
+  if (
+    first.kind === 'name' &&
+    ['pass', 'global', 'nonlocal', 'assert', 'raise', 'return', 'break', 'continue', 'print'].includes(first.text)
+  ) {
     if (first.text !== 'print' || toks[1]?.text === '(') return;
   }
   if (first.kind === 'name' && first.text === 'del') {
@@ -377,7 +401,8 @@ function execSimple(s: Extract<Stmt, { k: 'simple' }>, st: State, cond: Cond | n
     if ('([{'.includes(t.text)) depth++;
     else if (')]}'.includes(t.text)) depth--;
     else if (depth === 0 && t.text === '=') eqs.push(j);
-    else if (depth === 0 && aug === null && eqs.length === 0 && /^(\+|-|\*|\/|\/\/|%|\*\*|\||&|\^|>>|<<|@)=$/.test(t.text)) aug = { at: j, op: t.text.slice(0, -1) };
+    else if (depth === 0 && aug === null && eqs.length === 0 && /^(\+|-|\*|\/|\/\/|%|\*\*|\||&|\^|>>|<<|@)=$/.test(t.text))
+      aug = { at: j, op: t.text.slice(0, -1) };
   }
   if (aug !== null) {
     const target = toks.slice(0, aug.at);
@@ -385,7 +410,11 @@ function execSimple(s: Extract<Stmt, { k: 'simple' }>, st: State, cond: Cond | n
     const rhs = parseExpr(toks.slice(aug.at + 1));
     if (target.length === 1 && target[0]!.kind === 'name') {
       const name = target[0]!.text;
-      const v = evaluate({ k: 'bin', op: aug.op, l: { k: 'name', id: name, line: s.line }, r: rhs, line: s.line }, ctxFor(st, uses), undefined);
+      const v = evaluate(
+        { k: 'bin', op: aug.op, l: { k: 'name', id: name, line: s.line }, r: rhs, line: s.line },
+        ctxFor(st, uses),
+        undefined,
+      );
       bind(st, name, v, uses, s.line, cond, true);
     } else mutate(st, target, s.line, cond, 'augmented assignment to a subscript or attribute');
     return;
@@ -408,7 +437,8 @@ function assignTarget(st: State, target: Tok[], value: PyValue, uses: EnvUse[], 
   if (target.length === 1 && target[0]!.kind === 'name') return bind(st, target[0]!.text, value, uses, line, cond);
   // Tuple unpacking: names separated by commas, optionally parenthesised.
   let t = target;
-  if (t.length >= 2 && (t[0]!.text === '(' || t[0]!.text === '[') && (t[t.length - 1]!.text === ')' || t[t.length - 1]!.text === ']')) t = t.slice(1, -1);
+  if (t.length >= 2 && (t[0]!.text === '(' || t[0]!.text === '[') && (t[t.length - 1]!.text === ')' || t[t.length - 1]!.text === ']'))
+    t = t.slice(1, -1);
   const names = t.filter((x, i) => (i % 2 === 0 ? x.kind === 'name' : x.text === ','));
   if (names.length === t.length && t.some((x) => x.text === ',')) {
     const ids = t.filter((x) => x.kind === 'name').map((x) => x.text);
@@ -459,7 +489,8 @@ function execExpressionStatement(toks: Tok[], st: State, cond: Cond | null, line
       else {
         const items = [...(cur.value as { items: PyValue[] }).items];
         if (methodName === 'append' && args.length === 1) items.push(args[0]!);
-        else if (methodName === 'extend' && args.length === 1 && (args[0]!.t === 'list' || args[0]!.t === 'tuple')) items.push(...(args[0] as { items: PyValue[] }).items);
+        else if (methodName === 'extend' && args.length === 1 && (args[0]!.t === 'list' || args[0]!.t === 'tuple'))
+          items.push(...(args[0] as { items: PyValue[] }).items);
         else if (methodName === 'insert' && args.length === 2 && args[0]!.t === 'int') items.splice(Number(args[0].v), 0, args[1]!);
         else {
           mutate(st, toks, line, cond, `${methodName}()`);
@@ -494,7 +525,16 @@ function execImport(toks: Tok[], st: State, cond: Cond | null): void {
       const top = mod.split('.')[0]!;
       const refName = alias !== undefined ? mod : top;
       const known = refName === 'os' || refName === 'os.path';
-      bind(st, alias ?? top, known ? { t: 'ref', name: refName } : unknown(`module ${refName} is not evaluated`, line), [], line, cond, false, true);
+      bind(
+        st,
+        alias ?? top,
+        known ? { t: 'ref', name: refName } : unknown(`module ${refName} is not evaluated`, line),
+        [],
+        line,
+        cond,
+        false,
+        true,
+      );
       if (toks[j]?.text === ',') j++;
     }
     return;
@@ -522,13 +562,42 @@ function execImport(toks: Tok[], st: State, cond: Cond | null): void {
     }
     names.push(n.text);
     const full = `${mod}.${n.text}`;
-    const KNOWN = ['os.path', 'os.environ', 'os.getenv', 'os.path.join', 'os.path.dirname', 'os.path.abspath', 'os.path.normpath', 'os.path.expanduser', 'os.path.basename', 'os.path.realpath'];
-    bind(st, alias, KNOWN.includes(full) ? { t: 'ref', name: full } : unknown(`${full} is imported, not evaluated`, line), [], line, cond, false, true);
+    const KNOWN = [
+      'os.path',
+      'os.environ',
+      'os.getenv',
+      'os.path.join',
+      'os.path.dirname',
+      'os.path.abspath',
+      'os.path.normpath',
+      'os.path.expanduser',
+      'os.path.basename',
+      'os.path.realpath',
+    ];
+    bind(
+      st,
+      alias,
+      KNOWN.includes(full) ? { t: 'ref', name: full } : unknown(`${full} is imported, not evaluated`, line),
+      [],
+      line,
+      cond,
+      false,
+      true,
+    );
   }
   st.out.imports.push({ module: mod, names, line });
 }
 
-function bind(st: State, name: string, value: PyValue, uses: EnvUse[], line: number, cond: Cond | null, augmented = false, isImport = false): void {
+function bind(
+  st: State,
+  name: string,
+  value: PyValue,
+  uses: EnvUse[],
+  line: number,
+  cond: Cond | null,
+  augmented = false,
+  isImport = false,
+): void {
   const env = dedupeEnv([...uses, ...(cond?.env ?? [])]);
   const certain = cond === null || cond.note.decided;
   const prev = st.bindings.get(name);
@@ -594,8 +663,16 @@ export interface WebSetting {
 /** A setting as graphite-web sees it: the file's value, else settings.py's default. */
 export function webSetting(ps: PySettingsFile, name: string): WebSetting {
   const s = ps.settings.get(name);
-  if (s !== undefined) return { name, value: s.value, source: 'file', line: s.line, env: s.env, conditionalOverrides: s.conditionalOverrides };
-  return { name, value: GRAPHITE_WEB_DEFAULTS.get(name) ?? unknown(`${name} is not set and has no known default`, 0), source: 'default', line: null, env: [], conditionalOverrides: [] };
+  if (s !== undefined)
+    return { name, value: s.value, source: 'file', line: s.line, env: s.env, conditionalOverrides: s.conditionalOverrides };
+  return {
+    name,
+    value: GRAPHITE_WEB_DEFAULTS.get(name) ?? unknown(`${name} is not set and has no known default`, 0),
+    source: 'default',
+    line: null,
+    env: [],
+    conditionalOverrides: [],
+  };
 }
 
 /**
@@ -603,31 +680,54 @@ export function webSetting(ps: PySettingsFile, name: string): WebSetting {
  * $GRAPHITE_STORAGE_DIR, else GRAPHITE_ROOT/storage), WHISPER_DIR (else STORAGE_DIR/whisper/), STANDARD_DIRS
  * (else [WHISPER_DIR], when that directory exists).
  */
-export function webStorage(ps: PySettingsFile, opts: { env?: Readonly<Record<string, string>>; graphiteRoot?: string } = {}): {
+export function webStorage(
+  ps: PySettingsFile,
+  opts: { env?: Readonly<Record<string, string>>; graphiteRoot?: string } = {},
+): {
   storageDir: WebSetting;
   whisperDir: WebSetting;
   standardDirs: WebSetting;
 } {
   const env = opts.env ?? {};
-  const derived = (name: string, value: PyValue, uses: EnvUse[] = []): WebSetting => ({ name, value, source: 'derived', line: null, env: uses, conditionalOverrides: [] });
+  const derived = (name: string, value: PyValue, uses: EnvUse[] = []): WebSetting => ({
+    name,
+    value,
+    source: 'derived',
+    line: null,
+    env: uses,
+    conditionalOverrides: [],
+  });
   const filled = (w: WebSetting): boolean => truthy(w.value) === true;
   let storageDir = webSetting(ps, 'STORAGE_DIR');
   if (!filled(storageDir) && !isUnknown(storageDir.value)) {
     if (env['GRAPHITE_STORAGE_DIR'] !== undefined) {
-      storageDir = derived('STORAGE_DIR', str(env['GRAPHITE_STORAGE_DIR']), [{ name: 'GRAPHITE_STORAGE_DIR', line: 0, from: 'env', value: env['GRAPHITE_STORAGE_DIR'] }]);
+      storageDir = derived('STORAGE_DIR', str(env['GRAPHITE_STORAGE_DIR']), [
+        { name: 'GRAPHITE_STORAGE_DIR', line: 0, from: 'env', value: env['GRAPHITE_STORAGE_DIR'] },
+      ]);
     } else if (opts.graphiteRoot !== undefined) {
       storageDir = derived('STORAGE_DIR', str(pyJoin(opts.graphiteRoot, 'storage')));
     } else {
-      storageDir = derived('STORAGE_DIR', unknown('STORAGE_DIR defaults to GRAPHITE_ROOT/storage and GRAPHITE_ROOT (the install location) is not known', 0));
+      storageDir = derived(
+        'STORAGE_DIR',
+        unknown('STORAGE_DIR defaults to GRAPHITE_ROOT/storage and GRAPHITE_ROOT (the install location) is not known', 0),
+      );
     }
   }
   let whisperDir = webSetting(ps, 'WHISPER_DIR');
   if (!filled(whisperDir) && !isUnknown(whisperDir.value)) {
-    whisperDir = derived('WHISPER_DIR', storageDir.value.t === 'str' ? str(pyJoin(storageDir.value.v, 'whisper/')) : storageDir.value, storageDir.env);
+    whisperDir = derived(
+      'WHISPER_DIR',
+      storageDir.value.t === 'str' ? str(pyJoin(storageDir.value.v, 'whisper/')) : storageDir.value,
+      storageDir.env,
+    );
   }
   let standardDirs = webSetting(ps, 'STANDARD_DIRS');
   if (!filled(standardDirs) && !isUnknown(standardDirs.value)) {
-    standardDirs = derived('STANDARD_DIRS', whisperDir.value.t === 'str' ? { t: 'list', items: [whisperDir.value] } : whisperDir.value, whisperDir.env);
+    standardDirs = derived(
+      'STANDARD_DIRS',
+      whisperDir.value.t === 'str' ? { t: 'list', items: [whisperDir.value] } : whisperDir.value,
+      whisperDir.env,
+    );
   }
   return { storageDir, whisperDir, standardDirs };
 }
@@ -657,7 +757,12 @@ export function graphiteWebRing(ps: PySettingsFile): GraphiteWebRing {
     }
     noteEnv(w, sink);
     for (const o of w.conditionalOverrides) {
-      sink.warn('conditional-setting', o.line, `${w.name} may be reassigned here (${o.condition?.reason ?? 'conditional block'}); using the value from ${w.line === null ? "graphite-web's default" : `line ${w.line}`}`, { name: w.name });
+      sink.warn(
+        'conditional-setting',
+        o.line,
+        `${w.name} may be reassigned here (${o.condition?.reason ?? 'conditional block'}); using the value from ${w.line === null ? "graphite-web's default" : `line ${w.line}`}`,
+        { name: w.name },
+      );
     }
     return w.value;
   };
@@ -665,12 +770,20 @@ export function graphiteWebRing(ps: PySettingsFile): GraphiteWebRing {
   const hosts = webSetting(ps, 'CARBONLINK_HOSTS');
   const hv = need(hosts);
   if (hv.t !== 'list' && hv.t !== 'tuple') {
-    throw new ConfigError(`CARBONLINK_HOSTS is a ${hv.t}, not a list`, { file, line: hosts.line ?? undefined, expected: 'a list of "host:port[:instance]" strings' });
+    throw new ConfigError(`CARBONLINK_HOSTS is a ${hv.t}, not a list`, {
+      file,
+      line: hosts.line ?? undefined,
+      expected: 'a list of "host:port[:instance]" strings',
+    });
   }
   const destinations: Destination[] = hv.items.map((item, i) => {
     const line = hv.lines?.[i] ?? hosts.line ?? undefined;
     if (item.t !== 'str') {
-      throw new ConfigError(`CARBONLINK_HOSTS item ${pyRepr(item) ?? item.t} is not a string`, { file, line, expected: '"host:port[:instance]"' });
+      throw new ConfigError(`CARBONLINK_HOSTS item ${pyRepr(item) ?? item.t} is not a string`, {
+        file,
+        line,
+        expected: '"host:port[:instance]"',
+      });
     }
     return parseCarbonDestination(item.v, { file, line });
   });
@@ -680,13 +793,22 @@ export function graphiteWebRing(ps: PySettingsFile): GraphiteWebRing {
   let hash: HashType = 'carbon_ch';
   if (htv.t === 'str' && WEB_HASH_TYPES.includes(htv.v)) hash = htv.v as HashType;
   else {
-    sink.warn('unknown-hash-type', hashType.line, `CARBONLINK_HASHING_TYPE = ${pyRepr(htv) ?? htv.t} is not carbon_ch, fnv1a_ch or mmh3_ch: graphite-web hashes with md5 (carbon_ch)`, {});
+    sink.warn(
+      'unknown-hash-type',
+      hashType.line,
+      `CARBONLINK_HASHING_TYPE = ${pyRepr(htv) ?? htv.t} is not carbon_ch, fnv1a_ch or mmh3_ch: graphite-web hashes with md5 (carbon_ch)`,
+      {},
+    );
   }
 
   const replication = webSetting(ps, 'REPLICATION_FACTOR');
   const rv = need(replication);
   if (rv.t !== 'int' || rv.v < 1n) {
-    throw new ConfigError(`REPLICATION_FACTOR = ${pyRepr(rv) ?? rv.t} is not a positive int`, { file, line: replication.line ?? undefined, expected: 'an integer ≥ 1' });
+    throw new ConfigError(`REPLICATION_FACTOR = ${pyRepr(rv) ?? rv.t} is not a positive int`, {
+      file,
+      line: replication.line ?? undefined,
+      expected: 'an integer ≥ 1',
+    });
   }
   const servers = new Set(destinations.map((d) => d.server));
   if (Number(rv.v) > servers.size) {
@@ -699,7 +821,12 @@ export function graphiteWebRing(ps: PySettingsFile): GraphiteWebRing {
 
   const keyfunc = webSetting(ps, 'CARBONLINK_HASHING_KEYFUNC');
   if (keyfunc.value.t !== 'none') {
-    sink.warn('custom-keyfunc', keyfunc.line, `CARBONLINK_HASHING_KEYFUNC is set: the hash key is computed by user code and cannot be evaluated; the ring below hashes metric names as they are`, {});
+    sink.warn(
+      'custom-keyfunc',
+      keyfunc.line,
+      `CARBONLINK_HASHING_KEYFUNC is set: the hash key is computed by user code and cannot be evaluated; the ring below hashes metric names as they are`,
+      {},
+    );
   }
 
   const origin: RingSpec['origin'] = { file, format: 'graphite-web' };
@@ -720,7 +847,17 @@ export function graphiteWebRing(ps: PySettingsFile): GraphiteWebRing {
 
 function noteEnv(w: WebSetting, sink: DiagnosticSink): void {
   for (const u of w.env) {
-    const how = u.from === 'env' ? `given as ${JSON.stringify(u.value)}` : u.from === 'default' ? `not given; assumed default ${u.value === undefined ? 'None' : JSON.stringify(u.value)}` : 'not given';
-    sink.info('env-dependent', w.line, `${w.name} depends on $${u.name} (${how})`, { name: w.name, env: u.name, from: u.from, value: u.value });
+    const how =
+      u.from === 'env'
+        ? `given as ${JSON.stringify(u.value)}`
+        : u.from === 'default'
+          ? `not given; assumed default ${u.value === undefined ? 'None' : JSON.stringify(u.value)}`
+          : 'not given';
+    sink.info('env-dependent', w.line, `${w.name} depends on $${u.name} (${how})`, {
+      name: w.name,
+      env: u.name,
+      from: u.from,
+      value: u.value,
+    });
   }
 }

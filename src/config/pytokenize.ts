@@ -28,11 +28,57 @@ export interface LogicalLine {
 }
 
 const OPERATORS = [
-  '**=', '//=', '>>=', '<<=', '...', '!=', '%=', '&=', '**', '*=', '+=', '-=', '->', '//', '/=', ':=', '<<', '<=', '==', '>=', '>>',
-  '@=', '^=', '|=', '%', '&', '(', ')', '*', '+', ',', '-', '.', '/', ':', ';', '<', '=', '>', '@', '[', ']', '^', '{', '|', '}', '~',
+  '**=',
+  '//=',
+  '>>=',
+  '<<=',
+  '...',
+  '!=',
+  '%=',
+  '&=',
+  '**',
+  '*=',
+  '+=',
+  '-=',
+  '->',
+  '//',
+  '/=',
+  ':=',
+  '<<',
+  '<=',
+  '==',
+  '>=',
+  '>>',
+  '@=',
+  '^=',
+  '|=',
+  '%',
+  '&',
+  '(',
+  ')',
+  '*',
+  '+',
+  ',',
+  '-',
+  '.',
+  '/',
+  ':',
+  ';',
+  '<',
+  '=',
+  '>',
+  '@',
+  '[',
+  ']',
+  '^',
+  '{',
+  '|',
+  '}',
+  '~',
 ];
 const OPENERS: Record<string, string> = { '(': ')', '[': ']', '{': '}' };
-const NUMBER = /^(?:0[xX](?:_?[0-9a-fA-F])+|0[oO](?:_?[0-7])+|0[bB](?:_?[01])+|(?:[0-9](?:_?[0-9])*(?:\.(?:[0-9](?:_?[0-9])*)?)?|\.[0-9](?:_?[0-9])*)(?:[eE][+-]?[0-9](?:_?[0-9])*)?[jJ]?)/;
+const NUMBER =
+  /^(?:0[xX](?:_?[0-9a-fA-F])+|0[oO](?:_?[0-7])+|0[bB](?:_?[01])+|(?:[0-9](?:_?[0-9])*(?:\.(?:[0-9](?:_?[0-9])*)?)?|\.[0-9](?:_?[0-9])*)(?:[eE][+-]?[0-9](?:_?[0-9])*)?[jJ]?)/;
 const NAME = /^[A-Za-z_\u0080-\uffff][A-Za-z0-9_\u0080-\uffff]*/;
 const STRING_START = /^([rRbBuUfF]{0,2})('''|"""|'|")/;
 
@@ -45,7 +91,11 @@ export function tokenizePython(text: string, file: string): LogicalLine[] {
   let lineStart = 0;
   let current: LogicalLine | null = null;
   const fail = (msg: string, at: number = line): never => {
-    throw new ConfigError(`Python syntax error: ${msg}`, { file, line: at, expected: 'a Python module that imports (graphite-web would not start)' });
+    throw new ConfigError(`Python syntax error: ${msg}`, {
+      file,
+      line: at,
+      expected: 'a Python module that imports (graphite-web would not start)',
+    });
   };
 
   while (i < src.length) {
@@ -136,7 +186,13 @@ export function tokenizePython(text: string, file: string): LogicalLine[] {
         j++;
       }
       const raw = prefix.includes('r');
-      const tok: Tok = { kind: 'str', text: src.slice(i, j), line: startLine, col, str: raw ? body : decodeEscapes(body, prefix.includes('b')) };
+      const tok: Tok = {
+        kind: 'str',
+        text: src.slice(i, j),
+        line: startLine,
+        col,
+        str: raw ? body : decodeEscapes(body, prefix.includes('b')),
+      };
       if (prefix.includes('f')) tok.fstring = true;
       if (prefix.includes('b')) tok.bytes = true;
       current.tokens.push(tok);
@@ -164,7 +220,8 @@ export function tokenizePython(text: string, file: string): LogicalLine[] {
     else if (op === ')' || op === ']' || op === '}') {
       const open = stack.pop();
       if (open === undefined) fail(`unmatched '${op}'`);
-      if (OPENERS[open!.ch] !== op) fail(`closing parenthesis '${op}' does not match opening parenthesis '${open!.ch}' on line ${open!.line}`);
+      if (OPENERS[open!.ch] !== op)
+        fail(`closing parenthesis '${op}' does not match opening parenthesis '${open!.ch}' on line ${open!.line}`);
     }
     current.tokens.push({ kind: 'op', text: op, line, col });
     i += op.length;
@@ -188,7 +245,19 @@ function decodeEscapes(body: string, bytes: boolean): string {
       break;
     }
     i++;
-    const simple: Record<string, string> = { '\\': '\\', "'": "'", '"': '"', a: '\x07', b: '\b', f: '\f', n: '\n', r: '\r', t: '\t', v: '\v', '\n': '' };
+    const simple: Record<string, string> = {
+      '\\': '\\',
+      "'": "'",
+      '"': '"',
+      a: '\x07',
+      b: '\b',
+      f: '\f',
+      n: '\n',
+      r: '\r',
+      t: '\t',
+      v: '\v',
+      '\n': '',
+    };
     if (n in simple) {
       out += simple[n];
     } else if (/[0-7]/.test(n)) {

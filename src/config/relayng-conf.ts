@@ -144,7 +144,11 @@ function parseAddRoute(cmd: string, line: number | null, sink: DiagnosticSink): 
     if (eq > 0 && ['prefix', 'notPrefix', 'sub', 'notSub', 'regex', 'notRegex'].includes(name)) {
       route.matchers[name as keyof RelayngRoute['matchers']] = w.slice(eq + 1);
     } else {
-      sink.warn('relayng-init-syntax', line, `addRoute: unexpected ${JSON.stringify(w)} before the destinations (two spaces separate the route options from each destination)`);
+      sink.warn(
+        'relayng-init-syntax',
+        line,
+        `addRoute: unexpected ${JSON.stringify(w)} before the destinations (two spaces separate the route options from each destination)`,
+      );
     }
   }
   for (const g of groups.slice(1)) route.destinations.push(parseRelayngDestination(g, line));
@@ -153,20 +157,31 @@ function parseAddRoute(cmd: string, line: number | null, sink: DiagnosticSink): 
 
 function checkRoute(r: RelayngRoute, sink: DiagnosticSink): void {
   if (!(RELAYNG_ROUTE_TYPES as readonly string[]).includes(r.type)) {
-    sink.error('relayng-route-type', r.line, `route ${JSON.stringify(r.key)}: unknown type ${JSON.stringify(r.type)}; the relay refuses the config`, {
-      key: r.key,
-      expected: RELAYNG_ROUTE_TYPES,
-    });
+    sink.error(
+      'relayng-route-type',
+      r.line,
+      `route ${JSON.stringify(r.key)}: unknown type ${JSON.stringify(r.type)}; the relay refuses the config`,
+      {
+        key: r.key,
+        expected: RELAYNG_ROUTE_TYPES,
+      },
+    );
   }
   if ((r.type === 'consistentHashing' || r.type === 'consistentHashing-v2') && r.destinations.length < 2) {
-    sink.error('relayng-ch-destinations', r.line, `route ${JSON.stringify(r.key)}: ${r.type} needs at least 2 destinations`, { key: r.key });
+    sink.error('relayng-ch-destinations', r.line, `route ${JSON.stringify(r.key)}: ${r.type} needs at least 2 destinations`, {
+      key: r.key,
+    });
   }
   for (const d of r.destinations) {
     if (d.port === null && !['grafanaNet', 'kafkaMdm', 'pubsub'].includes(r.type)) {
-      sink.warn('relayng-destination', d.line, `route ${JSON.stringify(r.key)}: destination ${JSON.stringify(d.address)} has no port`, { key: r.key });
+      sink.warn('relayng-destination', d.line, `route ${JSON.stringify(r.key)}: destination ${JSON.stringify(d.address)} has no port`, {
+        key: r.key,
+      });
     }
     if (d.address.split(':').length > 3) {
-      sink.warn('relayng-ipv6', d.line, `route ${JSON.stringify(r.key)}: ${d.address}: carbon-relay-ng cannot use IPv6 addresses`, { key: r.key });
+      sink.warn('relayng-ipv6', d.line, `route ${JSON.stringify(r.key)}: ${d.address}: carbon-relay-ng cannot use IPv6 addresses`, {
+        key: r.key,
+      });
     }
   }
 }

@@ -2,16 +2,7 @@
 import { ConfigError, RingshiftError } from '../errors.js';
 import type { ConfigDiagnostic } from '../config/diagnostics.js';
 import type { Finding, Location, Severity } from './types.js';
-import type {
-  CarbonApi,
-  CarbonProcess,
-  GoCarbon,
-  HeldRing,
-  LintFile,
-  StatedTopology,
-  Webapp,
-  Where,
-} from './model.js';
+import type { CarbonApi, CarbonProcess, GoCarbon, HeldRing, LintFile, StatedTopology, Webapp, Where } from './model.js';
 import type { RelayRules, AggregationRules, RewriteRules } from '../config/carbon-rules.js';
 import type { CrelayConfig } from '../config/crelay-conf.js';
 import type { CarbonConf } from '../config/carbon-conf.js';
@@ -59,7 +50,8 @@ export class Findings {
         file: err.file ?? file,
         line: err.line ?? null,
         message: `${what}: ${err.message}${exp}`,
-        fix: fix ?? 'correct the file so the program that reads it accepts it; ringshift checks the cluster only with the files it can read',
+        fix:
+          fix ?? 'correct the file so the program that reads it accepts it; ringshift checks the cluster only with the files it can read',
       });
       return;
     }
@@ -166,7 +158,11 @@ export function tryParse<T>(ctx: LintContext, file: string, what: string, fn: ()
 }
 
 /** Parser diagnostics → findings, by the diagnostic's code. */
-export function reportDiagnostics(ctx: LintContext, diags: readonly ConfigDiagnostic[], map: Readonly<Record<string, DiagnosticRoute | null>>): void {
+export function reportDiagnostics(
+  ctx: LintContext,
+  diags: readonly ConfigDiagnostic[],
+  map: Readonly<Record<string, DiagnosticRoute | null>>,
+): void {
   for (const d of diags) {
     const route = map[d.code];
     if (route === null) continue;

@@ -45,7 +45,14 @@ export async function collectFiles(paths: readonly string[], cwd: string): Promi
     else await addFile(abs, true, cwd, out, seen);
   }
   for (const abs of dirs) {
-    const found = await fg('**/*', { cwd: abs, absolute: true, onlyFiles: true, dot: false, ignore: IGNORED_DIRS, followSymbolicLinks: true });
+    const found = await fg('**/*', {
+      cwd: abs,
+      absolute: true,
+      onlyFiles: true,
+      dot: false,
+      ignore: IGNORED_DIRS,
+      followSymbolicLinks: true,
+    });
     found.sort();
     for (const f of found) await addFile(resolve(f), false, cwd, out, seen);
   }
@@ -77,7 +84,11 @@ async function addFile(abs: string, explicit: boolean, cwd: string, out: Collect
   }
   const kind = detectKind(abs, text, explicit);
   if (kind === null) {
-    (explicit ? out.unrecognized : out.skipped).push({ path: abs, display, reason: 'not a carbon, graphite-web, relay, carbonate, go-carbon, carbonapi, buckyd or ringshift config' });
+    (explicit ? out.unrecognized : out.skipped).push({
+      path: abs,
+      display,
+      reason: 'not a carbon, graphite-web, relay, carbonate, go-carbon, carbonapi, buckyd or ringshift config',
+    });
     return;
   }
   out.files.push({ path: abs, display, kind: kind.kind, text, why: kind.why, explicit });

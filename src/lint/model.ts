@@ -42,14 +42,7 @@ export interface Where {
 
 /** Which program holds a ring; decides collision, replica and key semantics. */
 export type Holder =
-  | 'carbon-relay'
-  | 'carbon-aggregator'
-  | 'carbon-c-relay'
-  | 'carbon-relay-ng'
-  | 'graphite-web'
-  | 'carbonate'
-  | 'buckyd'
-  | 'ringshift';
+  'carbon-relay' | 'carbon-aggregator' | 'carbon-c-relay' | 'carbon-relay-ng' | 'graphite-web' | 'carbonate' | 'buckyd' | 'ringshift';
 
 export type Role = 'relay' | 'webapp' | 'tool';
 

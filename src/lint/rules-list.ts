@@ -4,7 +4,9 @@ import { RULES } from './rules/registry.js';
 
 export function ruleListText(): string {
   const rows = RULES.map((r) => [r.id, r.ref, r.severity, r.title]);
-  return alignColumns([['RULE', 'REF', 'SEVERITY', 'CHECKS'], ...rows]).join('\n') + '\n\nEach rule is documented in docs/rules/<rule>.md.\n';
+  return (
+    alignColumns([['RULE', 'REF', 'SEVERITY', 'CHECKS'], ...rows]).join('\n') + '\n\nEach rule is documented in docs/rules/<rule>.md.\n'
+  );
 }
 
 export function ruleListJson(): string {

@@ -201,12 +201,25 @@ function explain(ctx: LintContext, topo: Topology, collected: Collected): string
     out.push(`Skipped (${collected.skipped.length}):`);
     for (const s of collected.skipped) out.push(`  ${s.display}: ${s.reason}`);
   }
-  out.push(`Layout: ${topo.layout}${topo.layout === 'none' ? ' (no relay ring)' : ''} (${topo.how}${topo.how === 'stated' && ctx.stated ? ` in ${d(ctx.stated.file)}` : ''})`);
+  out.push(
+    `Layout: ${topo.layout}${topo.layout === 'none' ? ' (no relay ring)' : ''} (${topo.how}${topo.how === 'stated' && ctx.stated ? ` in ${d(ctx.stated.file)}` : ''})`,
+  );
   const ring = (r: (typeof topo.tier1)[number]) =>
     `${r.label.replace(r.file, d(r.file))}: ${r.holder}, ${r.spec.hash}, replication ${r.spec.replication}, ${r.spec.destinations.length} member${r.spec.destinations.length === 1 ? '' : 's'} ` +
-    `(${r.spec.destinations.slice(0, 8).map((x) => memberId(x)).join(', ')}${r.spec.destinations.length > 8 ? ', …' : ''})${r.host ? `; on ${r.host}` : ''}${r.approximate ? `; approximate: ${r.approximate}` : ''}`;
+    `(${r.spec.destinations
+      .slice(0, 8)
+      .map((x) => memberId(x))
+      .join(
+        ', ',
+      )}${r.spec.destinations.length > 8 ? ', …' : ''})${r.host ? `; on ${r.host}` : ''}${r.approximate ? `; approximate: ${r.approximate}` : ''}`;
   if (topo.tier1.length > 0) {
-    out.push(topo.layout === 'two-tier' ? 'Tier 1 (picks the host):' : topo.referenceIsTool ? 'Reference ring (no relay given):' : 'Relay ring(s) (pick the cache):');
+    out.push(
+      topo.layout === 'two-tier'
+        ? 'Tier 1 (picks the host):'
+        : topo.referenceIsTool
+          ? 'Reference ring (no relay given):'
+          : 'Relay ring(s) (pick the cache):',
+    );
     for (const r of topo.tier1) out.push(`  ${ring(r)}`);
   }
   for (const [host, rings] of topo.tier2) {
@@ -229,7 +242,9 @@ function explain(ctx: LintContext, topo: Topology, collected: Collected): string
     for (const w of ctx.webapps) {
       const m = topo.mirrors.get(w);
       const mirrors = m === undefined ? 'not compared' : `mirrors ${m.ring.label.replace(m.ring.file, d(m.ring.file))} (${m.why})`;
-      out.push(`  ${d(w.file)}${w.host ? ` on ${w.host} (${w.hostWhy})` : ''}: ${w.ring ? `${w.ring.spec.destinations.length} CARBONLINK_HOSTS, ` : 'CARBONLINK_HOSTS not evaluated, '}${mirrors}`);
+      out.push(
+        `  ${d(w.file)}${w.host ? ` on ${w.host} (${w.hostWhy})` : ''}: ${w.ring ? `${w.ring.spec.destinations.length} CARBONLINK_HOSTS, ` : 'CARBONLINK_HOSTS not evaluated, '}${mirrors}`,
+      );
     }
   }
   const tools = ctx.rings.filter((r) => r.role === 'tool' && !topo.tier1.includes(r));
@@ -237,7 +252,9 @@ function explain(ctx: LintContext, topo: Topology, collected: Collected): string
     out.push('Tools:');
     for (const t of tools) {
       const ref = topo.toolRefs.get(t);
-      out.push(`  ${t.label.replace(t.file, d(t.file))}: ${t.spec.hash}, replication ${t.spec.replication}, ${t.spec.destinations.length} member${t.spec.destinations.length === 1 ? '' : 's'}; ${ref ? `compared with ${ref.label.replace(ref.file, d(ref.file))}` : 'not compared'}`);
+      out.push(
+        `  ${t.label.replace(t.file, d(t.file))}: ${t.spec.hash}, replication ${t.spec.replication}, ${t.spec.destinations.length} member${t.spec.destinations.length === 1 ? '' : 's'}; ${ref ? `compared with ${ref.label.replace(ref.file, d(ref.file))}` : 'not compared'}`,
+      );
     }
   }
   for (const n of ctx.notes) out.push(`Note: ${n.split(`${ctx.cwd}/`).join('')}`);

@@ -22,7 +22,8 @@ export function parseTopologySection(node: Node | null, ctx: SectionContext): St
     const v = pair.value as Node | null;
     if (key === 'layout') {
       const s = isScalar(v) ? v.value : undefined;
-      if (s !== 'single-tier' && s !== 'two-tier') ctx.fail('topology.layout must be single-tier or two-tier', pair, 'single-tier or two-tier');
+      if (s !== 'single-tier' && s !== 'two-tier')
+        ctx.fail('topology.layout must be single-tier or two-tier', pair, 'single-tier or two-tier');
       out.layout = s as 'single-tier' | 'two-tier';
     } else if (key === 'hosts') {
       if (!isMap(v)) ctx.fail('topology.hosts must map each host to its files or directories', pair, 'graphite-1: [hosts/graphite-1]');
@@ -31,7 +32,8 @@ export function parseTopologySection(node: Node | null, ctx: SectionContext): St
         const hv = hp.value as Node | null;
         const list = isSeq(hv) ? hv.items : [hv];
         const paths = list.map((x) => {
-          if (!isScalar(x) || typeof x.value !== 'string' || x.value === '') ctx.fail(`topology.hosts.${host}: each entry is a file or directory path`, hp);
+          if (!isScalar(x) || typeof x.value !== 'string' || x.value === '')
+            ctx.fail(`topology.hosts.${host}: each entry is a file or directory path`, hp);
           return path((x as { value: string }).value);
         });
         out.hosts.set(host, { paths, line: ctx.line(hp) ?? null });
@@ -47,7 +49,8 @@ export function parseTopologySection(node: Node | null, ctx: SectionContext): St
           if (!allowed.includes(k)) ctx.fail(`unknown key topology.${key}[].${k}`, ip, `one of: ${allowed.join(', ')}`);
           const val = isScalar(ip.value) ? (ip.value as { value: unknown }).value : undefined;
           if (k === 'tier') {
-            if (val !== 1 && val !== 2) ctx.fail('tier must be 1 (picks the host, or the cache in a single tier) or 2 (a per-host relay)', ip, '1 or 2');
+            if (val !== 1 && val !== 2)
+              ctx.fail('tier must be 1 (picks the host, or the cache in a single tier) or 2 (a per-host relay)', ip, '1 or 2');
             e.tier = val as 1 | 2;
             continue;
           }

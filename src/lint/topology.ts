@@ -92,8 +92,14 @@ export function buildTopology(ctx: LintContext, roots: readonly string[]): Topol
       w.ring.hostWhy = w.hostWhy ?? '';
     }
   }
-  for (const g of ctx.goCarbons) g.host ??= hostOf(g.file)?.host;
-  for (const p of ctx.processes) p.host ??= hostOf(p.file)?.host;
+  for (const g of ctx.goCarbons) {
+    const h = hostOf(g.file)?.host;
+    if (g.host === undefined && h !== undefined) g.host = h;
+  }
+  for (const p of ctx.processes) {
+    const h = hostOf(p.file)?.host;
+    if (p.host === undefined && h !== undefined) p.host = h;
+  }
 
   // Relay tiers.
   const relays = ctx.rings.filter((r) => r.role === 'relay');
@@ -244,7 +250,9 @@ function cacheInstances(ctx: LintContext, topo: Topology): CarbonProcess[] {
     let instances = named;
     const sections = conf.sections.filter((s) => s.startsWith('cache:')).map((s) => s.slice(6));
     if (sections.length > 0 && !sections.includes('a')) {
-      const used = new Set(writers(topo, host).flatMap((r) => r.spec.destinations.filter((d) => onHost(d.server, host, r)).map((d) => d.instance ?? '')));
+      const used = new Set(
+        writers(topo, host).flatMap((r) => r.spec.destinations.filter((d) => onHost(d.server, host, r)).map((d) => d.instance ?? '')),
+      );
       instances = used.size > 0 && [...used].every((i) => sections.includes(i)) ? sections : ['a', ...sections];
     }
     for (const inst of instances) {
@@ -306,7 +314,9 @@ function pairWebapps(ctx: LintContext, topo: Topology): void {
     }
     if (topo.tier1.length === 0) continue;
     // Most members on the webapp's servers; on a tie, the ring with the most members (the complete one).
-    const best = bestBy(topo.tier1, (r) => overlap(r, covered, w.host) * 10000 + (overlap(r, covered, w.host) > 0 ? r.spec.destinations.length : 0)) ?? (topo.tier1.length === 1 ? topo.tier1[0] : undefined);
+    const best =
+      bestBy(topo.tier1, (r) => overlap(r, covered, w.host) * 10000 + (overlap(r, covered, w.host) > 0 ? r.spec.destinations.length : 0)) ??
+      (topo.tier1.length === 1 ? topo.tier1[0] : undefined);
     if (best === undefined) {
       ctx.notes.push(`${w.file}: shares no server with any relay ring; not compared`);
       continue;
@@ -334,13 +344,19 @@ function pairTools(ctx: LintContext, topo: Topology): void {
     const refs = topo.tier1.filter((r) => r.file !== t.file);
     const best = bestBy(refs, (r) => overlap(r, servers, undefined));
     if (best !== undefined) candidates.push({ tool: t, ref: best, score: overlap(best, servers, undefined) });
-    else if (refs.length > 0) ctx.notes.push(`${ctx.display(t.file)}${t.section ? ` [${t.section}]` : ''}: shares no server with any relay ring; not compared`);
+    else if (refs.length > 0)
+      ctx.notes.push(`${ctx.display(t.file)}${t.section ? ` [${t.section}]` : ''}: shares no server with any relay ring; not compared`);
   }
   for (const c of candidates) {
     const rivals = candidates.filter((o) => o.tool.file === c.tool.file && o.ref === c.ref);
-    const winner = rivals.reduce((a, b) => (b.score > a.score || (b.score === a.score && b.tool.section === 'main' && a.tool.section !== 'main') ? b : a));
+    const winner = rivals.reduce((a, b) =>
+      b.score > a.score || (b.score === a.score && b.tool.section === 'main' && a.tool.section !== 'main') ? b : a,
+    );
     if (winner === c) topo.toolRefs.set(c.tool, c.ref);
-    else ctx.notes.push(`${ctx.display(c.tool.file)}${c.tool.section ? ` [${c.tool.section}]` : ''}: not compared (${winner.tool.section ? `[${winner.tool.section}]` : 'another ring'} of the same file mirrors ${ctx.display(c.ref.file)})`);
+    else
+      ctx.notes.push(
+        `${ctx.display(c.tool.file)}${c.tool.section ? ` [${c.tool.section}]` : ''}: not compared (${winner.tool.section ? `[${winner.tool.section}]` : 'another ring'} of the same file mirrors ${ctx.display(c.ref.file)})`,
+      );
   }
 }
 

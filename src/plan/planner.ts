@@ -98,7 +98,13 @@ export class GroupPlanner {
         continue;
       }
       if (!check.ok) {
-        this.skip(out, c, 'corrupt', `corrupt whisper file (${check.error ?? 'verify failed'}): not copied, filled or deleted`, 'inspect it with `ringshift whisper verify`; restore it from another replica');
+        this.skip(
+          out,
+          c,
+          'corrupt',
+          `corrupt whisper file (${check.error ?? 'verify failed'}): not copied, filled or deleted`,
+          'inspect it with `ringshift whisper verify`; restore it from another replica',
+        );
         if (isTarget(c)) brokenOwner = true;
         continue;
       }
@@ -110,7 +116,14 @@ export class GroupPlanner {
     for (const m of owners.unmapped) {
       out.skips.push({
         category: 'owner-without-storage',
-        skip: { type: 'skip', metric: target, path: key, at: m, reason: `owner ${m} has no storage entry in the cluster file: nothing copied there`, fix: 'add its storage location to the cluster file and re-plan' },
+        skip: {
+          type: 'skip',
+          metric: target,
+          path: key,
+          at: m,
+          reason: `owner ${m} has no storage entry in the cluster file: nothing copied there`,
+          fix: 'add its storage location to the cluster file and re-plan',
+        },
       });
     }
     if (valid.length === 0) return out;
@@ -133,7 +146,16 @@ export class GroupPlanner {
         // A corrupt or vanished owner file is not overwritten (already reported).
         if (holders.some((c) => c.entry.loc === l && c.entry.path === key)) continue;
         const copyId = this.nextId++;
-        const copy: CopyAction = { type: 'action', id: copyId, op: 'copy', metric: target, path: best.c.entry.path, from: loc(best.c.entry.loc), to: loc(l), source: best.check.stamp };
+        const copy: CopyAction = {
+          type: 'action',
+          id: copyId,
+          op: 'copy',
+          metric: target,
+          path: best.c.entry.path,
+          from: loc(best.c.entry.loc),
+          to: loc(l),
+          source: best.check.stamp,
+        };
         if (best.c.entry.path !== key) copy.toPath = key;
         out.actions.push(copy);
         intoOwners.push(copyId);
@@ -157,7 +179,13 @@ export class GroupPlanner {
     else if (owners.locs.length === 0) blocker = 'no owner has storage';
     for (const v of strays) {
       if (blocker !== undefined) {
-        this.skip(out, v.c, 'not-deleted', `not deleted: ${blocker}, so not every owner gets a verified copy`, 'fix the owner, then re-plan');
+        this.skip(
+          out,
+          v.c,
+          'not-deleted',
+          `not deleted: ${blocker}, so not every owner gets a verified copy`,
+          'fix the owner, then re-plan',
+        );
         continue;
       }
       out.actions.push({
@@ -217,7 +245,13 @@ export class GroupPlanner {
         );
       }
       case 'tagged-hashed':
-        return this.skip(out, c, 'tagged-hashed', 'tagged-hashed: the file is named by a sha256, so its metric name and owners are unknown', 'map it with a tag index (graphite-web TagDB) and move it by hand');
+        return this.skip(
+          out,
+          c,
+          'tagged-hashed',
+          'tagged-hashed: the file is named by a sha256, so its metric name and owners are unknown',
+          'map it with a tag index (graphite-web TagDB) and move it by hand',
+        );
       case 'malformed':
       case 'symlink':
       case 'unreadable':
@@ -236,7 +270,13 @@ export class GroupPlanner {
           );
         }
         if (c.explanation === 'cleansing') {
-          return this.skip(out, c, 'cleansing-dropped', `carbon-c-relay drops this name${typeof ev.reason === 'string' ? ` (${ev.reason})` : ''}`, 'rename the metric at the sender');
+          return this.skip(
+            out,
+            c,
+            'cleansing-dropped',
+            `carbon-c-relay drops this name${typeof ev.reason === 'string' ? ` (${ev.reason})` : ''}`,
+            'rename the metric at the sender',
+          );
         }
         return this.skip(out, c, 'not-movable', 'not movable');
       }

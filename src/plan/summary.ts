@@ -34,7 +34,16 @@ export interface DestinationReport {
   /** Bytes its deletes free here. */
   freed: number;
   /** Filesystem view (shared by every location on it). */
-  filesystem: { locations: string[]; used: number; capacity: number; growth: number; freed: number; now: number; peak: number; after: number };
+  filesystem: {
+    locations: string[];
+    used: number;
+    capacity: number;
+    growth: number;
+    freed: number;
+    now: number;
+    peak: number;
+    after: number;
+  };
 }
 
 /** A location's filesystem: `dev` is equal for locations that share one. */
@@ -186,7 +195,10 @@ export function summaryJson(v: SummaryView): Record<string, unknown> {
     throughput: v.throughput,
     seconds: Math.ceil(estimatedSeconds(s.bytes, v.throughput)),
     pairs: s.pairList(),
-    destinations: v.destinations.map((d) => ({ ...d, filesystem: { ...d.filesystem, now: round4(d.filesystem.now), peak: round4(d.filesystem.peak), after: round4(d.filesystem.after) } })),
+    destinations: v.destinations.map((d) => ({
+      ...d,
+      filesystem: { ...d.filesystem, now: round4(d.filesystem.now), peak: round4(d.filesystem.peak), after: round4(d.filesystem.after) },
+    })),
     deletes: s.deletes(),
     maxFill: v.maxFill,
     refused: v.refused.map((d) => d.id),
@@ -203,7 +215,8 @@ export function renderSummaryText(v: SummaryView): string[] {
     `plan: ${s.counts.copy} copies, ${s.counts.fill} fills, ${s.counts.delete} deletes; ${formatBytes(s.bytes)} to read ` +
       `(about ${formatDuration(secs)} at ${formatBytes(v.throughput)}/s)`,
   );
-  if (v.refused.length > 0) out.push(`REFUSED: ${v.refused.map((d) => d.id).join(', ')} would pass --max-fill ${formatPercent(v.maxFill)}; no plan written`);
+  if (v.refused.length > 0)
+    out.push(`REFUSED: ${v.refused.map((d) => d.id).join(', ')} would pass --max-fill ${formatPercent(v.maxFill)}; no plan written`);
   else out.push(v.written === null ? 'dry run: nothing written (give -o FILE to write the plan)' : `written: ${v.written}`);
 
   const pairs = s.pairList();
@@ -241,7 +254,10 @@ export function renderSummaryText(v: SummaryView): string[] {
         out.push(`    ${k.path} at ${k.at}: ${k.reason}`);
         if (k.fix !== undefined) out.push(`      fix: ${k.fix}`);
       }
-      if (n > items.length) out.push(`    … ${n - items.length} more (${v.written === null ? 'write the plan with -o to list every skip' : 'every skip is in the plan file'})`);
+      if (n > items.length)
+        out.push(
+          `    … ${n - items.length} more (${v.written === null ? 'write the plan with -o to list every skip' : 'every skip is in the plan file'})`,
+        );
     }
   }
   for (const n of v.notes) out.push(`note: ${n}`);

@@ -24,8 +24,10 @@ export class PlanWriter {
   static open(path: string, header: PlanHeader): PlanWriter {
     const target = resolve(path);
     const dir = dirname(target);
-    if (!fs.existsSync(dir)) throw new UsageError(`cannot write the plan: directory ${dir} does not exist`, { file: path, expected: 'an existing directory' });
-    if (fs.existsSync(target) && fs.statSync(target).isDirectory()) throw new UsageError(`${path} is a directory`, { expected: 'a plan file path' });
+    if (!fs.existsSync(dir))
+      throw new UsageError(`cannot write the plan: directory ${dir} does not exist`, { file: path, expected: 'an existing directory' });
+    if (fs.existsSync(target) && fs.statSync(target).isDirectory())
+      throw new UsageError(`${path} is a directory`, { expected: 'a plan file path' });
     const tmp = join(dir, `.${basename(target)}.ringshift-${process.pid}-${Math.random().toString(36).slice(2)}.tmp`);
     let fd: number;
     try {

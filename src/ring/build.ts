@@ -75,7 +75,12 @@ function buildCrelayRing(spec: RingSpec): Ring {
   }
   const members = spec.destinations;
   if (members.length > CRELAY_MAX_MEMBERS) {
-    throw ringConfigError(spec, `cluster has ${members.length} members, carbon-c-relay allows at most ${CRELAY_MAX_MEMBERS}`, `<= ${CRELAY_MAX_MEMBERS} members`, members[CRELAY_MAX_MEMBERS]);
+    throw ringConfigError(
+      spec,
+      `cluster has ${members.length} members, carbon-c-relay allows at most ${CRELAY_MAX_MEMBERS}`,
+      `<= ${CRELAY_MAX_MEMBERS} members`,
+      members[CRELAY_MAX_MEMBERS],
+    );
   }
   if (spec.replication > CRELAY_MAX_REPLICATION) {
     throw ringConfigError(spec, `replication ${spec.replication} is out of range`, `replication 1..${CRELAY_MAX_REPLICATION}`);

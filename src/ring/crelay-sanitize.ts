@@ -13,10 +13,8 @@ import { encodeUtf8, scratch } from './hash/utf8.js';
 /** carbon-c-relay's default for `-c`: characters kept besides A-Z a-z 0-9. */
 export const CRELAY_DEFAULT_ALLOWED = '-_:#';
 
-export const REASON_NOTHING_LEFT =
-  'nothing left of the name after cleaning: the relay takes the next field (the value) as the metric name';
-export const REASON_LINE_ENDS =
-  'the name contains CR or LF: the relay ends the line there and discards a line without a value';
+export const REASON_NOTHING_LEFT = 'nothing left of the name after cleaning: the relay takes the next field (the value) as the metric name';
+export const REASON_LINE_ENDS = 'the name contains CR or LF: the relay ends the line there and discards a line without a value';
 
 const SPACE = 0x20;
 const TAB = 0x09;

@@ -14,7 +14,7 @@ export function pyRepr(s: string): string {
   // Quote choice: single quotes unless the text has ' and no ".
   const quote = s.includes("'") && !s.includes('"') ? '"' : "'";
   let out = quote;
-  for (let i = 0; i < s.length; ) {
+  for (let i = 0; i < s.length;) {
     const cp = s.codePointAt(i)!;
     i += cp > 0xffff ? 2 : 1;
     if (cp === 0x5c) out += '\\\\';

@@ -137,7 +137,6 @@ export function ringConfigError(spec: RingSpec, message: string, expected: strin
   });
 }
 
-
 const LONE_SURROGATE = /[\ud800-\udbff](?![\udc00-\udfff])|(?<![\ud800-\udbff])[\udc00-\udfff]/;
 const nativeWellFormed = (String.prototype as { isWellFormed?: () => boolean }).isWellFormed;
 

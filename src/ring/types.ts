@@ -46,13 +46,13 @@ export interface Placement {
   metric: string;
   owners: readonly Destination[];
   /** The name the relay forwards (c-relay cleansing, carbon tag normalisation) when it differs. */
-  routedAs?: string;
+  routedAs?: string | undefined;
   /** The text actually hashed when it differs from routedAs (or metric). */
-  hashKey?: string;
+  hashKey?: string | undefined;
   /** c-relay: nothing was left of the name; the relay does not route this line as this metric. */
-  dropped?: true;
-  reason?: string;
-  error?: string;
+  dropped?: true | undefined;
+  reason?: string | undefined;
+  error?: string | undefined;
 }
 
 /** Which function maps a metric name to a 16-bit ring position (rings sharing it can be compared exactly). */

@@ -30,17 +30,17 @@ export interface WalkEntry {
 
 export interface ListOptions {
   /** Report files whose name ends with this (default '.wsp'; '' for every file). Symlinks are always reported. */
-  suffix?: string;
+  suffix?: string | undefined;
   /** lstat every reported file for size and mtime (default false: names and types only). */
-  stat?: boolean;
+  stat?: boolean | undefined;
   /** Follow symlinks whose target stays inside the root (default false: report them, do not follow). */
-  followSymlinks?: boolean;
+  followSymlinks?: boolean | undefined;
   /** Parallel directory readers (local driver: worker threads; default min(4, CPUs), 8 on NFS/SMB/FUSE). */
-  concurrency?: number;
+  concurrency?: number | undefined;
   /** Entries per yielded batch (about). */
-  batchSize?: number;
+  batchSize?: number | undefined;
   /** Called with running totals as the listing progresses (about once per batch). */
-  onProgress?: (p: ListProgress) => void;
+  onProgress?: ((p: ListProgress) => void) | undefined;
 }
 
 export interface ListProgress {
@@ -116,12 +116,7 @@ export interface StorageDriver {
  * Returns it unchanged; throws DataError otherwise. Drivers call it on every path they are given.
  */
 export function checkRelPath(rel: string): string {
-  if (
-    rel === '' ||
-    rel.includes('\0') ||
-    rel[0] === '/' ||
-    rel.split('/').some((s) => s === '' || s === '.' || s === '..')
-  ) {
+  if (rel === '' || rel.includes('\0') || rel[0] === '/' || rel.split('/').some((s) => s === '' || s === '.' || s === '..')) {
     throw new DataError(`refusing a path outside the storage root: ${JSON.stringify(rel)}`, {
       expected: 'a relative path like a/b/c.wsp without . or .. segments',
     });

@@ -179,7 +179,9 @@ export function selectLocations(resolved: ResolvedStorage, query: string): Stora
       loc.members.some((m) => memberId(m) === query || storageKeysFor(m).includes(query)),
   );
   if (hits.length > 0) return hits;
-  const problem = resolved.problems.find((p) => p.key === query || p.members.some((m) => memberId(m) === query || storageKeysFor(m).includes(query)));
+  const problem = resolved.problems.find(
+    (p) => p.key === query || p.members.some((m) => memberId(m) === query || storageKeysFor(m).includes(query)),
+  );
   if (problem !== undefined) throw new ConfigError(problem.message, { line: problem.line });
   const choices = resolved.locations.map((l) => l.id).join(', ');
   throw new UsageError(`no storage location for ${JSON.stringify(query)}`, {

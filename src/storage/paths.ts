@@ -130,7 +130,11 @@ function taggedPathToMetric(segs: string[]): PathMapping | null {
         note: 'hashed file name (TAG_HASH_FILENAMES): the name needs a tag index or a name list',
       };
     }
-    return { metric: null, kind: 'malformed', note: `hashed tagged file in the wrong directory (expected ${TAGGED_DIR}/${stem.slice(0, 3)}/${stem.slice(3, 6)}/)` };
+    return {
+      metric: null,
+      kind: 'malformed',
+      note: `hashed tagged file in the wrong directory (expected ${TAGGED_DIR}/${stem.slice(0, 3)}/${stem.slice(3, 6)}/)`,
+    };
   }
   if (!stem.includes(';')) return null;
   if (stem.includes('.')) {

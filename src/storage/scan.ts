@@ -33,7 +33,15 @@ export function toScanEntry(w: WalkEntry, node: string): ScanEntry {
   }
   if (w.badName === true) {
     const what = w.type === 'symlink' ? 'symlink' : 'file';
-    return { metric: null, path: w.rel, size, mtime, node, kind: 'malformed', note: `${what} name is not valid UTF-8 (path shown escaped)` };
+    return {
+      metric: null,
+      path: w.rel,
+      size,
+      mtime,
+      node,
+      kind: 'malformed',
+      note: `${what} name is not valid UTF-8 (path shown escaped)`,
+    };
   }
   if (w.type === 'symlink') {
     const m = w.rel.endsWith(WSP) ? pathToMetric(w.rel) : null;
@@ -111,7 +119,10 @@ export async function* scanDriver(driver: StorageDriver, node: string, opts: Sca
 }
 
 /** Scan a location in batches (the fast form). Opens and closes its driver (ssh options for ssh:// ones). */
-export async function* scanLocationBatches(location: StorageLocation, opts: ScanOptions & { ssh?: SshOptions } = {}): AsyncGenerator<ScanEntry[]> {
+export async function* scanLocationBatches(
+  location: StorageLocation,
+  opts: ScanOptions & { ssh?: SshOptions | undefined } = {},
+): AsyncGenerator<ScanEntry[]> {
   const driver = await openDriver(location, opts.ssh === undefined ? {} : { ssh: opts.ssh });
   try {
     yield* scanDriver(driver, location.id, opts);
@@ -121,6 +132,9 @@ export async function* scanLocationBatches(location: StorageLocation, opts: Scan
 }
 
 /** Scan a location one entry at a time. */
-export async function* scanLocation(location: StorageLocation, opts: ScanOptions & { ssh?: SshOptions } = {}): AsyncGenerator<ScanEntry> {
+export async function* scanLocation(
+  location: StorageLocation,
+  opts: ScanOptions & { ssh?: SshOptions | undefined } = {},
+): AsyncGenerator<ScanEntry> {
   for await (const batch of scanLocationBatches(location, opts)) yield* batch;
 }

@@ -26,19 +26,19 @@ const { Client } = ssh2;
 
 export interface SshOptions {
   /** Private key files to offer (default: ~/.ssh/id_ed25519, id_ecdsa, id_rsa when they exist). */
-  identityFiles?: string[];
+  identityFiles?: string[] | undefined;
   /** ssh-agent socket (default $SSH_AUTH_SOCK); null to not use an agent. */
-  agent?: string | null;
+  agent?: string | null | undefined;
   /** known_hosts files (default ~/.ssh/known_hosts, /etc/ssh/ssh_known_hosts; the first is written). */
-  knownHostsFiles?: string[];
+  knownHostsFiles?: string[] | undefined;
   /** Trust an unknown host's key on first use and record it (never a changed key). */
-  acceptNewHostKeys?: boolean;
+  acceptNewHostKeys?: boolean | undefined;
   /** Connection set-up timeout (default 20 s). */
-  readyTimeoutMs?: number;
+  readyTimeoutMs?: number | undefined;
   /** Exec channels open at once on the connection (default 6; OpenSSH allows 10 sessions). */
-  maxExecChannels?: number;
+  maxExecChannels?: number | undefined;
   /** How list() walks: GNU find over exec (default when available) or SFTP readdir. */
-  listMethod?: 'auto' | 'find' | 'sftp';
+  listMethod?: 'auto' | 'find' | 'sftp' | undefined;
 }
 
 /** Quote for a POSIX shell: one single-quoted word whatever the bytes (NUL aside, refused earlier). */
@@ -57,7 +57,16 @@ export class SshError extends Error {
   }
 }
 
-const SFTP_CODE: Record<number, string> = { 1: 'EOF', 2: 'ENOENT', 3: 'EACCES', 4: 'EIO', 5: 'EBADMSG', 6: 'ENOTCONN', 7: 'ECONNRESET', 8: 'EOPNOTSUPP' };
+const SFTP_CODE: Record<number, string> = {
+  1: 'EOF',
+  2: 'ENOENT',
+  3: 'EACCES',
+  4: 'EIO',
+  5: 'EBADMSG',
+  6: 'ENOTCONN',
+  7: 'ECONNRESET',
+  8: 'EOPNOTSUPP',
+};
 
 interface ParsedUrl {
   user: string;
@@ -73,7 +82,8 @@ export function parseSshUrl(url: string): ParsedUrl {
   } catch {
     throw new UsageError(`cannot parse ${JSON.stringify(url)}`, { expected: 'ssh://[user@]host[:port]/absolute/path' });
   }
-  if (u.protocol !== 'ssh:' || u.hostname === '') throw new UsageError(`not an ssh:// URL: ${url}`, { expected: 'ssh://[user@]host[:port]/absolute/path' });
+  if (u.protocol !== 'ssh:' || u.hostname === '')
+    throw new UsageError(`not an ssh:// URL: ${url}`, { expected: 'ssh://[user@]host[:port]/absolute/path' });
   const host = u.hostname.startsWith('[') ? u.hostname.slice(1, -1) : u.hostname;
   const path = posix.normalize(decodeURIComponent(u.pathname) || '/');
   return {
@@ -184,14 +194,19 @@ export class SshDriver implements StorageDriver {
       try {
         key = fs.readFileSync(f);
       } catch (err) {
-        throw new UsageError(`cannot read identity ${f}: ${(err as NodeJS.ErrnoException).code ?? err}`, { expected: 'a private key file' });
+        throw new UsageError(`cannot read identity ${f}: ${(err as NodeJS.ErrnoException).code ?? err}`, {
+          expected: 'a private key file',
+        });
       }
       const parsed = ssh2.utils.parseKey(key);
       if (parsed instanceof Error) {
         if (this.opts.identityFiles !== undefined) {
-          throw new UsageError(`identity ${f}: ${parsed.message}${/encrypt|passphrase/i.test(parsed.message) ? '; load it into ssh-agent instead' : ''}`, {
-            expected: 'an unencrypted private key, or an ssh-agent holding it',
-          });
+          throw new UsageError(
+            `identity ${f}: ${parsed.message}${/encrypt|passphrase/i.test(parsed.message) ? '; load it into ssh-agent instead' : ''}`,
+            {
+              expected: 'an unencrypted private key, or an ssh-agent holding it',
+            },
+          );
         }
         continue; // a default key we cannot use (encrypted): the agent may hold it
       }
@@ -204,7 +219,9 @@ export class SshDriver implements StorageDriver {
       tried.push(`agent ${agent}`);
     }
     if (methods.length === 0) {
-      throw new UsageError(`no ssh key for ${this.where()}: no --identity, no ~/.ssh/id_* usable, no SSH_AUTH_SOCK`, { expected: 'an ssh-agent or --identity FILE' });
+      throw new UsageError(`no ssh key for ${this.where()}: no --identity, no ~/.ssh/id_* usable, no SSH_AUTH_SOCK`, {
+        expected: 'an ssh-agent or --identity FILE',
+      });
     }
     return { methods: methods as ConnectConfig['authHandler'], tried };
   }
@@ -222,7 +239,12 @@ export class SshDriver implements StorageDriver {
         client.end();
         const e = err as Error & { level?: string };
         if (hostProblem !== null) reject(new UsageError(`ssh ${this.where()}: ${hostProblem}`));
-        else if (e.level === 'client-authentication') reject(new UsageError(`ssh ${this.where()}: authentication failed (tried ${tried.join(', ')})`, { expected: 'a key the server accepts' }));
+        else if (e.level === 'client-authentication')
+          reject(
+            new UsageError(`ssh ${this.where()}: authentication failed (tried ${tried.join(', ')})`, {
+              expected: 'a key the server accepts',
+            }),
+          );
         else reject(new SshError(`ssh ${this.where()}: ${e.message}`, (e as { code?: string }).code ?? 'ECONNREFUSED'));
       };
       client.on('error', fail);
@@ -234,7 +256,11 @@ export class SshDriver implements StorageDriver {
           const s: Session = { client, sftp, ext, closed: false };
           const drop = () => {
             s.closed = true;
-            if (this.session !== null) void this.session.then((cur) => cur === s && (this.session = null), () => undefined);
+            if (this.session !== null)
+              void this.session.then(
+                (cur) => cur === s && (this.session = null),
+                () => undefined,
+              );
           };
           client.on('close', drop);
           client.on('end', drop);
@@ -246,7 +272,7 @@ export class SshDriver implements StorageDriver {
         host: this.target.host,
         port: this.target.port,
         username: this.target.user,
-        authHandler: methods,
+        ...(methods !== undefined ? { authHandler: methods } : {}),
         readyTimeout: this.opts.readyTimeoutMs ?? 20_000,
         keepaliveInterval: 15_000,
         keepaliveCountMax: 4,
@@ -346,7 +372,9 @@ export class SshDriver implements StorageDriver {
 
   private sftpStat(s: Session, abs: string, lstat: boolean): Promise<SftpStats> {
     return new Promise((resolve, reject) =>
-      (lstat ? s.sftp.lstat : s.sftp.stat).call(s.sftp, abs, (e: Error | undefined, st: SftpStats) => (e ? reject(this.sftpError(e, abs, 'stat')) : resolve(st))),
+      (lstat ? s.sftp.lstat : s.sftp.stat).call(s.sftp, abs, (e: Error | undefined, st: SftpStats) =>
+        e ? reject(this.sftpError(e, abs, 'stat')) : resolve(st),
+      ),
     );
   }
 
@@ -382,7 +410,9 @@ export class SshDriver implements StorageDriver {
 
   private open(s: Session, abs: string, flags: string, mode?: number): Promise<Buffer> {
     return new Promise((resolve, reject) =>
-      s.sftp.open(abs, flags as 'r', mode === undefined ? {} : { mode }, (e: Error | undefined, h: Buffer) => (e ? reject(this.sftpError(e, abs, 'open')) : resolve(h))),
+      s.sftp.open(abs, flags as 'r', mode === undefined ? {} : { mode }, (e: Error | undefined, h: Buffer) =>
+        e ? reject(this.sftpError(e, abs, 'open')) : resolve(h),
+      ),
     );
   }
 
@@ -412,7 +442,9 @@ export class SshDriver implements StorageDriver {
   private readAt(s: Session, h: Buffer, abs: string, pos: number, len: number): Promise<Buffer> {
     const buf = Buffer.allocUnsafe(len);
     return new Promise((resolve, reject) =>
-      s.sftp.read(h, buf, 0, len, pos, (e, n) => (e ? reject(this.sftpError(e, abs, 'read')) : resolve(n === len ? buf : buf.subarray(0, n)))),
+      s.sftp.read(h, buf, 0, len, pos, (e, n) =>
+        e ? reject(this.sftpError(e, abs, 'read')) : resolve(n === len ? buf : buf.subarray(0, n)),
+      ),
     );
   }
 
@@ -480,13 +512,17 @@ export class SshDriver implements StorageDriver {
   }
 
   private writeAt(s: Session, h: Buffer, abs: string, pos: number, data: Buffer): Promise<void> {
-    return new Promise((resolve, reject) => s.sftp.write(h, data, 0, data.length, pos, (e) => (e ? reject(this.sftpError(e, abs, 'write')) : resolve())));
+    return new Promise((resolve, reject) =>
+      s.sftp.write(h, data, 0, data.length, pos, (e) => (e ? reject(this.sftpError(e, abs, 'write')) : resolve())),
+    );
   }
 
   /** fsync a handle: fsync@openssh.com, else `sync FILE` on the host (coreutils ≥ 8.24). */
   private async syncHandle(s: Session, h: Buffer, abs: string): Promise<void> {
     if (s.ext['fsync@openssh.com'] === '1') {
-      await new Promise<void>((resolve, reject) => s.sftp.ext_openssh_fsync(h, (e: Error | undefined) => (e ? reject(this.sftpError(e, abs, 'fsync')) : resolve())));
+      await new Promise<void>((resolve, reject) =>
+        s.sftp.ext_openssh_fsync(h, (e: Error | undefined) => (e ? reject(this.sftpError(e, abs, 'fsync')) : resolve())),
+      );
       return;
     }
     await this.syncPath(abs);
@@ -555,7 +591,9 @@ export class SshDriver implements StorageDriver {
       throw this.sftpError(e, to, 'rename');
     };
     if (s.ext['hardlink@openssh.com'] === '1') {
-      await new Promise<void>((resolve, reject) => s.sftp.ext_openssh_hardlink(from, to, (e?: Error | null) => (e ? reject(e) : resolve()))).catch(exists);
+      await new Promise<void>((resolve, reject) =>
+        s.sftp.ext_openssh_hardlink(from, to, (e?: Error | null) => (e ? reject(e) : resolve())),
+      ).catch(exists);
       await this.unlinkAbs(s, from);
       return;
     }
@@ -597,7 +635,8 @@ export class SshDriver implements StorageDriver {
     const dir = posix.dirname(abs);
     await this.mkdirs(s, dir);
     const name = opts.tempName ?? `.${posix.basename(abs).slice(0, 100)}.ringshift-${process.pid}-${randomBytes(4).toString('hex')}.tmp`;
-    if (!name.startsWith('.') || name.includes('/') || name.endsWith('.wsp')) throw new DataError(`bad temp file name ${JSON.stringify(name)}`);
+    if (!name.startsWith('.') || name.includes('/') || name.endsWith('.wsp'))
+      throw new DataError(`bad temp file name ${JSON.stringify(name)}`);
     const tmp = `${dir}/${name}`;
     const h = await this.open(s, tmp, 'wx', opts.mode ?? 0o644);
     let placed = false;
@@ -625,7 +664,9 @@ export class SshDriver implements StorageDriver {
         if (failure !== null) throw failure;
         if (opts.mtimeMs !== undefined) {
           const t = opts.mtimeMs / 1000;
-          await new Promise<void>((resolve, reject) => s.sftp.futimes(h, Date.now() / 1000, t, (e) => (e ? reject(this.sftpError(e, tmp, 'utimes')) : resolve())));
+          await new Promise<void>((resolve, reject) =>
+            s.sftp.futimes(h, Date.now() / 1000, t, (e) => (e ? reject(this.sftpError(e, tmp, 'utimes')) : resolve())),
+          );
         }
         await this.syncHandle(s, h, tmp);
       } catch (err) {
@@ -672,7 +713,9 @@ export class SshDriver implements StorageDriver {
     const s = await this.sessionReady();
     if (s.ext['statvfs@openssh.com'] === '2') {
       type Vfs = { f_frsize: number | bigint | string; f_blocks: number | bigint | string; f_bavail: number | bigint | string };
-      const v = await new Promise<Vfs | null>((resolve) => s.sftp.ext_openssh_statvfs(this.root, (e: Error | undefined, st: Vfs) => resolve(e ? null : st)));
+      const v = await new Promise<Vfs | null>((resolve) =>
+        s.sftp.ext_openssh_statvfs(this.root, (e: Error | undefined, st: Vfs) => resolve(e ? null : st)),
+      );
       if (v !== null) {
         const frsize = Number(v.f_frsize);
         const total = Number(v.f_blocks) * frsize;
@@ -797,9 +840,14 @@ export class SshDriver implements StorageDriver {
       }
       const { code, stderr } = outcome;
       if (code === 5 && attempt < 3) continue; // replaced while we waited: lock the new file
-      if (code === 3) throw new SshError(`cannot open ${this.where()}:${abs} to lock it: ${stderr.trim()}`, /No such file/.test(stderr) ? 'ENOENT' : 'EACCES');
+      if (code === 3)
+        throw new SshError(
+          `cannot open ${this.where()}:${abs} to lock it: ${stderr.trim()}`,
+          /No such file/.test(stderr) ? 'ENOENT' : 'EACCES',
+        );
       if (code === 4) throw new SshError(`${this.where()}:${abs} still locked after ${secs} s (carbon-cache or another fill?)`, 'ELOCKED');
-      if (code === 127) throw new SshError(`flock(1) is not installed on ${this.where()} (util-linux): cannot lock whisper files there`, 'ENOTSUP');
+      if (code === 127)
+        throw new SshError(`flock(1) is not installed on ${this.where()} (util-linux): cannot lock whisper files there`, 'ENOTSUP');
       throw new SshError(`cannot lock ${this.where()}:${abs}: ${stderr.trim() || `exit ${code}`}`, 'EIO');
     }
   }
@@ -820,7 +868,8 @@ export class SshDriver implements StorageDriver {
       write: async (position, data) => {
         const max = this.chunkSize(s);
         const all: Promise<void>[] = [];
-        for (let o = 0; o < data.length; o += max) all.push(this.writeAt(s, f.h, abs, position + o, data.subarray(o, Math.min(data.length, o + max))));
+        for (let o = 0; o < data.length; o += max)
+          all.push(this.writeAt(s, f.h, abs, position + o, data.subarray(o, Math.min(data.length, o + max))));
         try {
           await Promise.all(all);
         } catch (err) {
@@ -937,7 +986,12 @@ export class SshDriver implements StorageDriver {
   }
 
   /** GNU find over exec: NUL-separated records, streamed. */
-  private async *findRecords(absDir: string, relBase: string, opts: ListOptions, progress: { dirs: number; files: number }): AsyncGenerator<WalkEntry> {
+  private async *findRecords(
+    absDir: string,
+    relBase: string,
+    opts: ListOptions,
+    progress: { dirs: number; files: number },
+  ): AsyncGenerator<WalkEntry> {
     const suffix = opts.suffix ?? '.wsp';
     const pattern = '*' + suffix.replace(/[\\*?[\]]/g, '\\$&');
     const fileFmt = opts.stat === true ? "'F\\0%P\\0%s\\0%T@\\0'" : "'f\\0%P\\0'";
@@ -955,7 +1009,8 @@ export class SshDriver implements StorageDriver {
     const fields: Buffer[] = [];
     let carry: Buffer = Buffer.alloc(0);
     const need = (kind: number) => (kind === 0x46 ? 4 : kind === 0x6c ? 3 : 2); // F, l, d/f
-    const decode = (b: Buffer): { text: string; bad: boolean } => (isUtf8(b) ? { text: b.toString('utf8'), bad: false } : { text: escapeBytes(b), bad: true });
+    const decode = (b: Buffer): { text: string; bad: boolean } =>
+      isUtf8(b) ? { text: b.toString('utf8'), bad: false } : { text: escapeBytes(b), bad: true };
     const join = (p: string) => (relBase === '' ? p : relBase + '/' + p);
     try {
       for await (const chunk of ch as AsyncIterable<Buffer>) {
@@ -974,7 +1029,12 @@ export class SshDriver implements StorageDriver {
           const { text, bad } = decode(p!);
           const rel = join(text);
           const slash = rel.lastIndexOf('/');
-          const e: WalkEntry = { rel, dir: slash < 0 ? '' : rel.slice(0, slash), name: rel.slice(slash + 1), type: kind === 0x6c ? 'symlink' : 'file' };
+          const e: WalkEntry = {
+            rel,
+            dir: slash < 0 ? '' : rel.slice(0, slash),
+            name: rel.slice(slash + 1),
+            type: kind === 0x6c ? 'symlink' : 'file',
+          };
           if (bad) e.badName = true;
           if (kind === 0x6c) e.target = decode(a!).text;
           else {
@@ -1003,20 +1063,41 @@ export class SshDriver implements StorageDriver {
       const rel = join(p.slice(absDir.length + 1));
       const slash = rel.lastIndexOf('/');
       const why = /Permission denied/.test(m[2]!) ? 'EACCES' : m[2]!;
-      yield { rel, dir: slash < 0 ? '' : rel.slice(0, slash), name: rel.slice(slash + 1), type: 'unreadable', note: `cannot read directory: ${why}` };
+      yield {
+        rel,
+        dir: slash < 0 ? '' : rel.slice(0, slash),
+        name: rel.slice(slash + 1),
+        type: 'unreadable',
+        note: `cannot read directory: ${why}`,
+      };
     }
     if (code !== 0 && code !== 1) throw new SshError(`find on ${this.where()}:${absDir} failed: ${stderr.trim() || `exit ${code}`}`, 'EIO');
   }
 
   /** SFTP readdir walk (hosts without GNU find): a few directories read at once. */
-  private async *sftpRecords(s: Session, absDir: string, relBase: string, opts: ListOptions, progress: { dirs: number; files: number }): AsyncGenerator<WalkEntry> {
+  private async *sftpRecords(
+    s: Session,
+    absDir: string,
+    relBase: string,
+    opts: ListOptions,
+    progress: { dirs: number; files: number },
+  ): AsyncGenerator<WalkEntry> {
     const suffix = opts.suffix ?? '.wsp';
     const stack: { abs: string; rel: string }[] = [{ abs: absDir, rel: relBase }];
     const readdir = (abs: string) =>
-      new Promise<{ filename: string; attrs: SftpStats }[]>((resolve, reject) => s.sftp.readdir(abs, (e, list) => (e ? reject(this.sftpError(e, abs, 'readdir')) : resolve(list as never))));
+      new Promise<{ filename: string; attrs: SftpStats }[]>((resolve, reject) =>
+        s.sftp.readdir(abs, (e, list) => (e ? reject(this.sftpError(e, abs, 'readdir')) : resolve(list as never))),
+      );
     while (stack.length > 0) {
       const group = stack.splice(-8);
-      const lists = await Promise.all(group.map((d) => readdir(d.abs).then((l) => ({ d, l }), (err: unknown) => ({ d, err }))));
+      const lists = await Promise.all(
+        group.map((d) =>
+          readdir(d.abs).then(
+            (l) => ({ d, l }),
+            (err: unknown) => ({ d, err }),
+          ),
+        ),
+      );
       for (const item of lists) {
         const d = item.d;
         progress.dirs++;
@@ -1024,7 +1105,13 @@ export class SshDriver implements StorageDriver {
           if (d.rel === relBase) throw item.err;
           if ((item.err as { code?: string }).code === 'ENOENT') continue;
           const slash = d.rel.lastIndexOf('/');
-          yield { rel: d.rel, dir: slash < 0 ? '' : d.rel.slice(0, slash), name: d.rel.slice(slash + 1), type: 'unreadable', note: `cannot read directory: ${(item.err as { code?: string }).code}` };
+          yield {
+            rel: d.rel,
+            dir: slash < 0 ? '' : d.rel.slice(0, slash),
+            name: d.rel.slice(slash + 1),
+            type: 'unreadable',
+            note: `cannot read directory: ${(item.err as { code?: string }).code}`,
+          };
           continue;
         }
         for (const ent of item.l) {

@@ -92,9 +92,7 @@ export function fingerprint(blob: Buffer): string {
   return 'SHA256:' + createHash('sha256').update(blob).digest('base64').replace(/=+$/, '');
 }
 
-export type HostKeyVerdict =
-  | { ok: true; added?: string }
-  | { ok: false; reason: 'mismatch' | 'revoked' | 'unknown'; message: string };
+export type HostKeyVerdict = { ok: true; added?: string } | { ok: false; reason: 'mismatch' | 'revoked' | 'unknown'; message: string };
 
 /**
  * Check a server's key blob against the known_hosts files. With `acceptNew`, an unknown host's key is
@@ -107,7 +105,12 @@ export function checkHostKey(files: readonly string[], host: string, port: numbe
   const keys = knownKeys(files, name);
   const fp = fingerprint(blob);
   const revoked = keys.find((k) => k.revoked && k.key === b64);
-  if (revoked) return { ok: false, reason: 'revoked', message: `the host key of ${name} (${type} ${fp}) is marked @revoked in ${revoked.file}:${revoked.line}` };
+  if (revoked)
+    return {
+      ok: false,
+      reason: 'revoked',
+      message: `the host key of ${name} (${type} ${fp}) is marked @revoked in ${revoked.file}:${revoked.line}`,
+    };
   if (keys.some((k) => !k.revoked && k.key === b64)) return { ok: true };
   const same = keys.find((k) => !k.revoked && k.type === type);
   if (same) {
@@ -139,7 +142,11 @@ export function checkHostKey(files: readonly string[], host: string, port: numbe
 
 /** Host key algorithms for ssh2, the ones whose keys we already know for this host first. */
 export function preferredHostKeyAlgorithms(files: readonly string[], host: string, port: number, defaults: readonly string[]): string[] {
-  const known = new Set(knownKeys(files, knownHostName(host, port)).filter((k) => !k.revoked).map((k) => k.type));
+  const known = new Set(
+    knownKeys(files, knownHostName(host, port))
+      .filter((k) => !k.revoked)
+      .map((k) => k.type),
+  );
   const algosOf = (t: string): string[] => (t === 'ssh-rsa' ? ['rsa-sha2-512', 'rsa-sha2-256', 'ssh-rsa'] : [t]);
   const first = [...known].flatMap(algosOf).filter((a) => defaults.includes(a));
   return [...first, ...defaults.filter((a) => !first.includes(a))];

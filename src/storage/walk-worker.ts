@@ -55,7 +55,7 @@ export type FromWorker =
     }
   | { t: 'dirs'; dirs: WorkerDirTask[] }
   | { t: 'idle' }
-  | { t: 'fatal'; message: string; code?: string };
+  | { t: 'fatal'; message: string; code?: string | undefined };
 
 export type ToWorker = { t: 'dirs'; dirs: WorkerDirTask[] };
 
@@ -102,7 +102,18 @@ export function walkWorkerMain(req: NodeRequire, escape: (b: Uint8Array) => stri
     const n = cfg.stat ? Float64Array.from(nums) : null;
     const transfer: ArrayBuffer[] = [k.buffer];
     if (n !== null) transfer.push(n.buffer);
-    post({ t: 'batch', tokens: tokens.join('\0'), kinds: k, nums: n, extras: extras.length > 0 ? extras : null, dirs: dirsRead, files: filesFound }, transfer);
+    post(
+      {
+        t: 'batch',
+        tokens: tokens.join('\0'),
+        kinds: k,
+        nums: n,
+        extras: extras.length > 0 ? extras : null,
+        dirs: dirsRead,
+        files: filesFound,
+      },
+      transfer,
+    );
     tokens = [];
     kinds = [];
     nums = [];

@@ -14,4 +14,3 @@ export function needsJsonEscape(s: string): boolean {
 export function jsonString(s: string): string {
   return NEEDS_ESCAPE.test(s) ? JSON.stringify(s) : '"' + s + '"';
 }
-

@@ -33,11 +33,11 @@ function stripCr(s: string): string {
 
 export interface NameSource {
   /** Names given as command arguments. */
-  args?: readonly string[];
+  args?: readonly string[] | undefined;
   /** A file of names, one a line; '-' is stdin. */
-  file?: string;
+  file?: string | undefined;
   /** Used when neither args nor file is given. */
-  stdin?: Readable;
+  stdin?: Readable | undefined;
 }
 
 /**

@@ -9,16 +9,7 @@ import type { LoadRingOptions } from '../config/load.js';
 import { ConfigError, UsageError } from '../errors.js';
 import { buildRing } from '../ring/build.js';
 import { parseDestinationList, parseInlineDestination } from '../ring/destination.js';
-import {
-  HASH_TYPES,
-  IMPLS,
-  type Destination,
-  type HashType,
-  type Impl,
-  type Ring,
-  type RingSpec,
-  type RouterType,
-} from '../ring/types.js';
+import { HASH_TYPES, IMPLS, type Destination, type HashType, type Impl, type Ring, type RingSpec, type RouterType } from '../ring/types.js';
 
 export { RING_FORMATS };
 export const ROUTERS: readonly RouterType[] = ['consistent-hashing', 'fast-hashing'];
@@ -60,8 +51,7 @@ export const ringFlags = {
     helpGroup: RING_GROUP,
   }),
   destinations: Flags.string({
-    description:
-      'Ring members in order, comma-separated: host:port[:instance], [ipv6]:port[:instance], or host:port=instance.',
+    description: 'Ring members in order, comma-separated: host:port[:instance], [ipv6]:port[:instance], or host:port=instance.',
     helpGroup: RING_GROUP,
   }),
   replication: Flags.integer({
@@ -88,17 +78,17 @@ export const ringFlags = {
 
 /** The parsed values of ringFlags (oclif gives undefined for flags not given). */
 export interface RingFlagValues {
-  ring?: string;
-  format?: string;
-  cluster?: string;
-  impl?: string;
-  hash?: string;
-  router?: string;
-  destinations?: string;
-  replication?: number;
-  diverse?: boolean;
+  ring?: string | undefined;
+  format?: string | undefined;
+  cluster?: string | undefined;
+  impl?: string | undefined;
+  hash?: string | undefined;
+  router?: string | undefined;
+  destinations?: string | undefined;
+  replication?: number | undefined;
+  diverse?: boolean | undefined;
   'tag-relay-normalized'?: boolean;
-  sanitize?: boolean;
+  sanitize?: boolean | undefined;
 }
 
 /** Ring settings given explicitly (flags or inline keys); anything absent falls back to file or default. */
@@ -115,7 +105,7 @@ export interface RingOverrides {
 
 /** A ring source: an optional config file plus explicit settings. */
 export interface RingSource {
-  file?: string;
+  file?: string | undefined;
   load: LoadRingOptions;
   overrides: RingOverrides;
   /** How the source is named in errors: '--destinations', '--from', … */
@@ -381,6 +371,9 @@ export function describeSpec(spec: RingSpec, members?: number): string {
   if (spec.tagRelayNormalized) parts.push('tag-relay-normalized');
   if (spec.impl === 'carbon-c-relay' && !spec.sanitize) parts.push('raw keys');
   parts.push(`${members ?? spec.destinations.length} members`);
-  const origin = spec.origin?.file !== undefined ? ` (${shortPath(spec.origin.file)}${spec.origin.cluster !== undefined ? ` cluster ${spec.origin.cluster}` : ''})` : '';
+  const origin =
+    spec.origin?.file !== undefined
+      ? ` (${shortPath(spec.origin.file)}${spec.origin.cluster !== undefined ? ` cluster ${spec.origin.cluster}` : ''})`
+      : '';
   return parts.join(', ') + origin;
 }

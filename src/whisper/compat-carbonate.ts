@@ -12,12 +12,12 @@ export interface CarbonateFillOptions extends PairOptions {
   /** The clock (integer seconds). */
   now: number;
   /** Newest time considered (carbonate's startFrom; default now). */
-  startFrom?: number;
+  startFrom?: number | undefined;
   /** Oldest time considered (carbonate's endAt; default 0). */
-  endAt?: number;
+  endAt?: number | undefined;
   /** Treat every slot as a gap: copy everything src has (carbonate --overwrite). */
-  overwrite?: boolean;
-  sync?: boolean;
+  overwrite?: boolean | undefined;
+  sync?: boolean | undefined;
 }
 
 /** carbonate's fill(src, dst, tstart, tstop): copy (tstart, tstop] from src's finest archives. */

@@ -49,7 +49,8 @@ function fsyncDir(dir: string): void {
 export function create(path: string, archiveList: readonly (readonly [number, number])[], opts: CreateOptions = {}): CreateResult {
   const method = (opts.aggregationMethod ?? 'average') as AggregationMethod;
   const code = aggregationCode(method);
-  if (code < 0) throw new WhisperUsageError('InvalidConfiguration', `unknown aggregation method '${method}'`, AGGREGATION_METHODS.slice(1).join(', '));
+  if (code < 0)
+    throw new WhisperUsageError('InvalidConfiguration', `unknown aggregation method '${method}'`, AGGREGATION_METHODS.slice(1).join(', '));
   const xff = opts.xFilesFactor ?? 0.5;
   if (!(xff >= 0 && xff <= 1)) throw new WhisperUsageError('InvalidConfiguration', `xFilesFactor ${xff} is not within [0, 1]`);
   const archives = validateArchiveList(archiveList);

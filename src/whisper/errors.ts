@@ -48,7 +48,10 @@ export class WhisperUsageError extends UsageError {
 
 /** Re-label an error about one side of a pair with the pair-level refusal code, keeping the message. */
 export function asPairError(err: unknown, code: 'DstCorrupt' | 'SrcCorrupt'): unknown {
-  if (err instanceof WhisperError && (err.code === 'CorruptHeader' || err.code === 'Truncated' || err.code === 'Corrupt' || err.code === 'NoArchives')) {
+  if (
+    err instanceof WhisperError &&
+    (err.code === 'CorruptHeader' || err.code === 'Truncated' || err.code === 'Corrupt' || err.code === 'NoArchives')
+  ) {
     const role = code === 'DstCorrupt' ? 'destination' : 'source';
     return new WhisperError(code, `${role} is corrupt: ${err.message}`, err.file, err.expected);
   }

@@ -22,7 +22,7 @@ export interface FetchOptions {
    * Read the archive with this precision instead of choosing by age; whisper's archiveToSelect
    * (seconds, or a precision such as "1m").
    */
-  archiveToSelect?: number | string;
+  archiveToSelect?: number | string | undefined;
 }
 
 /**
@@ -33,7 +33,11 @@ export interface FetchOptions {
 export function archiveFetch(file: WhisperFile, ai: number, fromTime: number, untilTime: number): FetchResult {
   const a = file.archive(ai);
   if (!file.archivePresent(ai)) {
-    throw new WhisperError('Truncated', `truncated: archive ${ai} ends at byte ${a.offset + a.size} but the file has ${file.size} bytes`, file.path);
+    throw new WhisperError(
+      'Truncated',
+      `truncated: archive ${ai} ends at byte ${a.offset + a.size} but the file has ${file.size} bytes`,
+      file.path,
+    );
   }
   const step = a.secondsPerPoint;
   const fromInterval = alignDown(fromTime, step) + step;
@@ -71,7 +75,12 @@ export function chooseArchive(file: WhisperFile, fromTime: number, now: number, 
   if (archiveToSelect) {
     const step = typeof archiveToSelect === 'number' ? archiveToSelect : parsePrecision(archiveToSelect);
     const i = archives.findIndex((a) => a.secondsPerPoint === step);
-    if (i < 0) throw new WhisperUsageError('InvalidGranularity', `Invalid granularity: ${archiveToSelect}`, file.header.archives.map((a) => `${a.secondsPerPoint}`).join(', '));
+    if (i < 0)
+      throw new WhisperUsageError(
+        'InvalidGranularity',
+        `Invalid granularity: ${archiveToSelect}`,
+        file.header.archives.map((a) => `${a.secondsPerPoint}`).join(', '),
+      );
     return i;
   }
   const diff = now - fromTime;

@@ -12,11 +12,11 @@ export interface FillGapsOptions extends PairOptions {
   /** The clock (integer seconds). Library callers pass it; commands use the system clock. */
   now: number;
   /** Only slots with timestamp ≥ from. */
-  from?: number;
+  from?: number | undefined;
   /** Only slots with timestamp < until. */
-  until?: number;
+  until?: number | undefined;
   /** fdatasync after writing (default true). */
-  sync?: boolean;
+  sync?: boolean | undefined;
 }
 
 export interface ArchiveFillReport {
@@ -46,7 +46,12 @@ export interface FillReport {
  * Flush dst's changed slots (written unless dryRun) and report per dst archive `gaps[index]` and the
  * slots whose bytes changed: the ending of the carbonate-compatible fill and of merge.
  */
-export function flushChangedSlotsReport(src: WhisperFile, dst: WhisperFile, gaps: readonly number[], opts: { sync?: boolean; dryRun?: boolean }): FillReport {
+export function flushChangedSlotsReport(
+  src: WhisperFile,
+  dst: WhisperFile,
+  gaps: readonly number[],
+  opts: { sync?: boolean | undefined; dryRun?: boolean | undefined },
+): FillReport {
   const { changedSlots, bytesWritten } = dst.flush(opts.sync ?? true, !opts.dryRun);
   const archives: ArchiveFillReport[] = dst.header.archives.map((a) => ({
     index: a.index,
@@ -66,7 +71,8 @@ export function checkWindowArgs(now: number, from?: number, until?: number): voi
     ['from', from],
     ['until', until],
   ] as const) {
-    if (v !== undefined && !Number.isSafeInteger(v)) throw new WhisperUsageError('InvalidArguments', `${name} must be an integer number of seconds, got ${v}`);
+    if (v !== undefined && !Number.isSafeInteger(v))
+      throw new WhisperUsageError('InvalidArguments', `${name} must be an integer number of seconds, got ${v}`);
   }
   if (from !== undefined && until !== undefined && from > until) {
     throw new WhisperUsageError('InvalidArguments', `from ${from} is after until ${until}`);
@@ -95,7 +101,8 @@ class TimeSegment {
     const count = (tLast - tFirst) / a.secondsPerPoint + 1;
     const first = slotOf(tFirst, base, a.secondsPerPoint, a.points);
     const head = Math.min(count, a.points - first);
-    const buf = head === count ? file.slots(ai, first, count) : Buffer.concat([file.slots(ai, first, head), file.slots(ai, 0, count - head)]);
+    const buf =
+      head === count ? file.slots(ai, first, count) : Buffer.concat([file.slots(ai, first, head), file.slots(ai, 0, count - head)]);
     return new TimeSegment(tFirst, a.secondsPerPoint, buf);
   }
 
@@ -174,7 +181,7 @@ function emptyRuns(dst: WhisperFile, a: ArchiveInfo, now: number, from?: number,
 
 interface SourcePlan {
   /** src archive with dst's step, and its window. */
-  equal?: { a: ArchiveInfo; w0: number; w1: number };
+  equal?: { a: ArchiveInfo; w0: number; w1: number } | undefined;
   /** src archives with a step dividing dst's, finest first, with the t range each can aggregate. */
   finer: { a: ArchiveInfo; lo: number; hi: number }[];
 }
@@ -218,7 +225,9 @@ function fromFiner(src: WhisperFile, dst: WhisperFile, plan: SourcePlan, s: numb
     if (t < first[j]!) first[j] = t;
     last[j] = t;
   }
-  const segs = plan.finer.map((f, j) => (first[j]! <= last[j]! ? TimeSegment.read(src, f.a.index, first[j]!, last[j]! + s - f.a.secondsPerPoint) : null));
+  const segs = plan.finer.map((f, j) =>
+    first[j]! <= last[j]! ? TimeSegment.read(src, f.a.index, first[j]!, last[j]! + s - f.a.secondsPerPoint) : null,
+  );
   const method = dst.header.aggregationType;
   const xff = dst.header.xFilesFactor;
   for (let k = 0, t = t0; k < n; k++, t += s) {

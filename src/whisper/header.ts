@@ -2,7 +2,15 @@
 // never reading more than the file holds (a garbage archiveCount of 4 billion costs nothing).
 import { readSync } from 'node:fs';
 import { WhisperError } from './errors.js';
-import { AGGREGATION_METHODS, ARCHIVE_INFO_SIZE, METADATA_SIZE, POINT_SIZE, type AggregationMethod, type ArchiveInfo, type Header } from './format.js';
+import {
+  AGGREGATION_METHODS,
+  ARCHIVE_INFO_SIZE,
+  METADATA_SIZE,
+  POINT_SIZE,
+  type AggregationMethod,
+  type ArchiveInfo,
+  type Header,
+} from './format.js';
 
 /**
  * Read up to `length` bytes at `position`; returns what the file holds (short only at end of file).

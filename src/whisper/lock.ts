@@ -71,7 +71,11 @@ export async function lockAll(reqs: readonly LockRequest[], timeoutMs = 10_000):
     if (!blocked) return;
     for (const r of held) unlock(r);
     if (Date.now() >= deadline) {
-      throw new WhisperError('Locked', `still locked by another process after ${timeoutMs / 1000} s (carbon-cache or another fill?)`, blocked.path);
+      throw new WhisperError(
+        'Locked',
+        `still locked by another process after ${timeoutMs / 1000} s (carbon-cache or another fill?)`,
+        blocked.path,
+      );
     }
     await sleep(Math.min(wait, Math.max(1, deadline - Date.now())));
     wait = Math.min(wait * 2, 100);

@@ -14,10 +14,10 @@ export interface MergeOptions extends PairOptions {
   /** The clock (integer seconds). */
   now: number;
   /** Oldest time (whisper-merge --from; default 0). */
-  from?: number;
+  from?: number | undefined;
   /** Newest time (whisper-merge --until; default now). */
-  until?: number;
-  sync?: boolean;
+  until?: number | undefined;
+  sync?: boolean | undefined;
 }
 
 function layout(f: WhisperFile): string {
@@ -30,7 +30,8 @@ function checkArgs(opts: MergeOptions): { fromTime: number; untilTime: number } 
     ['from', opts.from],
     ['until', opts.until],
   ] as const) {
-    if (v !== undefined && !Number.isSafeInteger(v)) throw new WhisperUsageError('InvalidArguments', `${name} must be an integer number of seconds, got ${v}`);
+    if (v !== undefined && !Number.isSafeInteger(v))
+      throw new WhisperUsageError('InvalidArguments', `${name} must be an integer number of seconds, got ${v}`);
   }
   const untilTime = opts.until ?? opts.now;
   const fromTime = opts.from ?? 0;
@@ -48,7 +49,11 @@ export function mergeOpen(src: WhisperFile, dst: WhisperFile, opts: MergeOptions
       return a.offset === b.offset && a.secondsPerPoint === b.secondsPerPoint && a.points === b.points;
     });
   if (!same) {
-    throw new WhisperError('LayoutMismatch', `archive configurations are unalike (source ${src.path}: ${layout(src)}; destination: ${layout(dst)}); resize the input before merging, or use fill`, dst.path);
+    throw new WhisperError(
+      'LayoutMismatch',
+      `archive configurations are unalike (source ${src.path}: ${layout(src)}; destination: ${layout(dst)}); resize the input before merging, or use fill`,
+      dst.path,
+    );
   }
   const now = opts.now;
   const copied = dst.header.archives.map(() => 0);

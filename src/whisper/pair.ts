@@ -94,7 +94,10 @@ export async function openPair(srcArg: string | WhisperImage, dstPath: string, o
       }
       let src: WhisperFile;
       try {
-        src = image === undefined ? WhisperFile.fromFd(srcPath, srcFd, { strict: true }) : WhisperFile.fromBuffer(srcPath, image.data, { strict: true });
+        src =
+          image === undefined
+            ? WhisperFile.fromFd(srcPath, srcFd, { strict: true })
+            : WhisperFile.fromBuffer(srcPath, image.data, { strict: true });
       } catch (err) {
         throw asPairError(err, 'SrcCorrupt');
       }

@@ -58,7 +58,8 @@ export function fillReportJson(r: FillReport, extra: Record<string, unknown> = {
 
 export function fillReportText(r: FillReport, verb: string, dryRun: boolean): string[] {
   const lines = r.archives.map(
-    (a) => `  archive ${a.index} (${retentionString({ secondsPerPoint: a.secondsPerPoint, retention: a.secondsPerPoint * a.points })}): ${a.filled} slots ${dryRun ? `would be ${verb}` : verb}`,
+    (a) =>
+      `  archive ${a.index} (${retentionString({ secondsPerPoint: a.secondsPerPoint, retention: a.secondsPerPoint * a.points })}): ${a.filled} slots ${dryRun ? `would be ${verb}` : verb}`,
   );
   const head = dryRun
     ? `${r.dst}: ${r.total} slots would be ${verb} from ${r.src} (dry run, nothing written)`

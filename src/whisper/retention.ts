@@ -23,7 +23,12 @@ function unitSeconds(unit: string, def: string): number {
 export function parsePrecision(text: string, def = text): number {
   if (/^[0-9]+$/.test(text)) return Number(text);
   const m = /^([0-9]+)([a-z]+)$/.exec(text);
-  if (!m) throw new WhisperUsageError('InvalidConfiguration', `Invalid precision specification '${text}' in retention '${def}'`, RETENTION_SYNTAX);
+  if (!m)
+    throw new WhisperUsageError(
+      'InvalidConfiguration',
+      `Invalid precision specification '${text}' in retention '${def}'`,
+      RETENTION_SYNTAX,
+    );
   return Number(m[1]) * unitSeconds(m[2]!, def);
 }
 
@@ -50,7 +55,10 @@ export function parseRetentionDef(def: string): [number, number] {
 
 /** Parse retention arguments; each may hold several definitions separated by commas. */
 export function parseRetentions(args: readonly string[]): [number, number][] {
-  return args.flatMap((a) => a.split(',')).filter((s) => s.trim() !== '').map(parseRetentionDef);
+  return args
+    .flatMap((a) => a.split(','))
+    .filter((s) => s.trim() !== '')
+    .map(parseRetentionDef);
 }
 
 /**
@@ -73,13 +81,23 @@ export function validateArchiveList(list: readonly (readonly [number, number])[]
   for (let i = 0; i + 1 < sorted.length; i++) {
     const [s, p] = sorted[i]!;
     const [ns, np] = sorted[i + 1]!;
-    if (!(s < ns)) bad(`A Whisper database may not be configured having two archives with the same precision (archive${i}: ${s}:${p}, archive${i + 1}: ${ns}:${np})`);
-    if (ns % s !== 0) bad(`Higher precision archives' precision must evenly divide all lower precision archives' precision (archive${i}: ${s}, archive${i + 1}: ${ns})`);
+    if (!(s < ns))
+      bad(
+        `A Whisper database may not be configured having two archives with the same precision (archive${i}: ${s}:${p}, archive${i + 1}: ${ns}:${np})`,
+      );
+    if (ns % s !== 0)
+      bad(
+        `Higher precision archives' precision must evenly divide all lower precision archives' precision (archive${i}: ${s}, archive${i + 1}: ${ns})`,
+      );
     if (!(ns * np > s * p)) {
-      bad(`Lower precision archives must cover larger time intervals than higher precision archives (archive${i}: ${s * p} seconds, archive${i + 1}: ${ns * np} seconds)`);
+      bad(
+        `Lower precision archives must cover larger time intervals than higher precision archives (archive${i}: ${s * p} seconds, archive${i + 1}: ${ns * np} seconds)`,
+      );
     }
     if (!(p >= ns / s)) {
-      bad(`Each archive must have at least enough points to consolidate to the next archive (archive${i + 1} consolidates ${ns / s} of archive${i}'s points but it has only ${p} total points)`);
+      bad(
+        `Each archive must have at least enough points to consolidate to the next archive (archive${i + 1} consolidates ${ns / s} of archive${i}'s points but it has only ${p} total points)`,
+      );
     }
   }
   return sorted;

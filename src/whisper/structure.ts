@@ -19,7 +19,11 @@ export function structureProblem(h: Header, fileSize: number): StructureProblem 
     if (a.secondsPerPoint < 1) return { code: 'Corrupt', message: `archive ${a.index} has secondsPerPoint 0` };
     if (a.points < 1) return { code: 'Corrupt', message: `archive ${a.index} has 0 points` };
     if (a.offset !== expectOffset) {
-      return { code: 'Corrupt', message: `archive ${a.index} starts at byte ${a.offset}`, expected: `byte ${expectOffset}, where the previous one ends` };
+      return {
+        code: 'Corrupt',
+        message: `archive ${a.index} starts at byte ${a.offset}`,
+        expected: `byte ${expectOffset}, where the previous one ends`,
+      };
     }
     expectOffset += a.size;
   }
@@ -33,16 +37,25 @@ export function structureProblem(h: Header, fileSize: number): StructureProblem 
     };
   }
   if (fileSize > expectOffset) {
-    return { code: 'Corrupt', message: `file has ${fileSize} bytes, header describes ${expectOffset} (${fileSize - expectOffset} trailing bytes)` };
+    return {
+      code: 'Corrupt',
+      message: `file has ${fileSize} bytes, header describes ${expectOffset} (${fileSize - expectOffset} trailing bytes)`,
+    };
   }
   for (let i = 0; i + 1 < n; i++) {
     const a = h.archives[i]!;
     const b = h.archives[i + 1]!;
     if (!(a.secondsPerPoint < b.secondsPerPoint)) {
-      return { code: 'Corrupt', message: `archive ${i + 1} step ${b.secondsPerPoint}s is not larger than archive ${i}'s ${a.secondsPerPoint}s` };
+      return {
+        code: 'Corrupt',
+        message: `archive ${i + 1} step ${b.secondsPerPoint}s is not larger than archive ${i}'s ${a.secondsPerPoint}s`,
+      };
     }
     if (b.secondsPerPoint % a.secondsPerPoint !== 0) {
-      return { code: 'Corrupt', message: `archive ${i} step ${a.secondsPerPoint}s does not divide archive ${i + 1}'s ${b.secondsPerPoint}s` };
+      return {
+        code: 'Corrupt',
+        message: `archive ${i} step ${a.secondsPerPoint}s does not divide archive ${i + 1}'s ${b.secondsPerPoint}s`,
+      };
     }
     if (!(b.retention > a.retention)) {
       return { code: 'Corrupt', message: `archive ${i + 1} retention ${b.retention}s is not larger than archive ${i}'s ${a.retention}s` };
@@ -56,7 +69,10 @@ export function structureProblem(h: Header, fileSize: number): StructureProblem 
   }
   const last = h.archives[n - 1]!;
   if (h.maxRetention !== last.retention) {
-    return { code: 'Corrupt', message: `header maxRetention ${h.maxRetention} differs from the last archive's retention ${last.retention}` };
+    return {
+      code: 'Corrupt',
+      message: `header maxRetention ${h.maxRetention} differs from the last archive's retention ${last.retention}`,
+    };
   }
   return null;
 }
@@ -88,7 +104,8 @@ export function archiveSlotProblem(index: number, step: number, buf: Buffer, che
       if (misplaced++ === 0) firstMisplaced = i;
     }
   }
-  if (checkPositions && base !== 0 && base % step !== 0) return `archive ${index}: slot 0 timestamp ${base} is not a multiple of the step ${step}s`;
+  if (checkPositions && base !== 0 && base % step !== 0)
+    return `archive ${index}: slot 0 timestamp ${base} is not a multiple of the step ${step}s`;
   if (misplaced > 0) {
     return `archive ${index}: ${misplaced} slot(s) hold timestamps that do not match their ring position (first: slot ${firstMisplaced})`;
   }

@@ -44,7 +44,8 @@ export function parseTime(text: string, now: number): number {
 export function clockNow(env: NodeJS.ProcessEnv = process.env): number {
   const pinned = env.RINGSHIFT_NOW;
   if (pinned !== undefined && pinned !== '') {
-    if (!/^[0-9]+$/.test(pinned)) throw new WhisperUsageError('InvalidArguments', `RINGSHIFT_NOW must be integer unix seconds, got '${pinned}'`);
+    if (!/^[0-9]+$/.test(pinned))
+      throw new WhisperUsageError('InvalidArguments', `RINGSHIFT_NOW must be integer unix seconds, got '${pinned}'`);
     return Number(pinned);
   }
   return Math.floor(Date.now() / 1000);

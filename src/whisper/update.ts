@@ -27,7 +27,8 @@ export function propagate(file: WhisperFile, timestamp: number, higher: ArchiveI
   const buf = ringSlots(file, higher.index, first, n);
   const neighbors: (number | null)[] = new Array(n);
   for (let k = 0; k < n; k++) {
-    neighbors[k] = buf.readUInt32BE(k * POINT_SIZE) === lowerStart + k * higher.secondsPerPoint ? buf.readDoubleBE(k * POINT_SIZE + 4) : null;
+    neighbors[k] =
+      buf.readUInt32BE(k * POINT_SIZE) === lowerStart + k * higher.secondsPerPoint ? buf.readDoubleBE(k * POINT_SIZE + 4) : null;
   }
   const known = knownCount(neighbors);
   if (!meetsXff(known, n, file.header.xFilesFactor)) return false;
@@ -114,7 +115,11 @@ export function updateOpen(file: WhisperFile, value: number, timestamp: number, 
   const t = Math.trunc(timestamp);
   const diff = now - t;
   if (!(diff < file.header.maxRetention && diff >= 0)) {
-    throw new WhisperError('TimestampNotCovered', `timestamp ${t} is not covered by any archive at now=${now} (future, or older than maxRetention)`, file.path);
+    throw new WhisperError(
+      'TimestampNotCovered',
+      `timestamp ${t} is not covered by any archive at now=${now} (future, or older than maxRetention)`,
+      file.path,
+    );
   }
   const archives = file.header.archives;
   const i = archives.findIndex((a) => a.retention >= diff);
@@ -140,7 +145,8 @@ export interface WriteOptions {
 }
 
 async function withWritable<T>(path: string, opts: WriteOptions, body: (f: WhisperFile) => T): Promise<T> {
-  if (!Number.isSafeInteger(opts.now)) throw new WhisperUsageError('InvalidArguments', `now must be an integer number of seconds, got ${opts.now}`);
+  if (!Number.isSafeInteger(opts.now))
+    throw new WhisperUsageError('InvalidArguments', `now must be an integer number of seconds, got ${opts.now}`);
   const file = WhisperFile.open(path, { write: true, strict: true });
   try {
     if (opts.lock ?? true) await lockAll([{ fd: file.fd, path, mode: 'ex' }], opts.lockTimeoutMs);

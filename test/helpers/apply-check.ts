@@ -16,7 +16,11 @@ export function fileSlots(file: string): Map<string, number> {
 /** metric → node → slots, for the nodes that hold the metric. */
 export type Snapshot = Map<string, Map<string, Map<string, number>>>;
 
-export function snapshotMetrics(metrics: readonly string[], nodes: readonly string[], fileOf: (node: string, metric: string) => string): Snapshot {
+export function snapshotMetrics(
+  metrics: readonly string[],
+  nodes: readonly string[],
+  fileOf: (node: string, metric: string) => string,
+): Snapshot {
   const out: Snapshot = new Map();
   for (const m of metrics) {
     const per = new Map<string, Map<string, number>>();
@@ -26,7 +30,12 @@ export function snapshotMetrics(metrics: readonly string[], nodes: readonly stri
   return out;
 }
 
-export function expectGapOnlyUnion(before: Snapshot, nodes: readonly string[], ownersOf: (metric: string) => string[], fileOf: (node: string, metric: string) => string): void {
+export function expectGapOnlyUnion(
+  before: Snapshot,
+  nodes: readonly string[],
+  ownersOf: (metric: string) => string[],
+  fileOf: (node: string, metric: string) => string,
+): void {
   for (const [m, per] of before) {
     const own = ownersOf(m);
     for (const n of nodes) expect(fs.existsSync(fileOf(n, m)), `${m} on ${n}`).toBe(own.includes(n));
@@ -44,11 +53,19 @@ export function expectGapOnlyUnion(before: Snapshot, nodes: readonly string[], o
           expect(got.has(k), `${m} on ${o}: slot ${k}`).toBe(true);
           const v = got.get(k)!;
           if (mine?.has(k)) expect(v, `${m} on ${o}: own slot ${k} kept`).toBe(mine.get(k));
-          else expect([...per.values()].some((h) => h.get(k) === v), `${m} on ${o}: slot ${k} = ${v} comes from a holder`).toBe(true);
+          else
+            expect(
+              [...per.values()].some((h) => h.get(k) === v),
+              `${m} on ${o}: slot ${k} = ${v} comes from a holder`,
+            ).toBe(true);
         }
       }
       // Nothing appears that no holder had.
-      for (const k of got.keys()) expect([...per.values()].some((h) => h.has(k)), `${m} on ${o}: unexpected slot ${k}`).toBe(true);
+      for (const k of got.keys())
+        expect(
+          [...per.values()].some((h) => h.has(k)),
+          `${m} on ${o}: unexpected slot ${k}`,
+        ).toBe(true);
     }
   }
 }

@@ -7,8 +7,7 @@ import { DataError } from '../../src/errors.js';
 import type { StorageDriver } from '../../src/storage/driver.js';
 
 /** The same small tree for every driver: nested files, a non-.wsp file, a shell-hostile name, a non-UTF-8 name, symlinks. */
-export
-function makeTree(root: string): void {
+export function makeTree(root: string): void {
   fs.mkdirSync(join(root, 'a/b'), { recursive: true });
   fs.mkdirSync(join(root, 'c'), { recursive: true });
   fs.writeFileSync(join(root, 'a/b/m1.wsp'), Buffer.alloc(1000, 1));
@@ -22,134 +21,133 @@ function makeTree(root: string): void {
   fs.utimesSync(join(root, 'a/b/m1.wsp'), 1_700_000_000, 1_700_000_000.5);
 }
 
-
 /** Run the contract on a driver opened at `root` (a fresh directory on this machine) by `open`. */
 export function driverContract(name: string, base: () => string, open: (root: string) => Promise<StorageDriver>): void {
   describe(`driver contract: ${name}`, () => {
-  let root: string;
-  let outside: string;
-  let d: StorageDriver;
+    let root: string;
+    let outside: string;
+    let d: StorageDriver;
 
-  beforeAll(async () => {
-    root = join(base(), name);
-    outside = join(base(), `${name}-outside`);
-    fs.mkdirSync(root);
-    fs.mkdirSync(outside);
-    makeTree(root);
-    fs.symlinkSync(outside, join(root, 'escape'));
-    d = await open(root);
-  });
-  afterAll(async () => d.close());
-
-  it('stat: files, symlinks, missing', async () => {
-    const st = await d.stat('a/b/m1.wsp');
-    expect(st?.type).toBe('file');
-    expect(st?.size).toBe(1000);
-    expect(Math.floor(st!.mtimeMs / 1000)).toBe(1_700_000_000);
-    expect((await d.stat('a/link.wsp'))?.type).toBe('symlink');
-    expect(await d.stat('a/none.wsp')).toBeNull();
-    expect(await d.stat('nodir/none.wsp')).toBeNull();
-  });
-
-  it('reads whole files and ranges, refuses symlinks', async () => {
-    expect((await d.readFile('a/m2.wsp')).equals(Buffer.alloc(2000, 2))).toBe(true);
-    const chunks: Buffer[] = [];
-    for await (const c of await d.openRead('a/m2.wsp', { start: 10, end: 19 })) chunks.push(c as Buffer);
-    expect(Buffer.concat(chunks).length).toBe(10);
-    await expect(d.readFile('a/link.wsp')).rejects.toThrow();
-  });
-
-  it('streams a multi-megabyte file intact', async () => {
-    const big = Buffer.alloc(3 * 1024 * 1024 + 7);
-    for (let i = 0; i < big.length; i += 4096) big.writeUInt32BE(i, i);
-    fs.writeFileSync(join(root, 'big.wsp'), big);
-    expect((await d.readFile('big.wsp')).equals(big)).toBe(true);
-    const parts: Buffer[] = [];
-    for await (const c of await d.openRead('big.wsp')) parts.push(c as Buffer);
-    expect(Buffer.concat(parts).equals(big)).toBe(true);
-  });
-
-  it('writeAtomic: parents, content, mode, mtime, no clobber, no leftovers', async () => {
-    async function* gen() {
-      yield Buffer.from('hello ');
-      yield Buffer.from('world');
-    }
-    await d.writeAtomic('new/deep/x.wsp', gen(), { mode: 0o640, mtimeMs: 1_600_000_000_000 });
-    expect(fs.readFileSync(join(root, 'new/deep/x.wsp'), 'utf8')).toBe('hello world');
-    const st = fs.statSync(join(root, 'new/deep/x.wsp'));
-    expect(st.mode & 0o777).toBe(0o640);
-    expect(Math.floor(st.mtimeMs / 1000)).toBe(1_600_000_000);
-    await expect(d.writeAtomic('new/deep/x.wsp', Buffer.from('other'))).rejects.toBeInstanceOf(DataError);
-    expect(fs.readFileSync(join(root, 'new/deep/x.wsp'), 'utf8')).toBe('hello world');
-    await d.writeAtomic('new/deep/x.wsp', Buffer.from('replaced'), { overwrite: true });
-    expect(fs.readFileSync(join(root, 'new/deep/x.wsp'), 'utf8')).toBe('replaced');
-    expect(fs.readdirSync(join(root, 'new/deep'))).toEqual(['x.wsp']);
-  });
-
-  it('writeAtomic: the caller names the temp file and checks it before it is placed', async () => {
-    let seen = '';
-    await d.writeAtomic('t/y.wsp', Buffer.from('payload'), {
-      tempName: '.y.wsp.ringshift-test.tmp',
-      beforePlace: async (tempRel) => {
-        expect(tempRel).toBe('t/.y.wsp.ringshift-test.tmp');
-        seen = fs.readFileSync(join(root, tempRel), 'utf8');
-        expect(fs.existsSync(join(root, 't/y.wsp'))).toBe(false);
-      },
+    beforeAll(async () => {
+      root = join(base(), name);
+      outside = join(base(), `${name}-outside`);
+      fs.mkdirSync(root);
+      fs.mkdirSync(outside);
+      makeTree(root);
+      fs.symlinkSync(outside, join(root, 'escape'));
+      d = await open(root);
     });
-    expect(seen).toBe('payload');
-    expect(fs.readdirSync(join(root, 't'))).toEqual(['y.wsp']);
-    await expect(
-      d.writeAtomic('t/z.wsp', Buffer.from('bad'), {
-        tempName: '.z.tmp',
-        beforePlace: async () => {
-          throw new Error('verification failed');
+    afterAll(async () => d.close());
+
+    it('stat: files, symlinks, missing', async () => {
+      const st = await d.stat('a/b/m1.wsp');
+      expect(st?.type).toBe('file');
+      expect(st?.size).toBe(1000);
+      expect(Math.floor(st!.mtimeMs / 1000)).toBe(1_700_000_000);
+      expect((await d.stat('a/link.wsp'))?.type).toBe('symlink');
+      expect(await d.stat('a/none.wsp')).toBeNull();
+      expect(await d.stat('nodir/none.wsp')).toBeNull();
+    });
+
+    it('reads whole files and ranges, refuses symlinks', async () => {
+      expect((await d.readFile('a/m2.wsp')).equals(Buffer.alloc(2000, 2))).toBe(true);
+      const chunks: Buffer[] = [];
+      for await (const c of await d.openRead('a/m2.wsp', { start: 10, end: 19 })) chunks.push(c as Buffer);
+      expect(Buffer.concat(chunks).length).toBe(10);
+      await expect(d.readFile('a/link.wsp')).rejects.toThrow();
+    });
+
+    it('streams a multi-megabyte file intact', async () => {
+      const big = Buffer.alloc(3 * 1024 * 1024 + 7);
+      for (let i = 0; i < big.length; i += 4096) big.writeUInt32BE(i, i);
+      fs.writeFileSync(join(root, 'big.wsp'), big);
+      expect((await d.readFile('big.wsp')).equals(big)).toBe(true);
+      const parts: Buffer[] = [];
+      for await (const c of await d.openRead('big.wsp')) parts.push(c as Buffer);
+      expect(Buffer.concat(parts).equals(big)).toBe(true);
+    });
+
+    it('writeAtomic: parents, content, mode, mtime, no clobber, no leftovers', async () => {
+      async function* gen() {
+        yield Buffer.from('hello ');
+        yield Buffer.from('world');
+      }
+      await d.writeAtomic('new/deep/x.wsp', gen(), { mode: 0o640, mtimeMs: 1_600_000_000_000 });
+      expect(fs.readFileSync(join(root, 'new/deep/x.wsp'), 'utf8')).toBe('hello world');
+      const st = fs.statSync(join(root, 'new/deep/x.wsp'));
+      expect(st.mode & 0o777).toBe(0o640);
+      expect(Math.floor(st.mtimeMs / 1000)).toBe(1_600_000_000);
+      await expect(d.writeAtomic('new/deep/x.wsp', Buffer.from('other'))).rejects.toBeInstanceOf(DataError);
+      expect(fs.readFileSync(join(root, 'new/deep/x.wsp'), 'utf8')).toBe('hello world');
+      await d.writeAtomic('new/deep/x.wsp', Buffer.from('replaced'), { overwrite: true });
+      expect(fs.readFileSync(join(root, 'new/deep/x.wsp'), 'utf8')).toBe('replaced');
+      expect(fs.readdirSync(join(root, 'new/deep'))).toEqual(['x.wsp']);
+    });
+
+    it('writeAtomic: the caller names the temp file and checks it before it is placed', async () => {
+      let seen = '';
+      await d.writeAtomic('t/y.wsp', Buffer.from('payload'), {
+        tempName: '.y.wsp.ringshift-test.tmp',
+        beforePlace: async (tempRel) => {
+          expect(tempRel).toBe('t/.y.wsp.ringshift-test.tmp');
+          seen = fs.readFileSync(join(root, tempRel), 'utf8');
+          expect(fs.existsSync(join(root, 't/y.wsp'))).toBe(false);
         },
-      }),
-    ).rejects.toThrow('verification failed');
-    expect(fs.readdirSync(join(root, 't'))).toEqual(['y.wsp']);
-    await expect(d.writeAtomic('t/w.wsp', Buffer.from('x'), { tempName: 'visible.wsp' })).rejects.toBeInstanceOf(DataError);
-    await expect(d.writeAtomic('t/w.wsp', Buffer.from('x'), { tempName: '.a/b' })).rejects.toBeInstanceOf(DataError);
-  });
+      });
+      expect(seen).toBe('payload');
+      expect(fs.readdirSync(join(root, 't'))).toEqual(['y.wsp']);
+      await expect(
+        d.writeAtomic('t/z.wsp', Buffer.from('bad'), {
+          tempName: '.z.tmp',
+          beforePlace: async () => {
+            throw new Error('verification failed');
+          },
+        }),
+      ).rejects.toThrow('verification failed');
+      expect(fs.readdirSync(join(root, 't'))).toEqual(['y.wsp']);
+      await expect(d.writeAtomic('t/w.wsp', Buffer.from('x'), { tempName: 'visible.wsp' })).rejects.toBeInstanceOf(DataError);
+      await expect(d.writeAtomic('t/w.wsp', Buffer.from('x'), { tempName: '.a/b' })).rejects.toBeInstanceOf(DataError);
+    });
 
-  it('rename never clobbers; unlink removes files only', async () => {
-    fs.writeFileSync(join(root, 'r1.wsp'), '1');
-    fs.writeFileSync(join(root, 'r2.wsp'), '2');
-    await expect(d.rename('r1.wsp', 'r2.wsp')).rejects.toBeInstanceOf(DataError);
-    expect(fs.readFileSync(join(root, 'r2.wsp'), 'utf8')).toBe('2');
-    await d.rename('r1.wsp', 'moved/r1.wsp');
-    expect(fs.readFileSync(join(root, 'moved/r1.wsp'), 'utf8')).toBe('1');
-    expect(fs.existsSync(join(root, 'r1.wsp'))).toBe(false);
-    await d.unlink('r2.wsp');
-    expect(fs.existsSync(join(root, 'r2.wsp'))).toBe(false);
-    await expect(d.unlink('moved')).rejects.toThrow();
-  });
+    it('rename never clobbers; unlink removes files only', async () => {
+      fs.writeFileSync(join(root, 'r1.wsp'), '1');
+      fs.writeFileSync(join(root, 'r2.wsp'), '2');
+      await expect(d.rename('r1.wsp', 'r2.wsp')).rejects.toBeInstanceOf(DataError);
+      expect(fs.readFileSync(join(root, 'r2.wsp'), 'utf8')).toBe('2');
+      await d.rename('r1.wsp', 'moved/r1.wsp');
+      expect(fs.readFileSync(join(root, 'moved/r1.wsp'), 'utf8')).toBe('1');
+      expect(fs.existsSync(join(root, 'r1.wsp'))).toBe(false);
+      await d.unlink('r2.wsp');
+      expect(fs.existsSync(join(root, 'r2.wsp'))).toBe(false);
+      await expect(d.unlink('moved')).rejects.toThrow();
+    });
 
-  it('never leaves the root', async () => {
-    for (const bad of ['../x.wsp', '/etc/passwd', 'a/../../x.wsp']) {
-      await expect(d.stat(bad)).rejects.toBeInstanceOf(DataError);
-      await expect(d.writeAtomic(bad, Buffer.from('x'))).rejects.toBeInstanceOf(DataError);
-    }
-    fs.writeFileSync(join(outside, 'secret.wsp'), 's');
-    await expect(d.readFile('escape/secret.wsp')).rejects.toBeInstanceOf(DataError);
-    await expect(d.writeAtomic('escape/new.wsp', Buffer.from('x'))).rejects.toBeInstanceOf(DataError);
-    await expect(d.unlink('escape/secret.wsp')).rejects.toBeInstanceOf(DataError);
-    expect(fs.readdirSync(outside)).toEqual(['secret.wsp']);
-  });
+    it('never leaves the root', async () => {
+      for (const bad of ['../x.wsp', '/etc/passwd', 'a/../../x.wsp']) {
+        await expect(d.stat(bad)).rejects.toBeInstanceOf(DataError);
+        await expect(d.writeAtomic(bad, Buffer.from('x'))).rejects.toBeInstanceOf(DataError);
+      }
+      fs.writeFileSync(join(outside, 'secret.wsp'), 's');
+      await expect(d.readFile('escape/secret.wsp')).rejects.toBeInstanceOf(DataError);
+      await expect(d.writeAtomic('escape/new.wsp', Buffer.from('x'))).rejects.toBeInstanceOf(DataError);
+      await expect(d.unlink('escape/secret.wsp')).rejects.toBeInstanceOf(DataError);
+      expect(fs.readdirSync(outside)).toEqual(['secret.wsp']);
+    });
 
-  it('free space and identity', async () => {
-    const f = await d.freeSpace();
-    expect(f.total).toBeGreaterThan(0);
-    expect(f.available).toBeGreaterThan(0);
-    expect(f.available).toBeLessThanOrEqual(f.total);
-    expect(typeof (await d.identity())).toBe('string');
-  });
+    it('free space and identity', async () => {
+      const f = await d.freeSpace();
+      expect(f.total).toBeGreaterThan(0);
+      expect(f.available).toBeGreaterThan(0);
+      expect(f.available).toBeLessThanOrEqual(f.total);
+      expect(typeof (await d.identity())).toBe('string');
+    });
 
-  it('handles names no shell should see unquoted', async () => {
-    const rel = "c/it's $(touch PWNED) x.wsp";
-    expect((await d.stat(rel))?.size).toBe(1);
-    await d.writeAtomic("c/new `id` $HOME 'q'\n.wsp", Buffer.from('n'));
-    expect(fs.readFileSync(join(root, "c/new `id` $HOME 'q'\n.wsp"), 'utf8')).toBe('n');
-    expect(fs.existsSync('PWNED') || fs.existsSync(join(root, 'PWNED')) || fs.existsSync(join(root, 'c/PWNED'))).toBe(false);
+    it('handles names no shell should see unquoted', async () => {
+      const rel = "c/it's $(touch PWNED) x.wsp";
+      expect((await d.stat(rel))?.size).toBe(1);
+      await d.writeAtomic("c/new `id` $HOME 'q'\n.wsp", Buffer.from('n'));
+      expect(fs.readFileSync(join(root, "c/new `id` $HOME 'q'\n.wsp"), 'utf8')).toBe('n');
+      expect(fs.existsSync('PWNED') || fs.existsSync(join(root, 'PWNED')) || fs.existsSync(join(root, 'c/PWNED'))).toBe(false);
+    });
   });
-});
 }

@@ -26,7 +26,7 @@ export interface VectorLine {
   routed_as?: string;
   hash_key?: string;
   dropped?: boolean;
-  reason?: string;
+  reason?: string | undefined;
   error?: string;
 }
 

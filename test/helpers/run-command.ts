@@ -6,7 +6,7 @@ export interface CommandRun {
   err: string;
   /** oclif's exit code of a thrown error (1 when it has none), else process.exitCode (0 when unset). */
   code: number;
-  thrown?: Error & { oclif?: { exit?: number } };
+  thrown?: (Error & { oclif?: { exit?: number } }) | undefined;
 }
 
 export interface RunnableCommand {
@@ -15,9 +15,9 @@ export interface RunnableCommand {
 
 export interface RunCommandOptions {
   /** Working directory during the run (restored afterwards). */
-  cwd?: string;
+  cwd?: string | undefined;
   /** Append a thrown error's message to `err`, as oclif's handler prints it when run from the shell. */
-  thrownMessageToStderr?: boolean;
+  thrownMessageToStderr?: boolean | undefined;
 }
 
 export async function runCommand(cmd: RunnableCommand, argv: string[], opts: RunCommandOptions = {}): Promise<CommandRun> {

@@ -44,9 +44,9 @@ export interface TestSshServer {
 
 export interface Faults {
   /** Return true to answer a WRITE to this path with FAILURE (what sftp-server says on ENOSPC). */
-  failWrite?: (path: string, offset: number) => boolean;
+  failWrite?: ((path: string, offset: number) => boolean) | undefined;
   /** Answer an exec command without running it (e.g. a df showing a full disk). */
-  exec?: (command: string) => { code: number; stdout?: string; stderr?: string } | undefined;
+  exec?: ((command: string) => { code: number; stdout?: string; stderr?: string } | undefined) | undefined;
 }
 
 export interface ServerOptions {
@@ -67,7 +67,14 @@ function errStatus(err: NodeJS.ErrnoException): number {
 }
 
 function attrsOf(st: fs.Stats): ssh2.Attributes {
-  return { mode: st.mode, uid: st.uid, gid: st.gid, size: st.size, atime: Math.floor(st.atimeMs / 1000), mtime: Math.floor(st.mtimeMs / 1000) };
+  return {
+    mode: st.mode,
+    uid: st.uid,
+    gid: st.gid,
+    size: st.size,
+    atime: Math.floor(st.atimeMs / 1000),
+    mtime: Math.floor(st.mtimeMs / 1000),
+  };
 }
 
 function serveSftp(sftp: SFTPWrapper, server: TestSshServer): void {

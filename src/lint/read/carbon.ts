@@ -33,7 +33,10 @@ export const CARBON_DIAGNOSTICS: Readonly<Record<string, DiagnosticRoute | null>
     rule: 'carbon-inline-comment',
     fix: (d) => `move ${JSON.stringify(str(d, 'comment') ?? '# …')} to a line of its own above ${str(d, 'key') ?? 'the key'}`,
   },
-  interpolation: { rule: 'carbon-percent-interpolation', fix: 'write a literal % as %%, and refer only to keys of the same section or [DEFAULT] with %(name)s' },
+  interpolation: {
+    rule: 'carbon-percent-interpolation',
+    fix: 'write a literal % as %%, and refer only to keys of the same section or [DEFAULT] with %(name)s',
+  },
   'unknown-key': {
     rule: 'carbon-unknown-key',
     fix: (d) => {
@@ -47,29 +50,42 @@ export const CARBON_DIAGNOSTICS: Readonly<Record<string, DiagnosticRoute | null>
   },
   'host-port-section': { rule: 'carbon-destination-as-key', fix: 'indent the line so it continues the previous value' },
   'bad-boolean': { rule: 'carbon-bad-value', fix: 'use True or False' },
-  'non-numeric': { rule: 'carbon-bad-value', fix: (d) => `give ${str(d, 'key') ?? 'the key'} a plain number (comments go on their own line)` },
+  'non-numeric': {
+    rule: 'carbon-bad-value',
+    fix: (d) => `give ${str(d, 'key') ?? 'the key'} a plain number (comments go on their own line)`,
+  },
   'empty-destination': { rule: 'carbon-bad-value', fix: 'remove the stray comma' },
   'bad-destination': { rule: 'carbon-bad-value', fix: 'write each destination as host:port[:instance] ([v6]:port[:instance] for IPv6)' },
   'unknown-hash-type': {
     rule: 'carbon-unknown-hash-type',
     fix: (d) => {
       const s = Array.isArray(d.data?.['suggestions']) ? (d.data['suggestions'] as string[]) : [];
-      return s.length > 0 ? `set ROUTER_HASH_TYPE = ${s[0]} (or remove the key for carbon_ch)` : 'set ROUTER_HASH_TYPE to carbon_ch, fnv1a_ch or mmh3_ch';
+      return s.length > 0
+        ? `set ROUTER_HASH_TYPE = ${s[0]} (or remove the key for carbon_ch)`
+        : 'set ROUTER_HASH_TYPE to carbon_ch, fnv1a_ch or mmh3_ch';
     },
   },
   'unknown-relay-method': {
     rule: 'carbon-unknown-relay-method',
     fix: (d) => {
       const s = Array.isArray(d.data?.['suggestions']) ? (d.data['suggestions'] as string[]) : [];
-      return s.length > 0 ? `set RELAY_METHOD = ${s[0]}` : 'use rules, consistent-hashing, aggregated-consistent-hashing, fast-hashing or fast-aggregated-hashing';
+      return s.length > 0
+        ? `set RELAY_METHOD = ${s[0]}`
+        : 'use rules, consistent-hashing, aggregated-consistent-hashing, fast-hashing or fast-aggregated-hashing';
     },
   },
   'section-name-spaces': { rule: 'carbon-section-ignored', fix: 'remove the spaces inside the brackets' },
-  'unknown-section': { rule: 'carbon-section-ignored', fix: 'rename the section to [cache], [relay], [aggregator] or [<program>:<instance>], or remove it' },
+  'unknown-section': {
+    rule: 'carbon-section-ignored',
+    fix: 'rename the section to [cache], [relay], [aggregator] or [<program>:<instance>], or remove it',
+  },
   'instance-storage-dir': { rule: 'instance-storage-dir', fix: 'set LOCAL_DATA_DIR (and PID_DIR, LOG_DIR) in the instance section too' },
   'duplicate-destination': { rule: 'duplicate-ring-member', fix: 'give each cache on one server its own instance name' },
   'repeated-destination': { rule: 'duplicate-ring-member', fix: 'remove the repeated destination' },
-  'dynamic-router': { rule: 'dynamic-routing-strays', fix: 'nothing to change if intended; run the misplacement scan after an outage and fold the strays back' },
+  'dynamic-router': {
+    rule: 'dynamic-routing-strays',
+    fix: 'nothing to change if intended; run the misplacement scan after an outage and fold the strays back',
+  },
   'aggregated-routing': null,
   'default-key': null,
 };
@@ -117,7 +133,13 @@ function readRelayProcess(ctx: LintContext, f: LintFile, conf: CarbonConf, progr
   const label = `${f.path} [${ownSection}]`;
   const aggPath = rulePath(eff, 'AGGREGATION_RULES');
   if (program === 'aggregator') {
-    ctx.aggregationUsers.push({ file: f.path, role: 'aggregator', label, rulesPath: aggPath, where: settingWhere(f.path, eff.settings.get('AGGREGATION_RULES'), secLine) });
+    ctx.aggregationUsers.push({
+      file: f.path,
+      role: 'aggregator',
+      label,
+      rulesPath: aggPath,
+      where: settingWhere(f.path, eff.settings.get('AGGREGATION_RULES'), secLine),
+    });
   }
   if (method === 'rules') {
     if (program === 'relay') readRulesRelay(ctx, f, eff, ownSection, secLine);
@@ -149,10 +171,12 @@ function readRelayProcess(ctx: LintContext, f: LintFile, conf: CarbonConf, progr
   };
   if (held.hash.line === null) held.hash = { file: f.path, line: secLine };
   if (held.replication.line === null) held.replication = { file: f.path, line: secLine };
-  if (protocolText === 'pickle' || protocolText === 'line' || protocolText === 'udp' || protocolText === 'protobuf') held.protocol = protocolText;
+  if (protocolText === 'pickle' || protocolText === 'line' || protocolText === 'udp' || protocolText === 'protobuf')
+    held.protocol = protocolText;
   const dyn = s('DYNAMIC_ROUTER');
   if (dyn?.value.type === 'bool' && dyn.value.value) held.dynamic = settingWhere(f.path, dyn, secLine);
-  if (method.startsWith('fast-')) held.approximate = `RELAY_METHOD = ${method} has no ring: nodes are sorted by hash and a metric goes to hash % N`;
+  if (method.startsWith('fast-'))
+    held.approximate = `RELAY_METHOD = ${method} has no ring: nodes are sorted by hash and a metric goes to hash % N`;
   ctx.rings.push(held);
   if (method.includes('aggregated')) {
     ctx.aggregationUsers.push({
@@ -191,7 +215,11 @@ function readRulesRelay(ctx: LintContext, f: LintFile, eff: EffectiveSettings, s
     destinations,
     destinationsWhere: settingWhere(f.path, dest?.source === 'config' ? dest : undefined, secLine),
     rulesPath: rulePath(eff, 'RELAY_RULES'),
-    rulesWhere: settingWhere(f.path, eff.settings.get('RELAY_RULES')?.source === 'config' ? eff.settings.get('RELAY_RULES') : undefined, secLine),
+    rulesWhere: settingWhere(
+      f.path,
+      eff.settings.get('RELAY_RULES')?.source === 'config' ? eff.settings.get('RELAY_RULES') : undefined,
+      secLine,
+    ),
   });
 }
 
@@ -232,7 +260,10 @@ export function carbonProcess(
     pickle: portOf(file, eff, 'PICKLE_RECEIVER_PORT', secLine),
     udp: { ...portOf(file, eff, 'UDP_RECEIVER_PORT', secLine), enabled: udpEnabled?.value.type === 'bool' && udpEnabled.value.value },
     cacheQuery: portOf(file, eff, 'CACHE_QUERY_PORT', secLine),
-    metricPrefix: { value: prefix === undefined ? 'carbon' : carbonValueText(prefix.value), where: settingWhere(file, prefix?.source === 'config' ? prefix : undefined, secLine) },
+    metricPrefix: {
+      value: prefix === undefined ? 'carbon' : carbonValueText(prefix.value),
+      where: settingWhere(file, prefix?.source === 'config' ? prefix : undefined, secLine),
+    },
     relayCacheMetrics: {
       value: relayCache?.value.type === 'bool' ? relayCache.value.value : false,
       where: settingWhere(file, relayCache?.source === 'config' ? relayCache : undefined, secLine),
@@ -244,7 +275,8 @@ export function carbonProcess(
     const sd = s('STORAGE_DIR');
     const fromConfig = ld?.source === 'config' ? ld : sd?.source === 'config' ? sd : undefined;
     p.localDataDir = { path: eff.paths.localDataDir, where: settingWhere(file, fromConfig, secLine) };
-    if (fromConfig === undefined) p.localDataDir.assumed = `derived from GRAPHITE_ROOT (assumed ${DEFAULT_GRAPHITE_ROOT} unless --env GRAPHITE_ROOT=… is given)`;
+    if (fromConfig === undefined)
+      p.localDataDir.assumed = `derived from GRAPHITE_ROOT (assumed ${DEFAULT_GRAPHITE_ROOT} unless --env GRAPHITE_ROOT=… is given)`;
   }
   if (eff.paths.pidfile !== undefined) p.pidfile = { path: eff.paths.pidfile, where: { file, line: secLine } };
   return p;
@@ -252,7 +284,9 @@ export function carbonProcess(
 
 /** carbon-cache instance `instance` of a carbon.conf (carbon-cache --instance X reads [cache] then [cache:X]). */
 export function cacheProcess(ctx: LintContext, file: string, conf: CarbonConf, instance: string): CarbonProcess | undefined {
-  const eff = tryParse(ctx, file, 'carbon-cache refuses [cache]', () => effectiveSettings(conf, 'cache', instance, { env: carbonEnv(ctx) }));
+  const eff = tryParse(ctx, file, 'carbon-cache refuses [cache]', () =>
+    effectiveSettings(conf, 'cache', instance, { env: carbonEnv(ctx) }),
+  );
   return eff === undefined ? undefined : carbonProcess(file, conf, eff, 'cache', instance);
 }
 

@@ -27,7 +27,9 @@ export function readClusterFile(ctx: LintContext, f: LintFile, explicitCluster: 
   const stated = cf.sections?.['topology'] as StatedTopology | undefined;
   if (stated !== undefined) {
     if (ctx.stated !== undefined && !explicitCluster) {
-      ctx.notes.push(`${ctx.display(f.path)}: a second cluster file with topology: was ignored (${ctx.display(ctx.stated.file)} states it)`);
+      ctx.notes.push(
+        `${ctx.display(f.path)}: a second cluster file with topology: was ignored (${ctx.display(ctx.stated.file)} states it)`,
+      );
     } else if (ctx.stated === undefined || explicitCluster) {
       ctx.stated = stated;
     }

@@ -8,13 +8,20 @@ import { reportDiagnostics, type DiagnosticRoute, type LintContext } from '../co
 import type { LintFile } from '../model.js';
 
 const CRELAY_DIAGNOSTICS: Readonly<Record<string, DiagnosticRoute | null>> = {
-  'dynamic-cluster': { rule: 'dynamic-routing-strays', fix: 'nothing to change if intended; run the misplacement scan after an outage and fold the strays back' },
-  'any-of-cluster': { rule: 'dynamic-routing-strays', fix: 'nothing to change if intended; expect strays on the other members after an outage' },
+  'dynamic-cluster': {
+    rule: 'dynamic-routing-strays',
+    fix: 'nothing to change if intended; run the misplacement scan after an outage and fold the strays back',
+  },
+  'any-of-cluster': {
+    rule: 'dynamic-routing-strays',
+    fix: 'nothing to change if intended; expect strays on the other members after an outage',
+  },
   'duplicate-member': { rule: 'duplicate-ring-member', severity: 'warning', fix: 'list each member once' },
 };
 
 /** Refusals that break the cluster limits of R16 (the relay's own wording, golden issue117/156). */
-const CLUSTER_LIMITS = /replication count|cannot set instance|cannot define server|cannot set type|at most 128|cannot share server|same name already defined/;
+const CLUSTER_LIMITS =
+  /replication count|cannot set instance|cannot define server|cannot set type|at most 128|cannot share server|same name already defined/;
 
 export function readCrelay(ctx: LintContext, f: LintFile): void {
   let cfg;
@@ -56,7 +63,13 @@ export function readCrelay(ctx: LintContext, f: LintFile): void {
       buildRing(spec);
     } catch (e) {
       if (!(e instanceof ConfigError)) throw e;
-      ctx.findings.unparseable(c.file, e, `carbon-c-relay cluster ${c.name}`, 'crelay-cluster-invalid', 'keep replication ≤ members and ≤ 128 members per hash cluster');
+      ctx.findings.unparseable(
+        c.file,
+        e,
+        `carbon-c-relay cluster ${c.name}`,
+        'crelay-cluster-invalid',
+        'keep replication ≤ members and ≤ 128 members per hash cluster',
+      );
       continue;
     }
     const where = { file: c.file, line: c.line };

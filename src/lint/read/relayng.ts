@@ -10,10 +10,16 @@ import { reportDiagnostics, tryParse, type DiagnosticRoute, type LintContext } f
 import type { HeldRing, LintFile } from '../model.js';
 
 const RELAYNG_DIAGNOSTICS: Readonly<Record<string, DiagnosticRoute | null>> = {
-  'relayng-ch-destinations': { rule: 'relayng-route-invalid', fix: 'give the route at least two destinations, or make it a sendAllMatch route' },
+  'relayng-ch-destinations': {
+    rule: 'relayng-route-invalid',
+    fix: 'give the route at least two destinations, or make it a sendAllMatch route',
+  },
   'relayng-ipv6': { rule: 'relayng-route-invalid', fix: 'use a host name or an IPv4 address' },
   'relayng-destination': { rule: 'relayng-route-invalid', fix: 'write the destination as host:port[:instance]' },
-  'relayng-route-type': { rule: 'config-unparseable', fix: 'use sendAllMatch, sendFirstMatch, consistentHashing, consistentHashing-v2, grafanaNet, kafkaMdm or pubsub' },
+  'relayng-route-type': {
+    rule: 'config-unparseable',
+    fix: 'use sendAllMatch, sendFirstMatch, consistentHashing, consistentHashing-v2, grafanaNet, kafkaMdm or pubsub',
+  },
   'relayng-init-syntax': { rule: 'config-warning', fix: 'separate the route options and each destination with two spaces' },
 };
 
@@ -25,7 +31,12 @@ export function readRelayng(ctx: LintContext, f: LintFile): void {
     if (route.type !== 'consistentHashing' && route.type !== 'consistentHashing-v2') continue;
     const dests = route.destinations.filter((x) => x.port !== null && x.host !== '');
     if (dests.length < 2) continue;
-    const destinations: Destination[] = dests.map((x) => ({ server: x.host, port: x.port!, instance: x.instance, ...(x.line !== null ? { line: x.line } : {}) }));
+    const destinations: Destination[] = dests.map((x) => ({
+      server: x.host,
+      port: x.port!,
+      instance: x.instance,
+      ...(x.line !== null ? { line: x.line } : {}),
+    }));
     const pickle = dests.every((x) => x.options['pickle'] === 'true');
     const where = { file: f.path, line: route.line };
     const held: HeldRing = {
@@ -49,7 +60,8 @@ export function readRelayng(ctx: LintContext, f: LintFile): void {
       protocol: pickle ? 'pickle' : 'line',
       section: route.key,
     };
-    if (route.type === 'consistentHashing-v2') held.approximate = 'consistentHashing-v2 bumps collisions only against earlier destinations; modelled as consistentHashing';
+    if (route.type === 'consistentHashing-v2')
+      held.approximate = 'consistentHashing-v2 bumps collisions only against earlier destinations; modelled as consistentHashing';
     ctx.rings.push(held);
   }
   splitLines(f.text).forEach((l, i) => {

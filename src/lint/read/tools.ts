@@ -17,7 +17,11 @@ const BUCKY_DIAGNOSTICS: Readonly<Record<string, DiagnosticRoute | null>> = {
     severity: 'warning',
     fix: "set -node to this host's HOST string exactly as the ring members write it (bucky servers compares strings)",
   },
-  'bucky-replicas': { rule: 'replication-mismatch', severity: 'warning', fix: 'run buckyd with one copy per metric (-replicas 1); buckytools cannot rebalance replicas' },
+  'bucky-replicas': {
+    rule: 'replication-mismatch',
+    severity: 'warning',
+    fix: 'run buckyd with one copy per metric (-replicas 1); buckytools cannot rebalance replicas',
+  },
 };
 
 export function readCarbonate(ctx: LintContext, f: LintFile): void {
@@ -27,7 +31,7 @@ export function readCarbonate(ctx: LintContext, f: LintFile): void {
     ctx.findings.add('config-unparseable', {
       file: f.path,
       line: null,
-      message: "carbonate.conf defines no cluster section: carbonate exits with \"Cluster 'main' not defined\"",
+      message: 'carbonate.conf defines no cluster section: carbonate exits with "Cluster \'main\' not defined"',
       fix: 'add a [main] section with DESTINATIONS and REPLICATION_FACTOR',
     });
     return;
@@ -54,7 +58,13 @@ export function readCarbonate(ctx: LintContext, f: LintFile): void {
     if (c.diverseReplicas.raw !== null) held.diverseText = c.diverseReplicas.raw;
     ctx.rings.push(held);
     if (c.relayMethod.value === 'aggregated-consistent-hashing') {
-      ctx.aggregationUsers.push({ file: f.path, role: 'carbonate', label: held.label, rulesPath: null, where: { file: f.path, line: c.relayMethod.line } });
+      ctx.aggregationUsers.push({
+        file: f.path,
+        role: 'carbonate',
+        label: held.label,
+        rulesPath: null,
+        where: { file: f.path, line: c.relayMethod.line },
+      });
     }
   }
 }

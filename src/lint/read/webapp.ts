@@ -17,7 +17,10 @@ const WEBAPP_DIAGNOSTICS: Readonly<Record<string, DiagnosticRoute | null>> = {
   'cannot-evaluate': { rule: 'webapp-setting-unresolved', fix: UNRESOLVED_FIX },
   'conditional-setting': { rule: 'webapp-setting-unresolved', fix: 'make the effective value unconditional, or state it with --env' },
   'env-dependent': { rule: 'webapp-setting-unresolved', severity: 'info', fix: UNRESOLVED_FIX },
-  'custom-keyfunc': { rule: 'webapp-setting-unresolved', fix: 'nothing to change if intended: ringshift hashes metric names as they are, so check the keyfunc by hand' },
+  'custom-keyfunc': {
+    rule: 'webapp-setting-unresolved',
+    fix: 'nothing to change if intended: ringshift hashes metric names as they are, so check the keyfunc by hand',
+  },
   'star-import': null,
 };
 
@@ -38,13 +41,19 @@ export function readWebapp(ctx: LintContext, f: LintFile): void {
     cs.value.items.forEach((item, i) => {
       if (item.t !== 'str') return;
       const host = serverHost(item.v);
-      if (host !== undefined) hosts.push({ text: item.v, host, line: cs.value.t === 'list' || cs.value.t === 'tuple' ? (cs.value.lines?.[i] ?? cs.line) : cs.line });
+      if (host !== undefined)
+        hosts.push({
+          text: item.v,
+          host,
+          line: cs.value.t === 'list' || cs.value.t === 'tuple' ? (cs.value.lines?.[i] ?? cs.line) : cs.line,
+        });
     });
     w.clusterServers = { hosts, where: { file: f.path, line: cs.line } };
   }
 
   const prefix = known(ctx, ps, 'CARBON_METRIC_PREFIX');
-  if (prefix !== undefined && prefix.value.t === 'str') w.metricPrefix = { value: prefix.value.v, where: { file: f.path, line: prefix.line } };
+  if (prefix !== undefined && prefix.value.t === 'str')
+    w.metricPrefix = { value: prefix.value.v, where: { file: f.path, line: prefix.line } };
 
   const tagdb = ps.settings.get('TAGDB');
   if (tagdb !== undefined) w.tagdb = { file: f.path, line: tagdb.line };
@@ -177,7 +186,15 @@ function fallbackRing(ctx: LintContext, ps: PySettingsFile, err: ConfigError, ba
       related: [base.members],
     });
     const hash: HashType = ht.t === 'str' && (ht.v === 'fnv1a_ch' || ht.v === 'mmh3_ch') ? ht.v : 'carbon_ch';
-    const spec = makeRingSpec({ impl: 'graphite-web', hash, destinations, replication: servers.size, diverse: true, sanitize: false, origin: { file, format: 'graphite-web' } });
+    const spec = makeRingSpec({
+      impl: 'graphite-web',
+      hash,
+      destinations,
+      replication: servers.size,
+      diverse: true,
+      sanitize: false,
+      origin: { file, format: 'graphite-web' },
+    });
     return { ...base, spec };
   }
   ctx.findings.unparseable(file, err, 'graphite-web cannot build its CarbonLink ring');

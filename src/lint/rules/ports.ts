@@ -9,7 +9,8 @@ import { cacheFor, goReceiver, memberHost, receiver, ringProtocol, targetsOn, ty
 
 export function checkPorts(ctx: LintContext, topo: Topology): void {
   for (const r of cachePickingRings(topo)) for (const x of r.spec.destinations) destinationPort(ctx, topo, r, x, 'cache');
-  if (topo.layout === 'two-tier') for (const r of topo.tier1) for (const x of r.spec.destinations) destinationPort(ctx, topo, r, x, 'relay');
+  if (topo.layout === 'two-tier')
+    for (const r of topo.tier1) for (const x of r.spec.destinations) destinationPort(ctx, topo, r, x, 'relay');
   for (const [w, m] of topo.mirrors) carbonlinkPorts(ctx, topo, w.ring!, m.ring);
   portConflicts(ctx, topo);
 }
@@ -23,7 +24,8 @@ const PROTOCOL_NAME: Record<Protocol, string> = { pickle: 'pickle', line: 'line 
 
 function protocolWhy(r: HeldRing): string {
   if (r.holder === 'carbon-c-relay') return 'carbon-c-relay speaks only the line protocol';
-  if (r.holder === 'carbon-relay-ng') return `carbon-relay-ng sends ${r.protocol === 'pickle' ? 'pickle (pickle=true)' : 'the line protocol (pickle=false)'}`;
+  if (r.holder === 'carbon-relay-ng')
+    return `carbon-relay-ng sends ${r.protocol === 'pickle' ? 'pickle (pickle=true)' : 'the line protocol (pickle=false)'}`;
   return `DESTINATION_PROTOCOL is ${r.protocol ?? 'pickle'}`;
 }
 
@@ -80,7 +82,8 @@ function destinationPort(ctx: LintContext, topo: Topology, r: HeldRing, x: Desti
 
 function describeCaches(t: HostTargets, protocol: Protocol): string {
   const items = t.caches.map((p) => `${p.instance}: ${protocol} ${receiver(p, protocol)?.value ?? 'off'}`);
-  for (const g of t.goCarbons) items.push(`go-carbon: ${protocol === 'pickle' ? 'pickle' : 'tcp'} ${goReceiver(g, protocol)?.value ?? 'off'}`);
+  for (const g of t.goCarbons)
+    items.push(`go-carbon: ${protocol === 'pickle' ? 'pickle' : 'tcp'} ${goReceiver(g, protocol)?.value ?? 'off'}`);
   return `instances ${items.join(', ')}`;
 }
 
@@ -106,7 +109,10 @@ function carbonlinkPorts(ctx: LintContext, topo: Topology, web: HeldRing, ring: 
     const where: Where = { file: web.members.file, line: y.line ?? web.members.line };
     const label = `${y.server}:${y.port}${y.instance === null ? '' : `:${y.instance}`}`;
     const relayMember = relayByNode.get(nodeKey({ ...y, server: host }, web.spec));
-    const target = relayMember !== undefined ? cacheFor(targetsOn(ctx, topo, memberHost(relayMember, ring), ring.file), relayMember.port, ringProtocol(ring)) : undefined;
+    const target =
+      relayMember !== undefined
+        ? cacheFor(targetsOn(ctx, topo, memberHost(relayMember, ring), ring.file), relayMember.port, ringProtocol(ring))
+        : undefined;
     if (target !== undefined) {
       if (target.cacheQuery.value === y.port || target.cacheQuery.value === null) continue;
       ctx.findings.add('carbonlink-port-mismatch', {
@@ -114,7 +120,9 @@ function carbonlinkPorts(ctx: LintContext, topo: Topology, web: HeldRing, ring: 
         message:
           `${label}: the relay writes node ${y.instance === null ? host : `${host}:${y.instance}`} to carbon-cache ${target.instance} (port ${relayMember!.port}), ` +
           `which answers carbonlink queries on ${target.cacheQuery.value}, not ${y.port}` +
-          (caches.some((p) => p.cacheQuery.value === y.port) ? ` (${y.port} is instance ${caches.find((p) => p.cacheQuery.value === y.port)!.instance}'s: carbonlink asks the wrong cache)` : ''),
+          (caches.some((p) => p.cacheQuery.value === y.port)
+            ? ` (${y.port} is instance ${caches.find((p) => p.cacheQuery.value === y.port)!.instance}'s: carbonlink asks the wrong cache)`
+            : ''),
         fix: `use ${y.server}:${target.cacheQuery.value}${y.instance === null ? '' : `:${y.instance}`}`,
         related: [target.cacheQuery.where, { file: ring.members.file, line: relayMember!.line ?? ring.members.line }],
       });
@@ -162,7 +170,10 @@ function portConflicts(ctx: LintContext, topo: Topology): void {
           continue;
         }
         if (prev.p === p) continue;
-        const inherited = p.program === prev.p.program && !p.instanceOverrides.has(what) ? `: [${p.program}:${p.instance}] does not set ${what}, so it inherits [${p.program}]'s` : '';
+        const inherited =
+          p.program === prev.p.program && !p.instanceOverrides.has(what)
+            ? `: [${p.program}:${p.instance}] does not set ${what}, so it inherits [${p.program}]'s`
+            : '';
         ctx.findings.add('cache-port-conflict', {
           file: where.file,
           line: where.line,

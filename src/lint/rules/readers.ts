@@ -25,8 +25,9 @@ function dataDirs(ctx: LintContext, topo: Topology): void {
         line: c.localDataDir.where.line,
         message:
           `carbon-cache ${c.instance} on ${c.host} writes whisper files to ${c.localDataDir.path}, but the webapp there (${ctx.display(w.file)}) reads only ${list(dirs.paths) || '(nothing)'}: ` +
-          `metrics stored by this instance are invisible once flushed` + (assumed.length > 0 ? ` (paths: ${assumed.join('; ')})` : ''),
-        fix: `add ${c.localDataDir.path} to STANDARD_DIRS in ${ctx.display(w.file)}, or point LOCAL_DATA_DIR at ${dirs.paths[0] ?? 'the webapp\'s WHISPER_DIR'}`,
+          `metrics stored by this instance are invisible once flushed` +
+          (assumed.length > 0 ? ` (paths: ${assumed.join('; ')})` : ''),
+        fix: `add ${c.localDataDir.path} to STANDARD_DIRS in ${ctx.display(w.file)}, or point LOCAL_DATA_DIR at ${dirs.paths[0] ?? "the webapp's WHISPER_DIR"}`,
         related: [dirs.where],
       });
     }
@@ -64,7 +65,7 @@ function fanOut(ctx: LintContext, topo: Topology): void {
       line: cs.where.line,
       message:
         `CLUSTER_SERVERS does not reach ${list(missing)}, which ${missing.length === 1 ? 'stores' : 'store'} metrics (ring members in ${list([...new Set(missing.map((h) => ctx.display(hosts.get(h)!.file)))])}): ` +
-        `graphs drawn through this webapp miss every series stored there (host names compared as written${self === undefined ? '; this webapp\'s own host is not known' : ''})`,
+        `graphs drawn through this webapp miss every series stored there (host names compared as written${self === undefined ? "; this webapp's own host is not known" : ''})`,
       fix: `add ${missing.map((h) => `"${h}:80"`).join(', ')} (the webapp port on those hosts) to CLUSTER_SERVERS`,
       related: missing.map((h) => hosts.get(h)!),
     });

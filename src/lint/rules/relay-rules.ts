@@ -37,7 +37,9 @@ function rulesFor(ctx: LintContext, relay: RulesRelay): RelayRules | undefined {
   if (ctx.files.some((f) => f.path === relay.rulesPath)) return undefined; // linted and refused: already reported
   const example = ctx.relayRules.get(`${relay.rulesPath}.example`);
   if (example !== undefined && !existsSync(relay.rulesPath)) {
-    ctx.notes.push(`${ctx.display(relay.file)} [${relay.section}]: ${ctx.display(relay.rulesPath)} does not exist; checked ${ctx.display(example.file)} in its place`);
+    ctx.notes.push(
+      `${ctx.display(relay.file)} [${relay.section}]: ${ctx.display(relay.rulesPath)} does not exist; checked ${ctx.display(example.file)} in its place`,
+    );
     return example;
   }
   if (!existsSync(relay.rulesPath)) {
@@ -55,7 +57,13 @@ function rulesFor(ctx: LintContext, relay: RulesRelay): RelayRules | undefined {
   } catch (e) {
     throw new ConfigError(`cannot read ${relay.rulesPath}: ${(e as Error).message}`, { file: relay.file });
   }
-  const parsed = tryParse(ctx, relay.rulesPath, 'carbon-relay refuses relay-rules.conf', () => parseRelayRules(text, relay.rulesPath), 'relay-rules-invalid');
+  const parsed = tryParse(
+    ctx,
+    relay.rulesPath,
+    'carbon-relay refuses relay-rules.conf',
+    () => parseRelayRules(text, relay.rulesPath),
+    'relay-rules-invalid',
+  );
   if (parsed !== undefined) ctx.relayRules.set(relay.rulesPath, parsed);
   return parsed;
 }

@@ -10,7 +10,10 @@ import { cacheFor, carbonlinkPortFor, ringProtocol, targetsOn } from './targets.
 
 export async function checkRings(ctx: LintContext, topo: Topology): Promise<void> {
   for (const r of ctx.rings) checkFnv1aInstances(ctx, r);
-  await compareTier(ctx, topo.tier1.filter((r) => r.role === 'relay'));
+  await compareTier(
+    ctx,
+    topo.tier1.filter((r) => r.role === 'relay'),
+  );
   for (const group of topo.tier2.values()) await compareTier(ctx, group);
   for (const [tool, ref] of topo.toolRefs) await compareTool(ctx, topo, tool, ref);
   for (const [w, m] of topo.mirrors) await compareWebapp(ctx, topo, w, m);
@@ -46,11 +49,15 @@ function checkFnv1aInstances(ctx: LintContext, r: HeldRing): void {
     if (!byKey.has(k)) byKey.set(k, []);
     byKey.get(k)!.push(m);
   }
-  const shared = [...byKey.entries()].filter(([k, ms]) => !(carbonSide && k === 'None') && new Set(ms.map((m) => `${m.server}:${m.port}`)).size > 1);
+  const shared = [...byKey.entries()].filter(
+    ([k, ms]) => !(carbonSide && k === 'None') && new Set(ms.map((m) => `${m.server}:${m.port}`)).size > 1,
+  );
   if (missing.length === 0 && shared.length === 0) return;
   const parts: string[] = [];
   if (missing.length > 0) {
-    parts.push(`${missing.length} member${missing.length === 1 ? ' has' : 's have'} no instance (${list(missing.map((m) => `${m.server}:${m.port}`))}), so ${missing.length === 1 ? 'its points hash' : 'their points all hash'} "i-None"`);
+    parts.push(
+      `${missing.length} member${missing.length === 1 ? ' has' : 's have'} no instance (${list(missing.map((m) => `${m.server}:${m.port}`))}), so ${missing.length === 1 ? 'its points hash' : 'their points all hash'} "i-None"`,
+    );
   }
   for (const [k, ms] of shared) parts.push(`instance ${JSON.stringify(k)} is shared by ${list(ms.map((m) => `${m.server}:${m.port}`))}`);
   const share = fnvShare(r);
@@ -123,7 +130,10 @@ async function compareRelays(ctx: LintContext, ref: HeldRing, o: HeldRing): Prom
         `${o.label.replace(o.file, ctx.display(o.file))} and ${ref.label.replace(ref.file, ctx.display(ref.file))} route to different rings: ${quantityText(q)}; ` +
         memberDelta(ctx, ref, cmp.onlyA, o, cmp.onlyB) +
         '. A metric sent through one relay lands on another node than the same metric sent through the other',
-      fix: `give every relay of this tier the same ${o.membersName}: ${list(ref.spec.destinations.map((x) => nodeLabel(x, ref.spec)), Infinity)} (in this order)`,
+      fix: `give every relay of this tier the same ${o.membersName}: ${list(
+        ref.spec.destinations.map((x) => nodeLabel(x, ref.spec)),
+        Infinity,
+      )} (in this order)`,
       related: [ref.members],
     });
   } else if (!cmp.sameOrder) {
@@ -144,14 +154,22 @@ function memberDelta(ctx: LintContext, a: HeldRing, onlyA: string[], b: HeldRing
 
 async function orderFinding(ctx: LintContext, ref: HeldRing, o: HeldRing): Promise<void> {
   const q = await quantify(ref.spec, o.spec);
-  const moved = q === undefined ? '' : q.owners === 0 ? ' Today no key changes owner, but the next member added or a collision can change that' : ` Today ${quantityText(q)}`;
+  const moved =
+    q === undefined
+      ? ''
+      : q.owners === 0
+        ? ' Today no key changes owner, but the next member added or a collision can change that'
+        : ` Today ${quantityText(q)}`;
   ctx.findings.add('ring-order-mismatch', {
     file: o.members.file,
     line: o.members.line,
     message:
       `${d(ctx, o)} lists the same members as ${d(ctx, ref)} in another order; ` +
       `${ref.spec.hash === 'jump_fnv1a_ch' ? 'jump_fnv1a_ch assigns buckets by position in the list' : 'carbon resolves colliding ring positions in list order'}.${moved}`,
-    fix: `list the members in the order of ${d(ctx, ref)}: ${list(ref.spec.destinations.map((x) => nodeLabel(x, ref.spec)), Infinity)}`,
+    fix: `list the members in the order of ${d(ctx, ref)}: ${list(
+      ref.spec.destinations.map((x) => nodeLabel(x, ref.spec)),
+      Infinity,
+    )}`,
     related: [ref.members],
   });
 }
@@ -221,8 +239,11 @@ async function compareTool(ctx: LintContext, topo: Topology, tool: HeldRing, ref
         line: tool.members.line,
         message:
           `${d(ctx, tool)} lists the cache instances behind the per-host relays (${list(cmp.onlyB)}), but in this two-tier layout the host of a metric is chosen by ${refWhat}, ` +
-          'and the instance by each host\'s relay: a one-ring model reports metrics as misplaced that are where they belong',
-        fix: `model the tier that picks the host: ${tool.membersName} = ${list(ref.spec.destinations.map((x) => nodeLabel(x, ref.spec)), Infinity)}`,
+          "and the instance by each host's relay: a one-ring model reports metrics as misplaced that are where they belong",
+        fix: `model the tier that picks the host: ${tool.membersName} = ${list(
+          ref.spec.destinations.map((x) => nodeLabel(x, ref.spec)),
+          Infinity,
+        )}`,
         related: [ref.members],
       });
     } else {
@@ -232,8 +253,14 @@ async function compareTool(ctx: LintContext, topo: Topology, tool: HeldRing, ref
         line: tool.members.line,
         message:
           `${holderName(tool)}'s ring differs from ${refWhat}: ${quantityText(q)}; ${memberDelta(ctx, ref, cmp.onlyA, tool, cmp.onlyB)}` +
-          (tool.holder === 'carbonate' || tool.holder === 'buckyd' || tool.holder === 'ringshift' ? '. Its misplacement reports and moves follow the wrong ring' : ''),
-        fix: `${toolFixPrefix(tool)}${list(ref.spec.destinations.map((x) => toolSyntax(x, ref, tool)), Infinity)} (the members of ${d(ctx, ref)}, in its order)` + fnvHint(ref, tool),
+          (tool.holder === 'carbonate' || tool.holder === 'buckyd' || tool.holder === 'ringshift'
+            ? '. Its misplacement reports and moves follow the wrong ring'
+            : ''),
+        fix:
+          `${toolFixPrefix(tool)}${list(
+            ref.spec.destinations.map((x) => toolSyntax(x, ref, tool)),
+            Infinity,
+          )} (the members of ${d(ctx, ref)}, in its order)` + fnvHint(ref, tool),
         related: [ref.members],
       });
     }
@@ -245,9 +272,15 @@ async function compareTool(ctx: LintContext, topo: Topology, tool: HeldRing, ref
     ctx.findings.add('hash-type-mismatch', {
       file: tool.hash.file,
       line: tool.hash.line,
-      message: `${holderName(tool)} hashes with ${hashName(tool)} but ${holderName(ref)} (${ctx.display(ref.file)}) hashes with ${hashName(ref)}` +
-        (ref.spec.hash === 'jump_fnv1a_ch' && tool.holder === 'carbonate' ? ': carbonate has no jump hash at all' : ': almost every metric is placed differently'),
-      fix: ref.spec.hash === 'jump_fnv1a_ch' && tool.holder === 'carbonate' ? 'model this ring with buckytools (-hash jump_fnv1a) or ringshift (ring.hash: jump_fnv1a_ch)' : `set ${hashSettingName(tool)} to ${toolHash(ref.spec.hash, tool.holder)}`,
+      message:
+        `${holderName(tool)} hashes with ${hashName(tool)} but ${holderName(ref)} (${ctx.display(ref.file)}) hashes with ${hashName(ref)}` +
+        (ref.spec.hash === 'jump_fnv1a_ch' && tool.holder === 'carbonate'
+          ? ': carbonate has no jump hash at all'
+          : ': almost every metric is placed differently'),
+      fix:
+        ref.spec.hash === 'jump_fnv1a_ch' && tool.holder === 'carbonate'
+          ? 'model this ring with buckytools (-hash jump_fnv1a) or ringshift (ring.hash: jump_fnv1a_ch)'
+          : `set ${hashSettingName(tool)} to ${toolHash(ref.spec.hash, tool.holder)}`,
       related: [ref.hash],
     });
   }
@@ -259,18 +292,31 @@ async function compareTool(ctx: LintContext, topo: Topology, tool: HeldRing, ref
       message: bucky
         ? `the relay keeps ${ref.spec.replication} copies of every metric (${ctx.display(ref.file)}), but buckytools models one owner per metric: it reports every replica as misplaced`
         : `replication ${tool.spec.replication} here but ${ref.spec.replication} in ${ctx.display(ref.file)}: ${tool.spec.replication < ref.spec.replication ? 'replicas look misplaced to this tool' : 'this tool expects copies the relay never writes'}`,
-      fix: bucky ? 'use a tool that models replication (carbonate, ringshift) for this cluster' : `set the replication factor to ${ref.spec.replication}`,
+      fix: bucky
+        ? 'use a tool that models replication (carbonate, ringshift) for this cluster'
+        : `set the replication factor to ${ref.spec.replication}`,
       related: [ref.replication],
     });
-  } else if (ref.spec.replication >= 2 && (tool.holder === 'carbonate' || tool.holder === 'ringshift') && diverseOf(ref) !== undefined && diverseOf(ref) !== tool.spec.diverse) {
-    const quirk = tool.diverseText !== undefined && /^(false|0|no|off)$/i.test(tool.diverseText) ? ` (carbonate reads DIVERSE_REPLICAS = ${tool.diverseText} with bool() of the string, which is True)` : '';
+  } else if (
+    ref.spec.replication >= 2 &&
+    (tool.holder === 'carbonate' || tool.holder === 'ringshift') &&
+    diverseOf(ref) !== undefined &&
+    diverseOf(ref) !== tool.spec.diverse
+  ) {
+    const quirk =
+      tool.diverseText !== undefined && /^(false|0|no|off)$/i.test(tool.diverseText)
+        ? ` (carbonate reads DIVERSE_REPLICAS = ${tool.diverseText} with bool() of the string, which is True)`
+        : '';
     ctx.findings.add('replica-diversity-mismatch', {
       file: (tool.diverse ?? tool.replication).file,
       line: (tool.diverse ?? tool.replication).line,
       message: `${holderName(tool)} places replicas ${tool.spec.diverse ? 'on distinct hosts' : 'on distinct nodes'}${quirk}, but ${holderName(ref)} (${ctx.display(ref.file)}) places them ${diverseOf(ref) ? 'on distinct hosts' : 'on distinct nodes'}`,
-      fix: tool.holder === 'carbonate'
-        ? diverseOf(ref) ? 'remove DIVERSE_REPLICAS (carbonate defaults to diverse)' : 'carbonate cannot model DIVERSE_REPLICAS = False (any non-empty value is True); set DIVERSE_REPLICAS = (empty) to get False'
-        : `set ring.diverse: ${diverseOf(ref) ? 'true' : 'false'}`,
+      fix:
+        tool.holder === 'carbonate'
+          ? diverseOf(ref)
+            ? 'remove DIVERSE_REPLICAS (carbonate defaults to diverse)'
+            : 'carbonate cannot model DIVERSE_REPLICAS = False (any non-empty value is True); set DIVERSE_REPLICAS = (empty) to get False'
+          : `set ring.diverse: ${diverseOf(ref) ? 'true' : 'false'}`,
       related: [ref.diverse ?? ref.replication],
     });
   }
@@ -327,13 +373,30 @@ async function compareWebapp(ctx: LintContext, topo: Topology, w: Webapp, m: Mir
   const web = w.ring!;
   const ring = m.ring;
   const servers = m.servers;
-  const expected = servers === null ? ring.spec.destinations : ring.spec.destinations.filter((x) => servers.has(mappedServer(x.server, ring.host ?? w.host)));
+  const expected =
+    servers === null
+      ? ring.spec.destinations
+      : ring.spec.destinations.filter((x) => servers.has(mappedServer(x.server, ring.host ?? w.host)));
   const cmp = compareMembers(expected, ring.spec, web.spec.destinations, web.spec);
-  const full = servers === null || new Set(ring.spec.destinations.map((x) => mappedServer(x.server, ring.host ?? w.host))).size === expected.map((x) => x.server).filter((s, i, a) => a.indexOf(s) === i).length;
+  const full =
+    servers === null ||
+    new Set(ring.spec.destinations.map((x) => mappedServer(x.server, ring.host ?? w.host))).size ===
+      expected.map((x) => x.server).filter((s, i, a) => a.indexOf(s) === i).length;
   const where = w.host !== undefined ? `on ${w.host}` : servers !== null && servers.size > 0 ? `on ${[...servers].join(', ')}` : '';
 
   if (!cmp.sameSet) {
-    if (topo.layout === 'two-tier' && topo.tier1.some((t) => compareMembers(t.spec.destinations.filter((x) => web.spec.destinations.some((y) => y.server === x.server)), t.spec, web.spec.destinations, web.spec).sameSet)) {
+    if (
+      topo.layout === 'two-tier' &&
+      topo.tier1.some(
+        (t) =>
+          compareMembers(
+            t.spec.destinations.filter((x) => web.spec.destinations.some((y) => y.server === x.server)),
+            t.spec,
+            web.spec.destinations,
+            web.spec,
+          ).sameSet,
+      )
+    ) {
       ctx.findings.add('tool-models-wrong-tier', {
         file: web.members.file,
         line: web.members.line,
@@ -419,7 +482,8 @@ async function carbonlinkMismatch(
 ): Promise<void> {
   const web = w.ring!;
   const ring = m.ring;
-  const loopbackOnly = web.spec.destinations.every((x) => isLoopback(x.server)) && !ring.spec.destinations.some((x) => isLoopback(x.server));
+  const loopbackOnly =
+    web.spec.destinations.every((x) => isLoopback(x.server)) && !ring.spec.destinations.some((x) => isLoopback(x.server));
   const host = expected.length > 0 ? singleHost(expected.map((x) => mappedServer(x.server, ring.host ?? w.host))) : undefined;
   const parts: string[] = [];
   if (expected.length === 0 && loopbackOnly) {
@@ -431,8 +495,14 @@ async function carbonlinkMismatch(
     parts.push(`CARBONLINK_HOSTS does not match the members ${where} that ${d(ctx, ring)} lists`);
     if (onlyRelay.length > 0) parts.push(`members only in ${ring.membersName}: ${list(onlyRelay)}`);
     if (onlyWeb.length > 0) parts.push(`only in CARBONLINK_HOSTS: ${list(onlyWeb)}`);
-    if (host !== undefined && web.spec.destinations.some((x) => isLoopback(x.server)) && !ring.spec.destinations.some((x) => isLoopback(x.server))) {
-      parts.push(`it writes ${[...new Set(web.spec.destinations.filter((x) => isLoopback(x.server)).map((x) => x.server))].join(', ')} where the relay writes ${host}: ring keys are strings, not addresses`);
+    if (
+      host !== undefined &&
+      web.spec.destinations.some((x) => isLoopback(x.server)) &&
+      !ring.spec.destinations.some((x) => isLoopback(x.server))
+    ) {
+      parts.push(
+        `it writes ${[...new Set(web.spec.destinations.filter((x) => isLoopback(x.server)).map((x) => x.server))].join(', ')} where the relay writes ${host}: ring keys are strings, not addresses`,
+      );
     }
   }
   let severity: 'error' | 'warning' = 'error';
@@ -441,9 +511,13 @@ async function carbonlinkMismatch(
     if (share !== undefined) {
       if (share === 0) {
         severity = 'warning';
-        parts.push(`today every lookup still reaches the right cache (${host} runs one instance in this ring); it breaks when a second instance is added`);
+        parts.push(
+          `today every lookup still reaches the right cache (${host} runs one instance in this ring); it breaks when a second instance is added`,
+        );
       } else {
-        parts.push(`graphite-web looks up ${pct(share)} of the keys stored on ${host} on another cache instance than the relay wrote them to, so their unflushed points are missing from graphs`);
+        parts.push(
+          `graphite-web looks up ${pct(share)} of the keys stored on ${host} on another cache instance than the relay wrote them to, so their unflushed points are missing from graphs`,
+        );
       }
     }
   } else if (!loopbackOnly) {
@@ -489,7 +563,14 @@ function suggestCarbonlink(ctx: LintContext, topo: Topology, ring: HeldRing, mem
  * resolved to the cache process it reaches when the host's carbon.conf is linted (relay side by receiver
  * port, webapp side by cache query port), else matched by instance name (loopback = the webapp's host).
  */
-function wrongInstanceShare(ctx: LintContext, topo: Topology, full: HeldRing, web: HeldRing, host: string, webHost: string | undefined): number | undefined {
+function wrongInstanceShare(
+  ctx: LintContext,
+  topo: Topology,
+  full: HeldRing,
+  web: HeldRing,
+  host: string,
+  webHost: string | undefined,
+): number | undefined {
   const rf = ringOf(full.spec);
   const rw = ringOf(web.spec);
   const pf = rf?.positionSpace;
@@ -512,7 +593,12 @@ function wrongInstanceShare(ctx: LintContext, topo: Topology, full: HeldRing, we
     let k = webCache.get(o);
     if (k === undefined) {
       const c = t.caches.find((p) => p.cacheQuery.value === o.port);
-      k = mappedServer(o.server, webHost ?? host) !== host ? 'elsewhere' : c !== undefined ? `cache ${c.file} ${c.instance}` : `instance ${o.instance}`;
+      k =
+        mappedServer(o.server, webHost ?? host) !== host
+          ? 'elsewhere'
+          : c !== undefined
+            ? `cache ${c.file} ${c.instance}`
+            : `instance ${o.instance}`;
       webCache.set(o, k);
     }
     return k;
@@ -540,8 +626,11 @@ function coverage(ctx: LintContext, topo: Topology): void {
     // Any webapp counts, whichever ring it was paired with; so do webapps whose ring could not be evaluated.
     const all = ctx.webapps.filter((w) => w.ring !== undefined);
     const listed = new Set<string>();
-    for (const w of all) for (const x of w.ring!.spec.destinations) listed.add(nodeKey({ ...x, server: mappedServer(x.server, w.host) }, w.ring!.spec));
-    const missing = ring.spec.destinations.filter((x) => !listed.has(nodeKey({ ...x, server: mappedServer(x.server, ring.host) }, ring.spec)));
+    for (const w of all)
+      for (const x of w.ring!.spec.destinations) listed.add(nodeKey({ ...x, server: mappedServer(x.server, w.host) }, w.ring!.spec));
+    const missing = ring.spec.destinations.filter(
+      (x) => !listed.has(nodeKey({ ...x, server: mappedServer(x.server, ring.host) }, ring.spec)),
+    );
     const missingHosts = [...new Set(missing.map((x) => mappedServer(x.server, ring.host)))];
     // Hosts some webapp already covers are reported by that webapp's own comparison.
     const coveredHosts = new Set(all.flatMap((w) => w.ring!.spec.destinations.map((x) => mappedServer(x.server, w.host))));
@@ -575,8 +664,11 @@ function collisionSemantics(ctx: LintContext, topo: Topology): void {
     if (ref.spec.hash !== 'carbon_ch') continue;
     const holders: HeldRing[] = [ref];
     for (const [w, m] of topo.mirrors) if (m.ring === ref) holders.push(w.ring!);
-    for (const [t, r] of topo.toolRefs) if (r === ref && compareMembers(ref.spec.destinations, ref.spec, t.spec.destinations, t.spec).sameSet) holders.push(t);
-    for (const o of refs) if (o !== ref && o.spec.hash === 'carbon_ch' && compareMembers(ref.spec.destinations, ref.spec, o.spec.destinations, o.spec).sameSet) holders.push(o);
+    for (const [t, r] of topo.toolRefs)
+      if (r === ref && compareMembers(ref.spec.destinations, ref.spec, t.spec.destinations, t.spec).sameSet) holders.push(t);
+    for (const o of refs)
+      if (o !== ref && o.spec.hash === 'carbon_ch' && compareMembers(ref.spec.destinations, ref.spec, o.spec.destinations, o.spec).sameSet)
+        holders.push(o);
     const bump = holders.filter((h) => BUMP.has(h.spec.impl));
     const plain = holders.filter((h) => !BUMP.has(h.spec.impl));
     if (bump.length === 0 || plain.length === 0) continue;
@@ -626,7 +718,8 @@ async function replicaPolicy(ctx: LintContext, topo: Topology): Promise<void> {
     const mirrored = [...topo.mirrors].filter(([, m]) => m.ring === ref).map(([w]) => w);
     if (ref.spec.impl === 'carbon-c-relay' || ref.spec.impl === 'bucky') {
       const perHost = new Map<string, number>();
-      for (const x of ref.spec.destinations) perHost.set(mappedServer(x.server, ref.host), (perHost.get(mappedServer(x.server, ref.host)) ?? 0) + 1);
+      for (const x of ref.spec.destinations)
+        perHost.set(mappedServer(x.server, ref.host), (perHost.get(mappedServer(x.server, ref.host)) ?? 0) + 1);
       const multi = [...perHost].filter(([, n]) => n > 1).map(([h]) => h);
       if (multi.length > 0) {
         ctx.findings.add('replica-diversity-mismatch', {
@@ -634,7 +727,8 @@ async function replicaPolicy(ctx: LintContext, topo: Topology): Promise<void> {
           line: ref.replication.line,
           message:
             `${holderName(ref)} with replication ${ref.spec.replication} picks distinct servers (host:port), never distinct hosts: ${list(multi)} run${multi.length === 1 ? 's' : ''} several members, ` +
-            'so both copies of a metric can land on one machine' + (mirrored.length > 0 ? ', and graphite-web (always host-diverse) then looks for the second copy elsewhere' : ''),
+            'so both copies of a metric can land on one machine' +
+            (mirrored.length > 0 ? ', and graphite-web (always host-diverse) then looks for the second copy elsewhere' : ''),
           fix: 'give each host one member of this cluster (one relay per host in front of its instances), or accept single-machine replicas',
           related: mirrored.map((w) => w.ring!.members),
         });

@@ -24,7 +24,9 @@ function rewrites(ctx: LintContext): void {
   ];
   const who = readers.length > 0 ? ` (here: ${list([...new Set(readers)], 4)})` : '';
   for (const cfg of ctx.crelays) {
-    const hashing = new Set(cfg.clusters.filter((c) => c.type === 'carbon_ch' || c.type === 'fnv1a_ch' || c.type === 'jump_fnv1a_ch').map((c) => c.name));
+    const hashing = new Set(
+      cfg.clusters.filter((c) => c.type === 'carbon_ch' || c.type === 'fnv1a_ch' || c.type === 'jump_fnv1a_ch').map((c) => c.name),
+    );
     if (hashing.size === 0) continue;
     for (const r of cfg.rules) {
       if (r.kind === 'match' && r.routeUsing !== undefined && r.sendTo.some((c) => hashing.has(c))) {
@@ -34,7 +36,7 @@ function rewrites(ctx: LintContext): void {
           message:
             `route using ${r.routeUsing.text}: carbon-c-relay hashes this key instead of the metric name, but stores the metric under its own name; ` +
             `graphite-web's carbonlink and every tool that hashes stored names${who} look for these metrics on another node`,
-          fix: 'nothing in the readers can follow a route-using key: scan with the relay\'s own test mode (carbon-c-relay -t) for these names, and expect carbonlink misses for them',
+          fix: "nothing in the readers can follow a route-using key: scan with the relay's own test mode (carbon-c-relay -t) for these names, and expect carbonlink misses for them",
         });
       }
       if (r.kind === 'rewrite') {
@@ -124,7 +126,7 @@ function aggregationRules(ctx: LintContext): void {
       message:
         `${t.label.replace(t.file, ctx.display(t.file))} uses RELAY_METHOD = aggregated-consistent-hashing: carbon-sieve and carbon-lookup route like the relay only when given its rules with -a` +
         (relay?.rulesPath ? ` (${ctx.display(relay.rulesPath)})` : ''),
-      fix: `always run carbonate with -a ${relay?.rulesPath ? ctx.display(relay.rulesPath) : '<the relay\'s aggregation-rules.conf>'}`,
+      fix: `always run carbonate with -a ${relay?.rulesPath ? ctx.display(relay.rulesPath) : "<the relay's aggregation-rules.conf>"}`,
     });
   }
 }
@@ -147,7 +149,8 @@ function tagEvidence(ctx: LintContext): Where | undefined {
     for (const s of conf.ini.sections) {
       for (const o of s.options.values()) {
         const k = o.rawKey.toUpperCase();
-        if ((k === 'ENABLE_TAGS' && /^(true|1|yes|on)$/i.test(o.raw)) || k === 'TAG_RELAY_NORMALIZED' || k === 'TAG_HASH_FILENAMES') return { file, line: o.line };
+        if ((k === 'ENABLE_TAGS' && /^(true|1|yes|on)$/i.test(o.raw)) || k === 'TAG_RELAY_NORMALIZED' || k === 'TAG_HASH_FILENAMES')
+          return { file, line: o.line };
       }
     }
   }

@@ -26,7 +26,8 @@ export function memberHost(d: Destination, r: HeldRing): string | undefined {
  * processes configured in the same directory as the ring's file stand in: one host's configs live together.
  */
 export function targetsOn(ctx: LintContext, topo: Topology, host: string | undefined, ringFile: string): HostTargets {
-  const here = (file: string, h: string | undefined) => (host !== undefined ? h === host : h === undefined && dirname(file) === dirname(ringFile));
+  const here = (file: string, h: string | undefined) =>
+    host !== undefined ? h === host : h === undefined && dirname(file) === dirname(ringFile);
   return {
     host,
     caches: topo.caches.filter((p) => here(p.file, p.host)),

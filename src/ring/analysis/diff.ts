@@ -175,7 +175,7 @@ export interface RingDiff {
   /** True when every 16-bit position was compared; false for a sample estimate. */
   exact: boolean;
   method: 'positions' | 'sample';
-  positionFn?: PositionFn | `${PositionFn} vs ${PositionFn}`;
+  positionFn?: PositionFn | `${PositionFn} vs ${PositionFn}` | undefined;
   /** Limits of exactness, e.g. ASCII keys only for fnv1a32-16 vs its signed-char twin. */
   caveat?: string;
   /** sample: the largest standard error of any keyspace share. */
@@ -197,11 +197,11 @@ export interface MovedListener {
 }
 
 export interface DiffOptions {
-  match?: MatchMode | 'auto';
-  sampleSize?: number;
+  match?: MatchMode | 'auto' | undefined;
+  sampleSize?: number | undefined;
   /** Real names to count (streamed). */
-  names?: AsyncIterable<readonly string[]>;
-  listener?: MovedListener;
+  names?: AsyncIterable<readonly string[]> | undefined;
+  listener?: MovedListener | undefined;
 }
 
 const SIGNED_FNV_CAVEAT =

@@ -75,11 +75,7 @@ export interface MatchChoice {
  * and graphite-web hash on, so relay and webapp configs with different ports line up — unless a ring
  * has two members that differ only by port (c-relay servers without instances): then member ids.
  */
-export function chooseMatch(
-  a: readonly Destination[],
-  b: readonly Destination[],
-  requested: MatchMode | 'auto' = 'auto',
-): MatchChoice {
+export function chooseMatch(a: readonly Destination[], b: readonly Destination[], requested: MatchMode | 'auto' = 'auto'): MatchChoice {
   if (requested !== 'auto') return { mode: requested, reason: `--match ${requested}` };
   const clash = portOnlyDuplicate(a) ?? portOnlyDuplicate(b);
   if (clash !== undefined) {

@@ -138,10 +138,10 @@ export type ProgressReport = (names: number, done: boolean) => void;
 
 export interface NameStreamOptions {
   /** Where lines go (default stdout). */
-  out?: Writable;
-  report?: ProgressReport;
+  out?: Writable | undefined;
+  report?: ProgressReport | undefined;
   /** Use the string path even when the byte path applies (tests compare the two). */
-  stringPath?: boolean;
+  stringPath?: boolean | undefined;
 }
 
 const JSON_HEAD = '{"metric":"';

@@ -26,7 +26,10 @@ export async function* withProgress<T extends readonly unknown[]>(
 }
 
 /** A reporter writing "label: N names" to stderr when it is a TTY; undefined otherwise. */
-export function stderrProgress(label: string, stream: NodeJS.WriteStream = process.stderr): ((n: number, done: boolean) => void) | undefined {
+export function stderrProgress(
+  label: string,
+  stream: NodeJS.WriteStream = process.stderr,
+): ((n: number, done: boolean) => void) | undefined {
   if (!stream.isTTY) return undefined;
   const start = Date.now();
   return (n, done) => {

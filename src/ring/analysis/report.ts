@@ -31,7 +31,7 @@ export function specJson(spec: RingSpec): Record<string, unknown> {
 }
 
 function methodText(
-  r: { method: string; total?: number; positionFn?: string; standardError?: number },
+  r: { method: string; total?: number | undefined; positionFn?: string | undefined; standardError?: number | undefined },
   verb = 'enumerated',
 ): string {
   if (r.method === 'positions') return `exact, all ${count(r.total ?? 0)} positions ${verb} (${r.positionFn})`;
@@ -192,7 +192,8 @@ export function diffText(fromLine: string, toLine: string, d: RingDiff, showAny:
       `  owner list changed ${of(m.ownersChanged)}, primary changed ${of(m.primaryChanged)}` +
         (m.ownerSetChanged !== m.ownersChanged ? `, owner set changed ${of(m.ownerSetChanged)}` : ''),
     );
-    if (m.droppedFrom + m.droppedTo > 0) lines.push(`  dropped by the relay: ${count(m.droppedFrom)} in --from, ${count(m.droppedTo)} in --to`);
+    if (m.droppedFrom + m.droppedTo > 0)
+      lines.push(`  dropped by the relay: ${count(m.droppedFrom)} in --from, ${count(m.droppedTo)} in --to`);
     if (m.errorsFrom + m.errorsTo > 0) lines.push(`  not placeable: ${count(m.errorsFrom)} in --from, ${count(m.errorsTo)} in --to`);
     const mhead = showAny ? head : ['node', 'names before', 'after'];
     lines.push('', ...alignColumns([mhead, ...m.nodes.map((n) => row(n, count))]));

@@ -85,7 +85,7 @@ export class OwnerCounts {
 
 export interface ShareOptions {
   /** Sample size for rings that cannot be enumerated. */
-  sampleSize?: number;
+  sampleSize?: number | undefined;
 }
 
 /** Every member's share of the keyspace (the space of routing-key hashes). */
@@ -177,10 +177,7 @@ export interface NameDistribution {
 }
 
 /** How a list of real names spreads over the members (counts, streamed, nothing stored). */
-export async function nameDistribution(
-  ring: Ring,
-  batches: AsyncIterable<readonly string[]>,
-): Promise<NameDistribution> {
+export async function nameDistribution(ring: Ring, batches: AsyncIterable<readonly string[]>): Promise<NameDistribution> {
   const table = new MemberTable(ring.members);
   const counts = new OwnerCounts(table);
   let total = 0;

@@ -17,10 +17,22 @@ let words: Int32Array<ArrayBufferLike> = new Int32Array(0);
 
 /** One 64-byte block starting at word `o` of `w` (little-endian words), folded into the state. */
 function compress(w: Int32Array, o: number): void {
-  const x0 = w[o]!, x1 = w[o + 1]!, x2 = w[o + 2]!, x3 = w[o + 3]!;
-  const x4 = w[o + 4]!, x5 = w[o + 5]!, x6 = w[o + 6]!, x7 = w[o + 7]!;
-  const x8 = w[o + 8]!, x9 = w[o + 9]!, x10 = w[o + 10]!, x11 = w[o + 11]!;
-  const x12 = w[o + 12]!, x13 = w[o + 13]!, x14 = w[o + 14]!, x15 = w[o + 15]!;
+  const x0 = w[o]!,
+    x1 = w[o + 1]!,
+    x2 = w[o + 2]!,
+    x3 = w[o + 3]!;
+  const x4 = w[o + 4]!,
+    x5 = w[o + 5]!,
+    x6 = w[o + 6]!,
+    x7 = w[o + 7]!;
+  const x8 = w[o + 8]!,
+    x9 = w[o + 9]!,
+    x10 = w[o + 10]!,
+    x11 = w[o + 11]!;
+  const x12 = w[o + 12]!,
+    x13 = w[o + 13]!,
+    x14 = w[o + 14]!,
+    x15 = w[o + 15]!;
   let a = sA;
   let b = sB;
   let c = sC;

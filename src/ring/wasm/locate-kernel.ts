@@ -59,7 +59,10 @@ function md5x3(): WasmFunction {
   const c = new Code();
   const v = (lane: number, r: 'a' | 'b' | 'c' | 'd'): number => 4 + lane * 4 + 'abcd'.indexOf(r);
   for (let lane = 0; lane < 3; lane++) {
-    for (const [k, r] of (['a', 'b', 'c', 'd'] as const).entries()) c.get(state).load(16 * lane + 4 * k).set(v(lane, r));
+    for (const [k, r] of (['a', 'b', 'c', 'd'] as const).entries())
+      c.get(state)
+        .load(16 * lane + 4 * k)
+        .set(v(lane, r));
   }
   let names: ('a' | 'b' | 'c' | 'd')[] = ['a', 'b', 'c', 'd'];
   for (let i = 0; i < 64; i++) {
@@ -72,14 +75,28 @@ function md5x3(): WasmFunction {
       else if (round === 1) c.get(cc).get(d).get(b).get(cc).xor().and().xor();
       else if (round === 2) c.get(b).get(cc).xor().get(d).xor();
       else c.get(cc).get(b).get(d).i32(-1).xor().or().xor();
-      c.add().get(lane /* its block address */).load(4 * md5Word(i)).add().i32(MD5_T[i]!).add();
-      c.i32(MD5_SHIFTS[round]![i % 4]!).rotl().get(b).add().set(a);
+      c.add()
+        .get(lane /* its block address */)
+        .load(4 * md5Word(i))
+        .add()
+        .i32(MD5_T[i]!)
+        .add();
+      c.i32(MD5_SHIFTS[round]![i % 4]!)
+        .rotl()
+        .get(b)
+        .add()
+        .set(a);
     }
     names = [names[3]!, names[0]!, names[1]!, names[2]!];
   }
   for (let lane = 0; lane < 3; lane++) {
     for (const [k, r] of (['a', 'b', 'c', 'd'] as const).entries()) {
-      c.get(state).get(state).load(16 * lane + 4 * k).get(v(lane, r)).add().store(16 * lane + 4 * k);
+      c.get(state)
+        .get(state)
+        .load(16 * lane + 4 * k)
+        .get(v(lane, r))
+        .add()
+        .store(16 * lane + 4 * k);
     }
   }
   return { name: 'md5x3', params: [I32, I32, I32, I32], results: [], locals: Array(12).fill(I32), code: c };
@@ -154,7 +171,10 @@ function hash(): WasmFunction {
   // the name as 8-byte words, then the word holding byte len fixed to keep the name's bytes, put 0x80
   // there and zeros above; the bit length in the last 8 bytes.
   const pad = (size: number): void => {
-    for (let k = 0; k < size / 8 - 1; k++) c.get(dst).i64(0n).store64(8 * k);
+    for (let k = 0; k < size / 8 - 1; k++)
+      c.get(dst)
+        .i64(0n)
+        .store64(8 * k);
     c.i32(0).set(j);
     c.block().loop();
     c.get(j).get(len).gtU().brIf(1);
@@ -167,18 +187,45 @@ function hash(): WasmFunction {
     c.i64(1n).get(len).i32(7).and().i32(3).shl().extendU().shl64().i64(1n).sub64().and64();
     c.i64(0x80n).get(len).i32(7).and().i32(3).shl().extendU().shl64().or64();
     c.store64();
-    c.get(dst).get(len).i32(3).shl().extendU().store64(size - 8);
+    c.get(dst)
+      .get(len)
+      .i32(3)
+      .shl()
+      .extendU()
+      .store64(size - 8);
   };
   const initState = (state: number): void => {
     for (let lane = 0; lane < 3; lane++) {
-      c.i32(state + 16 * lane).i32(A0).store(0).i32(state + 16 * lane).i32(B0).store(4);
-      c.i32(state + 16 * lane).i32(C0).store(8).i32(state + 16 * lane).i32(D0).store(12);
+      c.i32(state + 16 * lane)
+        .i32(A0)
+        .store(0)
+        .i32(state + 16 * lane)
+        .i32(B0)
+        .store(4);
+      c.i32(state + 16 * lane)
+        .i32(C0)
+        .store(8)
+        .i32(state + 16 * lane)
+        .i32(D0)
+        .store(12);
     }
   };
   // position = first two digest bytes, big-endian, from lane's final a
   const storePosition = (record: number, state: number, lane: number): void => {
     c.get(record);
-    c.i32(0).load(state + 16 * lane).tee(h).i32(0xff).and().i32(8).shl().get(h).i32(8).shrU().i32(0xff).and().or();
+    c.i32(0)
+      .load(state + 16 * lane)
+      .tee(h)
+      .i32(0xff)
+      .and()
+      .i32(8)
+      .shl()
+      .get(h)
+      .i32(8)
+      .shrU()
+      .i32(0xff)
+      .and()
+      .or();
     c.store(12);
   };
   const rememberLane = (lanes: number, recs: number[]): void => {
@@ -189,7 +236,11 @@ function hash(): WasmFunction {
   };
   const oneBlockGroup = (count: number | null): void => {
     initState(STATE_1);
-    c.i32(BLOCKS_1).i32(BLOCKS_1 + 64).i32(BLOCKS_1 + 128).i32(STATE_1).call(F_MD5X3);
+    c.i32(BLOCKS_1)
+      .i32(BLOCKS_1 + 64)
+      .i32(BLOCKS_1 + 128)
+      .i32(STATE_1)
+      .call(F_MD5X3);
     for (let lane = 0; lane < 3; lane++) {
       if (count === null || lane === 0) storePosition(rec1[lane]!, STATE_1, lane);
       else {
@@ -201,8 +252,16 @@ function hash(): WasmFunction {
   };
   const twoBlockGroup = (count: number | null): void => {
     initState(STATE_2);
-    c.i32(BLOCKS_2).i32(BLOCKS_2 + 128).i32(BLOCKS_2 + 256).i32(STATE_2).call(F_MD5X3);
-    c.i32(BLOCKS_2 + 64).i32(BLOCKS_2 + 192).i32(BLOCKS_2 + 320).i32(STATE_2).call(F_MD5X3);
+    c.i32(BLOCKS_2)
+      .i32(BLOCKS_2 + 128)
+      .i32(BLOCKS_2 + 256)
+      .i32(STATE_2)
+      .call(F_MD5X3);
+    c.i32(BLOCKS_2 + 64)
+      .i32(BLOCKS_2 + 192)
+      .i32(BLOCKS_2 + 320)
+      .i32(STATE_2)
+      .call(F_MD5X3);
     for (let lane = 0; lane < 3; lane++) {
       if (count === null || lane === 0) storePosition(rec2[lane]!, STATE_2, lane);
       else {
@@ -299,7 +358,10 @@ function emit(): WasmFunction {
   c.get(r).load(4).get(start).sub().set(len);
   c.get(o).get(hl).add().get(len).add().get(tlen).add().get(cap).gtU().brIf(1);
   c.get(o).i32(0).load64(HEAD).store64(0);
-  c.get(o).i32(0).load64(HEAD + 8).store64(8);
+  c.get(o)
+    .i32(0)
+    .load64(HEAD + 8)
+    .store64(8);
   c.get(o).get(hl).add().set(o);
   copy(c, start, len);
   c.get(o).get(len).add().set(o);
@@ -384,7 +446,7 @@ export class LocateKernel {
       if (t !== null) this.u8.set(t, tailsStart + tailAt[k]!);
     });
     // Per position, filled run by run (positions with one owner list come in long runs).
-    for (let p = 0; p < listAt.length; ) {
+    for (let p = 0; p < listAt.length;) {
       const k = listAt[p]!;
       let q = p + 1;
       while (q < listAt.length && listAt[q] === k) q++;
