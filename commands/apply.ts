@@ -2,8 +2,8 @@ import { Args, Flags } from '@oclif/core';
 import { applyPlan } from '../src/apply/executor.js';
 import { stderrApplyProgress } from '../src/apply/progress.js';
 import { parseRate } from '../src/apply/throttle.js';
-import { BaseCommand } from '../src/ui/base-command.js';
-import { LineSink } from '../src/ui/output.js';
+import { BaseCommand } from '../src/cli/base-command.js';
+import { LineSink } from '../src/output/sinks.js';
 
 export default class Apply extends BaseCommand {
   static override summary = 'Execute a plan: copy, gap-fill and delete whisper files, resumably, with a journal.';

@@ -3,8 +3,8 @@ import { failingRows, parseFailOn, renderAuditText, runAudit } from '../src/audi
 import { stderrProgress } from '../src/audit/progress.js';
 import { sshFlags, sshOptionsFrom } from '../src/audit/ssh-flags.js';
 import type { Finding } from '../src/audit/types.js';
-import { BaseCommand } from '../src/ui/base-command.js';
-import { LineSink } from '../src/ui/output.js';
+import { BaseCommand } from '../src/cli/base-command.js';
+import { LineSink } from '../src/output/sinks.js';
 
 export default class Audit extends BaseCommand {
   static override summary = 'Classify every whisper file of a cluster: ok, misplaced (and why), extra copies, missing replicas.';

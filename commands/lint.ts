@@ -6,7 +6,7 @@ import { RULES } from '../src/lint/rules/registry.js';
 import { ruleListJson, ruleListText } from '../src/lint/rules-list.js';
 import { lintPaths } from '../src/lint/run.js';
 import { lintExitCode, type Severity } from '../src/lint/types.js';
-import { BaseCommand } from '../src/ui/base-command.js';
+import { BaseCommand } from '../src/cli/base-command.js';
 
 const DOCS_BASE = 'https://github.com/ringshift/ringshift/blob/main/docs/rules';
 

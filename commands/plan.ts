@@ -1,10 +1,10 @@
 import { Flags } from '@oclif/core';
 import { stderrProgress } from '../src/audit/progress.js';
 import { sshFlags, sshOptionsFrom } from '../src/audit/ssh-flags.js';
-import { parseFraction, parseThroughput } from '../src/audit/units.js';
+import { parseFraction, parseThroughput } from '../src/units.js';
 import { renderSummaryText, runPlan, summaryJson } from '../src/plan/index.js';
-import { BaseCommand } from '../src/ui/base-command.js';
-import { LineSink } from '../src/ui/output.js';
+import { BaseCommand } from '../src/cli/base-command.js';
+import { LineSink } from '../src/output/sinks.js';
 
 export default class Plan extends BaseCommand {
   static override summary = 'Plan the copies, gap fills and deletes that put every metric where the ring wants it (a dry run).';

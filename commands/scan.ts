@@ -7,8 +7,8 @@ import type { StorageLocation } from '../src/storage/index.js';
 import type { SshOptions } from '../src/storage/ssh-driver.js';
 import { emptyKindCounts, hasPrintableName, writeScanEntries } from '../src/storage/scan-output.js';
 import type { EntryKind } from '../src/storage/paths.js';
-import { BaseCommand } from '../src/ui/base-command.js';
-import { LineSink } from '../src/ui/output.js';
+import { BaseCommand } from '../src/cli/base-command.js';
+import { LineSink } from '../src/output/sinks.js';
 
 export default class Scan extends BaseCommand {
   static override summary = 'List the metrics stored under a whisper directory, or under every storage location of a cluster.';

@@ -1,5 +1,5 @@
 import { Args } from '@oclif/core';
-import { BaseCommand } from '../src/ui/base-command.js';
+import { BaseCommand } from '../src/cli/base-command.js';
 // Names files that are not readable files: a usage error (exit 2) naming the file and the errno code,
 // never a raw EISDIR/EACCES from deep inside a stream, on every reader of names (the line reader, the
 // byte reader of ring locate's fast path, audit --names).
@@ -12,7 +12,7 @@ import RingLocate from '../commands/ring/locate.js';
 import Scan from '../commands/scan.js';
 import WhisperInfo from '../commands/whisper/info.js';
 import { UsageError } from '../src/errors.js';
-import { nameBatches, openNameBytes } from '../src/ui/lines.js';
+import { nameBatches, openNameBytes } from '../src/input/names.js';
 import { runCommand, TestCluster } from './audit-cluster.js';
 
 const c = new TestCluster('cli-input');

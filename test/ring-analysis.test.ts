@@ -7,7 +7,7 @@ import { movedLine, PlacementEncoder, selectNodes, writeLocations, writeSieve } 
 import { sampleKey } from '../src/ring/analysis/sample.js';
 import { imbalance, keyspaceShares, nameDistribution } from '../src/ring/analysis/share.js';
 import { UsageError } from '../src/errors.js';
-import { jsonString, needsJsonEscape } from '../src/ui/json.js';
+import { jsonString, needsJsonEscape } from '../src/output/json.js';
 import type { Placement } from '../src/ring/types.js';
 import { dest, toyPosition, toyRing } from './ring-analysis-toy-ring.js';
 

@@ -9,7 +9,7 @@ import {
   parseInlineRing,
   ringSourceFromArg,
   ringSpecFromFlags,
-} from '../src/ui/ring-options.js';
+} from '../src/config/ring-source.js';
 import { rejectedBy, thrownBy } from './helpers/thrown.js';
 
 describe('ring flags → RingSpec', () => {

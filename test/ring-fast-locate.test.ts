@@ -24,8 +24,8 @@ import { md5HexOfRange, md5Position16, md5Position16OfRange } from '../src/ring/
 import { parseDestinationList, parseInlineDestination } from '../src/ring/destination.js';
 import { makeRingSpec } from '../src/ring/spec.js';
 import type { Ring, RingSpec } from '../src/ring/types.js';
-import { lineBatches } from '../src/ui/lines.js';
-import { ByteSink, LineSink } from '../src/ui/output.js';
+import { lineBatches } from '../src/input/names.js';
+import { ByteSink, LineSink } from '../src/output/sinks.js';
 import { clusterSpec, loadClusters, loadMetrics } from './helpers/ring-vectors.js';
 import { PROJECT_ROOT } from './helpers/shared.js';
 

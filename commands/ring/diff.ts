@@ -6,10 +6,10 @@ import { stderrProgress, withProgress } from '../../src/ring/analysis/progress.j
 import { diffJson, diffText } from '../../src/ring/analysis/report.js';
 import type { RingFormat } from '../../src/config/load.js';
 import { UsageError } from '../../src/errors.js';
-import { BaseCommand } from '../../src/ui/base-command.js';
-import { nameBatches } from '../../src/ui/lines.js';
-import { LineSink } from '../../src/ui/output.js';
-import { buildLabelledRing, describeSpec, resolveRingSource, ringSourceFromArg, RING_FORMATS } from '../../src/ui/ring-options.js';
+import { BaseCommand } from '../../src/cli/base-command.js';
+import { nameBatches } from '../../src/input/names.js';
+import { LineSink } from '../../src/output/sinks.js';
+import { buildLabelledRing, describeSpec, resolveRingSource, ringSourceFromArg, RING_FORMATS } from '../../src/config/ring-source.js';
 
 export default class RingDiff extends BaseCommand {
   static override summary = 'Compare two rings: which share of the keyspace (and of your names) changes owner.';

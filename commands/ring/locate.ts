@@ -1,8 +1,9 @@
 import { Args, Flags } from '@oclif/core';
 import { locateNames } from '../../src/ring/analysis/placements.js';
 import { progressWhileRedirected } from '../../src/ring/analysis/progress.js';
-import { BaseCommand } from '../../src/ui/base-command.js';
-import { ringFlags, ringFromFlags } from '../../src/ui/ring-options.js';
+import { BaseCommand } from '../../src/cli/base-command.js';
+import { ringFlags } from '../../src/cli/ring-flags.js';
+import { ringFromFlags } from '../../src/config/ring-source.js';
 
 export default class RingLocate extends BaseCommand {
   static override summary = 'Print the owners of each metric, primary first.';

@@ -2,9 +2,10 @@ import { Flags } from '@oclif/core';
 import { withProgress, stderrProgress } from '../../src/ring/analysis/progress.js';
 import { showJson, showText } from '../../src/ring/analysis/report.js';
 import { keyspaceShares, nameDistribution } from '../../src/ring/analysis/share.js';
-import { BaseCommand } from '../../src/ui/base-command.js';
-import { nameBatches } from '../../src/ui/lines.js';
-import { describeSpec, ringFlags, ringFromFlags } from '../../src/ui/ring-options.js';
+import { BaseCommand } from '../../src/cli/base-command.js';
+import { nameBatches } from '../../src/input/names.js';
+import { describeSpec, ringFromFlags } from '../../src/config/ring-source.js';
+import { ringFlags } from '../../src/cli/ring-flags.js';
 
 export default class RingShow extends BaseCommand {
   static override summary = "Show the ring's members and each one's share of the keyspace.";

@@ -1,8 +1,9 @@
 import { Args, Flags } from '@oclif/core';
 import { selectNodes, sieveNames } from '../../src/ring/analysis/placements.js';
 import { progressWhileRedirected } from '../../src/ring/analysis/progress.js';
-import { BaseCommand } from '../../src/ui/base-command.js';
-import { ringFlags, ringFromFlags } from '../../src/ui/ring-options.js';
+import { BaseCommand } from '../../src/cli/base-command.js';
+import { ringFlags } from '../../src/cli/ring-flags.js';
+import { ringFromFlags } from '../../src/config/ring-source.js';
 
 export default class RingSieve extends BaseCommand {
   static override summary = 'Pass only the names a node owns (or, with --invert, does not own).';

@@ -3,7 +3,7 @@ import { UsageError } from '../../src/errors.js';
 import { create } from '../../src/whisper/create.js';
 import { AGGREGATION_METHODS, retentionString } from '../../src/whisper/format.js';
 import { parseRetentions } from '../../src/whisper/retention.js';
-import { BaseCommand } from '../../src/ui/base-command.js';
+import { BaseCommand } from '../../src/cli/base-command.js';
 
 export default class WhisperCreateCommand extends BaseCommand {
   static override summary = 'Create an empty whisper file.';

@@ -1,8 +1,8 @@
 import { Args } from '@oclif/core';
 import { WhisperFile } from '../../src/whisper/file.js';
 import { dumpLines } from '../../src/whisper/report.js';
-import { BaseCommand } from '../../src/ui/base-command.js';
-import { LineSink } from '../../src/ui/output.js';
+import { BaseCommand } from '../../src/cli/base-command.js';
+import { LineSink } from '../../src/output/sinks.js';
 
 export default class WhisperDumpCommand extends BaseCommand {
   static override summary = 'Print the header and every slot of every archive, like whisper-dump.py.';

@@ -2,8 +2,8 @@ import { Args, Flags } from '@oclif/core';
 import { fetch } from '../../src/whisper/fetch.js';
 import { fetchJson, fetchText } from '../../src/whisper/report.js';
 import { clockNow, parseTime } from '../../src/whisper/time.js';
-import { BaseCommand } from '../../src/ui/base-command.js';
-import { LineSink } from '../../src/ui/output.js';
+import { BaseCommand } from '../../src/cli/base-command.js';
+import { LineSink } from '../../src/output/sinks.js';
 
 export default class WhisperFetchCommand extends BaseCommand {
   static override summary = 'Read a time range of a whisper file, exactly as whisper.fetch does.';

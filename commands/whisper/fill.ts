@@ -4,7 +4,7 @@ import { carbonateFill } from '../../src/whisper/compat-carbonate.js';
 import { fillGaps } from '../../src/whisper/fill-gaps.js';
 import { fillReportJson, fillReportText } from '../../src/whisper/report.js';
 import { clockNow, parseTime } from '../../src/whisper/time.js';
-import { BaseCommand } from '../../src/ui/base-command.js';
+import { BaseCommand } from '../../src/cli/base-command.js';
 
 export default class WhisperFillCommand extends BaseCommand {
   static override summary = "Fill the gaps of DST with SRC's points, never changing a point DST holds.";

@@ -2,7 +2,7 @@ import { Args } from '@oclif/core';
 import { WhisperError } from '../../src/whisper/errors.js';
 import { infoChecked } from '../../src/whisper/info.js';
 import { infoText } from '../../src/whisper/report.js';
-import { BaseCommand } from '../../src/ui/base-command.js';
+import { BaseCommand } from '../../src/cli/base-command.js';
 
 export default class WhisperInfoCommand extends BaseCommand {
   static override summary = "Show a whisper file's header: aggregation method, xFilesFactor, archives.";

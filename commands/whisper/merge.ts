@@ -2,7 +2,7 @@ import { Args, Flags } from '@oclif/core';
 import { merge } from '../../src/whisper/merge.js';
 import { fillReportJson, fillReportText } from '../../src/whisper/report.js';
 import { clockNow, parseTime } from '../../src/whisper/time.js';
-import { BaseCommand } from '../../src/ui/base-command.js';
+import { BaseCommand } from '../../src/cli/base-command.js';
 
 export default class WhisperMergeCommand extends BaseCommand {
   static override summary = 'Copy every point of SRC over DST, like whisper-merge (SRC wins).';

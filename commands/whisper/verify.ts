@@ -1,8 +1,8 @@
 import { Args } from '@oclif/core';
 import { verifyLine } from '../../src/whisper/report.js';
 import { verifyWhisper } from '../../src/whisper/verify.js';
-import { BaseCommand } from '../../src/ui/base-command.js';
-import { LineSink } from '../../src/ui/output.js';
+import { BaseCommand } from '../../src/cli/base-command.js';
+import { LineSink } from '../../src/output/sinks.js';
 
 export default class WhisperVerifyCommand extends BaseCommand {
   static override summary = 'Check whisper files: header, sizes, archive layout, every slot.';

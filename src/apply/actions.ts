@@ -345,20 +345,18 @@ async function fillInto(ctx: ActionContext, a: CopyAction | FillAction, note?: s
         return { kind: 'failed', code: 'DstMissing', reason: 'the destination vanished while it was being filled' };
       }
       if (r === 'src-missing') return { kind: 'failed', code: 'SrcMissing', reason: `source ${a.path} is gone from ${a.from}` };
-      await ctx
-        .journal(a.to)
-        .append({
-          t: 'done',
-          id: a.id,
-          op: a.op,
-          result: 'filled',
-          to: a.to,
-          path: dstRel,
-          src: r.stamp,
-          slots: r.slots,
-          bytes: r.bytes,
-          at: iso(),
-        });
+      await ctx.journal(a.to).append({
+        t: 'done',
+        id: a.id,
+        op: a.op,
+        result: 'filled',
+        to: a.to,
+        path: dstRel,
+        src: r.stamp,
+        slots: r.slots,
+        bytes: r.bytes,
+        at: iso(),
+      });
       ctx.table.verified(a.id, r.stamp);
       crashPoint('fill-done');
       return { kind: 'done', result: 'filled', bytes: r.bytes, slots: r.slots, ...(note !== undefined ? { note } : {}) };

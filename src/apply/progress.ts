@@ -3,7 +3,7 @@
 // Kubernetes Job). The bars advance by work done: bytes moved plus a fixed share per action, so a
 // run of deletes (no bytes) still moves them.
 import cliProgress from 'cli-progress';
-import { formatBytes, formatDuration } from '../audit/units.js';
+import { formatBytes, formatDuration } from '../units.js';
 
 export interface NodeTotals {
   id: string;

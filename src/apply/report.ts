@@ -1,7 +1,7 @@
 // The final report of an apply job: what was done, what was left alone and why, what failed and why,
 // what waits for other jobs. Counts are exact; lists keep the first LIST_MAX items each (the journals
 // hold every failure).
-import { formatBytes, formatDuration } from '../audit/units.js';
+import { formatBytes, formatDuration } from '../units.js';
 import type { PlanAction } from '../plan/format.js';
 import type { Outcome } from './actions.js';
 

@@ -1,5 +1,5 @@
 // `ringshift audit` as a library: classify every file of a cluster and count the findings.
-import { describeSpec } from '../ui/ring-options.js';
+import { describeSpec } from '../config/ring-source.js';
 import { groupFindings } from './classify.js';
 import type { Progress } from './progress.js';
 import { AuditTally } from './report.js';

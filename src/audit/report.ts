@@ -1,9 +1,9 @@
 // Counting findings per class and location, and rendering the audit's summary.
 import { UsageError } from '../errors.js';
-import { alignColumns } from '../ui/output.js';
+import { alignColumns } from '../output/table.js';
 import type { StorageLocation } from '../storage/locations.js';
 import { CLASSES_AFTER_MISPLACED, EXPLANATIONS, FILE_CLASSES, type Finding } from './types.js';
-import { formatBytes, formatPercent } from './units.js';
+import { formatBytes, formatPercent } from '../units.js';
 
 /** Summary rows, in display order. misplaced is split by explanation (double-dot by confidence). */
 export const ROWS = [

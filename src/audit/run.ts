@@ -3,7 +3,7 @@
 import { pathToFileURL } from 'node:url';
 import { loadClusterFile, type ClusterFile } from '../config/cluster-file.js';
 import { UsageError } from '../errors.js';
-import { buildLabelledRing, resolveRingSource, ringSourceFromArg } from '../ui/ring-options.js';
+import { buildLabelledRing, resolveRingSource, ringSourceFromArg } from '../config/ring-source.js';
 import type { Ring } from '../ring/types.js';
 import { memberId } from '../ring/types.js';
 import { resolveLocations, scanLocationBatches, type StorageLocation } from '../storage/index.js';

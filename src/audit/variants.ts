@@ -11,7 +11,7 @@
 import { UsageError } from '../errors.js';
 import { metricToPath, pathToMetric } from '../storage/paths.js';
 import { isTaggedName, storedName } from '../storage/tagged.js';
-import { nameBatches } from '../ui/lines.js';
+import { nameBatches } from '../input/names.js';
 
 /** The one-extra-dot raw names stored at the same path as `stored` (untagged names only). */
 export function dotVariants(stored: string): string[] {

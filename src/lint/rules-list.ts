@@ -1,5 +1,5 @@
 // `ringshift lint --rules`: the catalogue as a table (or JSON), with where each rule's page is.
-import { alignColumns } from '../ui/output.js';
+import { alignColumns } from '../output/table.js';
 import { RULES } from './rules/registry.js';
 
 export function ruleListText(): string {

@@ -3,8 +3,8 @@
 import * as fs from 'node:fs';
 import { dirname } from 'node:path';
 import type { StorageLocation } from '../storage/locations.js';
-import { alignColumns } from '../ui/output.js';
-import { formatBytes, formatDuration, formatPercent } from '../audit/units.js';
+import { alignColumns } from '../output/table.js';
+import { formatBytes, formatDuration, formatPercent } from '../units.js';
 import type { PlanAction, PlanSkip } from './format.js';
 import type { CategorizedSkip } from './planner.js';
 

@@ -7,7 +7,7 @@
 // quotes, empty — is decoded and goes through the string path (ring.locate and the PlacementEncoder),
 // so the output is byte for byte what the string path writes.
 import type { Readable } from 'node:stream';
-import type { ByteSink } from '../ui/output.js';
+import type { ByteSink } from '../output/sinks.js';
 import { BuckyConsistentRing } from './bucky-ring.js';
 import { CarbonConsistentRing } from './carbon-ring.js';
 import { CrelayConsistentRing } from './crelay-ring.js';

@@ -1,6 +1,6 @@
 // Writing scan results: names one a line (composable like carbonate's carbon-list), or one JSON object
 // a line. Hand-built JSON: JSON.stringify per entry costs more than the walk itself.
-import type { LineSink } from '../ui/output.js';
+import type { LineSink } from '../output/sinks.js';
 import type { ScanEntry } from './scan.js';
 import type { EntryKind } from './paths.js';
 

@@ -3,9 +3,9 @@
 // second possible (JSON.stringify of an object per line would dominate the run time).
 import type { Writable } from 'node:stream';
 import { UsageError } from '../../errors.js';
-import { jsonString, needsJsonEscape } from '../../ui/json.js';
-import { nameBatches, openNameBytes, type NameSource } from '../../ui/lines.js';
-import { ByteSink, LineSink } from '../../ui/output.js';
+import { jsonString, needsJsonEscape } from '../../output/json.js';
+import { nameBatches, openNameBytes, type NameSource } from '../../input/names.js';
+import { ByteSink, LineSink } from '../../output/sinks.js';
 import { byteKeyspace, isByteStream, writeByteLines, type ByteKeyspace, type ByteLineFormat } from '../fast-locate.js';
 import { memberId, type Destination, type Placement, type Ring } from '../types.js';
 import { MemberTable } from './members.js';

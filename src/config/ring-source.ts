@@ -1,11 +1,10 @@
-// Where a ring comes from on the command line: inline flags (--impl, --hash, --destinations, …), a config
+// Where a ring comes from (command-line words, no CLI framework here): inline flags (--impl, --hash, --destinations, …), a config
 // file (--ring FILE via loadRingSpec), or — for `ring diff --from/--to` — one RING string that is either
 // a file path or the inline form `key=value;key=value`. Defaults are applied here, once, so every
 // command builds the same RingSpec from the same words.
 import { isAbsolute, relative } from 'node:path';
-import { Flags } from '@oclif/core';
-import { RING_FORMATS, type RingFormat } from '../config/formats.js';
-import type { LoadRingOptions } from '../config/load.js';
+import { RING_FORMATS, type RingFormat } from './formats.js';
+import type { LoadRingOptions } from './load.js';
 import { ConfigError, UsageError } from '../errors.js';
 import { buildRing } from '../ring/build.js';
 import { parseDestinationList, parseInlineDestination } from '../ring/destination.js';
@@ -14,69 +13,7 @@ import { HASH_TYPES, IMPLS, type Destination, type HashType, type Impl, type Rin
 export { RING_FORMATS };
 export const ROUTERS: readonly RouterType[] = ['consistent-hashing', 'fast-hashing'];
 
-const RING_GROUP = 'RING';
-
-/** The flags that describe one ring (locate, sieve, show). */
-export const ringFlags = {
-  ring: Flags.string({
-    description:
-      'Read the ring from a config file: carbon.conf, local_settings.py, carbon-c-relay conf, carbonate.conf, ' +
-      'a ringshift cluster file or a buckyd command line. Ring flags given as well override the file.',
-    helpGroup: RING_GROUP,
-  }),
-  format: Flags.string({
-    description: 'Format of --ring (default: detected from the content).',
-    options: [...RING_FORMATS],
-    helpGroup: RING_GROUP,
-    dependsOn: ['ring'],
-  }),
-  cluster: Flags.string({
-    description: 'Cluster to use from a multi-cluster --ring file (c-relay cluster name, carbonate section).',
-    helpGroup: RING_GROUP,
-    dependsOn: ['ring'],
-  }),
-  impl: Flags.string({
-    description: 'Implementation whose ring is modelled. [default: carbon]',
-    options: [...IMPLS],
-    helpGroup: RING_GROUP,
-  }),
-  hash: Flags.string({
-    description: 'Hash type. [default: carbon_ch; mmh3_ch with --router fast-hashing]',
-    options: [...HASH_TYPES],
-    helpGroup: RING_GROUP,
-  }),
-  router: Flags.string({
-    description: "carbon's RELAY_METHOD. [default: consistent-hashing]",
-    options: [...ROUTERS],
-    helpGroup: RING_GROUP,
-  }),
-  destinations: Flags.string({
-    description: 'Ring members in order, comma-separated: host:port[:instance], [ipv6]:port[:instance], or host:port=instance.',
-    helpGroup: RING_GROUP,
-  }),
-  replication: Flags.integer({
-    description: 'Replication factor (REPLICATION_FACTOR, c-relay replication). [default: 1]',
-    min: 1,
-    helpGroup: RING_GROUP,
-  }),
-  diverse: Flags.boolean({
-    description: 'carbon DIVERSE_REPLICAS: replicas on distinct hosts. [default: on for carbon]',
-    allowNo: true,
-    helpGroup: RING_GROUP,
-  }),
-  'tag-relay-normalized': Flags.boolean({
-    description: 'carbon TAG_RELAY_NORMALIZED: route tagged names in canonical form.',
-    allowNo: true,
-    helpGroup: RING_GROUP,
-  }),
-  sanitize: Flags.boolean({
-    description: 'carbon-c-relay: clean names as the daemon does before hashing (--no-sanitize: hash raw, like relay -t). [default: on]',
-    allowNo: true,
-    helpGroup: RING_GROUP,
-  }),
-};
-
-/** The parsed values of ringFlags (oclif gives undefined for flags not given). */
+/** The parsed values of the ring flags (src/cli/ring-flags.ts; undefined for flags not given). */
 export interface RingFlagValues {
   ring?: string | undefined;
   format?: string | undefined;
@@ -134,7 +71,7 @@ export async function ringSpecFromFlags(flags: RingFlagValues): Promise<RingSpec
 /** Load the file (if any), then apply explicit settings and the implementation's defaults. */
 export async function resolveRingSource(src: RingSource): Promise<RingSpec> {
   // Loaded on demand: the config parsers are a good part of the start-up time of an inline-ring run.
-  const base = src.file !== undefined ? await (await import('../config/load.js')).loadRingSpec(src.file, src.load) : undefined;
+  const base = src.file !== undefined ? await (await import('./load.js')).loadRingSpec(src.file, src.load) : undefined;
   return applyOverrides(base, src.overrides, src.label);
 }
 

@@ -2,7 +2,7 @@
 // error's exit code (never a stack trace for user mistakes), quiet EPIPE.
 import { Command, Flags } from '@oclif/core';
 import { RingshiftError } from '../errors.js';
-import { exitQuietlyOnEpipe } from './output.js';
+import { exitQuietlyOnEpipe } from '../output/sinks.js';
 
 export abstract class BaseCommand extends Command {
   static override baseFlags = {
