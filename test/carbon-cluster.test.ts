@@ -9,11 +9,19 @@
 import { spawn, spawnSync } from 'node:child_process';
 import * as fs from 'node:fs';
 import { describe, expect, it } from 'vitest';
-import { requireComponent, useCarbonHarness, type CarbonCache, type CRelay, type RelaySwitch } from './helpers/carbon-cluster.js';
+import {
+  requireComponent,
+  requireFile,
+  useCarbonHarness,
+  type CarbonCache,
+  type CRelay,
+  type RelaySwitch,
+} from './helpers/carbon-cluster.js';
 import { pickleDict, unpickle } from './helpers/carbon-pickle.js';
 import { pointValue, startFlockWriter, startLineWriter, type LineWriter } from './helpers/carbon-writers.js';
 import { canFlockLocally } from './helpers/flock.js';
 import {
+  carbonLinkOf,
   checkReads,
   mergeResults,
   mergeWithCache,
@@ -27,12 +35,15 @@ import {
   type Series,
 } from './helpers/graphite-read.js';
 import { graphiteWebOracle } from './helpers/graphite-web-oracle.js';
-import { SYSTEM_PYTHON } from './helpers/managed-process.js';
+import { SYSTEM_PYTHON, waitFor } from './helpers/managed-process.js';
 import { join } from 'node:path';
+import { fetch } from '../src/whisper/index.js';
 import { tmpdir } from 'node:os';
 
 /** Between a point reaching the relay and its slot in the whisper file (measured ~1.5 s; loaded machine). */
 const FLUSH_ALLOWANCE_MS = 5_000;
+/** The lagging cache's MIN_TIMESTAMP_LAG (s). */
+const LAG_S = 10;
 
 function py(code: string, input = ''): string {
   const r = spawnSync(SYSTEM_PYTHON, ['-c', code], { input, encoding: 'utf8', env: { ...process.env, PYTHONWARNINGS: 'ignore' } });
@@ -42,6 +53,9 @@ function py(code: string, input = ''): string {
 
 describe("the harness's protocol and merge models against the Python originals", () => {
   it('every component the end-to-end tests use is installed (else: the package to install)', () => {
+    expect(() => requireFile({ path: '/nonexistent/carbon-cache', pkg: 'graphite-carbon' })).toThrow(
+      /\/nonexistent\/carbon-cache is missing: install the Debian package graphite-carbon/,
+    );
     expect(() => requireComponent('carbonCache', 'carbonRelay', 'crelay', 'python', 'whisperPy', 'graphiteWeb')).not.toThrow();
   });
 
@@ -134,6 +148,20 @@ print(json.dumps(res))
   });
 });
 
+describe('a cache that cannot start', () => {
+  const h = useCarbonHarness();
+  it("fails with carbon's own words from its log, and leaves no process behind", async () => {
+    const err = await h()
+      .startCache({ settings: { DATABASE: 'nosuchdb' } })
+      .then(
+        () => undefined,
+        (e: Error) => e,
+      );
+    expect(err?.message).toMatch(/carbon-cache c1 exited during startup[\s\S]*No database plugin implemented for 'nosuchdb'/);
+    expect(h().caches[0]!.running).toBe(false);
+  }, 60_000);
+});
+
 describe("the plain writer: whisper files updated under carbon's flock, no daemon", () => {
   it('writes one point per file per step under an exclusive flock, waits while another process holds it, and every point reads back', async () => {
     const dir = fs.mkdtempSync(join(tmpdir(), 'ringshift-flockwriter-'));
@@ -177,6 +205,10 @@ describe('a live carbon cluster on loopback: 3 caches behind carbon-c-relay, swi
   let caches: CarbonCache[] = [];
   let relay: CRelay;
   let writer: LineWriter;
+  let lag: CarbonCache;
+  let c4: CarbonCache;
+  let lagWriter: LineWriter;
+  const lagMetrics = Array.from({ length: 10 }, (_, i) => `lagging.m${i}`);
   const switches: RelaySwitch[] = [];
   /** Owner sets (cache names) per metric under each ring, in order. */
   const ownersByPhase: Map<string, string[]>[] = [];
@@ -187,10 +219,18 @@ describe('a live carbon cluster on loopback: 3 caches behind carbon-c-relay, swi
 
   it('starts 3 caches and carbon-c-relay (carbon_ch, RF 2) and every point written for ~8 s reads back, placed as ringshift models it', async () => {
     const t0 = Date.now();
-    caches = await h().startCaches(3);
+    // Beside the ring: a cache that keeps points LAG_S s before writing them (timesorted + MIN_TIMESTAMP_LAG),
+    // written directly, for the CarbonLink test below.
+    // c4 joins the ring later (started now, in parallel, to save time).
+    [caches, lag, c4] = await Promise.all([
+      h().startCaches(3),
+      h().startCache({ name: 'lag', host: '127.0.0.30', settings: { CACHE_WRITE_STRATEGY: 'timesorted', MIN_TIMESTAMP_LAG: LAG_S } }),
+      h().startCache({ name: 'c4', host: '127.0.0.14' }),
+    ]);
+    lagWriter = await startLineWriter({ host: lag.host, port: lag.linePort, metrics: lagMetrics });
     const tCaches = Date.now();
     relay = await h().startCRelay({ hash: 'carbon_ch', replication: 2, members: caches });
-    console.log(`harness: 3 caches listening after ${tCaches - t0} ms, c-relay after ${Date.now() - tCaches} ms more`);
+    console.log(`harness: 5 caches listening after ${tCaches - t0} ms, c-relay after ${Date.now() - tCaches} ms more`);
     snapshotOwners();
     writer = await startLineWriter({ host: relay.host, port: relay.port, metrics });
     await writer.waitSteps(8);
@@ -209,24 +249,78 @@ describe('a live carbon cluster on loopback: 3 caches behind carbon-c-relay, swi
     expect(writer.errors).toEqual([]);
   }, 120_000);
 
-  it('answers CarbonLink cache queries with the unflushed points, values as written', async () => {
-    // The writer keeps going, so some cache holds points not yet written; a query returns (ts, value) pairs.
+  it("answers CarbonLink cache queries with the unflushed points, values as written, and graphite-web's CarbonLink read shows them", async () => {
+    // The lagging cache holds every point it got so far: a query returns them as (ts, value) pairs.
     const seen: [number, number][] = [];
-    for (let tries = 0; tries < 20 && seen.length === 0; tries++) {
-      for (const m of metrics.slice(0, 10)) {
-        const i = metrics.indexOf(m);
-        for (const c of relay.ownersOf(m))
-          for (const [ts, v] of await c.query(m)) {
-            expect(v).toBe(pointValue(i, ts));
-            seen.push([ts, v]);
-          }
+    for (const m of lagMetrics) {
+      const i = lagMetrics.indexOf(m);
+      const pts = await lag.query(m);
+      expect(pts.length, m).toBeGreaterThan(0);
+      for (const [ts, v] of pts) {
+        expect(v).toBe(pointValue(i, ts));
+        seen.push([ts, v]);
       }
     }
     expect(seen.length).toBeGreaterThan(0);
+    // graphite-web with CarbonLink shows the points a cache has not written yet; without it they are holes.
+    // The lagging cache writes a metric only when its oldest cached point is LAG_S old, then all of it.
+    // Wait for a write (graphite-web merges cache points into a file's series only: no file, no series)
+    // that leaves at least 8 s before the next, then two more steps, which are in the cache only.
+    const lastWritten = () => {
+      const now = Math.floor(Date.now() / 1000);
+      let last = Infinity;
+      for (const m of lagMetrics) {
+        const path = lag.pathOf(m);
+        const r = fs.existsSync(path) ? fetch(path, now - 300, now, { now }) : null;
+        const i = r === null ? -1 : r.values.findLastIndex((v) => v !== null);
+        last = Math.min(last, i < 0 ? -Infinity : r!.start + i * r!.step);
+      }
+      return last;
+    };
+    let written = await waitFor(
+      () => (lastWritten() > 0 ? lastWritten() : undefined),
+      60_000,
+      () => `the lagging cache wrote no file; log:\n${lag.logTail()}`,
+    );
+    if ((written + 1 + LAG_S) * 1000 - Date.now() < 8_000) {
+      const before = written;
+      written = await waitFor(
+        () => (lastWritten() > before ? lastWritten() : undefined),
+        (LAG_S + 20) * 1000,
+        () => `the lagging cache did not write again`,
+      );
+    }
+    await new Promise((r) => setTimeout(r, 2_500));
+    const stores = storesOfCaches([lag]);
+    const link = carbonLinkOf([lag], 1);
+    const dueBefore = Date.now() - 300;
+    const withLink = await checkReads({
+      logs: lagWriter.log,
+      dueBefore,
+      read: (m, w) => readGraphiteWeb(m, { stores, carbonlink: link, ...w }),
+    });
+    const without = await checkReads({ logs: lagWriter.log, dueBefore, read: (m, w) => readGraphiteWeb(m, { stores, ...w }) });
+    expect(withLink.ok, withLink.summary).toBe(true);
+    expect(without.wrong).toEqual([]);
+    expect(new Set(without.holes.map((x) => x.metric))).toEqual(new Set(lagMetrics));
+    // graphite-web's own WhisperReader + CarbonLinkPool read the same (the window is fixed; nothing is written meanwhile).
+    const now = Math.floor(Date.now() / 1000);
+    const first = lagWriter.log.points(lagMetrics[0]!)[0]!.ts;
+    const last = Math.min(...lagMetrics.map((m) => lagWriter.log.points(m).at(-1)!.ts));
+    const win = { from: first - 1, until: last, now };
+    const want = await graphiteWebOracle({
+      metrics: lagMetrics,
+      stores,
+      merge: true,
+      carbonlinkHosts: [`${lag.host}:${lag.queryPort}`],
+      replication: 1,
+      ...win,
+    });
+    for (const m of lagMetrics) expect((await readGraphiteWeb(m, { stores, carbonlink: link, ...win })).series, m).toEqual(want.get(m));
+    await lagWriter.stop();
   }, 60_000);
 
   it('switches the relay to 4 members with SIGHUP; new points land on the new owners only; merged reads have no hole', async () => {
-    const c4 = await h().startCache();
     const sw = await relay.switchRing({ ...relay.ring, members: [...caches, c4] });
     switches.push(sw);
     console.log(`harness: c-relay reload took ${sw.effectiveAt - sw.requestedAt} ms`);
@@ -235,7 +329,7 @@ describe('a live carbon cluster on loopback: 3 caches behind carbon-c-relay, swi
     const after = ownersByPhase[1]!;
     const moved = metrics.filter((m) => after.get(m)!.includes('c4'));
     expect(moved.length).toBeGreaterThan(0); // ~half of 40 under RF 2 of 4
-    await writer.waitSteps(8);
+    await writer.waitSteps(6);
     await new Promise((r) => setTimeout(r, FLUSH_ALLOWANCE_MS));
     const stores = all();
     const now = Math.floor(Date.now() / 1000);
@@ -272,7 +366,7 @@ describe('a live carbon cluster on loopback: 3 caches behind carbon-c-relay, swi
     const sw = await relay.switchRing({ ...relay.ring, hash: 'fnv1a_ch' });
     switches.push(sw);
     snapshotOwners();
-    await writer.waitSteps(8);
+    await writer.waitSteps(6);
     await writer.stop();
     await Promise.all(h().caches.map((c) => c.waitFlushed(metrics)));
     const keep = metrics.filter((m) => m !== deleted?.metric);
@@ -304,14 +398,16 @@ describe('a live carbon cluster on loopback: 3 caches behind carbon-c-relay, swi
   }, 120_000);
 
   it('the graphite-web model reads exactly what graphite-web 1.1.8 reads from the same files, via a cluster file', async () => {
-    const file = h().writeClusterFile(join(h().dir, 'cluster.yaml'), relay.ring);
+    const file = h().writeClusterFile(join(h().dir, 'cluster.yaml'), relay.ring, { storage: relay.ring.members });
     const stores = storesOfClusterFile(file, h().caches);
-    expect(stores.map((s) => s.whisperDir)).toEqual(h().caches.map((c) => c.whisperDir));
+    expect(stores.map((s) => s.whisperDir)).toEqual(relay.ring.members.map((c) => c.whisperDir));
+    expect(stores.map((s) => s.caches)).toEqual(relay.ring.members.map((c) => [{ host: c.host, port: c.queryPort }]));
     const now = Math.floor(Date.now() / 1000);
     const first = Math.min(...metrics.map((m) => writer.log.points(m)[0]!.ts));
     const win = { from: first - 5, until: now, now };
+    const oracle = await Promise.all([true, false].map((merge) => graphiteWebOracle({ metrics, stores, merge, ...win })));
     for (const merge of [true, false]) {
-      const want = await graphiteWebOracle({ metrics, stores, merge, ...win });
+      const want = oracle[merge ? 0 : 1]!;
       for (const m of metrics) {
         const got = await readGraphiteWeb(m, { stores, merge, ...win });
         expect(got.series, `${m} merge=${merge}`).toEqual(want.get(m));
@@ -320,11 +416,11 @@ describe('a live carbon cluster on loopback: 3 caches behind carbon-c-relay, swi
   }, 120_000);
   it("carbon's own carbon-relay (consistent-hashing, RF 2, pickle) places points as ringshift models its carbon.conf", async () => {
     const names = Array.from({ length: 12 }, (_, i) => `pyrelay.m${i}`);
-    const pyRelay = await h().startCarbonRelay({ hash: 'carbon_ch', replication: 2, members: h().caches });
+    const pyRelay = await h().startCarbonRelay({ hash: 'carbon_ch', replication: 2, members: relay.ring.members });
     const w = await startLineWriter({ host: pyRelay.host, port: pyRelay.port, metrics: names });
     await w.waitSteps(3);
     await w.stop();
-    await Promise.all(h().caches.map((c) => c.waitFlushed(names)));
+    await Promise.all(pyRelay.ring.members.map((c) => c.waitFlushed(names)));
     for (const m of names)
       expect(
         h()

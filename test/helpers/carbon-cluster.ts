@@ -20,11 +20,11 @@
 // after the describe (RINGSHIFT_KEEP_HARNESS=1 keeps the dir and says where), and the processes die
 // with the vitest worker even when it is killed (managed-process.ts).
 //
-// Timings measured on the 2-core CI-like machine under load: a cache starts listening in 1.5–4 s; a
-// point reaches its whisper file ≤ ~1.5 s after the relay got it (the cache's writer loop drains
-// everything, then sleeps 1 s); a c-relay SIGHUP reload completes ("SIGHUP handler complete") in
-// ~1–2 s (it reloads its workers); carbon-relay.py cannot reload DESTINATIONS: switchRing restarts it
-// (~3 s; the writer reconnects). See test/README.md for the pitfalls.
+// Timings measured on the 2-core machine under load (average ~15): a cache listens 3 s after start
+// (6–9 s for three in parallel); a point is in its whisper file 0.2–1.3 s after the relay got it (the
+// cache's writer loop writes everything, then sleeps 1 s); a c-relay SIGHUP reload completes ("SIGHUP
+// handler complete") in 0.1–1.4 s; carbon-relay cannot reload DESTINATIONS, so its switchRing restarts
+// it (~3 s; line writers reconnect). Pitfalls (rate limits, cache vs file, switch windows): test/README.md.
 import * as fs from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
@@ -53,14 +53,16 @@ export type Component = keyof typeof COMPONENTS;
 
 /** Throws (never skips) when a component is missing, naming the package CI must install. */
 export function requireComponent(...which: Component[]): void {
-  for (const w of which) {
-    const c = COMPONENTS[w];
-    if (!fs.existsSync(c.path)) {
-      throw new Error(
-        `${c.path} is missing: install the Debian package ${c.pkg} ` +
-          `(.ci/run does: apt-get install -y graphite-carbon carbon-c-relay python3-whisper graphite-web)`,
-      );
-    }
+  for (const w of which) requireFile(COMPONENTS[w]);
+}
+
+/** The check behind requireComponent, for one program or module file. */
+export function requireFile(c: { path: string; pkg: string }): void {
+  if (!fs.existsSync(c.path)) {
+    throw new Error(
+      `${c.path} is missing: install the Debian package ${c.pkg} ` +
+        `(.ci/run does: apt-get install -y graphite-carbon carbon-c-relay python3-whisper graphite-web)`,
+    );
   }
 }
 
@@ -604,6 +606,12 @@ export class CarbonHarness {
    */
   writeClusterFile(path: string, ring: RelayRing, opts: ClusterFileOptions = {}): string {
     fs.writeFileSync(path, clusterFileText(ring, opts.storage ?? this.caches, opts.impl ?? 'carbon-c-relay'));
+    return path;
+  }
+
+  /** carbon-c-relay's config for `ring` (e.g. the old ring for `plan --old-ring`), listening nowhere in use. */
+  writeCRelayConfig(path: string, ring: RelayRing): string {
+    fs.writeFileSync(path, crelayConfigText(ring, '127.0.0.1', 2003));
     return path;
   }
 
