@@ -89,7 +89,7 @@ describe('scan PATH', () => {
     expect(both.err).toMatch(/not both/);
     const missing = await run([join(base, 'nope')]);
     expect(missing.code).toBe(2);
-    expect(missing.err).toMatch(/ENOENT/);
+    expect(missing.err).toMatch(/no such file or directory/);
     expect((await run([join(base, 'a'), '--node', 'x'])).code).toBe(2);
   });
 });
