@@ -134,7 +134,7 @@ describe('a missing positional argument is never read from stdin', () => {
     const r = await withStdin('/some/dir\n', () => runCommand(Scan, ['--cluster', cluster]));
     expect(r.err).toBe('');
     expect(r.code).toBe(0);
-    expect(r.out).toBe('piped.scan.metric\n');
+    expect(r.out).toBe('piped.scan.metric\ts1\n');
   });
 
   it('whisper info without FILE is a missing-argument error, not a file named by stdin', async () => {

@@ -1,6 +1,7 @@
 // Common behaviour for every command: --json, the error contract (any error is one line naming the
 // file, flag or argument, with exit 2 for usage/config and 1 for data problems — see error-line.ts and
 // docs/cli.md), never a stack trace for user mistakes, quiet EPIPE.
+import { stripVTControlCharacters } from 'node:util';
 import { Command, Flags } from '@oclif/core';
 import type { Interfaces } from '@oclif/core';
 import { exitQuietlyOnEpipe } from '../output/sinks.js';
@@ -28,6 +29,13 @@ export abstract class BaseCommand extends Command {
     const out = await super.parse(options, argv);
     this.parsedValues = { flags: out.flags as Record<string, unknown>, args: out.args as Record<string, unknown> };
     return out;
+  }
+
+  /** oclif's warnings (a deprecated flag spelling, …) as one line, like everything else on stderr. */
+  public override warn(input: string | Error): string | Error {
+    const text = stripVTControlCharacters(typeof input === 'string' ? input : input.message).replace(/\s*\n\s*/g, ' ');
+    process.stderr.write(`ringshift: warning: ${text}\n`);
+    return input;
   }
 
   protected override async catch(err: Error & { exitCode?: number }): Promise<unknown> {
