@@ -94,7 +94,7 @@ export function subcommandTypo(
  * Node exits with code 13 and no word when the entry module's top-level await never settles, and
  * with code 0 when a plain promise is simply forgotten. Either way the command did not finish: say so.
  */
-function guardUnsettledExit(): { settle: () => void } {
+export function guardUnsettledExit(): { settle: () => void } {
   let settled = false;
   // 'beforeExit' comes only when the event loop ran dry (never on an explicit process.exit()).
   const onDrained = (): void => {
