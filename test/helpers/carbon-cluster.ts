@@ -34,7 +34,9 @@ import { buildRing } from '../../src/ring/build.js';
 import { makeRingSpec } from '../../src/ring/spec.js';
 import type { Destination, HashType, Ring, RingSpec } from '../../src/ring/types.js';
 import { cacheQuery } from './carbon-pickle.js';
-import { canConnect, freePort, ManagedProcess, waitFor } from './managed-process.js';
+import type { PointLog } from './carbon-writers.js';
+import { canConnect, freePort, ManagedProcess, sleep, waitFor } from './managed-process.js';
+import { fetch } from '../../src/whisper/index.js';
 
 /** Fine and short: 1 s points for an hour, so a 30 s test has 30 slots per metric and files stay small (190 kB). */
 export const DEFAULT_RETENTIONS = '1s:1h,10s:6h,1m:7d';
@@ -613,6 +615,46 @@ export class CarbonHarness {
   writeCRelayConfig(path: string, ring: RelayRing): string {
     fs.writeFileSync(path, crelayConfigText(ring, '127.0.0.1', 2003));
     return path;
+  }
+
+  /**
+   * After a writer stopped: wait until the relay has delivered the last point of every metric in `log`
+   * (it is in some cache's file or cache; up to `timeoutMs`, not an error when it never arrives: the
+   * checker reports it), then until no cache holds an unflushed point of them (throws on timeout).
+   * Returns the metrics whose last point never arrived. waitFlushed alone is not enough: right after
+   * the writer stops, the points may still be queued in the relay, and the caches look flushed.
+   */
+  async settle(log: PointLog, timeoutMs = 30_000): Promise<{ undelivered: string[] }> {
+    const metrics = log.metrics();
+    const arrived = async (m: string): Promise<boolean> => {
+      const last = log.points(m).at(-1);
+      if (last === undefined) return true;
+      const now = Math.floor(Date.now() / 1000);
+      for (const c of this.caches) {
+        if (!c.running) continue;
+        const path = c.pathOf(m);
+        if (fs.existsSync(path)) {
+          try {
+            const r = fetch(path, last.ts - 1, last.ts, { now });
+            if (r !== null && r.values[0] !== null && r.values[0] !== undefined) return true;
+          } catch {
+            // a file being created: look again
+          }
+        }
+        if ((await c.query(m).catch(() => [])).some(([t]) => t === last.ts)) return true;
+      }
+      return false;
+    };
+    const deadline = Date.now() + timeoutMs;
+    let pending = metrics;
+    while (pending.length > 0 && Date.now() < deadline) {
+      const next: string[] = [];
+      for (const m of pending) if (!(await arrived(m))) next.push(m);
+      pending = next;
+      if (pending.length > 0) await sleep(200);
+    }
+    await Promise.all(this.caches.filter((c) => c.running).map((c) => c.waitFlushed(metrics, timeoutMs)));
+    return { undelivered: pending };
   }
 
   /** The caches holding a whisper file for `metric`. */
