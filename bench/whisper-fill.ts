@@ -13,7 +13,7 @@ import { fileURLToPath } from 'node:url';
 import { mulberry32 } from '../src/seeded-random.js';
 import { carbonateFill } from '../src/whisper/compat-carbonate.js';
 import { fillGaps, type FillReport } from '../src/whisper/fill-gaps.js';
-import { encodeHeader, POINT_SIZE, alignDown, archiveWindow, slotOf } from '../src/whisper/format.js';
+import { encodeHeader, POINT_SIZE, alignDown, archiveWindow, slotOf } from '../src/whisper/file-format.js';
 import { merge } from '../src/whisper/merge.js';
 
 const args = process.argv.slice(2);

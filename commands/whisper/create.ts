@@ -1,7 +1,7 @@
 import { Args, Flags } from '@oclif/core';
 import { UsageError } from '../../src/errors.js';
 import { create } from '../../src/whisper/create.js';
-import { AGGREGATION_METHODS, retentionString } from '../../src/whisper/format.js';
+import { AGGREGATION_METHODS, retentionString } from '../../src/whisper/file-format.js';
 import { parseRetentions } from '../../src/whisper/retention.js';
 import { BaseCommand } from '../../src/cli/base-command.js';
 

@@ -1,6 +1,6 @@
 import { Args } from '@oclif/core';
 import { WhisperFile } from '../../src/whisper/file.js';
-import { dumpLines } from '../../src/whisper/report.js';
+import { dumpLines } from '../../src/whisper/result-rendering.js';
 import { BaseCommand } from '../../src/cli/base-command.js';
 import { LineSink } from '../../src/output/sinks.js';
 

@@ -1,7 +1,7 @@
 import { Args } from '@oclif/core';
 import { WhisperError } from '../../src/whisper/errors.js';
 import { infoChecked } from '../../src/whisper/info.js';
-import { infoText } from '../../src/whisper/report.js';
+import { infoText } from '../../src/whisper/result-rendering.js';
 import { BaseCommand } from '../../src/cli/base-command.js';
 
 export default class WhisperInfoCommand extends BaseCommand {

@@ -1,5 +1,5 @@
 import { Args } from '@oclif/core';
-import { verifyLine } from '../../src/whisper/report.js';
+import { verifyLine } from '../../src/whisper/result-rendering.js';
 import { verifyWhisper } from '../../src/whisper/verify.js';
 import { BaseCommand } from '../../src/cli/base-command.js';
 import { LineSink } from '../../src/output/sinks.js';

@@ -1,7 +1,7 @@
 // whisper.fetch with whisper's exact archive choice, alignment and window rules (whisper-spec.md §6),
 // reading only the base point and the slots of the requested range.
 import { WhisperError, WhisperUsageError } from './errors.js';
-import { POINT_SIZE, alignDown, pmod } from './format.js';
+import { POINT_SIZE, alignDown, pmod } from './file-format.js';
 import { WhisperFile } from './file.js';
 import { parsePrecision } from './retention.js';
 

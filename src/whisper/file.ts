@@ -6,7 +6,7 @@
 // flush() updates the buffer and lists the byte ranges written so the caller can replay them remotely.
 import { closeSync, fdatasyncSync, fstatSync, openSync, writeSync } from 'node:fs';
 import { WhisperError, ioError } from './errors.js';
-import { POINT_SIZE, type ArchiveInfo, type Header } from './format.js';
+import { POINT_SIZE, type ArchiveInfo, type Header } from './file-format.js';
 import { preadUpTo, readHeader } from './header.js';
 import { archiveSlotProblem, assertSound } from './structure.js';
 

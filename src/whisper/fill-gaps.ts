@@ -4,7 +4,7 @@
 // bucket (dst's method and xFilesFactor). No existing point is touched, nothing is propagated.
 import { aggregate, meetsXff } from './aggregate.js';
 import { WhisperUsageError, asPairError } from './errors.js';
-import { MAX_TIMESTAMP, POINT_SIZE, archiveWindow, slotOf, type ArchiveInfo } from './format.js';
+import { MAX_TIMESTAMP, POINT_SIZE, archiveWindow, slotOf, type ArchiveInfo } from './file-format.js';
 import { WhisperFile, type MemoryWrite } from './file.js';
 import { openPair, type PairOptions, type WhisperImage } from './pair.js';
 

@@ -3,7 +3,7 @@
 // archives. src wins wherever it has a value. Unlike whisper it locks dst, writes only changed slots
 // (no quadratic run building) and refuses corrupt files before writing.
 import { WhisperError, WhisperUsageError } from './errors.js';
-import { retentionString } from './format.js';
+import { retentionString } from './file-format.js';
 import { archiveFetch } from './fetch.js';
 import { flushChangedSlotsReport, type FillReport } from './fill-gaps.js';
 import type { WhisperFile } from './file.js';

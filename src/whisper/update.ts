@@ -2,7 +2,7 @@
 // lower-precision archives, on the in-memory image of a WhisperFile (flush() writes it back).
 import { aggregate, knownCount, meetsXff } from './aggregate.js';
 import { WhisperError, WhisperUsageError } from './errors.js';
-import { POINT_SIZE, alignDown, pmod, slotOf, type ArchiveInfo } from './format.js';
+import { POINT_SIZE, alignDown, pmod, slotOf, type ArchiveInfo } from './file-format.js';
 import { WhisperFile } from './file.js';
 import { lockAll } from './lock.js';
 

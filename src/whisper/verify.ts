@@ -2,7 +2,7 @@
 // rules, maxRetention) and every slot (slot 0 written first, each timestamp at its ring position).
 import { WhisperError } from './errors.js';
 import { WhisperFile } from './file.js';
-import { retentionString, toInfo, type WhisperInfo } from './format.js';
+import { retentionString, toInfo, type WhisperInfo } from './file-format.js';
 import { readHeader } from './header.js';
 import { archiveSlotProblem, structureProblem } from './structure.js';
 

@@ -1,6 +1,6 @@
 // Text and JSON renderings of whisper results for the commands. JSON numbers keep -0 and use the
 // strings "NaN", "Infinity", "-Infinity" for the values JSON cannot hold (as the shared vectors do).
-import { POINT_SIZE, retentionString, type WhisperInfo } from './format.js';
+import { POINT_SIZE, retentionString, type WhisperInfo } from './file-format.js';
 import type { FetchResult } from './fetch.js';
 import type { WhisperFile } from './file.js';
 import type { FillReport } from './fill-gaps.js';
