@@ -4,6 +4,7 @@ import { WhisperError, WhisperUsageError } from './errors.js';
 import { POINT_SIZE, alignDown, pmod } from './file-format.js';
 import { WhisperFile } from './file.js';
 import { parsePrecision } from './retention.js';
+import { structureProblem } from './structure.js';
 
 export interface FetchResult {
   /** First timestamp (inclusive). */
@@ -97,6 +98,10 @@ export function fetchOpen(file: WhisperFile, from: number, until: number | undef
   let fromTime = Math.trunc(from);
   let untilTime = until === undefined ? now : Math.trunc(until);
   if (fromTime > untilTime) {
+    // whisper reads the header before it looks at the window: a corrupt file is reported as such
+    // (exit 1), not as a bad request.
+    const problem = structureProblem(file.header, file.size);
+    if (problem) throw new WhisperError(problem.code, problem.message, file.path, problem.expected);
     throw new WhisperUsageError('InvalidTimeInterval', `Invalid time interval: from time '${fromTime}' is after until time '${untilTime}'`);
   }
   const oldest = now - file.header.maxRetention;

@@ -1,7 +1,11 @@
-// Text and JSON renderings of whisper results for the commands. JSON numbers keep -0 and use the
-// strings "NaN", "Infinity", "-Infinity" for the values JSON cannot hold (as the shared vectors do).
+// Text and JSON renderings of whisper results for the commands. Text forms are what whisper's own scripts
+// print (whisper-dump, whisper-fetch, whisper-info FIELD, whisper-diff), so output can be compared line
+// for line; JSON is NDJSON whose numbers keep -0 and use the strings "NaN", "Infinity", "-Infinity" for
+// the values JSON cannot hold (as the shared vectors do).
 import { POINT_SIZE, retentionString, type WhisperInfo } from './file-format.js';
 import type { FetchResult } from './fetch.js';
+import { pad, pyFloatRepr, pyFormatF, pyFormatG } from './python-float.js';
+import { ctime, strftime } from './python-time.js';
 import type { WhisperFile } from './file.js';
 import type { FillReport } from './fill-gaps.js';
 import type { VerifyResult } from './verify.js';
@@ -12,11 +16,6 @@ export function jsonValue(v: number | null): string {
   if (Number.isNaN(v)) return '"NaN"';
   if (v === Infinity) return '"Infinity"';
   if (v === -Infinity) return '"-Infinity"';
-  return Object.is(v, -0) ? '-0.0' : String(v);
-}
-
-/** A value for humans: shortest round-trip form. */
-export function textValue(v: number): string {
   return Object.is(v, -0) ? '-0.0' : String(v);
 }
 
@@ -42,15 +41,83 @@ export function infoText(path: string, info: WhisperInfo & { fileSize: number })
   return lines;
 }
 
-export function fetchJson(r: FetchResult | null): string {
-  if (r === null) return 'null';
-  return `{"start":${r.start},"end":${r.end},"step":${r.step},"values":[${r.values.map(jsonValue).join(',')}]}`;
+/** whisper-fetch --drop: which values to leave out (Python's filters: `x != 0`, `x is not None`). */
+export type DropMode = 'nulls' | 'zeroes' | 'empty';
+
+export function keepValue(v: number | null, drop: DropMode | undefined): boolean {
+  if (drop === 'nulls') return v !== null;
+  if (drop === 'zeroes') return v !== 0; // None != 0 and NaN != 0 in Python: both kept
+  if (drop === 'empty') return v !== null && v !== 0;
+  return true;
 }
 
-/** whisper-fetch.py's text form: one "timestamp<TAB>value" line per step, None for missing. */
-export function fetchText(r: FetchResult): string[] {
-  return r.values.map((v, k) => `${r.start + k * r.step}\t${v === null ? 'None' : textValue(v)}`);
+/** How times are shown: unix seconds, or --pretty's time.ctime() / --time-format's strftime (local time). */
+export interface TimeStyle {
+  pretty?: boolean | undefined;
+  timeFormat?: string | undefined;
 }
+
+export function timeText(t: number, style: TimeStyle): string {
+  if (!style.pretty) return String(t);
+  return style.timeFormat === undefined ? ctime(t) : strftime(style.timeFormat, t);
+}
+
+/**
+ * One JSON line. With --drop the kept values are listed as whisper-fetch lists them, plus their
+ * timestamps in "timestamps" (whisper's list alone no longer says which time a value belongs to).
+ */
+export function fetchJson(r: FetchResult | null, drop?: DropMode): string {
+  if (r === null) return 'null';
+  const head = `{"start":${r.start},"end":${r.end},"step":${r.step}`;
+  if (drop === undefined) return `${head},"values":[${r.values.map(jsonValue).join(',')}]}`;
+  const times: number[] = [];
+  const values: string[] = [];
+  r.values.forEach((v, k) => {
+    if (!keepValue(v, drop)) return;
+    times.push(r.start + k * r.step);
+    values.push(jsonValue(v));
+  });
+  return `${head},"values":[${values.join(',')}],"timestamps":[${times.join(',')}]}`;
+}
+
+/**
+ * whisper-fetch.py's text form: "timestamp<TAB>value" per step, the value as Python's '%f', None for
+ * missing. With --drop each kept value keeps its own timestamp (whisper-fetch prints the dropped
+ * values' times against the later values: a bug not reproduced).
+ */
+export function* fetchText(r: FetchResult, style: TimeStyle = {}, drop?: DropMode): Generator<string> {
+  for (let k = 0; k < r.values.length; k++) {
+    const v = r.values[k]!;
+    if (!keepValue(v, drop)) continue;
+    yield `${timeText(r.start + k * r.step, style)}\t${v === null ? 'None' : pyFormatF(v, 6)}`;
+  }
+}
+
+/** whisper-info.py FIELD: print(info[field]) — Python's str() of the value. */
+export function infoFieldText(info: WhisperInfo & { fileSize: number }, field: string): string {
+  switch (field) {
+    case 'aggregationMethod':
+      return info.aggregationMethod;
+    case 'maxRetention':
+      return String(info.maxRetention);
+    case 'xFilesFactor':
+      return pyFloatRepr(info.xFilesFactor);
+    case 'fileSize':
+      return String(info.fileSize);
+    case 'archives':
+      return `[${info.archives
+        .map(
+          (a) =>
+            `{'offset': ${a.offset}, 'secondsPerPoint': ${a.secondsPerPoint}, 'points': ${a.points}, 'retention': ${a.retention}, 'size': ${a.size}}`,
+        )
+        .join(', ')}]`;
+    default:
+      throw new RangeError(`unknown field ${field}`);
+  }
+}
+
+/** The fields whisper-info.py knows, in its order. */
+export const INFO_FIELDS = ['aggregationMethod', 'maxRetention', 'xFilesFactor', 'archives', 'fileSize'] as const;
 
 export function fillReportJson(r: FillReport, extra: Record<string, unknown> = {}): string {
   return JSON.stringify({ ...extra, ...r });
@@ -76,46 +143,64 @@ export function verifyLine(r: VerifyResult, json: boolean): string {
 }
 
 /**
- * whisper-dump: the header, then every slot of every archive ("slot: timestamp, value"), one archive
- * at a time so memory stays at one archive. JSON: one object, slots as [timestamp, value] pairs.
+ * whisper-dump.py's text, line for line: the header, every archive's info, then every slot of every
+ * archive as "slot: timestamp, value" with the value as '%10.35g' (35 significant digits of the exact
+ * double). Read one chunk of slots at a time so memory stays small for any file.
  */
-export function* dumpLines(file: WhisperFile, json: boolean): Generator<string> {
+export function* dumpText(file: WhisperFile, style: TimeStyle = {}): Generator<string> {
   const h = file.header;
-  if (json) {
-    yield `{"aggregationMethod":"${h.aggregationMethod}","maxRetention":${h.maxRetention},"xFilesFactor":${h.xFilesFactor},"fileSize":${file.size},"archives":[`;
-  } else {
-    yield 'Meta data:';
-    yield `  aggregation method: ${h.aggregationMethod}`;
-    yield `  max retention: ${h.maxRetention}`;
-    yield `  xFilesFactor: ${h.xFilesFactor}`;
+  yield 'Meta data:';
+  yield `  aggregation method: ${h.aggregationMethod}`;
+  yield `  max retention: ${h.maxRetention}`;
+  yield `  xFilesFactor: ${pyFormatG(h.xFilesFactor, 6)}`;
+  yield '';
+  for (const a of h.archives) {
+    yield `Archive ${a.index} info:`;
+    yield `  offset: ${a.offset}`;
+    yield `  seconds per point: ${a.secondsPerPoint}`;
+    yield `  points: ${a.points}`;
+    yield `  retention: ${a.retention}`;
+    yield `  size: ${a.size}`;
+    yield '';
   }
   for (const a of h.archives) {
-    if (json) {
-      yield `${a.index > 0 ? ',' : ''}{"index":${a.index},"offset":${a.offset},"secondsPerPoint":${a.secondsPerPoint},"points":${a.points},"retention":${a.retention},"size":${a.size},"slots":[`;
-    } else {
-      yield '';
-      yield `Archive ${a.index} info:`;
-      yield `  offset: ${a.offset}`;
-      yield `  seconds per point: ${a.secondsPerPoint}`;
-      yield `  points: ${a.points}`;
-      yield `  retention: ${a.retention}`;
-      yield `  size: ${a.size}`;
-      yield '';
-      yield `Archive ${a.index} data:`;
-    }
-    const chunk = 4096;
-    for (let first = 0; first < a.points; first += chunk) {
-      const n = Math.min(chunk, a.points - first);
-      const buf = file.slots(a.index, first, n);
-      const parts: string[] = [];
-      for (let k = 0; k < n; k++) {
+    yield `Archive ${a.index} data:`;
+    for (const [first, buf] of slotChunks(file, a.index)) {
+      const lines: string[] = new Array(buf.length / POINT_SIZE);
+      for (let k = 0; k < lines.length; k++) {
         const ts = buf.readUInt32BE(k * POINT_SIZE);
         const v = buf.readDoubleBE(k * POINT_SIZE + 4);
-        parts.push(json ? `${first + k > 0 ? ',' : ''}[${ts},${jsonValue(v)}]` : `${first + k}: ${ts}, ${textValue(v)}`);
+        lines[k] = `${first + k}: ${timeText(ts, style)}, ${pad(pyFormatG(v, 35), 10)}`;
       }
-      yield json ? parts.join('') : parts.join('\n');
+      yield lines.join('\n');
     }
-    if (json) yield ']}';
   }
-  if (json) yield ']}';
+}
+
+/**
+ * whisper dump --json: NDJSON, a header line then one line per archive with its slots in storage order
+ * as [timestamp, value] ("NaN"/"Infinity"/"-Infinity" for those values).
+ */
+export function* dumpJson(file: WhisperFile): Generator<string> {
+  const h = file.header;
+  yield `{"aggregationMethod":"${h.aggregationMethod}","maxRetention":${h.maxRetention},"xFilesFactor":${h.xFilesFactor},"fileSize":${file.size},"archiveCount":${h.archives.length}}`;
+  for (const a of h.archives) {
+    const parts = [
+      `{"archive":${a.index},"offset":${a.offset},"secondsPerPoint":${a.secondsPerPoint},"points":${a.points},"retention":${a.retention},"size":${a.size},"slots":[`,
+    ];
+    for (const [first, buf] of slotChunks(file, a.index)) {
+      let text = '';
+      for (let k = 0; k < buf.length / POINT_SIZE; k++) {
+        text += `${first + k > 0 ? ',' : ''}[${buf.readUInt32BE(k * POINT_SIZE)},${jsonValue(buf.readDoubleBE(k * POINT_SIZE + 4))}]`;
+      }
+      parts.push(text);
+    }
+    parts.push(']}');
+    yield parts.join('');
+  }
+}
+
+function* slotChunks(file: WhisperFile, ai: number, chunk = 4096): Generator<[number, Buffer]> {
+  const a = file.archive(ai);
+  for (let first = 0; first < a.points; first += chunk) yield [first, file.slots(ai, first, Math.min(chunk, a.points - first))];
 }
