@@ -26,6 +26,7 @@ import {
   slotsOfFile,
   type JsonValue,
   PUBLIC_SET,
+  manifest,
 } from './whisper/vectors.js';
 
 describe.runIf(PUBLIC_SET)('whisper info', () => {
@@ -108,6 +109,22 @@ describe.runIf(PUBLIC_SET)('whisper fetch', () => {
     const r = await runCli(Fetch, [fixturePath('B_gappy_a'), ...flags]);
     expect(r.exitCode).toBe(code);
     expect(r.stderr).toMatch(/^ringshift: error: /);
+  });
+
+  it.each(manifest.fixtures.filter((f) => f.corrupt).map((f) => [f.name]))(
+    'corrupt %s with an inverted window: the corruption, exit 1 (the header is read first)',
+    async (name) => {
+      const r = await runCli(Fetch, [fixturePath(name), '--from=-1h', '--until=-2h']);
+      expect(r.exitCode).toBe(1);
+      expect(r.stderr).toMatch(new RegExp(`^ringshift: error: .*${name}\\.wsp: `));
+      expect(r.stderr).not.toMatch(/Invalid time interval/);
+    },
+  );
+
+  it('a sound file with an inverted window: usage error, exit 2', async () => {
+    const r = await runCli(Fetch, [fixturePath('B_dense'), '--from=-1h', '--until=-2h']);
+    expect(r.exitCode).toBe(2);
+    expect(r.stderr).toMatch(/Invalid time interval/);
   });
 
   it('exit 1 for a truncated archive (whisper would return fewer values)', async () => {
@@ -249,6 +266,27 @@ describe.runIf(PUBLIC_SET)('whisper fill', () => {
     for (const flags of [['--overwrite'], ['--from=-1h', '--until=-2h'], ['--from', 'soon'], ['--compat', 'bucky']]) {
       const r = await runCli(Fill, [fixturePath('B_dense'), dst, ...flags]);
       expect(r.exitCode).toBe(2);
+    }
+    expect(sha256(readFileSync(dst))).toBe(sha256(readFileSync(fixturePath('B_gappy_a'))));
+  });
+
+  it('every refusal names both files, an inverted --from/--until too', async () => {
+    const dir = scratchDir();
+    const dst = copyFixture('B_gappy_a', dir, 'dst.wsp');
+    const src = fixturePath('B_dense');
+    const cases: [string[], number][] = [
+      [[src, dst, '--from=-1h', '--until=-2h'], 2],
+      [[src, dst, '--from=-1h', '--until=-2h', '--compat', 'carbonate'], 2],
+      [[src, join(dir, 'nope.wsp')], 1],
+      [[join(dir, 'nope.wsp'), dst], 1],
+      [[dst, dst], 1],
+      [[fixturePath('bad_trunc_data'), dst], 1],
+    ];
+    for (const [argv, code] of cases) {
+      const r = await runCli(Fill, argv);
+      expect(r.exitCode).toBe(code);
+      expect(r.stderr).toBe(`ringshift: error: ${argv[0]} -> ${argv[1]}: ${r.stderr.replace(/^.* -> [^:]*: /, '')}`);
+      expect(r.stderr.trimEnd().split('\n')).toHaveLength(1);
     }
     expect(sha256(readFileSync(dst))).toBe(sha256(readFileSync(fixturePath('B_gappy_a'))));
   });

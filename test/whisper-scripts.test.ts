@@ -3,14 +3,20 @@
 // set-aggregation, set-xff and resize equal byte for byte, diff the same differences. Inputs: the shared
 // fixtures (several layouts, every aggregation method, NaN/±inf/-0.0/denormals) and files written here
 // by whisper.py itself. Without python3-whisper these tests fail (CI installs it).
-import { readFileSync } from 'node:fs';
+import { copyFileSync, readFileSync } from 'node:fs';
+import { join } from 'node:path';
 import { beforeAll, describe, expect, it } from 'vitest';
 import Dump from '../commands/whisper/dump.js';
 import Fetch from '../commands/whisper/fetch.js';
 import Info from '../commands/whisper/info.js';
+import Update from '../commands/whisper/update.js';
+import { pythonSetOrder } from '../src/whisper/python-set-order.js';
 import { runCli } from './whisper/cli.js';
-import { requirePythonWhisper, whisperScript } from './whisper/python-whisper.js';
-import { NOW, fixturePath, manifest } from './whisper/vectors.js';
+import { pad, pyFloatRepr, pyFormatF, pyFormatG } from '../src/whisper/python-float.js';
+import { mulberry32 } from '../src/seeded-random.js';
+import { PYTHON, requirePythonWhisper, whisperPython, whisperScript } from './whisper/python-whisper.js';
+import { spawnSync } from 'node:child_process';
+import { NOW, fixturePath, manifest, scratchDir, sha256 } from './whisper/vectors.js';
 
 beforeAll(() => requirePythonWhisper());
 
@@ -138,5 +144,175 @@ describe('whisper info FIELD = whisper-info.py FIELD', () => {
     expect(r.stderr).toBe(
       'ringshift: error: unknown field "size" (expected one of aggregationMethod, maxRetention, xFilesFactor, archives, fileSize)\n',
     );
+  });
+});
+
+describe('Python float formatting (repr, %10.35g, %f, %g) = Python', () => {
+  it('2000 doubles: random bit patterns, ties, extremes', () => {
+    const rnd = mulberry32(42);
+    const view = new DataView(new ArrayBuffer(8));
+    const xs: number[] = [
+      0,
+      -0,
+      0.5,
+      2.5,
+      0.0078125,
+      -0.0078125,
+      1e16,
+      1e15,
+      1e-5,
+      1e-4,
+      123.456,
+      5e-324,
+      1.7976931348623157e308,
+      0.1,
+      1 / 3,
+    ];
+    xs.push(NaN, Infinity, -Infinity, 9.5, 0.0000005, 2 ** 60, 2 ** -30, 999999.9999995, 1234567.0000005);
+    while (xs.length < 2000) {
+      view.setUint32(0, Math.floor(rnd() * 2 ** 32));
+      view.setUint32(4, Math.floor(rnd() * 2 ** 32));
+      const x = view.getFloat64(0);
+      // Half of them in everyday magnitudes, where %f shows digits.
+      xs.push(xs.length % 2 ? x : Math.round((rnd() - 0.5) * 10 ** Math.floor(rnd() * 12)) / 2 ** Math.floor(rnd() * 20));
+    }
+    const hex = xs.map((x) => {
+      view.setFloat64(0, x);
+      return view.getBigUint64(0).toString(16).padStart(16, '0');
+    });
+    const code =
+      'import sys, struct\nfor h in sys.stdin.read().split():\n  x = struct.unpack("!d", bytes.fromhex(h))[0]\n  print("%s|%10.35g|%f|%g|%.3f" % (repr(x), x, x, x, x))';
+    const py = spawnSync(PYTHON, ['-c', code], { input: hex.join('\n'), encoding: 'utf8', maxBuffer: 64 << 20 });
+    expect(py.status).toBe(0);
+    const want = py.stdout.trimEnd().split('\n');
+    const got = xs.map((x) => `${pyFloatRepr(x)}|${pad(pyFormatG(x, 35), 10)}|${pyFormatF(x, 6)}|${pyFormatG(x, 6)}|${pyFormatF(x, 3)}`);
+    const mismatches = got.map((g, i) => [xs[i], g, want[i]]).filter(([, g, w]) => g !== w);
+    expect(mismatches.slice(0, 5)).toEqual([]);
+  });
+});
+
+/** Layouts × aggregation methods × xFilesFactor of the files written here by whisper.create. */
+const LAYOUTS: [string, string, number][] = [
+  ['1s:10m,10s:1h,1m:6h', 'average', 0.5],
+  ['10s:30m,1m:6h,10m:2d', 'sum', 0],
+  ['60:1440', 'last', 0.5],
+  ['1s:60,5s:300,60:3600', 'max', 0.1],
+  ['10s:1h,1m:1d,10m:7d,1h:30d', 'min', 0.3],
+  ['1s:10m,10s:1h,1m:6h', 'avg_zero', 1],
+  ['5s:10m,1m:2h', 'absmax', 0.25],
+  ['5s:10m,1m:2h', 'absmin', 0.7],
+];
+
+/** whisper.create(path, layout, xff, method) by whisper.py itself. */
+function pyCreate(path: string, layout: string, method: string, xff: number): void {
+  whisperPython(
+    'whisper.create(sys.argv[1], [whisper.parseRetentionDef(d) for d in sys.argv[2].split(",")], xFilesFactor=float(sys.argv[3]), aggregationMethod=sys.argv[4])',
+    NOW,
+    [path, layout, String(xff), method],
+  );
+}
+
+/** A point value as text both tools read the same way (Python float()). */
+function valueText(v: number): string {
+  return Number.isNaN(v) ? 'nan' : v === Infinity ? 'inf' : v === -Infinity ? '-inf' : String(v);
+}
+
+describe('pythonSetOrder = CPython set iteration order', () => {
+  it('random interval lists of many sizes', () => {
+    const rnd = mulberry32(7);
+    const lists: number[][] = [];
+    for (let n = 1; n < 400; n += 7) {
+      const step = [1, 10, 60, 300, 3600][n % 5]!;
+      lists.push(Array.from({ length: n }, () => NOW - (NOW % step) - Math.floor(rnd() * n * 1.5) * step));
+    }
+    lists.push(Array.from({ length: 60000 }, (_, k) => k * 7919));
+    const py = spawnSync(PYTHON, ['-c', 'import sys\nfor l in sys.stdin:\n  print(" ".join(map(str, set(map(int, l.split())))))'], {
+      input: lists.map((l) => l.join(' ')).join('\n') + '\n',
+      encoding: 'utf8',
+      maxBuffer: 64 << 20,
+    });
+    const want = py.stdout.trimEnd().split('\n');
+    lists.forEach((l, i) => expect(pythonSetOrder(l).join(' ')).toBe(want[i]));
+  });
+});
+
+describe('whisper update = whisper-update.py, byte for byte', () => {
+  it.each(LAYOUTS)('%s %s xff %s: the same bytes after every step', async (layout, method, xff) => {
+    const dir = scratchDir();
+    const a = join(dir, 'python.wsp');
+    const b = join(dir, 'ringshift.wsp');
+    pyCreate(a, layout, method, xff);
+    copyFileSync(a, b);
+    const rnd = mulberry32(layout.length * 31 + method.length);
+    const finest = Number(/^([0-9]+)/.exec(layout)![1]) * (layout.startsWith('60:') ? 1 : 1);
+    const randomPoints = (n: number, span: number, specials: boolean): string[] =>
+      Array.from({ length: n }, () => {
+        const t = NOW - Math.floor(rnd() * span) + (rnd() < 0.05 ? Math.floor(rnd() * 5 * finest) : 0);
+        const pick = rnd();
+        const v =
+          specials && pick < 0.1 ? [NaN, Infinity, -Infinity, -0, 0][Math.floor(rnd() * 5)]! : Math.round((rnd() - 0.3) * 1e6) / 100;
+        return `${t}:${valueText(v)}`;
+      });
+    const steps: string[][] = [
+      randomPoints(300, 7200, false), // a batch over two hours into an empty file: propagation sets every lower base
+      ['N:42.5'],
+      randomPoints(200, 40 * 86400, true), // ages across every archive, some older than all of them
+      [`${NOW - 30}:-1.25`],
+      randomPoints(50, 600, true),
+      randomPoints(2, 100, false),
+    ];
+    for (const [k, pts] of steps.entries()) {
+      const py = whisperScript('update', [a, ...pts], { now: NOW });
+      expect(py.status, py.stderr).toBe(0);
+      const r = await runCli(Update, [b, ...pts]);
+      expect(r.exitCode, r.stderr).toBe(0);
+      expect(sha256(readFileSync(b)), `step ${k}`).toBe(sha256(readFileSync(a)));
+    }
+  });
+
+  it('stdin lines give the same bytes as the same points as arguments', async () => {
+    const dir = scratchDir();
+    const a = join(dir, 'python.wsp');
+    pyCreate(a, '1s:10m,10s:1h,1m:6h', 'average', 0.5);
+    const b = join(dir, 'ringshift.wsp');
+    copyFileSync(a, b);
+    const pts = Array.from({ length: 120 }, (_, k) => [NOW - k * 7, (k % 13) * 1.5] as const);
+    whisperScript('update', [a, ...pts.map(([t, v]) => `${t}:${v}`)], { now: NOW });
+    const saved = Object.getOwnPropertyDescriptor(process, 'stdin')!;
+    const { Readable } = await import('node:stream');
+    Object.defineProperty(process, 'stdin', {
+      value: Readable.from([pts.map(([t, v]) => `${t} ${v}`).join('\n') + '\n']),
+      configurable: true,
+    });
+    try {
+      const r = await runCli(Update, [b, '--json']);
+      expect(r.exitCode, r.stderr).toBe(0);
+      expect(JSON.parse(r.stdout)).toMatchObject({ points: 120, call: 'update_many', dropped: 0 });
+    } finally {
+      Object.defineProperty(process, 'stdin', saved);
+    }
+    expect(sha256(readFileSync(b))).toBe(sha256(readFileSync(a)));
+  });
+
+  it('one point outside the retention: whisper.update refuses it (exit 1), nothing written', async () => {
+    const dir = scratchDir();
+    const b = join(dir, 'r.wsp');
+    pyCreate(b, '60:1440', 'average', 0.5);
+    const before = readFileSync(b);
+    const py = whisperScript('update', [b, `${NOW - 90000}:1`], { now: NOW });
+    expect(py.stderr).toMatch(/Timestamp not covered/);
+    const r = await runCli(Update, [b, `${NOW - 90000}:1`]);
+    expect(r.exitCode).toBe(1);
+    expect(r.stderr).toMatch(/^ringshift: error: .*r\.wsp: timestamp [0-9]+ is not covered/);
+    expect(sha256(readFileSync(b))).toBe(sha256(before));
+  });
+
+  it.each([['1700000000'], ['x:1'], ['1700000000:abc'], [':5']])('bad point %j: exit 2, one line', async (pt) => {
+    const dir = scratchDir();
+    const b = join(dir, 'r.wsp');
+    pyCreate(b, '60:1440', 'average', 0.5);
+    const r = await runCli(Update, [b, pt]);
+    expect(r.exitCode).toBe(2);
+    expect(r.stderr.trimEnd().split('\n')).toHaveLength(1);
   });
 });

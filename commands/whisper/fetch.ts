@@ -39,7 +39,7 @@ The header is read first: a corrupt file is exit 1 whatever the window; an inver
     const from = flags.from === undefined ? now - 86400 : parseTime(flags.from, now, '--from');
     const until = flags.until === undefined ? now : parseTime(flags.until, now, '--until');
     const drop = flags.drop as DropMode | undefined;
-    const r = fetch(args.file, from, until, { now, archiveToSelect: flags.archive });
+    const r = fetch(args.file, from, until, { now, archiveToSelect: flags.archive, corruptBeforeWindow: true });
     if (flags.json) {
       process.stdout.write(fetchJson(r, drop) + '\n');
       return;

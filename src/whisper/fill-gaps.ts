@@ -3,7 +3,7 @@
 // equal-step archive or else from an aggregate of src's finest finer archive that covers the whole
 // bucket (dst's method and xFilesFactor). No existing point is touched, nothing is propagated.
 import { aggregate, meetsXff } from './aggregate.js';
-import { WhisperUsageError, asPairError } from './errors.js';
+import { WhisperUsageError, asPairError, refusingPair } from './errors.js';
 import { MAX_TIMESTAMP, POINT_SIZE, archiveWindow, slotOf, type ArchiveInfo } from './file-format.js';
 import { WhisperFile, type MemoryWrite } from './file.js';
 import { openPair, type PairOptions, type WhisperImage } from './pair.js';
@@ -281,12 +281,16 @@ export function fillGapsOpen(src: WhisperFile, dst: WhisperFile, opts: FillGapsO
  * into memory (then only dst is locked).
  */
 export async function fillGaps(srcPath: string | WhisperImage, dstPath: string, opts: FillGapsOptions): Promise<FillReport> {
-  checkWindowArgs(opts.now, opts.from, opts.until);
-  const pair = await openPair(srcPath, dstPath, opts);
   try {
-    return fillGapsOpen(pair.src, pair.dst, opts);
-  } finally {
-    pair.close();
+    checkWindowArgs(opts.now, opts.from, opts.until);
+    const pair = await openPair(srcPath, dstPath, opts);
+    try {
+      return fillGapsOpen(pair.src, pair.dst, opts);
+    } finally {
+      pair.close();
+    }
+  } catch (err) {
+    throw refusingPair(err, typeof srcPath === 'string' ? srcPath : srcPath.path, dstPath);
   }
 }
 
@@ -298,20 +302,24 @@ export async function fillGaps(srcPath: string | WhisperImage, dstPath: string, 
  * which only a caller that can see the files can decide.
  */
 export function fillGapsImages(src: WhisperImage, dst: WhisperImage, opts: FillGapsOptions): { report: FillReport; writes: MemoryWrite[] } {
-  checkWindowArgs(opts.now, opts.from, opts.until);
-  let d: WhisperFile;
   try {
-    d = WhisperFile.fromBuffer(dst.path, dst.data, { write: !opts.dryRun, strict: true });
-    d.loadAll(true);
+    checkWindowArgs(opts.now, opts.from, opts.until);
+    let d: WhisperFile;
+    try {
+      d = WhisperFile.fromBuffer(dst.path, dst.data, { write: !opts.dryRun, strict: true });
+      d.loadAll(true);
+    } catch (err) {
+      throw asPairError(err, 'DstCorrupt');
+    }
+    let s: WhisperFile;
+    try {
+      s = WhisperFile.fromBuffer(src.path, src.data, { strict: true });
+    } catch (err) {
+      throw asPairError(err, 'SrcCorrupt');
+    }
+    const report = fillGapsOpen(s, d, { ...opts, sync: false });
+    return { report, writes: d.memWrites };
   } catch (err) {
-    throw asPairError(err, 'DstCorrupt');
+    throw refusingPair(err, src.path, dst.path);
   }
-  let s: WhisperFile;
-  try {
-    s = WhisperFile.fromBuffer(src.path, src.data, { strict: true });
-  } catch (err) {
-    throw asPairError(err, 'SrcCorrupt');
-  }
-  const report = fillGapsOpen(s, d, { ...opts, sync: false });
-  return { report, writes: d.memWrites };
 }

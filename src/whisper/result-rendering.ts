@@ -9,6 +9,8 @@ import { ctime, strftime } from './python-time.js';
 import type { WhisperFile } from './file.js';
 import type { FillReport } from './fill-gaps.js';
 import type { VerifyResult } from './verify.js';
+import type { UpdateReport } from './update.js';
+import { plural } from '../units.js';
 
 /** A value as JSON text: a number, or "NaN"/"Infinity"/"-Infinity". */
 export function jsonValue(v: number | null): string {
@@ -203,4 +205,10 @@ export function* dumpJson(file: WhisperFile): Generator<string> {
 function* slotChunks(file: WhisperFile, ai: number, chunk = 4096): Generator<[number, Buffer]> {
   const a = file.archive(ai);
   for (let first = 0; first < a.points; first += chunk) yield [first, file.slots(ai, first, Math.min(chunk, a.points - first))];
+}
+
+export function updateReportText(r: UpdateReport): string {
+  const changed = r.changedSlots.reduce((a, b) => a + b, 0);
+  const dropped = r.dropped > 0 ? `, ${plural(r.dropped, 'point')} older than every archive dropped` : '';
+  return `${r.path}: ${plural(r.points, 'point')} written (whisper ${r.call})${dropped}, ${plural(changed, 'slot')} changed`;
 }
