@@ -6,7 +6,7 @@ import { refusingPair } from './errors.js';
 import { WhisperFile } from './file.js';
 import { fetchOpen } from './fetch.js';
 import { checkWindowArgs, flushChangedSlotsReport, type FillReport } from './fill-gaps.js';
-import { openPair, type PairOptions } from './pair.js';
+import { openPair, pathText, type FsPath, type PairOptions } from './pair.js';
 import { updateManyOpen, type Point } from './update.js';
 
 export interface CarbonateFillOptions extends PairOptions {
@@ -79,7 +79,7 @@ export function carbonateFillOpen(src: WhisperFile, dst: WhisperFile, opts: Carb
 }
 
 /** carbonate whisper-fill SRC DST (fill_archives) with an explicit clock. */
-export async function carbonateFill(srcPath: string, dstPath: string, opts: CarbonateFillOptions): Promise<FillReport> {
+export async function carbonateFill(srcPath: FsPath, dstPath: FsPath, opts: CarbonateFillOptions): Promise<FillReport> {
   try {
     checkWindowArgs(opts.now, opts.endAt, opts.startFrom);
     const pair = await openPair(srcPath, dstPath, opts);
@@ -89,6 +89,6 @@ export async function carbonateFill(srcPath: string, dstPath: string, opts: Carb
       pair.close();
     }
   } catch (err) {
-    throw refusingPair(err, srcPath, dstPath);
+    throw refusingPair(err, pathText(srcPath), pathText(dstPath));
   }
 }

@@ -6,7 +6,7 @@ import { aggregate, meetsXff } from './aggregate.js';
 import { WhisperUsageError, asPairError, refusingPair } from './errors.js';
 import { MAX_TIMESTAMP, POINT_SIZE, archiveWindow, slotOf, type ArchiveInfo } from './file-format.js';
 import { WhisperFile, type MemoryWrite } from './file.js';
-import { openPair, type PairOptions, type WhisperImage } from './pair.js';
+import { openPair, pathText, type FsPath, type PairOptions, type WhisperImage } from './pair.js';
 
 export interface FillGapsOptions extends PairOptions {
   /** The clock (integer seconds). Library callers pass it; commands use the system clock. */
@@ -280,7 +280,7 @@ export function fillGapsOpen(src: WhisperFile, dst: WhisperFile, opts: FillGapsO
  * SameFile, DstCorrupt, SrcCorrupt) leave dst byte-identical. `srcPath` may be a file already read
  * into memory (then only dst is locked).
  */
-export async function fillGaps(srcPath: string | WhisperImage, dstPath: string, opts: FillGapsOptions): Promise<FillReport> {
+export async function fillGaps(srcPath: FsPath | WhisperImage, dstPath: FsPath, opts: FillGapsOptions): Promise<FillReport> {
   try {
     checkWindowArgs(opts.now, opts.from, opts.until);
     const pair = await openPair(srcPath, dstPath, opts);
@@ -290,7 +290,7 @@ export async function fillGaps(srcPath: string | WhisperImage, dstPath: string, 
       pair.close();
     }
   } catch (err) {
-    throw refusingPair(err, typeof srcPath === 'string' ? srcPath : srcPath.path, dstPath);
+    throw refusingPair(err, typeof srcPath === 'string' || Buffer.isBuffer(srcPath) ? pathText(srcPath) : srcPath.path, pathText(dstPath));
   }
 }
 

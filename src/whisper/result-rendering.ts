@@ -10,6 +10,7 @@ import type { WhisperFile } from './file.js';
 import type { FillReport } from './fill-gaps.js';
 import type { VerifyResult } from './verify.js';
 import type { UpdateReport } from './update.js';
+import type { BatchResult, BatchSummary } from './fill-batch.js';
 import { plural } from '../units.js';
 
 /** A value as JSON text: a number, or "NaN"/"Infinity"/"-Infinity". */
@@ -211,4 +212,21 @@ export function updateReportText(r: UpdateReport): string {
   const changed = r.changedSlots.reduce((a, b) => a + b, 0);
   const dropped = r.dropped > 0 ? `, ${plural(r.dropped, 'point')} older than every archive dropped` : '';
   return `${r.path}: ${plural(r.points, 'point')} written (whisper ${r.call})${dropped}, ${plural(changed, 'slot')} changed`;
+}
+
+/** One NDJSON line per batch pair: the fill report with "index" and "ok", or the refusal. */
+export function batchResultJson(r: BatchResult, extra: Record<string, unknown>): string {
+  if (r.ok) return JSON.stringify({ index: r.index, ok: true, ...extra, ...r.report });
+  return JSON.stringify({ index: r.index, ok: false, ...extra, src: r.src, dst: r.dst, code: r.code, error: r.error });
+}
+
+export function batchResultText(r: BatchResult, verb: string, dryRun: boolean): string {
+  if (!r.ok) return r.src === '' ? `FAILED  ${r.error}` : `FAILED  ${r.src} -> ${r.dst}: ${r.error}`;
+  return fillReportText(r.report, verb, dryRun)[0]!;
+}
+
+export function batchSummaryText(s: BatchSummary, verb: string, dryRun: boolean): string {
+  const rate = s.seconds > 0 ? ` in ${s.seconds.toFixed(1)} s (${(s.pairs / s.seconds).toFixed(0)} pairs/s)` : '';
+  const stopped = s.stopped ? ' — stopped by a signal, the rest not started' : '';
+  return `${plural(s.pairs, 'pair')}: ${s.changed} ${dryRun ? `would be ${verb}` : verb}, ${s.unchanged} unchanged, ${s.failed} failed; ${plural(s.slots, 'slot')}${rate}${stopped}`;
 }
