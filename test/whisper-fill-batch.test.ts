@@ -183,6 +183,24 @@ describe('whisper fill --batch', () => {
     expect(r.stderr).toMatch(/7 pairs: 2 filled, 0 unchanged, 5 failed/);
   });
 
+  it('the same destination twice in a row, --lock-timeout 0: the second waits for the first, not refused', async () => {
+    const dir = scratchDir();
+    place('B_gappy_a', join(dir, 'a.wsp'));
+    const line = `${fixturePath('B_dense')}\t${join(dir, 'a.wsp')}\n`;
+    writeFileSync(join(dir, 'pairs.tsv'), line + line + `${join(dir, 'a.wsp')}\t${join(dir, 'b.wsp')}\n`);
+    place('B_empty', join(dir, 'b.wsp'));
+    const r = await runCli(Fill, ['--batch', join(dir, 'pairs.tsv'), '--json', '--lock-timeout', '0']);
+    const rows = r.stdout
+      .trimEnd()
+      .split('\n')
+      .map((l) => JSON.parse(l));
+    expect(rows.map((x) => [x.ok, x.total > 0])).toEqual([
+      [true, true],
+      [true, false],
+      [true, true],
+    ]);
+  });
+
   it('text: one line per pair, FAILED lines name both files', async () => {
     const dir = scratchDir();
     place('B_gappy_a', join(dir, 'a.wsp'));

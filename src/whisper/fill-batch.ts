@@ -80,6 +80,8 @@ export interface BatchOptions {
   lockTimeoutMs?: number | undefined;
   dryRun?: boolean | undefined;
   sync?: boolean | undefined;
+  /** Pairs in flight at once (default 2). */
+  depth?: number | undefined;
   /** Checked between pairs: true stops the batch (SIGINT/SIGTERM). */
   stopped?: () => boolean;
 }
@@ -107,41 +109,63 @@ export async function fillBatch(
   const t0 = process.hrtime.bigint();
   const sum: BatchSummary = { pairs: 0, changed: 0, unchanged: 0, failed: 0, slots: 0, seconds: 0, stopped: false };
   const common = { now: opts.now, lock: opts.lock, lockTimeoutMs: opts.lockTimeoutMs, dryRun: opts.dryRun, sync: opts.sync };
-  for await (const rec of records) {
-    if (opts.stopped?.()) {
-      sum.stopped = true;
-      break;
+  const run = async (rec: BatchRecord): Promise<BatchResult> => {
+    if ('problem' in rec) return { index: rec.index, ok: false, src: '', dst: '', code: 'BadRecord', error: rec.problem, exitCode: 1 };
+    try {
+      const report =
+        opts.mode === 'carbonate'
+          ? await carbonateFill(rec.src, rec.dst, { ...common, endAt: opts.from, startFrom: opts.until, overwrite: opts.overwrite })
+          : await fillGaps(rec.src, rec.dst, { ...common, from: opts.from, until: opts.until });
+      return { index: rec.index, ok: true, report };
+    } catch (err) {
+      if (!(err instanceof WhisperError || err instanceof WhisperUsageError)) throw err;
+      const { code, message, exitCode } = err;
+      return { index: rec.index, ok: false, src: pathText(rec.src), dst: pathText(rec.dst), code, error: message, exitCode };
     }
-    sum.pairs++;
-    let result: BatchResult;
-    if ('problem' in rec) {
-      result = { index: rec.index, ok: false, src: '', dst: '', code: 'BadRecord', error: rec.problem, exitCode: 1 };
-    } else {
-      try {
-        const report =
-          opts.mode === 'carbonate'
-            ? await carbonateFill(rec.src, rec.dst, { ...common, endAt: opts.from, startFrom: opts.until, overwrite: opts.overwrite })
-            : await fillGaps(rec.src, rec.dst, { ...common, from: opts.from, until: opts.until });
-        result = { index: rec.index, ok: true, report };
-      } catch (err) {
-        if (!(err instanceof WhisperError || err instanceof WhisperUsageError)) throw err;
-        result = {
-          index: rec.index,
-          ok: false,
-          src: pathText(rec.src),
-          dst: pathText(rec.dst),
-          code: err.code,
-          error: err.message,
-          exitCode: err.exitCode,
-        };
-      }
-    }
+  };
+  const deliver = async (result: BatchResult): Promise<void> => {
     if (result.ok) {
       if (result.report.total > 0) sum.changed++;
       else sum.unchanged++;
       sum.slots += result.report.total;
     } else sum.failed++;
     await onResult(result);
+  };
+  // Two pairs in flight: one pair's fdatasync (thread pool) overlaps the next pair's reads and compute.
+  // Results are delivered in input order; pairs sharing a file simply wait for each other's lock.
+  const inFlight: Promise<BatchResult>[] = [];
+  const inFlightNames: { src: string; dst: string }[] = [];
+  try {
+    for await (const rec of records) {
+      if (opts.stopped?.()) {
+        sum.stopped = true;
+        break;
+      }
+      sum.pairs++;
+      // A pair that writes a file another pair in flight uses (or reads one it writes) waits for it here
+      // rather than in the lock (where --lock-timeout 0 would turn our own overlap into a refusal).
+      const names = 'problem' in rec ? [] : [pathText(rec.src), pathText(rec.dst)];
+      if (names.length > 0 && inFlightNames.some((n) => n.dst === names[1] || n.dst === names[0] || n.src === names[1])) {
+        while (inFlight.length > 0) {
+          inFlightNames.shift();
+          await deliver(await inFlight.shift()!);
+        }
+      }
+      const p = run(rec);
+      p.catch(() => undefined); // awaited below, in order
+      inFlight.push(p);
+      inFlightNames.push({ src: names[0] ?? '', dst: names[1] ?? '' });
+      if (inFlight.length >= (opts.depth ?? 2)) {
+        inFlightNames.shift();
+        await deliver(await inFlight.shift()!);
+      }
+    }
+  } finally {
+    // Never leave a started pair behind, whatever happened to the input.
+    while (inFlight.length > 0) {
+      inFlightNames.shift();
+      await deliver(await inFlight.shift()!);
+    }
   }
   sum.seconds = Number(process.hrtime.bigint() - t0) / 1e9;
   return sum;

@@ -3,7 +3,8 @@
 // equal-step archive or else from an aggregate of src's finest finer archive that covers the whole
 // bucket (dst's method and xFilesFactor). No existing point is touched, nothing is propagated.
 import { aggregate, meetsXff } from './aggregate.js';
-import { WhisperUsageError, asPairError, refusingPair } from './errors.js';
+import { fdatasync } from 'node:fs';
+import { WhisperUsageError, asPairError, ioError, refusingPair } from './errors.js';
 import { MAX_TIMESTAMP, POINT_SIZE, archiveWindow, slotOf, type ArchiveInfo } from './file-format.js';
 import { WhisperFile, type MemoryWrite } from './file.js';
 import { openPair, pathText, type FsPath, type PairOptions, type WhisperImage } from './pair.js';
@@ -285,13 +286,22 @@ export async function fillGaps(srcPath: FsPath | WhisperImage, dstPath: FsPath, 
     checkWindowArgs(opts.now, opts.from, opts.until);
     const pair = await openPair(srcPath, dstPath, opts);
     try {
-      return fillGapsOpen(pair.src, pair.dst, opts);
+      const sync = opts.sync ?? true;
+      const report = fillGapsOpen(pair.src, pair.dst, { ...opts, sync: false });
+      // fdatasync in the thread pool, still under the locks: the caller learns of the fill only once it
+      // is durable, and a batch can compute the next pair meanwhile.
+      if (sync && report.bytesWritten > 0) await datasync(pair.dst);
+      return report;
     } finally {
       pair.close();
     }
   } catch (err) {
     throw refusingPair(err, typeof srcPath === 'string' || Buffer.isBuffer(srcPath) ? pathText(srcPath) : srcPath.path, pathText(dstPath));
   }
+}
+
+function datasync(file: WhisperFile): Promise<void> {
+  return new Promise((resolve, reject) => fdatasync(file.fd, (err) => (err ? reject(ioError(err, file.path, 'sync')) : resolve())));
 }
 
 /**
