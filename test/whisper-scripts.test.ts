@@ -3,13 +3,15 @@
 // set-aggregation, set-xff and resize equal byte for byte, diff the same differences. Inputs: the shared
 // fixtures (several layouts, every aggregation method, NaN/±inf/-0.0/denormals) and files written here
 // by whisper.py itself. Without python3-whisper these tests fail (CI installs it).
-import { copyFileSync, readFileSync } from 'node:fs';
+import { chmodSync, copyFileSync, readFileSync } from 'node:fs';
 import { join } from 'node:path';
 import { beforeAll, describe, expect, it } from 'vitest';
 import Dump from '../commands/whisper/dump.js';
 import Fetch from '../commands/whisper/fetch.js';
 import Info from '../commands/whisper/info.js';
 import Update from '../commands/whisper/update.js';
+import SetAggregation from '../commands/whisper/set-aggregation.js';
+import SetXff from '../commands/whisper/set-xff.js';
 import { pythonSetOrder } from '../src/whisper/python-set-order.js';
 import { runCli } from './whisper/cli.js';
 import { pad, pyFloatRepr, pyFormatF, pyFormatG } from '../src/whisper/python-float.js';
@@ -314,5 +316,76 @@ describe('whisper update = whisper-update.py, byte for byte', () => {
     const r = await runCli(Update, [b, pt]);
     expect(r.exitCode).toBe(2);
     expect(r.stderr.trimEnd().split('\n')).toHaveLength(1);
+  });
+});
+
+describe('whisper set-aggregation / set-xff = whisper-set-aggregation-method.py / whisper-set-xfilesfactor.py', () => {
+  const methods = ['average', 'sum', 'last', 'max', 'min', 'avg_zero', 'absmax', 'absmin'];
+  it.each(
+    methods.flatMap(
+      (m, i) =>
+        [
+          [m, undefined],
+          [m, ['0', '0.1', '1', '.333', '1e-1', '0.70', '1.0', '0.5'][i]!],
+        ] as const,
+    ),
+  )('set-aggregation %s %s: same bytes, same line', async (method, xff) => {
+    const dir = scratchDir();
+    const a = join(dir, 'python.wsp');
+    const b = join(dir, 'ringshift.wsp');
+    copyFileSync(fixturePath('C_special_max'), a);
+    copyFileSync(fixturePath('C_special_max'), b);
+    chmodSync(a, 0o644);
+    chmodSync(b, 0o644);
+    const extra = xff === undefined ? [] : [xff];
+    const py = whisperScript('set-aggregation-method', [a, method, ...extra], { now: NOW });
+    expect(py.status, py.stderr).toBe(0);
+    const r = await runCli(SetAggregation, [b, method, ...extra]);
+    expect(r.exitCode, r.stderr).toBe(0);
+    expect(r.stdout.replace(b, 'FILE')).toBe(py.stdout.replace(a, 'FILE'));
+    expect(sha256(readFileSync(b))).toBe(sha256(readFileSync(a)));
+  });
+
+  it.each(['0', '1', '0.1', '0.3333333', '.5', '1e-3', '0.999999999'])('set-xff %s: same bytes, same line', async (xff) => {
+    const dir = scratchDir();
+    const a = join(dir, 'python.wsp');
+    const b = join(dir, 'ringshift.wsp');
+    copyFileSync(fixturePath('X_xff01_k1'), a);
+    copyFileSync(fixturePath('X_xff01_k1'), b);
+    chmodSync(a, 0o644);
+    chmodSync(b, 0o644);
+    const py = whisperScript('set-xfilesfactor', [a, xff], { now: NOW });
+    expect(py.status, py.stderr).toBe(0);
+    const r = await runCli(SetXff, [b, xff]);
+    expect(r.exitCode, r.stderr).toBe(0);
+    expect(r.stdout.replace(b, 'FILE')).toBe(py.stdout.replace(a, 'FILE'));
+    expect(sha256(readFileSync(b))).toBe(sha256(readFileSync(a)));
+  });
+
+  it.each([
+    [SetXff, ['nan'], 2],
+    [SetXff, ['1.5'], 2],
+    [SetXff, ['-0.1'], 2],
+    [SetAggregation, ['median'], 2],
+    [SetAggregation, ['sum', '2'], 2],
+  ] as const)('refused without writing: %#', async (cmd, argv, code) => {
+    const dir = scratchDir();
+    const b = join(dir, 'r.wsp');
+    copyFileSync(fixturePath('B_dense'), b);
+    chmodSync(b, 0o644);
+    const r = await runCli(cmd, [b, ...argv]);
+    expect(r.exitCode).toBe(code);
+    expect(r.stderr.trimEnd().split('\n')).toHaveLength(1);
+    expect(sha256(readFileSync(b))).toBe(sha256(readFileSync(fixturePath('B_dense'))));
+  });
+
+  it('a header whisper cannot read: exit 1, unchanged', async () => {
+    const dir = scratchDir();
+    const b = join(dir, 'r.wsp');
+    copyFileSync(fixturePath('bad_agg_type'), b);
+    chmodSync(b, 0o644);
+    const r = await runCli(SetXff, [b, '0.5']);
+    expect(r.exitCode).toBe(1);
+    expect(sha256(readFileSync(b))).toBe(sha256(readFileSync(fixturePath('bad_agg_type'))));
   });
 });

@@ -10,6 +10,7 @@ import type { WhisperFile } from './file.js';
 import type { FillReport } from './fill-gaps.js';
 import type { VerifyResult } from './verify.js';
 import type { UpdateReport } from './update.js';
+import type { SetHeaderResult } from './set-header.js';
 import type { BatchResult, BatchSummary } from './fill-batch.js';
 import { plural } from '../units.js';
 
@@ -229,4 +230,14 @@ export function batchSummaryText(s: BatchSummary, verb: string, dryRun: boolean)
   const rate = s.seconds > 0 ? ` in ${s.seconds.toFixed(1)} s (${(s.pairs / s.seconds).toFixed(0)} pairs/s)` : '';
   const stopped = s.stopped ? ' — stopped by a signal, the rest not started' : '';
   return `${plural(s.pairs, 'pair')}: ${s.changed} ${dryRun ? `would be ${verb}` : verb}, ${s.unchanged} unchanged, ${s.failed} failed; ${plural(s.slots, 'slot')}${rate}${stopped}`;
+}
+
+/** whisper-set-aggregation-method's line: "Updated aggregation method: PATH (OLD -> NEW)". */
+export function setAggregationText(r: SetHeaderResult): string {
+  return `Updated aggregation method: ${r.path} (${r.old.aggregationMethod} -> ${r.new.aggregationMethod})`;
+}
+
+/** whisper-set-xfilesfactor's line: "Updated xFilesFactor: PATH (OLD -> NEW)", both as Python floats. */
+export function setXffText(r: SetHeaderResult): string {
+  return `Updated xFilesFactor: ${r.path} (${pyFloatRepr(r.old.xFilesFactor)} -> ${pyFloatRepr(r.xFilesFactorGiven ?? r.new.xFilesFactor)})`;
 }
