@@ -10,6 +10,7 @@ import Dump from '../commands/whisper/dump.js';
 import Fetch from '../commands/whisper/fetch.js';
 import Info from '../commands/whisper/info.js';
 import Update from '../commands/whisper/update.js';
+import Diff from '../commands/whisper/diff.js';
 import SetAggregation from '../commands/whisper/set-aggregation.js';
 import SetXff from '../commands/whisper/set-xff.js';
 import { pythonSetOrder } from '../src/whisper/python-set-order.js';
@@ -387,5 +388,57 @@ describe('whisper set-aggregation / set-xff = whisper-set-aggregation-method.py 
     const r = await runCli(SetXff, [b, '0.5']);
     expect(r.exitCode).toBe(1);
     expect(sha256(readFileSync(b))).toBe(sha256(readFileSync(fixturePath('bad_agg_type'))));
+  });
+});
+
+describe('whisper diff = whisper-diff.py', () => {
+  const pairs = [
+    ['B_dense', 'B_gappy_a'],
+    ['B_gappy_a', 'B_gappy_b'],
+    ['R_gappy_a', 'R_dense'],
+    ['C_special_avg', 'C_special_max'],
+    ['D_zeros_src', 'D_zeros_dst'],
+    ['X_xff03_k3', 'X_dense_src'],
+    ['B_dense', 'B_empty'],
+    ['B_aged_a', 'B_stale'],
+  ];
+  const variants: string[][] = [
+    [],
+    ['--summary'],
+    ['--ignore-empty'],
+    ['--columns', '--no-headers'],
+    ['--summary', '--columns'],
+    [`--until=${NOW - 1000}`],
+  ];
+  it.each(pairs.flatMap(([a, b]) => variants.map((v) => [a!, b!, v] as const)))('%s vs %s %j: same text', async (a, b, flags) => {
+    const py = whisperScript('diff', [...flags, fixturePath(a), fixturePath(b)], { now: NOW });
+    expect(py.status, py.stderr).toBe(0);
+    const r = await runCli(Diff, [fixturePath(a), fixturePath(b), ...flags]);
+    expect(r.exitCode, r.stderr).toBe(0);
+    expect(r.stdout).toBe(py.stdout);
+  });
+
+  it.each(pairs.map(([a, b]) => [a!, b!]))('%s vs %s --json: the same archives and points as NDJSON', async (a, b) => {
+    const py = whisperScript('diff', ['--json', fixturePath(a), fixturePath(b)], { now: NOW });
+    // whisper prints NaN as a bare NaN token; read it the way Python's json module does.
+    const want = JSON.parse(
+      py.stdout
+        .replace(/\bNaN\b/g, '"NaN"')
+        .replace(/-Infinity\b/g, '"-Infinity"')
+        .replace(/(?<!")Infinity\b/g, '"Infinity"'),
+    );
+    const r = await runCli(Diff, [fixturePath(a), fixturePath(b), '--json']);
+    const lines = r.stdout
+      .trimEnd()
+      .split('\n')
+      .map((l) => JSON.parse(l));
+    expect(lines.map(({ path_a: _a, path_b: _b, ...rest }) => rest)).toEqual(want.archives);
+    expect(lines.every((l) => l.path_a === fixturePath(a) && l.path_b === fixturePath(b))).toBe(true);
+  });
+
+  it('different layouts: exit 1 naming both files', async () => {
+    const r = await runCli(Diff, [fixturePath('A_dense'), fixturePath('B_dense')]);
+    expect(r.exitCode).toBe(1);
+    expect(r.stderr).toMatch(/^ringshift: error: .*B_dense\.wsp: archive configurations are unalike \(.*A_dense\.wsp: /);
   });
 });

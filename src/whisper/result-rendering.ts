@@ -10,6 +10,7 @@ import type { WhisperFile } from './file.js';
 import type { FillReport } from './fill-gaps.js';
 import type { VerifyResult } from './verify.js';
 import type { UpdateReport } from './update.js';
+import type { ArchiveDiff } from './diff.js';
 import type { SetHeaderResult } from './set-header.js';
 import type { BatchResult, BatchSummary } from './fill-batch.js';
 import { plural } from '../units.js';
@@ -240,4 +241,36 @@ export function setAggregationText(r: SetHeaderResult): string {
 /** whisper-set-xfilesfactor's line: "Updated xFilesFactor: PATH (OLD -> NEW)", both as Python floats. */
 export function setXffText(r: SetHeaderResult): string {
   return `Updated xFilesFactor: ${r.path} (${pyFloatRepr(r.old.xFilesFactor)} -> ${pyFloatRepr(r.xFilesFactorGiven ?? r.new.xFilesFactor)})`;
+}
+
+const pyStr = (v: number | null): string => (v === null ? 'None' : pyFloatRepr(v));
+
+/** whisper-diff.py's text: per archive a header and the differing points (pretty), or plain columns. */
+export function* diffText(diffs: readonly ArchiveDiff[], style: { columns: boolean; headers: boolean }): Generator<string> {
+  const pretty = !style.columns;
+  const head = (a: string, t: string, x: string, y: string) =>
+    pretty ? `${pad(a, 7)} ${pad(t, 11)} ${pad(x, 13)} ${pad(y, 13)}` : `${a} ${t} ${x} ${y}`;
+  if (style.headers) yield head('archive', 'timestamp', 'value_a', 'value_b');
+  for (const d of diffs) {
+    if (pretty) {
+      yield `Archive ${d.archive} (${d.points.length} of ${d.total} datapoints differ)`;
+      yield head('', 'timestamp', 'value_a', 'value_b');
+    }
+    for (const [t, a, b] of d.points) yield head(pretty ? '' : String(d.archive), String(t), pyStr(a), pyStr(b));
+  }
+}
+
+/** whisper-diff.py --summary's text: archive, points compared, points differing. */
+export function* diffSummaryText(diffs: readonly ArchiveDiff[], style: { columns: boolean; headers: boolean }): Generator<string> {
+  const row = (a: string, t: string, d: string) => (style.columns ? `${a} ${t} ${d}` : `${pad(a, 7)} ${pad(t, 9)} ${pad(d, 9)}`);
+  if (style.headers) yield row('archive', 'total', 'differing');
+  for (const d of diffs) yield row(String(d.archive), String(d.total), String(d.points.length));
+}
+
+/** NDJSON, one line per archive, with whisper-diff --json's keys (and the differing points unless summary). */
+export function diffJsonLine(d: ArchiveDiff, pathA: string, pathB: string, summary: boolean): string {
+  const head = `{"path_a":${JSON.stringify(pathA)},"path_b":${JSON.stringify(pathB)},"archive":${d.archive},"total":${d.total},"points":${d.points.length}`;
+  if (summary) return `${head}}`;
+  const pts = d.points.map(([t, a, b]) => `{"timestamp":${t},"value_a":${jsonValue(a)},"value_b":${jsonValue(b)}}`);
+  return `${head},"datapoint":[${pts.join(',')}]}`;
 }
