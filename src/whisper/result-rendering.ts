@@ -10,6 +10,7 @@ import type { WhisperFile } from './file.js';
 import type { FillReport } from './fill-gaps.js';
 import type { VerifyResult } from './verify.js';
 import type { UpdateReport } from './update.js';
+import type { ResizeReport } from './resize.js';
 import type { ArchiveDiff } from './diff.js';
 import type { SetHeaderResult } from './set-header.js';
 import type { BatchResult, BatchSummary } from './fill-batch.js';
@@ -273,4 +274,11 @@ export function diffJsonLine(d: ArchiveDiff, pathA: string, pathB: string, summa
   if (summary) return `${head}}`;
   const pts = d.points.map(([t, a, b]) => `{"timestamp":${t},"value_a":${jsonValue(a)},"value_b":${jsonValue(b)}}`);
   return `${head},"datapoint":[${pts.join(',')}]}`;
+}
+
+export function resizeReportText(r: ResizeReport): string {
+  const where = r.output === r.path ? r.path : `${r.output} (from ${r.path}, left as it was)`;
+  const head = `${r.dryRun ? 'would resize' : 'resized'} ${where}: ${r.from} -> ${r.to}, ${r.aggregationMethod}, xFilesFactor ${r.xFilesFactor}, ${r.size} bytes, ${plural(r.points, 'point')} migrated`;
+  const tail = r.dryRun ? ' (dry run, nothing written)' : r.backup === null ? '' : `; backup ${r.backup}`;
+  return head + tail;
 }
