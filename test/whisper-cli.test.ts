@@ -1,6 +1,6 @@
 // The `ringshift whisper …` commands, run in-process with RINGSHIFT_NOW pinned to the vectors' now:
 // human and --json output, exit codes (1 data, 2 usage), results equal to the vectors.
-import { existsSync, readFileSync, readdirSync } from 'node:fs';
+import { copyFileSync, existsSync, readFileSync, readdirSync } from 'node:fs';
 import { join } from 'node:path';
 import { describe, expect, it } from 'vitest';
 import Create from '../commands/whisper/create.js';
@@ -339,5 +339,42 @@ describe.runIf(PUBLIC_SET)('whisper verify', () => {
       .map((l) => JSON.parse(l));
     expect(rows.map((x) => x.ok)).toEqual([true, true]);
     expect(rows[1].layout).toBe('1s:1h,1m:1d,1h:30d');
+  });
+
+  it('a directory: every *.wsp under it, sorted, symlinks not followed, odd names included', async () => {
+    const dir = scratchDir();
+    const { mkdirSync, symlinkSync, writeFileSync } = await import('node:fs');
+    mkdirSync(join(dir, 'a/b c'), { recursive: true });
+    mkdirSync(join(dir, 'z'));
+    copyFixture('B_dense', join(dir, 'a'), 'one.wsp');
+    copyFixture('bad_trunc_data', join(dir, 'a/b c'), 'two $(x).wsp');
+    copyFixture('E_gappy', dir, 'top.wsp');
+    writeFileSync(join(dir, 'a/notes.txt'), 'not whisper');
+    writeFileSync(join(dir, 'z/empty.wsp'), '');
+    const odd = Buffer.concat([Buffer.from(join(dir, 'z') + '/'), Buffer.from([0x6e, 0xe9, 0xff]), Buffer.from('.wsp')]);
+    copyFileSync(fixturePath('R_dense'), odd);
+    symlinkSync(join(dir, 'a'), join(dir, 'z/link'));
+    symlinkSync(join(dir, 'top.wsp'), join(dir, 'z/linked.wsp'));
+    const r = await runCli(Verify, [dir]);
+    expect(r.exitCode).toBe(1);
+    expect(
+      r.stdout
+        .trimEnd()
+        .split('\n')
+        .map((l) => l.replace(/(\.wsp)[: ].*$/, '$1')),
+    ).toEqual([
+      `ok       ${dir}/top.wsp`,
+      `ok       ${dir}/a/one.wsp`,
+      `CORRUPT  ${dir}/a/b c/two $(x).wsp`,
+      `CORRUPT  ${dir}/z/empty.wsp`,
+      `ok       ${dir}/z/n\\xe9\\xff.wsp`,
+    ]);
+    expect(r.stderr).toBe('ringshift: 2 of 5 file(s) corrupt or unreadable\n');
+  });
+
+  it('a directory with no whisper files: exit 0, a note', async () => {
+    const r = await runCli(Verify, [scratchDir()]);
+    expect(r.exitCode).toBe(0);
+    expect(r.stderr).toMatch(/no \*\.wsp files under/);
   });
 });

@@ -7,16 +7,10 @@
 import { carbonateFill } from './compat-carbonate.js';
 import { WhisperError, WhisperUsageError } from './errors.js';
 import { fillGaps, type FillReport } from './fill-gaps.js';
-import { pathText, type FsPath } from './pair.js';
+import { fsPathOf, pathText, type FsPath } from './fs-path.js';
 
 /** One record of the batch input: a pair, or a record that is not one (reported, batch goes on). */
 export type BatchRecord = { index: number; src: FsPath; dst: FsPath } | { index: number; problem: string };
-
-/** The name as a string when its bytes are UTF-8 (the usual case), else the bytes themselves. */
-function nameOf(bytes: Buffer): FsPath {
-  const s = bytes.toString('utf8');
-  return Buffer.byteLength(s) === bytes.length && !s.includes('\ufffd') ? s : Buffer.from(bytes);
-}
 
 /**
  * The records of a byte stream. Lines: "SRC<TAB>DST" (one trailing CR removed, blank lines skipped,
@@ -32,7 +26,7 @@ export async function* batchRecords(chunks: AsyncIterable<Buffer>, nul: boolean)
     if (nul) {
       if (pendingSrc === undefined) pendingSrc = field;
       else {
-        yield { index: ++index, src: nameOf(pendingSrc), dst: nameOf(field) };
+        yield { index: ++index, src: fsPathOf(pendingSrc), dst: fsPathOf(field) };
         pendingSrc = undefined;
       }
       return;
@@ -48,7 +42,7 @@ export async function* batchRecords(chunks: AsyncIterable<Buffer>, nul: boolean)
       };
       return;
     }
-    yield { index: ++index, src: nameOf(line.subarray(0, tab)), dst: nameOf(line.subarray(tab + 1)) };
+    yield { index: ++index, src: fsPathOf(line.subarray(0, tab)), dst: fsPathOf(line.subarray(tab + 1)) };
   }
   for await (const chunk of chunks) {
     // Chunks may be reused by the reader: copy what is carried over.
@@ -64,7 +58,7 @@ export async function* batchRecords(chunks: AsyncIterable<Buffer>, nul: boolean)
   if (nul && pendingSrc !== undefined) {
     yield {
       index: ++index,
-      problem: `record ${index}: source ${JSON.stringify(pathText(nameOf(pendingSrc)))} has no destination (-0 wants SRC\\0DST\\0 pairs)`,
+      problem: `record ${index}: source ${JSON.stringify(pathText(fsPathOf(pendingSrc)))} has no destination (-0 wants SRC\\0DST\\0 pairs)`,
     };
   }
 }

@@ -6,6 +6,7 @@
 import { closeSync, fstatSync, openSync, statSync, type Stats } from 'node:fs';
 import { WhisperError, asPairError, ioError } from './errors.js';
 import { WhisperFile } from './file.js';
+import { pathText, type FsPath } from './fs-path.js';
 import { lockAll, type LockRequest } from './lock.js';
 
 export interface PairOptions {
@@ -28,20 +29,6 @@ export interface OpenPair {
   dst: WhisperFile;
   /** Close both files (which releases the locks). */
   close(): void;
-}
-
-/**
- * A file name as the file system has it: a string, or the raw bytes of a name that is not UTF-8 (read
- * from a NUL-separated batch), which Node opens as given.
- */
-export type FsPath = string | Buffer;
-
-/** A name for messages: the string itself, or the bytes with each byte of a non-UTF-8 name outside printable ASCII as \xNN. */
-export function pathText(p: FsPath): string {
-  if (typeof p === 'string') return p;
-  let out = '';
-  for (const b of p) out += b >= 0x20 && b < 0x7f && b !== 0x5c ? String.fromCharCode(b) : `\\x${b.toString(16).padStart(2, '0')}`;
-  return out;
 }
 
 function isImage(x: FsPath | WhisperImage): x is WhisperImage {
@@ -136,3 +123,5 @@ function statSafe(path: FsPath): Stats | undefined {
     return undefined;
   }
 }
+
+export { pathText, type FsPath } from './fs-path.js';
