@@ -7,6 +7,7 @@ import { batchRecords, fillBatch, type BatchOptions } from '../../src/whisper/fi
 import { checkWindowArgs, fillGaps } from '../../src/whisper/fill-gaps.js';
 import { batchResultJson, batchResultText, batchSummaryText, fillReportJson, fillReportText } from '../../src/whisper/result-rendering.js';
 import { nowSeconds, parseTime } from '../../src/clock.js';
+import { lockTimeoutFlag } from '../../src/whisper/lock.js';
 import { BaseCommand } from '../../src/cli/base-command.js';
 
 export default class WhisperFillCommand extends BaseCommand {
@@ -46,7 +47,7 @@ Reports the slots written per archive (--json: {"src","dst","archives":[{"index"
     until: Flags.string({ description: 'Only slots before this time.' }),
     overwrite: Flags.boolean({ description: 'With --compat carbonate: copy every point of SRC (carbonate --overwrite).', default: false }),
     lock: Flags.boolean({ description: 'flock DST (exclusive) and SRC (shared) while working.', default: true, allowNo: true }),
-    'lock-timeout': Flags.integer({ description: 'Seconds to wait for the locks.', default: 10, min: 0 }),
+    'lock-timeout': Flags.string({ description: 'How long to wait for the lock: 10s, 2m (bare = seconds).', default: '10s' }),
     'dry-run': Flags.boolean({ description: 'Report what would be filled; write nothing.', default: false }),
     batch: Flags.string({ description: 'Fill every pair listed in this file (- = stdin): "SRC<TAB>DST" lines, or NUL-separated with -0.' }),
     null: Flags.boolean({ description: 'With --batch (also spelled -0): fields end with NUL and alternate SRC, DST.', default: false }),
@@ -62,7 +63,7 @@ Reports the slots written per archive (--json: {"src","dst","archives":[{"index"
     const now = nowSeconds();
     const from = flags.from === undefined ? undefined : parseTime(flags.from, now, '--from');
     const until = flags.until === undefined ? undefined : parseTime(flags.until, now, '--until');
-    const common = { now, lock: flags.lock, lockTimeoutMs: flags['lock-timeout'] * 1000, dryRun: flags['dry-run'] };
+    const common = { now, lock: flags.lock, lockTimeoutMs: lockTimeoutFlag(flags['lock-timeout']), dryRun: flags['dry-run'] };
     const mode = flags.compat ?? 'gaps';
     const verb = flags.compat ? 'changed' : 'filled';
     if (flags.batch !== undefined) {

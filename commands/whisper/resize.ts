@@ -5,6 +5,7 @@ import { resize } from '../../src/whisper/resize.js';
 import { resizeReportText } from '../../src/whisper/result-rendering.js';
 import { parseRetentions } from '../../src/whisper/retention.js';
 import { parseXff } from '../../src/whisper/set-header.js';
+import { lockTimeoutFlag } from '../../src/whisper/lock.js';
 import { BaseCommand } from '../../src/cli/base-command.js';
 
 export default class WhisperResizeCommand extends BaseCommand {
@@ -35,7 +36,7 @@ Points carbon-cache writes to FILE while it is being resized go to the old file 
     newfile: Flags.string({ description: 'Write the result to this new file and leave FILE alone.' }),
     'dry-run': Flags.boolean({ description: 'Report what would be written; write nothing.', default: false }),
     lock: Flags.boolean({ description: 'flock FILE while reading and replacing it.', default: true, allowNo: true }),
-    'lock-timeout': Flags.integer({ description: 'Seconds to wait for the lock.', default: 10, min: 0, max: 86400 }),
+    'lock-timeout': Flags.string({ description: 'How long to wait for the lock: 10s, 2m (bare = seconds).', default: '10s' }),
   };
 
   public async run(): Promise<void> {
@@ -50,7 +51,7 @@ Points carbon-cache writes to FILE while it is being resized go to the old file 
       newFile: flags.newfile,
       dryRun: flags['dry-run'],
       lock: flags.lock,
-      lockTimeoutMs: flags['lock-timeout'] * 1000,
+      lockTimeoutMs: lockTimeoutFlag(flags['lock-timeout']),
     });
     process.stdout.write((flags.json ? JSON.stringify(r) : resizeReportText(r)) + '\n');
   }

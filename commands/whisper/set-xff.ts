@@ -1,6 +1,7 @@
 import { Args, Flags } from '@oclif/core';
 import { setXffText } from '../../src/whisper/result-rendering.js';
 import { parseXff, setAggregation } from '../../src/whisper/set-header.js';
+import { lockTimeoutFlag } from '../../src/whisper/lock.js';
 import { BaseCommand } from '../../src/cli/base-command.js';
 
 export default class WhisperSetXffCommand extends BaseCommand {
@@ -18,7 +19,7 @@ Under the exclusive flock carbon-cache takes (--no-lock to skip), fdatasynced. A
 
   static override flags = {
     lock: Flags.boolean({ description: 'flock the file exclusively while writing.', default: true, allowNo: true }),
-    'lock-timeout': Flags.integer({ description: 'Seconds to wait for the lock.', default: 10, min: 0, max: 86400 }),
+    'lock-timeout': Flags.string({ description: 'How long to wait for the lock: 10s, 2m (bare = seconds).', default: '10s' }),
   };
 
   public async run(): Promise<void> {
@@ -26,7 +27,7 @@ Under the exclusive flock carbon-cache takes (--no-lock to skip), fdatasynced. A
     const r = await setAggregation(
       args.file,
       { xFilesFactor: parseXff(args.xff) },
-      { lock: flags.lock, lockTimeoutMs: flags['lock-timeout'] * 1000 },
+      { lock: flags.lock, lockTimeoutMs: lockTimeoutFlag(flags['lock-timeout']) },
     );
     process.stdout.write((flags.json ? JSON.stringify({ path: r.path, old: r.old, new: r.new }) : setXffText(r)) + '\n');
   }

@@ -4,6 +4,7 @@ import { UsageError } from '../../src/errors.js';
 import { parsePointArg, readPointLines } from '../../src/whisper/point-input.js';
 import { updateReportText } from '../../src/whisper/result-rendering.js';
 import { updatePoints } from '../../src/whisper/update.js';
+import { lockTimeoutFlag } from '../../src/whisper/lock.js';
 import { BaseCommand } from '../../src/cli/base-command.js';
 
 export default class WhisperUpdateCommand extends BaseCommand {
@@ -32,7 +33,7 @@ Unlike whisper-update it takes the exclusive flock carbon-cache takes (--no-lock
 
   static override flags = {
     lock: Flags.boolean({ description: 'flock the file exclusively while writing.', default: true, allowNo: true }),
-    'lock-timeout': Flags.integer({ description: 'Seconds to wait for the lock.', default: 10, min: 0, max: 86400 }),
+    'lock-timeout': Flags.string({ description: 'How long to wait for the lock: 10s, 2m (bare = seconds).', default: '10s' }),
   };
 
   public async run(): Promise<void> {
@@ -46,7 +47,7 @@ Unlike whisper-update it takes the exclusive flock carbon-cache takes (--no-lock
       points = await readPointLines(process.stdin, now);
       if (points.length === 0) throw new UsageError('no points on stdin', { file: '-', expected: '"TIMESTAMP VALUE" lines' });
     }
-    const r = await updatePoints(file!, points, { now, lock: flags.lock, lockTimeoutMs: flags['lock-timeout'] * 1000 });
+    const r = await updatePoints(file!, points, { now, lock: flags.lock, lockTimeoutMs: lockTimeoutFlag(flags['lock-timeout']) });
     process.stdout.write(flags.json ? JSON.stringify(r) + '\n' : updateReportText(r) + '\n');
   }
 }
