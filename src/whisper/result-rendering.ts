@@ -213,8 +213,8 @@ function* slotChunks(file: WhisperFile, ai: number, chunk = 4096): Generator<[nu
 
 export function updateReportText(r: UpdateReport): string {
   const changed = r.changedSlots.reduce((a, b) => a + b, 0);
-  const dropped = r.dropped > 0 ? `, ${plural(r.dropped, 'point')} older than every archive dropped` : '';
-  return `${r.path}: ${plural(r.points, 'point')} written (whisper ${r.call})${dropped}, ${plural(changed, 'slot')} changed`;
+  const dropped = r.dropped > 0 ? `, ${r.dropped} older than every archive dropped` : '';
+  return `${r.path}: ${plural(r.points, 'point')} through whisper ${r.call}${dropped}, ${plural(changed, 'slot')} changed`;
 }
 
 /** One NDJSON line per batch pair: the fill report with "index" and "ok", or the refusal. */
