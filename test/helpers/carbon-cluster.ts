@@ -36,7 +36,7 @@ import type { Destination, HashType, Ring, RingSpec } from '../../src/ring/types
 import { cacheQuery } from './carbon-pickle.js';
 import type { PointLog } from './carbon-writers.js';
 import { canConnect, freePort, ManagedProcess, sleep, waitFor } from './managed-process.js';
-import { fetch } from '../../src/whisper/index.js';
+import { fetch } from '../../src/whisper/whisper-api.js';
 
 /** Fine and short: 1 s points for an hour, so a 30 s test has 30 slots per metric and files stay small (190 kB). */
 export const DEFAULT_RETENTIONS = '1s:1h,10s:6h,1m:7d';
