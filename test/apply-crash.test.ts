@@ -10,7 +10,7 @@ import { journalDir, parseJournal } from '../src/apply/journal.js';
 import { examplePoints, plantMetric } from '../src/example/seed.js';
 import { runPlan } from '../src/plan/index.js';
 import { NOW, owners, TestCluster } from './audit-cluster.js';
-import { PROJECT_ROOT } from './helpers/shared.js';
+import { PROJECT_ROOT } from './helpers/project-root.js';
 import { expectGapOnlyUnion, snapshotMetrics, type Snapshot } from './helpers/apply-check.js';
 
 const RUN = join(PROJECT_ROOT, 'bin/run.js');

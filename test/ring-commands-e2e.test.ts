@@ -7,7 +7,7 @@ import { describe, expect, it } from 'vitest';
 import { buildRing } from '../src/ring/build.js';
 import { parseDestinationList, parseInlineDestination } from '../src/ring/destination.js';
 import { makeRingSpec } from '../src/ring/spec.js';
-import { PROJECT_ROOT } from './helpers/shared.js';
+import { PROJECT_ROOT } from './helpers/project-root.js';
 
 const RUN = join(PROJECT_ROOT, 'bin/run.js');
 const BUILT = join(PROJECT_ROOT, 'dist/commands/ring/locate.js');

@@ -1,5 +1,5 @@
 // The byte path of `ring locate --json` / `ring sieve` must write exactly the bytes the string path
-// writes: over the shared vector names for every cluster, and over adversarial input (CRLF, empty
+// writes: over the ring vector names for every cluster, and over adversarial input (CRLF, empty
 // lines, no final newline, non-ASCII, invalid UTF-8, quotes, control characters, very long names) cut
 // into chunks at every kind of boundary, with output buffers small enough to force every flush path.
 import { createHash } from 'node:crypto';
@@ -27,7 +27,7 @@ import type { Ring, RingSpec } from '../src/ring/types.js';
 import { lineBatches } from '../src/input/names.js';
 import { ByteSink, LineSink } from '../src/output/sinks.js';
 import { clusterSpec, loadClusters, loadMetrics } from './helpers/ring-vectors.js';
-import { PROJECT_ROOT } from './helpers/shared.js';
+import { PROJECT_ROOT } from './helpers/project-root.js';
 
 /** A Writable that keeps every byte written (strings as UTF-8, like a real stream). */
 class Capture extends Writable {
@@ -126,7 +126,7 @@ describe('byte-range hashes', () => {
   });
 });
 
-describe('byte path = string path on the shared vector names', () => {
+describe('byte path = string path on the ring vector names', () => {
   for (const c of CLUSTERS) {
     const spec = clusterSpec(c);
     it(`${c.id} (${spec.impl} ${spec.hash}${spec.impl === 'carbon-c-relay' ? (spec.sanitize ? ', cleansing' : ', raw keys') : ''})`, async () => {

@@ -12,7 +12,7 @@ import { runPlan } from '../src/plan/index.js';
 import type { SshOptions } from '../src/storage/ssh-driver.js';
 import { NOW, owners, TestCluster } from './audit-cluster.js';
 import { expectGapOnlyUnion, snapshotMetrics, type Snapshot } from './helpers/apply-check.js';
-import { PROJECT_ROOT } from './helpers/shared.js';
+import { PROJECT_ROOT } from './helpers/project-root.js';
 import { sshServerForFile } from './helpers/sshd.js';
 
 process.env.RINGSHIFT_NOW = String(NOW);

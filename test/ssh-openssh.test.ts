@@ -15,7 +15,7 @@ import type { WalkEntry } from '../src/storage/driver.js';
 import { NOW, owners, TestCluster } from './audit-cluster.js';
 import { expectGapOnlyUnion, snapshotMetrics } from './helpers/apply-check.js';
 import { driverContract, makeTree } from './helpers/driver-contract.js';
-import { PROJECT_ROOT } from './helpers/shared.js';
+import { PROJECT_ROOT } from './helpers/project-root.js';
 import { canFlockLocally } from './helpers/flock.js';
 import { realSshd } from './helpers/sshd.js';
 
