@@ -15,6 +15,7 @@ import { carbonateFill } from '../src/whisper/compat-carbonate.js';
 import { fillGaps, type FillReport } from '../src/whisper/fill-gaps.js';
 import { encodeHeader, POINT_SIZE, alignDown, archiveWindow, slotOf } from '../src/whisper/format.js';
 import { merge } from '../src/whisper/merge.js';
+import { startBench } from './rows.js';
 
 const args = process.argv.slice(2);
 const cliAt = args.indexOf('--cli');
@@ -159,6 +160,7 @@ async function main(): Promise<void> {
   console.log(`${'run'.padEnd(w)}  files/s   median ms  p95 ms  slots/pair  note`);
   const rows = {
     push([name, s, note]: [string, Stats, string]): void {
+      emitFillRow(name, s, note);
       const f = (x: number, d = 1) => (Number.isFinite(x) ? x.toFixed(d) : '-');
       console.log(
         `${name.padEnd(w)}  ${f(s.perSec).padStart(7)}  ${f(s.median, 2).padStart(10)}  ${f(s.p95, 2).padStart(6)}  ${f(s.filled, 0).padStart(10)}  ${note}`,
@@ -212,4 +214,19 @@ async function main(): Promise<void> {
   rows.push(['anchor: bucky-fill (Go), one process per pair', { perSec: 43, median: 22, p95: NaN, filled: NaN }, 'whisper-spec.md §13']);
 }
 
+const out = startBench('whisper-fill');
 await main();
+
+/** Rows: every fill variant of one case; the anchors are peers this bench does not run. */
+function emitFillRow(name: string, s: Stats, note: string): void {
+  const c = `fill one pair, ${PAIRS} pairs of 3.3 MB files (10s:6h,1m:7d,10m:5y)`;
+  if (name.startsWith('anchor: ')) {
+    out.notAvailable(
+      { case: c, tool: name.slice('anchor: '.length), metric: 'files/s', better: 'higher' },
+      `not run by this bench (anchor: ${s.perSec} files/s, ${note})`,
+    );
+    return;
+  }
+  const median = Number.isFinite(s.median) ? `median ${s.median.toFixed(2)} ms` : '';
+  out.row({ case: c, tool: name, metric: 'files/s', value: s.perSec, better: 'higher', note: [median, note].filter(Boolean).join('; ') });
+}
