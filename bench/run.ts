@@ -8,10 +8,13 @@
 //   npm run bench -- whisper-fill -- 50    arguments after the names (or after --) go to every bench run
 //   npm run bench -- --list                the benches and what each measures
 //   npm run bench -- --json                the rows as NDJSON instead of the table
+//   npm run bench -- --readme              also write the table into README.md (between its bench-table
+//                                          markers), with the command, the machine and the date
 //
 // `npm run bench` builds first when dist/ is stale (scripts/build-if-stale.mjs).
 import { spawn } from 'node:child_process';
-import { existsSync, readdirSync, readFileSync } from 'node:fs';
+import { existsSync, readdirSync, readFileSync, renameSync, writeFileSync } from 'node:fs';
+import { availableParallelism, loadavg } from 'node:os';
 import { dirname, join, resolve } from 'node:path';
 import { createInterface } from 'node:readline';
 import { fileURLToPath } from 'node:url';
@@ -35,6 +38,7 @@ interface Options {
   list: boolean;
   quick: boolean;
   json: boolean;
+  readme: boolean;
   names: string[];
   extra: string[];
 }
@@ -64,7 +68,7 @@ function describe(name: string): string {
 }
 
 export function parseArgs(argv: string[], known: string[]): Options {
-  const o: Options = { list: false, quick: false, json: false, names: [], extra: [] };
+  const o: Options = { list: false, quick: false, json: false, readme: false, names: [], extra: [] };
   for (let i = 0; i < argv.length; i++) {
     const a = argv[i]!;
     if (a === '--') {
@@ -74,6 +78,7 @@ export function parseArgs(argv: string[], known: string[]): Options {
     if (a === '--list') o.list = true;
     else if (a === '--quick') o.quick = true;
     else if (a === '--json') o.json = true;
+    else if (a === '--readme') o.readme = true;
     else if (a === '-h' || a === '--help') throw new UsageError('');
     else if (o.extra.length === 0 && known.includes(a)) o.names.push(a);
     else if (o.extra.length === 0 && !a.startsWith('-') && !/^\d/.test(a)) {
@@ -156,6 +161,20 @@ export function table(rows: BenchRow[]): string {
   return [line(head), ...body.map(line)].join('\n');
 }
 
+const LEGEND =
+  "↑ higher is better, ↓ lower is better. ringshift ×: how many times better the case's first ringshift row is than the peer (> 1: ringshift is better)";
+const README_BEGIN = '<!-- bench-table: begin (written by npm run bench -- --readme) -->';
+const README_END = '<!-- bench-table: end -->';
+
+/** README.md with the block between the bench-table markers replaced by this run's table. */
+export function readmeWithTable(readme: string, command: string, machine: string, tableText: string): string {
+  const a = readme.indexOf(README_BEGIN);
+  const b = readme.indexOf(README_END);
+  if (a < 0 || b < a) throw new Error(`README.md has no bench-table markers (${README_BEGIN} … ${README_END})`);
+  const block = [README_BEGIN, `Measured with \`${command}\` (${machine}):`, '', '```text', tableText, '', LEGEND, '```', ''].join('\n');
+  return readme.slice(0, a) + block + readme.slice(b);
+}
+
 async function main(): Promise<number> {
   const known = benches();
   let o: Options;
@@ -164,7 +183,7 @@ async function main(): Promise<number> {
   } catch (e) {
     if (!(e instanceof UsageError)) throw e;
     if (e.message !== '') process.stderr.write(`bench: error: ${e.message}\n`);
-    process.stderr.write('usage: npm run bench -- [--list] [--quick] [--json] [BENCH…] [-- ARGS…]\n');
+    process.stderr.write('usage: npm run bench -- [--list] [--quick] [--json] [--readme] [BENCH…] [-- ARGS…]\n');
     return e.message === '' ? 0 : 2;
   }
   if (o.list) {
@@ -172,7 +191,21 @@ async function main(): Promise<number> {
     for (const n of known) process.stdout.write(`${n.padEnd(w)}  ${describe(n)}${QUICK_ARGS[n] ? '' : ' (no --quick sizes)'}\n`);
     return 0;
   }
+  if (o.readme) {
+    const readme = readFileSync(join(ROOT, 'README.md'), 'utf8');
+    const why =
+      o.names.length > 0
+        ? '--readme writes the whole table: run every bench (no bench names)'
+        : !readme.includes(README_BEGIN) || !readme.includes(README_END)
+          ? `README.md has no bench-table markers (${README_BEGIN} … ${README_END})`
+          : '';
+    if (why !== '') {
+      process.stderr.write(`bench: error: ${why}\n`);
+      return 2;
+    }
+  }
   const selected = o.names.length > 0 ? o.names : known;
+  const load = loadavg()[0]!.toFixed(1);
   const rows: BenchRow[] = [];
   const failed: string[] = [];
   for (const name of selected) {
@@ -185,10 +218,17 @@ async function main(): Promise<number> {
   }
   if (o.json) for (const r of rows) process.stdout.write(JSON.stringify(r) + '\n');
   else {
-    process.stdout.write(`\n${table(rows)}\n`);
-    process.stdout.write(
-      "\n↑ higher is better, ↓ lower is better. ringshift ×: how many times better the case's first ringshift row is than the peer (> 1: ringshift is better)\n",
-    );
+    process.stdout.write(`\n${table(rows)}\n\n${LEGEND}\n`);
+  }
+  if (o.readme && failed.length === 0) {
+    const args = process.argv.slice(2).filter((a) => a !== '--readme' && a !== '--json');
+    const command = ['npm run bench', ...(args.length > 0 ? ['--', ...args] : [])].join(' ');
+    const date = new Date().toISOString().slice(0, 10);
+    const machine = `${availableParallelism()} CPUs, load average ${load} at the start, node ${process.version}, ${date}`;
+    const path = join(ROOT, 'README.md');
+    writeFileSync(`${path}.tmp`, readmeWithTable(readFileSync(path, 'utf8'), command, machine, table(rows)));
+    renameSync(`${path}.tmp`, path);
+    process.stderr.write(`bench: README.md updated (${command})\n`);
   }
   if (failed.length > 0) {
     process.stderr.write(`bench: failed: ${failed.join(', ')}\n`);

@@ -1,8 +1,11 @@
 // `npm run bench` (bench/run.ts): which benches and arguments a command line selects, and the one table
 // it prints from the benches' NDJSON rows (bench/rows.ts), with each peer's ratio to ringshift.
 import { describe, expect, it } from 'vitest';
-import { formatValue, parseArgs, ratio, table } from '../bench/run.js';
+import { readFileSync } from 'node:fs';
+import { join } from 'node:path';
+import { formatValue, parseArgs, ratio, readmeWithTable, table } from '../bench/run.js';
 import { isBenchRow, type BenchRow } from '../bench/rows.js';
+import { PROJECT_ROOT } from './helpers/project-root.js';
 
 const KNOWN = ['apply', 'scan', 'whisper-fill'];
 
@@ -63,5 +66,28 @@ describe('bench table', () => {
       ' rsync -a MB/s ↑ - not available: rsync not found',
       'apply other ringshift apply seconds ↓ 2',
     ]);
+  });
+});
+
+describe('npm run bench -- --readme', () => {
+  const BEGIN = '<!-- bench-table: begin (written by npm run bench -- --readme) -->';
+  const END = '<!-- bench-table: end -->';
+
+  it('replaces what lies between the markers with the command, the machine and the table', () => {
+    const before = `# x\n\n${BEGIN}\nold table\n${END}\n\n## next\n`;
+    const after = readmeWithTable(before, 'npm run bench', '2 CPUs', 'T');
+    expect(after).toBe(
+      `# x\n\n${BEGIN}\nMeasured with \`npm run bench\` (2 CPUs):\n\n\`\`\`text\nT\n\n${after.split('\n').find((l) => l.startsWith('↑'))}\n\`\`\`\n${END}\n\n## next\n`,
+    );
+    expect(readmeWithTable(after, 'npm run bench', '2 CPUs', 'T')).toBe(after);
+    expect(() => readmeWithTable('# x', 'c', 'm', 'T')).toThrow('README.md has no bench-table markers');
+  });
+
+  it('README.md has the markers, and its table names the command that wrote it', () => {
+    const readme = readFileSync(join(PROJECT_ROOT, 'README.md'), 'utf8');
+    const block = readme.slice(readme.indexOf(BEGIN), readme.indexOf(END));
+    expect(block).toMatch(
+      /^.*\nMeasured with `npm run bench( -- [^`]*)?` \(\d+ CPUs, load average [\d.]+ at the start, node v[\d.]+, \d{4}-\d\d-\d\d\):/,
+    );
   });
 });
