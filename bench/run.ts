@@ -5,7 +5,7 @@
 //   npm run bench                          every bench, full size
 //   npm run bench -- --quick               every bench at small sizes (about a minute; for a smoke run)
 //   npm run bench -- apply scan            the benches named
-//   npm run bench -- whisper-fill -- 50    arguments after the names (or after --) go to every bench run
+//   npm run bench -- whisper-fill -- --pairs 50   arguments after the names (or after --) go to every bench run
 //   npm run bench -- --list                the benches and what each measures
 //   npm run bench -- --json                the rows as NDJSON instead of the table
 //   npm run bench -- --readme              also write the table into README.md (between its bench-table
@@ -28,10 +28,11 @@ const NOT_BENCHES = new Set(['run', 'rows']);
 const QUICK_ARGS: Record<string, string[]> = {
   apply: ['--big', '10', '--small', '200', '--runs', '1'],
   audit: ['--entries', '100000'],
+  'cli-startup': ['--runs', '3'],
   'ring-locate-e2e': ['--skip-diff'],
   'ring-lookup': ['200000'],
   scan: ['--files', '20000', '--runs', '2'],
-  'whisper-fill': ['20'],
+  'whisper-fill': ['--pairs', '20', '--cli', '5', '--peer-runs', '5'],
 };
 
 interface Options {

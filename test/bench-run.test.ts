@@ -13,7 +13,10 @@ describe('bench command line', () => {
   it('names select benches; options and what follows them or -- go to every bench', () => {
     expect(parseArgs(['apply', 'scan'], KNOWN)).toMatchObject({ names: ['apply', 'scan'], extra: [] });
     expect(parseArgs(['--quick', '--list', '--json'], KNOWN)).toMatchObject({ quick: true, list: true, json: true, names: [] });
-    expect(parseArgs(['whisper-fill', '--', '50', 'apply'], KNOWN)).toMatchObject({ names: ['whisper-fill'], extra: ['50', 'apply'] });
+    expect(parseArgs(['whisper-fill', '--', '--pairs', 'apply'], KNOWN)).toMatchObject({
+      names: ['whisper-fill'],
+      extra: ['--pairs', 'apply'],
+    });
     expect(parseArgs(['apply', '--big', '10', 'scan'], KNOWN)).toMatchObject({ names: ['apply'], extra: ['--big', '10', 'scan'] });
     expect(parseArgs(['whisper-fill', '200'], KNOWN)).toMatchObject({ names: ['whisper-fill'], extra: ['200'] });
   });

@@ -8,6 +8,8 @@ export const INTEGRATION_TESTS = [
   // the built CLI, as the user runs it
   'test/apply-crash.test.ts',
   'test/build-output.test.ts',
+  'test/cli-errors.test.ts',
+  'test/cli-grammar.test.ts',
   'test/readme-example.test.ts',
   'test/ring-commands-e2e.test.ts',
   // ssh: the in-process ssh2 server and real OpenSSH on loopback
