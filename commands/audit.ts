@@ -1,7 +1,7 @@
 import { Flags } from '@oclif/core';
 import { failingRows, parseFailOn, renderAuditText, runAudit } from '../src/audit/index.js';
 import { stderrProgress } from '../src/audit/progress.js';
-import { sshFlags, sshOptionsFrom } from '../src/audit/ssh-flags.js';
+import { sshFlags, sshOptionsFrom } from '../src/cli/ssh-flags.js';
 import type { Finding } from '../src/audit/types.js';
 import { BaseCommand } from '../src/cli/base-command.js';
 import { LineSink } from '../src/output/sinks.js';

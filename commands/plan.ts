@@ -1,6 +1,6 @@
 import { Flags } from '@oclif/core';
 import { stderrProgress } from '../src/audit/progress.js';
-import { sshFlags, sshOptionsFrom } from '../src/audit/ssh-flags.js';
+import { sshFlags, sshOptionsFrom } from '../src/cli/ssh-flags.js';
 import { parseFraction, parseThroughput } from '../src/units.js';
 import { renderSummaryText, runPlan, summaryJson } from '../src/plan/index.js';
 import { BaseCommand } from '../src/cli/base-command.js';
