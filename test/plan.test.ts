@@ -347,7 +347,7 @@ describe('plan: corrupt sources, source choice, --keep-source, --max-fill, awkwa
     const dry = await runCommand(Plan, ['--cluster', path, '--names', names]);
     expect(dry.code).toBe(0);
     expect(dry.out).toMatch(/^dry run: nothing written/m);
-    expect(dry.out).toMatch(/^  corrupt: 1$/m);
+    expect(dry.out).toMatch(/^ {2}corrupt: 1$/m);
     expect(fs.readdirSync(c.dir).sort()).toEqual(before);
 
     const refused = await runCommand(Plan, ['--cluster', path, '--names', names, '-o', join(c.dir, 'r.plan'), '--max-fill', '0.001%']);

@@ -134,7 +134,7 @@ describe.runIf(PUBLIC_SET)('whisper dump', () => {
 
   it('text form like whisper-dump', async () => {
     const r = await runCli(Dump, [fixturePath('D_zeros_dst')]);
-    expect(r.stdout).toMatch(/^Meta data:\n  aggregation method: average\n/);
+    expect(r.stdout).toMatch(/^Meta data:\n {2}aggregation method: average\n/);
     expect(r.stdout).toContain('Archive 1 data:\n0: ');
     expect(r.stdout.trimEnd().split('\n').length).toBe(4 + 2 * 9 + 60 + 288);
   });

@@ -110,7 +110,7 @@ export async function applyPlan(o: ApplyOptions): Promise<ApplyReport> {
     nodesWithWork.add(t.locations[t.node[id]!]!);
   }
   const readOthers = (): void => {
-    let names: string[] = [];
+    let names: string[];
     try {
       names = readdirSync(dir).filter((n) => n.endsWith('.ndjson'));
     } catch {

@@ -174,7 +174,7 @@ function describeFinding(f: Finding): string {
     case 'extra-copy':
       return `${name} at ${f.node}: an extra copy${owners}`;
     case 'misplaced': {
-      let why = '';
+      let why: string;
       if (f.explanation === 'old-ring') why = `an owner under the old ring (${(ev.oldOwners as string[]).join(', ')})`;
       else if (f.explanation === 'double-dot') {
         const raw = (ev.raw as string[]).map((r) => JSON.stringify(r)).join(', ');

@@ -88,7 +88,7 @@ export class GroupPlanner {
     const valid: Checked[] = [];
     let brokenOwner = false;
     // Remote holders are read at once (a round trip each); results keep the holders' order.
-    const checks = await Promise.all(holders.map((c) => this.verify(c.entry.loc, c.entry.path)));
+    const checks = await Promise.all(holders.map(async (c) => this.verify(c.entry.loc, c.entry.path)));
     for (let i = 0; i < holders.length; i++) {
       const c = holders[i]!;
       const check = checks[i] ?? null;
