@@ -203,10 +203,6 @@ export function iniSection(ini: IniFile, name: string): IniSection | undefined {
   return ini.sections.find((s) => s.name === name);
 }
 
-export function iniHasSection(ini: IniFile, name: string): boolean {
-  return ini.sections.some((s) => s.name === name);
-}
-
 /** The option as the section sees it: its own, else [DEFAULT]'s. */
 export function iniOption(ini: IniFile, section: string, key: string): IniOption | undefined {
   const k = key.toLowerCase();

@@ -141,6 +141,6 @@ export interface CarbonApi {
 }
 
 /** The optional `topology:` key of a ringshift cluster file (parsed with the cluster file, in src/config). */
-export type { ClusterTopologyEntry, StatedTopology } from '../config/cluster-topology.js';
+export type { StatedTopology } from '../config/cluster-topology.js';
 
 export type { Destination };

@@ -19,14 +19,6 @@ interface Pair {
   bytes: number;
 }
 
-export interface FilesystemUse {
-  /** Locations on this filesystem. */
-  locations: string[];
-  /** Bytes in use and the capacity df reports (used + available to unprivileged writers). */
-  used: number;
-  capacity: number;
-}
-
 export interface DestinationReport {
   id: string;
   /** Bytes the plan's copies add here. */
