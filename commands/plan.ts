@@ -1,8 +1,9 @@
 import { Flags } from '@oclif/core';
-import { stderrProgress } from '../src/audit/progress.js';
+import { stderrProgress } from '../src/audit/stage-progress.js';
 import { sshFlags, sshOptionsFrom } from '../src/cli/ssh-flags.js';
 import { parseFraction, parseThroughput } from '../src/units.js';
-import { renderSummaryText, runPlan, summaryJson } from '../src/plan/index.js';
+import { runPlan } from '../src/plan/run-plan.js';
+import { renderSummaryText, summaryJson } from '../src/plan/summary.js';
 import { BaseCommand } from '../src/cli/base-command.js';
 import { LineSink } from '../src/output/sinks.js';
 

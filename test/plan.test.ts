@@ -5,9 +5,11 @@ import * as fs from 'node:fs';
 import { join } from 'node:path';
 import { describe, expect, it } from 'vitest';
 import Plan from '../commands/plan.js';
-import { runAudit, dotVariants, type Finding } from '../src/audit/index.js';
-import { ringFingerprint, type PlanAction, type PlanHeader, type PlanRecord, type PlanSkip } from '../src/plan/format.js';
-import { runPlan, type PlanInputs } from '../src/plan/index.js';
+import type { AuditFinding } from '../src/audit/audit-findings.js';
+import { runAudit } from '../src/audit/run-audit.js';
+import { dotVariants } from '../src/audit/variants.js';
+import { ringFingerprint, type PlanAction, type PlanHeader, type PlanRecord, type PlanSkip } from '../src/plan/plan-file.js';
+import { runPlan, type PlanInputs } from '../src/plan/run-plan.js';
 import { checkRelPath } from '../src/storage/driver.js';
 import { metricToPath } from '../src/storage/paths.js';
 import { create } from '../src/whisper/create.js';
@@ -35,8 +37,8 @@ function defaults(clusterPath: string, output?: string, extra: Partial<PlanInput
   };
 }
 
-async function audit(clusterPath: string, extra = {}): Promise<Finding[]> {
-  const out: Finding[] = [];
+async function audit(clusterPath: string, extra = {}): Promise<AuditFinding[]> {
+  const out: AuditFinding[] = [];
   await runAudit({ clusterPath, ...extra }, (f) => void out.push(f));
   return out;
 }

@@ -13,9 +13,9 @@
 //           owner without storage, no corrupt owner file). None with --keep-source.
 // Corrupt or vanished holders are skipped, never used as a source, never deleted. A settled group
 // (every owner holds it, nothing elsewhere) produces nothing.
-import type { AuditContext } from '../audit/context.js';
+import type { AuditContext } from '../audit/audit-context.js';
 import { isHolder, type ClassifiedEntry, type ClassifiedGroup } from '../audit/classify.js';
-import type { CopyAction, FileStamp, FillAction, PlanAction, PlanSkip } from './format.js';
+import type { CopyAction, FileStamp, FillAction, PlanAction, PlanSkip } from './plan-file.js';
 
 export interface PlannerOptions {
   keepSource: boolean;

@@ -5,7 +5,7 @@ import { dirname } from 'node:path';
 import type { StorageLocation } from '../storage/locations.js';
 import { alignColumns } from '../output/table.js';
 import { formatBytes, formatDuration, formatPercent } from '../units.js';
-import type { PlanAction, PlanSkip } from './format.js';
+import type { PlanAction, PlanSkip } from './plan-file.js';
 import type { CategorizedSkip } from './planner.js';
 
 /** Skips kept (per category) for display; counts cover all of them. */

@@ -3,7 +3,7 @@
 import * as fs from 'node:fs';
 import { basename, dirname, join, resolve } from 'node:path';
 import { UsageError } from '../errors.js';
-import type { PlanAction, PlanFooter, PlanHeader, PlanSkip } from './format.js';
+import type { PlanAction, PlanFooter, PlanHeader, PlanSkip } from './plan-file.js';
 
 const FLUSH_CHARS = 1 << 16;
 

@@ -60,7 +60,7 @@ export interface PathGroup {
 }
 
 /** One classified file, or one missing replica. */
-export interface Finding {
+export interface AuditFinding {
   kind: FileClass;
   metric: string | null;
   /** Location id. */

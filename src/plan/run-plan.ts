@@ -2,21 +2,17 @@
 // group into actions, stream them into the plan file, and summarise.
 import * as fs from 'node:fs';
 import { join } from 'node:path';
-import { classifiedGroups, prepareAudit, type AuditInputs } from '../audit/run.js';
-import type { Progress } from '../audit/progress.js';
+import { classifiedGroups, prepareAudit, type AuditInputs } from '../audit/audit-pipeline.js';
+import type { Progress } from '../audit/stage-progress.js';
 import { memberId } from '../ring/types.js';
 import { checkRelPath, type StorageDriver } from '../storage/driver.js';
 import { openDriver, type StorageLocation } from '../storage/locations.js';
 import type { SshOptions } from '../storage/ssh-driver.js';
 import { verifyWhisper, verifyWhisperBuffer } from '../whisper/verify.js';
-import { PLAN_FORMAT, PLAN_VERSION, ringFingerprint, type PlanHeader, type PlanLocation } from './format.js';
+import { PLAN_FORMAT, PLAN_VERSION, ringFingerprint, type PlanHeader, type PlanLocation } from './plan-file.js';
 import { GroupPlanner, type HolderCheck } from './planner.js';
 import { filesystemOf, overfull, PlanSummary, type FilesystemInfo, type SummaryView } from './summary.js';
 import { PlanWriter } from './writer.js';
-
-export { GroupPlanner, type HolderCheck, type PlannerOptions, type Verifier } from './planner.js';
-export { PlanSummary, renderSummaryText, summaryJson, overfull, filesystemOf, type FilesystemInfo } from './summary.js';
-export { PlanWriter } from './writer.js';
 
 export interface PlanInputs extends AuditInputs {
   /** Where to write the plan; undefined: dry run only. */
