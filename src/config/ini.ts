@@ -8,7 +8,7 @@
 // errors; `%(name)s` / `%%` interpolation against the same section and [DEFAULT], a bare `%` is an error
 // when the value is read.
 import { ConfigError } from '../errors.js';
-import { firstNonSpace, pyLstrip, pyRstrip, pyStrip } from './pytext.js';
+import { firstNonSpace, pyLstrip, pyRstrip, pyStrip } from './python/pytext.js';
 
 export type Interpolation = 'basic' | 'none';
 

@@ -13,7 +13,7 @@ import { crelayRing, parseCrelayConfig } from './crelay-conf.js';
 import { detectFormat, type DetectedFormat } from './detect.js';
 import type { ConfigDiagnostic } from './diagnostics.js';
 import { RING_FORMATS, type RingFormat } from './formats.js';
-import { graphiteWebRing, parsePySettings } from './pysettings.js';
+import { graphiteWebRing, parsePySettings } from './python/pysettings.js';
 
 /** The formats of upstream programs' configs: every ring format but ringshift's own cluster file. */
 export type UpstreamFormat = Exclude<RingFormat, 'cluster'>;

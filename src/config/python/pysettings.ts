@@ -2,11 +2,11 @@
 // with their lines, evaluated by a safe subset evaluator. Environment lookups come from a supplied map,
 // else their default, and are recorded; `if` bodies run only when the condition is known, assignments in
 // undecidable blocks are reported as conditional; whatever cannot be evaluated is Unknown(reason, line).
-import { ConfigError } from '../errors.js';
-import { parseCarbonDestination } from '../ring/destination.js';
-import { makeRingSpec } from '../ring/spec.js';
-import type { Destination, HashType, RingSpec } from '../ring/types.js';
-import { DiagnosticSink, type ConfigDiagnostic } from './diagnostics.js';
+import { ConfigError } from '../../errors.js';
+import { parseCarbonDestination } from '../../ring/destination.js';
+import { makeRingSpec } from '../../ring/spec.js';
+import type { Destination, HashType, RingSpec } from '../../ring/types.js';
+import { DiagnosticSink, type ConfigDiagnostic } from '../diagnostics.js';
 import {
   evaluate,
   ExprParser,
@@ -22,11 +22,11 @@ import {
   type EvalContext,
   type Expr,
   type PyValue,
-} from './pyexpr.js';
+} from './pyeval.js';
 import { pyJoin } from './pytext.js';
 import { tokenizePython, type LogicalLine, type Tok } from './pytokenize.js';
 
-export type { EnvUse, PyValue } from './pyexpr.js';
+export type { EnvUse, PyValue } from './pyeval.js';
 
 export interface ConditionNote {
   /** Line of the `if`/`try`/`for`/... header. */
