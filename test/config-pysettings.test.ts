@@ -2,7 +2,7 @@
 // graphite-web ring. Expected values are what Python itself computes for these lines.
 import { readFileSync } from 'node:fs';
 import { describe, expect, it } from 'vitest';
-import { pyRepr } from '../src/config/python/pyeval.js';
+import { pyRepr } from '../src/config/python/pyvalue-repr.js';
 import { graphiteWebRing, parsePySettings, webSetting, webStorage, type PySettingsFile } from '../src/config/python/pysettings.js';
 import { ConfigError } from '../src/errors.js';
 import { sharedPath } from './helpers/shared.js';

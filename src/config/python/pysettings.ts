@@ -7,26 +7,14 @@ import { parseCarbonDestination } from '../../ring/destination.js';
 import { makeRingSpec } from '../../ring/spec.js';
 import type { Destination, HashType, RingSpec } from '../../ring/types.js';
 import { DiagnosticSink, type ConfigDiagnostic } from '../diagnostics.js';
-import {
-  evaluate,
-  ExprParser,
-  isUnknown,
-  NONE,
-  ParseFail,
-  pyRepr,
-  str,
-  truthy,
-  unknown,
-  type Binding,
-  type EnvUse,
-  type EvalContext,
-  type Expr,
-  type PyValue,
-} from './pyeval.js';
+import { evaluate, type Binding, type EvalContext } from './pyeval.js';
+import { ExprParser, ParseFail, type Expr } from './pyparse.js';
 import { pyJoin } from './pytext.js';
 import { tokenizePython, type LogicalLine, type Tok } from './pytokenize.js';
+import { pyRepr } from './pyvalue-repr.js';
+import { isUnknown, NONE, str, truthy, unknown, type EnvUse, type PyValue } from './pyvalue.js';
 
-export type { EnvUse, PyValue } from './pyeval.js';
+export type { EnvUse, PyValue } from './pyvalue.js';
 
 export interface ConditionNote {
   /** Line of the `if`/`try`/`for`/... header. */
