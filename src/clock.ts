@@ -1,5 +1,6 @@
-// The one clock every command uses. RINGSHIFT_NOW (integer unix seconds) pins it so runs, tests and the
-// bundled example are reproducible; a malformed value is an error, never silently ignored.
+// The one clock every command uses, and the one grammar of times on the command line. RINGSHIFT_NOW
+// (integer unix seconds) pins the clock so runs, tests and the bundled example are reproducible; a malformed
+// value is an error, never silently ignored.
 import { UsageError } from './errors.js';
 
 /** Unix seconds now: RINGSHIFT_NOW when set, else the system clock. */
@@ -23,4 +24,45 @@ export function nowMillis(env: NodeJS.ProcessEnv = process.env): number {
 /** ISO 8601 of the (possibly pinned) clock. */
 export function nowIso(env: NodeJS.ProcessEnv = process.env): string {
   return new Date(nowMillis(env)).toISOString();
+}
+
+const TIME_SYNTAX = 'unix seconds, ISO 8601 (2023-11-14T22:13:27Z; UTC when no offset), now, -7d, now-2h, now+30m';
+
+const TIME_UNITS: [string, number][] = [
+  ['seconds', 1],
+  ['minutes', 60],
+  ['hours', 3600],
+  ['days', 86400],
+  ['weeks', 7 * 86400],
+  ['years', 365 * 86400],
+];
+
+function unitSeconds(unit: string, text: string): number {
+  if (unit === '') return 1;
+  for (const [name, n] of TIME_UNITS) if (name.startsWith(unit)) return n;
+  throw new UsageError(`unknown time unit '${unit}' in '${text}'`, { expected: TIME_SYNTAX });
+}
+
+/**
+ * A time argument (--from, --until, --since, …) as integer unix seconds: unix seconds (fractions truncated,
+ * like whisper's int()), ISO 8601, `now`, or relative to `now` (`-7d`, `now-2h`, `now+30m`).
+ */
+export function parseTime(text: string, now: number): number {
+  const s = text.trim();
+  if (/^[0-9]+(\.[0-9]*)?$/.test(s)) return Math.trunc(Number(s));
+  if (s === 'now') return now;
+  const rel = /^(?:now)?([+-])\s*([0-9]+)\s*([a-z]*)$/i.exec(s);
+  if (rel) {
+    const n = Number(rel[2]) * unitSeconds(rel[3]!.toLowerCase(), text);
+    return rel[1] === '-' ? now - n : now + n;
+  }
+  const iso = /^([0-9]{4}-[0-9]{2}-[0-9]{2})(?:[T ](.+))?$/.exec(s);
+  if (iso) {
+    const time = iso[2];
+    // Date-only forms are UTC in JS already; a date-time without an offset is taken as UTC too.
+    const text2 = time === undefined ? iso[1]! : `${iso[1]}T${time}${/([zZ]|[+-][0-9]{2}(:?[0-9]{2})?)$/.test(time) ? '' : 'Z'}`;
+    const ms = Date.parse(text2);
+    if (Number.isFinite(ms)) return Math.floor(ms / 1000);
+  }
+  throw new UsageError(`cannot read time '${text}'`, { expected: TIME_SYNTAX });
 }

@@ -145,6 +145,23 @@ describe('plan: a ring change with replication 2 (3 → 4 nodes)', () => {
     }
   });
 
+  it('stamps the header with the clock RINGSHIFT_NOW pins, and refuses a malformed one instead of ignoring it', async () => {
+    await ready;
+    const saved = process.env.RINGSHIFT_NOW;
+    try {
+      process.env.RINGSHIFT_NOW = '1700000000';
+      const pinned = join(c.dir, 'pinned.plan');
+      await runPlan(defaults(newPath, pinned, { oldRing: oldPath }));
+      expect((readPlan(pinned)[0] as PlanHeader).created).toBe('2023-11-14T22:13:20.000Z');
+      process.env.RINGSHIFT_NOW = 'soon';
+      const refused = join(c.dir, 'refused.plan');
+      await expect(runPlan(defaults(newPath, refused, { oldRing: oldPath }))).rejects.toThrow(/RINGSHIFT_NOW "soon" is not a time/);
+      expect(fs.existsSync(refused)).toBe(false);
+    } finally {
+      if (saved === undefined) delete process.env.RINGSHIFT_NOW;
+      else process.env.RINGSHIFT_NOW = saved;
+    }
+  });
   it('executed, puts every point on every owner and leaves nothing to move', async () => {
     await ready;
     const before = snapshot(c, ['n1', 'n2', 'n3'], metrics);

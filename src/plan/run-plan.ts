@@ -2,6 +2,7 @@
 // group into actions, stream them into the plan file, and summarise.
 import * as fs from 'node:fs';
 import { join } from 'node:path';
+import { nowIso } from '../clock.js';
 import { classifiedGroups, prepareAudit, type AuditInputs } from '../audit/audit-pipeline.js';
 import type { Progress } from '../audit/stage-progress.js';
 import { memberId } from '../ring/types.js';
@@ -100,12 +101,6 @@ class RemoteDrivers {
   }
 }
 
-function createdTime(): string {
-  const pinned = process.env.RINGSHIFT_NOW;
-  const ms = pinned !== undefined && /^[0-9]+$/.test(pinned) ? Number(pinned) * 1000 : Date.now();
-  return new Date(ms).toISOString();
-}
-
 export async function runPlan(inputs: PlanInputs, progress?: Progress): Promise<PlanResult> {
   const prepared = await prepareAudit({ ...inputs, ...(progress !== undefined ? { progress } : {}) });
   const { setup, ctx } = prepared;
@@ -113,7 +108,7 @@ export async function runPlan(inputs: PlanInputs, progress?: Progress): Promise<
     type: 'header',
     format: PLAN_FORMAT,
     version: PLAN_VERSION,
-    created: inputs.created ?? createdTime(),
+    created: inputs.created ?? nowIso(),
     ringFingerprint: ringFingerprint(setup.ring.spec),
     ring: setup.ring.spec,
     cluster: setup.cluster.path,
