@@ -271,6 +271,14 @@ describe('graphite-web ring', () => {
   });
 });
 
+describe('repr of a str', () => {
+  it("escapes what Python's str.isprintable() refuses, as CPython 3 prints it", () => {
+    // /usr/bin/python3 -c "print(repr('a\xa0b\u2028cé\x85😀\U000E0001\''))"
+    const v = parse("R = 'a\\xa0b\\u2028c\\xe9\\x85\\U0001F600\\U000E0001\\''\n").settings.get('R')!.value;
+    expect(pyRepr(v)).toBe(`"a\\xa0b\\u2028cé\\x85😀\\U000e0001'"`);
+  });
+});
+
 describe('expression evaluator against CPython', () => {
   // fixtures/config/python/exprs.json: 400 random expressions of the subset with the repr() CPython 3.11
   // computed for them, or ERR where it raised (regenerate with gen-exprs.py next to it).

@@ -2,7 +2,8 @@
 // Python value out. It never executes anything: os.environ comes from a supplied map (every read recorded),
 // and what it cannot evaluate becomes an Unknown value that carries the reason and the line, never a guess.
 import type { Expr } from './pyparse.js';
-import { pyDirname, pyFloat, pyInt, pyJoin, pyLstrip, pyNormpath, pyReprStr, pyRstrip, pyStrip } from './pytext.js';
+import { pyRepr as pyReprStr } from '../../ring/pyrepr.js';
+import { pyDirname, pyFloat, pyInt, pyJoin, pyLstrip, pyNormpath, pyRstrip, pyStrip } from './pytext.js';
 import { pyStr } from './pyvalue-repr.js';
 import { isUnknown, NONE, str, truthy, typeName, unknown, type EnvUse, type PyValue, type Unknown } from './pyvalue.js';
 

@@ -1,6 +1,6 @@
 // Python's str() and repr() of evaluated values, as graphite-web and carbon would print them in messages
 // and keys: shortest round-trip floats with Python's exponent rules, tuples with their trailing comma.
-import { pyReprStr } from './pytext.js';
+import { pyRepr as pyReprStr } from '../../ring/pyrepr.js';
 import type { PyValue } from './pyvalue.js';
 
 /** Python str() of a value, undefined when not representable. */
