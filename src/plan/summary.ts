@@ -208,7 +208,7 @@ export function renderSummaryText(v: SummaryView): string[] {
       `(about ${formatDuration(secs)} at ${formatBytes(v.throughput)}/s)`,
   );
   if (v.refused.length > 0)
-    out.push(`REFUSED: ${v.refused.map((d) => d.id).join(', ')} would pass --max-fill ${formatPercent(v.maxFill)}; no plan written`);
+    out.push(`REFUSED: ${v.refused.map((d) => d.id).join(', ')} would pass --max-fill ${formatPercent(v.maxFill, 1)}; no plan written`);
   else out.push(v.written === null ? 'dry run: nothing written (give -o FILE to write the plan)' : `written: ${v.written}`);
 
   const pairs = s.pairList();
@@ -229,9 +229,9 @@ export function renderSummaryText(v: SummaryView): string[] {
         d.id,
         `+${formatBytes(d.growth)}`,
         `-${formatBytes(d.freed)}`,
-        formatPercent(f.now),
-        formatPercent(f.peak) + flag,
-        formatPercent(f.after),
+        formatPercent(f.now, 1),
+        formatPercent(f.peak, 1) + flag,
+        formatPercent(f.after, 1),
         `${formatBytes(f.capacity)}${shared}`,
       ]);
     }

@@ -5,6 +5,7 @@ import { diffRings } from '../../ring/analysis/diff.js';
 import { identityLabel } from '../../ring/analysis/members.js';
 import { buildRing } from '../../ring/build.js';
 import type { Destination, Ring, RingSpec } from '../../ring/types.js';
+import { formatPercent as pct } from '../../units.js';
 import type { HeldRing } from '../model.js';
 
 /** Keys sampled when two rings do not share a position function (jump, mmh3, mixed hashes). */
@@ -89,14 +90,6 @@ export async function quantify(a: RingSpec, b: RingSpec): Promise<Quantity | und
   if (ra === null || rb === null) return undefined;
   const d = await diffRings(ra, rb, { match: 'node', sampleSize: SAMPLE });
   return { owners: d.keyspace.ownerSetChanged, primary: d.keyspace.primaryChanged, exact: d.exact };
-}
-
-export function pct(x: number): string {
-  const v = x * 100;
-  if (v === 0) return '0 %';
-  if (v < 0.01) return `${v.toFixed(4)} %`;
-  if (v < 1) return `${v.toFixed(3)} %`;
-  return `${v.toFixed(1)} %`;
 }
 
 export function quantityText(q: Quantity | undefined): string {
