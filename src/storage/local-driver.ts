@@ -7,6 +7,7 @@ import { dirname, posix } from 'node:path';
 import { pathToFileURL } from 'node:url';
 import type { Readable } from 'node:stream';
 import { DataError, UsageError } from '../errors.js';
+import { fsyncDir } from '../fs-durable.js';
 import { checkRelPath } from './driver.js';
 import type { FileInfo, FreeSpace, ListOptions, StorageDriver, WalkEntry, WriteOptions } from './driver.js';
 import { walkTree } from './walker.js';
@@ -199,14 +200,4 @@ export function checkTempName(name: string): string {
     throw new DataError(`bad temp file name ${JSON.stringify(name)}`, { expected: 'a hidden file name (.x.tmp) without /' });
   }
   return name;
-}
-
-/** fsync a directory so a create or rename in it survives a crash. */
-export async function fsyncDir(dir: string): Promise<void> {
-  const fh = await fs.promises.open(dir, 'r');
-  try {
-    await fh.sync();
-  } finally {
-    await fh.close();
-  }
 }
