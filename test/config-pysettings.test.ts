@@ -51,6 +51,16 @@ describe('literals and expressions', () => {
     expect(value(ps, 'STANDARD_DIRS')).toBe("['/srv/graphite/whisper']");
   });
 
+  it('binds from-imports of os the evaluator models, and only from modules that exist', () => {
+    const ps = parse(
+      "from os import environ as env, getenv\nfrom os.environ import get\nA = env.get('X_A', 'a')\nB = getenv('X_B', 'b')\nC = get('X_C', 'c')\n",
+    );
+    expect(value(ps, 'A')).toBe("'a'");
+    expect(value(ps, 'B')).toBe("'b'");
+    // os.environ is not a module: Python's import fails, so nothing is evaluated through it.
+    expect(value(ps, 'C')).toMatch(/^Unknown: os\.environ\.get is imported, not evaluated/);
+  });
+
   it('takes environment values from the given map, else the default, and records the dependency', () => {
     const text = [
       'import os',

@@ -147,17 +147,7 @@ export class LocalDriver implements StorageDriver {
     const st = await fs.promises.lstat(from);
     if (!st.isFile()) throw new DataError(`refusing to move ${from}: not a regular file`);
     await this.makeParents(to);
-    if (opts.overwrite === true) {
-      await fs.promises.rename(from, to);
-    } else {
-      try {
-        await fs.promises.link(from, to);
-      } catch (err) {
-        if ((err as NodeJS.ErrnoException).code === 'EEXIST') throw new DataError(`refusing to replace existing ${to}`);
-        throw err;
-      }
-      await fs.promises.unlink(from);
-    }
+    await this.place(from, to, opts.overwrite === true);
     await fsyncDir(dirname(to));
     if (dirname(from) !== dirname(to)) await fsyncDir(dirname(from));
   }

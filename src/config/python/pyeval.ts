@@ -184,6 +184,7 @@ export function evaluate(e: Expr, ctx: EvalContext, locals?: Map<string, PyValue
   }
 }
 
+/** The modules and functions of `os` the evaluator models (as refs); anything else of os is Unknown. */
 const KNOWN_REFS = new Set([
   'os',
   'os.path',
@@ -199,6 +200,11 @@ const KNOWN_REFS = new Set([
   'os.path.basename',
   'os.sep',
 ]);
+
+/** True when `from MODULE import NAME` binds something the evaluator models: NAME of os or os.path. */
+export function importsKnownRef(module: string, name: string): boolean {
+  return (module === 'os' || module === 'os.path') && KNOWN_REFS.has(`${module}.${name}`);
+}
 
 function builtin(name: string, line: number): PyValue | undefined {
   if (['int', 'float', 'str', 'bool', 'len', 'list', 'tuple'].includes(name)) return { t: 'ref', name: `builtin:${name}` };

@@ -7,7 +7,7 @@ import { parseCarbonDestination } from '../../ring/destination.js';
 import { makeRingSpec } from '../../ring/spec.js';
 import type { Destination, HashType, RingSpec } from '../../ring/types.js';
 import { DiagnosticSink, type ConfigDiagnostic } from '../diagnostics.js';
-import { evaluate, type Binding, type EvalContext } from './pyeval.js';
+import { evaluate, importsKnownRef, type Binding, type EvalContext } from './pyeval.js';
 import { ExprParser, ParseFail, type Expr } from './pyparse.js';
 import { pyJoin } from './pytext.js';
 import { tokenizePython, type LogicalLine, type Tok } from './pytokenize.js';
@@ -550,22 +550,10 @@ function execImport(toks: Tok[], st: State, cond: Cond | null): void {
     }
     names.push(n.text);
     const full = `${mod}.${n.text}`;
-    const KNOWN = [
-      'os.path',
-      'os.environ',
-      'os.getenv',
-      'os.path.join',
-      'os.path.dirname',
-      'os.path.abspath',
-      'os.path.normpath',
-      'os.path.expanduser',
-      'os.path.basename',
-      'os.path.realpath',
-    ];
     bind(
       st,
       alias,
-      KNOWN.includes(full) ? { t: 'ref', name: full } : unknown(`${full} is imported, not evaluated`, line),
+      importsKnownRef(mod, n.text) ? { t: 'ref', name: full } : unknown(`${full} is imported, not evaluated`, line),
       [],
       line,
       cond,
