@@ -15,6 +15,8 @@ const LAYERS = [
   { name: 'whisper', rank: 1, path: '^src/whisper/' },
   // Config readers: the ring from any config file, cluster files.
   { name: 'config', rank: 2, path: '^src/config/' },
+  // What the ring commands print: streamed locate/sieve lines, show/diff reports, name-stream progress.
+  { name: 'ring-output', rank: 2, path: '^src/ring-output/' },
   // Storage locations (from a cluster file's storage: section), drivers (local, ssh://) and the scanner.
   { name: 'storage', rank: 3, path: '^src/storage/' },
   { name: 'audit', rank: 4, path: '^src/audit/' },
@@ -69,7 +71,7 @@ module.exports = {
       comment: 'src/ring models rings: no output, CLI, config, storage or anything built on it.',
       severity: 'error',
       from: { path: '^src/ring/' },
-      to: { path: '^src/(output|cli|config|storage|whisper|audit|plan|apply|lint|example)/' },
+      to: { path: '^src/(output|ring-output|cli|config|storage|whisper|audit|plan|apply|lint|example)/' },
     },
     {
       name: 'side-layers',
