@@ -1,6 +1,7 @@
-// The one clock every command uses, and the one grammar of times on the command line. RINGSHIFT_NOW
-// (integer unix seconds) pins the clock so runs, tests and the bundled example are reproducible; a malformed
-// value is an error, never silently ignored.
+// The one clock every command uses, and the one grammar for times on the command line. RINGSHIFT_NOW
+// (integer unix seconds) pins the clock so runs, tests and the bundled example are reproducible; a
+// malformed value is an error, never silently ignored. Times are unix seconds, ISO 8601, or relative to
+// that clock (`now`, `-2h`, `now-2h`, `now+30m`), so a pinned clock pins every relative time too.
 import { UsageError } from './errors.js';
 
 /** Unix seconds now: RINGSHIFT_NOW when set, else the system clock. */
@@ -26,7 +27,7 @@ export function nowIso(env: NodeJS.ProcessEnv = process.env): string {
   return new Date(nowMillis(env)).toISOString();
 }
 
-const TIME_SYNTAX = 'unix seconds, ISO 8601 (2023-11-14T22:13:27Z; UTC when no offset), now, -7d, now-2h, now+30m';
+export const TIME_SYNTAX = 'unix seconds, ISO 8601 (2023-11-14T22:13:27Z; UTC when no offset), now, -7d, now-2h, now+30m';
 
 const TIME_UNITS: [string, number][] = [
   ['seconds', 1],
@@ -37,32 +38,34 @@ const TIME_UNITS: [string, number][] = [
   ['years', 365 * 86400],
 ];
 
-function unitSeconds(unit: string, text: string): number {
-  if (unit === '') return 1;
-  for (const [name, n] of TIME_UNITS) if (name.startsWith(unit)) return n;
-  throw new UsageError(`unknown time unit '${unit}' in '${text}'`, { expected: TIME_SYNTAX });
-}
-
 /**
- * A time argument (--from, --until, --since, …) as integer unix seconds: unix seconds (fractions truncated,
- * like whisper's int()), ISO 8601, `now`, or relative to `now` (`-7d`, `now-2h`, `now+30m`).
+ * A time argument as integer unix seconds (fractions truncated, like whisper's int()): unix seconds,
+ * ISO 8601 (UTC when no offset is given), `now`, or relative to `now` (`-7d`, `now-2h`, `now+30m`; units
+ * are prefixes of seconds/minutes/hours/days/weeks/years, bare = seconds). `flag` names the argument in
+ * the one-line error (exit 2).
  */
-export function parseTime(text: string, now: number): number {
+export function parseTime(text: string, now: number, flag = 'time'): number {
+  const bad = (): never => {
+    throw new UsageError(`${flag} ${JSON.stringify(text)} is not a time`, { expected: TIME_SYNTAX });
+  };
   const s = text.trim();
   if (/^[0-9]+(\.[0-9]*)?$/.test(s)) return Math.trunc(Number(s));
   if (s === 'now') return now;
   const rel = /^(?:now)?([+-])\s*([0-9]+)\s*([a-z]*)$/i.exec(s);
   if (rel) {
-    const n = Number(rel[2]) * unitSeconds(rel[3]!.toLowerCase(), text);
+    const unit = rel[3]!.toLowerCase();
+    const factor = unit === '' ? 1 : TIME_UNITS.find(([name]) => name.startsWith(unit))?.[1];
+    if (factor === undefined) return bad();
+    const n = Number(rel[2]) * factor;
     return rel[1] === '-' ? now - n : now + n;
   }
   const iso = /^([0-9]{4}-[0-9]{2}-[0-9]{2})(?:[T ](.+))?$/.exec(s);
   if (iso) {
     const time = iso[2];
     // Date-only forms are UTC in JS already; a date-time without an offset is taken as UTC too.
-    const text2 = time === undefined ? iso[1]! : `${iso[1]}T${time}${/([zZ]|[+-][0-9]{2}(:?[0-9]{2})?)$/.test(time) ? '' : 'Z'}`;
-    const ms = Date.parse(text2);
+    const full = time === undefined ? iso[1]! : `${iso[1]}T${time}${/([zZ]|[+-][0-9]{2}(:?[0-9]{2})?)$/.test(time) ? '' : 'Z'}`;
+    const ms = Date.parse(full);
     if (Number.isFinite(ms)) return Math.floor(ms / 1000);
   }
-  throw new UsageError(`cannot read time '${text}'`, { expected: TIME_SYNTAX });
+  return bad();
 }

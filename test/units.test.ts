@@ -1,8 +1,7 @@
 // The suite's one unit grammar (src/units.ts) and clock (src/clock.ts).
 import { describe, expect, it } from 'vitest';
-import { nowIso, nowSeconds, parseTime } from '../src/clock.js';
+import { nowIso, nowSeconds } from '../src/clock.js';
 import { UsageError } from '../src/errors.js';
-import { caught } from './helpers/thrown.js';
 import { parseByteRate, parseCount, parseDuration, parseSize, plural } from '../src/units.js';
 
 describe('sizes and rates carry a unit', () => {
@@ -56,30 +55,5 @@ describe('one clock', () => {
     expect(nowIso({ RINGSHIFT_NOW: '1700000000' })).toBe('2023-11-14T22:13:20.000Z');
     expect(() => nowSeconds({ RINGSHIFT_NOW: 'yesterday' })).toThrow(/RINGSHIFT_NOW "yesterday"/);
     expect(Math.abs(nowSeconds({}) - Date.now() / 1000)).toBeLessThan(5);
-  });
-});
-
-describe('time arguments', () => {
-  const now = 1700000000;
-  it.each([
-    ['1700000000', 1700000000],
-    ['1700000000.9', 1700000000],
-    ['now', now],
-    ['-7d', now - 7 * 86400],
-    ['now-2h', now - 7200],
-    ['now+30m', now + 1800],
-    ['-90', now - 90],
-    ['-1w', now - 604800],
-    ['2023-11-14T22:13:27Z', 1700000007],
-    ['2023-11-14T22:13:27', 1700000007],
-    ['2023-11-14 22:13:27', 1700000007],
-    ['2023-11-14T23:13:27+01:00', 1700000007],
-    ['2023-11-14', 1699920000],
-  ])('%s', (text, want) => expect(parseTime(text, now)).toBe(want));
-
-  it.each(['yesterday', '-7q', '2023-13-45', ''])('rejects %j with the syntax it takes (exit 2)', (text) => {
-    const err = caught(() => parseTime(text, now));
-    expect(err).toBeInstanceOf(UsageError);
-    expect((err as UsageError).describe()).toMatch(/\(expected unix seconds, ISO 8601 .*now-2h/);
   });
 });

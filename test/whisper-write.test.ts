@@ -8,9 +8,10 @@ import { WhisperError, WhisperUsageError } from '../src/whisper/errors.js';
 import { fetch } from '../src/whisper/fetch.js';
 import { info } from '../src/whisper/info.js';
 import { parseRetentionDef, parseRetentions, validateArchiveList } from '../src/whisper/retention.js';
+import { clockNow, parseTime } from '../src/whisper/time.js';
 import { update, updateMany } from '../src/whisper/update.js';
 import { verifyWhisper } from '../src/whisper/verify.js';
-import { fixturePath, manifest, scratchDir, sha256, slotsOfFile } from './whisper/vectors.js';
+import { NOW, fixturePath, manifest, scratchDir, sha256, slotsOfFile } from './whisper/vectors.js';
 import { caught } from './helpers/thrown.js';
 
 describe('retention definitions (whisper.parseRetentionDef)', () => {
@@ -279,5 +280,35 @@ describe('verify', () => {
     const r = verifyWhisper(path);
     expect(r.ok).toBe(false);
     expect(r.error).toMatch(/ring position/);
+  });
+});
+
+describe('time arguments', () => {
+  const now = NOW;
+  it.each([
+    ['1700000000', 1700000000],
+    ['1700000000.9', 1700000000],
+    ['now', now],
+    ['-7d', now - 7 * 86400],
+    ['now-2h', now - 7200],
+    ['now+30m', now + 1800],
+    ['-90', now - 90],
+    ['-1w', now - 604800],
+    ['2023-11-14T22:13:27Z', 1700000007],
+    ['2023-11-14T22:13:27', 1700000007],
+    ['2023-11-14 22:13:27', 1700000007],
+    ['2023-11-14T23:13:27+01:00', 1700000007],
+    ['2023-11-14', 1699920000],
+  ])('%s', (text, want) => expect(parseTime(text, now)).toBe(want));
+
+  it.each(['yesterday', '-7q', '2023-13-45', ''])('rejects %j', (text) => {
+    const err = caught(() => parseTime(text, now));
+    expect(err).toBeInstanceOf(WhisperUsageError);
+  });
+
+  it('RINGSHIFT_NOW pins the clock', () => {
+    expect(clockNow({ RINGSHIFT_NOW: '1700000007' })).toBe(1700000007);
+    expect(caught(() => clockNow({ RINGSHIFT_NOW: 'soon' }))).toBeInstanceOf(WhisperUsageError);
+    expect(Math.abs(clockNow({}) - Date.now() / 1000)).toBeLessThan(5);
   });
 });

@@ -1,7 +1,7 @@
 import { Args, Flags } from '@oclif/core';
 import { fetch } from '../../src/whisper/fetch.js';
 import { fetchJson, fetchText } from '../../src/whisper/report.js';
-import { nowSeconds, parseTime } from '../../src/clock.js';
+import { clockNow, parseTime } from '../../src/whisper/time.js';
 import { BaseCommand } from '../../src/cli/base-command.js';
 import { LineSink } from '../../src/output/sinks.js';
 
@@ -32,7 +32,7 @@ A truncated archive is an error (exit 1), where whisper silently returns fewer v
 
   public async run(): Promise<void> {
     const { args, flags } = await this.parse(WhisperFetchCommand);
-    const now = nowSeconds();
+    const now = clockNow();
     const from = flags.from === undefined ? now - 86400 : parseTime(flags.from, now);
     const until = flags.until === undefined ? now : parseTime(flags.until, now);
     const r = fetch(args.file, from, until, { now, archiveToSelect: flags.archive });

@@ -3,7 +3,7 @@ import { UsageError } from '../../src/errors.js';
 import { carbonateFill } from '../../src/whisper/compat-carbonate.js';
 import { fillGaps } from '../../src/whisper/fill-gaps.js';
 import { fillReportJson, fillReportText } from '../../src/whisper/report.js';
-import { nowSeconds, parseTime } from '../../src/clock.js';
+import { clockNow, parseTime } from '../../src/whisper/time.js';
 import { BaseCommand } from '../../src/cli/base-command.js';
 
 export default class WhisperFillCommand extends BaseCommand {
@@ -47,7 +47,7 @@ Reports the slots written per archive (--json: {"src","dst","archives":[{"index"
     const { args, flags } = await this.parse(WhisperFillCommand);
     if (flags.overwrite && flags.compat !== 'carbonate')
       throw new UsageError('--overwrite needs --compat carbonate (the gap-only fill never overwrites)');
-    const now = nowSeconds();
+    const now = clockNow();
     const from = flags.from === undefined ? undefined : parseTime(flags.from, now);
     const until = flags.until === undefined ? undefined : parseTime(flags.until, now);
     const common = { now, lock: flags.lock, lockTimeoutMs: flags['lock-timeout'] * 1000, dryRun: flags['dry-run'] };

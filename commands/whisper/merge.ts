@@ -1,7 +1,7 @@
 import { Args, Flags } from '@oclif/core';
 import { merge } from '../../src/whisper/merge.js';
 import { fillReportJson, fillReportText } from '../../src/whisper/report.js';
-import { nowSeconds, parseTime } from '../../src/clock.js';
+import { clockNow, parseTime } from '../../src/whisper/time.js';
 import { BaseCommand } from '../../src/cli/base-command.js';
 
 export default class WhisperMergeCommand extends BaseCommand {
@@ -30,7 +30,7 @@ Unlike whisper-merge it holds an exclusive flock on DST (and a shared one on SRC
 
   public async run(): Promise<void> {
     const { args, flags } = await this.parse(WhisperMergeCommand);
-    const now = nowSeconds();
+    const now = clockNow();
     const report = await merge(args.src, args.dst, {
       now,
       from: flags.from === undefined ? undefined : parseTime(flags.from, now),

@@ -28,7 +28,7 @@ import type { CopyAction, DeleteAction, FillAction } from '../plan/plan-file.js'
 import type { FileInfo, StorageDriver } from '../storage/driver.js';
 import { WhisperError } from '../whisper/errors.js';
 import { fillGaps, fillGapsImages } from '../whisper/fill-gaps.js';
-import { nowSeconds } from '../clock.js';
+import { clockNow } from '../whisper/time.js';
 import { verifyHeaderBytes } from '../whisper/verify.js';
 import { crashPoint } from './crash.js';
 import { iso, type Journal, type SourceStamp } from './journal.js';
@@ -399,7 +399,7 @@ export async function fillOnce(
   if (pre === null) return 'src-missing';
   const srcLocal = await ctx.nodes.localPath(from, srcRel);
   const dstLocal = await ctx.nodes.localPath(to, dstRel);
-  const now = nowSeconds();
+  const now = clockNow();
   const take = async (n: number) => {
     if (ctx.bucket !== null) await ctx.bucket.take(n);
     ctx.onBytes(node, n);

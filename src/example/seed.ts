@@ -18,7 +18,7 @@ import { memberId } from '../ring/types.js';
 import { mulberry32 } from '../seeded-random.js';
 import { storageKeysFor } from '../storage/locations.js';
 import { metricToPath } from '../storage/paths.js';
-import { nowSeconds } from '../clock.js';
+import { clockNow } from '../whisper/time.js';
 import { create } from '../whisper/create.js';
 import { updateMany, type Point } from '../whisper/update.js';
 
@@ -107,7 +107,7 @@ export interface SeedResult {
 }
 
 /** Write the example into `dir` (created if needed; existing node trees are refused). */
-export async function seedExample(dir: string, now: number = nowSeconds()): Promise<SeedResult> {
+export async function seedExample(dir: string, now: number = clockNow()): Promise<SeedResult> {
   const out = resolve(dir);
   const src = exampleFixtureDir();
   fs.mkdirSync(out, { recursive: true });

@@ -1,7 +1,7 @@
 // ringshift's whisper engine: read, create, update, reconcile and verify Graphite whisper files.
 //
 // Every function that depends on time takes `now` (integer unix seconds) instead of reading the clock,
-// so results are reproducible; commands pass nowSeconds() from src/clock.ts (RINGSHIFT_NOW or the system clock).
+// so results are reproducible; commands pass clockNow() (RINGSHIFT_NOW or the system clock).
 //
 // Reconciling two copies of a metric (what the planner's `fill` action calls):
 //
@@ -58,5 +58,6 @@ export { info, type InfoResult } from './info.js';
 export { merge, mergeOpen, type MergeOptions } from './merge.js';
 export { openPair, type OpenPair, type PairOptions, type WhisperImage } from './pair.js';
 export { parseRetentionDef, parseRetentions, validateArchiveList } from './retention.js';
+export { clockNow, parseTime } from './time.js';
 export { update, updateMany, updateManyOpen, updateOpen, type Point, type WriteOptions } from './update.js';
 export { verifyHeaderBytes, verifyWhisper, type VerifyResult } from './verify.js';
