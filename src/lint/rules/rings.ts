@@ -5,8 +5,7 @@ import type { LintContext } from '../context.js';
 import type { Destination, HeldRing, Holder, Webapp } from '../model.js';
 import { isLoopback, mappedServer, type Mirror, type Topology } from '../topology.js';
 import { positionComparison } from '../../ring/analysis/diff.js';
-import { formatPercent as pct } from '../../units.js';
-import { compareMembers, hashedIdentity, list, nodeKey, nodeLabel, quantify, quantityText, ringOf } from './compare.js';
+import { compareMembers, hashedIdentity, list, nodeKey, nodeLabel, pct, quantify, quantityText, ringOf } from './compare.js';
 import { cacheFor, carbonlinkPortFor, ringProtocol, targetsOn } from './targets.js';
 
 export async function checkRings(ctx: LintContext, topo: Topology): Promise<void> {
