@@ -1,7 +1,11 @@
 // Durability on local disks: the fsync of a directory is what makes a create, rename or unlink in it
 // survive a crash (a file's own fsync covers its bytes, not its name). A failure is reported, never
-// swallowed: a caller that promised durability must learn it did not get it.
+// swallowed: a caller that promised durability must learn it did not get it. Only a filesystem that
+// cannot sync a directory at all (EINVAL, ENOTSUP) is let through, as PostgreSQL and SQLite do: there is
+// nothing more to be had there.
 import fs from 'node:fs';
+
+const UNSUPPORTED = new Set(['EINVAL', 'ENOTSUP', 'EOPNOTSUPP']);
 
 /** The errno error with the directory in its message; code, errno and syscall stay for callers that branch on them. */
 function naming(err: unknown, dir: string): unknown {
@@ -24,7 +28,7 @@ export async function fsyncDir(dir: string): Promise<void> {
   try {
     await fh.sync();
   } catch (err) {
-    throw naming(err, dir);
+    if (!UNSUPPORTED.has((err as NodeJS.ErrnoException).code ?? '')) throw naming(err, dir);
   } finally {
     await fh.close();
   }
@@ -41,7 +45,7 @@ export function fsyncDirSync(dir: string): void {
   try {
     fs.fsyncSync(fd);
   } catch (err) {
-    throw naming(err, dir);
+    if (!UNSUPPORTED.has((err as NodeJS.ErrnoException).code ?? '')) throw naming(err, dir);
   } finally {
     fs.closeSync(fd);
   }

@@ -45,6 +45,13 @@ describe('fsyncDir', () => {
     expect(err.message).toBe(`fsync of directory ${dir}: EIO: i/o error, fsync`);
   });
 
+  it('lets through a filesystem that cannot sync a directory at all (EINVAL)', () => {
+    vi.spyOn(fs, 'fsyncSync').mockImplementation(() => {
+      throw Object.assign(new Error('EINVAL: invalid argument, fsync'), { code: 'EINVAL' });
+    });
+    expect(() => fsyncDirSync(dir)).not.toThrow();
+  });
+
   it('whisper create: a failed directory fsync is an error, not a silently undurable file', () => {
     vi.spyOn(fs, 'fsyncSync').mockImplementation(() => {
       throw eio();

@@ -5,6 +5,7 @@ import type { Progress } from './stage-progress.js';
 import { AuditTally } from './audit-report.js';
 import { classifiedGroups, prepareAudit, type AuditInputs, type ClusterSetup } from './audit-pipeline.js';
 import type { AuditFinding } from './audit-findings.js';
+import { plural } from '../units.js';
 
 export interface AuditResult {
   setup: ClusterSetup;
@@ -31,7 +32,8 @@ export async function runAudit(
     }
   }
   const notes = [...setup.warnings];
-  if (ctx.names !== undefined) notes.push(`--names: ${ctx.names.lines} lines, ${ctx.names.anomalous} raw names stored under another name`);
+  if (ctx.names !== undefined)
+    notes.push(`--names: ${plural(ctx.names.lines, 'line')}, ${plural(ctx.names.anomalous, 'raw name')} stored under another name`);
   const summary: Record<string, unknown> = {
     ...tally.toJson(setup.locations),
     ring: describeSpec(setup.ring.spec, setup.ring.members.length),
