@@ -11,12 +11,10 @@
 // - the router takes the first R nodes (DIVERSE_REPLICAS=False) or skips nodes whose server was
 //   already chosen until R servers are chosen (True; graphite-web always does this).
 import { carbonHashFunction, carbonPositionFn, type CarbonHashType } from './carbon-hash.js';
-import { pyNodeTuple } from './pyrepr.js';
+import { CARBON_REPLICAS, placeCarbonReplicas, type CarbonReplicas } from './carbon-replicas.js';
 import { buildPositionTable, isWellFormed, lowerBound, malformedPlacement, OwnerLists, tablePositionSpace } from './ring-support.js';
 import { normalizeTaggedName } from './tag-normalize.js';
 import type { Destination, Placement, PositionSpace, Ring, RingPoint, RingSpec } from './types.js';
-
-export const CARBON_REPLICAS = 100;
 
 /**
  * locate() of carbon's routers (consistent and fast hashing): with TAG_RELAY_NORMALIZED a tagged name
@@ -52,7 +50,12 @@ export class CarbonConsistentRing implements Ring {
   readonly spec: RingSpec;
   readonly members: readonly Destination[];
   readonly positionSpace?: PositionSpace;
+  readonly hash: CarbonHashType;
+  /** Node index of each add_node call (graphite-web adds a repeated host twice). */
+  readonly adds: readonly number[];
 
+  /** Replica hashes and bumped positions in add order, and the ring order (ring hash, ring show --positions). */
+  readonly replicas: CarbonReplicas;
   private readonly positions: Float64Array; // ascending, unique
   private readonly entryNode: Int32Array;
   private readonly hashOf: (key: string) => number;
@@ -64,33 +67,44 @@ export class CarbonConsistentRing implements Ring {
   private readonly table: (readonly Destination[])[] | undefined;
   /** Other hashes: owners per start entry, filled on demand. */
   private readonly byStart: (readonly Destination[] | undefined)[];
+  /** Server index of each node, and how many distinct servers there are (diverse walks). */
+  private readonly nodeServer: Int32Array;
+  private readonly serverCount: number;
+  /** Walk scratch: stamp of the walk that last saw a node / chose a server. */
+  private readonly seenAt: Int32Array;
+  private readonly serverAt: Int32Array;
+  private stamp = 0;
 
   constructor(input: CarbonRingInput) {
     this.spec = input.spec;
     this.members = input.nodes;
+    this.hash = input.hash;
+    this.adds = input.adds;
     this.hashOf = carbonHashFunction(input.hash);
     this.normalizeTags = input.normalizeTags;
     this.replication = input.replication;
     this.diverse = input.diverse;
 
-    const taken = new Set<number>();
-    const pos: number[] = [];
-    const node: number[] = [];
-    for (const n of input.adds) {
-      const d = input.nodes[n]!;
-      const prefix = input.hash === 'fnv1a_ch' ? '' : `${pyNodeTuple(d.server, d.instance)}:`;
-      const suffix = `-${d.instance === null ? 'None' : d.instance}`;
-      for (let i = 0; i < CARBON_REPLICAS; i++) {
-        let p = this.hashOf(input.hash === 'fnv1a_ch' ? `${i}${suffix}` : `${prefix}${i}`);
-        while (taken.has(p)) p++;
-        taken.add(p);
-        pos.push(p);
-        node.push(n);
-      }
+    const servers = new Map<string, number>();
+    this.nodeServer = Int32Array.from(input.nodes, (d) => {
+      let s = servers.get(d.server);
+      if (s === undefined) servers.set(d.server, (s = servers.size));
+      return s;
+    });
+    this.serverCount = servers.size;
+    this.seenAt = new Int32Array(input.nodes.length).fill(-1);
+    this.serverAt = new Int32Array(servers.size).fill(-1);
+
+    this.replicas = placeCarbonReplicas(input.hash, input.nodes, input.adds);
+    const { order, positions } = this.replicas;
+    const len = order.length;
+    this.positions = new Float64Array(len);
+    this.entryNode = new Int32Array(len);
+    for (let i = 0; i < len; i++) {
+      const k = order[i]!;
+      this.positions[i] = positions[k]!;
+      this.entryNode[i] = input.adds[(k / CARBON_REPLICAS) | 0]!;
     }
-    const order = pos.map((_, i) => i).sort((a, b) => pos[a]! - pos[b]!);
-    this.positions = Float64Array.from(order, (i) => pos[i]!);
-    this.entryNode = Int32Array.from(order, (i) => node[i]!);
     this.byStart = new Array(order.length);
 
     const fn = carbonPositionFn(input.hash);
@@ -118,34 +132,53 @@ export class CarbonConsistentRing implements Ring {
     return Array.from(this.positions, (position, i) => ({ position, member: this.members[this.entryNode[i]!]! }));
   }
 
-  /** get_nodes from entry `start`, filtered by the router. */
+  /** Number of ring entries (100 per add_node call). */
+  get size(): number {
+    return this.positions.length;
+  }
+
+  /** Position and member (node index) of the i-th entry in ring order. */
+  entry(i: number): { position: number; node: number } {
+    return { position: this.positions[i]!, node: this.entryNode[i]! };
+  }
+
+  /**
+   * get_nodes from entry `start`, filtered by the router. The walk ends where carbon's ends (every node
+   * seen, or back at the entry before the start), or earlier once the router can take nothing more:
+   * it has R owners, or (diverse) every server is chosen — the rest of a walk could only yield nodes
+   * the router skips, which is what makes walks in rings of thousands of members short.
+   */
   private walk(start: number): readonly Destination[] {
     const nodes = this.members;
     const R = this.replication;
     const chosen: Destination[] = [];
-    const usedServers = new Set<string>();
+    const stamp = ++this.stamp;
+    const seenAt = this.seenAt;
+    const serverAt = this.serverAt;
+    let servers = 0;
+    const wanted = this.diverse ? Math.min(R, this.serverCount) : R;
     // true when the router has enough
-    const offer = (d: Destination): boolean => {
+    const offer = (n: number): boolean => {
       if (this.diverse) {
-        if (usedServers.has(d.server)) return false;
-        usedServers.add(d.server);
-        chosen.push(d);
-        return usedServers.size >= R;
+        const s = this.nodeServer[n]!;
+        if (serverAt[s] === stamp) return false;
+        serverAt[s] = stamp;
+        chosen.push(nodes[n]!);
+        return ++servers >= wanted;
       }
-      chosen.push(d);
+      chosen.push(nodes[n]!);
       return chosen.length >= R;
     };
-    if (nodes.length === 1 && offer(nodes[0]!)) return this.lists.get(chosen);
+    if (nodes.length === 1 && offer(0)) return this.lists.get(chosen);
     const len = this.positions.length;
-    const seen = new Uint8Array(nodes.length);
     let seenCount = 0;
     const last = (start - 1 + len) % len;
-    for (let idx = start; seenCount < nodes.length && idx !== last; idx = (idx + 1) % len) {
+    for (let idx = start; seenCount < nodes.length && idx !== last; idx = idx + 1 === len ? 0 : idx + 1) {
       const n = this.entryNode[idx]!;
-      if (seen[n] === 1) continue;
-      seen[n] = 1;
+      if (seenAt[n] === stamp) continue;
+      seenAt[n] = stamp;
       seenCount++;
-      if (offer(nodes[n]!)) break;
+      if (offer(n)) break;
     }
     return this.lists.get(chosen);
   }
