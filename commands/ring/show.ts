@@ -5,7 +5,7 @@ import { keyspaceShares, nameDistribution } from '../../src/ring/analysis/share.
 import { BaseCommand } from '../../src/cli/base-command.js';
 import { nameBatches } from '../../src/input/names.js';
 import { describeSpec, ringFromFlags } from '../../src/config/ring-source.js';
-import { ringFlags } from '../../src/cli/ring-flags.js';
+import { ringFlags, sampleFlag } from '../../src/cli/ring-flags.js';
 
 export default class RingShow extends BaseCommand {
   static override summary = "Show the ring's members and each one's share of the keyspace.";
@@ -19,14 +19,15 @@ With --file: how those real names spread over the members (counts).`;
 
   static override examples = [
     '<%= config.bin %> ring show --destinations cache-a:2004:a,cache-b:2004:a,cache-c:2004:a',
-    '<%= config.bin %> ring show --ring relay.conf --cluster graphite -f names.txt',
+    '<%= config.bin %> ring show --ring relay.conf --cluster-name graphite -f names.txt',
+    '<%= config.bin %> ring show --cluster cluster.yaml',
     '<%= config.bin %> ring show --ring carbon.conf --replication 2 --json',
   ];
 
   static override flags = {
     ...ringFlags,
     file: Flags.string({ char: 'f', description: 'Also count how the names in FILE spread ("-" for stdin).' }),
-    sample: Flags.integer({ description: 'Sample size for estimated shares (mmh3_ch, fast-hashing).', min: 1000 }),
+    sample: sampleFlag,
   };
 
   public async run(): Promise<void> {

@@ -1,5 +1,5 @@
 // loadRingSpec: the ring from any supported config file, its format detected from the content (or forced
-// with --format). Every loader keeps file:line on the destinations and throws ConfigError with file:line
+// with --ring-format). Every loader keeps file:line on the destinations and throws ConfigError with file:line
 // and what was expected when the file cannot give a ring.
 import { readFileSync } from 'node:fs';
 import { resolve } from 'node:path';
@@ -77,7 +77,7 @@ export function ringFromText(text: string, file: string, opts: LoadRingOptions =
     if (!(RING_FORMATS as readonly DetectedFormat[]).includes(d.format)) {
       throw new ConfigError(`cannot read a ring from this file: ${describeDetected(d.format)} (${d.reason})`, {
         file,
-        expected: `a config with a hash ring (${RING_FORMATS.join(', ')}); use --format to force one`,
+        expected: `a config with a hash ring (${RING_FORMATS.join(', ')}); use --ring-format to force one`,
       });
     }
     format = d.format as RingFormat;
@@ -115,7 +115,7 @@ export function ringFromText(text: string, file: string, opts: LoadRingOptions =
     }
     case 'cluster': {
       if (opts.cluster !== undefined) {
-        throw new ConfigError('--cluster does not apply to a ringshift cluster file', {
+        throw new ConfigError('--cluster-name does not apply to a ringshift cluster file', {
           file,
           expected: 'ring.cluster inside the file (with ring.source)',
         });
