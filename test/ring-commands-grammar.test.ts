@@ -33,7 +33,8 @@ const warnings = (err: string): string => err.replace(/\s*\n\s*›\s*/g, ' ');
 
 const NAMES = ['servers.web01.cpu.user', 'a.b.c', 'collectd.host7.load'];
 
-describe('ring commands: one CLI grammar', () => {
+// Every test starts the CLI a few times: generous timeouts for loaded machines.
+describe('ring commands: one CLI grammar', { timeout: 300_000 }, () => {
   it('--cluster FILE reads the ring of a ringshift cluster file, as --destinations with the same ring does', () => {
     const viaCluster = cli(['ring', 'locate', '--cluster', CLUSTER, '--json', ...NAMES]);
     const viaFlags = cli([
