@@ -22,9 +22,9 @@ export function carbonReplicaKey(hash: CarbonHashType, d: Destination, i: number
 
 export interface CarbonReplicas {
   /** Hash of each replica key in add order: entry a·100 + i is replica i of the a-th add_node call. */
-  readonly hashes: Float64Array;
-  /** The entry's ring position after carbon's +1 bumps. */
-  readonly positions: Float64Array;
+  readonly hashes: Int32Array | Float64Array;
+  /** The entry's ring position after carbon's +1 bumps (Float64Array for mmh3_ch: bumps may pass 2^31 - 1). */
+  readonly positions: Int32Array | Float64Array;
   /** Entries in ring order (ascending position; positions are unique). */
   readonly order: Int32Array;
 }
@@ -35,13 +35,12 @@ export function placeCarbonReplicas(hash: CarbonHashType, nodes: readonly Destin
 }
 
 /** Place replicas with these hashes in this order: dense = 16-bit hashes (0..65535), sparse = any integers. */
-export function placeReplicaHashes(hashes: Float64Array, kind: 'dense' | 'sparse'): CarbonReplicas {
+export function placeReplicaHashes(hashes: Int32Array | Float64Array, kind: 'dense' | 'sparse'): CarbonReplicas {
   return kind === 'dense' ? placeDense(hashes) : placeSparse(hashes);
 }
 
-function replicaHashes(hash: CarbonHashType, nodes: readonly Destination[], adds: readonly number[]): Float64Array {
+function replicaHashes(hash: CarbonHashType, nodes: readonly Destination[], adds: readonly number[]): Int32Array | Float64Array {
   const count = adds.length * CARBON_REPLICAS;
-  const out = new Float64Array(count);
   if (hash === 'carbon_ch') {
     // The key is the node tuple's text, a colon and 0..99: its bytes once per add, the digits per key.
     const prefixes = adds.map((n) => Buffer.from(`${pyNodeTuple(nodes[n]!.server, nodes[n]!.instance)}:`, 'utf8'));
@@ -64,9 +63,9 @@ function replicaHashes(hash: CarbonHashType, nodes: readonly Destination[], adds
         text: (k) => carbonReplicaKey(hash, nodes[adds[(k / CARBON_REPLICAS) | 0]!]!, k % CARBON_REPLICAS),
       },
     );
-    out.set(pos);
-    return out;
+    return pos;
   }
+  const out = hash === 'mmh3_ch' ? new Float64Array(count) : new Int32Array(count);
   for (let a = 0; a < adds.length; a++) {
     const d = nodes[adds[a]!]!;
     if (hash === 'fnv1a_ch') {
@@ -86,7 +85,7 @@ function replicaHashes(hash: CarbonHashType, nodes: readonly Destination[], adds
  * path it took past the position it takes (path compression), so half a million bumps through runs
  * of tens of thousands of taken positions stay linear.
  */
-function placeDense(hashes: Float64Array): CarbonReplicas {
+function placeDense(hashes: Int32Array | Float64Array): CarbonReplicas {
   const count = hashes.length;
   const size = 65536 + count + 1;
   const next = new Int32Array(size);
@@ -112,7 +111,7 @@ function placeDense(hashes: Float64Array): CarbonReplicas {
     const k = slot[p]!;
     if (k >= 0) order[j++] = k;
   }
-  return { hashes, positions: Float64Array.from(placed), order };
+  return { hashes, positions: placed, order };
 }
 
 /**
@@ -121,7 +120,7 @@ function placeDense(hashes: Float64Array): CarbonReplicas {
  * each other. A group of one keeps its hash; a larger group (a collision,
  * a few dozen in a 5000-member ring) is placed as carbon does, in add order.
  */
-function placeSparse(hashes: Float64Array): CarbonReplicas {
+function placeSparse(hashes: Int32Array | Float64Array): CarbonReplicas {
   const count = hashes.length;
   // hash and entry packed into one exact double (hash + 2^31 < 2^32, entry < 2^21), sorted natively.
   if (count >= 2 ** 21) return placeSparseNaive(hashes);
@@ -165,7 +164,7 @@ function hashOfKey(key: number, entry: number): number {
 }
 
 /** The plain algorithm (rings of over 20,000 members): a set of taken positions, then one sort. */
-function placeSparseNaive(hashes: Float64Array): CarbonReplicas {
+function placeSparseNaive(hashes: Int32Array | Float64Array): CarbonReplicas {
   const count = hashes.length;
   const taken = new Set<number>();
   const positions = new Float64Array(count);

@@ -56,17 +56,19 @@ export class CarbonConsistentRing implements Ring {
 
   /** Replica hashes and bumped positions in add order, and the ring order (ring hash, ring show --positions). */
   readonly replicas: CarbonReplicas;
-  private readonly positions: Float64Array; // ascending, unique
+  /** Ring positions in ring order (ascending, unique): Int32Array for 16-bit hashes, Float64Array for mmh3_ch (bumps may pass 2^31 - 1). */
+  private readonly positions: Int32Array | Float64Array;
   private readonly entryNode: Int32Array;
   private readonly hashOf: (key: string) => number;
   private readonly normalizeTags: boolean;
   private readonly replication: number;
   private readonly diverse: boolean;
-  private readonly lists = new OwnerLists();
+  /** Interned owner lists; dropped once a 16-bit ring's table is built (its lists live in the table). */
+  private lists: OwnerLists | undefined = new OwnerLists();
   /** 16-bit hashes: owners for every metric position. */
   private readonly table: (readonly Destination[])[] | undefined;
   /** Other hashes: owners per start entry, filled on demand. */
-  private readonly byStart: (readonly Destination[] | undefined)[];
+  private readonly byStart: Map<number, readonly Destination[]> | undefined;
   /** Server index of each node, and how many distinct servers there are (diverse walks). */
   private readonly nodeServer: Int32Array;
   private readonly serverCount: number;
@@ -98,20 +100,21 @@ export class CarbonConsistentRing implements Ring {
     this.replicas = placeCarbonReplicas(input.hash, input.nodes, input.adds);
     const { order, positions } = this.replicas;
     const len = order.length;
-    this.positions = new Float64Array(len);
+    this.positions = input.hash === 'mmh3_ch' ? new Float64Array(len) : new Int32Array(len);
     this.entryNode = new Int32Array(len);
     for (let i = 0; i < len; i++) {
       const k = order[i]!;
       this.positions[i] = positions[k]!;
       this.entryNode[i] = input.adds[(k / CARBON_REPLICAS) | 0]!;
     }
-    this.byStart = new Array(order.length);
-
     const fn = carbonPositionFn(input.hash);
     if (fn !== undefined) {
       const table = buildPositionTable(this.positions, (start) => this.walk(start));
       this.table = table;
       this.positionSpace = tablePositionSpace(fn, table);
+      this.lists = undefined;
+    } else {
+      this.byStart = new Map();
     }
   }
 
@@ -125,7 +128,10 @@ export class CarbonConsistentRing implements Ring {
     const n = this.positions.length;
     let start = lowerBound(this.positions, this.hashOf(key));
     if (start === n) start = 0;
-    return this.byStart[start] ?? (this.byStart[start] = this.walk(start));
+    const memo = this.byStart!;
+    let owners = memo.get(start);
+    if (owners === undefined) memo.set(start, (owners = this.walk(start)));
+    return owners;
   }
 
   points(): readonly RingPoint[] {
@@ -169,7 +175,8 @@ export class CarbonConsistentRing implements Ring {
       chosen.push(nodes[n]!);
       return chosen.length >= R;
     };
-    if (nodes.length === 1 && offer(0)) return this.lists.get(chosen);
+    const lists = (this.lists ??= new OwnerLists());
+    if (nodes.length === 1 && offer(0)) return lists.get(chosen);
     const len = this.positions.length;
     let seenCount = 0;
     const last = (start - 1 + len) % len;
@@ -180,6 +187,6 @@ export class CarbonConsistentRing implements Ring {
       seenCount++;
       if (offer(n)) break;
     }
-    return this.lists.get(chosen);
+    return lists.get(chosen);
   }
 }
