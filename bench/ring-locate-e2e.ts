@@ -2,7 +2,9 @@
 // the I/O floor (`cat FILE > /dev/null`), `ring sieve` on the same names, 1M longer names (two MD5
 // blocks each), the in-process rates of the string path (ring.locate, JSON lines) and of the byte
 // path (cold: first run in a fresh process, as in the CLI; warm), and `ring diff` over 10M streamed
-// names with its peak RSS. Wall and CPU time, best of 5 (the machine may be shared).
+// names with its peak RSS, the names read from a file (-f FILE) and streamed on stdin (a file must stay
+// as lean as a pipe). Wall and CPU time, best of 5 (the machine may be shared). A report on stderr,
+// NDJSON rows (bench protocol) on stdout.
 // Run after `npm run build`:  node dist/bench/ring-locate-e2e.js [--skip-diff]
 // Anchor (same machine kind): carbonate's carbon-sieve on the same 1M names ≈ 200k names/s.
 import { spawn, spawnSync } from 'node:child_process';
@@ -20,6 +22,7 @@ const RUN = resolve(ROOT, 'bin/run.js');
 const DIR = '/tmp/ringshift-bench';
 const NAMES_1M = `${DIR}/names-1M.txt`;
 const NAMES_1M_LONG = `${DIR}/names-1M-long.txt`;
+const NAMES_10M_DIFF = `${DIR}/names-10M-diff.txt`;
 const MEMBERS = Array.from({ length: 10 }, (_, i) => `cache-${String(i + 1).padStart(2, '0')}.prod.example.net:2004:a`);
 const MEMBERS_11 = [...MEMBERS, 'cache-11.prod.example.net:2004:a'];
 
@@ -50,13 +53,13 @@ function* generateNames(n: number, seed = 20240601, long = false): Generator<str
   }
 }
 
-function ensureNamesFile(path: string, n: number, long = false): void {
+function ensureNamesFile(path: string, n: number, long = false, seed = 20240601): void {
   if (existsSync(path)) return;
   mkdirSync(dirname(path), { recursive: true });
   const tmp = `${path}.tmp-${process.pid}`;
   const fd = openSync(tmp, 'w');
   let buf: string[] = [];
-  for (const name of generateNames(n, 20240601, long)) {
+  for (const name of generateNames(n, seed, long)) {
     buf.push(name);
     if (buf.length === 65536) {
       writeFileSync(fd, buf.join('\n') + '\n');
@@ -102,6 +105,14 @@ function best(runs: number, fn: () => Timing): Timing {
 }
 
 const fmt = (x: number): string => Math.round(x).toLocaleString('en-US');
+
+/** The human report goes to stderr; stdout carries only the NDJSON rows. */
+const log = (line: string): void => void process.stderr.write(line + '\n');
+
+function emitRow(kase: string, tool: string, metric: string, value: number | null, better: 'higher' | 'lower', note = ''): void {
+  const v = value === null ? null : Number(value.toPrecision(6));
+  process.stdout.write(JSON.stringify({ bench: 'ring-locate-e2e', case: kase, tool, metric, value: v, better, note }) + '\n');
+}
 
 /** Output that counts bytes and drops them (in-process runs). */
 class NullOut extends Writable {
@@ -164,37 +175,70 @@ async function benchLocate(): Promise<void> {
   const ms = (t: number): string => `${(t * 1000).toFixed(0)} ms`;
   const cpuNote = (t: Timing): string => (Number.isNaN(t.cpu) ? '' : `, ${ms(t.cpu)} CPU`);
   const row = (label: string, t: Timing, extra = ''): void =>
-    console.log(
+    log(
       `  ${label.padEnd(42)} ${ms(t.wall).padStart(8)}  ${fmt(n / t.wall).padStart(11)} names/s  (${fmt(n / t.cpu)} per CPU s${cpuNote(t)})${extra}`,
     );
-  console.log(`ring locate --json, carbon_ch, RF 1, 10 members, ${fmt(n)} names (${NAMES_1M}); wall and CPU, best of 5`);
-  console.log(`  ${'I/O floor  cat FILE > /dev/null'.padEnd(42)} ${ms(floor.wall).padStart(8)}`);
+  log(`ring locate --json, carbon_ch, RF 1, 10 members, ${fmt(n)} names (${NAMES_1M}); wall and CPU, best of 5`);
+  log(`  ${'I/O floor  cat FILE > /dev/null'.padEnd(42)} ${ms(floor.wall).padStart(8)}`);
   row('end to end ring locate -f FILE --json', e2e);
   row('end to end, 56–119-byte names', e2eLong, `  (${NAMES_1M_LONG})`);
   row('end to end ring sieve -f FILE --node N', sieve);
-  console.log(`  ${'CLI start alone (one name)'.padEnd(42)} ${ms(startup.wall).padStart(8)}  (${ms(startup.cpu)} CPU)`);
+  log(`  ${'CLI start alone (one name)'.padEnd(42)} ${ms(startup.wall).padStart(8)}  (${ms(startup.cpu)} CPU)`);
   if (!Number.isNaN(e2e.cpu)) {
-    console.log(
+    log(
       `  ${'locate without the CLI start'.padEnd(42)} ${fmt(n / Math.max(e2e.wall - startup.wall, 1e-9)).padStart(20)} names/s  (${fmt(n / Math.max(e2e.cpu - startup.cpu, 1e-9))} per CPU s)`,
     );
   }
   row('in process: byte path, first run (cold)', byteCold);
   row('in process: byte path, warm', byteWarm);
-  console.log(
+  log(
     `  ${'in process: string path, ring.locate'.padEnd(42)} ${ms(lookupSecs).padStart(8)}  ${fmt(n / lookupSecs).padStart(11)} lookups/s (warm)`,
   );
-  console.log(
+  log(
     `  ${'in process: string path, locate + JSON line'.padEnd(42)} ${ms(encodeSecs).padStart(8)}  ${fmt(n / encodeSecs).padStart(11)} lines/s (warm)`,
   );
-  console.log(`  anchor     carbonate carbon-sieve        ≈ 200,000 names/s (same machine kind)`);
-  if (sink < 0) console.log(sink);
+  log(`  anchor     carbonate carbon-sieve        ≈ 200,000 names/s (same machine kind)`);
+  const kase = `carbon_ch RF 1, 10 members, ${fmt(n)} names`;
+  emitRow(`cat FILE > /dev/null, ${fmt(n)} names`, 'cat', 'seconds', floor.wall, 'lower', 'I/O floor');
+  emitRow(`ring locate -f FILE --json, ${kase}`, 'ringshift ring locate', 'names/s', n / e2e.wall, 'higher', `CPU ${e2e.cpu.toFixed(3)} s`);
+  emitRow(`ring locate -f FILE --json, 56–119-byte names, ${kase}`, 'ringshift ring locate', 'names/s', n / e2eLong.wall, 'higher');
+  emitRow(
+    `ring sieve -f FILE --node N, ${kase}`,
+    'ringshift ring sieve',
+    'names/s',
+    n / sieve.wall,
+    'higher',
+    `CPU ${sieve.cpu.toFixed(3)} s`,
+  );
+  emitRow('CLI start (ring locate, one name)', 'ringshift ring locate', 'seconds', startup.wall, 'lower');
+  emitRow(`in process byte path (warm), ${kase}`, 'ringshift locateNames', 'names/s', n / byteWarm.wall, 'higher');
+  emitRow(`in process ring.locate (warm), ${kase}`, 'ringshift ring.locate', 'names/s', n / lookupSecs, 'higher');
+  emitRow(
+    `ring sieve, ${kase}`,
+    'carbonate carbon-sieve',
+    'names/s',
+    null,
+    'higher',
+    'not available: anchor ≈ 200,000 names/s on the same machine kind (docs/ring.md)',
+  );
+  if (sink < 0) log(String(sink));
 }
 
-/** `ring diff` over `n` names streamed through stdin, under /usr/bin/time -v for the peak RSS. */
-async function benchDiff(n: number): Promise<void> {
-  const from = `destinations=${MEMBERS.join(',')}`;
-  const to = `destinations=${MEMBERS_11.join(',')}`;
-  const cli = [RUN, 'ring', 'diff', '--from', from, '--to', to, '-f', '-', '--json'];
+interface DiffRun {
+  secs: number;
+  /** Peak RSS in MiB (from /usr/bin/time -v), NaN without it. */
+  rss: number;
+  report: { metrics: { total: number; primaryChanged: number }; keyspace: { primaryChanged: number } };
+}
+
+/**
+ * `ring diff` over `n` names, under /usr/bin/time -v for the peak RSS: streamed through stdin (from
+ * the generator, as a pipe delivers them) or read with -f FILE.
+ */
+async function runDiff(n: number, from: 'stdin' | 'file'): Promise<DiffRun> {
+  const src = `destinations=${MEMBERS.join(',')}`;
+  const dst = `destinations=${MEMBERS_11.join(',')}`;
+  const cli = [RUN, 'ring', 'diff', '--from', src, '--to', dst, '-f', from === 'file' ? NAMES_10M_DIFF : '-', '--json'];
   const useTime = existsSync('/usr/bin/time');
   const child = useTime
     ? spawn('/usr/bin/time', ['-v', process.execPath, ...cli], { stdio: ['pipe', 'pipe', 'pipe'] })
@@ -205,31 +249,48 @@ async function benchDiff(n: number): Promise<void> {
   child.stderr.on('data', (d: Buffer) => (err += d.toString()));
   const done = new Promise<number>((res) => child.on('close', (code) => res(code ?? -1)));
   const t0 = process.hrtime.bigint();
-  let buf: string[] = [];
-  for (const name of generateNames(n, 777)) {
-    buf.push(name);
-    if (buf.length === 16384) {
-      if (!child.stdin.write(buf.join('\n') + '\n')) await new Promise((r) => child.stdin.once('drain', r));
-      buf = [];
+  if (from === 'stdin') {
+    let buf: string[] = [];
+    for (const name of generateNames(n, 777)) {
+      buf.push(name);
+      if (buf.length === 16384) {
+        if (!child.stdin.write(buf.join('\n') + '\n')) await new Promise((r) => child.stdin.once('drain', r));
+        buf = [];
+      }
     }
+    child.stdin.end(buf.length > 0 ? buf.join('\n') + '\n' : '');
+  } else {
+    child.stdin.end();
   }
-  child.stdin.end(buf.length > 0 ? buf.join('\n') + '\n' : '');
   const code = await done;
   const secs = Number(process.hrtime.bigint() - t0) / 1e9;
   if (code !== 0) throw new Error(`ring diff exited with ${code}: ${err}`);
-  const report = JSON.parse(out.trim().split('\n').pop()!) as {
-    metrics: { total: number; primaryChanged: number };
-    keyspace: { primaryChanged: number };
-  };
   const rss = /Maximum resident set size \(kbytes\): (\d+)/.exec(err);
-  console.log(`ring diff 10 → 11 members over ${fmt(n)} names streamed on stdin`);
-  console.log(
-    `  ${secs.toFixed(1)} s, ${fmt(n / secs)} names/s, peak RSS ${rss ? `${(Number(rss[1]) / 1024).toFixed(0)} MB` : 'n/a (no /usr/bin/time)'}`,
-  );
-  console.log(
-    `  counted ${fmt(report.metrics.total)} names, primary moved ${((report.metrics.primaryChanged / report.metrics.total) * 100).toFixed(2)} %` +
-      ` (keyspace ${(report.keyspace.primaryChanged * 100).toFixed(2)} %)`,
-  );
+  return { secs, rss: rss ? Number(rss[1]) / 1024 : NaN, report: JSON.parse(out.trim().split('\n').pop()!) as DiffRun['report'] };
+}
+
+async function benchDiff(n: number): Promise<void> {
+  ensureNamesFile(NAMES_10M_DIFF, n, false, 777);
+  log(`ring diff 10 → 11 members over ${fmt(n)} names: streamed on stdin, and read with -f FILE (${NAMES_10M_DIFF})`);
+  for (const from of ['stdin', 'file'] as const) {
+    const r = await runDiff(n, from);
+    const how = from === 'file' ? '-f FILE' : 'stdin';
+    log(
+      `  ${how.padEnd(8)} ${r.secs.toFixed(1)} s, ${fmt(n / r.secs)} names/s, peak RSS ${Number.isNaN(r.rss) ? 'n/a (no /usr/bin/time)' : `${r.rss.toFixed(0)} MiB`}` +
+        `; counted ${fmt(r.report.metrics.total)} names, primary moved ${((r.report.metrics.primaryChanged / r.report.metrics.total) * 100).toFixed(2)} %` +
+        ` (keyspace ${(r.report.keyspace.primaryChanged * 100).toFixed(2)} %)`,
+    );
+    const kase = `ring diff 10 → 11 members, ${fmt(n)} names, ${how}`;
+    emitRow(
+      kase,
+      'ringshift ring diff',
+      'MiB RSS',
+      Number.isNaN(r.rss) ? null : r.rss,
+      'lower',
+      Number.isNaN(r.rss) ? 'not available: no /usr/bin/time' : 'peak',
+    );
+    emitRow(kase, 'ringshift ring diff', 'names/s', n / r.secs, 'higher');
+  }
 }
 
 await benchLocate();

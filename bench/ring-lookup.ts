@@ -1,7 +1,9 @@
 // In-process ring lookup speed on 1M deterministic, realistic names, next to a naive baseline
 // (node:crypto MD5 per name + binary search over the sorted ring points), plus MD5 alone: the pure-TS
-// MD5 against createHash and crypto.hash. Each row runs in a child process (one ring class per
-// process, as in `ring locate`). Run after `npm run build`:
+// MD5 against createHash and crypto.hash; and carbon rings of 1000 and 5000 members (positions past
+// 65535): lookups, and the time to build the ring. Each row runs in a child process (one ring class
+// per process, as in `ring locate`). A table on stderr, NDJSON rows (bench protocol) on stdout.
+// Run after `npm run build`:
 //   node dist/bench/ring-lookup.js [names]          (default 1,000,000)
 import { spawnSync } from 'node:child_process';
 import { createHash, hash as cryptoHash } from 'node:crypto';
@@ -50,8 +52,8 @@ function generateNames(n: number): string[] {
   return out;
 }
 
-const members10 = (syntax: 'carbon' | 'crelay'): Destination[] =>
-  Array.from({ length: 10 }, (_, i) => {
+const members = (syntax: 'carbon' | 'crelay', n = 10): Destination[] =>
+  Array.from({ length: n }, (_, i) => {
     const host = `cache-${String(i + 1).padStart(2, '0')}.prod.example.net`;
     // Distinct instances: fnv1a_ch rings hash the instance alone.
     return syntax === 'carbon' ? parseCarbonDestination(`${host}:2004:c${i}`) : parseCrelayMember(`${host}:2004=c${i}`);
@@ -104,9 +106,8 @@ function fmt(x: number): string {
   return x >= 1e6 ? `${(x / 1e6).toFixed(2)}M` : `${(x / 1e3).toFixed(0)}k`;
 }
 
-const carbonSpec = (p: Partial<RingSpec> = {}): RingSpec => makeRingSpec({ destinations: members10('carbon'), ...p });
-const crelaySpec = (p: Partial<RingSpec> = {}): RingSpec =>
-  makeRingSpec({ impl: 'carbon-c-relay', destinations: members10('crelay'), ...p });
+const carbonSpec = (p: Partial<RingSpec> = {}, n = 10): RingSpec => makeRingSpec({ destinations: members('carbon', n), ...p });
+const crelaySpec = (p: Partial<RingSpec> = {}): RingSpec => makeRingSpec({ impl: 'carbon-c-relay', destinations: members('crelay'), ...p });
 
 /** Each row runs in its own process so that every call site sees one ring class (as `ring locate` does). */
 const ROWS: { name: string; run: (names: string[]) => Rate }[] = [
@@ -120,6 +121,17 @@ const ROWS: { name: string; run: (names: string[]) => Rate }[] = [
   { name: 'c-relay fnv1a_ch RF2, sanitize', run: (n) => locateRate(crelaySpec({ hash: 'fnv1a_ch', replication: 2 }), n) },
   { name: 'c-relay jump_fnv1a_ch RF1, sanitize', run: (n) => locateRate(crelaySpec({ hash: 'jump_fnv1a_ch' }), n) },
   { name: 'c-relay jump_fnv1a_ch RF2, sanitize', run: (n) => locateRate(crelaySpec({ hash: 'jump_fnv1a_ch', replication: 2 }), n) },
+  { name: 'carbon carbon_ch RF2, 1000 members', run: (n) => locateRate(carbonSpec({ replication: 2 }, 1000), n) },
+  { name: 'carbon carbon_ch RF2, 5000 members', run: (n) => locateRate(carbonSpec({ replication: 2 }, 5000), n) },
+  {
+    name: 'graphite-web carbon_ch RF2, 5000 members',
+    run: (n) => locateRate(carbonSpec({ impl: 'graphite-web', replication: 2 }, 5000), n),
+  },
+  { name: 'carbon fnv1a_ch RF1, 5000 members', run: (n) => locateRate(carbonSpec({ hash: 'fnv1a_ch' }, 5000), n) },
+  {
+    name: 'carbon mmh3_ch (consistent) RF2, 5000 members',
+    run: (n) => locateRate(carbonSpec({ hash: 'mmh3_ch', replication: 2 }, 5000), n),
+  },
   { name: 'md5 position: pure TS (md5Position16)', run: (n) => measure(n, md5Position16) },
   { name: 'md5 position: crypto.createHash', run: (n) => measure(n, (x) => createHash('md5').update(x, 'utf8').digest().readUInt16BE(0)) },
   { name: 'md5 position: crypto.hash', run: (n) => measure(n, (x) => cryptoHash('md5', x, 'buffer').readUInt16BE(0)) },
@@ -130,32 +142,94 @@ function locateRate(spec: RingSpec, names: string[]): Rate {
   return measure(names, (n) => ring.locate(n).owners.length);
 }
 
+/** Best of `reps` builds of a ring (after one warm-up build), in seconds, in a fresh process per size. */
+function buildSeconds(spec: RingSpec, reps = 3): Rate {
+  buildRing(spec);
+  let wall = Infinity;
+  let cpu = Infinity;
+  for (let r = 0; r < reps; r++) {
+    const c0 = process.cpuUsage();
+    const t0 = process.hrtime.bigint();
+    buildRing(spec);
+    wall = Math.min(wall, Number(process.hrtime.bigint() - t0) / 1e9);
+    const c = process.cpuUsage(c0);
+    cpu = Math.min(cpu, (c.user + c.system) / 1e6);
+  }
+  return { wall, cpu };
+}
+
+const BUILDS: { name: string; spec: () => RingSpec }[] = [
+  { name: 'buildRing carbon_ch, 10 members (incl. the 65536-entry owner table)', spec: () => carbonSpec() },
+  { name: 'buildRing carbon_ch RF2, 700 members', spec: () => carbonSpec({ replication: 2 }, 700) },
+  { name: 'buildRing carbon_ch RF2, 1000 members', spec: () => carbonSpec({ replication: 2 }, 1000) },
+  { name: 'buildRing carbon_ch RF2, 5000 members', spec: () => carbonSpec({ replication: 2 }, 5000) },
+  { name: 'buildRing fnv1a_ch RF1, 5000 members', spec: () => carbonSpec({ hash: 'fnv1a_ch' }, 5000) },
+  { name: 'buildRing mmh3_ch RF2, 5000 members', spec: () => carbonSpec({ hash: 'mmh3_ch', replication: 2 }, 5000) },
+];
+
+/** A child process per measurement; undefined when it does not finish within LIMIT_SECONDS. */
+const LIMIT_SECONDS = Number(process.env.RING_BENCH_LIMIT ?? 300);
+function child(args: string[]): Rate | undefined {
+  const r = spawnSync(process.execPath, [fileURLToPath(import.meta.url), ...args], { encoding: 'utf8', timeout: LIMIT_SECONDS * 1000 });
+  if (r.signal !== null) return undefined;
+  if (r.status !== 0) throw new Error(`${args.join(' ')} failed: ${r.stderr}`);
+  return JSON.parse(r.stdout) as Rate;
+}
+
+function row(kase: string, tool: string, metric: string, value: number | null, better: 'higher' | 'lower', note: string): void {
+  process.stdout.write(JSON.stringify({ bench: 'ring-lookup', case: kase, tool, metric, value, better, note }) + '\n');
+}
+
 function main(): void {
   const rowArg = process.argv.indexOf('--row');
   if (rowArg >= 0) {
-    const row = ROWS[Number(process.argv[rowArg + 1])]!;
-    process.stdout.write(JSON.stringify(row.run(generateNames(N))));
+    const r = ROWS[Number(process.argv[rowArg + 1])]!;
+    process.stdout.write(JSON.stringify(r.run(generateNames(N))));
     return;
   }
-  console.log(
-    `ring lookups over ${N.toLocaleString('en')} generated names, best of 3 passes, one process per row (node ${process.version})\n`,
-  );
+  const buildArg = process.argv.indexOf('--build');
+  if (buildArg >= 0) {
+    process.stdout.write(JSON.stringify(buildSeconds(BUILDS[Number(process.argv[buildArg + 1])]!.spec())));
+    return;
+  }
+  const log = (line: string): boolean => process.stderr.write(line + '\n');
+  log(`ring lookups over ${N.toLocaleString('en')} generated names, best of 3 passes, one process per row (node ${process.version})\n`);
   const w = Math.max(...ROWS.map((r) => r.name.length));
-  console.log(`${'lookup'.padEnd(w)}  ${'names/s'.padStart(9)}  ${'ns/name'.padStart(7)}  ${'names/CPU-s'.padStart(11)}`);
+  log(`${'lookup'.padEnd(w)}  ${'names/s'.padStart(9)}  ${'ns/name'.padStart(7)}  ${'names/CPU-s'.padStart(11)}`);
   for (let i = 0; i < ROWS.length; i++) {
-    const child = spawnSync(process.execPath, [fileURLToPath(import.meta.url), String(N), '--row', String(i)], { encoding: 'utf8' });
-    if (child.status !== 0) throw new Error(`row ${i} failed: ${child.stderr}`);
-    const rate = JSON.parse(child.stdout) as Rate;
-    console.log(
-      `${ROWS[i]!.name.padEnd(w)}  ${fmt(rate.wall).padStart(9)}  ${(1e9 / rate.wall).toFixed(0).padStart(7)}  ${fmt(rate.cpu).padStart(11)}`,
+    const rate = child([String(N), '--row', String(i)]);
+    const name = ROWS[i]!.name;
+    const tool = name.trim().startsWith('naive')
+      ? 'naive: createHash md5 + binary search'
+      : name.startsWith('md5')
+        ? name
+        : 'ringshift ring.locate';
+    if (rate === undefined) {
+      log(`${name.padEnd(w)}  did not finish within ${LIMIT_SECONDS} s`);
+      row(`${name.trim()}, ${N} names`, tool, 'names/s', null, 'higher', `did not finish within ${LIMIT_SECONDS} s`);
+      continue;
+    }
+    log(`${name.padEnd(w)}  ${fmt(rate.wall).padStart(9)}  ${(1e9 / rate.wall).toFixed(0).padStart(7)}  ${fmt(rate.cpu).padStart(11)}`);
+    row(`${name.trim()}, ${N} names`, tool, 'names/s', Math.round(rate.wall), 'higher', `${fmt(rate.cpu)} names per CPU second`);
+  }
+  log('');
+  for (let i = 0; i < BUILDS.length; i++) {
+    const t = child(['--build', String(i)]);
+    if (t === undefined) {
+      log(`${BUILDS[i]!.name.padEnd(70)} did not finish within ${LIMIT_SECONDS} s`);
+      row(BUILDS[i]!.name, 'ringshift buildRing', 'seconds', null, 'lower', `did not finish within ${LIMIT_SECONDS} s`);
+      continue;
+    }
+    log(`${BUILDS[i]!.name.padEnd(70)} ${(t.wall * 1000).toFixed(0).padStart(6)} ms  (${(t.cpu * 1000).toFixed(0)} ms CPU)`);
+    row(
+      BUILDS[i]!.name,
+      'ringshift buildRing',
+      'seconds',
+      Number(t.wall.toFixed(4)),
+      'lower',
+      `best of 3; ${(t.cpu * 1000).toFixed(0)} ms CPU`,
     );
   }
-  const spec = carbonSpec();
-  const b0 = process.hrtime.bigint();
-  for (let i = 0; i < 20; i++) buildRing(spec);
-  console.log(
-    `\nbuildRing carbon_ch, 10 members (incl. the 65536-entry owner table): ${(Number(process.hrtime.bigint() - b0) / 20e6).toFixed(1)} ms`,
-  );
 }
 
 main();

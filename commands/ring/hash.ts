@@ -79,15 +79,24 @@ With a ring (--ring, --cluster or --destinations): the ring's own hash of each K
       throw new UsageError('no keys: give them as arguments or with --file', { expected: 'ring hash KEY…' });
     }
     const batches = nameBatches({ args: keys, file: flags.file });
+    // Text: aligned per batch of names, the header before the first.
+    let header: string[] | undefined;
     if (ringGiven) {
       const hasher = new RingKeyHasher(await ringFromFlags(flags));
+      header = ['key', 'position', 'entry', 'owners', ''];
       for await (const batch of batches) {
         if (flags.json) for (const key of batch) await emit(JSON.stringify(ringKeyJson(hasher.explain(key))));
-        else for (const line of alignColumns(batch.map((key) => ringKeyCells(hasher.explain(key))))) await emit(line);
+        else {
+          const cells = batch.map((key) => ringKeyCells(hasher.explain(key)));
+          if (header !== undefined) cells.unshift(header);
+          header = undefined;
+          for (const line of alignColumns(cells)) await emit(line);
+        }
       }
     } else {
+      header = ['key', 'impl', 'hash', 'position', 'digest', ''];
       for await (const batch of batches) {
-        const cells: string[][] = flags.json ? [] : [['key', 'impl', 'hash', 'position', 'digest', '']];
+        const cells: string[][] = [];
         for (const key of batch) {
           for (const h of keyHashes(key)) {
             if (flags.impl !== undefined && h.impl !== flags.impl) continue;
@@ -96,6 +105,9 @@ With a ring (--ring, --cluster or --destinations): the ring's own hash of each K
             else cells.push(keyHashCells(key, h));
           }
         }
+        if (flags.json) continue;
+        if (header !== undefined) cells.unshift(header);
+        header = undefined;
         for (const line of alignColumns(cells)) await emit(line);
       }
     }
