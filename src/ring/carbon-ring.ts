@@ -2,7 +2,8 @@
 // CarbonLink ring (§3). Bit-exact details:
 // - nodes are (server, instance); each add places 100 replicas in index order; a replica whose
 //   position is taken by any entry moves to position + 1, repeatedly, without wrapping (positions can
-//   exceed 65535), so the ring depends on the add order;
+//   exceed 65535 — from ~656 members on they do for most replicas; placement in carbon-replicas.ts),
+//   so the ring depends on the add order;
 // - replica keys: carbon_ch / mmh3_ch "str((server, instance)):i" (Python repr quoting), fnv1a_ch
 //   "i-str(instance)" (the server is not used at all);
 // - lookup: first entry with position >= the key's (bisect_left), wrapping to entry 0;
@@ -10,6 +11,8 @@
 //   start; a one-node ring yields its node up front and then again from the walk;
 // - the router takes the first R nodes (DIVERSE_REPLICAS=False) or skips nodes whose server was
 //   already chosen until R servers are chosen (True; graphite-web always does this).
+// Metric positions stay 16-bit at any ring size, so carbon_ch / fnv1a_ch rings keep an owner table of
+// 65,536 entries (exact shares and diffs, the byte path), whatever the number of ring points.
 import { carbonHashFunction, carbonPositionFn, type CarbonHashType } from './carbon-hash.js';
 import { CARBON_REPLICAS, placeCarbonReplicas, type CarbonReplicas } from './carbon-replicas.js';
 import { buildPositionTable, isWellFormed, lowerBound, malformedPlacement, OwnerLists, tablePositionSpace } from './ring-support.js';
