@@ -20,7 +20,7 @@ export default class RingDiff extends BaseCommand {
   'cluster=cluster.yaml'                (a ringshift cluster file)
 Inline keys: impl, hash, router, destinations (dest), replication (rf), diverse, tag-relay-normalized, sanitize, ring (a config file), ring-format, cluster-name (a cluster inside the ring file), cluster (a ringshift cluster file); items separated by ";", booleans true/false.
 
-Members of the two rings are matched as the same node by (server, instance), ports ignored — carbon's and graphite-web's node identity, so a relay (port 2004) and a webapp (cache query port 7002) line up — unless a ring has members that differ only by port (c-relay without instances): then by server:port:instance. --match overrides.
+Members of the two rings are matched as the same node by (server, instance), ports ignored — carbon's and graphite-web's node identity, so a relay (port 2004) and a webapp (cache query port 7002) line up — unless a ring has members that differ only by port (c-relay without instances): then by server:port:instance. --match-by overrides.
 
 Keyspace: exact when both rings map keys to the same 16-bit positions (carbon_ch vs carbon_ch; fnv1a_ch vs fnv1a_ch, where carbon-c-relay's signed-char FNV agrees for ASCII keys only) — at any ring size, carbon rings of thousands of members included (their ring points run past 65535, metric positions never do); otherwise estimated over a deterministic sample of keys (--sample), with the standard error shown. The keyspace compares the rings on the same routing key: a relay's name rewriting shows in the metric counts only.
 
@@ -70,8 +70,10 @@ With names (arguments or --file): the same, counted exactly on those names as ea
     }),
     file: Flags.string({ char: 'f', description: 'Count the names in FILE ("-" for stdin), streamed.' }),
     list: Flags.boolean({ description: 'Print each name whose owners change (needs names).', default: false }),
-    match: Flags.string({
+    'match-by': Flags.string({
       description: 'How members are matched across the rings (see above).',
+      aliases: ['match'],
+      deprecateAliases: true,
       options: ['auto', ...MATCH_MODES],
       default: 'auto',
     }),
@@ -105,7 +107,7 @@ With names (arguments or --file): the same, counted exactly on those names as ea
       : undefined;
     const names = haveNames ? withProgress(nameBatches({ args, file: flags.file }), stderrProgress('ring diff')) : undefined;
     const d = await diffRings(from, to, {
-      match: flags.match as MatchMode | 'auto',
+      match: flags['match-by'] as MatchMode | 'auto',
       sampleSize: flags.sample,
       names,
       listener,

@@ -42,7 +42,7 @@ With a ring (--ring, --cluster or --destinations): the ring's own hash of each K
 
   static override flags = {
     ...ringFlags,
-    file: Flags.string({ char: 'f', description: 'Read keys from FILE, one a line ("-" for stdin).' }),
+    file: Flags.string({ char: 'f', description: 'Read the keys (metric names) from FILE, one a line ("-" for stdin).' }),
     members: Flags.boolean({ description: "List the ring's replica keys, hashes and positions.", default: false }),
   };
 

@@ -357,7 +357,8 @@ export function describeSpec(spec: RingSpec, members?: number): string {
   if (spec.replication > 1 && spec.impl === 'carbon') parts.push(spec.diverse ? 'diverse' : 'not diverse');
   if (spec.tagRelayNormalized) parts.push('tag-relay-normalized');
   if (spec.impl === 'carbon-c-relay' && !spec.sanitize) parts.push('raw keys');
-  parts.push(`${members ?? spec.destinations.length} members`);
+  const n = members ?? spec.destinations.length;
+  parts.push(`${n} member${n === 1 ? '' : 's'}`);
   const origin =
     spec.origin?.file !== undefined
       ? ` (${shortPath(spec.origin.file)}${spec.origin.cluster !== undefined ? ` cluster ${spec.origin.cluster}` : ''})`
