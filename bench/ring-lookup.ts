@@ -12,7 +12,7 @@ import { buildRing } from '../src/ring/build.js';
 import { parseCarbonDestination, parseCrelayMember } from '../src/ring/destination.js';
 import { md5Position16 } from '../src/ring/hash/md5.js';
 import { makeRingSpec } from '../src/ring/spec.js';
-import type { Destination, Ring, RingSpec } from '../src/ring/ring-model.js';
+import type { Destination, Ring, RingSpec } from '../src/ring/types.js';
 
 const N = Number(process.argv[2] !== undefined && !process.argv[2].startsWith('--') ? process.argv[2] : 1_000_000);
 

@@ -2,7 +2,7 @@ import { lstat } from 'node:fs/promises';
 import { Args, Flags } from '@oclif/core';
 import { RingshiftError, UsageError } from '../src/errors.js';
 import type { ListProgress } from '../src/storage/driver.js';
-import { memberId } from '../src/ring/ring-model.js';
+import { memberId } from '../src/ring/types.js';
 import { checkStorageKeys, pathLocation, resolveLocations, scanLocationBatches, selectLocations } from '../src/storage/index.js';
 import type { StorageLocation } from '../src/storage/index.js';
 import { emptyKindCounts, hasPrintableName, writeScanEntries } from '../src/storage/scan-output.js';

@@ -9,7 +9,7 @@ import { afterAll } from 'vitest';
 import { parseClusterFile } from '../src/config/cluster-file.js';
 import { plantAt, plantMetric, examplePoints } from '../src/example/seed.js';
 import { buildRing } from '../src/ring/build.js';
-import type { Ring } from '../src/ring/ring-model.js';
+import type { Ring } from '../src/ring/types.js';
 import { checkRelPath } from '../src/storage/driver.js';
 import { metricToPath } from '../src/storage/paths.js';
 import type { PlanRecord } from '../src/plan/format.js';

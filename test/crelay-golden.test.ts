@@ -10,7 +10,7 @@ import { ConfigError } from '../src/errors.js';
 import { buildRing } from '../src/ring/build.js';
 import { fnv1aPosition16Signed } from '../src/ring/hash/fnv1a.js';
 import { md5Position16 } from '../src/ring/hash/md5.js';
-import type { Destination, Ring } from '../src/ring/ring-model.js';
+import type { Destination, Ring } from '../src/ring/types.js';
 import { sharedPath } from './helpers/shared.js';
 
 const ROOT = sharedPath('upstream-configs', 'carbon-c-relay');

@@ -7,7 +7,7 @@ import {
   parseInlineDestination,
 } from '../src/ring/destination.js';
 import { ConfigError } from '../src/errors.js';
-import { memberId } from '../src/ring/ring-model.js';
+import { memberId } from '../src/ring/types.js';
 
 describe('carbon destinations (parseDestination)', () => {
   it.each([

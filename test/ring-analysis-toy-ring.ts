@@ -1,6 +1,6 @@
 // Tiny hand-made rings for testing the analysis code independently of the real ring models: the
 // keyspace is split into arcs whose owners are known by construction, so expected shares are exact.
-import type { Destination, Placement, PositionFn, Ring, RingSpec } from '../src/ring/ring-model.js';
+import type { Destination, Placement, PositionFn, Ring, RingSpec } from '../src/ring/types.js';
 import { makeRingSpec } from '../src/ring/spec.js';
 
 export function dest(server: string, port: number, instance: string | null = null): Destination {

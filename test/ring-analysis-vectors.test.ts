@@ -5,7 +5,7 @@ import { beforeAll, describe, expect, it } from 'vitest';
 import { diffRings } from '../src/ring/analysis/diff.js';
 import { PlacementEncoder } from '../src/ring/analysis/placements.js';
 import { keyspaceShares } from '../src/ring/analysis/share.js';
-import { memberId, type Ring } from '../src/ring/ring-model.js';
+import { memberId, type Ring } from '../src/ring/types.js';
 import { ringFromFlags, type RingFlagValues } from '../src/config/ring-source.js';
 import { loadClusters, loadMetrics, loadRingDumps, loadVectorLines, type VectorCluster, type VectorLine } from './helpers/ring-vectors.js';
 

@@ -8,7 +8,7 @@ import { sampleKey } from '../src/ring/analysis/sample.js';
 import { imbalance, keyspaceShares, nameDistribution } from '../src/ring/analysis/share.js';
 import { UsageError } from '../src/errors.js';
 import { jsonString, needsJsonEscape } from '../src/output/json.js';
-import type { Placement } from '../src/ring/ring-model.js';
+import type { Placement } from '../src/ring/types.js';
 import { dest, toyPosition, toyRing } from './ring-analysis-toy-ring.js';
 
 const A = dest('cache-a', 2004, 'a');

@@ -17,7 +17,7 @@ import { locateNames } from '../src/ring/analysis/placements.js';
 import { fnv1aPosition16 } from '../src/ring/hash/fnv1a.js';
 import { md5Position16 } from '../src/ring/hash/md5.js';
 import { makeRingSpec } from '../src/ring/spec.js';
-import type { Destination, Ring, RingSpec } from '../src/ring/ring-model.js';
+import type { Destination, Ring, RingSpec } from '../src/ring/types.js';
 import { Writable } from 'node:stream';
 
 const PYTHON = '/usr/bin/python3';

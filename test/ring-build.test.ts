@@ -8,7 +8,7 @@ import { md5Position16 } from '../src/ring/hash/md5.js';
 import { mmh3Hash } from '../src/ring/hash/mmh3.js';
 import { glibcMergeSort } from '../src/ring/ring-support.js';
 import { makeRingSpec } from '../src/ring/spec.js';
-import type { Destination, PositionFn, Ring, RingSpec } from '../src/ring/ring-model.js';
+import type { Destination, PositionFn, Ring, RingSpec } from '../src/ring/types.js';
 import { clusterSpec, loadClusters, loadMetrics } from './helpers/ring-vectors.js';
 import { expectConfigError } from './helpers/thrown.js';
 

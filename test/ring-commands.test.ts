@@ -11,7 +11,7 @@ import RingSieve from '../commands/ring/sieve.js';
 import { buildRing } from '../src/ring/build.js';
 import { parseDestinationList, parseInlineDestination } from '../src/ring/destination.js';
 import { makeRingSpec } from '../src/ring/spec.js';
-import { memberId } from '../src/ring/ring-model.js';
+import { memberId } from '../src/ring/types.js';
 import { runCommand, type CommandRun, type RunnableCommand } from './helpers/run-command.js';
 
 async function run(cmd: RunnableCommand, argv: string[]): Promise<CommandRun> {

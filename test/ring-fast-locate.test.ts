@@ -23,7 +23,7 @@ import { byteKeyspace, writeByteLines, type ByteLineFormat } from '../src/ring/f
 import { md5HexOfRange, md5Position16, md5Position16OfRange } from '../src/ring/hash/md5.js';
 import { parseDestinationList, parseInlineDestination } from '../src/ring/destination.js';
 import { makeRingSpec } from '../src/ring/spec.js';
-import type { Ring, RingSpec } from '../src/ring/ring-model.js';
+import type { Ring, RingSpec } from '../src/ring/types.js';
 import { lineBatches } from '../src/input/names.js';
 import { ByteSink, LineSink } from '../src/output/sinks.js';
 import { clusterSpec, loadClusters, loadMetrics } from './helpers/ring-vectors.js';

@@ -12,7 +12,7 @@ import { fnv1aPosition16 } from '../src/ring/hash/fnv1a.js';
 import { keyHashes, replicaKeys, RingKeyHasher } from '../src/ring/key-hashes.js';
 import { positionLines } from '../src/ring/ring-dump.js';
 import { makeRingSpec } from '../src/ring/spec.js';
-import type { Destination, HashType, Impl } from '../src/ring/ring-model.js';
+import type { Destination, HashType, Impl } from '../src/ring/types.js';
 
 const RUN = join(process.cwd(), 'bin/run.js');
 const TMP = mkdtempSync(join(tmpdir(), 'ringshift-hash-dump-'));

@@ -2,7 +2,7 @@
 // dumps of rings.json (positions and members in ring order).
 import { describe, expect, it } from 'vitest';
 import { buildRing } from '../src/ring/build.js';
-import type { Placement } from '../src/ring/ring-model.js';
+import type { Placement } from '../src/ring/types.js';
 import { clusterSpec, loadClusters, loadRingDumps, loadVectorLines, type VectorLine } from './helpers/ring-vectors.js';
 
 const clusters = loadClusters();

@@ -9,7 +9,7 @@ import type { ClusterFile } from '../src/config/cluster-file.js';
 import { ConfigError, UsageError } from '../src/errors.js';
 import { parseCarbonDestination } from '../src/ring/destination.js';
 import { makeRingSpec } from '../src/ring/spec.js';
-import { memberId } from '../src/ring/ring-model.js';
+import { memberId } from '../src/ring/types.js';
 import { locationOf, openDriver, resolveLocations, sameLocation, selectLocations, storageKeysFor } from '../src/storage/locations.js';
 import type { ResolvedStorage } from '../src/storage/locations.js';
 

@@ -3,7 +3,7 @@ import { diffRings, type MovedListener } from '../../src/ring/analysis/diff.js';
 import { MATCH_MODES, type MatchMode } from '../../src/ring/analysis/members.js';
 import { movedLine } from '../../src/ring/analysis/placements.js';
 import { stderrProgress, withProgress } from '../../src/ring/analysis/progress.js';
-import { diffJson, diffText } from '../../src/ring/analysis/ring-report.js';
+import { diffJson, diffText } from '../../src/ring/analysis/report.js';
 import type { RingFormat } from '../../src/config/load.js';
 import { UsageError } from '../../src/errors.js';
 import { BaseCommand } from '../../src/cli/base-command.js';

@@ -19,7 +19,7 @@
 //   missing-replica  (per owner location, not per file) an owner lacks a file that another location
 //                    holds with data the planner would move: ok, old-ring, cleansing, unexplained or
 //                    extra-copy holders (double-dot files belong to another raw name and do not count)
-import type { Placement } from '../ring/ring-model.js';
+import type { Placement } from '../ring/types.js';
 import type { AuditContext, OwnerLocations } from './context.js';
 import type { Explanation, FileClass, Finding, GroupEntry, PathGroup } from './types.js';
 import { dotVariants } from './variants.js';

@@ -1,8 +1,8 @@
 // What classification needs to know about a cluster: its locations, the current ring (and an old one),
 // which location each ring member writes, how the relay turns a name into a hash key, and each
 // location's share of the keyspace (to say how likely a chance match is).
-import type { Destination, Placement, Ring } from '../ring/ring-model.js';
-import { memberId } from '../ring/ring-model.js';
+import type { Destination, Placement, Ring } from '../ring/types.js';
+import { memberId } from '../ring/types.js';
 import { sampleKey } from '../ring/analysis/sample.js';
 import type { StorageLocation } from '../storage/locations.js';
 import { storageKeysFor } from '../storage/locations.js';

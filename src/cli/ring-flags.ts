@@ -8,7 +8,7 @@
 import { Flags } from '@oclif/core';
 import { RING_FORMATS } from '../config/formats.js';
 import { ROUTERS } from '../config/ring-source.js';
-import { HASH_TYPES, IMPLS } from '../ring/ring-model.js';
+import { HASH_TYPES, IMPLS } from '../ring/types.js';
 import { parseCount } from '../units.js';
 
 const RING_GROUP = 'RING';

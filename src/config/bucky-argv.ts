@@ -4,7 +4,7 @@
 import { ConfigError } from '../errors.js';
 import { parseBuckyMember } from '../ring/destination.js';
 import { makeRingSpec } from '../ring/spec.js';
-import type { Destination, HashType, RingSpec } from '../ring/ring-model.js';
+import type { Destination, HashType, RingSpec } from '../ring/types.js';
 import { DiagnosticSink, type ConfigDiagnostic } from './diagnostics.js';
 import { splitLines } from './ini.js';
 

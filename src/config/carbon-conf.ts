@@ -5,7 +5,7 @@ import { dirname, resolve } from 'node:path';
 import { ConfigError } from '../errors.js';
 import { parseCarbonDestination } from '../ring/destination.js';
 import { makeRingSpec } from '../ring/spec.js';
-import type { Destination, HashType, RingSpec, RouterType } from '../ring/ring-model.js';
+import type { Destination, HashType, RingSpec, RouterType } from '../ring/types.js';
 import {
   CARBON_DEFAULTS,
   CARBON_HASH_TYPES,

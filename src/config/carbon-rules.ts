@@ -3,7 +3,7 @@
 // §1.6-1.8. Each rule keeps its line; what the program rejects at startup throws ConfigError.
 import { ConfigError } from '../errors.js';
 import { parseCarbonDestination } from '../ring/destination.js';
-import type { Destination } from '../ring/ring-model.js';
+import type { Destination } from '../ring/types.js';
 import { DiagnosticSink, type ConfigDiagnostic } from './diagnostics.js';
 import { iniGet, iniOption, lineAtOffset, parseIni, pyBoolean, splitLines, type IniFile, type IniOption } from './ini.js';
 import { pyRegex } from './pyregex.js';

@@ -4,7 +4,7 @@
 import { ConfigError } from '../errors.js';
 import { parseCarbonDestination } from '../ring/destination.js';
 import { makeRingSpec } from '../ring/spec.js';
-import type { Destination, HashType, RingSpec } from '../ring/ring-model.js';
+import type { Destination, HashType, RingSpec } from '../ring/types.js';
 import { DiagnosticSink, type ConfigDiagnostic } from './diagnostics.js';
 import { iniOption, lineAtOffset, parseIni, type IniFile, type IniOption } from './ini.js';
 import { didYouMean, pyInt, pyStrip } from './pytext.js';

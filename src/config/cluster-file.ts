@@ -8,7 +8,7 @@ import { isMap, isPair, isScalar, isSeq, LineCounter, parseDocument, type Docume
 import { ConfigError } from '../errors.js';
 import { parseBuckyMember, parseCarbonDestination, parseCrelayMember, parseInlineDestination } from '../ring/destination.js';
 import { makeRingSpec } from '../ring/spec.js';
-import { HASH_TYPES, IMPLS, type Destination, type HashType, type Impl, type RingSpec, type RouterType } from '../ring/ring-model.js';
+import { HASH_TYPES, IMPLS, type Destination, type HashType, type Impl, type RingSpec, type RouterType } from '../ring/types.js';
 import { DiagnosticSink, type ConfigDiagnostic } from './diagnostics.js';
 import { RING_FORMATS, type RingFormat } from './formats.js';
 import { loadRingSpecSync } from './load.js';

@@ -8,7 +8,7 @@ import fg from 'fast-glob';
 import { ConfigError } from '../errors.js';
 import { parseCrelayMember } from '../ring/destination.js';
 import { makeRingSpec } from '../ring/spec.js';
-import type { Destination, HashType, RingSpec } from '../ring/ring-model.js';
+import type { Destination, HashType, RingSpec } from '../ring/types.js';
 import { DiagnosticSink, type ConfigDiagnostic } from './diagnostics.js';
 
 export type CrelayClusterType = 'forward' | 'any_of' | 'failover' | 'carbon_ch' | 'fnv1a_ch' | 'jump_fnv1a_ch' | 'file' | 'file ip';

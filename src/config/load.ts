@@ -4,7 +4,7 @@
 import { readFileSync } from 'node:fs';
 import { resolve } from 'node:path';
 import { ConfigError } from '../errors.js';
-import type { RingSpec } from '../ring/ring-model.js';
+import type { RingSpec } from '../ring/types.js';
 import { buckyRing, parseBuckyArgv } from './bucky-argv.js';
 import { carbonRing, parseCarbonConf } from './carbon-conf.js';
 import { carbonateRing, parseCarbonateConf } from './carbonate-conf.js';

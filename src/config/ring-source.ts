@@ -9,16 +9,7 @@ import type { LoadRingOptions } from './load.js';
 import { ConfigError, UsageError } from '../errors.js';
 import { buildRing } from '../ring/build.js';
 import { parseDestinationList, parseInlineDestination } from '../ring/destination.js';
-import {
-  HASH_TYPES,
-  IMPLS,
-  type Destination,
-  type HashType,
-  type Impl,
-  type Ring,
-  type RingSpec,
-  type RouterType,
-} from '../ring/ring-model.js';
+import { HASH_TYPES, IMPLS, type Destination, type HashType, type Impl, type Ring, type RingSpec, type RouterType } from '../ring/types.js';
 
 export { RING_FORMATS };
 export const ROUTERS: readonly RouterType[] = ['consistent-hashing', 'fast-hashing'];

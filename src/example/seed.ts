@@ -14,7 +14,7 @@ import { dirname, join, resolve } from 'node:path';
 import { fileURLToPath } from 'node:url';
 import { loadClusterFileSync } from '../config/cluster-file.js';
 import { buildRing } from '../ring/build.js';
-import { memberId } from '../ring/ring-model.js';
+import { memberId } from '../ring/types.js';
 import { mulberry32 } from '../seeded-random.js';
 import { storageKeysFor } from '../storage/locations.js';
 import { metricToPath } from '../storage/paths.js';

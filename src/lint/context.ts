@@ -6,7 +6,7 @@ import type { CarbonApi, CarbonProcess, GoCarbon, HeldRing, LintFile, StatedTopo
 import type { RelayRules, AggregationRules, RewriteRules } from '../config/carbon-rules.js';
 import type { CrelayConfig } from '../config/crelay-conf.js';
 import type { CarbonConf } from '../config/carbon-conf.js';
-import type { Destination } from '../ring/ring-model.js';
+import type { Destination } from '../ring/types.js';
 import { ruleMeta } from './rules/registry.js';
 import { displayPath } from './files.js';
 

@@ -1,7 +1,7 @@
 // What the linter knows about a cluster after reading its files: the rings each component holds (relays,
 // webapps, tools), the carbon processes on each host with their effective settings, and the readers.
 // Everything keeps the file and line it came from, so every finding can point at both sides.
-import type { Destination, RingSpec } from '../ring/ring-model.js';
+import type { Destination, RingSpec } from '../ring/types.js';
 
 /** Every kind of file the linter reads. */
 export type FileKind =

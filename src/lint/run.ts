@@ -4,7 +4,7 @@
 import { readFile } from 'node:fs/promises';
 import { resolve } from 'node:path';
 import { UsageError } from '../errors.js';
-import { memberId } from '../ring/ring-model.js';
+import { memberId } from '../ring/types.js';
 import { newContext, type LintContext } from './context.js';
 import { collectFiles, displayPath, type Collected } from './files.js';
 import type { LintFile } from './model.js';

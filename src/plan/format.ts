@@ -5,7 +5,7 @@
 //   last line         {"type":"footer", ...}   (counts: a truncated plan is refused)
 // Every record is self-contained so the file can be streamed in both directions.
 import { createHash } from 'node:crypto';
-import type { RingSpec } from '../ring/ring-model.js';
+import type { RingSpec } from '../ring/types.js';
 
 export const PLAN_FORMAT = 'ringshift-plan';
 export const PLAN_VERSION = 1;

@@ -4,7 +4,7 @@ import * as fs from 'node:fs';
 import { join } from 'node:path';
 import { classifiedGroups, prepareAudit, type AuditInputs } from '../audit/run.js';
 import type { Progress } from '../audit/progress.js';
-import { memberId } from '../ring/ring-model.js';
+import { memberId } from '../ring/types.js';
 import { checkRelPath, type StorageDriver } from '../storage/driver.js';
 import { openDriver, type StorageLocation } from '../storage/locations.js';
 import type { SshOptions } from '../storage/ssh-driver.js';

@@ -12,7 +12,7 @@ import { jumpBucket } from './hash/jump.js';
 import { md5Position16 } from './hash/md5.js';
 import { plainNodeTuple } from './pyrepr.js';
 import { buildPositionTable, compareBytes, isWellFormed, malformedPlacement, OwnerLists, tablePositionSpace } from './ring-support.js';
-import type { Destination, Placement, PositionSpace, Ring, RingPoint, RingSpec } from './ring-model.js';
+import type { Destination, Placement, PositionSpace, Ring, RingPoint, RingSpec } from './types.js';
 
 export const BUCKY_REPLICAS = 100;
 

@@ -6,7 +6,7 @@ import { CrelayConsistentRing, CrelayJumpRing } from './crelay-ring.js';
 import { CarbonFastRing } from './fast-ring.js';
 import { buildGraphiteWebRing } from './graphite-web.js';
 import { freezeDestination, ringConfigError } from './ring-support.js';
-import type { Destination, Ring, RingSpec } from './ring-model.js';
+import type { Destination, Ring, RingSpec } from './types.js';
 
 /** carbon-c-relay limits (conffile.y / router.h). */
 export const CRELAY_MAX_REPLICATION = 255;

@@ -3,7 +3,7 @@
 import { fnv1aPosition16 } from './hash/fnv1a.js';
 import { md5Position16 } from './hash/md5.js';
 import { mmh3Hash } from './hash/mmh3.js';
-import type { PositionFn } from './ring-model.js';
+import type { PositionFn } from './types.js';
 
 export type CarbonHashType = 'carbon_ch' | 'fnv1a_ch' | 'mmh3_ch';
 

@@ -11,7 +11,7 @@ import { md5Positions16 } from './hash/md5-batch.js';
 import { mmh3Hash } from './hash/mmh3.js';
 import { pyNodeTuple } from './pyrepr.js';
 import type { CarbonHashType } from './carbon-hash.js';
-import type { Destination } from './ring-model.js';
+import type { Destination } from './types.js';
 
 export const CARBON_REPLICAS = 100;
 

@@ -17,7 +17,7 @@ import { carbonHashFunction, carbonPositionFn, type CarbonHashType } from './car
 import { CARBON_REPLICAS, placeCarbonReplicas, type CarbonReplicas } from './carbon-replicas.js';
 import { buildPositionTable, isWellFormed, lowerBound, malformedPlacement, OwnerLists, tablePositionSpace } from './ring-support.js';
 import { normalizeTaggedName } from './tag-normalize.js';
-import type { Destination, Placement, PositionSpace, Ring, RingPoint, RingSpec } from './ring-model.js';
+import type { Destination, Placement, PositionSpace, Ring, RingPoint, RingSpec } from './types.js';
 
 /**
  * locate() of carbon's routers (consistent and fast hashing): with TAG_RELAY_NORMALIZED a tagged name

@@ -29,7 +29,7 @@ import {
   ringConfigError,
   tablePositionSpace,
 } from './ring-support.js';
-import type { Destination, Placement, PositionSpace, Ring, RingPoint, RingSpec } from './ring-model.js';
+import type { Destination, Placement, PositionSpace, Ring, RingPoint, RingSpec } from './types.js';
 
 export const CRELAY_REPLICAS = 100;
 /** snprintf into char buf[256]. */

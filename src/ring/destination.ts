@@ -1,6 +1,6 @@
 // Destination strings as each implementation parses them (ring-spec.md §1, configs.md §1.4, §4.2, §7).
 import { ConfigError, type ErrorContext } from '../errors.js';
-import type { Destination } from './ring-model.js';
+import type { Destination } from './types.js';
 
 const CARBON_SYNTAX = 'host:port[:instance] or [ipv6]:port[:instance]';
 const CRELAY_SYNTAX = 'host[:port][=instance] or [ipv6][:port][=instance]';

@@ -13,7 +13,7 @@ import { CarbonConsistentRing } from './carbon-ring.js';
 import { CrelayConsistentRing } from './crelay-ring.js';
 import { md5Position16OfRange } from './hash/md5.js';
 import { POSITIONS_16 } from './ring-support.js';
-import type { Destination, Ring } from './ring-model.js';
+import type { Destination, Ring } from './types.js';
 import { HASH_IN_JS, LocateKernel, OFF_PATH } from './wasm/locate-kernel.js';
 
 /** What the byte path needs from a ring. */

@@ -8,7 +8,7 @@ import { carbonHashFunction, type CarbonHashType } from './carbon-hash.js';
 import { carbonRouterPlacement } from './carbon-ring.js';
 import { pyNodeTuple } from './pyrepr.js';
 import { OwnerLists } from './ring-support.js';
-import type { Destination, Placement, Ring, RingPoint, RingSpec } from './ring-model.js';
+import type { Destination, Placement, Ring, RingPoint, RingSpec } from './types.js';
 
 export interface FastRingInput {
   spec: RingSpec;

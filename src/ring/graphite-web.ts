@@ -5,7 +5,7 @@
 // random, so compare lists, not single hosts.
 import { CarbonConsistentRing } from './carbon-ring.js';
 import { freezeDestination, ringConfigError } from './ring-support.js';
-import type { Destination, Ring, RingSpec } from './ring-model.js';
+import type { Destination, Ring, RingSpec } from './types.js';
 
 export function buildGraphiteWebRing(spec: RingSpec): Ring {
   if (spec.hash === 'jump_fnv1a_ch') {

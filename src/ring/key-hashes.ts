@@ -15,7 +15,7 @@ import { md5Hex, md5HexOfBytes } from './hash/md5.js';
 import { mmh3Hash } from './hash/mmh3.js';
 import { pyNodeTuple } from './pyrepr.js';
 import { isWellFormed, lowerBound } from './ring-support.js';
-import { memberId as memberIdOf, type Destination, type HashType, type Impl, type Ring, type RingPoint } from './ring-model.js';
+import { memberId as memberIdOf, type Destination, type HashType, type Impl, type Ring, type RingPoint } from './types.js';
 
 /** One implementation's hash of one key. */
 export interface KeyHash {

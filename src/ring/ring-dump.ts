@@ -10,7 +10,7 @@
 // Lines are produced lazily: a 5000-member carbon ring has half a million entries.
 import { CrelayJumpRing } from './crelay-ring.js';
 import { pyNodeTuple } from './pyrepr.js';
-import { memberId, type Destination, type Ring, type RingPoint } from './ring-model.js';
+import { memberId, type Destination, type Ring, type RingPoint } from './types.js';
 
 export type PositionsFormat = 'text' | 'carbon' | 'crelay';
 export const POSITIONS_FORMATS: readonly PositionsFormat[] = ['text', 'carbon', 'crelay'];

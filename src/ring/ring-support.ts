@@ -1,7 +1,7 @@
 // Small pieces every ring model shares: frozen members, interned owner lists, 16-bit position tables,
 // byte-wise string order (C strcmp / Go string compare) and glibc's merge sort.
 import { ConfigError } from '../errors.js';
-import type { Destination, Placement, PositionFn, PositionSpace, RingSpec } from './ring-model.js';
+import type { Destination, Placement, PositionFn, PositionSpace, RingSpec } from './types.js';
 
 /** A frozen copy of a destination (ring members and owners are shared by every Placement). */
 export function freezeDestination(d: Destination): Destination {

@@ -3,7 +3,7 @@
 import { readFileSync } from 'node:fs';
 import { parseBuckyMember, parseCarbonDestination, parseCrelayMember } from '../../src/ring/destination.js';
 import { makeRingSpec } from '../../src/ring/spec.js';
-import type { Destination, HashType, Impl, RingSpec, RouterType } from '../../src/ring/ring-model.js';
+import type { Destination, HashType, Impl, RingSpec, RouterType } from '../../src/ring/types.js';
 import { sharedPath } from './shared.js';
 
 export interface VectorCluster {

@@ -15,7 +15,7 @@ import type { ConfigDiagnostic } from '../../config/diagnostics.js';
 import { pyJoin, pyNormpath } from '../../config/pytext.js';
 import { ConfigError } from '../../errors.js';
 import { parseCarbonDestination } from '../../ring/destination.js';
-import type { Destination } from '../../ring/ring-model.js';
+import type { Destination } from '../../ring/types.js';
 import { reportDiagnostics, tryParse, type DiagnosticRoute, type LintContext } from '../context.js';
 import type { CarbonProcess, HeldRing, LintFile, PortSetting, Where } from '../model.js';
 

@@ -5,7 +5,7 @@
 import { parseRelayngConf } from '../../config/relayng-conf.js';
 import { splitLines } from '../../config/ini.js';
 import { makeRingSpec } from '../../ring/spec.js';
-import type { Destination } from '../../ring/ring-model.js';
+import type { Destination } from '../../ring/types.js';
 import { reportDiagnostics, tryParse, type DiagnosticRoute, type LintContext } from '../context.js';
 import type { HeldRing, LintFile } from '../model.js';
 

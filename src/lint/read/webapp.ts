@@ -6,7 +6,7 @@ import { pyNormpath } from '../../config/pytext.js';
 import { ConfigError } from '../../errors.js';
 import { parseCarbonDestination } from '../../ring/destination.js';
 import { makeRingSpec } from '../../ring/spec.js';
-import type { Destination, HashType } from '../../ring/ring-model.js';
+import type { Destination, HashType } from '../../ring/types.js';
 import { reportDiagnostics, tryParse, type DiagnosticRoute, type LintContext } from '../context.js';
 import type { HeldRing, LintFile, Webapp, Where } from '../model.js';
 import { DEFAULT_GRAPHITE_ROOT } from './carbon.js';

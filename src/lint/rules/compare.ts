@@ -4,7 +4,7 @@
 import { diffRings } from '../../ring/analysis/diff.js';
 import { identityLabel } from '../../ring/analysis/members.js';
 import { buildRing } from '../../ring/build.js';
-import type { Destination, Ring, RingSpec } from '../../ring/ring-model.js';
+import type { Destination, Ring, RingSpec } from '../../ring/types.js';
 import type { HeldRing } from '../model.js';
 
 /** Keys sampled when two rings do not share a position function (jump, mmh3, mixed hashes). */

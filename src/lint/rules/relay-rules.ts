@@ -4,7 +4,7 @@
 import { existsSync, readFileSync } from 'node:fs';
 import { parseRelayRules, type RelayRules } from '../../config/carbon-rules.js';
 import { ConfigError } from '../../errors.js';
-import { memberId } from '../../ring/ring-model.js';
+import { memberId } from '../../ring/types.js';
 import { tryParse, type LintContext, type RulesRelay } from '../context.js';
 import { list } from './compare.js';
 

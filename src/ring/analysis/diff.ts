@@ -1,6 +1,6 @@
 // Ring against ring: which share of the keyspace (and of a real name list) changes owners, and where
 // the primary copies flow. Counts only — a 10M-name diff keeps nothing per name.
-import type { Destination, Placement, PositionFn, Ring } from '../ring-model.js';
+import type { Destination, Placement, PositionFn, Ring } from '../types.js';
 import { chooseMatch, identityKey, identityLabel, MemberTable, type MatchChoice, type MatchMode } from './members.js';
 import { DEFAULT_SAMPLE_SIZE, sampleKey, worstStandardError } from './sample.js';
 

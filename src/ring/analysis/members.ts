@@ -1,6 +1,6 @@
 // Dense member indices and node identity across rings. Counting loops work on small integers; the
 // strings (memberId, node labels) are computed once per member, never per metric.
-import { memberId, type Destination } from '../ring-model.js';
+import { memberId, type Destination } from '../types.js';
 
 /**
  * How members of two rings are recognised as the same cache:

@@ -7,7 +7,7 @@ import { jsonString, needsJsonEscape } from '../../output/json.js';
 import { nameBatches, openNameBytes, type NameSource } from '../../input/names.js';
 import { ByteSink, LineSink } from '../../output/sinks.js';
 import { byteKeyspace, isByteStream, writeByteLines, type ByteKeyspace, type ByteLineFormat } from '../fast-locate.js';
-import { memberId, type Destination, type Placement, type Ring } from '../ring-model.js';
+import { memberId, type Destination, type Placement, type Ring } from '../types.js';
 import { MemberTable } from './members.js';
 import { withProgress } from './progress.js';
 

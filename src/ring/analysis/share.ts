@@ -1,6 +1,6 @@
 // Each member's share of the keyspace: exact where the keyspace can be enumerated (16-bit positions of
 // carbon_ch / fnv1a_ch), exact by construction for jump hash, estimated from a fixed sample otherwise.
-import type { Destination, PositionFn, Ring } from '../ring-model.js';
+import type { Destination, PositionFn, Ring } from '../types.js';
 import { MemberTable } from './members.js';
 import { DEFAULT_SAMPLE_SIZE, sampleKey, worstStandardError } from './sample.js';
 

@@ -1,7 +1,7 @@
 // Text and JSON renderings of `ring show` and `ring diff` reports. Shares are fractions 0..1 in JSON and
 // percentages in text.
 import { alignColumns } from '../../output/table.js';
-import type { RingSpec } from '../ring-model.js';
+import type { RingSpec } from '../types.js';
 import type { Flow, NodeShareDiff, RingDiff } from './diff.js';
 import type { Imbalance, NameDistribution, ShareReport } from './share.js';
 
