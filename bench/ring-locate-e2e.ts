@@ -1,10 +1,9 @@
 // End-to-end speed of `ringshift ring locate --json` on 1M names (carbon_ch, RF 1, 10 members) next to
 // the I/O floor (`cat FILE > /dev/null`), `ring sieve` on the same names, 1M longer names (two MD5
 // blocks each), the in-process rates of the string path (ring.locate, JSON lines) and of the byte
-// path (cold: first run in a fresh process, as in the CLI; warm), and `ring diff` over 10M streamed
-// names with its peak RSS, the names read from a file (-f FILE) and streamed on stdin (a file must stay
-// as lean as a pipe). Wall and CPU time, best of 5 (the machine may be shared). A report on stderr,
-// NDJSON rows (bench protocol) on stdout.
+// path (cold: first run in a fresh process, as in the CLI; warm), and `ring diff` over 10M names with
+// its peak RSS, the names streamed on stdin and read with -f FILE (a file must stay as lean as a pipe).
+// Wall and CPU time, best of 5 (the machine may be shared).
 // Run after `npm run build`:  node dist/bench/ring-locate-e2e.js [--skip-diff]
 // Anchor (same machine kind): carbonate's carbon-sieve on the same 1M names ≈ 200k names/s.
 import { spawn, spawnSync } from 'node:child_process';
@@ -12,10 +11,11 @@ import { closeSync, existsSync, mkdirSync, openSync, readFileSync, renameSync, w
 import { dirname, resolve } from 'node:path';
 import { fileURLToPath } from 'node:url';
 import { Writable } from 'node:stream';
-import { locateNames, PlacementEncoder } from '../src/ring/analysis/placements.js';
+import { locateNames, PlacementEncoder } from '../src/ring-output/placements.js';
 import { buildRing } from '../src/ring/build.js';
 import { parseDestinationList, parseInlineDestination } from '../src/ring/destination.js';
 import { makeRingSpec } from '../src/ring/spec.js';
+import { startBench } from './rows.js';
 
 const ROOT = resolve(dirname(fileURLToPath(import.meta.url)), '../..');
 const RUN = resolve(ROOT, 'bin/run.js');
@@ -106,14 +106,6 @@ function best(runs: number, fn: () => Timing): Timing {
 
 const fmt = (x: number): string => Math.round(x).toLocaleString('en-US');
 
-/** The human report goes to stderr; stdout carries only the NDJSON rows. */
-const log = (line: string): void => void process.stderr.write(line + '\n');
-
-function emitRow(kase: string, tool: string, metric: string, value: number | null, better: 'higher' | 'lower', note = ''): void {
-  const v = value === null ? null : Number(value.toPrecision(6));
-  process.stdout.write(JSON.stringify({ bench: 'ring-locate-e2e', case: kase, tool, metric, value: v, better, note }) + '\n');
-}
-
 /** Output that counts bytes and drops them (in-process runs). */
 class NullOut extends Writable {
   bytes = 0;
@@ -175,65 +167,43 @@ async function benchLocate(): Promise<void> {
   const ms = (t: number): string => `${(t * 1000).toFixed(0)} ms`;
   const cpuNote = (t: Timing): string => (Number.isNaN(t.cpu) ? '' : `, ${ms(t.cpu)} CPU`);
   const row = (label: string, t: Timing, extra = ''): void =>
-    log(
+    console.log(
       `  ${label.padEnd(42)} ${ms(t.wall).padStart(8)}  ${fmt(n / t.wall).padStart(11)} names/s  (${fmt(n / t.cpu)} per CPU s${cpuNote(t)})${extra}`,
     );
-  log(`ring locate --json, carbon_ch, RF 1, 10 members, ${fmt(n)} names (${NAMES_1M}); wall and CPU, best of 5`);
-  log(`  ${'I/O floor  cat FILE > /dev/null'.padEnd(42)} ${ms(floor.wall).padStart(8)}`);
+  console.log(`ring locate --json, carbon_ch, RF 1, 10 members, ${fmt(n)} names (${NAMES_1M}); wall and CPU, best of 5`);
+  console.log(`  ${'I/O floor  cat FILE > /dev/null'.padEnd(42)} ${ms(floor.wall).padStart(8)}`);
   row('end to end ring locate -f FILE --json', e2e);
   row('end to end, 56–119-byte names', e2eLong, `  (${NAMES_1M_LONG})`);
   row('end to end ring sieve -f FILE --node N', sieve);
-  log(`  ${'CLI start alone (one name)'.padEnd(42)} ${ms(startup.wall).padStart(8)}  (${ms(startup.cpu)} CPU)`);
+  console.log(`  ${'CLI start alone (one name)'.padEnd(42)} ${ms(startup.wall).padStart(8)}  (${ms(startup.cpu)} CPU)`);
   if (!Number.isNaN(e2e.cpu)) {
-    log(
+    console.log(
       `  ${'locate without the CLI start'.padEnd(42)} ${fmt(n / Math.max(e2e.wall - startup.wall, 1e-9)).padStart(20)} names/s  (${fmt(n / Math.max(e2e.cpu - startup.cpu, 1e-9))} per CPU s)`,
     );
   }
   row('in process: byte path, first run (cold)', byteCold);
   row('in process: byte path, warm', byteWarm);
-  log(
+  console.log(
     `  ${'in process: string path, ring.locate'.padEnd(42)} ${ms(lookupSecs).padStart(8)}  ${fmt(n / lookupSecs).padStart(11)} lookups/s (warm)`,
   );
-  log(
+  console.log(
     `  ${'in process: string path, locate + JSON line'.padEnd(42)} ${ms(encodeSecs).padStart(8)}  ${fmt(n / encodeSecs).padStart(11)} lines/s (warm)`,
   );
-  log(`  anchor     carbonate carbon-sieve        ≈ 200,000 names/s (same machine kind)`);
-  const kase = `carbon_ch RF 1, 10 members, ${fmt(n)} names`;
-  emitRow(`cat FILE > /dev/null, ${fmt(n)} names`, 'cat', 'seconds', floor.wall, 'lower', 'I/O floor');
-  emitRow(`ring locate -f FILE --json, ${kase}`, 'ringshift ring locate', 'names/s', n / e2e.wall, 'higher', `CPU ${e2e.cpu.toFixed(3)} s`);
-  emitRow(`ring locate -f FILE --json, 56–119-byte names, ${kase}`, 'ringshift ring locate', 'names/s', n / e2eLong.wall, 'higher');
-  emitRow(
-    `ring sieve -f FILE --node N, ${kase}`,
-    'ringshift ring sieve',
-    'names/s',
-    n / sieve.wall,
-    'higher',
-    `CPU ${sieve.cpu.toFixed(3)} s`,
-  );
-  emitRow('CLI start (ring locate, one name)', 'ringshift ring locate', 'seconds', startup.wall, 'lower');
-  emitRow(`in process byte path (warm), ${kase}`, 'ringshift locateNames', 'names/s', n / byteWarm.wall, 'higher');
-  emitRow(`in process ring.locate (warm), ${kase}`, 'ringshift ring.locate', 'names/s', n / lookupSecs, 'higher');
-  emitRow(
-    `ring sieve, ${kase}`,
-    'carbonate carbon-sieve',
-    'names/s',
-    null,
-    'higher',
-    'not available: anchor ≈ 200,000 names/s on the same machine kind (docs/ring.md)',
-  );
-  if (sink < 0) log(String(sink));
+  console.log(`  anchor     carbonate carbon-sieve        ≈ 200,000 names/s (same machine kind)`);
+  if (sink < 0) console.log(sink);
+  emitLocateRows(n, { floor, e2e, e2eLong, sieve, startup, byteCold, byteWarm }, lookupSecs, encodeSecs);
 }
 
 interface DiffRun {
   secs: number;
-  /** Peak RSS in MiB (from /usr/bin/time -v), NaN without it. */
-  rss: number;
+  /** Peak RSS in MiB (from /usr/bin/time -v), null without it. */
+  rssMiB: number | null;
   report: { metrics: { total: number; primaryChanged: number }; keyspace: { primaryChanged: number } };
 }
 
 /**
- * `ring diff` over `n` names, under /usr/bin/time -v for the peak RSS: streamed through stdin (from
- * the generator, as a pipe delivers them) or read with -f FILE.
+ * `ring diff` over `n` names under /usr/bin/time -v for the peak RSS: streamed through stdin (from the
+ * generator, as a pipe delivers them) or read with -f FILE (the same names, written once).
  */
 async function runDiff(n: number, from: 'stdin' | 'file'): Promise<DiffRun> {
   const src = `destinations=${MEMBERS.join(',')}`;
@@ -243,9 +213,9 @@ async function runDiff(n: number, from: 'stdin' | 'file'): Promise<DiffRun> {
   const child = useTime
     ? spawn('/usr/bin/time', ['-v', process.execPath, ...cli], { stdio: ['pipe', 'pipe', 'pipe'] })
     : spawn(process.execPath, cli, { stdio: ['pipe', 'pipe', 'pipe'] });
-  let out = '';
+  let stdout = '';
   let err = '';
-  child.stdout.on('data', (d: Buffer) => (out += d.toString()));
+  child.stdout.on('data', (d: Buffer) => (stdout += d.toString()));
   child.stderr.on('data', (d: Buffer) => (err += d.toString()));
   const done = new Promise<number>((res) => child.on('close', (code) => res(code ?? -1)));
   const t0 = process.hrtime.bigint();
@@ -266,32 +236,73 @@ async function runDiff(n: number, from: 'stdin' | 'file'): Promise<DiffRun> {
   const secs = Number(process.hrtime.bigint() - t0) / 1e9;
   if (code !== 0) throw new Error(`ring diff exited with ${code}: ${err}`);
   const rss = /Maximum resident set size \(kbytes\): (\d+)/.exec(err);
-  return { secs, rss: rss ? Number(rss[1]) / 1024 : NaN, report: JSON.parse(out.trim().split('\n').pop()!) as DiffRun['report'] };
+  return { secs, rssMiB: rss ? Number(rss[1]) / 1024 : null, report: JSON.parse(stdout.trim().split('\n').pop()!) as DiffRun['report'] };
 }
 
 async function benchDiff(n: number): Promise<void> {
   ensureNamesFile(NAMES_10M_DIFF, n, false, 777);
-  log(`ring diff 10 → 11 members over ${fmt(n)} names: streamed on stdin, and read with -f FILE (${NAMES_10M_DIFF})`);
+  console.log(`ring diff 10 → 11 members over ${fmt(n)} names: streamed on stdin, and read with -f FILE (${NAMES_10M_DIFF})`);
   for (const from of ['stdin', 'file'] as const) {
     const r = await runDiff(n, from);
-    const how = from === 'file' ? '-f FILE' : 'stdin';
-    log(
-      `  ${how.padEnd(8)} ${r.secs.toFixed(1)} s, ${fmt(n / r.secs)} names/s, peak RSS ${Number.isNaN(r.rss) ? 'n/a (no /usr/bin/time)' : `${r.rss.toFixed(0)} MiB`}` +
+    const flag = from === 'file' ? '-f FILE' : '-f -';
+    emitDiffRows(n, flag, r.secs, r.rssMiB);
+    console.log(
+      `  ${flag.padEnd(8)} ${r.secs.toFixed(1)} s, ${fmt(n / r.secs)} names/s, peak RSS ${r.rssMiB === null ? 'n/a (no /usr/bin/time)' : `${r.rssMiB.toFixed(0)} MiB`}` +
         `; counted ${fmt(r.report.metrics.total)} names, primary moved ${((r.report.metrics.primaryChanged / r.report.metrics.total) * 100).toFixed(2)} %` +
         ` (keyspace ${(r.report.keyspace.primaryChanged * 100).toFixed(2)} %)`,
     );
-    const kase = `ring diff 10 → 11 members, ${fmt(n)} names, ${how}`;
-    emitRow(
-      kase,
-      'ringshift ring diff',
-      'MiB RSS',
-      Number.isNaN(r.rss) ? null : r.rss,
-      'lower',
-      Number.isNaN(r.rss) ? 'not available: no /usr/bin/time' : 'peak',
-    );
-    emitRow(kase, 'ringshift ring diff', 'names/s', n / r.secs, 'higher');
   }
 }
 
+const out = startBench('ring-locate-e2e');
 await benchLocate();
 if (!process.argv.includes('--skip-diff')) await benchDiff(10_000_000);
+
+/** Rows: end-to-end `ring locate` next to the I/O floor and carbonate's carbon-sieve (when installed). */
+function emitLocateRows(n: number, t: Record<string, Timing>, lookupSecs: number, encodeSecs: number): void {
+  const c = `ring locate --json, ${fmt(n)} names, carbon_ch RF 1, 10 members`;
+  const rate = (x: Timing): number => n / x.wall;
+  const cpu = (x: Timing): string => (Number.isNaN(x.cpu) ? '' : `${fmt(n / x.cpu)} per CPU s`);
+  const higher = 'higher' as const;
+  out.row({
+    case: c,
+    tool: 'ringshift ring locate -f FILE --json',
+    metric: 'names/s',
+    value: rate(t.e2e!),
+    better: higher,
+    note: cpu(t.e2e!),
+  });
+  out.row({ case: c, tool: 'ringshift, in process (byte path, first run)', metric: 'names/s', value: rate(t.byteCold!), better: higher });
+  out.row({ case: c, tool: 'ringshift, in process (byte path, warm)', metric: 'names/s', value: rate(t.byteWarm!), better: higher });
+  out.row({ case: c, tool: 'ringshift, in process (ring.locate only)', metric: 'names/s', value: n / lookupSecs, better: higher });
+  out.row({ case: c, tool: 'ringshift, in process (locate + JSON line)', metric: 'names/s', value: n / encodeSecs, better: higher });
+  out.row({ case: c, tool: 'cat FILE > /dev/null', metric: 'names/s', value: rate(t.floor!), better: higher, note: 'I/O floor' });
+  out.notAvailable(
+    { case: c, tool: 'carbonate carbon-sieve', metric: 'names/s', better: higher },
+    'not run by this bench (anchor on this machine kind: about 200,000 names/s)',
+  );
+  out.row({
+    case: `ring locate --json, ${fmt(n)} names of 56-119 bytes`,
+    tool: 'ringshift ring locate -f FILE --json',
+    metric: 'names/s',
+    value: rate(t.e2eLong!),
+    better: higher,
+  });
+  out.row({
+    case: `ring sieve --node N, ${fmt(n)} names`,
+    tool: 'ringshift ring sieve -f FILE --node N',
+    metric: 'names/s',
+    value: rate(t.sieve!),
+    better: higher,
+  });
+  out.row({ case: 'CLI start (ring locate, one name)', tool: 'ringshift', metric: 'seconds', value: t.startup!.wall, better: 'lower' });
+}
+
+/** Rows: the same names from stdin and from a file are one case, so the two sit side by side. */
+function emitDiffRows(n: number, flag: string, secs: number, rssMiB: number | null): void {
+  const c = `ring diff 10 -> 11 members, ${fmt(n)} names`;
+  const tool = `ringshift ring diff ${flag}`;
+  out.row({ case: c, tool, metric: 'names/s', value: n / secs, better: 'higher' });
+  if (rssMiB === null) out.notAvailable({ case: c, tool, metric: 'MiB RSS', better: 'lower' }, 'no /usr/bin/time');
+  else out.row({ case: c, tool, metric: 'MiB RSS', value: rssMiB, better: 'lower' });
+}

@@ -1,9 +1,9 @@
 // In-process ring lookup speed on 1M deterministic, realistic names, next to a naive baseline
 // (node:crypto MD5 per name + binary search over the sorted ring points), plus MD5 alone: the pure-TS
 // MD5 against createHash and crypto.hash; and carbon rings of 1000 and 5000 members (positions past
-// 65535): lookups, and the time to build the ring. Each row runs in a child process (one ring class
-// per process, as in `ring locate`). A table on stderr, NDJSON rows (bench protocol) on stdout.
-// Run after `npm run build`:
+// 65535): lookups, and the time to build rings of 10 to 5000 members. Each row runs in a child process
+// (one ring class per process, as in `ring locate`), with a time limit (RING_BENCH_LIMIT seconds,
+// default 300) so that an engine that cannot build a ring gives a row saying so. Run after `npm run build`:
 //   node dist/bench/ring-lookup.js [names]          (default 1,000,000)
 import { spawnSync } from 'node:child_process';
 import { createHash, hash as cryptoHash } from 'node:crypto';
@@ -13,6 +13,7 @@ import { parseCarbonDestination, parseCrelayMember } from '../src/ring/destinati
 import { md5Position16 } from '../src/ring/hash/md5.js';
 import { makeRingSpec } from '../src/ring/spec.js';
 import type { Destination, Ring, RingSpec } from '../src/ring/types.js';
+import { startBench } from './rows.js';
 
 const N = Number(process.argv[2] !== undefined && !process.argv[2].startsWith('--') ? process.argv[2] : 1_000_000);
 
@@ -142,7 +143,7 @@ function locateRate(spec: RingSpec, names: string[]): Rate {
   return measure(names, (n) => ring.locate(n).owners.length);
 }
 
-/** Best of `reps` builds of a ring (after one warm-up build), in seconds, in a fresh process per size. */
+/** Best of `reps` builds of a ring (after one warm-up build): wall and CPU seconds. */
 function buildSeconds(spec: RingSpec, reps = 3): Rate {
   buildRing(spec);
   let wall = Infinity;
@@ -159,7 +160,7 @@ function buildSeconds(spec: RingSpec, reps = 3): Rate {
 }
 
 const BUILDS: { name: string; spec: () => RingSpec }[] = [
-  { name: 'buildRing carbon_ch, 10 members (incl. the 65536-entry owner table)', spec: () => carbonSpec() },
+  { name: 'buildRing carbon_ch, 10 members', spec: () => carbonSpec() },
   { name: 'buildRing carbon_ch RF2, 700 members', spec: () => carbonSpec({ replication: 2 }, 700) },
   { name: 'buildRing carbon_ch RF2, 1000 members', spec: () => carbonSpec({ replication: 2 }, 1000) },
   { name: 'buildRing carbon_ch RF2, 5000 members', spec: () => carbonSpec({ replication: 2 }, 5000) },
@@ -167,8 +168,9 @@ const BUILDS: { name: string; spec: () => RingSpec }[] = [
   { name: 'buildRing mmh3_ch RF2, 5000 members', spec: () => carbonSpec({ hash: 'mmh3_ch', replication: 2 }, 5000) },
 ];
 
-/** A child process per measurement; undefined when it does not finish within LIMIT_SECONDS. */
 const LIMIT_SECONDS = Number(process.env.RING_BENCH_LIMIT ?? 300);
+
+/** One measurement in a child process; undefined when it does not finish within LIMIT_SECONDS. */
 function child(args: string[]): Rate | undefined {
   const r = spawnSync(process.execPath, [fileURLToPath(import.meta.url), ...args], { encoding: 'utf8', timeout: LIMIT_SECONDS * 1000 });
   if (r.signal !== null) return undefined;
@@ -176,15 +178,11 @@ function child(args: string[]): Rate | undefined {
   return JSON.parse(r.stdout) as Rate;
 }
 
-function row(kase: string, tool: string, metric: string, value: number | null, better: 'higher' | 'lower', note: string): void {
-  process.stdout.write(JSON.stringify({ bench: 'ring-lookup', case: kase, tool, metric, value, better, note }) + '\n');
-}
-
 function main(): void {
   const rowArg = process.argv.indexOf('--row');
   if (rowArg >= 0) {
-    const r = ROWS[Number(process.argv[rowArg + 1])]!;
-    process.stdout.write(JSON.stringify(r.run(generateNames(N))));
+    const row = ROWS[Number(process.argv[rowArg + 1])]!;
+    process.stdout.write(JSON.stringify(row.run(generateNames(N))));
     return;
   }
   const buildArg = process.argv.indexOf('--build');
@@ -192,44 +190,72 @@ function main(): void {
     process.stdout.write(JSON.stringify(buildSeconds(BUILDS[Number(process.argv[buildArg + 1])]!.spec())));
     return;
   }
-  const log = (line: string): boolean => process.stderr.write(line + '\n');
-  log(`ring lookups over ${N.toLocaleString('en')} generated names, best of 3 passes, one process per row (node ${process.version})\n`);
+  const out = startBench('ring-lookup');
+  console.log(
+    `ring lookups over ${N.toLocaleString('en')} generated names, best of 3 passes, one process per row (node ${process.version})\n`,
+  );
   const w = Math.max(...ROWS.map((r) => r.name.length));
-  log(`${'lookup'.padEnd(w)}  ${'names/s'.padStart(9)}  ${'ns/name'.padStart(7)}  ${'names/CPU-s'.padStart(11)}`);
+  console.log(`${'lookup'.padEnd(w)}  ${'names/s'.padStart(9)}  ${'ns/name'.padStart(7)}  ${'names/CPU-s'.padStart(11)}`);
   for (let i = 0; i < ROWS.length; i++) {
     const rate = child([String(N), '--row', String(i)]);
-    const name = ROWS[i]!.name;
-    const tool = name.trim().startsWith('naive')
-      ? 'naive: createHash md5 + binary search'
-      : name.startsWith('md5')
-        ? name
-        : 'ringshift ring.locate';
+    emitLookupRow(out, i, rate);
     if (rate === undefined) {
-      log(`${name.padEnd(w)}  did not finish within ${LIMIT_SECONDS} s`);
-      row(`${name.trim()}, ${N} names`, tool, 'names/s', null, 'higher', `did not finish within ${LIMIT_SECONDS} s`);
+      console.log(`${ROWS[i]!.name.padEnd(w)}  did not finish within ${LIMIT_SECONDS} s`);
       continue;
     }
-    log(`${name.padEnd(w)}  ${fmt(rate.wall).padStart(9)}  ${(1e9 / rate.wall).toFixed(0).padStart(7)}  ${fmt(rate.cpu).padStart(11)}`);
-    row(`${name.trim()}, ${N} names`, tool, 'names/s', Math.round(rate.wall), 'higher', `${fmt(rate.cpu)} names per CPU second`);
+    console.log(
+      `${ROWS[i]!.name.padEnd(w)}  ${fmt(rate.wall).padStart(9)}  ${(1e9 / rate.wall).toFixed(0).padStart(7)}  ${fmt(rate.cpu).padStart(11)}`,
+    );
   }
-  log('');
+  console.log('');
   for (let i = 0; i < BUILDS.length; i++) {
+    const name = BUILDS[i]!.name;
     const t = child(['--build', String(i)]);
     if (t === undefined) {
-      log(`${BUILDS[i]!.name.padEnd(70)} did not finish within ${LIMIT_SECONDS} s`);
-      row(BUILDS[i]!.name, 'ringshift buildRing', 'seconds', null, 'lower', `did not finish within ${LIMIT_SECONDS} s`);
+      console.log(`${name.padEnd(40)} did not finish within ${LIMIT_SECONDS} s`);
+      out.row({
+        case: name,
+        tool: 'ringshift',
+        metric: 'seconds',
+        value: null,
+        better: 'lower',
+        note: `did not finish within ${LIMIT_SECONDS} s`,
+      });
       continue;
     }
-    log(`${BUILDS[i]!.name.padEnd(70)} ${(t.wall * 1000).toFixed(0).padStart(6)} ms  (${(t.cpu * 1000).toFixed(0)} ms CPU)`);
-    row(
-      BUILDS[i]!.name,
-      'ringshift buildRing',
-      'seconds',
-      Number(t.wall.toFixed(4)),
-      'lower',
-      `best of 3; ${(t.cpu * 1000).toFixed(0)} ms CPU`,
-    );
+    console.log(`${name.padEnd(40)} ${(t.wall * 1000).toFixed(0).padStart(6)} ms  (${(t.cpu * 1000).toFixed(0)} ms CPU, best of 3)`);
+    out.row({
+      case: name,
+      tool: 'ringshift',
+      metric: 'seconds',
+      value: t.wall,
+      better: 'lower',
+      note: `${(t.cpu * 1000).toFixed(0)} ms CPU`,
+    });
   }
 }
 
 main();
+
+/** Rows: each ring model is a case (its naive baseline a peer of the row above it); MD5 variants one case. */
+function emitLookupRow(out: ReturnType<typeof startBench>, i: number, rate: Rate | undefined): void {
+  const name = ROWS[i]!.name;
+  const names = `${N.toLocaleString('en-US')} names`;
+  const caseOf = (n: string): string => (n.startsWith('md5 position') ? `md5 position, ${names}` : `${n}, ${names}`);
+  let c = caseOf(name);
+  let tool = 'ringshift';
+  if (name.startsWith('  naive')) {
+    c = caseOf(ROWS[i - 1]!.name);
+    tool = name.trim().replace(/^naive: /, 'naive ');
+  } else if (name.startsWith('md5 position: ')) {
+    tool = name.includes('pure TS') ? 'ringshift md5Position16' : `node ${name.slice('md5 position: '.length)}`;
+  }
+  out.row({
+    case: c,
+    tool,
+    metric: 'names/s',
+    value: rate === undefined ? null : rate.wall,
+    better: 'higher',
+    note: rate === undefined ? `did not finish within ${LIMIT_SECONDS} s` : `${Math.round(rate.cpu).toLocaleString('en-US')} per CPU s`,
+  });
+}

@@ -13,7 +13,7 @@ import { describe, expect, it } from 'vitest';
 import { buildRing } from '../src/ring/build.js';
 import { CarbonConsistentRing } from '../src/ring/carbon-ring.js';
 import { carbonReplicaKey, placeReplicaHashes } from '../src/ring/carbon-replicas.js';
-import { locateNames } from '../src/ring/analysis/placements.js';
+import { locateNames } from '../src/ring-output/placements.js';
 import { fnv1aPosition16 } from '../src/ring/hash/fnv1a.js';
 import { md5Position16 } from '../src/ring/hash/md5.js';
 import { makeRingSpec } from '../src/ring/spec.js';
