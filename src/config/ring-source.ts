@@ -30,6 +30,8 @@ export interface RingFlagValues {
   diverse?: boolean | undefined;
   'tag-relay-normalized'?: boolean;
   sanitize?: boolean | undefined;
+  'relay-rules'?: string | undefined;
+  'aggregation-rules'?: string | undefined;
 }
 
 /** Ring settings given explicitly (flags or inline keys); anything absent falls back to file or default. */
@@ -86,6 +88,8 @@ export async function ringSpecFromFlags(flags: RingFlagValues): Promise<RingSpec
   } else {
     if (flags['ring-format'] !== undefined) load.format = flags['ring-format'] as RingFormat;
     if (flags['cluster-name'] !== undefined) load.cluster = flags['cluster-name'];
+    if (flags['relay-rules'] !== undefined) load.relayRules = flags['relay-rules'];
+    if (flags['aggregation-rules'] !== undefined) load.aggregationRules = flags['aggregation-rules'];
   }
   return resolveRingSource({ file, load, overrides, label: 'command line' });
 }
@@ -165,6 +169,7 @@ export function applyOverrides(base: RingSpec | undefined, o: RingOverrides, lab
     sanitize: o.sanitize ?? fromBase('sanitize') ?? true,
   };
   if (base?.origin !== undefined) spec.origin = base.origin;
+  if (base?.routing !== undefined && impl === 'carbon' && !implChanged) spec.routing = base.routing;
   return spec;
 }
 
@@ -356,6 +361,8 @@ export function describeSpec(spec: RingSpec, members?: number): string {
   parts.push(`replication ${spec.replication}`);
   if (spec.replication > 1 && spec.impl === 'carbon') parts.push(spec.diverse ? 'diverse' : 'not diverse');
   if (spec.tagRelayNormalized) parts.push('tag-relay-normalized');
+  if (spec.routing?.kind === 'relay-rules') parts.push(`RELAY_METHOD rules (${shortPath(spec.routing.file)})`);
+  if (spec.routing?.kind === 'aggregation') parts.push(`aggregated by ${shortPath(spec.routing.file)}`);
   if (spec.impl === 'carbon-c-relay' && !spec.sanitize) parts.push('raw keys');
   const n = members ?? spec.destinations.length;
   parts.push(`${n} member${n === 1 ? '' : 's'}`);

@@ -37,6 +37,8 @@ export interface RingSpec {
   tagRelayNormalized: boolean;
   /** carbon-c-relay: apply the daemon's name cleansing before hashing (default true). */
   sanitize: boolean;
+  /** What decides placement besides the ring (carbon relay rules, aggregation rules): src/ring/rule-routers.ts. */
+  routing?: RoutingModel;
   /** Where the spec came from (file, and cluster name for multi-cluster files). */
   origin?: { file?: string; line?: number; cluster?: string; format?: string };
 }
@@ -53,6 +55,8 @@ export interface Placement {
   dropped?: true | undefined;
   reason?: string | undefined;
   error?: string | undefined;
+  /** Placement models beyond a bare ring: the rule, aggregate or relay route that decided the owners. */
+  decidedBy?: string | undefined;
 }
 
 /** Which function maps a metric name to a 16-bit ring position (rings sharing it can be compared exactly). */
@@ -98,3 +102,31 @@ export function memberId(d: Destination): string {
   const host = d.server.includes(':') ? `[${d.server}]` : d.server;
   return d.instance === null ? `${host}:${d.port}` : `${host}:${d.port}:${d.instance}`;
 }
+
+/** One section of relay-rules.conf, compiled. */
+export interface RelayRuleModel {
+  name: string;
+  line: number;
+  /** The compiled pattern (re.I, search); null for the default rule. */
+  pattern: RegExp | null;
+  /** Set when the pattern could not be translated: metrics reaching this rule cannot be placed. */
+  unsupported?: string;
+  continueMatching: boolean;
+  destinations: readonly Destination[];
+}
+
+/** One line of aggregation-rules.conf, compiled (build_regex: anchored at the start, `$` at the end). */
+export interface AggregationRuleModel {
+  line: number;
+  /** The rule as written (for messages). */
+  text: string;
+  /** Sticky regex with named groups; undefined when the pattern could not be translated. */
+  regex: RegExp | undefined;
+  output: string;
+}
+
+/** What decides placement on top of (or instead of) the ring of `spec.destinations`. */
+export type RoutingModel =
+  | { kind: 'relay-rules'; file: string; rules: readonly RelayRuleModel[] }
+  | { kind: 'aggregation'; file: string; rules: readonly AggregationRuleModel[]; note?: string };
+
