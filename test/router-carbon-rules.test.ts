@@ -106,7 +106,9 @@ describe('carbon-relay rules and aggregation routers against carbon', () => {
   });
 
   it('a rules relay without its relay-rules.conf is a one-line config error (carbon-relay exits)', () => {
-    expect(() => loadRing(join(UPSTREAM, 'carbon/conf/carbon.conf.example'))).toThrow(/RELAY_METHOD = rules reads .*relay-rules\.conf, which does not exist/);
+    expect(() => loadRing(join(UPSTREAM, 'carbon/conf/carbon.conf.example'))).toThrow(
+      /RELAY_METHOD = rules reads .*relay-rules\.conf, which does not exist/,
+    );
   });
 
   it('ring locate prints what decided, in text and NDJSON', async () => {
@@ -114,7 +116,9 @@ describe('carbon-relay rules and aggregation routers against carbon', () => {
     const text = await runCommand(RingLocate, ['--ring', conf, 'prod.billing.n1', 'old.x']);
     expect(text.code).toBe(0);
     const [billing, old] = text.out.trimEnd().split('\n');
-    expect(billing).toMatch(/^prod\.billing\.n1\s+cache-c:2004:a\s+cache-a:2104:b\s+\(by rules \[billing\] \(rules-relay\.conf:6\), \[audit-copy\]/);
+    expect(billing).toMatch(
+      /^prod\.billing\.n1\s+cache-c:2004:a\s+cache-a:2104:b\s+\(by rules \[billing\] \(rules-relay\.conf:6\), \[audit-copy\]/,
+    );
     expect(old).toMatch(/^old\.x\s+-\s+\(by rule \[retired\].*never sent: cache-z:2004:a, no configured destination/);
     const json = await runCommand(RingLocate, ['--ring', join(DIR, 'aggregated-carbon.conf'), '--json', 'prod.host.h1.disk.var.log']);
     const line = JSON.parse(json.out) as Record<string, unknown>;
@@ -123,9 +127,11 @@ describe('carbon-relay rules and aggregation routers against carbon', () => {
       decidedBy: 'aggregate "prod.disk.var.log.total" (aggregated-rules.conf:7)',
       hashKey: 'prod.disk.var.log.total',
     });
-    const golden = parseRows(readFileSync(join(DIR, 'aggregated.golden.ndjson'), 'utf8')).find((r) => r.metric === 'prod.host.h1.disk.var.log')!;
-    expect((line['owners'] as { server: string; port: number; instance: string }[]).map((o) => `${o.server}:${o.port}:${o.instance}`).sort()).toEqual(
-      [...golden.owners].sort(),
-    );
+    const golden = parseRows(readFileSync(join(DIR, 'aggregated.golden.ndjson'), 'utf8')).find(
+      (r) => r.metric === 'prod.host.h1.disk.var.log',
+    )!;
+    expect(
+      (line['owners'] as { server: string; port: number; instance: string }[]).map((o) => `${o.server}:${o.port}:${o.instance}`).sort(),
+    ).toEqual([...golden.owners].sort());
   });
 });

@@ -48,7 +48,8 @@ export function aggregateName(rule: AggregationRuleModel, metric: string): strin
     const f = /^%\(([^)]*)\)s/.exec(template.slice(i));
     if (f === null) return { error: `output ${rule.output}: carbon's % formatting of ${JSON.stringify(template)} fails` };
     const v = groups[f[1]!];
-    if (v === undefined) return { error: `output ${rule.output}: KeyError ${JSON.stringify(f[1])} (the input pattern captures no such field)` };
+    if (v === undefined)
+      return { error: `output ${rule.output}: KeyError ${JSON.stringify(f[1])} (the input pattern captures no such field)` };
     out += v;
     i += f[0].length - 1;
   }
@@ -108,7 +109,11 @@ export class RelayRulesRing implements Ring {
     for (const rule of this.model.rules) {
       if (rule.pattern === null) {
         if (rule.unsupported !== undefined) {
-          return { metric: name, owners: NO_OWNERS, error: `rule [${rule.name}] (${where(this.model.file, rule.line)}): ${rule.unsupported}` };
+          return {
+            metric: name,
+            owners: NO_OWNERS,
+            error: `rule [${rule.name}] (${where(this.model.file, rule.line)}): ${rule.unsupported}`,
+          };
         }
       } else {
         rule.pattern.lastIndex = 0;

@@ -129,4 +129,3 @@ export interface AggregationRuleModel {
 export type RoutingModel =
   | { kind: 'relay-rules'; file: string; rules: readonly RelayRuleModel[] }
   | { kind: 'aggregation'; file: string; rules: readonly AggregationRuleModel[]; note?: string };
-
