@@ -119,7 +119,7 @@ describe('carbon-relay rules and aggregation routers against carbon', () => {
     expect(billing).toMatch(
       /^prod\.billing\.n1\s+cache-c:2004:a\s+cache-a:2104:b\s+\(by rules \[billing\] \(rules-relay\.conf:6\), \[audit-copy\]/,
     );
-    expect(old).toMatch(/^old\.x\s+-\s+\(by rule \[retired\].*never sent: cache-z:2004:a, no configured destination/);
+    expect(old).toMatch(/^old\.x\s+-\s+\(by rule \[retired\].*never sent: cache-z:2004:a; no configured destination/);
     const json = await runCommand(RingLocate, ['--ring', join(DIR, 'aggregated-carbon.conf'), '--json', 'prod.host.h1.disk.var.log']);
     const line = JSON.parse(json.out) as Record<string, unknown>;
     expect(line).toMatchObject({

@@ -81,6 +81,6 @@ describe('ring locate on a carbon-c-relay config: what decided, against carbon-c
     expect(run.code).toBe(0);
     const [a, p] = run.out.trimEnd().split('\n');
     expect(a).toContain(relayDecision('archive.y').clusters.get('archive')![0]!);
-    expect(p).toMatch(/^plain\.metric\s+-\s+\(by match \* \(relay\.conf:37\) → cluster graphite, not sent to cluster archive\)$/);
+    expect(p).toMatch(/^plain\.metric\s+-\s+\(by match \* \(relay\.conf:37\) → cluster graphite; not sent to cluster archive\)$/);
   });
 });

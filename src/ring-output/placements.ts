@@ -96,10 +96,7 @@ export class PlacementEncoder {
     if (p.hashKey !== undefined) notes.push(`hashed as ${JSON.stringify(p.hashKey)}`);
     if (p.dropped) notes.push(`dropped${p.reason !== undefined ? `: ${p.reason}` : ''}`);
     if (p.error !== undefined) notes.push(`error: ${p.error}`);
-    if (p.decidedBy !== undefined) {
-      notes.push(`by ${p.decidedBy}`);
-      if (p.reason !== undefined && !p.dropped) notes.push(p.reason);
-    }
+    if (p.decidedBy !== undefined) notes.push(`by ${p.decidedBy}${p.reason !== undefined && !p.dropped ? `; ${p.reason}` : ''}`);
     if (notes.length > 0) row.push(`(${notes.join(', ')})`);
     return row;
   }
