@@ -356,12 +356,21 @@ function shortPath(file: string): string {
 
 /** One-line description of a ring for reports: "carbon carbon_ch, replication 2, diverse, 6 members (carbon.conf)". */
 export function describeSpec(spec: RingSpec, members?: number): string {
+  const routing = spec.routing;
+  if (routing?.kind === 'amqp-topic' || routing?.kind === 'relay-rules') {
+    // No hash ring: the bindings or the rules decide (src/ring/rule-routers.ts, src/ring/amqp-topic.ts).
+    const n = members ?? spec.destinations.length;
+    const what =
+      routing.kind === 'amqp-topic'
+        ? `carbon AMQP topic exchange ${routing.exchange}, ${n} bound cache${n === 1 ? '' : 's'}`
+        : `carbon-relay RELAY_METHOD rules (${shortPath(routing.file)}), ${n} destination${n === 1 ? '' : 's'}`;
+    return what + (spec.origin?.file !== undefined ? ` (${shortPath(spec.origin.file)})` : '');
+  }
   const parts = [`${spec.impl} ${spec.hash}`];
   if (spec.impl === 'carbon' && spec.router !== 'consistent-hashing') parts.push(spec.router);
   parts.push(`replication ${spec.replication}`);
   if (spec.replication > 1 && spec.impl === 'carbon') parts.push(spec.diverse ? 'diverse' : 'not diverse');
   if (spec.tagRelayNormalized) parts.push('tag-relay-normalized');
-  if (spec.routing?.kind === 'relay-rules') parts.push(`RELAY_METHOD rules (${shortPath(spec.routing.file)})`);
   if (spec.routing?.kind === 'aggregation') parts.push(`aggregated by ${shortPath(spec.routing.file)}`);
   if (spec.impl === 'carbon-c-relay' && !spec.sanitize) parts.push('raw keys');
   const n = members ?? spec.destinations.length;

@@ -7,6 +7,7 @@
 // DESTINATIONS lacks is never sent to; duplicates collapse (the client manager keeps a set of
 // factories). The aggregated router hashes each aggregate a metric feeds (the metric itself when no rule
 // matches) and sends it to the union of their owners.
+import { AmqpTopicRing } from './amqp-topic.js';
 import { freezeDestination, isWellFormed, malformedPlacement, NO_OWNERS } from './ring-support.js';
 import { normalizeTaggedName } from './tag-normalize.js';
 import {
@@ -216,5 +217,6 @@ export function withRouting(spec: RingSpec, inner: () => Ring, members: readonly
   const model = spec.routing;
   if (model === undefined) return inner();
   if (model.kind === 'relay-rules') return new RelayRulesRing(spec, members, model);
+  if (model.kind === 'amqp-topic') return new AmqpTopicRing(spec, model);
   return new AggregatedRing(spec, inner(), model);
 }

@@ -125,7 +125,14 @@ export interface AggregationRuleModel {
   output: string;
 }
 
+/** One cache's bindings to carbon's AMQP topic exchange (BIND_PATTERNS), with where they were written. */
+export interface AmqpBindingModel {
+  member: Destination;
+  patterns: readonly { text: string; line?: number }[];
+}
+
 /** What decides placement on top of (or instead of) the ring of `spec.destinations`. */
 export type RoutingModel =
   | { kind: 'relay-rules'; file: string; rules: readonly RelayRuleModel[] }
-  | { kind: 'aggregation'; file: string; rules: readonly AggregationRuleModel[]; note?: string };
+  | { kind: 'aggregation'; file: string; rules: readonly AggregationRuleModel[]; note?: string }
+  | { kind: 'amqp-topic'; file: string; exchange: string; bindings: readonly AmqpBindingModel[] };
