@@ -31,6 +31,8 @@ const RINGS: [string, string, string, number, string][] = [
   ['graphite-web/tests-settings.py', 'graphite-web', 'carbon_ch', 1, '127.0.0.1:7002:null'],
   // RELAY_METHOD = rules with relay-rules.conf beside it: a placement model (src/ring/rule-routers.ts)
   ['docker-graphite-statsd/carbon.conf', 'carbon', 'carbon_ch', 1, '127.0.0.1:2004:null'],
+  // carbon-relay-ng's route table (a sendAllMatch route to localhost:2003)
+  ['carbon-relay-ng/grafana/experiments_issue-241_carbon-relay-ng.ini', 'carbon', 'carbon_ch', 1, 'localhost:2003:null'],
   ['carbonate/tests/simple.conf', 'carbon', 'carbon_ch', 1, '1.1.1.1:2003:0'],
   ['carbonate/tests/realistic.conf', 'carbon', 'carbon_ch', 2, '192.168.9.13:2124:0'],
   ['carbon-c-relay/issues/issue17.conf', 'carbon-c-relay', 'fnv1a_ch', 1, '127.0.0.1:2013:null'],
@@ -56,7 +58,8 @@ const NO_RING: [string | RegExp, RegExp][] = [
   ['carbon-c-relay/issues/issue238.conf', /3 hashing clusters/],
   [/relay-rules\.conf/, /relay-rules\.conf \(rules, not a hash ring\)/],
   [/aggregation-rules\.conf/, /aggregation-rules|has no content/],
-  [/carbon-relay-ng/, /carbon-relay-ng config/],
+  // relay-ng configs are a placement model now (src/ring/relayng-router.ts): these have no carbon route, or are templates
+  [/carbon-relay-ng/, /no route sends to a carbon destination|TOML: Invalid TOML/],
   [/go-carbon\.(conf|docker)/, /go-carbon config/],
   [/storage-|whitelist|blacklist|rewrite-rules|carbonapi|issue263-c1/, /format is not recognised/],
   [

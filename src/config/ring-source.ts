@@ -357,13 +357,15 @@ function shortPath(file: string): string {
 /** One-line description of a ring for reports: "carbon carbon_ch, replication 2, diverse, 6 members (carbon.conf)". */
 export function describeSpec(spec: RingSpec, members?: number): string {
   const routing = spec.routing;
-  if (routing?.kind === 'amqp-topic' || routing?.kind === 'relay-rules') {
+  if (routing?.kind === 'amqp-topic' || routing?.kind === 'relay-rules' || routing?.kind === 'relayng') {
     // No hash ring: the bindings or the rules decide (src/ring/rule-routers.ts, src/ring/amqp-topic.ts).
     const n = members ?? spec.destinations.length;
     const what =
       routing.kind === 'amqp-topic'
         ? `carbon AMQP topic exchange ${routing.exchange}, ${n} bound cache${n === 1 ? '' : 's'}`
-        : `carbon-relay RELAY_METHOD rules (${shortPath(routing.file)}), ${n} destination${n === 1 ? '' : 's'}`;
+        : routing.kind === 'relayng'
+          ? `carbon-relay-ng route table, ${routing.routes.length} route${routing.routes.length === 1 ? '' : 's'}, ${n} carbon destination${n === 1 ? '' : 's'}`
+          : `carbon-relay RELAY_METHOD rules (${shortPath(routing.file)}), ${n} destination${n === 1 ? '' : 's'}`;
     return what + (spec.origin?.file !== undefined ? ` (${shortPath(spec.origin.file)})` : '');
   }
   const parts = [`${spec.impl} ${spec.hash}`];

@@ -12,6 +12,7 @@ import { carbonRoutedRing } from './carbon-routing.js';
 import { carbonateRing, parseCarbonateConf } from './carbonate-conf.js';
 import { crelayRing, parseCrelayConfig } from './crelay-conf.js';
 import { detectFormat, type DetectedFormat } from './detect.js';
+import { relayngRing } from './relayng-routing.js';
 import type { ConfigDiagnostic } from './diagnostics.js';
 import { RING_FORMATS, type RingFormat } from './formats.js';
 import { graphiteWebRing, parsePySettings } from './python/pysettings.js';
@@ -97,6 +98,8 @@ export function upstreamRing(
       return carbonateRing(parseCarbonateConf(text, file), opts.cluster ?? 'main');
     case 'bucky':
       return buckyRing(parseBuckyArgv(text, file), file, opts.cluster);
+    case 'carbon-relay-ng':
+      return relayngRing(text, file, envOpt);
   }
 }
 

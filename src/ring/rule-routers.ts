@@ -8,6 +8,7 @@
 // factories). The aggregated router hashes each aggregate a metric feeds (the metric itself when no rule
 // matches) and sends it to the union of their owners.
 import { AmqpTopicRing } from './amqp-topic.js';
+import { RelayngRing } from './relayng-router.js';
 import { freezeDestination, isWellFormed, malformedPlacement, NO_OWNERS } from './ring-support.js';
 import { normalizeTaggedName } from './tag-normalize.js';
 import {
@@ -218,5 +219,6 @@ export function withRouting(spec: RingSpec, inner: () => Ring, members: readonly
   if (model === undefined) return inner();
   if (model.kind === 'relay-rules') return new RelayRulesRing(spec, members, model);
   if (model.kind === 'amqp-topic') return new AmqpTopicRing(spec, model);
+  if (model.kind === 'relayng') return new RelayngRing(spec, model);
   return new AggregatedRing(spec, inner(), model);
 }

@@ -131,8 +131,49 @@ export interface AmqpBindingModel {
   patterns: readonly { text: string; line?: number }[];
 }
 
+/** carbon-relay-ng's route table (src/ring/relayng-router.ts). */
+export interface RelayngMatcherModel {
+  prefix?: string;
+  notPrefix?: string;
+  sub?: string;
+  notSub?: string;
+  regex?: string;
+  notRegex?: string;
+}
+
+export interface RelayngRewriterModel {
+  old: string;
+  new: string;
+  not: string;
+  max: number;
+}
+
+export interface RelayngDestModel {
+  member: Destination;
+  /** The address as written (host:port); the host part is what the hash ring keys on. */
+  addr: string;
+  instance: string;
+  matcher: RelayngMatcherModel;
+}
+
+export interface RelayngRouteModel {
+  key: string;
+  type: string;
+  line: number | null;
+  matcher: RelayngMatcherModel;
+  destinations: readonly RelayngDestModel[];
+}
+
+export interface RelayngTableModel {
+  file: string;
+  blocklist: readonly RelayngMatcherModel[];
+  rewriters: readonly RelayngRewriterModel[];
+  routes: readonly RelayngRouteModel[];
+}
+
 /** What decides placement on top of (or instead of) the ring of `spec.destinations`. */
 export type RoutingModel =
   | { kind: 'relay-rules'; file: string; rules: readonly RelayRuleModel[] }
   | { kind: 'aggregation'; file: string; rules: readonly AggregationRuleModel[]; note?: string }
-  | { kind: 'amqp-topic'; file: string; exchange: string; bindings: readonly AmqpBindingModel[] };
+  | { kind: 'amqp-topic'; file: string; exchange: string; bindings: readonly AmqpBindingModel[] }
+  | ({ kind: 'relayng' } & RelayngTableModel);
