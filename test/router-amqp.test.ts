@@ -1,4 +1,4 @@
-// carbon's AMQP mode as a placement model (issue 13 §4): which caches receive a metric through their
+// carbon's AMQP mode as a placement model (issue 13, part 4): which caches receive a metric through their
 // BIND_PATTERNS on the topic exchange. Ground truth for the matching: RabbitMQ's own topic-exchange test
 // cases and its tutorial's documented deliveries (test/fixtures/router/amqp/rabbitmq-topic-cases.json,
 // with their source); then the cluster-file description, ring locate and ring diff of two binding sets.

@@ -1,4 +1,4 @@
-// carbon-relay's rules and aggregated routers (issue 13 §2): RELAY_METHOD = rules with relay-rules.conf,
+// carbon-relay's rules and aggregated routers (issue 13, part 2): RELAY_METHOD = rules with relay-rules.conf,
 // aggregated-consistent-hashing and fast-aggregated-hashing with aggregation-rules.conf. Ground truth is
 // carbon's own router classes (test/helpers/carbon-router-oracle.py on /usr/bin/python3, the Debian
 // graphite-carbon package): the goldens in test/fixtures/router/carbon/*.golden.ndjson were computed by it

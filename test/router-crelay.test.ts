@@ -1,4 +1,4 @@
-// `ring locate` on a carbon-c-relay config says what decided each placement (issue 13 §2): the match that
+// `ring locate` on a carbon-c-relay config says what decided each placement (issue 13, part 2): the match that
 // sent the metric to the cluster and its `route using` key, a rewrite, an aggregate that consumed it, a
 // blackhole. Ground truth: the installed carbon-c-relay's own test mode (`carbon-c-relay -t -f CONF`, the
 // Debian package), which prints each routing decision with the owners it hashed to.

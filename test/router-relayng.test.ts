@@ -1,4 +1,4 @@
-// carbon-relay-ng's route table as a placement model (issue 13 §3). Ground truth: relay-ng's own tests,
+// carbon-relay-ng's route table as a placement model (issue 13, part 3; configs.md §5). Ground truth: relay-ng's own tests,
 // transcribed as data (route/consistent_hashing_test.go: ring positions, the ring of three destinations
 // with 2 points each and the destination index of three keys; matcher/matcher_test.go: prefix, notPrefix,
 // anchored and fixed-prefix regexes, combined conditions), then a TOML config through `ring locate`.

@@ -1,4 +1,4 @@
-// carbon's AMQP mode as a placement model (issue 13 §4): metrics are published to a topic exchange
+// carbon's AMQP mode as a placement model (issue 13, part 4): metrics are published to a topic exchange
 // (AMQP_EXCHANGE) with the metric name as routing key, and every carbon-cache consumes from its own
 // exclusive queue bound with each of its BIND_PATTERNS (carbon/amqp_listener.py). The broker delivers a
 // message once to every queue with at least one matching binding, so a metric lands on none, one or

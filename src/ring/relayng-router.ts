@@ -1,4 +1,4 @@
-// carbon-relay-ng's route table as a placement model (issue 13 §3), from its table/, route/, matcher/ and
+// carbon-relay-ng's route table as a placement model (issue 13, part 3; configs.md §5), from its table/, route/, matcher/ and
 // rewriter/ packages: a line's name is dropped when a blocklist matcher matches it, then rewritten by every
 // rewriter in order, then given to EVERY route whose matcher matches the rewritten name. sendAllMatch sends
 // to each destination whose own matcher matches the whole line, sendFirstMatch to the first such, and
