@@ -4,9 +4,10 @@
 import { existsSync, readdirSync } from 'node:fs';
 import { join } from 'node:path';
 import { describe, expect, it } from 'vitest';
-import { RULES } from '../src/lint/rules/registry.js';
+import { RULE_METAS as RULES } from '../src/lint/rule-catalogue.js';
+import { FIXTURE_EXPLICIT } from '../src/lint/rule-examples.js';
 import { lintPaths } from '../src/lint/run.js';
-import type { Finding } from '../src/lint/types.js';
+import type { LintFinding as Finding } from '../src/lint/lint-finding.js';
 import { buildRing } from '../src/ring/build.js';
 import { makeRingSpec } from '../src/ring/spec.js';
 import { PROJECT_ROOT } from './helpers/shared.js';
@@ -19,7 +20,7 @@ async function lint(dir: string, extra: string[] = []): Promise<Finding[]> {
 }
 
 /** Explicitly named files for rules that need them (a directory walk skips what it does not know). */
-const EXPLICIT: Record<string, string[]> = { 'file-not-recognized': ['NOTES.txt'] };
+const EXPLICIT = FIXTURE_EXPLICIT;
 
 describe('every rule has a failing and a passing fixture', () => {
   it('has a fixture directory for every rule and no stray ones', () => {

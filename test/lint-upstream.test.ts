@@ -4,9 +4,9 @@
 import { readdirSync, statSync } from 'node:fs';
 import { join, relative } from 'node:path';
 import { describe, expect, it } from 'vitest';
-import { RULES } from '../src/lint/rules/registry.js';
+import { RULE_METAS as RULES } from '../src/lint/rule-catalogue.js';
 import { lintPaths } from '../src/lint/run.js';
-import type { Finding } from '../src/lint/types.js';
+import type { LintFinding as Finding } from '../src/lint/lint-finding.js';
 import { sharedPath } from './helpers/shared.js';
 
 const ROOT = sharedPath('upstream-configs');

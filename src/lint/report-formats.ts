@@ -1,6 +1,10 @@
-// Lint report renderers: text for people, json for tools, github workflow annotations, JUnit XML and
-// SARIF 2.1.0 for CI dashboards.
-import type { Finding, LintReport, RuleMeta } from './types.js';
+// Lint report renderers: text for people, json for tools (NDJSON: one finding a line, then the summary),
+// github workflow annotations, JUnit XML and SARIF 2.1.0 (with the fix edits as SARIF fixes) for CI
+// dashboards.
+import type { FixEdit, LintFinding, LintReport } from './lint-finding.js';
+import type { RuleMeta } from './rule-definition.js';
+
+type Finding = LintFinding;
 
 export type LintFormat = 'text' | 'json' | 'github' | 'junit' | 'sarif';
 export const LINT_FORMATS: readonly LintFormat[] = ['text', 'json', 'github', 'junit', 'sarif'];
@@ -19,7 +23,7 @@ export function formatReport(report: LintReport, format: LintFormat, opts: Forma
     case 'text':
       return formatText(report, opts);
     case 'json':
-      return JSON.stringify({ findings: report.findings.map(jsonFinding), summary: report.summary }, null, 2) + '\n';
+      return formatNdjson(report);
     case 'github':
       return formatGithub(report);
     case 'junit':
@@ -33,10 +37,25 @@ function where(file: string, line: number | null): string {
   return line === null ? file : `${file}:${line}`;
 }
 
-function jsonFinding(f: Finding): Finding {
+/** One line per finding ({"type":"finding",…}), then one summary line ({"type":"summary",…}). */
+function formatNdjson(report: LintReport): string {
+  const lines = report.findings.map((f) => JSON.stringify({ type: 'finding', ...jsonFinding(f) }));
+  lines.push(JSON.stringify({ type: 'summary', ...report.summary }));
+  return lines.join('\n') + '\n';
+}
+
+export function jsonFinding(f: Finding): Finding {
   // Fixed key order, optional keys only when present.
   const out: Finding = { rule: f.rule, ref: f.ref, severity: f.severity, file: f.file, line: f.line, message: f.message };
   if (f.fix !== undefined) out.fix = f.fix;
+  if (f.edits !== undefined)
+    out.edits = f.edits.map((e) => ({
+      file: e.file,
+      line: e.line,
+      ...(e.column !== undefined ? { column: e.column } : {}),
+      old: e.old,
+      new: e.new,
+    }));
   if (f.related !== undefined && f.related.length > 0) out.related = f.related.map((r) => ({ file: r.file, line: r.line }));
   return out;
 }
@@ -102,7 +121,7 @@ function formatJunit(report: LintReport, opts: FormatOptions): string {
   let failures = 0;
   for (const [rule, findings] of byRule) {
     const meta = opts.rules.find((r) => r.id === rule);
-    const name = meta ? `${rule} (${meta.ref}): ${meta.title}` : rule;
+    const name = meta ? `${rule} (${meta.ref}): ${meta.summary}` : rule;
     const errors = findings.filter((f) => f.severity === 'error');
     const others = findings.filter((f) => f.severity !== 'error');
     let body = '';
@@ -132,7 +151,7 @@ function sarif(report: LintReport, opts: FormatOptions): object {
   const rules = opts.rules.map((r) => ({
     id: r.id,
     name: r.id,
-    shortDescription: { text: r.title },
+    shortDescription: { text: r.summary },
     properties: { ref: r.ref },
     defaultConfiguration: { level: level[r.severity] },
     ...(opts.docsBase ? { helpUri: `${opts.docsBase}/${r.id}.md` } : {}),
@@ -156,9 +175,29 @@ function sarif(report: LintReport, opts: FormatOptions): object {
           message: { text: f.fix === undefined ? f.message : `${f.message} Fix: ${f.fix}` },
           locations: [loc(f.file, f.line)],
           ...(f.related && f.related.length > 0 ? { relatedLocations: f.related.map((r, i) => ({ id: i, ...loc(r.file, r.line) })) } : {}),
+          ...(f.edits !== undefined ? { fixes: [sarifFix(f.fix ?? '', f.edits)] } : {}),
           properties: { ref: f.ref },
         })),
       },
     ],
+  };
+}
+
+/** SARIF fix: each edit as a replacement of the region `old` occupies (1-based lines and columns). */
+function sarifFix(description: string, edits: readonly FixEdit[]): object {
+  const byFile = new Map<string, FixEdit[]>();
+  for (const e of edits) byFile.set(e.file, [...(byFile.get(e.file) ?? []), e]);
+  return {
+    description: { text: description },
+    artifactChanges: [...byFile].map(([file, es]) => ({
+      artifactLocation: { uri: file },
+      replacements: es.map((e) => {
+        const lines = e.old.split('\n');
+        const col = e.column ?? 1;
+        const endLine = e.line + lines.length - 1;
+        const endColumn = lines.length === 1 ? col + e.old.length : 1 + lines[lines.length - 1]!.length;
+        return { deletedRegion: { startLine: e.line, startColumn: col, endLine, endColumn }, insertedContent: { text: e.new } };
+      }),
+    })),
   };
 }

@@ -1,11 +1,11 @@
 // Comparing two held rings: node identities as strings (never resolved), and the share of the keyspace
 // whose owners differ, computed with the ring engine exactly where both rings hash to the same 16-bit
 // positions.
-import { diffRings } from '../../ring/analysis/diff.js';
-import { identityLabel } from '../../ring/analysis/members.js';
-import { buildRing } from '../../ring/build.js';
-import type { Destination, Ring, RingSpec } from '../../ring/types.js';
-import type { HeldRing } from '../model.js';
+import { diffRings } from '../ring/analysis/diff.js';
+import { identityLabel } from '../ring/analysis/members.js';
+import { buildRing } from '../ring/build.js';
+import type { Destination, Ring, RingSpec } from '../ring/types.js';
+import type { HeldRing } from './model.js';
 
 /** Keys sampled when two rings do not share a position function (jump, mmh3, mixed hashes). */
 const SAMPLE = 1 << 16;
