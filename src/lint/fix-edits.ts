@@ -40,12 +40,17 @@ export function replaceLines(ctx: LintContext, file: string, from: number, to: n
   return { file, line: from, old: lines.slice(from - 1, to).join('\n'), new: neu };
 }
 
+/** Lines in the file (a final newline does not start another line). */
+export function lineCount(lines: readonly string[]): number {
+  return lines[lines.length - 1] === '' ? lines.length - 1 : lines.length;
+}
+
 /** Insert `text` (one or more lines) before line `before` (line count + 1: at the end of the file). */
 export function insertLines(ctx: LintContext, file: string, before: number, text: string): FixEdit | undefined {
   const lines = fileLines(ctx, file);
   if (lines === undefined || before < 1) return undefined;
   // A file ending in a newline splits into a last empty "line": appending goes before it.
-  const count = lines[lines.length - 1] === '' ? lines.length - 1 : lines.length;
+  const count = lineCount(lines);
   if (before > count + 1) return undefined;
   if (before === count + 1 && lines[lines.length - 1] !== '')
     return { file, line: count, old: lines[count - 1]!, new: `${lines[count - 1]}\n${text}` };

@@ -138,7 +138,7 @@ export interface WebappExpectation {
   cmp: MemberComparison;
   /** The webapp must list every server of the ring (so its replication must equal the relay's). */
   full: boolean;
-  /** "on graphite-1", "on graphite-1, graphite-2" or "". */
+  /** " on graphite-1", " on graphite-1, graphite-2" or "". */
   where: string;
 }
 
@@ -155,7 +155,7 @@ export function webappExpectation(w: Webapp, m: Mirror): WebappExpectation {
     servers === null ||
     new Set(ring.spec.destinations.map((x) => mappedServer(x.server, ring.host ?? w.host))).size ===
       expected.map((x) => x.server).filter((s, i, a) => a.indexOf(s) === i).length;
-  const where = w.host !== undefined ? `on ${w.host}` : servers !== null && servers.size > 0 ? `on ${[...servers].join(', ')}` : '';
+  const where = w.host !== undefined ? ` on ${w.host}` : servers !== null && servers.size > 0 ? ` on ${[...servers].join(', ')}` : '';
   return { web, ring, expected, cmp, full, where };
 }
 

@@ -3,7 +3,7 @@
 // the ringshift cluster file's ring:). Holders whose files are command lines or block syntaxes
 // (buckyd, carbon-c-relay, carbon-relay-ng) get no edit: their fix stays in words.
 import type { LintContext } from './context.js';
-import { fileLines, iniInsert, iniSetValue, insertLines, pySetValue, replaceInLine, replaceLines } from './fix-edits.js';
+import { fileLines, iniInsert, iniSetValue, insertLines, lineCount, pySetValue, replaceInLine, replaceLines } from './fix-edits.js';
 import type { FixEdit } from './lint-finding.js';
 import type { HeldRing } from './model.js';
 
@@ -67,7 +67,7 @@ export function pySetOrAppend(ctx: LintContext, file: string, name: string, valu
     if (re.test(l)) at = i + 1;
   });
   if (at > 0) return pySetValue(ctx, file, at, value);
-  return insertLines(ctx, file, lines.length + 1, `${name} = ${value}`);
+  return insertLines(ctx, file, lineCount(lines) + 1, `${name} = ${value}`);
 }
 
 /** A key of the cluster file's `ring:` mapping (inserted as its first key when absent). */
@@ -136,7 +136,8 @@ function yamlDestinations(ctx: LintContext, file: string, items: readonly string
   return replaceLines(ctx, file, at + 2, end, items.map((x) => `${prefix}${x}`).join('\n'));
 }
 
-/** `server:old` → `server:new` in a member written on `line` (any member syntax). */
+/** `server:old` → `server:new` in a member written on `line` (any member syntax; with its instance when
+ * the same host:port is written twice on the line). */
 export function memberPortEdit(
   ctx: LintContext,
   file: string,
@@ -144,11 +145,19 @@ export function memberPortEdit(
   server: string,
   oldPort: number,
   newPort: number,
+  instance: string | null = null,
 ): FixEdit | undefined {
   const host = server.includes(':') ? `[${server}]` : server;
   const text = fileLines(ctx, file)?.[(line ?? 0) - 1];
   if (text === undefined) return undefined;
-  const re = new RegExp(`(^|[^\\w.-])${escapeRe(host)}:${oldPort}(?!\\d)`, 'g');
-  if ([...text.matchAll(re)].length !== 1) return undefined;
-  return replaceInLine(ctx, file, line, `${host}:${oldPort}`, `${host}:${newPort}`);
+  // host:port alone when it is written once on the line, else with the instance that tells the entries apart.
+  const suffixes = instance === null ? [''] : ['', `:${instance}`, `=${instance}`];
+  for (const sfx of suffixes) {
+    const end = sfx === '' ? '(?!\\d)' : '(?![\\w.-])';
+    const re = new RegExp(`(^|[^\\w.-])${escapeRe(host)}:${oldPort}${escapeRe(sfx)}${end}`, 'g');
+    if ([...text.matchAll(re)].length !== 1) continue;
+    const edit = replaceInLine(ctx, file, line, `${host}:${oldPort}${sfx}`, `${host}:${newPort}${sfx}`);
+    if (edit !== undefined) return edit;
+  }
+  return undefined;
 }

@@ -323,12 +323,40 @@ function pairWebapps(ctx: LintContext, topo: Topology): void {
     }
     // A webapp whose host is unknown and that names only loopback addresses cannot be placed on a server.
     const placed = [...covered].some((s) => !isLoopback(s)) || best.spec.destinations.some((d) => isLoopback(d.server));
+    const missing = placed ? centralMissing(ctx, w, best, covered) : [];
+    if (missing.length > 0) {
+      topo.mirrors.set(w, {
+        ring: best,
+        servers: null,
+        why: `every member: with REPLICATION_FACTOR ${w.ring.spec.replication} over several storage hosts it serves the whole ring, and no other webapp lists ${missing.join(', ')}`,
+      });
+      continue;
+    }
     topo.mirrors.set(w, {
       ring: best,
       servers: placed ? covered : new Set(),
       why: w.host !== undefined ? `the members on ${[...covered].join(', ')}` : 'the members on the servers it names',
     });
   }
+}
+
+/**
+ * A central webapp (not on a storage host) must list every member of the ring: it names several storage
+ * hosts and asks for REPLICATION_FACTOR > 1 copies (a webapp serving only some hosts uses 1), and no other
+ * linted webapp lists the hosts it lacks. Returns those hosts (none: not a central webapp, or complete).
+ */
+function centralMissing(ctx: LintContext, w: Webapp, ring: HeldRing, covered: Set<string>): string[] {
+  const servers = new Set(ring.spec.destinations.map((d) => mappedServer(d.server, ring.host)));
+  const named = [...covered].filter((s) => !isLoopback(s) && servers.has(s));
+  if (w.ring!.spec.replication < 2 || named.length < 2 || (w.host !== undefined && servers.has(w.host))) return [];
+  const others = new Set<string>();
+  for (const o of ctx.webapps) {
+    if (o === w) continue;
+    if (o.host !== undefined) others.add(o.host);
+    for (const d of o.ring?.spec.destinations ?? []) others.add(mappedServer(d.server, o.host));
+  }
+  const missing = [...servers].filter((s) => !covered.has(s) && !isLoopback(s));
+  return missing.length > 0 && missing.every((s) => !others.has(s)) ? missing : [];
 }
 
 /**

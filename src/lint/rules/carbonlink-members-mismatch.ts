@@ -21,7 +21,7 @@ export const rule = defineRule({
     messages: {
       loopbackOnly:
         "CARBONLINK_HOSTS names only {{servers}}, which is no member of {{ring}}: the relay's ring keys are {{keys}}, and ring keys are strings, not addresses",
-      differs: 'CARBONLINK_HOSTS does not match the members {{where}} that {{ring}} lists',
+      differs: 'CARBONLINK_HOSTS does not match the members{{where}} that {{ring}} lists',
       onlyRelay: 'members only in {{name}}: {{list}}',
       onlyWeb: 'only in CARBONLINK_HOSTS: {{list}}',
       loopback: 'it writes {{loopback}} where the relay writes {{host}}: ring keys are strings, not addresses',

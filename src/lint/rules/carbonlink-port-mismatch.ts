@@ -63,7 +63,7 @@ export const rule = defineRule({
               whose: other !== undefined ? rule.msg('whose', { port: y.port, other: other.instance }) : '',
             }),
             fix: rule.msg('fix', { entry: `${y.server}:${query}${y.instance === null ? '' : `:${y.instance}`}` }),
-            edits: [memberPortEdit(ctx, where.file, where.line, y.server, y.port, query)],
+            edits: [memberPortEdit(ctx, where.file, where.line, y.server, y.port, query, y.instance)],
             related: [target.cacheQuery.where, { file: ring.members.file, line: relayMember!.line ?? ring.members.line }],
           });
           continue;

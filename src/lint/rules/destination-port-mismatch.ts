@@ -88,7 +88,7 @@ function destinationPort(ctx: LintContext, topo: Topology, r: HeldRing, x: Desti
           )
           .join(' or '),
       }),
-      edits: only === undefined || only === null ? [] : [memberPortEdit(ctx, where.file, where.line, x.server, x.port, only)],
+      edits: only === undefined || only === null ? [] : [memberPortEdit(ctx, where.file, where.line, x.server, x.port, only, x.instance)],
       related: relays.map((p) => receiver(p, protocol)?.where ?? { file: p.file, line: p.sectionLine }),
     });
     return;
@@ -120,7 +120,7 @@ function destinationPort(ctx: LintContext, topo: Topology, r: HeldRing, x: Desti
     ...where,
     message: rule.msg('toCache', { label, why }),
     fix: rule.msg('fixCache', { protocol: PROTOCOL_NAME[protocol], receivers: receiverList(t.caches, protocol) || 'see the cache config' }),
-    edits: port === undefined || port === null ? [] : [memberPortEdit(ctx, where.file, where.line, x.server, x.port, port)],
+    edits: port === undefined || port === null ? [] : [memberPortEdit(ctx, where.file, where.line, x.server, x.port, port, x.instance)],
     related: [...t.caches.map((p) => receiver(p, protocol)?.where ?? { file: p.file, line: p.sectionLine })],
   });
 }
