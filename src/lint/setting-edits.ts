@@ -34,6 +34,14 @@ function iniFind(lines: readonly string[], section: string, key: string): { head
   return out;
 }
 
+/** The line of `KEY =` in [section], else of the section header (null when neither is in the file). */
+export function iniKeyLine(ctx: LintContext, file: string, section: string, key: string): number | null {
+  const lines = fileLines(ctx, file);
+  if (lines === undefined) return null;
+  const at = iniFind(lines, section, key);
+  return at.key ?? at.header ?? null;
+}
+
 /** `KEY = value` in [section]: the existing option replaced, or a new one at the end of the section. */
 export function iniSetOrInsert(ctx: LintContext, file: string, section: string, key: string, value: string): FixEdit | undefined {
   const lines = fileLines(ctx, file);

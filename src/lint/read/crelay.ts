@@ -20,11 +20,20 @@ export function readCrelay(ctx: LintContext, f: LintFile): void {
   } catch (e) {
     if (!(e instanceof ConfigError)) throw e;
     const limits = CLUSTER_LIMITS.test(e.message);
+    // The relay names the cluster; its parser stops at the end of the statement (the `;`): cite the cluster.
+    const named = /cluster '([^']+)'/.exec(e.message)?.[1];
+    const at =
+      named === undefined
+        ? -1
+        : f.text
+            .split('\n')
+            .findIndex((l) => new RegExp(`^\\s*cluster\\s+${named.replace(/[.*+?^${}()|[\]\\-]/g, '\\$&')}(\\s|$)`).test(l));
+    const err = at >= 0 && e.file === f.path ? new ConfigError(e.message, { file: f.path, line: at + 1, expected: e.expected }) : e;
     const include = /included file/.test(e.message);
     reportUnparseable(
       ctx,
       f.path,
-      e,
+      err,
       'carbon-c-relay refuses this configuration',
       limits ? crelayClusterInvalid : undefined,
       limits

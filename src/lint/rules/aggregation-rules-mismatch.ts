@@ -51,9 +51,11 @@ export const rule = defineRule({
         const theirs = textOf(a.rulesPath);
         if (theirs === null || theirs === mine) continue;
         const diff = firstDifference(mine, theirs);
+        // A file that ends before the other is cited at its last line.
+        const at = (text: string) => Math.max(1, Math.min(diff, splitLines(text.replace(/\n$/, '')).length));
         rule.report(ctx, {
           file: r.rulesPath!,
-          line: diff,
+          line: at(mine),
           message: rule.msg('differ', {
             relay: r.label.replace(r.file, ctx.display(r.file)),
             mine: ctx.display(r.rulesPath!),
@@ -63,7 +65,7 @@ export const rule = defineRule({
           }),
           fix: rule.msg('fixDiffer'),
           edits: [replaceFile(ctx, r.rulesPath!, theirs)],
-          related: [{ file: a.rulesPath, line: diff }, r.where],
+          related: [{ file: a.rulesPath, line: at(theirs) }, r.where],
         });
       }
     }

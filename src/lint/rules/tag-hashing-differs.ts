@@ -2,9 +2,10 @@
 // same way: carbon-relay normalizes tags only with TAG_RELAY_NORMALIZED = True (the fix), carbon-c-relay
 // hashes the name without tags while graphite-web hashes the whole tagged name (no setting fixes that).
 import type { LintContext } from '../context.js';
+import { fileLines } from '../fix-edits.js';
 import type { Where } from '../model.js';
 import { defineRule } from '../rule-definition.js';
-import { iniSetOrInsert } from '../setting-edits.js';
+import { iniKeyLine, iniSetOrInsert } from '../setting-edits.js';
 
 export const rule = defineRule({
   meta: {
@@ -18,7 +19,7 @@ export const rule = defineRule({
         'carbon-c-relay hashes a tagged series by its name up to the first ";" (tags ignored), graphite-web\'s carbonlink hashes the whole tagged name: for tagged series (in use here: {{evidence}}) carbonlink asks the wrong cache, so their recent points are missing',
       fixCrelay: 'read tagged series from whisper only (accept the flush delay), or route tagged series with carbon-relay',
       carbon:
-        'TAG_RELAY_NORMALIZED is False: the relay hashes tagged names as received, while carbon-cache stores them normalized (tags sorted); a series sent with unsorted tags is hashed as one name and stored as another (tags in use: {{evidence}})',
+        'TAG_RELAY_NORMALIZED is False{{unset}}: the relay hashes tagged names as received, while carbon-cache stores them normalized (tags sorted); a series sent with unsorted tags is hashed as one name and stored as another (tags in use: {{evidence}})',
       fixCarbon: 'set TAG_RELAY_NORMALIZED = True in [{{section}}] (and move the series it re-routes)',
     },
   },
@@ -33,12 +34,15 @@ export const rule = defineRule({
       }
       if ((r.holder === 'carbon-relay' || r.holder === 'carbon-aggregator') && !r.spec.tagRelayNormalized) {
         const section = r.section ?? 'relay';
+        const line = iniKeyLine(ctx, r.file, section, 'TAG_RELAY_NORMALIZED');
+        const unset = line === null || !/TAG_RELAY_NORMALIZED/i.test(fileLines(ctx, r.file)?.[line - 1] ?? '');
         rule.report(ctx, {
-          ...r.members,
-          message: rule.msg('carbon', { evidence: at }),
+          file: r.file,
+          line: line ?? r.members.line,
+          message: rule.msg('carbon', { evidence: at, unset: unset ? ` (the default, in [${section}])` : '' }),
           fix: rule.msg('fixCarbon', { section }),
           edits: [iniSetOrInsert(ctx, r.file, section, 'TAG_RELAY_NORMALIZED', 'True')],
-          related: [evidence],
+          related: [evidence, r.members],
         });
       }
     }

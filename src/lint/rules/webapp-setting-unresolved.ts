@@ -30,10 +30,14 @@ export const rule = defineRule({
 /** A setting whose value is Unknown: reported, and the checks that need it are skipped. */
 export function reportUnresolved(ctx: LintContext, file: string, w: WebSetting): void {
   if (w.value.t !== 'unknown') return;
+  // The setting's own line; where the value comes from (an import, an env lookup) is the other side.
+  const line = w.line ?? (w.value.line || null);
+  const from = w.value.line || null;
   rule.report(ctx, {
     file,
-    line: w.value.line || w.line,
+    line,
     message: rule.msg('unresolved', { name: w.name, reason: w.value.reason }),
     fix: rule.msg('fix'),
+    ...(from !== null && from !== line ? { related: [{ file, line: from }] } : {}),
   });
 }
