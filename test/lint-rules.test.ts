@@ -10,6 +10,7 @@ import { lintPaths } from '../src/lint/run.js';
 import type { LintFinding as Finding } from '../src/lint/lint-finding.js';
 import { buildRing } from '../src/ring/build.js';
 import { makeRingSpec } from '../src/ring/spec.js';
+import { COLLISION_WARN_SHARE } from '../src/lint/rules/collision-semantics.js';
 import { PROJECT_ROOT } from './helpers/shared.js';
 
 const FIX = join(PROJECT_ROOT, 'test/fixtures/lint');
@@ -122,6 +123,29 @@ describe('what a finding says', () => {
   it('R5: lists the colliding key positions', async () => {
     const [f] = (await lint('collision-semantics/bad')).filter((x) => x.rule === 'collision-semantics');
     expect(f!.message).toMatch(/\d+ of 65536 key positions .* in \d+ ranges? \(0x[0-9a-f]{4}/);
+  });
+
+  it('R5: fnv1a_ch is measured like carbon_ch, and the share is the exact position-by-position difference', async () => {
+    const [f] = (await lint('collision-semantics/bad')).filter((x) => x.rule === 'collision-semantics');
+    expect(f).toMatchObject({ file: 'collision-semantics/bad/relay/relay.conf', line: 4, severity: 'warning' });
+    // Independently: carbon's ring (bump) and carbon-c-relay's (first-sorted) over the same members, owner by owner.
+    const members = Array.from({ length: 10 }, (_, i) => ({ server: `graphite-${i + 1}`, port: 2003, instance: `graphite-${i + 1}:2003` }));
+    const carbon = buildRing(makeRingSpec({ impl: 'carbon', hash: 'fnv1a_ch', destinations: members }));
+    const crelay = buildRing(makeRingSpec({ impl: 'carbon-c-relay', hash: 'fnv1a_ch', destinations: members, diverse: false }));
+    let differ = 0;
+    for (let p = 0; p < 65536; p++) {
+      const a = carbon.positionSpace!.ownersAt(p)[0]!;
+      const b = crelay.positionSpace!.ownersAt(p)[0]!;
+      if (a.server !== b.server || a.instance !== b.instance) differ++;
+    }
+    expect(differ).toBeGreaterThan(65536 * COLLISION_WARN_SHARE);
+    expect(f!.message).toContain(`${differ} of 65536 key positions (${((differ / 65536) * 100).toFixed(3)} %) get another primary owner`);
+  });
+
+  it('R5: below the threshold share (one contested carbon_ch position) it is an info', async () => {
+    const [f] = (await lint('_topology/collision-carbon-ch-one-position')).filter((x) => x.rule === 'collision-semantics');
+    expect(f).toMatchObject({ severity: 'info' });
+    expect(f!.message).toContain('1 of 65536 key positions (0.0015 %) get another primary owner, in 1 range (0x8c04)');
   });
 
   it('R14: points at the first line where the rule files differ, on both sides (the shorter file at its last line)', async () => {
