@@ -18,7 +18,7 @@ Ring disagreements are measured with the ring engine, exactly over the 16-bit ke
 
 Exit status: 0 nothing at or above the --fail-on severity (default: error), 1 something is (a config its program would refuse is an error, not a crash), 2 usage errors.
 
---json (= --format json) is NDJSON: one line per finding {"type":"finding","rule","ref","severity","file","line","message","fix"?,"edits"?,"related"?}, then {"type":"summary","errors","warnings","infos","files"}. "edits" is the fix as machine-applicable edits [{"file","line","column","old","new"}]: the text old, starting on that line, becomes new. github: workflow annotations. junit, sarif (fixes included): for CI dashboards.`;
+--json (= --format json) is NDJSON: one line per finding {"type":"finding","rule","ref","severity","file","line","message","fix"?,"edits"?,"related"?}, then {"type":"summary","errors","warnings","infos","files"}. "edits" is the fix as machine-applicable edits [{"file","line","column","old","new"}]: the text old, starting on that line, becomes new. github: workflow annotations. junit, sarif (fixes included): for CI dashboards. html: one self-contained page.`;
 
   static override examples = [
     '<%= config.bin %> lint configs/',
@@ -27,6 +27,7 @@ Exit status: 0 nothing at or above the --fail-on severity (default: error), 1 so
     '<%= config.bin %> lint configs/ --format github --fail-on warning',
     '<%= config.bin %> lint configs/ --json | jq -c \'select(.type == "finding") | .edits\'',
     '<%= config.bin %> lint configs/ --format sarif > lint.sarif',
+    '<%= config.bin %> lint configs/ --format html > lint.html',
     '<%= config.bin %> lint --rules',
   ];
 

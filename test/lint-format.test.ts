@@ -107,4 +107,15 @@ describe('lint report formats', () => {
     expect(out).toContain('    fix: add "graphite-3:7002:a" to CARBONLINK_HOSTS');
     expect(out.trim().split('\n').at(-1)).toBe('1 error, 1 warning, 0 info in 2 files');
   });
+
+  it('html: one self-contained page, a row per finding with its fix and edits, everything escaped', () => {
+    const out = formatReport(report, 'html', { rules, docsBase: 'docs/rules' });
+    expect(out.startsWith('<!doctype html>')).toBe(true);
+    expect(out).toContain('<h1>ringshift lint: 1 error, 1 warning, 0 info in 2 files</h1>');
+    expect(out.match(/<tr><td>/g)).toHaveLength(2);
+    expect(out).toContain('<a href="docs/rules/ring-members-mismatch.md">ring-members-mismatch</a> (R1)');
+    expect(out).toContain('<del>&quot;graphite-1:7002:a&quot;]</del>');
+    expect(out).toContain('order: 50% &lt;x&gt; &amp; &quot;y&quot;');
+    expect(out).not.toMatch(/<script|https?:\/\//);
+  });
 });

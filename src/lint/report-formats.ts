@@ -1,13 +1,13 @@
 // Lint report renderers: text for people, json for tools (NDJSON: one finding a line, then the summary),
 // github workflow annotations, JUnit XML and SARIF 2.1.0 (with the fix edits as SARIF fixes) for CI
-// dashboards.
+// dashboards, and one self-contained HTML page (no scripts, no external resources) for people.
 import type { FixEdit, LintFinding, LintReport } from './lint-finding.js';
 import type { RuleMeta } from './rule-definition.js';
 
 type Finding = LintFinding;
 
-export type LintFormat = 'text' | 'json' | 'github' | 'junit' | 'sarif';
-export const LINT_FORMATS: readonly LintFormat[] = ['text', 'json', 'github', 'junit', 'sarif'];
+export type LintFormat = 'text' | 'json' | 'github' | 'junit' | 'sarif' | 'html';
+export const LINT_FORMATS: readonly LintFormat[] = ['text', 'json', 'github', 'junit', 'sarif', 'html'];
 
 export interface FormatOptions {
   /** Rule catalogue, for SARIF rule metadata and help links. */
@@ -30,6 +30,8 @@ export function formatReport(report: LintReport, format: LintFormat, opts: Forma
       return formatJunit(report, opts);
     case 'sarif':
       return JSON.stringify(sarif(report, opts), null, 2) + '\n';
+    case 'html':
+      return formatHtml(report, opts);
   }
 }
 
@@ -200,4 +202,39 @@ function sarifFix(description: string, edits: readonly FixEdit[]): object {
       }),
     })),
   };
+}
+
+const HTML_STYLE = `body{font:14px/1.45 system-ui,sans-serif;margin:2em;color:#222}h1{font-size:1.3em}
+table{border-collapse:collapse;width:100%}th,td{border-bottom:1px solid #ddd;padding:.4em .6em;text-align:left;vertical-align:top}
+.error{color:#b00020;font-weight:bold}.warning{color:#8a5a00}.info{color:#0b5ea8}code,pre{font:12px/1.4 ui-monospace,monospace}
+pre{background:#f6f6f6;padding:.4em;margin:.3em 0;white-space:pre-wrap}del{background:#fdd}ins{background:#dfd;text-decoration:none}
+.see{color:#666}`;
+
+/** One HTML page: the summary, then a row per finding (where, severity, rule with its page, message, fix, edits). */
+function formatHtml(report: LintReport, opts: FormatOptions): string {
+  const h = (t: string) => xml(t).replace(/'/g, '&#39;');
+  const s = report.summary;
+  const summary = `${s.errors} error${s.errors === 1 ? '' : 's'}, ${s.warnings} warning${s.warnings === 1 ? '' : 's'}, ${s.infos} info in ${s.files} file${s.files === 1 ? '' : 's'}`;
+  const rows = report.findings.map((f) => {
+    const rule = opts.docsBase ? `<a href="${h(`${opts.docsBase}/${f.rule}.md`)}">${h(f.rule)}</a>` : h(f.rule);
+    const see = (f.related ?? []).map((r) => `<div class="see">see <code>${h(where(r.file, r.line))}</code></div>`).join('');
+    const edits = (f.edits ?? [])
+      .map((e) => `<div><code>${h(where(e.file, e.line))}</code><pre><del>${h(e.old)}</del>\n<ins>${h(e.new)}</ins></pre></div>`)
+      .join('');
+    return (
+      `<tr><td><code>${h(where(f.file, f.line))}</code>${see}</td><td class="${f.severity}">${f.severity}</td>` +
+      `<td>${rule} (${h(f.ref)})</td><td>${h(f.message)}</td><td>${f.fix === undefined ? '' : h(f.fix)}${edits}</td></tr>`
+    );
+  });
+  return [
+    '<!doctype html>',
+    '<html lang="en"><head><meta charset="utf-8"><title>ringshift lint</title>',
+    `<style>${HTML_STYLE}</style></head><body>`,
+    `<h1>ringshift lint: ${h(summary)}</h1>`,
+    rows.length === 0
+      ? '<p>No findings.</p>'
+      : `<table><thead><tr><th>where</th><th>severity</th><th>rule</th><th>finding</th><th>fix</th></tr></thead><tbody>\n${rows.join('\n')}\n</tbody></table>`,
+    '</body></html>',
+    '',
+  ].join('\n');
 }
