@@ -1,7 +1,8 @@
-// Gap-only fill, ringshift's default reconcile: exactly the `fill_gaps` rule of the shared vectors'
-// README. Each dst archive is filled on its own, only in empty slots of its fetch window, from src's
-// equal-step archive or else from an aggregate of src's finest finer archive that covers the whole
-// bucket (dst's method and xFilesFactor). No existing point is touched, nothing is propagated.
+// Gap-only fill, ringshift's default reconcile: exactly the `fill_gaps` rule (whisper-spec.md §14, the
+// whisper vectors' op `fill_gaps`). Each dst archive is filled on its own, only in empty slots of its
+// fetch window, from src's equal-step archive or else from an aggregate of src's finest finer archive
+// that covers the whole bucket (dst's method and xFilesFactor). No existing point is touched, nothing
+// is propagated.
 import { aggregate, meetsXff } from './aggregate.js';
 import { WhisperUsageError, asPairError } from './errors.js';
 import { MAX_TIMESTAMP, POINT_SIZE, archiveWindow, slotOf, type ArchiveInfo } from './format.js';
