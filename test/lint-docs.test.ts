@@ -9,7 +9,7 @@ import { RULE_METAS as RULES } from '../src/lint/rule-catalogue.js';
 import { CATALOGUE_REFS } from '../src/lint/rule-definition.js';
 import { rewriteRuleIndex, rewriteRulePage, ruleHeaderLine } from '../src/lint/rule-docs.js';
 import { ruleExampleReport } from '../src/lint/rule-examples.js';
-import { PROJECT_ROOT } from './helpers/shared.js';
+import { PROJECT_ROOT } from './helpers/project-root.js';
 
 const DOCS = join(PROJECT_ROOT, 'docs/rules');
 const STALE = 'out of date: run `npm run docs:rules`';

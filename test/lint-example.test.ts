@@ -6,7 +6,7 @@ import { describe, expect, it } from 'vitest';
 import { formatReport } from '../src/lint/report-formats.js';
 import { RULE_METAS as RULES } from '../src/lint/rule-catalogue.js';
 import { lintPaths } from '../src/lint/run.js';
-import { PROJECT_ROOT } from './helpers/shared.js';
+import { PROJECT_ROOT } from './helpers/project-root.js';
 
 describe('bundled example', () => {
   it('finds exactly the one mistake: carbonate.conf lacks graphite-4', async () => {

@@ -9,7 +9,7 @@ import type { LintFinding, Location } from '../src/lint/lint-finding.js';
 import { FIXTURE_EXPLICIT } from '../src/lint/rule-examples.js';
 import type { RuleId } from '../src/lint/rule-catalogue.js';
 import { lintPaths } from '../src/lint/run.js';
-import { PROJECT_ROOT } from './helpers/shared.js';
+import { PROJECT_ROOT } from './helpers/project-root.js';
 
 const FIX = join(PROJECT_ROOT, 'test/fixtures/lint');
 
