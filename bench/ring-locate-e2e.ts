@@ -10,7 +10,7 @@ import { closeSync, existsSync, mkdirSync, openSync, readFileSync, renameSync, w
 import { dirname, resolve } from 'node:path';
 import { fileURLToPath } from 'node:url';
 import { Writable } from 'node:stream';
-import { locateNames, PlacementEncoder } from '../src/ring/analysis/placements.js';
+import { locateNames, PlacementEncoder } from '../src/ring-output/placements.js';
 import { buildRing } from '../src/ring/build.js';
 import { parseDestinationList, parseInlineDestination } from '../src/ring/destination.js';
 import { makeRingSpec } from '../src/ring/spec.js';

@@ -11,7 +11,7 @@ import {
   type EffectiveSettings,
 } from '../../config/carbon-conf.js';
 import { parseAggregationRules, parseRelayRules, parseRewriteRules } from '../../config/carbon-rules.js';
-import { pyJoin, pyNormpath } from '../../config/pytext.js';
+import { pyJoin, pyNormpath } from '../../config/python/pytext.js';
 import { ConfigError } from '../../errors.js';
 import { parseCarbonDestination } from '../../ring/destination.js';
 import type { Destination } from '../../ring/types.js';

@@ -1,7 +1,7 @@
 // webapp-setting-unresolved (R1): a local_settings.py setting the ring checks need depends on the
 // environment or cannot be evaluated without running Python. The checks that need it are skipped, and
 // this says so; the fix is a value (--env) only the user has.
-import type { WebSetting } from '../../config/pysettings.js';
+import type { WebSetting } from '../../config/python/pysettings.js';
 import type { LintContext } from '../context.js';
 import { defineRule } from '../rule-definition.js';
 
