@@ -6,7 +6,7 @@ import { existsSync, readdirSync, readFileSync } from 'node:fs';
 import { join } from 'node:path';
 import { describe, expect, it } from 'vitest';
 import { RULE_METAS as RULES } from '../src/lint/rule-catalogue.js';
-import { CATALOGUE_REFS } from '../src/lint/rule-definition.js';
+import { CATALOGUE_REFS } from '../src/lint/rule-meta.js';
 import { rewriteRuleIndex, rewriteRulePage, ruleHeaderLine } from '../src/lint/rule-docs.js';
 import { ruleExampleReport } from '../src/lint/rule-examples.js';
 import { PROJECT_ROOT } from './helpers/project-root.js';

@@ -1,7 +1,7 @@
 import { describe, expect, it } from 'vitest';
 import { formatReport } from '../src/lint/report-formats.js';
 import { summarize, type LintFinding } from '../src/lint/lint-finding.js';
-import type { RuleMeta } from '../src/lint/rule-definition.js';
+import type { RuleMeta } from '../src/lint/rule-meta.js';
 
 const rules: RuleMeta[] = [
   {

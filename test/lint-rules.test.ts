@@ -4,14 +4,16 @@
 import { existsSync, readdirSync } from 'node:fs';
 import { join } from 'node:path';
 import { describe, expect, it } from 'vitest';
-import { RULE_METAS as RULES } from '../src/lint/rule-catalogue.js';
+import { RULE_METAS as RULES, type RuleId } from '../src/lint/rule-catalogue.js';
 import { FIXTURE_EXPLICIT } from '../src/lint/rule-examples.js';
 import { lintPaths } from '../src/lint/run.js';
-import type { LintFinding as Finding } from '../src/lint/lint-finding.js';
+import type { LintFinding } from '../src/lint/lint-finding.js';
 import { buildRing } from '../src/ring/build.js';
 import { makeRingSpec } from '../src/ring/spec.js';
 import { COLLISION_WARN_SHARE } from '../src/lint/rules/collision-semantics.js';
 import { PROJECT_ROOT } from './helpers/project-root.js';
+
+type Finding = LintFinding<RuleId>;
 
 const FIX = join(PROJECT_ROOT, 'test/fixtures/lint');
 

@@ -4,10 +4,12 @@
 import { readdirSync, readFileSync, statSync } from 'node:fs';
 import { join, relative } from 'node:path';
 import { describe, expect, it } from 'vitest';
-import { RULE_METAS as RULES } from '../src/lint/rule-catalogue.js';
+import { RULE_METAS as RULES, type RuleId } from '../src/lint/rule-catalogue.js';
 import { lintPaths } from '../src/lint/run.js';
-import type { LintFinding as Finding } from '../src/lint/lint-finding.js';
+import type { LintFinding } from '../src/lint/lint-finding.js';
 import { UPSTREAM_ROOT } from './helpers/test-vectors.js';
+
+type Finding = LintFinding<RuleId>;
 
 const ROOT = UPSTREAM_ROOT;
 const IDS = new Set(RULES.map((r) => r.id));

@@ -6,7 +6,7 @@ import type { Destination, HeldRing } from './model.js';
 import { cacheFor, carbonlinkPortFor, ringProtocol, targetsOn } from './port-targets.js';
 import { hashedIdentity, ringOf } from './ring-compare.js';
 import { positionComparison } from '../ring/analysis/diff.js';
-import { isLoopback, mappedServer, type Topology } from './topology.js';
+import { isLoopback, mappedServer, type Topology } from './topology-model.js';
 
 export function singleHost(xs: string[]): string | undefined {
   const s = new Set(xs);

@@ -1,4 +1,5 @@
-// The state of one lint run: the files, what was read from them, and the findings collected so far.
+// The state of one lint run: the files, what was read from them, the findings collected so far, and
+// which rule reports each parser diagnostic (the routes, built by run.ts from the rule modules).
 import type { ConfigDiagnostic } from '../config/diagnostics.js';
 import type { FixEdit, LintFinding, Location, Severity } from './lint-finding.js';
 import type { CarbonApi, CarbonProcess, GoCarbon, HeldRing, LintFile, StatedTopology, Webapp, Where } from './model.js';
@@ -6,10 +7,9 @@ import type { RelayRules, AggregationRules, RewriteRules } from '../config/carbo
 import type { CrelayConfig } from '../config/crelay-conf.js';
 import type { CarbonConf } from '../config/carbon-conf.js';
 import type { Destination } from '../ring/types.js';
-import type { RuleId } from './rule-catalogue.js';
-import type { DiagnosticRoute, DiagnosticSource, RuleMeta } from './rule-definition.js';
+import type { RuleMeta } from './rule-meta.js';
 import { displayPath } from './files.js';
-import type { Topology } from './topology.js';
+import type { Topology } from './topology-model.js';
 
 export interface FindingInput {
   file: string;
@@ -30,7 +30,7 @@ export class Findings {
 
   /** The finding added (undefined when the same one was already reported). */
   add(meta: RuleMeta, f: FindingInput): LintFinding | undefined {
-    const rule = meta.id as RuleId;
+    const rule = meta.id;
     const finding: LintFinding = {
       rule,
       ref: meta.ref,
@@ -152,6 +152,21 @@ export function newContext(
     unrecognized: [],
     deferredEdits: [],
   };
+}
+
+/** The parsers whose diagnostics rules can claim. */
+export type DiagnosticSource =
+  'carbon-conf' | 'carbon-rules' | 'local-settings' | 'crelay' | 'relayng' | 'carbonate' | 'buckyd' | 'cluster-file';
+
+/** A parser diagnostic a rule reports (its `diagnostics`): `code` of `source` ('*' for every code no other rule claims). */
+export interface DiagnosticRoute {
+  source: DiagnosticSource | '*';
+  code: string;
+  /** Instead of the diagnostic's own severity. */
+  severity?: Severity;
+  fix?: string | ((d: ConfigDiagnostic, ctx: LintContext) => string | undefined);
+  /** The fix as edits (made after the cluster is modelled, so they may reach other files). */
+  edits?: (d: ConfigDiagnostic, ctx: LintContext, topo: Topology) => readonly (FixEdit | undefined)[] | undefined;
 }
 
 /** The rule that reports each parser diagnostic: `source\0code`, and `*` for everything unclaimed. */

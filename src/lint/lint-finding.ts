@@ -1,6 +1,7 @@
 // Lint vocabulary: a finding is one rule violation at one place, with where the other side is, what to do
 // about it in words, and — where the fix is an edit — the edit itself, so a tool (or a test) can apply it.
-import type { RuleId } from './rule-catalogue.js';
+// The rule id is a type parameter: this vocabulary sits below the rules, and the catalogue (which imports
+// every rule) fills it with its RuleId union, so a run's findings name only rules that exist.
 
 export type Severity = 'error' | 'warning' | 'info';
 
@@ -24,9 +25,9 @@ export interface FixEdit {
   column?: number;
 }
 
-export interface LintFinding extends Location {
-  /** kebab-case rule id, e.g. `ring-members-mismatch`. */
-  rule: RuleId;
+export interface LintFinding<Rule extends string = string> extends Location {
+  /** kebab-case rule id, e.g. `ring-members-mismatch` (a run's findings: `LintFinding<RuleId>`). */
+  rule: Rule;
   /** Catalogue number in the consistency rules, e.g. `R1` (`-` for rules outside the catalogue). */
   ref: string;
   severity: Severity;
@@ -46,8 +47,8 @@ export interface LintSummary {
   files: number;
 }
 
-export interface LintReport {
-  findings: LintFinding[];
+export interface LintReport<Rule extends string = string> {
+  findings: LintFinding<Rule>[];
   summary: LintSummary;
 }
 
@@ -66,7 +67,7 @@ export function summarize(findings: readonly LintFinding[], files: number): Lint
 const SEVERITY_ORDER: Record<Severity, number> = { error: 0, warning: 1, info: 2 };
 
 /** Stable order: file, line, severity, rule. */
-export function sortFindings(findings: LintFinding[]): LintFinding[] {
+export function sortFindings<F extends LintFinding>(findings: F[]): F[] {
   return findings.sort(
     (a, b) =>
       a.file.localeCompare(b.file) ||

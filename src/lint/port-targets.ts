@@ -4,7 +4,7 @@
 import { dirname } from 'node:path';
 import type { LintContext } from './context.js';
 import type { CarbonProcess, Destination, GoCarbon, HeldRing, PortSetting } from './model.js';
-import { isLoopback, mappedServer, type Topology } from './topology.js';
+import { isLoopback, mappedServer, type Topology } from './topology-model.js';
 
 export type Protocol = 'pickle' | 'line' | 'udp' | 'protobuf';
 

@@ -2,7 +2,7 @@
 // github workflow annotations, JUnit XML and SARIF 2.1.0 (with the fix edits as SARIF fixes) for CI
 // dashboards, and one self-contained HTML page (no scripts, no external resources) for people.
 import type { FixEdit, LintFinding, LintReport } from './lint-finding.js';
-import type { RuleMeta } from './rule-definition.js';
+import type { RuleMeta } from './rule-meta.js';
 
 type Finding = LintFinding;
 

@@ -4,7 +4,7 @@
 import type { LintContext } from './context.js';
 import type { Destination, HeldRing, Holder, Webapp } from './model.js';
 import { compareMembers, list, nodeKey, type MemberComparison } from './ring-compare.js';
-import { mappedServer, type Mirror, type Topology } from './topology.js';
+import { mappedServer, type Mirror, type Topology } from './topology-model.js';
 
 /** "DESTINATIONS in relay/carbon.conf". */
 export const membersIn = (ctx: LintContext, r: HeldRing): string => `${r.membersName} in ${ctx.display(r.file)}`;

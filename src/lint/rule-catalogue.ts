@@ -42,7 +42,9 @@ import { rule as storageSchemasDiffer } from './rules/storage-schemas-differ.js'
 import { rule as dynamicRoutingStrays } from './rules/dynamic-routing-strays.js';
 import { rule as toolModelsWrongTier } from './rules/tool-models-wrong-tier.js';
 import { rule as fileNotRecognized } from './rules/file-not-recognized.js';
-import type { AnyRule, RuleMeta } from './rule-definition.js';
+import type { LintFinding } from './lint-finding.js';
+import type { AnyRule } from './rule-definition.js';
+import type { RuleMeta } from './rule-meta.js';
 
 export const RULES = [
   ringMembersMismatch,
@@ -94,8 +96,10 @@ export type RuleId = (typeof RULES)[number]['meta']['id'];
 /** Every rule's meta, in catalogue order (docs index, --rules, SARIF, JUnit). */
 export const RULE_METAS: readonly RuleMeta<RuleId>[] = RULES.map((r) => r.meta);
 
-const BY_ID = new Map<string, AnyRule>(RULES.map((r) => [r.meta.id, r]));
+const IDS = new Set<string>(RULES.map((r) => r.meta.id));
 
-export function ruleById(id: RuleId): AnyRule {
-  return BY_ID.get(id)!;
+/** A run's finding as a catalogue rule's (every rule reports through its own meta; anything else is a bug). */
+export function catalogueFinding(f: LintFinding): LintFinding<RuleId> {
+  if (!IDS.has(f.rule)) throw new Error(`lint: a finding of '${f.rule}', which is not in the rule catalogue`);
+  return f as LintFinding<RuleId>;
 }

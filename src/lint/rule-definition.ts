@@ -4,45 +4,9 @@
 // data ({{name}}), and the types derive the data a template needs from its text, so a missing or
 // misspelt placeholder fails `tsc` as a misspelt rule id does.
 import type { ConfigDiagnostic } from '../config/diagnostics.js';
-import type { FindingInput, LintContext } from './context.js';
-import type { FixEdit, Severity } from './lint-finding.js';
-import type { Topology } from './topology.js';
-
-type Digit = 1 | 2 | 3 | 4 | 5 | 6 | 7 | 8 | 9 | 10 | 11 | 12 | 13 | 14 | 15 | 16 | 17 | 18 | 19 | 20 | 21;
-/** A consistency rule of the catalogue (docs/rules/README.md, R1–R21). */
-export type CatalogueRef = `R${Digit}`;
-export const CATALOGUE_REFS: readonly CatalogueRef[] = Array.from({ length: 21 }, (_, i) => `R${i + 1}` as CatalogueRef);
-
-/** The parsers whose diagnostics rules can claim. */
-export type DiagnosticSource =
-  'carbon-conf' | 'carbon-rules' | 'local-settings' | 'crelay' | 'relayng' | 'carbonate' | 'buckyd' | 'cluster-file';
-
-/** A parser diagnostic this rule reports: `code` of `source` ('*' for every code no other rule claims). */
-export interface DiagnosticRoute {
-  source: DiagnosticSource | '*';
-  code: string;
-  /** Instead of the diagnostic's own severity. */
-  severity?: Severity;
-  fix?: string | ((d: ConfigDiagnostic, ctx: LintContext) => string | undefined);
-  /** The fix as edits (made after the cluster is modelled, so they may reach other files). */
-  edits?: (d: ConfigDiagnostic, ctx: LintContext, topo: Topology) => readonly (FixEdit | undefined)[] | undefined;
-}
-
-export type Messages = Readonly<Record<string, string>>;
-
-export interface RuleMeta<Id extends string = string, M extends Messages = Messages> {
-  /** kebab-case; the module is src/lint/rules/<id>.ts and the page docs/rules/<id>.md. */
-  id: Id;
-  ref: CatalogueRef | '-';
-  /** The default (and highest) severity; milder cases are said on the rule's page. */
-  severity: Severity;
-  /** One line: what the rule checks (docs index, --rules, SARIF, JUnit). */
-  summary: string;
-  /** edit: findings carry their fix as edits where the configs decide it; advice: the fix is words only. */
-  fixable: 'edit' | 'advice';
-  /** Message and fix templates; {{name}} is filled from the data given at report time. */
-  messages: M;
-}
+import type { DiagnosticRoute, FindingInput, LintContext } from './context.js';
+import type { Messages, RuleMeta } from './rule-meta.js';
+import type { Topology } from './topology-model.js';
 
 type Placeholders<S extends string> = S extends `${string}{{${infer K}}}${infer Rest}` ? K | Placeholders<Rest> : never;
 /** The data a template needs: one value per placeholder. */

@@ -2,7 +2,7 @@
 // severity, whether the fix is an edit, summary) from the rule's meta, its example report from the
 // fixture, and the index tables of docs/rules/README.md. The prose stays hand-written; lint-docs.test.ts
 // checks that regenerating changes nothing (`npm run docs:rules` rewrites the pages).
-import type { RuleMeta } from './rule-definition.js';
+import type { RuleMeta } from './rule-meta.js';
 
 const FIX_WORDS: Record<RuleMeta['fixable'], string> = { edit: 'fix: **edit**', advice: 'fix: advice' };
 

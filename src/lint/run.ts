@@ -6,7 +6,7 @@ import { readFile } from 'node:fs/promises';
 import { resolve } from 'node:path';
 import { UsageError } from '../errors.js';
 import { memberId } from '../ring/types.js';
-import { newContext, type DiagnosticRoutes, type LintContext } from './context.js';
+import { newContext, type DiagnosticRoute, type DiagnosticRoutes, type LintContext } from './context.js';
 import { collectFiles, displayPath, type Collected } from './files.js';
 import type { LintFile } from './model.js';
 import { readAggregationRulesFile, readCarbonConf, readRelayRulesFile, readRewriteRulesFile, resolveRulesRelays } from './read/carbon.js';
@@ -18,10 +18,11 @@ import { readBuckyd, readCarbonate } from './read/tools.js';
 import { readWebapp } from './read/webapp.js';
 import { applyEdits } from './fix-edits.js';
 import { sortFindings, summarize, type FixEdit, type LintFinding, type LintReport } from './lint-finding.js';
-import { RULES } from './rule-catalogue.js';
-import type { DiagnosticRoute, RuleMeta } from './rule-definition.js';
+import { catalogueFinding, RULES, type RuleId } from './rule-catalogue.js';
+import type { RuleMeta } from './rule-meta.js';
 import { reportInternalError } from './rules/config-unparseable.js';
-import { buildTopology, type Topology } from './topology.js';
+import { buildTopology } from './topology.js';
+import type { Topology } from './topology-model.js';
 
 export interface LintOptions {
   /** Directory paths are resolved against and shown relative to (default process.cwd()). */
@@ -33,7 +34,7 @@ export interface LintOptions {
 }
 
 export interface LintResult {
-  report: LintReport;
+  report: LintReport<RuleId>;
   /** What was read and inferred, for --explain. */
   explain: string[];
 }
@@ -75,7 +76,7 @@ export async function lintPaths(paths: readonly string[], opts: LintOptions = {}
     }
   }
 
-  const findings = sortFindings(ctx.findings.items.map((f) => relativize(checkEdits(outer(f, files)), cwd)));
+  const findings = sortFindings(ctx.findings.items.map((f) => catalogueFinding(relativize(checkEdits(outer(f, files)), cwd))));
   return { report: { findings, summary: summarize(findings, files.length) }, explain: explain(ctx, topo, collected) };
 }
 

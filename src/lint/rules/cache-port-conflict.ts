@@ -6,7 +6,7 @@ import type { LintContext } from '../context.js';
 import type { CarbonProcess, Where } from '../model.js';
 import { defineRule } from '../rule-definition.js';
 import { iniSetOrInsert } from '../setting-edits.js';
-import { mappedServer, type Topology } from '../topology.js';
+import { mappedServer, type Topology } from '../topology-model.js';
 
 type PortKey = 'LINE_RECEIVER_PORT' | 'PICKLE_RECEIVER_PORT' | 'UDP_RECEIVER_PORT' | 'CACHE_QUERY_PORT';
 

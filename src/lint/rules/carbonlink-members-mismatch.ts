@@ -9,7 +9,7 @@ import { list, nodeKey, pct, quantify, quantityText } from '../ring-compare.js';
 import { membersIn, webappExpectation, webappModelsWrongTier, type WebappExpectation } from '../ring-pairs.js';
 import { defineRule } from '../rule-definition.js';
 import { memberListEdit } from '../setting-edits.js';
-import { isLoopback, mappedServer, type Topology } from '../topology.js';
+import { isLoopback, mappedServer, type Topology } from '../topology-model.js';
 
 export const rule = defineRule({
   meta: {

@@ -6,7 +6,7 @@ import { cacheFor, memberHost, ringProtocol, targetsOn } from '../port-targets.j
 import { nodeKey } from '../ring-compare.js';
 import { defineRule } from '../rule-definition.js';
 import { memberPortEdit } from '../setting-edits.js';
-import { isLoopback, mappedServer } from '../topology.js';
+import { isLoopback, mappedServer } from '../topology-model.js';
 
 export const rule = defineRule({
   meta: {

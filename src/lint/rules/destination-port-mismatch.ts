@@ -7,7 +7,7 @@ import type { CarbonProcess, Destination, HeldRing, Where } from '../model.js';
 import { cacheFor, goReceiver, memberHost, receiver, ringProtocol, targetsOn, type HostTargets, type Protocol } from '../port-targets.js';
 import { defineRule } from '../rule-definition.js';
 import { memberPortEdit } from '../setting-edits.js';
-import { writers, type Topology } from '../topology.js';
+import { writers, type Topology } from '../topology-model.js';
 
 const PROTOCOL_NAME: Record<Protocol, string> = { pickle: 'pickle', line: 'line (plaintext)', udp: 'UDP', protobuf: 'protobuf' };
 

@@ -8,7 +8,7 @@ import { list, pct, quantify } from '../ring-compare.js';
 import { diverseOf, holderName, relayPairs } from '../ring-pairs.js';
 import { defineRule } from '../rule-definition.js';
 import { iniSetOrInsert, settingEdit } from '../setting-edits.js';
-import { mappedServer } from '../topology.js';
+import { mappedServer } from '../topology-model.js';
 import type { LintContext } from '../context.js';
 
 export const rule = defineRule({

@@ -7,7 +7,7 @@ import { pyListAppend, pyString } from '../fix-edits.js';
 import type { Where } from '../model.js';
 import { list } from '../ring-compare.js';
 import { defineRule } from '../rule-definition.js';
-import { isLoopback, mappedServer, type Topology } from '../topology.js';
+import { isLoopback, mappedServer, type Topology } from '../topology-model.js';
 
 export const rule = defineRule({
   meta: {
