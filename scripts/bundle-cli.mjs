@@ -16,6 +16,39 @@ const root = join(dirname(fileURLToPath(import.meta.url)), '..');
 const dist = join(root, 'dist');
 const out = join(dist, 'bundle');
 
+// Packages oclif's core requires at load but uses only on paths a command line rarely takes: scanning
+// a commands directory without a manifest (tinyglobby), plugin name patterns (minimatch), reading a
+// plugin's package.json (lilconfig), help templates (ejs), spinners (cli-spinners). In the bundle each
+// is a stand-in that loads the package on first use: same exports, no start-up cost when unused.
+const LAZY = new Set(['tinyglobby', 'minimatch', 'lilconfig', 'ejs', 'cli-spinners']);
+const lazyRequire = {
+  name: 'lazy-require',
+  setup(b) {
+    b.onResolve({ filter: /^[\w@][\w@/.-]*$/ }, (args) =>
+      args.namespace === 'file' && LAZY.has(args.path) && /[\\/]node_modules[\\/]@oclif[\\/]core[\\/]/.test(args.importer)
+        ? { path: args.path, namespace: 'lazy-require', pluginData: { resolveDir: args.resolveDir } }
+        : undefined,
+    );
+    b.onLoad({ filter: /.*/, namespace: 'lazy-require' }, (args) => ({
+      resolveDir: args.pluginData.resolveDir,
+      loader: 'js',
+      // __esModule: tsc's __importDefault/__importStar then hand the stand-in itself to the importer,
+      // whose `.default` is the package's module.exports, as those helpers would have made it.
+      contents: `let real;
+const load = () => (real ??= require(${JSON.stringify(args.path)}));
+module.exports = new Proxy({}, {
+  get(_, key) {
+    if (key === '__esModule') return true;
+    const m = load();
+    return key === 'default' && !(m && m.__esModule) ? m : m[key];
+  },
+  has: (_, key) => key in load(),
+});
+`,
+    }));
+  },
+};
+
 const commands = readdirSync(join(dist, 'commands'), { recursive: true })
   .filter((f) => f.endsWith('.js'))
   .map((f) => join(dist, 'commands', f));
@@ -44,6 +77,7 @@ await build({
       'const __dirname = __rsDirname(__filename);',
     ].join(' '),
   },
+  plugins: [lazyRequire],
   logLevel: 'warning',
 });
 

@@ -3,7 +3,7 @@
 // three projects. test/test-tiers.test.ts checks that unit files stay unit files.
 
 /** `integration`: the built CLI (bin/run.js, dist/), ssh servers, mounts, kill -9. Builds first when
- * dist/ is stale (test/helpers/build-once.ts → scripts/build-if-stale.mjs). */
+ * dist/ was not built from the current sources (test/helpers/build-once.ts → scripts/build-if-stale.mjs). */
 export const INTEGRATION_TESTS = [
   // the built CLI, as the user runs it
   'test/apply-crash.test.ts',
@@ -12,6 +12,8 @@ export const INTEGRATION_TESTS = [
   'test/cli-grammar.test.ts',
   'test/readme-example.test.ts',
   'test/ring-commands-e2e.test.ts',
+  'test/ring-commands-grammar.test.ts',
+  'test/ring-hash-dump.test.ts',
   // ssh: the in-process ssh2 server and real OpenSSH on loopback
   'test/plan-ssh.test.ts',
   'test/plan-ssh-openssh.test.ts',
