@@ -40,9 +40,7 @@ const cases: { name: string; tool: string; args: string[] }[] = [
   { name: 'node -e 0', tool: 'node', args: ['-e', '0'] },
   ...commandLines.flatMap((c) => [
     { name: `ringshift ${c.name}`, tool: 'ringshift', args: [RUN, ...c.args] },
-    ...(BASELINE === undefined
-      ? []
-      : [{ name: `ringshift ${c.name}`, tool: `baseline build ${BASELINE}`, args: [BASELINE, ...c.args] }]),
+    ...(BASELINE === undefined ? [] : [{ name: `ringshift ${c.name}`, tool: `baseline build ${BASELINE}`, args: [BASELINE, ...c.args] }]),
   ]),
 ];
 
