@@ -1,7 +1,7 @@
 // One fixture repository per rule (test/fixtures/lint/<rule>/{bad,good}): the bad one triggers the rule,
 // the good one (the same cluster with the mistake fixed) does not. Then the details that make a finding
 // useful: both sides' file:line, the measured share of the keyspace, a concrete fix.
-import { existsSync, mkdtempSync, readdirSync, readFileSync, rmSync, writeFileSync } from 'node:fs';
+import { cpSync, existsSync, mkdirSync, mkdtempSync, readdirSync, readFileSync, rmSync, writeFileSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { describe, expect, it } from 'vitest';
@@ -135,6 +135,45 @@ describe('what a finding says', () => {
   it('R3: the degenerate fnv1a_ch ring is measured', async () => {
     const [f] = (await lint('fnv1a-instances/bad')).filter((x) => x.rule === 'fnv1a-instances');
     expect(f!.message).toMatch(/the busiest member owns (9\d\.\d) % of the keyspace/);
+  });
+
+  /** The DESTINATIONS a fix names, written into `conf` (one line), then the whole directory linted again. */
+  async function applyDestinationsFix(dir: string, conf: string, fix: string): Promise<Finding[]> {
+    const dest = /DESTINATIONS = ([^ ,]+(?:, [^ ,]+)*)/.exec(fix)![1]!;
+    const text = readFileSync(conf, 'utf8').replace(/^DESTINATIONS = [^\n]*(\n[ \t]+[^\n]*)*/m, `DESTINATIONS = ${dest}`);
+    writeFileSync(conf, text);
+    return (await lintPaths([dir], { cwd: dir })).report.findings;
+  }
+
+  it('R3: the fix names every member with its new instance, and written into the config it clears the cluster', async () => {
+    const dir = mkdtempSync(join(tmpdir(), 'ringshift-lint-r3-'));
+    try {
+      cpSync(join(FIX, 'fnv1a-instances/bad'), dir, { recursive: true });
+      const [f] = (await lintPaths([dir], { cwd: dir })).report.findings.filter((x) => x.rule === 'fnv1a-instances');
+      expect(f!.fix).toContain('DESTINATIONS = graphite-1:2004:graphite-1:2004, graphite-2:2004:graphite-2:2004');
+      expect(await applyDestinationsFix(dir, join(dir, 'relay/carbon.conf'), f!.fix!)).toEqual([]);
+    } finally {
+      rmSync(dir, { recursive: true, force: true });
+    }
+  });
+
+  it('R3: beside a carbon-c-relay fnv1a_ch ring, the new instances are the host:port c-relay hashes (its port, not the pickle port)', async () => {
+    const dir = mkdtempSync(join(tmpdir(), 'ringshift-lint-r3-crelay-'));
+    try {
+      mkdirSync(join(dir, 'relay'));
+      mkdirSync(join(dir, 'crelay'));
+      const conf = join(dir, 'relay/carbon.conf');
+      const ring = 'REPLICATION_FACTOR = 1\nROUTER_HASH_TYPE = fnv1a_ch\n';
+      writeFileSync(conf, `[relay]\nRELAY_METHOD = consistent-hashing\n${ring}DESTINATIONS = graphite-1:2004, graphite-2:2004\n`);
+      const members = '        graphite-1:2003\n        graphite-2:2003\n';
+      writeFileSync(join(dir, 'crelay/relay.conf'), `cluster graphite\n    fnv1a_ch\n${members}    ;\nmatch * send to graphite stop;\n`);
+      const [f] = (await lintPaths([dir], { cwd: dir })).report.findings.filter((x) => x.rule === 'fnv1a-instances');
+      expect(f!.fix).toContain('the instance carbon-c-relay hashes it under');
+      expect(f!.fix).toContain('DESTINATIONS = graphite-1:2004:graphite-1:2003, graphite-2:2004:graphite-2:2003');
+      expect(await applyDestinationsFix(dir, conf, f!.fix!)).toEqual([]);
+    } finally {
+      rmSync(dir, { recursive: true, force: true });
+    }
   });
 
   it('R5: lists the colliding key positions', async () => {
