@@ -8,7 +8,7 @@ import { describe, expect, it } from 'vitest';
 import { RULE_METAS as RULES, type RuleId } from '../src/lint/rule-catalogue.js';
 import { FIXTURE_EXPLICIT } from '../src/lint/rule-examples.js';
 import { applyEdits } from '../src/lint/fix-edits.js';
-import { lintPaths } from '../src/lint/run.js';
+import { lintPaths } from '../src/lint/run-lint.js';
 import type { LintFinding } from '../src/lint/lint-finding.js';
 import { buildRing } from '../src/ring/build.js';
 import { makeRingSpec } from '../src/ring/spec.js';

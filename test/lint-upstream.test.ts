@@ -5,7 +5,7 @@ import { readdirSync, readFileSync, statSync } from 'node:fs';
 import { join, relative } from 'node:path';
 import { describe, expect, it } from 'vitest';
 import { RULE_METAS as RULES, type RuleId } from '../src/lint/rule-catalogue.js';
-import { lintPaths } from '../src/lint/run.js';
+import { lintPaths } from '../src/lint/run-lint.js';
 import type { LintFinding } from '../src/lint/lint-finding.js';
 import { UPSTREAM_ROOT } from './helpers/test-vectors.js';
 

@@ -3,9 +3,9 @@
 import { hasBuckydCommand, parseBuckyArgv, buckyRing } from '../../config/bucky-argv.js';
 import { carbonateRing, parseCarbonateConf } from '../../config/carbonate-conf.js';
 import type { ConfigDiagnostic } from '../../config/diagnostics.js';
-import { reportDiagnostics, type LintContext } from '../context.js';
+import { reportDiagnostics, type LintContext } from '../lint-context.js';
 import { rule as configUnparseable, tryParse } from '../rules/config-unparseable.js';
-import type { HeldRing, LintFile } from '../model.js';
+import type { HeldRing, LintFile } from '../lint-model.js';
 
 /** Reported where they matter: aggregated routing by R14, DIVERSE_REPLICAS read with bool() by R7 (other keys: R15). */
 function reportedElsewhere(d: ConfigDiagnostic): boolean {

@@ -2,8 +2,8 @@
 // host:port without one), so members without an instance or sharing one collide point for point and one
 // of them takes nearly the whole keyspace. The new instance names must also be written into every webapp
 // and tool, so the fix stays in words.
-import type { LintContext } from '../context.js';
-import type { Destination, HeldRing } from '../model.js';
+import type { LintContext } from '../lint-context.js';
+import type { Destination, HeldRing } from '../lint-model.js';
 import { list, pct, ringOf } from '../ring-compare.js';
 import { holderName } from '../ring-pairs.js';
 import { defineRule } from '../rule-definition.js';
