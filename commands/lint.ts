@@ -4,7 +4,7 @@ import { UsageError } from '../src/errors.js';
 import { formatReport, LINT_FORMATS, type LintFormat } from '../src/lint/report-formats.js';
 import { RULE_METAS } from '../src/lint/rule-catalogue.js';
 import { ruleListJson, ruleListText } from '../src/lint/rules-list.js';
-import { lintPaths } from '../src/lint/run.js';
+import { lintPaths } from '../src/lint/run-lint.js';
 import { FAIL_ON, lintExitCode, type FailOn, type Severity } from '../src/lint/lint-finding.js';
 import { BaseCommand } from '../src/cli/base-command.js';
 

@@ -5,7 +5,7 @@ import { join } from 'node:path';
 import { describe, expect, it } from 'vitest';
 import { formatReport } from '../src/lint/report-formats.js';
 import { RULE_METAS as RULES } from '../src/lint/rule-catalogue.js';
-import { lintPaths } from '../src/lint/run.js';
+import { lintPaths } from '../src/lint/run-lint.js';
 import { PROJECT_ROOT } from './helpers/project-root.js';
 
 describe('bundled example', () => {

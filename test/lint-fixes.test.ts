@@ -9,7 +9,7 @@ import { applyEdits } from '../src/lint/fix-edits.js';
 import type { FixEdit, LintFinding } from '../src/lint/lint-finding.js';
 import { RULE_METAS } from '../src/lint/rule-catalogue.js';
 import { FIXTURE_EXPLICIT } from '../src/lint/rule-examples.js';
-import { lintPaths } from '../src/lint/run.js';
+import { lintPaths } from '../src/lint/run-lint.js';
 import { PROJECT_ROOT } from './helpers/project-root.js';
 
 const FIX = join(PROJECT_ROOT, 'test/fixtures/lint');

@@ -8,7 +8,7 @@ import { describe, expect, it } from 'vitest';
 import type { LintFinding, Location } from '../src/lint/lint-finding.js';
 import { FIXTURE_EXPLICIT } from '../src/lint/rule-examples.js';
 import type { RuleId } from '../src/lint/rule-catalogue.js';
-import { lintPaths } from '../src/lint/run.js';
+import { lintPaths } from '../src/lint/run-lint.js';
 import { PROJECT_ROOT } from './helpers/project-root.js';
 
 const FIX = join(PROJECT_ROOT, 'test/fixtures/lint');

@@ -1,12 +1,14 @@
 // One fixture repository per rule (test/fixtures/lint/<rule>/{bad,good}): the bad one triggers the rule,
 // the good one (the same cluster with the mistake fixed) does not. Then the details that make a finding
 // useful: both sides' file:line, the measured share of the keyspace, a concrete fix.
-import { existsSync, readdirSync } from 'node:fs';
+import { cpSync, existsSync, mkdirSync, mkdtempSync, readdirSync, readFileSync, rmSync, writeFileSync } from 'node:fs';
+import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { describe, expect, it } from 'vitest';
 import { RULE_METAS as RULES, type RuleId } from '../src/lint/rule-catalogue.js';
 import { FIXTURE_EXPLICIT } from '../src/lint/rule-examples.js';
-import { lintPaths } from '../src/lint/run.js';
+import { applyEdits } from '../src/lint/fix-edits.js';
+import { lintPaths } from '../src/lint/run-lint.js';
 import type { LintFinding } from '../src/lint/lint-finding.js';
 import { buildRing } from '../src/ring/build.js';
 import { makeRingSpec } from '../src/ring/spec.js';
@@ -44,7 +46,7 @@ describe('every rule has a failing and a passing fixture', () => {
         expect(f.ref).toBe(rule.ref);
         expect(f.file.startsWith(`${rule.id}/bad/`)).toBe(true);
         expect(f.message.length).toBeGreaterThan(20);
-        if (f.rule !== 'config-warning') expect(f.fix, `${f.rule} has a fix`).toBeTruthy();
+        expect(f.fix, `${f.rule} has a fix`).toBeTruthy();
       }
       const good = await lint(`${rule.id}/good`);
       expect(good.filter((f) => f.rule === rule.id)).toEqual([]);
@@ -52,6 +54,19 @@ describe('every rule has a failing and a passing fixture', () => {
       expect(good.filter((f) => f.severity === 'error')).toEqual([]);
     });
   }
+});
+
+describe('rule ids are a typed union', () => {
+  it('a misspelt rule id fails tsc (the @ts-expect-error lines fail the type check when they stop being errors)', async () => {
+    // @ts-expect-error 'ring-member-mismatch' (singular) is not a rule id
+    const typo: RuleId = 'ring-member-mismatch';
+    const id: RuleId = 'ring-members-mismatch';
+    const fs = await lint('ring-members-mismatch/bad');
+    // @ts-expect-error a run's findings name catalogue rules only: comparing with a misspelt id is a type error
+    expect(fs.filter((f) => f.rule === 'ring-member-mismatch')).toEqual([]);
+    expect(fs.some((f) => f.rule === id)).toBe(true);
+    expect(RULES.map((r) => r.id)).not.toContain(typo);
+  });
 });
 
 describe('what a finding says', () => {
@@ -122,6 +137,45 @@ describe('what a finding says', () => {
     expect(f!.message).toMatch(/the busiest member owns (9\d\.\d) % of the keyspace/);
   });
 
+  /** The DESTINATIONS a fix names, written into `conf` (one line), then the whole directory linted again. */
+  async function applyDestinationsFix(dir: string, conf: string, fix: string): Promise<Finding[]> {
+    const dest = /DESTINATIONS = ([^ ,]+(?:, [^ ,]+)*)/.exec(fix)![1]!;
+    const text = readFileSync(conf, 'utf8').replace(/^DESTINATIONS = [^\n]*(\n[ \t]+[^\n]*)*/m, `DESTINATIONS = ${dest}`);
+    writeFileSync(conf, text);
+    return (await lintPaths([dir], { cwd: dir })).report.findings;
+  }
+
+  it('R3: the fix names every member with its new instance, and written into the config it clears the cluster', async () => {
+    const dir = mkdtempSync(join(tmpdir(), 'ringshift-lint-r3-'));
+    try {
+      cpSync(join(FIX, 'fnv1a-instances/bad'), dir, { recursive: true });
+      const [f] = (await lintPaths([dir], { cwd: dir })).report.findings.filter((x) => x.rule === 'fnv1a-instances');
+      expect(f!.fix).toContain('DESTINATIONS = graphite-1:2004:graphite-1:2004, graphite-2:2004:graphite-2:2004');
+      expect(await applyDestinationsFix(dir, join(dir, 'relay/carbon.conf'), f!.fix!)).toEqual([]);
+    } finally {
+      rmSync(dir, { recursive: true, force: true });
+    }
+  });
+
+  it('R3: beside a carbon-c-relay fnv1a_ch ring, the new instances are the host:port c-relay hashes (its port, not the pickle port)', async () => {
+    const dir = mkdtempSync(join(tmpdir(), 'ringshift-lint-r3-crelay-'));
+    try {
+      mkdirSync(join(dir, 'relay'));
+      mkdirSync(join(dir, 'crelay'));
+      const conf = join(dir, 'relay/carbon.conf');
+      const ring = 'REPLICATION_FACTOR = 1\nROUTER_HASH_TYPE = fnv1a_ch\n';
+      writeFileSync(conf, `[relay]\nRELAY_METHOD = consistent-hashing\n${ring}DESTINATIONS = graphite-1:2004, graphite-2:2004\n`);
+      const members = '        graphite-1:2003\n        graphite-2:2003\n';
+      writeFileSync(join(dir, 'crelay/relay.conf'), `cluster graphite\n    fnv1a_ch\n${members}    ;\nmatch * send to graphite stop;\n`);
+      const [f] = (await lintPaths([dir], { cwd: dir })).report.findings.filter((x) => x.rule === 'fnv1a-instances');
+      expect(f!.fix).toContain('the instance carbon-c-relay hashes it under');
+      expect(f!.fix).toContain('DESTINATIONS = graphite-1:2004:graphite-1:2003, graphite-2:2004:graphite-2:2003');
+      expect(await applyDestinationsFix(dir, conf, f!.fix!)).toEqual([]);
+    } finally {
+      rmSync(dir, { recursive: true, force: true });
+    }
+  });
+
   it('R5: lists the colliding key positions', async () => {
     const [f] = (await lint('collision-semantics/bad')).filter((x) => x.rule === 'collision-semantics');
     expect(f!.message).toMatch(/\d+ of 65536 key positions .* in \d+ ranges? \(0x[0-9a-f]{4}/);
@@ -156,6 +210,25 @@ describe('what a finding says', () => {
     expect(f).toMatchObject({ file: 'aggregation-rules-mismatch/bad/relay/aggregation-rules.conf', line: 2 });
     expect(f!.message).toContain('which differs from line 3');
     expect(f!.related![0]).toEqual({ file: 'aggregation-rules-mismatch/bad/aggregator/aggregation-rules.conf', line: 3 });
+  });
+
+  it('R15: a carbonate bool() key written False (other than DIVERSE_REPLICAS, R7) is reported, and its edit empties the value', async () => {
+    const dir = mkdtempSync(join(tmpdir(), 'ringshift-lint-bool-'));
+    try {
+      const conf = join(dir, 'carbonate.conf');
+      const members = 'DESTINATIONS = graphite-1:2004:a, graphite-2:2004:a\nREPLICATION_FACTOR = 1\n';
+      writeFileSync(conf, `[main]\n${members}WHISPER_LOCK_WRITES = off\n`);
+      const before = (await lintPaths([conf], { cwd: dir })).report.findings;
+      expect(before).toHaveLength(1);
+      expect(before[0]).toMatchObject({ rule: 'config-warning', file: 'carbonate.conf', line: 4 });
+      expect(before[0]!.message).toContain('WHISPER_LOCK_WRITES = off');
+      expect(before[0]!.fix).toContain('leave the value empty (WHISPER_LOCK_WRITES =) for False');
+      writeFileSync(conf, applyEdits(readFileSync(conf, 'utf8'), before[0]!.edits!));
+      expect(readFileSync(conf, 'utf8')).toBe(`[main]\n${members}WHISPER_LOCK_WRITES =\n`);
+      expect((await lintPaths([conf], { cwd: dir })).report.findings).toEqual([]);
+    } finally {
+      rmSync(dir, { recursive: true, force: true });
+    }
   });
 
   it('a refused file is a finding with the parser line, and the rest of the cluster is still checked', async () => {

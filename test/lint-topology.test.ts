@@ -4,9 +4,9 @@ import { join } from 'node:path';
 import { describe, expect, it } from 'vitest';
 import { parseClusterFile } from '../src/config/cluster-file.js';
 import { ConfigError } from '../src/errors.js';
-import { detectKind } from '../src/lint/files.js';
+import { detectKind } from '../src/lint/file-kinds.js';
 import type { StatedTopology } from '../src/config/cluster-topology.js';
-import { lintPaths } from '../src/lint/run.js';
+import { lintPaths } from '../src/lint/run-lint.js';
 import { PROJECT_ROOT } from './helpers/project-root.js';
 
 const FIX = join(PROJECT_ROOT, 'test/fixtures/lint');

@@ -1,8 +1,8 @@
 // graphite-web's CarbonLink ring next to the relay's: which CARBONLINK_HOSTS literal mirrors a set of relay
 // members (with each cache's query port), and which share of a host's keys the webapp looks up on another
 // cache instance than the relay wrote them to.
-import type { LintContext } from './context.js';
-import type { Destination, HeldRing } from './model.js';
+import type { LintContext } from './lint-context.js';
+import type { Destination, HeldRing } from './lint-model.js';
 import { cacheFor, carbonlinkPortFor, ringProtocol, targetsOn } from './port-targets.js';
 import { hashedIdentity, ringOf } from './ring-compare.js';
 import { positionComparison } from '../ring/analysis/diff.js';

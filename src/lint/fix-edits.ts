@@ -3,7 +3,7 @@
 // against the file's text when it is made, so an edit that would not apply is never offered. And the one
 // function that applies edits, used by the tests that prove each fix removes its finding.
 import { readFileSync } from 'node:fs';
-import type { LintContext } from './context.js';
+import type { LintContext } from './lint-context.js';
 import type { FixEdit } from './lint-finding.js';
 
 /** The lines of a file as the linter read it (or from disk, for files the linter opened by reference). */

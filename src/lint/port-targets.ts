@@ -2,8 +2,8 @@
 // member's host whose receiver listens on the member's port. R8 checks these; R1's fixes use them to
 // suggest CARBONLINK_HOSTS entries with the right cache query ports.
 import { dirname } from 'node:path';
-import type { LintContext } from './context.js';
-import type { CarbonProcess, Destination, GoCarbon, HeldRing, PortSetting } from './model.js';
+import type { LintContext } from './lint-context.js';
+import type { CarbonProcess, Destination, GoCarbon, HeldRing, PortSetting } from './lint-model.js';
 import { isLoopback, mappedServer, type Topology } from './topology-model.js';
 
 export type Protocol = 'pickle' | 'line' | 'udp' | 'protobuf';

@@ -1,8 +1,8 @@
 // Which held rings must be the same ring, and how to name them: the relays of one tier (R17), each tool
 // and the reference ring it models (R1, R21), each webapp and the ring it mirrors. Several rules look at
 // the same pairs (members, order, hash, replication, replica policy); they share the pairing from here.
-import type { LintContext } from './context.js';
-import type { Destination, HeldRing, Holder, Webapp } from './model.js';
+import type { LintContext } from './lint-context.js';
+import type { Destination, HeldRing, Holder, Webapp } from './lint-model.js';
 import { compareMembers, list, nodeKey, type MemberComparison } from './ring-compare.js';
 import { mappedServer, type Mirror, type Topology } from './topology-model.js';
 

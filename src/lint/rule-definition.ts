@@ -4,7 +4,7 @@
 // data ({{name}}), and the types derive the data a template needs from its text, so a missing or
 // misspelt placeholder fails `tsc` as a misspelt rule id does.
 import type { ConfigDiagnostic } from '../config/diagnostics.js';
-import type { DiagnosticRoute, FindingInput, LintContext } from './context.js';
+import type { DiagnosticRoute, FindingInput, LintContext } from './lint-context.js';
 import type { Messages, RuleMeta } from './rule-meta.js';
 import type { Topology } from './topology-model.js';
 

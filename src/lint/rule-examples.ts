@@ -5,7 +5,7 @@ import type { RuleId } from './rule-catalogue.js';
 import { RULE_METAS } from './rule-catalogue.js';
 import { summarize } from './lint-finding.js';
 import { formatReport } from './report-formats.js';
-import { lintPaths } from './run.js';
+import { lintPaths } from './run-lint.js';
 
 /** Files a fixture names explicitly (a directory walk skips what it does not recognise). */
 export const FIXTURE_EXPLICIT: Partial<Record<RuleId, readonly string[]>> = { 'file-not-recognized': ['NOTES.txt'] };

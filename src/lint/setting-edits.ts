@@ -2,10 +2,10 @@
 // list, written where that program reads it (carbon.conf and carbonate.conf sections, local_settings.py,
 // the ringshift cluster file's ring:). Holders whose files are command lines or block syntaxes
 // (buckyd, carbon-c-relay, carbon-relay-ng) get no edit: their fix stays in words.
-import type { LintContext } from './context.js';
+import type { LintContext } from './lint-context.js';
 import { fileLines, iniInsert, iniSetValue, insertLines, lineCount, pySetValue, replaceInLine, replaceLines } from './fix-edits.js';
 import type { FixEdit } from './lint-finding.js';
-import type { HeldRing } from './model.js';
+import type { HeldRing } from './lint-model.js';
 
 export type RingSetting = 'hash' | 'replication' | 'diverse';
 

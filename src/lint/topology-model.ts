@@ -1,7 +1,7 @@
 // The linter's model of the cluster as the rules read it (built by topology.ts): the layout, the tiers,
 // which ring each webapp and tool must mirror, the host of every file; and the small questions the rules
 // ask of it (is this server loopback, which rings write to a host).
-import type { CarbonProcess, HeldRing, Webapp } from './model.js';
+import type { CarbonProcess, HeldRing, Webapp } from './lint-model.js';
 
 export type Layout = 'single-tier' | 'two-tier' | 'none';
 

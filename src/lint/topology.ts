@@ -9,8 +9,8 @@
 //   instance; each webapp mirrors its host's relay, tools mirror the top relay.
 import { basename, dirname, resolve, sep } from 'node:path';
 import { cacheProcess, programInstances } from './read/carbon.js';
-import type { LintContext } from './context.js';
-import type { CarbonProcess, HeldRing, Webapp } from './model.js';
+import type { LintContext } from './lint-context.js';
+import type { CarbonProcess, HeldRing, Webapp } from './lint-model.js';
 import { isLoopback, mappedServer, onHost, writers, type Layout, type Topology } from './topology-model.js';
 
 export function buildTopology(ctx: LintContext, roots: readonly string[]): Topology {

@@ -17,10 +17,10 @@ import { parseCarbonDestination } from '../../ring/destination.js';
 import type { Destination } from '../../ring/types.js';
 import { existsSync, readFileSync } from 'node:fs';
 import { parseRelayRules as parseRelayRulesText } from '../../config/carbon-rules.js';
-import { reportDiagnostics, type LintContext } from '../context.js';
+import { reportDiagnostics, type LintContext } from '../lint-context.js';
 import { tryParse } from '../rules/config-unparseable.js';
 import { reportMissingRules, rule as relayRulesInvalid } from '../rules/relay-rules-invalid.js';
-import type { CarbonProcess, HeldRing, LintFile, PortSetting, Where } from '../model.js';
+import type { CarbonProcess, HeldRing, LintFile, PortSetting, Where } from '../lint-model.js';
 
 /** Where carbon lives when neither the file nor --env says (the documented install root). */
 export const DEFAULT_GRAPHITE_ROOT = '/opt/graphite';

@@ -13,9 +13,9 @@
 //
 // Paths are relative to the cluster file. The section is parsed with the cluster file (src/config/cluster-topology.ts).
 import { parseClusterFile } from '../../config/cluster-file.js';
-import { reportDiagnostics, type LintContext } from '../context.js';
+import { reportDiagnostics, type LintContext } from '../lint-context.js';
 import { tryParse } from '../rules/config-unparseable.js';
-import type { LintFile, StatedTopology } from '../model.js';
+import type { LintFile, StatedTopology } from '../lint-model.js';
 
 export function readClusterFile(ctx: LintContext, f: LintFile, explicitCluster: boolean): void {
   const cf = tryParse(ctx, f.path, 'the cluster file cannot be used', () => parseClusterFile(f.text, f.path));

@@ -4,10 +4,10 @@ import { crelayHashType, parseCrelayConfig } from '../../config/crelay-conf.js';
 import { ConfigError } from '../../errors.js';
 import { buildRing } from '../../ring/build.js';
 import { makeRingSpec } from '../../ring/spec.js';
-import { reportDiagnostics, type LintContext } from '../context.js';
+import { reportDiagnostics, type LintContext } from '../lint-context.js';
 import { reportUnparseable } from '../rules/config-unparseable.js';
 import { rule as crelayClusterInvalid } from '../rules/crelay-cluster-invalid.js';
-import type { LintFile } from '../model.js';
+import type { LintFile } from '../lint-model.js';
 
 /** Refusals that break the cluster limits of R16 (the relay's own wording, golden issue117/156). */
 const CLUSTER_LIMITS =

@@ -3,9 +3,9 @@
 import { parse as parseToml } from 'smol-toml';
 import { parse as parseYaml } from 'yaml';
 import { splitLines } from '../../config/ini.js';
-import type { LintContext } from '../context.js';
+import type { LintContext } from '../lint-context.js';
 import { rule as configUnparseable } from '../rules/config-unparseable.js';
-import type { CarbonApi, GoCarbon, LintFile, PortSetting } from '../model.js';
+import type { CarbonApi, GoCarbon, LintFile, PortSetting } from '../lint-model.js';
 import { serverHost } from './webapp.js';
 
 type Table = Record<string, unknown>;

@@ -6,9 +6,9 @@ import { parseRelayngConf } from '../../config/relayng-conf.js';
 import { splitLines } from '../../config/ini.js';
 import { makeRingSpec } from '../../ring/spec.js';
 import type { Destination } from '../../ring/types.js';
-import { reportDiagnostics, type LintContext } from '../context.js';
+import { reportDiagnostics, type LintContext } from '../lint-context.js';
 import { tryParse } from '../rules/config-unparseable.js';
-import type { HeldRing, LintFile } from '../model.js';
+import type { HeldRing, LintFile } from '../lint-model.js';
 
 export function readRelayng(ctx: LintContext, f: LintFile): void {
   const conf = tryParse(ctx, f.path, 'carbon-relay-ng cannot parse this TOML', () => parseRelayngConf(f.text, f.path, { env: ctx.env }));

@@ -2,12 +2,15 @@
 // relay tier that picks the cache (or, in a two-tier layout, the host) really uses.
 import { hasBuckydCommand, parseBuckyArgv, buckyRing } from '../../config/bucky-argv.js';
 import { carbonateRing, parseCarbonateConf } from '../../config/carbonate-conf.js';
-import { reportDiagnostics, type LintContext } from '../context.js';
+import type { ConfigDiagnostic } from '../../config/diagnostics.js';
+import { reportDiagnostics, type LintContext } from '../lint-context.js';
 import { rule as configUnparseable, tryParse } from '../rules/config-unparseable.js';
-import type { HeldRing, LintFile } from '../model.js';
+import type { HeldRing, LintFile } from '../lint-model.js';
 
-/** Reported where they matter: aggregated routing by R14, DIVERSE_REPLICAS read with bool() by R7. */
-const CARBONATE_IGNORED = ['aggregated-routing', 'bool-of-string'];
+/** Reported where they matter: aggregated routing by R14, DIVERSE_REPLICAS read with bool() by R7 (other keys: R15). */
+function reportedElsewhere(d: ConfigDiagnostic): boolean {
+  return d.code === 'aggregated-routing' || (d.code === 'bool-of-string' && d.data?.['key'] === 'DIVERSE_REPLICAS');
+}
 
 export function readCarbonate(ctx: LintContext, f: LintFile): void {
   const conf = tryParse(ctx, f.path, 'carbonate.conf is refused by RawConfigParser', () => parseCarbonateConf(f.text, f.path));
@@ -24,7 +27,11 @@ export function readCarbonate(ctx: LintContext, f: LintFile): void {
   for (const name of conf.clusters) {
     const r = tryParse(ctx, f.path, `carbonate cannot use cluster [${name}]`, () => carbonateRing(conf, name));
     if (r === undefined) continue;
-    reportDiagnostics(ctx, 'carbonate', r.diagnostics, CARBONATE_IGNORED);
+    reportDiagnostics(
+      ctx,
+      'carbonate',
+      r.diagnostics.filter((d) => !reportedElsewhere(d)),
+    );
     const c = r.cluster;
     const held: HeldRing = {
       label: `${f.path} [${name}]`,

@@ -14,11 +14,11 @@ import { ConfigError } from '../../errors.js';
 import { parseCarbonDestination } from '../../ring/destination.js';
 import { makeRingSpec } from '../../ring/spec.js';
 import type { Destination, HashType } from '../../ring/types.js';
-import { reportDiagnostics, type LintContext } from '../context.js';
+import { reportDiagnostics, type LintContext } from '../lint-context.js';
 import { reportUnparseable, tryParse } from '../rules/config-unparseable.js';
 import { reportReplicationExceeds } from '../rules/webapp-replication-exceeds-servers.js';
 import { reportUnresolved } from '../rules/webapp-setting-unresolved.js';
-import type { HeldRing, LintFile, Webapp, Where } from '../model.js';
+import type { HeldRing, LintFile, Webapp, Where } from '../lint-model.js';
 import { DEFAULT_GRAPHITE_ROOT } from './carbon.js';
 
 /** A `from x import *` is reported by the evaluator's own Unknowns where it matters. */

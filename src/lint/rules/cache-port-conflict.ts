@@ -2,8 +2,8 @@
 // the second process to bind a port fails to start. The fix sets the port in the later instance's own
 // section: the port the relay (or CARBONLINK_HOSTS) already uses for that instance when there is one, else
 // the conflicting port plus 100 (carbon's convention: 2003, 2103, …) until free.
-import type { LintContext } from '../context.js';
-import type { CarbonProcess, Where } from '../model.js';
+import type { LintContext } from '../lint-context.js';
+import type { CarbonProcess, Where } from '../lint-model.js';
 import { defineRule } from '../rule-definition.js';
 import { iniSetOrInsert } from '../setting-edits.js';
 import { mappedServer, type Topology } from '../topology-model.js';

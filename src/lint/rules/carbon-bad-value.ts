@@ -2,7 +2,7 @@
 // an empty or malformed destination. Fixes are edits where the intent is plain: the nearest boolean, the
 // inline comment moved off a number, the stray comma removed (or, when the line after it is an unindented
 // destination, that line indented).
-import type { LintContext } from '../context.js';
+import type { LintContext } from '../lint-context.js';
 import { fileLines, iniSetValue, lineAt } from '../fix-edits.js';
 import type { FixEdit } from '../lint-finding.js';
 import { dataString, defineRule } from '../rule-definition.js';

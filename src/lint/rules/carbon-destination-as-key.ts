@@ -1,7 +1,7 @@
 // carbon-destination-as-key (R15): an unindented continuation line of DESTINATIONS (`graphite-2:2004:a`) is
 // read as a key `graphite-2 = 2004:a`. The fix indents the line (and puts the comma the list needs on the
 // line before).
-import type { LintContext } from '../context.js';
+import type { LintContext } from '../lint-context.js';
 import { fileLines, replaceLines } from '../fix-edits.js';
 import type { FixEdit } from '../lint-finding.js';
 import { dataString, defineRule } from '../rule-definition.js';

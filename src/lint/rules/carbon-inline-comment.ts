@@ -1,6 +1,6 @@
 // carbon-inline-comment (R15): Python 3's configparser keeps `# …` and `; …` after a value as part of it.
 // The fix moves the comment to a line of its own above the option.
-import type { LintContext } from '../context.js';
+import type { LintContext } from '../lint-context.js';
 import { lineAt } from '../fix-edits.js';
 import type { FixEdit } from '../lint-finding.js';
 import { dataString, defineRule } from '../rule-definition.js';

@@ -2,7 +2,7 @@
 // brackets, or a name that is no program. The fix removes the spaces; when the file also has the section
 // under its real name (which carbon reads today), the two are merged into one, as configparser refuses a
 // section twice — unless they set a key to different values, which only a person can settle.
-import type { LintContext } from '../context.js';
+import type { LintContext } from '../lint-context.js';
 import { fileLines, replaceLines } from '../fix-edits.js';
 import type { FixEdit } from '../lint-finding.js';
 import { dataString, defineRule } from '../rule-definition.js';

@@ -2,8 +2,8 @@
 // relay ring it serves, written as the relay writes them (server string and instance): graphite-web builds
 // its own ring from them to find unflushed points. The fix is the CARBONLINK_HOSTS literal, with each
 // cache's query port. A second form (warning, on the relay) names ring members no linted webapp lists.
-import type { LintContext } from '../context.js';
-import type { Webapp } from '../model.js';
+import type { LintContext } from '../lint-context.js';
+import type { Webapp } from '../lint-model.js';
 import { carbonlinkEntries, singleHost, suggestCarbonlink, wrongInstanceShare } from '../carbonlink-model.js';
 import { list, nodeKey, pct, quantify, quantityText } from '../ring-compare.js';
 import { membersIn, webappExpectation, webappModelsWrongTier, type WebappExpectation } from '../ring-pairs.js';

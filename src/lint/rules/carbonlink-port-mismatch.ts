@@ -1,7 +1,7 @@
 // carbonlink-port-mismatch (R8): each CARBONLINK_HOSTS entry's port is the CACHE_QUERY_PORT of the cache
 // instance the relay writes that node to. The fix rewrites the entry's port; when no relay member matches
 // the entry (a members mismatch, reported by R1), the query ports of the host's instances are listed.
-import type { Destination, HeldRing, Where } from '../model.js';
+import type { Destination, HeldRing, Where } from '../lint-model.js';
 import { cacheFor, memberHost, ringProtocol, targetsOn } from '../port-targets.js';
 import { nodeKey } from '../ring-compare.js';
 import { defineRule } from '../rule-definition.js';

@@ -7,7 +7,7 @@
 // once, so the fix stays in words.
 import { diffRings } from '../../ring/analysis/diff.js';
 import type { RingSpec } from '../../ring/types.js';
-import type { HeldRing } from '../model.js';
+import type { HeldRing } from '../lint-model.js';
 import { compareMembers, hashedIdentity, list, pct, ringOf } from '../ring-compare.js';
 import { defineRule } from '../rule-definition.js';
 

@@ -3,7 +3,7 @@
 // reportUnparseable, also on behalf of the rules that own a specific refusal (relay-rules-invalid,
 // crelay-cluster-invalid).
 import { ConfigError, RingshiftError } from '../../errors.js';
-import type { LintContext } from '../context.js';
+import type { LintContext } from '../lint-context.js';
 import { defineRule, type AnyRule } from '../rule-definition.js';
 
 export const rule = defineRule({

@@ -1,9 +1,9 @@
 // data-dir-not-read (R10): every cache's data directory is read by its host's webapp (STANDARD_DIRS). The
 // fix adds the directory to STANDARD_DIRS: nothing moves, and the webapp finds what is already there.
-import type { LintContext } from '../context.js';
+import type { LintContext } from '../lint-context.js';
 import { lineAt, pyListAppend, pyString } from '../fix-edits.js';
 import type { FixEdit } from '../lint-finding.js';
-import type { Webapp } from '../model.js';
+import type { Webapp } from '../lint-model.js';
 import { list } from '../ring-compare.js';
 import { defineRule } from '../rule-definition.js';
 import { pySetOrAppend } from '../setting-edits.js';

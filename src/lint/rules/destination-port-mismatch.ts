@@ -2,8 +2,8 @@
 // speaks (carbon-relay: DESTINATION_PROTOCOL, carbon-c-relay: line, relay-ng: pickle=…) on the instance it
 // means (the one its instance names, or the only one). In two tiers the top relay reaches the per-host
 // relay. The fix rewrites the member's port.
-import type { LintContext } from '../context.js';
-import type { CarbonProcess, Destination, HeldRing, Where } from '../model.js';
+import type { LintContext } from '../lint-context.js';
+import type { CarbonProcess, Destination, HeldRing, Where } from '../lint-model.js';
 import { cacheFor, goReceiver, memberHost, receiver, ringProtocol, targetsOn, type HostTargets, type Protocol } from '../port-targets.js';
 import { defineRule } from '../rule-definition.js';
 import { memberPortEdit } from '../setting-edits.js';

@@ -2,7 +2,8 @@
 // host:port without one), so members without an instance or sharing one collide point for point and one
 // of them takes nearly the whole keyspace. The new instance names must also be written into every webapp
 // and tool, so the fix stays in words.
-import type { Destination, HeldRing } from '../model.js';
+import type { LintContext } from '../lint-context.js';
+import type { Destination, HeldRing } from '../lint-model.js';
 import { list, pct, ringOf } from '../ring-compare.js';
 import { holderName } from '../ring-pairs.js';
 import { defineRule } from '../rule-definition.js';
@@ -21,7 +22,9 @@ export const rule = defineRule({
       shared: 'instance {{instance}} is shared by {{list}}',
       share: ' (the busiest member owns {{top}} of the keyspace; {{n}} members would own {{each}} each)',
       fixCarbon:
-        'give every member a unique instance; to agree with carbon-c-relay members written without =instance, use host:port as the instance (10.0.0.5:2004:10.0.0.5:2003)',
+        'give every member a unique instance, and the same in every webapp and tool that mirrors this ring: {{members}} (host:port as the instance is what carbon-c-relay hashes a member without =instance under)',
+      fixCarbonCrelay:
+        'give every member the instance carbon-c-relay hashes it under (its host:port there), and the same in every webapp and tool that mirrors this ring: {{members}}',
       fixCrelay: 'give every member a unique =instance (long random strings balance best)',
     },
   },
@@ -63,12 +66,36 @@ export const rule = defineRule({
           parts: parts.join('; '),
           share: fnvShare(r),
         }),
-        fix: carbonSide ? rule.msg('fixCarbon') : rule.msg('fixCrelay'),
+        fix: carbonSide ? carbonFix(ctx, r, missing, shared) : rule.msg('fixCrelay'),
         related: [r.members],
       });
     }
   },
 });
+
+/**
+ * The carbon ring's members written with a unique instance each: members that have one of their own keep
+ * it; the others take the key carbon-c-relay hashes the same server under (its instance-less member's
+ * host:port) when an fnv1a_ch c-relay or buckytools ring names the server, else their own host:port.
+ */
+function carbonFix(ctx: LintContext, r: HeldRing, missing: readonly Destination[], shared: readonly [string, Destination[]][]): string {
+  const redo = new Set<Destination>([...missing, ...shared.flatMap(([, ms]) => ms)]);
+  const crelayKey = new Map<string, string>();
+  for (const o of ctx.rings) {
+    if (o.spec.hash !== 'fnv1a_ch' || (o.spec.impl !== 'carbon-c-relay' && o.spec.impl !== 'bucky')) continue;
+    for (const d of o.spec.destinations)
+      if (d.instance === null && !crelayKey.has(d.server)) crelayKey.set(d.server, `${d.server}:${d.port}`);
+  }
+  let fromCrelay = false;
+  const items = r.spec.destinations.map((d) => {
+    if (!redo.has(d)) return `${d.server}:${d.port}:${d.instance}`;
+    const key = crelayKey.get(d.server);
+    if (key !== undefined) fromCrelay = true;
+    return `${d.server}:${d.port}:${key ?? `${d.server}:${d.port}`}`;
+  });
+  const members = `${r.membersName} = ${list(items)}`;
+  return fromCrelay ? rule.msg('fixCarbonCrelay', { members }) : rule.msg('fixCarbon', { members });
+}
 
 /** " (the busiest member owns N % of the keyspace)", when the ring can be built. */
 function fnvShare(r: HeldRing): string {

@@ -3,7 +3,7 @@
 // one most relays of the group hold; between two, the one that has every member of the other (a node was
 // added and one relay was not updated). The finding is on each relay that must change, and its fix writes
 // the right member list there.
-import type { HeldRing } from '../model.js';
+import type { HeldRing } from '../lint-model.js';
 import { list, nodeKey, nodeLabel, quantify, quantityText } from '../ring-compare.js';
 import { memberDelta, memberSyntax, membersOfPair, relayGroups, ringLabel } from '../ring-pairs.js';
 import { defineRule } from '../rule-definition.js';

@@ -1,7 +1,7 @@
 // relay-rules-invalid (R11): the relay-rules.conf a RELAY_METHOD = rules relay reads is missing or refused
 // (no default rule or two, a section without destinations, a regex that does not compile). carbon-relay
 // exits; which rule was meant is for a person to say.
-import type { LintContext, RulesRelay } from '../context.js';
+import type { LintContext, RulesRelay } from '../lint-context.js';
 import { defineRule } from '../rule-definition.js';
 
 export const rule = defineRule({

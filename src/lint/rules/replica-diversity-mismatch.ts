@@ -3,13 +3,13 @@
 // distinct servers (host:port). Fixes set the readers' (or the relay's) policy where one setting decides.
 import { fileLines } from '../fix-edits.js';
 import type { FixEdit } from '../lint-finding.js';
-import type { HeldRing } from '../model.js';
+import type { HeldRing } from '../lint-model.js';
 import { list, pct, quantify } from '../ring-compare.js';
 import { diverseOf, holderName, relayPairs } from '../ring-pairs.js';
 import { defineRule } from '../rule-definition.js';
 import { iniSetOrInsert, settingEdit } from '../setting-edits.js';
 import { mappedServer } from '../topology-model.js';
-import type { LintContext } from '../context.js';
+import type { LintContext } from '../lint-context.js';
 
 export const rule = defineRule({
   meta: {

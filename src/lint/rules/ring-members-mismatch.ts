@@ -2,7 +2,7 @@
 // members than the relay tier that picks the cache. Its misplacement reports and moves follow the wrong
 // ring. The fix writes the reference ring's members into the tool, in the tool's syntax and the
 // reference's order.
-import type { HeldRing } from '../model.js';
+import type { HeldRing } from '../lint-model.js';
 import { list, quantify, quantityText } from '../ring-compare.js';
 import { holderName, memberDelta, membersIn, membersOfPair, refWhat, toolModelsWrongTier, toolSyntax } from '../ring-pairs.js';
 import { defineRule } from '../rule-definition.js';

@@ -1,8 +1,8 @@
 // ring-order-mismatch (R4): the same members in another order. carbon resolves colliding ring positions
 // in list order (jump_fnv1a_ch assigns buckets by position), so the order is part of the ring. The fix
 // reorders the list (keeping each entry as written) in the reference's order.
-import type { LintContext } from '../context.js';
-import type { HeldRing } from '../model.js';
+import type { LintContext } from '../lint-context.js';
+import type { HeldRing } from '../lint-model.js';
 import { carbonlinkEntries, suggestCarbonlink } from '../carbonlink-model.js';
 import { list, nodeLabel, quantify, quantityText } from '../ring-compare.js';
 import { inOrderOf, membersIn, membersOfPair, relayPairs, webappExpectation } from '../ring-pairs.js';

@@ -2,9 +2,9 @@
 // graphite-web's CLUSTER_SERVERS (the webapp's own host is read locally) and carbonapi's backends. The new
 // entries are written as the entries already there are: the same scheme, port and options as the
 // majority of them (graphite-web's default port, 80, when none gives one).
-import type { LintContext } from '../context.js';
+import type { LintContext } from '../lint-context.js';
 import { pyListAppend, pyString } from '../fix-edits.js';
-import type { Where } from '../model.js';
+import type { Where } from '../lint-model.js';
 import { list } from '../ring-compare.js';
 import { defineRule } from '../rule-definition.js';
 import { isLoopback, mappedServer, type Topology } from '../topology-model.js';

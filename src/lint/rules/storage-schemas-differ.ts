@@ -4,7 +4,7 @@
 // fix copies it over each file that differs.
 import { splitLines } from '../../config/ini.js';
 import { replaceFile } from '../fix-edits.js';
-import type { LintFile } from '../model.js';
+import type { LintFile } from '../lint-model.js';
 import { defineRule } from '../rule-definition.js';
 
 export const rule = defineRule({

@@ -1,9 +1,9 @@
 // tag-hashing-differs (R18): where tagged series are in use, the relay and the readers must hash them the
 // same way: carbon-relay normalizes tags only with TAG_RELAY_NORMALIZED = True (the fix), carbon-c-relay
 // hashes the name without tags while graphite-web hashes the whole tagged name (no setting fixes that).
-import type { LintContext } from '../context.js';
+import type { LintContext } from '../lint-context.js';
 import { fileLines } from '../fix-edits.js';
-import type { Where } from '../model.js';
+import type { Where } from '../lint-model.js';
 import { defineRule } from '../rule-definition.js';
 import { iniKeyLine, iniSetOrInsert } from '../setting-edits.js';
 

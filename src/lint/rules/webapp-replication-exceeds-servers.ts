@@ -2,9 +2,9 @@
 // exceeds the distinct servers in CARBONLINK_HOSTS, on the first carbonlink query. The reader reports it
 // (and compares the ring with the replication capped); the fix lowers REPLICATION_FACTOR to the servers
 // listed.
-import type { LintContext } from '../context.js';
+import type { LintContext } from '../lint-context.js';
 import { pySetValue } from '../fix-edits.js';
-import type { Where } from '../model.js';
+import type { Where } from '../lint-model.js';
 import { defineRule } from '../rule-definition.js';
 
 export const rule = defineRule({

@@ -2,7 +2,7 @@
 // environment or cannot be evaluated without running Python. The checks that need it are skipped, and
 // this says so; the fix is a value (--env) only the user has.
 import type { WebSetting } from '../../config/python/pysettings.js';
-import type { LintContext } from '../context.js';
+import type { LintContext } from '../lint-context.js';
 import { defineRule } from '../rule-definition.js';
 
 export const rule = defineRule({

@@ -6,7 +6,7 @@ import fg from 'fast-glob';
 import { isMap, isScalar, LineCounter, parseDocument } from 'yaml';
 import { UsageError } from '../errors.js';
 import { detectFormat, type DetectedFormat } from '../config/detect.js';
-import type { FileKind, LintFile } from './model.js';
+import type { FileKind, LintFile } from './lint-model.js';
 
 /** Files larger than this are not configs (whisper files, logs); they are skipped. */
 const MAX_CONFIG_BYTES = 4 * 1024 * 1024;

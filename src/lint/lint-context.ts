@@ -1,14 +1,14 @@
 // The state of one lint run: the files, what was read from them, the findings collected so far, and
-// which rule reports each parser diagnostic (the routes, built by run.ts from the rule modules).
+// which rule reports each parser diagnostic (the routes, built by run-lint.ts from the rule modules).
 import type { ConfigDiagnostic } from '../config/diagnostics.js';
 import type { FixEdit, LintFinding, Location, Severity } from './lint-finding.js';
-import type { CarbonApi, CarbonProcess, GoCarbon, HeldRing, LintFile, StatedTopology, Webapp, Where } from './model.js';
+import type { CarbonApi, CarbonProcess, GoCarbon, HeldRing, LintFile, StatedTopology, Webapp, Where } from './lint-model.js';
 import type { RelayRules, AggregationRules, RewriteRules } from '../config/carbon-rules.js';
 import type { CrelayConfig } from '../config/crelay-conf.js';
 import type { CarbonConf } from '../config/carbon-conf.js';
 import type { Destination } from '../ring/types.js';
 import type { RuleMeta } from './rule-meta.js';
-import { displayPath } from './files.js';
+import { displayPath } from './file-kinds.js';
 import type { Topology } from './topology-model.js';
 
 export interface FindingInput {
@@ -173,7 +173,7 @@ export interface DiagnosticRoute {
 export type DiagnosticRoutes = ReadonlyMap<string, { meta: RuleMeta; route: DiagnosticRoute }>;
 
 /**
- * Parser diagnostics → findings, by the rule that claims each code (run.ts builds the routes from the rule
+ * Parser diagnostics → findings, by the rule that claims each code (run-lint.ts builds the routes from the rule
  * modules). Codes in `ignore` are reported elsewhere or not at all (the reader says why).
  */
 export function reportDiagnostics(
