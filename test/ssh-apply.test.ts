@@ -9,6 +9,7 @@ import { join } from 'node:path';
 import { describe, expect, it } from 'vitest';
 import { applyPlan } from '../src/apply/executor.js';
 import { runPlan } from '../src/plan/index.js';
+import { fillGaps } from '../src/whisper/fill-gaps.js';
 import type { SshOptions } from '../src/storage/ssh-driver.js';
 import { NOW, owners, TestCluster } from './audit-cluster.js';
 import { expectGapOnlyUnion, snapshotMetrics, type Snapshot } from './helpers/apply-check.js';
@@ -71,6 +72,7 @@ describe('apply over ssh', () => {
     const metrics = Array.from({ length: 30 }, (_, i) => `ssh${i}.disk.free`);
     const { c, plan, sshPath, check } = await setup('ssh-apply', ['n2', 'n3', 'n4'], metrics);
     const execsBefore = ssh.server.stats.execs.length;
+    const connsBefore = ssh.server.stats.connections;
     const r = await applyPlan({ plan, cluster: sshPath, ssh: sshOpts() });
     expect(r.failed).toEqual([]);
     expect(r.exitCode()).toBe(0);
@@ -80,9 +82,15 @@ describe('apply over ssh', () => {
     check();
     expect(temps(c)).toEqual([]);
     const execs = ssh.server.stats.execs.slice(execsBefore);
-    // Remote fills hold flock(1) on the file; copies are checked with sha256sum on the host.
-    expect(execs.some((e) => e.includes('flock -x'))).toBe(true);
-    expect(execs.some((e) => e.startsWith('sha256sum'))).toBe(true);
+    // Whatever the nodes do beyond SFTP runs in long-lived shells (one for stats and syncs, one for
+    // flocks), started once per connection: never a command, and a login shell, per file.
+    const connections = ssh.server.stats.connections - connsBefore;
+    expect(
+      execs.every((e) => e === 'exec env LC_ALL=C /bin/sh'),
+      execs.join('\n'),
+    ).toBe(true);
+    expect(execs.length).toBeLessThanOrEqual(2 * connections);
+    expect(execs.length).toBeGreaterThan(0);
     const again = await applyPlan({ plan, cluster: sshPath, ssh: sshOpts() });
     expect(again.exitCode()).toBe(0);
     expect(again.done).toMatchObject({ copied: 0, filled: 0, deleted: 0 });
@@ -95,9 +103,16 @@ describe('apply over ssh', () => {
       .readFileSync(plan, 'utf8')
       .split('\n')
       .filter((l) => l.includes('"op":"fill"') && !l.includes('"after"'))
-      .map((l) => JSON.parse(l) as { to: string; path: string; toPath?: string });
-    expect(fills.length).toBeGreaterThan(0);
-    const target = join(c.dir, 'nodes', fills[0]!.to, fills[0]!.toPath ?? fills[0]!.path);
+      .map((l) => JSON.parse(l) as { from: string; to: string; path: string; toPath?: string });
+    // A fill with slots to write (one with nothing to write never needs the lock).
+    const needy = [];
+    for (const f of fills) {
+      const dst = join(c.dir, 'nodes', f.to, f.toPath ?? f.path);
+      const rep = await fillGaps(join(c.dir, 'nodes', f.from, f.path), dst, { now: NOW, dryRun: true, lock: false });
+      if (rep.total > 0) needy.push(dst);
+    }
+    expect(needy.length).toBeGreaterThan(0);
+    const target = needy[0]!;
     const fd = fs.openSync(target, 'r');
     fsExt.flockSync(fd, 'ex');
     let r;
@@ -131,16 +146,17 @@ describe('apply over ssh', () => {
     }
     let writes = 0;
     ssh.server.faults.failWrite = (path) => path.startsWith(n4 + '/') && ++writes > 2;
-    ssh.server.faults.exec = (cmd) =>
-      cmd.startsWith('LC_ALL=C df')
-        ? { code: 0, stdout: `Filesystem 1024-blocks Used Available Capacity Mounted on\ntmpfs 4096 4096 0 100% ${n4}\n` }
-        : undefined;
+    ssh.server.faults.shellInput = (text) =>
+      text.replace(
+        /df -Pk -- '[^']*'/,
+        `printf 'Filesystem 1024-blocks Used Available Capacity Mounted on\\ntmpfs 4096 4096 0 100%% ${n4}\\n'`,
+      );
     let r;
     try {
       r = await applyPlan({ plan, cluster: sshPath, ssh: sshOpts(), concurrency: 1 });
     } finally {
       ssh.server.faults.failWrite = undefined;
-      ssh.server.faults.exec = undefined;
+      ssh.server.faults.shellInput = undefined;
     }
     expect(r.stopped).toMatch(/no space left/);
     expect(r.exitCode()).toBe(1);
@@ -191,7 +207,7 @@ function runChild(
 
 describe('kill -9 during a remote fill', () => {
   const RUN = join(PROJECT_ROOT, 'bin/run.js');
-  it.each(['fill-remote-write:1', 'fill-remote-write:5', 'copy-stream:2'])('%s, then resume', async (point) => {
+  it.each(['fill-remote-write:1', 'fill-remote-write:5', 'copy-verified:2', 'copy-placed:3'])('%s, then resume', async (point) => {
     expect(fs.existsSync(join(PROJECT_ROOT, 'dist/commands/apply.js')), 'run `npm run build` first').toBe(true);
     const metrics = Array.from({ length: 16 }, (_, i) => `kill${i}.load.avg`);
     const { c, plan, sshPath, check } = await setup(`ssh-kill-${point.replace(':', '')}`, ['n1', 'n2', 'n3', 'n4'], metrics);

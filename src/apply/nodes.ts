@@ -8,21 +8,15 @@ import type { PlanLocation } from '../plan/format.js';
 import type { StorageDriver } from '../storage/driver.js';
 import { LocalDriver } from '../storage/local-driver.js';
 import { openDriver, type ResolvedStorage, type StorageLocation } from '../storage/locations.js';
-import type { SshOptions } from '../storage/ssh-driver.js';
+import type { RemoteFile, RemoteLock, SshOptions } from '../storage/ssh-driver.js';
 
 /** What apply needs beyond StorageDriver from the ssh driver (duck-typed so local runs never load it). */
 export interface RemoteCapable extends StorageDriver {
   clockOffsetMs(): Promise<number>;
   readonly mtimeGranularityMs: number;
   sha256(rel: string): Promise<string | null>;
-  lock(rel: string, mode: 'ex' | 'sh', timeoutMs: number): Promise<{ release(): Promise<void> }>;
-  openFile(rel: string): Promise<{
-    readonly size: number;
-    readAll(): Promise<Buffer>;
-    write(position: number, data: Buffer): Promise<void>;
-    sync(): Promise<void>;
-    close(): Promise<void>;
-  }>;
+  lock(rel: string, mode: 'ex' | 'sh', timeoutMs: number): Promise<RemoteLock>;
+  openFile(rel: string): Promise<RemoteFile>;
 }
 
 export function isRemote(d: StorageDriver): d is RemoteCapable {
