@@ -136,8 +136,22 @@ describe('ssh: host keys and authentication', () => {
     if (blob instanceof Error) throw blob;
     fs.writeFileSync(kh, `[127.0.0.1]:${server.port} ssh-ed25519 ${blob.getPublicSSH().toString('base64')}\n`);
     await expect(SshDriver.connect(server.url(root), sshOpts({ knownHostsFiles: [kh], acceptNewHostKeys: true }))).rejects.toThrow(
-      /HOST KEY CHANGED/,
+      /REMOTE HOST IDENTIFICATION HAS CHANGED/,
     );
+  });
+
+  it('refuses a host whose known key is of another type, like OpenSSH, even with --accept-new-host-keys; nothing is recorded', async () => {
+    const kh = join(base, 'kh-other-type');
+    const other = (await import('ssh2')).default.utils.generateKeyPairSync('ecdsa', { bits: 256 });
+    const blob = (await import('ssh2')).default.utils.parseKey(other.public);
+    if (blob instanceof Error) throw blob;
+    const line = `[127.0.0.1]:${server.port} ecdsa-sha2-nistp256 ${blob.getPublicSSH().toString('base64')}\n`;
+    fs.writeFileSync(kh, line);
+    // The server only has an ed25519 key: an impostor offering another type than the one we know.
+    await expect(SshDriver.connect(server.url(root), sshOpts({ knownHostsFiles: [kh], acceptNewHostKeys: true }))).rejects.toThrow(
+      /REMOTE HOST IDENTIFICATION HAS CHANGED.*another type \(ecdsa-sha2-nistp256\)/,
+    );
+    expect(fs.readFileSync(kh, 'utf8')).toBe(line);
   });
 
   it('reports a key the server does not accept', async () => {
