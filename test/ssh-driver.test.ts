@@ -243,6 +243,59 @@ describe('ssh: locks, positional I/O, checksums, reconnects', () => {
     expect(await d.sha256("m 'q'.wsp")).toBe(createHash('sha256').update(want).digest('hex'));
   });
 
+  it('many fills at once into one node with live lock holders: no deadlock, every lock let go (the old one-channel-per-lock hang)', async () => {
+    // 24 "fills" at once, each: lock, then more remote work while holding it (stat with inode, sha256,
+    // a positional write), then release. Carbon-cache-like holders keep some files locked for a while.
+    const names = Array.from({ length: 24 }, (_, i) => `many/f${i}.wsp`);
+    fs.mkdirSync(join(root, 'many'), { recursive: true });
+    for (const n of names) fs.writeFileSync(join(root, n), Buffer.alloc(64, 1));
+    const held = names.slice(0, 6).map((n) => {
+      const fd = fs.openSync(join(root, n), 'r');
+      fsExt.flockSync(fd, 'ex');
+      return fd;
+    });
+    const releaser = setTimeout(() => held.forEach((fd) => (fsExt.flockSync(fd, 'un'), fs.closeSync(fd))), 700);
+    const fill = async (n: string) => {
+      const lock = await d.lock(n, 'ex', 20_000);
+      try {
+        expect(lock.held()).toBe(true);
+        const id = await d.fileIdentity(n);
+        expect(lock.file).toBe(`${id!.dev}:${id!.ino}`);
+        expect(await d.sha256(n)).toMatch(/^[0-9a-f]{64}$/);
+        const f = await d.openFile(n);
+        await f.write(0, Buffer.from('x'));
+        await f.close();
+      } finally {
+        await lock.release();
+      }
+    };
+    try {
+      await Promise.race([
+        Promise.all(names.map(fill)),
+        new Promise((_, reject) => setTimeout(() => reject(new Error('fills did not finish in 30 s: deadlock')), 30_000)),
+      ]);
+    } finally {
+      clearTimeout(releaser);
+    }
+    for (const n of names) {
+      expect(fs.readFileSync(join(root, n))[0]).toBe(0x78);
+      expect(tryLocal(join(root, n))).toBe(true);
+    }
+  }, 40_000);
+
+  it('a remote shell that gets no answer in time fails with a message, and the next request starts a new one', async () => {
+    const slow = await SshDriver.connect(server.url(root), sshOpts({ opTimeoutMs: 1500 }));
+    try {
+      server.faults.shellInput = (text) => text.replace(/^\{ date \+%s/m, '{ sleep 5; date +%s');
+      await expect(slow.clockOffsetMs()).rejects.toThrow(/no answer from the remote shell in time/);
+      server.faults.shellInput = undefined;
+      expect(typeof (await slow.clockOffsetMs())).toBe('number');
+    } finally {
+      server.faults.shellInput = undefined;
+      await slow.close();
+    }
+  });
+
   it('quotes every argument for the shell', () => {
     expect(shq("a'b")).toBe(`'a'\\''b'`);
     expect(shq('$(x) `y` "z"')).toBe(`'$(x) \`y\` "z"'`);

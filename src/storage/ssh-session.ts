@@ -114,8 +114,8 @@ export interface Live {
   pending: Set<(err: Error) => void>;
   /** performance.now() of the last answer from the node. */
   lastAnswer: number;
-  /** Called once when the connection is gone. */
-  onLost: Set<() => void>;
+  /** Called once when the connection is gone (waiters that are not requests: shells, commands). */
+  onLost: Set<(err: Error) => void>;
 }
 
 const DEFAULT_KEYS = ['id_ed25519', 'id_ecdsa', 'id_rsa'];
@@ -279,14 +279,14 @@ export class SshConnection {
     live.lastAnswer = performance.now();
   }
 
-  /** Register a waiter that fails when the connection goes; returns its remover. */
+  /** Register a waiter that fails when the connection goes (not watched for answers); returns its remover. */
   onLoss(live: Live, reject: (e: Error) => void): () => void {
     if (live.closed) {
       reject(this.lostError(live));
       return () => undefined;
     }
-    live.pending.add(reject);
-    return () => live.pending.delete(reject);
+    live.onLost.add(reject);
+    return () => live.onLost.delete(reject);
   }
 
   lostError(live: Live): SshError {
@@ -363,7 +363,7 @@ export class SshConnection {
         const err = this.lostError(l);
         for (const r of [...l.pending]) r(err);
         l.pending.clear();
-        for (const f of [...l.onLost]) f();
+        for (const f of [...l.onLost]) f(err);
         l.onLost.clear();
         client.end();
       };
