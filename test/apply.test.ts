@@ -301,6 +301,27 @@ describe('apply: edge cases on hand-written plans', () => {
     ]);
   });
 
+  it('a source whose data slots turned to garbage after planning is skipped, not copied, never deleted (size and header unchanged)', async () => {
+    const h = handCluster('apply-garbage');
+    const m = 'app.garbage.count';
+    const f = await h.c.plant('n1', m, 0);
+    const acts = move(h, m, 'n1', 'n2', 1);
+    const p = writePlan(h, 'g.plan', acts);
+    // After planning: the data area gets garbage; the size, the header and even the mtime stay.
+    const st = fs.statSync(f);
+    const img = fs.readFileSync(f);
+    const headerLen = 16 + 12 * img.readUInt32BE(12);
+    for (let i = headerLen + 240; i < headerLen + 480; i++) img[i] = (i * 7919 + 13) & 0xff;
+    fs.writeFileSync(f, img);
+    fs.utimesSync(f, st.atime, st.mtime);
+    const r = await applyPlan({ plan: p });
+    expect(r.exitCode()).toBe(1);
+    expect(r.skipped[0]).toMatchObject({ id: 1, code: 'SourceCorrupt' });
+    expect(fs.existsSync(f)).toBe(true);
+    expect(fs.existsSync(h.c.file('n2', m))).toBe(false);
+    expect(fs.readFileSync(f).equals(img)).toBe(true);
+  });
+
   it('a corrupt source is skipped and reported, never deleted; its delete is blocked; exit 1', async () => {
     const h = handCluster('apply-corrupt');
     const m = 'app.corrupt.count';

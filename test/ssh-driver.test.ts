@@ -296,6 +296,21 @@ describe('ssh: locks, positional I/O, checksums, reconnects', () => {
     }
   });
 
+  it('a backslash and a newline in a name: lock, identity, sha256 and I/O (GNU sha256sum would print \\HASH for it)', async () => {
+    const name = 'odd\\name\nwith break.wsp';
+    fs.writeFileSync(join(root, name), Buffer.alloc(48, 3));
+    const lock = await d.lock(name, 'ex', 5000);
+    expect(tryLocal(join(root, name))).toBe(false);
+    const id = await d.fileIdentity(name);
+    expect(lock.file).toBe(`${id!.dev}:${id!.ino}`);
+    await lock.release();
+    expect(tryLocal(join(root, name))).toBe(true);
+    const { createHash } = await import('node:crypto');
+    expect(await d.sha256(name)).toBe(createHash('sha256').update(Buffer.alloc(48, 3)).digest('hex'));
+    await d.writeAtomic('odd\\dir\n/x.wsp', Buffer.from('ok'), { grouped: true });
+    expect(fs.readFileSync(join(root, 'odd\\dir\n/x.wsp'), 'utf8')).toBe('ok');
+  });
+
   it('quotes every argument for the shell', () => {
     expect(shq("a'b")).toBe(`'a'\\''b'`);
     expect(shq('$(x) `y` "z"')).toBe(`'$(x) \`y\` "z"'`);

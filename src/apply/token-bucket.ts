@@ -1,6 +1,6 @@
 // --bwlimit: one token bucket shared by every transfer of the job (bytes read from sources and written
 // to destinations). Tokens refill continuously at `rate` bytes per second up to a quarter second's
-// worth, so bursts stay short; waiters are served in order. Actions pay BEFORE a transfer and never
+// worth (at least 16 KiB), so bursts stay short; waiters are served in order. Actions pay BEFORE a transfer and never
 // while they hold a lock, so a throttled job never makes carbon-cache wait. The rate is parsed by
 // src/units.ts (parseByteRate: a unit is required).
 export class TokenBucket {
@@ -10,7 +10,7 @@ export class TokenBucket {
   private readonly burst: number;
 
   constructor(readonly rate: number) {
-    this.burst = Math.max(64 * 1024, rate / 4);
+    this.burst = Math.max(16 * 1024, rate / 4);
     this.tokens = this.burst;
   }
 
