@@ -63,6 +63,7 @@ class ShellProcess {
         c.on('close', () => proc?.onClose());
         c.on('error', () => proc?.onClose());
       },
+      true,
     );
     proc = new ShellProcess(conn, live, ch, role);
     proc.removeLoss = conn.onLoss(live, (e) => proc!.fail(e));

@@ -1,8 +1,9 @@
 // One ssh connection to a storage node, shared by everything the ssh driver does there: login (keys,
 // agent), the host key check, the SFTP channel, and a hard budget of channels. OpenSSH allows 10
-// sessions per connection (MaxSessions); we never open more than `maxChannels` (8 by default, SFTP
-// and the remote shells included) and queue beyond it, so no action ever fails with "no more
-// sessions" and no action ever waits for a channel while it holds something another action needs.
+// sessions per connection (MaxSessions); we never open more than `maxChannels` (8 by default): the
+// SFTP channel and the driver's two long-lived shells have theirs set aside (a shell never queues
+// behind commands), one-off commands share the rest and queue beyond it, so no action ever fails with
+// "no more sessions" and no action ever waits for a channel while it holds something another needs.
 //
 // Every remote wait is bounded: a watchdog declares the connection dead when requests are pending and
 // nothing has come back for `opTimeoutMs`; a lost connection rejects every pending request at once
@@ -28,7 +29,7 @@ export interface SshOptions {
   acceptNewHostKeys?: boolean | undefined;
   /** Connection set-up timeout (default 20 s). */
   readyTimeoutMs?: number | undefined;
-  /** Channels open at once on the connection, SFTP and remote shells included (default 8; OpenSSH allows 10). */
+  /** Channels open at once on the connection, SFTP and the two remote shells included (default 8, at least 4; OpenSSH allows 10). */
   maxChannels?: number | undefined;
   /** @deprecated the old name: exec channels besides SFTP (maxChannels = this + 1). */
   maxExecChannels?: number | undefined;
@@ -136,8 +137,9 @@ export class SshConnection {
     readonly target: SshTarget,
     private readonly opts: SshOptions,
   ) {
-    const fromOld = opts.maxExecChannels === undefined ? undefined : opts.maxExecChannels + 1;
-    this.limit = Math.max(2, Math.min(9, opts.maxChannels ?? fromOld ?? 8));
+    const fromOld = opts.maxExecChannels === undefined ? undefined : opts.maxExecChannels + 3;
+    // One-off commands get what SFTP and the two shells leave.
+    this.limit = Math.max(1, Math.min(9, opts.maxChannels ?? fromOld ?? 8) - 3);
     this.opTimeoutMs = opts.opTimeoutMs ?? 120_000;
   }
 
@@ -158,12 +160,12 @@ export class SshConnection {
     return this.live;
   }
 
-  /** Channels the connection may have open at once. */
+  /** Channels the connection may have open at once (SFTP, the two shells and one-off commands). */
   get channelLimit(): number {
-    return this.limit;
+    return this.limit + 3;
   }
 
-  /** Take one channel of the budget; waits (bounded) when all are in use. */
+  /** Take one channel of the one-off commands' budget; waits (bounded) when all are in use. */
   acquireChannel(timeoutMs = this.opTimeoutMs): Promise<() => void> {
     const grantFn = (): (() => void) => {
       this.inUse++;
@@ -192,7 +194,7 @@ export class SshConnection {
         if (i >= 0) this.waiters.splice(i, 1);
         reject(
           new SshError(
-            `waited ${Math.round(timeoutMs / 1000)} s for one of the ${this.limit} ssh channels to ${this.where()} (all busy)`,
+            `waited ${Math.round(timeoutMs / 1000)} s for one of the ${this.limit} ssh command channels to ${this.where()} (all busy)`,
             'ETIMEDOUT',
           ),
         );
@@ -206,15 +208,17 @@ export class SshConnection {
   }
 
   /**
-   * Open a channel with `open` inside the budget. A server that refuses the channel ("Channel open
-   * failure": fewer sessions allowed than we assumed) lowers the budget and is asked again.
+   * Open a channel with `open` inside the budget (`reserved`: one of the set-aside channels of the
+   * long-lived shells). A server that refuses the channel ("Channel open failure": fewer sessions
+   * allowed than we assumed) lowers the budget and is asked again.
    */
   async openChannel(
     open: (client: InstanceType<typeof Client>, cb: (err: Error | undefined, ch: ClientChannel) => void) => void,
     attach: (ch: ClientChannel) => void,
+    reserved = false,
   ): Promise<ClientChannel> {
     for (let attempt = 0; ; attempt++) {
-      const release = await this.acquireChannel();
+      const release = reserved ? () => undefined : await this.acquireChannel();
       let live: Live;
       try {
         live = await this.ready();
@@ -234,9 +238,9 @@ export class SshConnection {
       } catch (err) {
         release();
         const msg = (err as Error).message ?? '';
-        if (/open failure|administratively prohibited|no more sessions/i.test(msg) && attempt < 6 && !live.closed) {
-          if (this.limit > 2 && this.inUse >= 1) this.limit = Math.max(2, Math.min(this.limit - 1, this.inUse));
-          await new Promise((r) => setTimeout(r, 50 * (attempt + 1)));
+        if (/open failure|administratively prohibited|no more sessions/i.test(msg) && attempt < 10 && !live.closed) {
+          if (this.limit > 1) this.limit = Math.max(1, Math.min(this.limit - 1, this.inUse));
+          await new Promise((r) => setTimeout(r, 100 * (attempt + 1)));
           continue;
         }
         throw err;
