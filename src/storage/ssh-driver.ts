@@ -292,8 +292,11 @@ export class SshDriver implements StorageDriver {
     }
   }
 
-  /** Move without replacing: hardlink@openssh.com + unlink (sent together), else SFTP rename (which never replaces). */
-  private async placeNoClobber(s: Live, from: string, to: string): Promise<void> {
+  /**
+   * Move without replacing: hardlink@openssh.com + unlink, else SFTP rename (which never replaces).
+   * A temp file (`expendable`) is unlinked in the same round trip: it goes whether the link worked or not.
+   */
+  private async placeNoClobber(s: Live, from: string, to: string, expendable = false): Promise<void> {
     const exists = async (e: unknown): Promise<never> => {
       if (s.closed) throw e;
       const there = await this.io.stat(s, to, true).then(
@@ -303,6 +306,11 @@ export class SshDriver implements StorageDriver {
       if (there) throw new DataError(`refusing to replace existing ${this.where()}:${to}`);
       throw e;
     };
+    if (s.ext['hardlink@openssh.com'] === '1' && !expendable) {
+      await this.io.hardlink(s, from, to).catch(exists);
+      await this.io.unlink(s, from);
+      return;
+    }
     if (s.ext['hardlink@openssh.com'] === '1') {
       // The server answers in order: the unlink runs after the link, and removes the temp file either way.
       const link = this.io.hardlink(s, from, to);
@@ -382,7 +390,7 @@ export class SshDriver implements StorageDriver {
       if (opts.beforePlace !== undefined) await opts.beforePlace(posix.join(posix.dirname(rel), name));
       if (opts.grouped === true) await this.syncAll();
       if (opts.overwrite === true) await this.placeOverwrite(s, tmp, abs);
-      else await this.placeNoClobber(s, tmp, abs);
+      else await this.placeNoClobber(s, tmp, abs, true);
       placed = true;
       if (opts.grouped === true) await this.syncAll();
       else await this.syncDir(s, dir);
