@@ -35,10 +35,10 @@ ssh:// storage uses the ssh agent or --identity keys; host keys must be in known
   };
 
   static override flags = {
-    concurrency: Flags.integer({ description: 'Actions moving data at once.', default: 8, min: 1, max: 256 }),
+    concurrency: Flags.integer({ description: 'Actions moving data at once.', default: 16, min: 1, max: 256 }),
     'per-node': Flags.integer({
       description: 'Actions moving data at once per storage location (a copy counts for its source and its destination).',
-      default: 4,
+      default: 8,
       min: 1,
       max: 64,
     }),

@@ -244,30 +244,73 @@ export async function runCopy(ctx: ActionContext, a: CopyAction, lease: Lease = 
     };
     let check: { crc32?: string; sha256?: string; verified?: string };
     let bytes = 0;
+    let placedAs: Promise<FileIdentity | null> | null = null;
     try {
+      const srcLocal = await ctx.nodes.localPath(a.from, a.path);
+      const dstLocal = isRemote(dst) ? null : await ctx.nodes.localPath(a.to, dstRel);
       if (pre.info.size <= IN_MEMORY_MAX) {
-        // The whole file through memory: read, check every byte of it, write, check what was written.
+        // The whole file through memory, checked whole (every slot) before it is placed.
         await pay(ctx, pre.info.size);
-        const srcLocal = await ctx.nodes.localPath(a.from, a.path);
-        const buf = srcLocal !== null ? takeBuffer(pre.info.size) : null;
-        try {
-          // The path was checked by stat (inside the root, a regular file); O_NOFOLLOW keeps it so.
-          const data = buf !== null ? await readInto(srcLocal!, buf) : await src.readFile(a.path);
-          bytes = data.length;
-          ctx.onRead(a.to, bytes);
-          if (bytes !== pre.info.size) throw new SourceChanged(`read ${bytes} bytes, the source had ${pre.info.size}`);
+        const checkAll = async (data: Buffer) => {
+          if (data.length !== pre.info.size) throw new SourceChanged(`read ${data.length} bytes, the source had ${pre.info.size}`);
           const v = verifyWhisperBuffer(a.path, data);
           if (!v.ok) throw new SourceProblem('SourceCorrupt', `source is not a sound whisper file: ${v.error ?? v.code}`);
           await unchanged();
-          const dstLocal = isRemote(dst) ? null : await ctx.nodes.localPath(a.to, dstRel);
-          const algo = dstLocal === null ? 'sha256' : 'crc32';
-          const digest = new Digest(algo);
-          digest.update(data);
-          await dst.writeAtomic(dstRel, data, {
-            ...opts,
-            beforePlace: async (tempRel) => {
-              crashPoint('copy-synced');
-              if (dstLocal !== null) {
+        };
+        if (dstLocal === null) {
+          // To a remote node: the chunks go on to the node as they arrive (reading and writing overlap);
+          // nothing is placed before all of it is checked.
+          const buf = srcLocal !== null ? takeBuffer(pre.info.size) : null;
+          const chunks: Buffer[] = [];
+          const digest = new Digest('sha256');
+          const from = async function* (): AsyncGenerator<Buffer> {
+            if (buf !== null) yield await readInto(srcLocal!, buf);
+            else if (isRemote(src) && src.readChunks !== undefined) yield* src.readChunks(a.path);
+            else yield await src.readFile(a.path);
+          };
+          const tee = async function* (): AsyncGenerator<Buffer> {
+            for await (const b of from()) {
+              chunks.push(b);
+              bytes += b.length;
+              digest.update(b);
+              ctx.onRead(a.to, b.length);
+              yield b;
+            }
+          };
+          try {
+            await dst.writeAtomic(dstRel, tee(), {
+              ...opts,
+              beforePlace: async () => {
+                crashPoint('copy-synced');
+                await checkAll(chunks.length === 1 ? chunks[0]! : Buffer.concat(chunks));
+                chunks.length = 0;
+                ctx.onWritten(a.to, bytes);
+                crashPoint('copy-verified');
+                lease.release(); // the data has moved: what is left (syncs, link, journal) waits, shared
+              },
+              onPlaced: () => {
+                placedAs = dst.fileIdentity(dstRel);
+                placedAs.catch(() => undefined);
+              },
+            });
+          } finally {
+            if (buf !== null) returnBuffer(buf);
+          }
+          check = { sha256: digest.digest() };
+        } else {
+          const buf = srcLocal !== null ? takeBuffer(pre.info.size) : null;
+          try {
+            // The path was checked by stat (inside the root, a regular file); O_NOFOLLOW keeps it so.
+            const data = buf !== null ? await readInto(srcLocal!, buf) : await src.readFile(a.path);
+            bytes = data.length;
+            ctx.onRead(a.to, bytes);
+            await checkAll(data);
+            const digest = new Digest('crc32');
+            digest.update(data);
+            await dst.writeAtomic(dstRel, data, {
+              ...opts,
+              beforePlace: async (tempRel) => {
+                crashPoint('copy-synced');
                 const back = takeBuffer(bytes);
                 try {
                   const got = await readInto((await ctx.nodes.localPath(a.to, tempRel))!, back);
@@ -275,15 +318,19 @@ export async function runCopy(ctx: ActionContext, a: CopyAction, lease: Lease = 
                 } finally {
                   returnBuffer(back);
                 }
-              }
-              ctx.onWritten(a.to, bytes);
-              crashPoint('copy-verified');
-              lease.release(); // the data has moved: what is left (syncs, link, journal) waits, shared
-            },
-          });
-          check = dstLocal === null ? { sha256: digest.digest() } : { verified: 'read back and compared', crc32: digest.digest() };
-        } finally {
-          if (buf !== null) returnBuffer(buf);
+                ctx.onWritten(a.to, bytes);
+                crashPoint('copy-verified');
+                lease.release();
+              },
+              onPlaced: () => {
+                placedAs = dst.fileIdentity(dstRel);
+                placedAs.catch(() => undefined);
+              },
+            });
+            check = { verified: 'read back and compared', crc32: digest.digest() };
+          } finally {
+            if (buf !== null) returnBuffer(buf);
+          }
         }
       } else {
         // Very large files stream: header and structure checked, a checksum on the way, read back locally.
@@ -344,7 +391,7 @@ export async function runCopy(ctx: ActionContext, a: CopyAction, lease: Lease = 
       throw err;
     }
     crashPoint('copy-placed');
-    const placedAs = await dst.fileIdentity(dstRel);
+    const dstNow = await (placedAs ?? dst.fileIdentity(dstRel));
     await journal.append({
       t: 'done',
       id: a.id,
@@ -354,11 +401,11 @@ export async function runCopy(ctx: ActionContext, a: CopyAction, lease: Lease = 
       path: dstRel,
       src: pre.stamp,
       ...check,
-      dst: placedAs,
+      dst: dstNow,
       bytes,
       at: iso(),
     });
-    ctx.table.verified(a.id, pre.stamp, placedAs);
+    ctx.table.verified(a.id, pre.stamp, dstNow);
     crashPoint('copy-done');
     return { kind: 'done', result: 'copied', bytes };
   }
@@ -554,7 +601,7 @@ async function remoteFillOnce(
       await lock.release();
     }
     ctx.onWritten(node, bytes);
-    await dst.syncAll();
+    await dst.syncPaths([dstRel]);
     const after = await dst.fileIdentity(dstRel);
     // A file replaced right after our writes is not the one that holds them.
     const kept = after !== null && after.dev === before.dev && after.ino === before.ino ? after : null;

@@ -26,9 +26,9 @@ export interface ApplyOptions {
   plan: string;
   /** Cluster file to check the ring against (default: the one the plan names). */
   cluster?: string | undefined;
-  /** Actions running at once (default 8). */
+  /** Actions moving data at once (default 16). */
   concurrency?: number | undefined;
-  /** Actions running at once per location (default 4). */
+  /** Actions moving data at once per location (default 8). */
   perNode?: number | undefined;
   /** Bytes per second for all transfers together (default: unlimited). */
   bwlimit?: number | null | undefined;
@@ -241,11 +241,11 @@ export async function applyPlan(o: ApplyOptions): Promise<ApplyReport> {
     // An action holds a slot of each location it moves data between, and one of the job, while it
     // moves data; it gives them back when only shared waits are left (syncs, the journal). Slots are
     // taken in one order (locations sorted, then the job's), so no two actions wait on each other.
-    const global = new Slots(Math.max(1, o.concurrency ?? 8));
+    const global = new Slots(Math.max(1, o.concurrency ?? 16));
     const perNode = new Map<string, Slots>();
     const limiterOf = (node: string) => {
       let l = perNode.get(node);
-      if (l === undefined) perNode.set(node, (l = new Slots(Math.max(1, o.perNode ?? 4))));
+      if (l === undefined) perNode.set(node, (l = new Slots(Math.max(1, o.perNode ?? 8))));
       return l;
     };
     const notDone = new IdSet(); // copies/fills of this job that did not end verified

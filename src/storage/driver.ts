@@ -95,10 +95,12 @@ export interface WriteOptions {
   tempName?: string;
   /** Called with the temp file's relative path once it is synced, before it is moved into place; throwing aborts. */
   beforePlace?: (tempRel: string) => Promise<void>;
+  /** Called right after the file is in place, before the directory (or barrier) sync is awaited. */
+  onPlaced?: () => void;
   /**
-   * Durability through the driver's shared barrier (syncAll) instead of an fsync of this file and one
-   * of its directory: the temp file is made durable by a barrier before it is placed, the placement
-   * by a barrier after. Many concurrent writers share each barrier.
+   * Durability through the driver's shared sync rounds (syncPaths) instead of an fsync of this file
+   * and one of its directory of its own: the temp file is made durable by a round before it is placed,
+   * the placement (its directory) by a round after. Many concurrent writers share each round.
    */
   grouped?: boolean;
 }
@@ -132,10 +134,10 @@ export interface StorageDriver {
   /** Identity and state of a regular file (not following a symlink at the path); null when nothing is there. */
   fileIdentity(rel: string): Promise<FileIdentity | null>;
   /**
-   * Make everything written through this driver so far durable: one filesystem-wide sync shared by
-   * every caller waiting at the time (group commit).
+   * Make these files or directories durable (fsync), in one round shared with every caller waiting
+   * at the time (group commit).
    */
-  syncAll(): Promise<void>;
+  syncPaths(rels: readonly string[]): Promise<void>;
   /** Free space of the filesystem holding the root. */
   freeSpace(): Promise<FreeSpace>;
   /** A string equal for two drivers exactly when they reach the same directory. */

@@ -16,15 +16,24 @@ import { walkTree } from './walker.js';
 export class LocalDriver implements StorageDriver {
   readonly scheme = 'file';
   readonly url: string;
-  private readonly group = new GroupSync(() => syncFilesystem(this.root));
+  private readonly group = new GroupSync((paths) => this.syncRound(paths));
 
   private constructor(readonly root: string) {
     this.url = pathToFileURL(root).href;
   }
 
-  /** Filesystem syncs run for syncAll() (tests, benches). */
-  get groupSyncs(): number {
-    return this.group.count;
+  /** Sync rounds run for syncPaths() (tests, benches). */
+  get syncRounds(): number {
+    return this.group.rounds;
+  }
+
+  /**
+   * One round: a few files are fsynced each (in parallel); a big round is one syncfs of the
+   * filesystem (`sync -f`), cheaper than hundreds of fsyncs, like `cp -r; sync`.
+   */
+  private async syncRound(abs: string[]): Promise<void> {
+    if (abs.length > 32) return syncFilesystem(this.root);
+    await Promise.all(abs.map((p) => fsyncPath(p)));
   }
 
   /** Open a local root: resolves symlinks in `path` (a data dir is often a link) and requires a directory. */
@@ -124,10 +133,11 @@ export class LocalDriver implements StorageDriver {
         await fh.close();
       }
       if (opts.beforePlace !== undefined) await opts.beforePlace(posix.join(posix.dirname(rel), posix.basename(tmp)));
-      if (opts.grouped === true) await this.syncAll();
+      if (opts.grouped === true) await this.group.barrier([tmp]);
       await this.place(tmp, abs, opts.overwrite === true);
       placed = true;
-      if (opts.grouped === true) await this.syncAll();
+      opts.onPlaced?.();
+      if (opts.grouped === true) await this.group.barrier([dirname(abs)]);
       else await fsyncDir(dirname(abs));
     } finally {
       if (!placed) await fs.promises.rm(tmp, { force: true });
@@ -177,7 +187,7 @@ export class LocalDriver implements StorageDriver {
     const st = await fs.promises.lstat(abs);
     if (st.isDirectory()) throw new DataError(`refusing to unlink ${abs}: a directory`);
     await fs.promises.unlink(abs);
-    if (opts.grouped === true) await this.syncAll();
+    if (opts.grouped === true) await this.group.barrier([dirname(abs)]);
     else await fsyncDir(dirname(abs));
   }
 
@@ -194,8 +204,10 @@ export class LocalDriver implements StorageDriver {
     return st.isFile() ? identityOf(st) : null;
   }
 
-  syncAll(): Promise<void> {
-    return this.group.barrier();
+  async syncPaths(rels: readonly string[]): Promise<void> {
+    const abs = rels.map((r) => (r === '' ? this.root : this.abs(r)));
+    for (const a of abs) if (a !== this.root) await this.confine(a);
+    return this.group.barrier(abs);
   }
 
   async freeSpace(): Promise<FreeSpace> {
@@ -248,6 +260,16 @@ export function syncFilesystem(dir: string): Promise<void> {
       );
     });
   });
+}
+
+/** fsync a file or directory by path. */
+async function fsyncPath(p: string): Promise<void> {
+  const fh = await fs.promises.open(p, 'r');
+  try {
+    await fh.sync();
+  } finally {
+    await fh.close();
+  }
 }
 
 /** fsync a directory so a create or rename in it survives a crash. */

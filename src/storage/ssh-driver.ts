@@ -55,6 +55,9 @@ export class SshDriver implements StorageDriver {
   private readonly lister: SshLister;
   private readonly group: GroupSync;
   private confirmedDirs = new Set<string>();
+  /** Directories seen to exist (stat or mkdir), so writes into them skip the checks. (OpenSSH's realpath
+   * succeeds for a missing last component, so confine() does not prove a directory exists.) */
+  private existingDirs = new Set<string>();
   private idQueue: { abs: string; resolve: (v: FileIdentity | null) => void; reject: (e: unknown) => void }[] = [];
   /** Timestamp granularity of stat() and list() (SFTP v3: whole seconds). */
   readonly mtimeGranularityMs = 1000;
@@ -73,7 +76,7 @@ export class SshDriver implements StorageDriver {
     this.lockShell = new RemoteShell(this.conn, 'locks');
     this.locker = new RemoteLocker(this.conn, this.lockShell);
     this.lister = new SshLister(this, opts.listMethod ?? 'auto');
-    this.group = new GroupSync(() => this.syncFilesystem());
+    this.group = new GroupSync((paths) => this.syncRound(paths));
   }
 
   /** Connect, authenticate, check the host key, open SFTP and resolve the root (a directory). */
@@ -92,6 +95,9 @@ export class SshDriver implements StorageDriver {
     }
     d.root = real;
     (d as { url: string }).url = d.url.slice(0, d.url.length - target.path.length) + real;
+    // The work shell is needed by every copy (syncs, identities): start it now, while the caller does
+    // other things (a login with slow startup files then costs once, in parallel with the other nodes).
+    d.work.ensure().catch(() => undefined);
     return d;
   }
 
@@ -99,9 +105,9 @@ export class SshDriver implements StorageDriver {
     return this.conn.where();
   }
 
-  /** Syncs the node's filesystem ran for syncAll() (tests, benches). */
-  get groupSyncs(): number {
-    return this.group.count;
+  /** Sync rounds run for syncPaths() (tests, benches). */
+  get syncRounds(): number {
+    return this.group.rounds;
   }
 
   // ---------------------------------------------------------------- exec channels
@@ -193,15 +199,41 @@ export class SshDriver implements StorageDriver {
   }
 
   async readFile(rel: string): Promise<Buffer> {
+    const parts: Buffer[] = [];
+    for await (const b of this.readChunks(rel)) parts.push(b);
+    return parts.length === 1 ? parts[0]! : Buffer.concat(parts);
+  }
+
+  /**
+   * A regular file as chunks, in order, with the fewest round trips: lstat and open go out together,
+   * then the reads of the size lstat saw go out with no wait. A symlink is refused (its handle is
+   * closed unread).
+   */
+  async *readChunks(rel: string): AsyncGenerator<Buffer> {
     const abs = this.abs(rel);
     const s = await this.conn.ready();
-    const f = await this.openRegular(s, abs);
+    await this.confine(s, abs);
+    const lst = this.io.stat(s, abs, true);
+    const open = this.io.open(s, abs, 'r');
+    lst.catch(() => undefined);
+    open.catch(() => undefined);
+    let l: SftpStats;
     try {
-      const parts: Buffer[] = [];
-      for await (const b of this.io.readPipelined(s, f.h, abs, 0, Number.MAX_SAFE_INTEGER)) parts.push(b);
-      return Buffer.concat(parts);
+      l = await lst;
+    } catch (err) {
+      open.then(
+        (h) => this.io.close(s, h),
+        () => undefined,
+      );
+      throw err;
+    }
+    const h = await open;
+    try {
+      if (!l.isFile()) throw new DataError(`refusing to read ${this.where()}:${abs}: not a regular file`);
+      // The size lstat saw (a file that shrank ends early; one that grew is the caller's stamp check to notice).
+      yield* this.io.readPipelined(s, h, abs, 0, l.size);
     } finally {
-      await this.io.close(s, f.h);
+      await this.io.close(s, h);
     }
   }
 
@@ -225,10 +257,10 @@ export class SshDriver implements StorageDriver {
   /** fsync a handle: fsync@openssh.com, else `sync FILE` on the host (coreutils ≥ 8.24). */
   private async syncHandle(s: Live, h: Handle, abs: string): Promise<void> {
     if (this.io.hasFsync(s)) return this.io.fsync(s, h, abs);
-    await this.syncPaths([abs]);
+    await this.syncNow([abs]);
   }
 
-  private async syncPaths(paths: string[]): Promise<void> {
+  private async syncNow(paths: string[]): Promise<void> {
     const r = await this.work.run(`sync -- ${paths.map(shq).join(' ')}`, { timeoutMs: SYNC_TIMEOUT_MS, what: 'sync' });
     if (r.status !== 0) throw new SshError(`sync ${this.where()}:${paths[0]}: ${r.out.trim() || `exit ${r.status}`}`, 'EIO');
   }
@@ -249,24 +281,31 @@ export class SshDriver implements StorageDriver {
         // fall through to sync(1)
       }
     }
-    await this.syncPaths([dir]);
+    await this.syncNow([dir]);
   }
 
-  /** One filesystem-wide sync on the node (sync -f, GNU coreutils ≥ 8.24; plain sync elsewhere). */
-  private async syncFilesystem(): Promise<void> {
-    const r = await this.work.run(`sync -f -- ${shq(this.root)} 2>/dev/null || sync`, {
+  /**
+   * One round on the node: every path fsynced by coreutils' sync (files and directories alike), eight
+   * at a time so the filesystem's journal commits are shared; names travel NUL-separated, quoted.
+   */
+  private async syncRound(paths: string[]): Promise<void> {
+    const list = paths.map(shq).join(' ');
+    const r = await this.work.run(`printf '%s\\0' ${list} | xargs -0 -n 8 -P 8 sync --`, {
       timeoutMs: SYNC_TIMEOUT_MS,
-      what: 'sync the filesystem of',
+      what: 'sync files on',
     });
-    if (r.status !== 0) throw new SshError(`sync -f ${this.where()}:${this.root}: ${r.out.trim() || `exit ${r.status}`}`, 'EIO');
+    if (r.status !== 0) throw new SshError(`sync on ${this.where()}: ${r.out.trim() || `exit ${r.status}`}`, 'EIO');
   }
 
-  syncAll(): Promise<void> {
-    return this.group.barrier();
+  async syncPaths(rels: readonly string[]): Promise<void> {
+    const s = await this.conn.ready();
+    const abs = rels.map((r) => (r === '' ? this.root : this.abs(r)));
+    for (const a of abs) if (a !== this.root) await this.confine(s, a);
+    return this.group.barrier(abs);
   }
 
   private async mkdirs(s: Live, absDir: string): Promise<void> {
-    if (absDir === this.root || this.confirmedDirs.has(absDir)) return;
+    if (absDir === this.root || this.existingDirs.has(absDir)) return;
     const missing: string[] = [];
     let d = absDir;
     while (d.length > this.root.length) {
@@ -290,6 +329,8 @@ export class SshDriver implements StorageDriver {
         if (st === null || !st.isDirectory()) throw err;
       }
     }
+    if (this.existingDirs.size > 100_000) this.existingDirs.clear();
+    this.existingDirs.add(absDir);
   }
 
   /**
@@ -376,11 +417,16 @@ export class SshDriver implements StorageDriver {
         }
         await Promise.all(pending);
         if (failure !== null) throw failure;
-        if (opts.mtimeMs !== undefined) await this.io.futimes(s, h, tmp, Date.now() / 1000, opts.mtimeMs / 1000);
+        // Sent together (the server answers in order): the times, the size check, the fsync.
+        const times = opts.mtimeMs === undefined ? null : this.io.futimes(s, h, tmp, Date.now() / 1000, opts.mtimeMs / 1000);
+        const size = this.io.fstat(s, h, tmp);
+        const sync = opts.grouped === true ? null : this.syncHandle(s, h, tmp);
+        for (const p of [times, size, sync]) p?.catch(() => undefined);
+        await times;
         // Every write was acknowledged at its offset; the size the node sees must be what we sent.
-        const st = await this.io.fstat(s, h, tmp);
+        const st = await size;
         if (st.size !== written) throw new SshError(`${this.where()}:${tmp} has ${st.size} bytes after writing ${written}`, 'EIO');
-        if (opts.grouped !== true) await this.syncHandle(s, h, tmp);
+        await sync;
       } catch (err) {
         throw await this.explainWriteFailure(err, written);
       } finally {
@@ -388,11 +434,12 @@ export class SshDriver implements StorageDriver {
         open = false;
       }
       if (opts.beforePlace !== undefined) await opts.beforePlace(posix.join(posix.dirname(rel), name));
-      if (opts.grouped === true) await this.syncAll();
+      if (opts.grouped === true) await this.group.barrier([tmp]);
       if (opts.overwrite === true) await this.placeOverwrite(s, tmp, abs);
       else await this.placeNoClobber(s, tmp, abs, true);
       placed = true;
-      if (opts.grouped === true) await this.syncAll();
+      opts.onPlaced?.();
+      if (opts.grouped === true) await this.group.barrier([dir]);
       else await this.syncDir(s, dir);
     } finally {
       if (!placed && !s.closed) await this.io.unlink(s, tmp).catch(() => undefined);
@@ -420,7 +467,7 @@ export class SshDriver implements StorageDriver {
     const st = await this.io.stat(s, abs, true);
     if (st.isDirectory()) throw new DataError(`refusing to unlink ${this.where()}:${abs}: a directory`);
     await this.io.unlink(s, abs);
-    if (opts.grouped === true) await this.syncAll();
+    if (opts.grouped === true) await this.group.barrier([posix.dirname(abs)]);
     else await this.syncDir(s, posix.dirname(abs));
   }
 

@@ -183,7 +183,7 @@ export function driverContract(name: string, base: () => string, open: (root: st
       const odd = 'ident/a\\b\nc.wsp';
       fs.writeFileSync(join(root, odd), 'xyz');
       expect(await d.fileIdentity(odd)).toMatchObject({ ino: String(fs.statSync(join(root, odd)).ino), size: 3 });
-      await d.syncAll();
+      await d.syncPaths([rel, odd, 'ident', '']);
     });
 
     it('handles names no shell should see unquoted', async () => {
