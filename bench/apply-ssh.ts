@@ -21,7 +21,7 @@ import { parseClusterFile } from '../src/config/cluster-file.js';
 import { ringFingerprint, type PlanAction, type PlanHeader } from '../src/plan/format.js';
 import { buildRing } from '../src/ring/build.js';
 import { metricToPath } from '../src/storage/paths.js';
-import { encodeHeader, POINT_SIZE } from '../src/whisper/format.js';
+import { encodeHeader, POINT_SIZE } from '../src/whisper/file-format.js';
 import { startLoopbackSshd, type LoopbackSshd } from './apply-sshd.js';
 
 const ROOT = resolve(dirname(fileURLToPath(import.meta.url)), '../..');
@@ -293,6 +293,7 @@ async function main(): Promise<void> {
 
         if (typeof peer !== 'string') {
           reset(s);
+          fs.mkdirSync(join(s.dir, 'staging'), { recursive: true });
           const conf = join(s.dir, 'carbonate.conf');
           fs.writeFileSync(
             conf,

@@ -17,7 +17,7 @@ import { fileURLToPath } from 'node:url';
 import { applyPlan } from '../src/apply/executor.js';
 import { loadClusterFileSync } from '../src/config/cluster-file.js';
 import { ringFingerprint, type PlanAction, type PlanHeader } from '../src/plan/format.js';
-import { encodeHeader, POINT_SIZE } from '../src/whisper/format.js';
+import { encodeHeader, POINT_SIZE } from '../src/whisper/file-format.js';
 
 const ROOT = resolve(dirname(fileURLToPath(import.meta.url)), '../..');
 const RUN = resolve(ROOT, 'bin/run.js');

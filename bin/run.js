@@ -1,5 +1,20 @@
 #!/usr/bin/env node
-// Entry point: oclif loads the compiled commands from dist/commands.
-import { execute } from '@oclif/core';
+// Entry point. Node's compile cache (Node >= 22.1) keeps the compiled modules between runs; then the
+// CLI proper (dist/src/cli/run-cli.js): oclif behind the one-line error contract. No top-level await:
+// a run that never settles is reported by runCli instead of Node's silent exit code 13.
+import module from 'node:module';
+import { fileURLToPath } from 'node:url';
 
-await execute({ dir: import.meta.url });
+try {
+  module.enableCompileCache?.();
+} catch {
+  // An unwritable cache directory only costs speed.
+}
+
+import('../dist/src/cli/run-cli.js').then(
+  ({ runCli }) => runCli(process.argv.slice(2), fileURLToPath(new URL('..', import.meta.url))),
+  (err) => {
+    process.stderr.write(`ringshift: error: cannot load the CLI from dist/ (run "npm run build" first): ${err?.message ?? err}\n`);
+    process.exitCode = 1;
+  },
+);

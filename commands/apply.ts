@@ -2,6 +2,7 @@ import { Args, Flags } from '@oclif/core';
 import { applyPlan } from '../src/apply/executor.js';
 import { stderrApplyProgress } from '../src/apply/apply-progress.js';
 import { BaseCommand } from '../src/cli/base-command.js';
+import { clusterFileFlag, countFlag, nodeFlag, progressFlags, progressStream, sshFlags, sshOptionsFrom } from '../src/cli/common-flags.js';
 import { DataError, RingshiftError } from '../src/errors.js';
 import { LineSink } from '../src/output/sinks.js';
 import { parseByteRate, parseDuration } from '../src/units.js';
@@ -35,73 +36,62 @@ ssh:// storage uses the ssh agent or --identity keys; host keys must be in known
   };
 
   static override flags = {
-    concurrency: Flags.integer({ description: 'Actions moving data at once.', default: 16, min: 1, max: 256 }),
-    'per-node': Flags.integer({
-      description: 'Actions moving data at once per storage location (a copy counts for its source and its destination).',
-      default: 8,
-      min: 1,
-      max: 64,
-    }),
-    bwlimit: Flags.string({
-      description: 'Bandwidth cap for all transfers together, with a unit: 500K, 20M, 1G (1024-based), 20MB (1000-based), 20MiB/s.',
-    }),
-    node: Flags.string({
+    concurrency: countFlag('concurrency', 'Actions moving data at once [default: 16].', 1, 256),
+    'per-node': countFlag(
+      'per-node',
+      'Actions moving data at once per storage location; a copy counts for its source and its destination [default: 8].',
+      1,
+      64,
+    ),
+    bwlimit: Flags.custom<number>({
+      helpValue: 'RATE',
       description:
-        "Only this node's actions (copies and fills into it, deletes on it): a location id, storage key, member id or server name.",
+        'Bandwidth cap for all transfers together. A rate with a unit: 500K, 20M, 50MiB/s (1024-based), 20MB/s (1000-based). [default: none]',
+      parse: async (input) => parseByteRate(input, '--bwlimit'),
+    })(),
+    node: {
+      ...nodeFlag('its actions: copies and fills into it, deletes on it'),
       aliases: ['only-dest'],
       deprecateAliases: true,
-    }),
+    },
     'dry-run': Flags.boolean({ description: 'List what would run (from the plan and the journals); touch nothing.', default: false }),
-    cluster: Flags.string({ char: 'c', description: "Cluster file to check the ring against (default: the plan's)." }),
-    identity: Flags.string({
-      char: 'i',
-      description: 'Private key for ssh:// storage (repeatable; default ~/.ssh/id_* and the ssh agent).',
-      multiple: true,
-    }),
-    'known-hosts': Flags.string({
-      description: 'known_hosts file (repeatable; default ~/.ssh/known_hosts and /etc/ssh/ssh_known_hosts).',
-      multiple: true,
-    }),
-    'accept-new-host-keys': Flags.boolean({
-      description: 'Trust ssh hosts not yet in known_hosts and record their keys (a changed key is always refused).',
-      default: false,
-    }),
-    'lock-timeout': Flags.string({ description: "How long a fill waits for the destination's flock: 30, 30s, 2m.", default: '30s' }),
-    progress: Flags.boolean({
-      description: 'Progress on stderr even when it is not a terminal (a line every --progress-interval).',
-      default: false,
-    }),
-    quiet: Flags.boolean({ char: 'q', description: 'No progress on stderr.', default: false }),
-    'progress-interval': Flags.string({
-      description: 'Time between progress lines when stderr is not a terminal: 10, 10s, 1m.',
-      default: '10s',
+    cluster: clusterFileFlag("the ring to check and the storage to use (default: the plan's)."),
+    ...sshFlags,
+    'lock-timeout': Flags.custom<number>({
+      helpValue: 'DURATION',
+      description: "How long a fill waits for the destination's flock: 30, 30s, 2m. [default: 30s]",
+      parse: async (input) => parseDuration(input, '--lock-timeout'),
+    })(),
+    ...progressFlags,
+    'progress-interval': Flags.custom<number>({
+      helpValue: 'DURATION',
+      description: 'Time between progress lines when stderr is not a terminal (with --progress): 10, 10s, 1m. [default: 10s]',
+      parse: async (input) => parseDuration(input, '--progress-interval'),
       helpGroup: 'ADVANCED',
-    }),
+    })(),
   };
 
   public async run(): Promise<void> {
     const { args, flags } = await this.parse(Apply);
-    const bwlimit = flags.bwlimit === undefined ? null : parseByteRate(flags.bwlimit, '--bwlimit');
-    const lockTimeout = parseDuration(flags['lock-timeout'], '--lock-timeout');
-    const interval = parseDuration(flags['progress-interval'], '--progress-interval');
-    const showProgress = !flags.quiet && !flags['dry-run'] && (process.stderr.isTTY === true || flags.progress);
+    const lockTimeout = flags['lock-timeout'] ?? 30;
+    const interval = flags['progress-interval'] ?? 10;
+    const stream = flags['dry-run'] ? undefined : progressStream(flags);
+    // --progress on a pipe: plain lines every interval (a log), not redrawn bars.
+    const forcedLines = stream !== undefined && process.stderr.isTTY !== true;
     let report;
     try {
       report = await applyPlan({
         plan: args.plan,
-        concurrency: flags.concurrency,
-        perNode: flags['per-node'],
-        bwlimit,
+        concurrency: flags.concurrency ?? 16,
+        perNode: flags['per-node'] ?? 8,
+        bwlimit: flags.bwlimit ?? null,
         dryRun: flags['dry-run'],
         lockTimeoutMs: Math.max(1, lockTimeout) * 1000,
-        progress: showProgress ? stderrApplyProgress(process.stderr, Math.max(1, interval) * 1000) : undefined,
+        progress:
+          stream === undefined ? undefined : stderrApplyProgress(forcedLines ? process.stderr : stream, Math.max(1, interval) * 1000),
         ...(flags.node !== undefined ? { node: flags.node } : {}),
         ...(flags.cluster !== undefined ? { cluster: flags.cluster } : {}),
-        ssh: {
-          acceptNewHostKeys: flags['accept-new-host-keys'],
-          ...(flags.identity !== undefined ? { identityFiles: flags.identity } : {}),
-          ...(flags['known-hosts'] !== undefined ? { knownHostsFiles: flags['known-hosts'] } : {}),
-        },
+        ssh: sshOptionsFrom(flags),
       });
     } catch (err) {
       // Anything that is not one of our typed errors (a node that vanished while connecting, say) is still one line, exit 1.

@@ -1,9 +1,17 @@
 import { Flags } from '@oclif/core';
 import { failingRows, parseFailOn, renderAuditText, runAudit } from '../src/audit/index.js';
 import { stderrProgress } from '../src/audit/progress.js';
-import { sshFlags, sshOptionsFrom } from '../src/audit/ssh-flags.js';
 import type { Finding } from '../src/audit/types.js';
 import { BaseCommand } from '../src/cli/base-command.js';
+import {
+  countFlag,
+  failOnFlag,
+  progressFlags,
+  progressStream,
+  requiredClusterFileFlag,
+  sshFlags,
+  sshOptionsFrom,
+} from '../src/cli/common-flags.js';
 import { LineSink } from '../src/output/sinks.js';
 
 export default class Audit extends BaseCommand {
@@ -31,45 +39,65 @@ ssh:// storage locations are listed over ssh (a remote find, or SFTP); keys from
 Text output: a table of files and bytes per class and location, a few examples per class, and notes.
 --json: one finding a line, {"kind","metric","node","path","owners","size","explanation"?,"evidence"?}, ok files only with --all, then one line {"summary":{…}}.
 
-Exit status: 0, or 1 when --fail-on names a class that has findings (for CI); 2 for usage and config errors.`;
+--fail-on (for CI) takes a level or a comma-separated list of kinds:
+  error    misplaced (any explanation), missing-replica, unreadable
+  warning  the above, and extra-copy, trailing-dot, tagged-hashed, malformed, symlink
+  info     the above, and self-metric
+  never    (the default) exit 0 whatever is found
+  kinds    e.g. misplaced,missing-replica or old-ring,unexplained
+
+Exit status: 0, or 1 when --fail-on matches a finding; 2 for usage and config errors.`;
 
   static override examples = [
     '<%= config.bin %> audit --cluster cluster.yaml',
     '<%= config.bin %> audit --cluster cluster.yaml --old-ring cluster-old.yaml --names relay-names.txt',
     '<%= config.bin %> audit --cluster cluster.yaml --json | grep \'"kind":"misplaced"\'',
-    '<%= config.bin %> audit --cluster cluster.yaml --fail-on misplaced,missing-replica   # in CI',
+    '<%= config.bin %> audit --cluster cluster.yaml --fail-on error   # in CI',
+    '<%= config.bin %> audit --cluster cluster.yaml --fail-on misplaced,missing-replica',
     '<%= config.bin %> audit --cluster cluster.yaml --self-prefix carbon.agents. --self-prefix carbon.relays.',
   ];
 
   static override flags = {
-    cluster: Flags.string({ char: 'c', description: 'Cluster file (ring and storage locations).', required: true }),
+    cluster: requiredClusterFileFlag('the ring, and where each member stores its files.'),
     'old-ring': Flags.string({
+      helpValue: 'RING',
       description:
-        'The ring before a change: a config file, or inline key=value;… (e.g. "impl=carbon;replication=2;destinations=a:2004:a,b:2004:a").',
+        'The ring before a change: a config file, or inline key=value;… (e.g. "impl=carbon;replication=2;destinations=a:2004:a,b:2004:a"); names nodes being emptied.',
     }),
-    names: Flags.string({ description: 'Metric names as the relays received them, one a line: confirms double-dot placements.' }),
-    'names-sample': Flags.boolean({
-      description: 'The --names list is only a sample of the traffic: a raw name missing from it does not rule a double-dot placement out.',
-      dependsOn: ['names'],
+    names: Flags.string({
+      helpValue: 'FILE',
+      description: 'Metric names as the relays received them, one a line: confirms or rules out double-dot placements.',
     }),
+    'names-sample': Flags.boolean({ description: 'The --names list is only a sample of the traffic.', dependsOn: ['names'] }),
     'self-prefix': Flags.string({
+      helpValue: 'PREFIX',
       description: "Prefix of the caches' own metrics (CARBON_METRIC_PREFIX; repeatable). [default: carbon]",
       multiple: true,
     }),
-    'fail-on': Flags.string({ description: 'Exit 1 when any of these kinds is found (comma-separated), e.g. misplaced,missing-replica.' }),
+    'fail-on': failOnFlag('Or a comma-separated list of kinds (misplaced,missing-replica). [default: never]'),
     all: Flags.boolean({ description: 'With --json: also print the ok files.', default: false }),
-    'spill-after': Flags.integer({
-      description: 'Files kept in memory while grouping before spilling to temp files. [default: 500000]',
-      min: 0,
+    'spill-after': countFlag(
+      'spill-after',
+      'Files kept in memory while grouping before spilling to temp files. [default: 500000]',
+      0,
+      1e9,
+      {
+        helpGroup: 'ADVANCED',
+      },
+    ),
+    'tmp-dir': Flags.string({
+      helpValue: 'DIR',
+      description: 'Where spill files go. [default: the system temp dir]',
       helpGroup: 'ADVANCED',
     }),
-    'tmp-dir': Flags.string({ description: 'Where spill files go. [default: the system temp dir]', helpGroup: 'ADVANCED' }),
+    ...progressFlags,
     ...sshFlags,
   };
 
   public async run(): Promise<void> {
     const { flags } = await this.parse(Audit);
-    const failOn = parseFailOn(flags['fail-on']);
+    const failOn = parseFailOn(failOnKinds(flags['fail-on']));
+    const progress = progressStream(flags);
     const sink = new LineSink();
     const grouper: { memoryEntries?: number; tmpDir?: string } = {};
     if (flags['spill-after'] !== undefined) grouper.memoryEntries = flags['spill-after'];
@@ -86,7 +114,7 @@ Exit status: 0, or 1 when --fail-on names a class that has findings (for CI); 2 
       if (!flags.json || (f.kind === 'ok' && !flags.all)) return;
       if (sink.push(JSON.stringify(f))) await sink.flush();
     };
-    const result = await runAudit(inputs, onFinding, stderrProgress('audit'));
+    const result = await runAudit(inputs, onFinding, progress === undefined ? undefined : stderrProgress('audit', progress));
     const failing = failingRows(result.tally, failOn);
     if (flags.json) {
       const summary = { ...result.summary, ...(failOn.length > 0 ? { failOn, failing } : {}) };
@@ -98,4 +126,29 @@ Exit status: 0, or 1 when --fail-on names a class that has findings (for CI); 2 
     await sink.flush();
     if (failing.length > 0) process.exitCode = 1;
   }
+}
+
+/** The kinds each --fail-on level stands for (each level includes the ones above it). */
+const FAIL_ON_LEVELS: Record<string, string[]> = {
+  never: [],
+  error: ['misplaced', 'missing-replica', 'unreadable'],
+  warning: ['misplaced', 'missing-replica', 'unreadable', 'extra-copy', 'trailing-dot', 'tagged-hashed', 'malformed', 'symlink'],
+  info: [
+    'misplaced',
+    'missing-replica',
+    'unreadable',
+    'extra-copy',
+    'trailing-dot',
+    'tagged-hashed',
+    'malformed',
+    'symlink',
+    'self-metric',
+  ],
+};
+
+/** A level, or the comma-separated kinds as given. */
+function failOnKinds(value: string | undefined): string | undefined {
+  if (value === undefined) return undefined;
+  const level = FAIL_ON_LEVELS[value.trim()];
+  return level === undefined ? value : level.join(',');
 }

@@ -1,9 +1,17 @@
 import { Flags } from '@oclif/core';
 import { stderrProgress } from '../src/audit/progress.js';
-import { sshFlags, sshOptionsFrom } from '../src/audit/ssh-flags.js';
-import { parseFraction, parseThroughput } from '../src/units.js';
 import { renderSummaryText, runPlan, summaryJson } from '../src/plan/index.js';
 import { BaseCommand } from '../src/cli/base-command.js';
+import {
+  byteRateFlag,
+  countFlag,
+  percentFlag,
+  progressFlags,
+  progressStream,
+  requiredClusterFileFlag,
+  sshFlags,
+  sshOptionsFrom,
+} from '../src/cli/common-flags.js';
 import { LineSink } from '../src/output/sinks.js';
 
 export default class Plan extends BaseCommand {
@@ -22,41 +30,67 @@ Left alone, with the reason and the fix: double-dot files under a relay that has
 
 The plan file (-o) is NDJSON: a header (format, version, created, ring fingerprint, cluster file, locations, options), one action or skip a line with each source's size and mtime at planning time, and a footer with counts; it is written to a temp file, fsynced and renamed, never half-written. "ringshift apply" executes it.
 
-The summary: actions and bytes per source → destination, each destination's growth against its filesystem (refused, and nothing written, when a filesystem would pass --max-fill at its peak: copies done, nothing deleted yet), the duration at --throughput, and every skipped file with its reason. Exit 1 when refused.`;
+The summary: actions and bytes per source → destination, each destination's growth against its filesystem (refused, and nothing written, when a filesystem would pass --high-water at its peak: copies done, nothing deleted yet), the duration at --throughput, and every skipped file with its reason. Exit 1 when refused.`;
 
   static override examples = [
     '<%= config.bin %> plan --cluster cluster.yaml',
     '<%= config.bin %> plan --cluster cluster.yaml --old-ring cluster-old.yaml -o shuffle.plan',
     '<%= config.bin %> plan --cluster cluster.yaml --names relay-names.txt --keep-source -o shuffle.plan --json',
-    '<%= config.bin %> plan --cluster cluster.yaml --max-fill 80% --throughput 200MB/s',
+    '<%= config.bin %> plan --cluster cluster.yaml --high-water 80% --throughput 200MB/s',
   ];
 
   static override flags = {
-    cluster: Flags.string({ char: 'c', description: 'Cluster file: the (new) ring and the storage locations.', required: true }),
-    output: Flags.string({ char: 'o', description: 'Write the plan to this file (without it: a dry run, nothing written).' }),
-    'old-ring': Flags.string({ description: 'The ring before the change (config file or inline key=value;…): explains leftovers.' }),
+    cluster: requiredClusterFileFlag('the (new) ring, and where each member stores its files.'),
+    output: Flags.string({
+      char: 'o',
+      helpValue: 'FILE',
+      description: 'Write the plan to this file (without it: a dry run, nothing written).',
+    }),
+    'old-ring': Flags.string({
+      helpValue: 'RING',
+      description: 'The ring before the change (config file or inline key=value;…): explains leftovers, names nodes being emptied.',
+    }),
     names: Flags.string({
+      helpValue: 'FILE',
       description: 'Metric names as the relays received them, one a line: confirms or rules out double-dot placements.',
     }),
     'names-sample': Flags.boolean({ description: 'The --names list is only a sample of the traffic.', dependsOn: ['names'] }),
     'keep-source': Flags.boolean({ description: 'Plan no deletes (copies and fills only).', default: false }),
     'move-suspected': Flags.boolean({ description: 'Move files the audit only suspects of a double-dot placement.', default: false }),
-    'max-fill': Flags.string({ description: 'Refuse when a destination filesystem would pass this at its peak. [default: 90%]' }),
-    throughput: Flags.string({ description: 'Expected transfer rate, for the estimate. [default: 50MiB/s]' }),
-    'self-prefix': Flags.string({ description: "Prefix of the caches' own metrics (repeatable). [default: carbon]", multiple: true }),
-    'spill-after': Flags.integer({
-      description: 'Files kept in memory while grouping before spilling to temp files. [default: 500000]',
-      min: 0,
+    // --max-fill, the old spelling, still works (with a deprecation warning).
+    'high-water': percentFlag('high-water', 'Refuse when a destination filesystem would pass this fill at its peak.', '90%', {
+      aliases: ['max-fill'],
+      deprecateAliases: true,
+    }),
+    throughput: byteRateFlag('throughput', 'Expected transfer rate, for the time estimate.', '50MiB/s'),
+    'self-prefix': Flags.string({
+      helpValue: 'PREFIX',
+      description: "Prefix of the caches' own metrics (CARBON_METRIC_PREFIX; repeatable). [default: carbon]",
+      multiple: true,
+    }),
+    'spill-after': countFlag(
+      'spill-after',
+      'Files kept in memory while grouping before spilling to temp files. [default: 500000]',
+      0,
+      1e9,
+      {
+        helpGroup: 'ADVANCED',
+      },
+    ),
+    'tmp-dir': Flags.string({
+      helpValue: 'DIR',
+      description: 'Where spill files go. [default: the system temp dir]',
       helpGroup: 'ADVANCED',
     }),
-    'tmp-dir': Flags.string({ description: 'Where spill files go. [default: the system temp dir]', helpGroup: 'ADVANCED' }),
+    ...progressFlags,
     ...sshFlags,
   };
 
   public async run(): Promise<void> {
     const { flags } = await this.parse(Plan);
-    const maxFill = parseFraction(flags['max-fill'] ?? '90%', '--max-fill');
-    const throughput = parseThroughput(flags.throughput ?? '50MiB/s');
+    const maxFill = flags['high-water'] ?? 0.9;
+    const progress = progressStream(flags);
+    const throughput = flags.throughput ?? 50 * 1024 ** 2;
     const grouper: { memoryEntries?: number; tmpDir?: string } = {};
     if (flags['spill-after'] !== undefined) grouper.memoryEntries = flags['spill-after'];
     if (flags['tmp-dir'] !== undefined) grouper.tmpDir = flags['tmp-dir'];
@@ -74,7 +108,7 @@ The summary: actions and bytes per source → destination, each destination's gr
         ...(flags.names !== undefined ? { names: flags.names, namesSample: flags['names-sample'] === true } : {}),
         ...(flags['self-prefix'] !== undefined ? { selfPrefixes: flags['self-prefix'] } : {}),
       },
-      stderrProgress('plan'),
+      progress === undefined ? undefined : stderrProgress('plan', progress),
     );
     const sink = new LineSink();
     if (flags.json) sink.push(JSON.stringify(summaryJson(result)));

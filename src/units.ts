@@ -38,46 +38,6 @@ export function formatDuration(seconds: number): string {
   return parts.join(' ');
 }
 
-const SIZE_FACTORS: Record<string, number> = {
-  '': 1,
-  b: 1,
-  k: 1e3,
-  kb: 1e3,
-  m: 1e6,
-  mb: 1e6,
-  g: 1e9,
-  gb: 1e9,
-  t: 1e12,
-  tb: 1e12,
-  kib: 1024,
-  mib: 1024 ** 2,
-  gib: 1024 ** 3,
-  tib: 1024 ** 4,
-};
-
-/** "50MiB/s", "100 MB/s", "1GB", "2e7" → bytes per second. */
-export function parseThroughput(text: string, flag = '--throughput'): number {
-  const m = /^\s*([0-9]+(?:\.[0-9]+)?(?:e[0-9]+)?)\s*([a-z]*)\s*(?:\/\s*s)?\s*$/i.exec(text);
-  const factor = m === null ? undefined : SIZE_FACTORS[m[2]!.toLowerCase()];
-  const v = m === null ? NaN : Number(m[1]);
-  if (factor === undefined || !(v > 0)) {
-    throw new UsageError(`${flag} ${JSON.stringify(text)} is not a rate`, {
-      expected: 'bytes per second like 50MiB/s, 100MB/s or 20000000',
-    });
-  }
-  return v * factor;
-}
-
-/** "90", "90%", "0.9" → 0.9. */
-export function parseFraction(text: string, flag: string): number {
-  const m = /^\s*([0-9]+(?:\.[0-9]+)?)\s*(%?)\s*$/.exec(text);
-  if (m === null) throw new UsageError(`${flag} ${JSON.stringify(text)} is not a percentage`, { expected: 'a percentage like 90 or 90%' });
-  let v = Number(m[1]);
-  if (m[2] === '%' || v > 1) v /= 100;
-  if (!(v > 0 && v <= 1)) throw new UsageError(`${flag} ${JSON.stringify(text)} is out of range`, { expected: 'a percentage in (0, 100]' });
-  return v;
-}
-
 export function formatPercent(f: number): string {
   return `${(f * 100).toFixed(1)} %`;
 }
@@ -171,4 +131,15 @@ export function plural(n: number, one: string, many = `${one}s`): string {
 /** Bytes per second → "20.0 MiB/s". */
 export function formatRate(bytesPerSecond: number): string {
   return `${formatBytes(Math.round(bytesPerSecond))}/s`;
+}
+
+/** "90%" → 0.9, "12.5 %" → 0.125; a bare number is refused (is 1 one percent or all of it?). */
+export function parsePercent(text: string, flag: string): number {
+  const m = /^\s*([0-9]+(?:\.[0-9]+)?)\s*%\s*$/.exec(text);
+  const v = m === null ? NaN : Number(m[1]) / 100;
+  if (m === null)
+    throw new UsageError(`${flag} ${JSON.stringify(text)} is not a percentage`, { expected: 'a percentage with its sign, like 90%' });
+  if (!(v > 0 && v <= 1))
+    throw new UsageError(`${flag} ${JSON.stringify(text)} is out of range`, { expected: 'a percentage above 0% and at most 100%' });
+  return v;
 }

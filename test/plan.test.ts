@@ -350,9 +350,15 @@ describe('plan: corrupt sources, source choice, --keep-source, --max-fill, awkwa
     expect(dry.out).toMatch(/^  corrupt: 1$/m);
     expect(fs.readdirSync(c.dir).sort()).toEqual(before);
 
-    const refused = await runCommand(Plan, ['--cluster', path, '--names', names, '-o', join(c.dir, 'r.plan'), '--max-fill', '0.001%']);
+    const refused = await runCommand(Plan, ['--cluster', path, '--names', names, '-o', join(c.dir, 'r.plan'), '--high-water', '0.001%']);
     expect(refused.code).toBe(1);
-    expect(refused.out).toMatch(/^REFUSED: .* would pass --max-fill 0\.0 %; no plan written$/m);
+    expect(refused.out).toMatch(/^REFUSED: .* would pass --high-water 0\.0 %; no plan written$/m);
+    expect(fs.readdirSync(c.dir).sort()).toEqual(before);
+    // The old spelling still works, with a deprecation warning.
+    const old = await runCommand(Plan, ['--cluster', path, '--names', names, '-o', join(c.dir, 'r.plan'), '--max-fill', '0.001%']);
+    expect(old.code).toBe(1);
+    expect(old.out).toMatch(/^REFUSED: .* would pass --high-water 0\.0 %; no plan written$/m);
+    expect(old.err).toMatch(/max-fill.*deprecated/);
     expect(fs.readdirSync(c.dir).sort()).toEqual(before);
 
     const json = await runCommand(Plan, ['--cluster', path, '--names', names, '--json', '--throughput', '1MB/s']);
@@ -374,5 +380,14 @@ describe('plan: corrupt sources, source choice, --keep-source, --max-fill, awkwa
     const badRate = await runCommand(Plan, ['--cluster', path, '--throughput', 'fast']);
     expect(badRate.code).toBe(2);
     expect(badRate.err).toMatch(/--throughput "fast" is not a rate/);
+    // Units are required: a bare number is refused, with one line naming the flag.
+    const bare = await runCommand(Plan, ['--cluster', path, '--throughput', '20000000']);
+    expect(bare.code).toBe(2);
+    expect(bare.err).toBe(
+      'ringshift: error: --throughput "20000000" is not a rate (expected bytes per second with a unit: 500K, 20M, 1G, 20MB/s)\n',
+    );
+    const barePct = await runCommand(Plan, ['--cluster', path, '--high-water', '90']);
+    expect(barePct.code).toBe(2);
+    expect(barePct.err).toBe('ringshift: error: --high-water "90" is not a percentage (expected a percentage with its sign, like 90%)\n');
   });
 });

@@ -74,6 +74,6 @@ describe('scan --cluster with a real cluster file', () => {
   it('--node scans one location', async () => {
     const r = await run(['--cluster', clusterPath, '--node', 'g1:2104:b']);
     expect(r.code).toBe(0);
-    expect(r.out.trimEnd().split('\n').sort()).toEqual(['a.b', 'a.c']);
+    expect(r.out.trimEnd().split('\n').sort()).toEqual(['a.b\tg1:a+g1:b', 'a.c\tg1:a+g1:b']);
   });
 });

@@ -57,7 +57,7 @@ describe('scan PATH', () => {
     const r = await run([join(base, 'a')]);
     expect(r.code).toBe(0);
     expect(r.out.trimEnd().split('\n').sort()).toEqual([...A].sort());
-    expect(r.err).toBe('ringshift: scan: not listed (no usable name): 1 tagged-hashed, 1 symlink; --json shows them\n');
+    expect(r.err).toBe('ringshift: scan: not listed (no usable name): 1 tagged-hashed file, 1 symlink; --json shows them\n');
   });
 
   it('--json prints one object a line with size, mtime and node', async () => {
@@ -82,15 +82,24 @@ describe('scan PATH', () => {
     expect(r.err).toBe('');
   });
 
-  it('refuses no input, two inputs, and missing directories (exit 2)', async () => {
+  it('refuses no input, two inputs, a file and --node without --cluster (exit 2)', async () => {
     expect((await run([])).code).toBe(2);
     const both = await run([join(base, 'a'), '--cluster', 'c.yaml']);
     expect(both.code).toBe(2);
     expect(both.err).toMatch(/not both/);
-    const missing = await run([join(base, 'nope')]);
-    expect(missing.code).toBe(2);
-    expect(missing.err).toMatch(/ENOENT/);
+    const file = join(base, 'plain.txt');
+    fs.writeFileSync(file, '');
+    const notDir = await run([file]);
+    expect(notDir.code).toBe(2);
+    expect(notDir.err).toMatch(/^ringshift: error: .*is not a directory/);
     expect((await run([join(base, 'a'), '--node', 'x'])).code).toBe(2);
+  });
+
+  it('a directory that does not exist yet is empty, as for audit and plan: a note, exit 0', async () => {
+    const missing = await run([join(base, 'nope')]);
+    expect(missing.code).toBe(0);
+    expect(missing.out).toBe('');
+    expect(missing.err).toBe(`ringshift: scan: ${join(base, 'nope')}: does not exist yet; treated as an empty location\n`);
   });
 });
 
@@ -128,7 +137,9 @@ describe('scan --cluster', () => {
       const r = await run(['--cluster', 'cluster.yaml', '--node', node]);
       expect(r.err).not.toMatch(/not scanned|error/);
       expect(r.code).toBe(0);
-      expect(r.out.trimEnd().split('\n').sort()).toEqual(node.startsWith('b') ? B : [...A].sort());
+      // With --cluster each name is followed by the location it was found in.
+      const loc = node.startsWith('b') ? 'b' : 'a';
+      expect(r.out.trimEnd().split('\n').sort()).toEqual((loc === 'b' ? B : [...A].sort()).map((m) => `${m}\t${loc}`));
     }
     const bad = await run(['--cluster', 'cluster.yaml', '--node', 'zz']);
     expect(bad.code).toBe(2);

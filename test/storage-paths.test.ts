@@ -1,5 +1,5 @@
 // Metric name ↔ whisper path as carbon-cache maps them. Expected values come from carbon's own tests
-// (lib/carbon/tests/test_database.py), the TaggedSeries.encode docstring, and notes/configs.md §2; the
+// (lib/carbon/tests/test_database.py), the TaggedSeries.encode docstring, and docs/spec/configs.md §2; the
 // round-trip properties run over the shared ring vector names.
 import { readFileSync } from 'node:fs';
 import { describe, expect, it } from 'vitest';

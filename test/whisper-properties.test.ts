@@ -7,7 +7,7 @@ import { describe, expect, it } from 'vitest';
 import { mulberry32 } from '../src/seeded-random.js';
 import { create } from '../src/whisper/create.js';
 import { fillGaps } from '../src/whisper/fill-gaps.js';
-import { archiveWindow, slotOf } from '../src/whisper/format.js';
+import { archiveWindow, slotOf } from '../src/whisper/file-format.js';
 import { updateMany } from '../src/whisper/update.js';
 import { verifyWhisper } from '../src/whisper/verify.js';
 import { NOW, copyFixture, fixturePath, isCorruptFixture, loadPair, manifest, scratchDir, sha256 } from './whisper/vectors.js';

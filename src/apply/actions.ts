@@ -35,7 +35,7 @@ import type { CopyAction, DeleteAction, FillAction } from '../plan/format.js';
 import type { FileIdentity, FileInfo, StorageDriver } from '../storage/driver.js';
 import { WhisperError } from '../whisper/errors.js';
 import { fillGaps, fillGapsImages } from '../whisper/fill-gaps.js';
-import { clockNow } from '../whisper/time.js';
+import { nowSeconds as clockNow } from '../clock.js';
 import { verifyHeaderBytes, verifyWhisperBuffer } from '../whisper/verify.js';
 import { evidenceHash, type ActionTable } from './action-table.js';
 import { crashPoint } from './crash-points.js';

@@ -5,6 +5,7 @@ import type { Progress } from './progress.js';
 import { AuditTally } from './report.js';
 import { classifiedGroups, prepareAudit, type AuditInputs, type ClusterSetup } from './run.js';
 import type { Finding } from './types.js';
+import { plural } from '../units.js';
 
 export { classifyGroup, groupFindings, isHolder, type ClassifiedEntry, type ClassifiedGroup } from './classify.js';
 export { AuditContext, hashesRawNames, cleansesNames } from './context.js';
@@ -39,7 +40,8 @@ export async function runAudit(
     }
   }
   const notes = [...setup.warnings];
-  if (ctx.names !== undefined) notes.push(`--names: ${ctx.names.lines} lines, ${ctx.names.anomalous} raw names stored under another name`);
+  if (ctx.names !== undefined)
+    notes.push(`--names: ${plural(ctx.names.lines, 'line')}, ${plural(ctx.names.anomalous, 'raw name')} stored under another name`);
   const summary: Record<string, unknown> = {
     ...tally.toJson(setup.locations),
     ring: describeSpec(setup.ring.spec, setup.ring.members.length),

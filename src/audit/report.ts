@@ -99,7 +99,7 @@ export function parseFailOn(text: string | undefined): string[] {
     if (k === '') continue;
     if (!valid.has(k))
       throw new UsageError(`--fail-on: unknown kind ${JSON.stringify(k)}`, {
-        expected: [...FILE_CLASSES.filter((c) => c !== 'ok'), ...EXPLANATIONS].join(', '),
+        expected: `a level (error, warning, info, never) or kinds: ${[...FILE_CLASSES.filter((c) => c !== 'ok'), ...EXPLANATIONS].join(', ')}`,
       });
     out.push(k);
   }

@@ -3,10 +3,11 @@
 import { pathToFileURL } from 'node:url';
 import { loadClusterFile, type ClusterFile } from '../config/cluster-file.js';
 import { UsageError } from '../errors.js';
+import { plural } from '../units.js';
 import { buildLabelledRing, resolveRingSource, ringSourceFromArg } from '../config/ring-source.js';
 import type { Ring } from '../ring/types.js';
 import { memberId } from '../ring/types.js';
-import { resolveLocations, scanLocationBatches, type StorageLocation } from '../storage/index.js';
+import { checkStorageKeys, resolveLocations, scanLocationBatches, type StorageLocation } from '../storage/index.js';
 import type { SshOptions } from '../storage/ssh-driver.js';
 import { AuditContext } from './context.js';
 import { classifyGroup, type ClassifiedGroup } from './classify.js';
@@ -93,6 +94,12 @@ export interface PreparedAudit {
 export async function prepareAudit(inputs: AuditInputs): Promise<PreparedAudit> {
   const setup = await openCluster(inputs.clusterPath);
   const old = inputs.oldRing === undefined ? undefined : await loadOldRing(inputs.oldRing);
+  checkStorageKeys(
+    setup.cluster,
+    inputs.clusterPath,
+    old?.members,
+    old === undefined ? '; a node being emptied must be in --old-ring' : '',
+  );
   const names = inputs.names === undefined ? undefined : await loadRawNames(inputs.names);
   const opts: ConstructorParameters<typeof AuditContext>[3] = {};
   if (inputs.selfPrefixes !== undefined) opts.selfPrefixes = inputs.selfPrefixes;
@@ -108,7 +115,7 @@ export async function prepareAudit(inputs: AuditInputs): Promise<PreparedAudit> 
       const label = `scan ${loc.id}`;
       for await (const batch of scanLocationBatches(loc, {
         stat: true,
-        onProgress: (p) => inputs.progress?.update(label, `${p.files} files, ${p.dirs} dirs`),
+        onProgress: (p) => inputs.progress?.update(label, `${plural(p.files, 'file')}, ${plural(p.dirs, 'dir')}`),
         ...(inputs.ssh !== undefined ? { ssh: inputs.ssh } : {}),
       })) {
         for (const e of batch) {

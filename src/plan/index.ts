@@ -13,6 +13,7 @@ import { PLAN_FORMAT, PLAN_VERSION, ringFingerprint, type PlanHeader, type PlanL
 import { GroupPlanner, type HolderCheck } from './planner.js';
 import { filesystemOf, overfull, PlanSummary, type FilesystemInfo, type SummaryView } from './summary.js';
 import { PlanWriter } from './writer.js';
+import { plural } from '../units.js';
 
 export { GroupPlanner, type HolderCheck, type PlannerOptions, type Verifier } from './planner.js';
 export { PlanSummary, renderSummaryText, summaryJson, overfull, filesystemOf, type FilesystemInfo } from './summary.js';
@@ -169,7 +170,7 @@ export async function runPlan(inputs: PlanInputs, progress?: Progress): Promise<
     const suspected = summary.skipCounts.get('double-dot-suspected') ?? 0;
     if (suspected > 0) {
       notes.push(
-        `${suspected} files were left alone as suspected double-dot placements, a guess that a chance match makes likely ` +
+        `${plural(suspected, 'file was', 'files were')} left alone as suspected double-dot placements, a guess that a chance match makes likely ` +
           'with few locations: after a ring change give --old-ring; confirm or rule them out with --names; or move them with --move-suspected',
       );
     }

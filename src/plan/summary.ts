@@ -1,10 +1,10 @@
 // The dry-run summary of a plan: actions and bytes per source → destination, growth per destination
-// against its filesystem's free space (--max-fill), an estimated duration, and every skip with its reason.
+// against its filesystem's free space (--high-water), an estimated duration, and every skip with its reason.
 import * as fs from 'node:fs';
 import { dirname } from 'node:path';
 import type { StorageLocation } from '../storage/locations.js';
 import { alignColumns } from '../output/table.js';
-import { formatBytes, formatDuration, formatPercent } from '../units.js';
+import { formatBytes, formatDuration, formatPercent, plural } from '../units.js';
 import type { PlanAction, PlanSkip } from './format.js';
 import type { CategorizedSkip } from './planner.js';
 
@@ -212,11 +212,11 @@ export function renderSummaryText(v: SummaryView): string[] {
   const out: string[] = [];
   const secs = estimatedSeconds(s.bytes, v.throughput);
   out.push(
-    `plan: ${s.counts.copy} copies, ${s.counts.fill} fills, ${s.counts.delete} deletes; ${formatBytes(s.bytes)} to read ` +
+    `plan: ${plural(s.counts.copy, 'copy', 'copies')}, ${plural(s.counts.fill, 'fill')}, ${plural(s.counts.delete, 'delete')}; ${formatBytes(s.bytes)} to read ` +
       `(about ${formatDuration(secs)} at ${formatBytes(v.throughput)}/s)`,
   );
   if (v.refused.length > 0)
-    out.push(`REFUSED: ${v.refused.map((d) => d.id).join(', ')} would pass --max-fill ${formatPercent(v.maxFill)}; no plan written`);
+    out.push(`REFUSED: ${v.refused.map((d) => d.id).join(', ')} would pass --high-water ${formatPercent(v.maxFill)}; no plan written`);
   else out.push(v.written === null ? 'dry run: nothing written (give -o FILE to write the plan)' : `written: ${v.written}`);
 
   const pairs = s.pairList();
@@ -232,7 +232,7 @@ export function renderSummaryText(v: SummaryView): string[] {
     for (const d of v.destinations) {
       const f = d.filesystem;
       const shared = f.locations.length > 1 ? ` (shared: ${f.locations.join(', ')})` : '';
-      const flag = d.growth > 0 && f.peak > v.maxFill ? ' > max-fill' : '';
+      const flag = d.growth > 0 && f.peak > v.maxFill ? ' > high-water' : '';
       rows.push([
         d.id,
         `+${formatBytes(d.growth)}`,
@@ -246,7 +246,7 @@ export function renderSummaryText(v: SummaryView): string[] {
     out.push(...alignColumns(rows));
   }
   if (s.skips > 0) {
-    out.push('', `skipped: ${s.skips} files`);
+    out.push('', `skipped: ${plural(s.skips, 'file')}`);
     for (const [cat, n] of [...s.skipCounts.entries()].sort((a, b) => b[1] - a[1])) {
       out.push(`  ${cat}: ${n}`);
       const items = s.skipItems.get(cat) ?? [];

@@ -155,6 +155,31 @@ export async function resolveLocations(cluster: ClusterFile): Promise<ResolvedSt
   return { locations, unmapped, unusedKeys, problems };
 }
 
+/**
+ * Every storage key must name a ring member, or — for a node being emptied — a member of the old ring:
+ * a typo ("bb:" for "b:") would otherwise become a location whose every file looks misplaced. Throws a
+ * ConfigError at the key's line, listing the keys the members answer to. `shownPath` is the file as
+ * the user named it.
+ */
+export function checkStorageKeys(cluster: ClusterFile, shownPath: string, oldMembers: readonly Destination[] = [], hint = ''): void {
+  const members = [...cluster.ring.destinations, ...oldMembers];
+  for (const e of cluster.storage) {
+    if (members.some((d) => storageKeysFor(d).includes(e.key))) continue;
+    const withInstance = e.key.lastIndexOf(':') > e.key.lastIndexOf(']');
+    const keys = [
+      ...new Set(
+        cluster.ring.destinations.map((d) => storageKeysFor(d)[withInstance && d.instance !== null ? 0 : storageKeysFor(d).length - 1]!),
+      ),
+    ];
+    const shown = keys.length > 12 ? [...keys.slice(0, 12), '…'] : keys;
+    throw new ConfigError(`storage key ${JSON.stringify(e.key)} names no ring member`, {
+      file: shownPath,
+      line: e.line,
+      expected: `one of: ${shown.join(', ')}${hint}`,
+    });
+  }
+}
+
 /** The location a ring member writes to, if it has one. */
 export function locationOf(resolved: ResolvedStorage, d: Destination): StorageLocation | undefined {
   const id = memberId(d);

@@ -49,13 +49,13 @@ export function emptyKindCounts(): KindCounts {
 }
 
 /**
- * Write batches of scan entries to `sink`: names only, or JSON lines. Returns the count per kind so the
- * caller can tell the user what plain output left out.
+ * Write batches of scan entries to `sink`: names only (with `withNode`, "name<TAB>location id"), or JSON
+ * lines. Returns the count per kind so the caller can tell the user what plain output left out.
  */
 export async function writeScanEntries(
   batches: AsyncIterable<ScanEntry[]>,
   sink: LineSink,
-  opts: { json: boolean; counts?: KindCounts },
+  opts: { json: boolean; counts?: KindCounts; withNode?: boolean },
 ): Promise<KindCounts> {
   const counts = opts.counts ?? emptyKindCounts();
   const enc = new ScanJsonEncoder();
@@ -65,7 +65,7 @@ export async function writeScanEntries(
       if (opts.json) {
         if (sink.push(enc.encode(e))) await sink.flush();
       } else if (e.metric !== null && hasPrintableName(e.kind)) {
-        if (sink.push(e.metric)) await sink.flush();
+        if (sink.push(opts.withNode === true ? `${e.metric}\t${e.node}` : e.metric)) await sink.flush();
       }
     }
   }

@@ -13,7 +13,7 @@ const SAMPLE = 1 << 16;
 /**
  * The identity a member is hashed under: (server, instance) as written. carbon-c-relay and buckytools
  * hash an instance-less fnv1a_ch member as "host:port", which is what the carbon side must write as its
- * instance to agree (configs.md §1.5, R3), so that is its instance here.
+ * instance to agree (configs.md §1.5 and §9 R3), so that is its instance here.
  */
 export function hashedIdentity(d: Destination, spec: RingSpec): Destination {
   if (d.instance === null && spec.hash === 'fnv1a_ch' && (spec.impl === 'carbon-c-relay' || spec.impl === 'bucky')) {

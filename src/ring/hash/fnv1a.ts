@@ -1,6 +1,6 @@
 // FNV-1a, 32 and 64 bit, over the UTF-8 bytes of a string.
 //
-// Two byte conventions exist in the wild (ring-spec §4.2, pitfall 4): carbon, graphite-web and
+// Two byte conventions exist in the wild (ring-spec §4.2 and §9 pitfall 4): carbon, graphite-web and
 // buckytools XOR each byte in as 0..255; carbon-c-relay reads `char`, which is signed on x86-64, so
 // bytes 0x80..0xFF are sign-extended (0xFFFFFF80.. for 32 bit, all-ones high word for 64 bit). ASCII
 // input hashes the same either way.

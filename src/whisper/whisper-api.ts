@@ -1,7 +1,7 @@
 // ringshift's whisper engine: read, create, update, reconcile and verify Graphite whisper files.
 //
 // Every function that depends on time takes `now` (integer unix seconds) instead of reading the clock,
-// so results are reproducible; commands pass clockNow() (RINGSHIFT_NOW or the system clock).
+// so results are reproducible; commands pass nowSeconds() from src/clock.ts (RINGSHIFT_NOW or the system clock).
 //
 // Reconciling two copies of a metric (what the planner's `fill` action calls):
 //
@@ -33,7 +33,14 @@
 // head, size) runs its header and structure checks on a stream's first bytes.
 // Writing: create(path, [[secondsPerPoint, points], …], { aggregationMethod?, xFilesFactor?, sparse? }),
 // update(path, value, timestamp, { now }), updateMany(path, [[t, v], …], { now }) with whisper's
-// propagation. Lower level: WhisperFile (open file, range reads, in-memory image, flush).
+// propagation (byte-identical to whisper.py: lower intervals propagate in CPython's set order),
+// updatePoints(path, points, { now }) with whisper-update's one-point/many-points rule,
+// setAggregation(path, { aggregationMethod?, xFilesFactor? }) (the 16 header bytes, in place),
+// resize(path, archiveList, { now, xFilesFactor?, aggregationMethod?, aggregate?, backup?, newFile? })
+// (whisper-resize's file, written to a temp file, fsynced, renamed). Comparing: diffFiles(a, b, { now,
+// ignoreEmpty?, until? }) → whisper.diff's archives and differing points. Many fills in one process:
+// fillBatch(batchRecords(chunks, nul), opts, onResult). Lower level: WhisperFile (open file, range
+// reads, in-memory image, flush).
 //
 // Errors are WhisperError (a DataError: exit 1) or WhisperUsageError (a UsageError: exit 2), both
 // with `file` set and a stable `code` (errors.ts).
@@ -41,6 +48,11 @@
 export { aggregate } from './aggregate.js';
 export { carbonateFill, carbonateFillOpen, type CarbonateFillOptions } from './compat-carbonate.js';
 export { create, type CreateOptions, type CreateResult } from './create.js';
+export { diffFiles, diffOpen, type ArchiveDiff, type DiffOptions, type DiffPoint } from './diff.js';
+export { batchRecords, fillBatch, type BatchOptions, type BatchRecord, type BatchResult, type BatchSummary } from './fill-batch.js';
+export { resize, resizedImage, type ResizeOptions, type ResizeReport } from './resize.js';
+export { setAggregation, type SetHeaderResult } from './set-header.js';
+export { verifyTree } from './verify-tree.js';
 export { WhisperError, WhisperUsageError, type WhisperErrorCode } from './errors.js';
 export { archiveFetch, fetch, fetchOpen, type FetchOptions, type FetchResult } from './fetch.js';
 export { WhisperFile, type MemoryWrite, type OpenOptions } from './file.js';
@@ -53,11 +65,20 @@ export {
   type ArchiveInfo,
   type Header,
   type WhisperInfo,
-} from './format.js';
+} from './file-format.js';
 export { info, type InfoResult } from './info.js';
 export { merge, mergeOpen, type MergeOptions } from './merge.js';
 export { openPair, type OpenPair, type PairOptions, type WhisperImage } from './pair.js';
 export { parseRetentionDef, parseRetentions, validateArchiveList } from './retention.js';
-export { clockNow, parseTime } from './time.js';
-export { update, updateMany, updateManyOpen, updateOpen, type Point, type WriteOptions } from './update.js';
+export { nowSeconds, parseTime } from '../clock.js';
+export {
+  update,
+  updateMany,
+  updateManyOpen,
+  updateOpen,
+  updatePoints,
+  type Point,
+  type UpdateReport,
+  type WriteOptions,
+} from './update.js';
 export { verifyHeaderBytes, verifyWhisper, type VerifyResult } from './verify.js';
