@@ -36,7 +36,9 @@ import type { FileIdentity, FileInfo, StorageDriver } from '../storage/driver.js
 import { WhisperError } from '../whisper/errors.js';
 import { fillGaps, fillGapsImages } from '../whisper/fill-gaps.js';
 import { nowSeconds as clockNow } from '../clock.js';
-import { verifyHeaderBytes, verifyWhisperBuffer } from '../whisper/verify.js';
+import { readHeader } from '../whisper/header.js';
+import { archiveSlotProblem, structureProblem } from '../whisper/structure.js';
+import { verifyHeaderBytes } from '../whisper/verify.js';
 import { evidenceHash, type ActionTable } from './action-table.js';
 import { crashPoint } from './crash-points.js';
 import { iso, type Journal, type SourceStamp } from './journal.js';
@@ -211,6 +213,27 @@ export function tempNameFor(rel: string, planSha: string, id: number): string {
   return `.${posix.basename(rel).slice(0, 100)}.ringshift-${planSha.slice(0, 12)}-${id}.tmp`;
 }
 
+/**
+ * What is wrong with a whole whisper file in memory, or null: header and structure as whisper checks
+ * them, and every slot (each timestamp a multiple of the step at its ring position). The views are
+ * not copied: a 3 MB file costs one pass over its timestamps.
+ */
+export function whisperDataProblem(path: string, data: Buffer): string | null {
+  try {
+    const h = readHeader(data, data.length, path);
+    const p = structureProblem(h, data.length);
+    if (p) return p.message;
+    for (const a of h.archives) {
+      const bad = archiveSlotProblem(a.index, a.secondsPerPoint, data.subarray(a.offset, a.offset + a.points * 12), true);
+      if (bad !== null) return bad;
+    }
+    return null;
+  } catch (err) {
+    if (err instanceof WhisperError) return err.message;
+    throw err;
+  }
+}
+
 /** Bandwidth for `n` bytes, paid before the transfer (never while a lock is held). */
 async function pay(ctx: ActionContext, n: number): Promise<void> {
   if (ctx.bucket !== null && n > 0) await ctx.bucket.take(n);
@@ -253,8 +276,8 @@ export async function runCopy(ctx: ActionContext, a: CopyAction, lease: Lease = 
         await pay(ctx, pre.info.size);
         const checkAll = async (data: Buffer) => {
           if (data.length !== pre.info.size) throw new SourceChanged(`read ${data.length} bytes, the source had ${pre.info.size}`);
-          const v = verifyWhisperBuffer(a.path, data);
-          if (!v.ok) throw new SourceProblem('SourceCorrupt', `source is not a sound whisper file: ${v.error ?? v.code}`);
+          const bad = whisperDataProblem(a.path, data);
+          if (bad !== null) throw new SourceProblem('SourceCorrupt', `source is not a sound whisper file: ${bad}`);
           await unchanged();
         };
         if (dstLocal === null) {
