@@ -18,11 +18,12 @@ import { availableParallelism, loadavg, tmpdir, userInfo } from 'node:os';
 import { dirname, join, resolve } from 'node:path';
 import { fileURLToPath } from 'node:url';
 import { parseClusterFile } from '../src/config/cluster-file.js';
-import { ringFingerprint, type PlanAction, type PlanHeader } from '../src/plan/format.js';
+import { ringFingerprint, type PlanAction, type PlanHeader } from '../src/plan/plan-file.js';
 import { buildRing } from '../src/ring/build.js';
 import { metricToPath } from '../src/storage/paths.js';
 import { encodeHeader, POINT_SIZE } from '../src/whisper/file-format.js';
 import { startLoopbackSshd, type LoopbackSshd } from './apply-sshd.js';
+import { startBench } from './rows.js';
 
 const ROOT = resolve(dirname(fileURLToPath(import.meta.url)), '../..');
 const RUN = resolve(ROOT, 'bin/run.js');
@@ -42,8 +43,8 @@ const NOW = 1_700_000_000;
 const BENCH = 'apply-ssh';
 
 const log = (s: string) => process.stderr.write(`apply-ssh: ${s}\n`);
-const row = (r: { case: string; tool: string; metric: string; value: number | null; better: 'lower' | 'higher'; note?: string }) =>
-  process.stdout.write(JSON.stringify({ bench: BENCH, ...r }) + '\n');
+const out = startBench(BENCH);
+const row = out.row;
 
 // Realistic layouts: 1 file in 7 with a 10 s archive (3.3 MB), the others 1m:7d,1h:1y (226 KB); every
 // slot written (a metric older than its retention), values varying.
@@ -207,7 +208,7 @@ function carbonSync(): { argv: string[] } | string {
   }
   const which = spawnSync('sh', ['-c', 'command -v carbon-sync'], { encoding: 'utf8' });
   if (which.status === 0 && which.stdout.trim() !== '') return { argv: [which.stdout.trim()] };
-  return "not available: set CARBONATE_DIR to carbonate's source (needs python3 with whisper and carbon) or put carbon-sync on PATH";
+  return "set CARBONATE_DIR to carbonate's source (needs python3 with whisper and carbon) or put carbon-sync on PATH";
 }
 
 function timed(fn: () => void): number {
@@ -343,8 +344,10 @@ async function main(): Promise<void> {
         row({ case: caseName, tool, metric: 'seconds', value: Math.round(m * 1000) / 1000, better: 'lower', note });
         row({ case: caseName, tool, metric: 'MB/s', value: Math.round((mb / m) * 10) / 10, better: 'higher', note });
       }
-      if (typeof peer === 'string')
-        row({ case: caseName, tool: 'carbon-sync', metric: 'seconds', value: null, better: 'lower', note: peer });
+      if (typeof peer === 'string') {
+        out.notAvailable({ case: caseName, tool: 'carbon-sync', metric: 'seconds', better: 'lower' }, peer);
+        out.notAvailable({ case: caseName, tool: 'carbon-sync', metric: 'MB/s', better: 'higher' }, peer);
+      }
       const apply = median(times['ringshift apply']!);
       const ratios = [`${((median(times['rsync -a']!) / apply) * 100).toFixed(0)} % of rsync -a's throughput`];
       if (times['carbon-sync'] !== undefined)

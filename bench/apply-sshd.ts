@@ -94,7 +94,11 @@ function descendants(pid: number): number[] {
   }
   const out: number[] = [];
   const walk = (p: number) => {
-    for (const [c, pp] of parent) if (pp === p) (walk(c), out.push(c));
+    for (const [c, pp] of parent) {
+      if (pp !== p) continue;
+      walk(c);
+      out.push(c);
+    }
   };
   walk(pid);
   return out;

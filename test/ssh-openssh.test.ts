@@ -5,10 +5,11 @@
 // handling of a client that dies while a flock(1) shell holds a lock.
 import { spawn, spawnSync } from 'node:child_process';
 import * as fs from 'node:fs';
+import { createRequire } from 'node:module';
 import { join } from 'node:path';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { applyPlan } from '../src/apply/executor.js';
-import { runPlan } from '../src/plan/index.js';
+import { runPlan } from '../src/plan/run-plan.js';
 import { shq, SshDriver, type SshOptions } from '../src/storage/ssh-driver.js';
 import { startLoopbackSshd } from '../bench/apply-sshd.js';
 import { LocalDriver } from '../src/storage/local-driver.js';
@@ -16,11 +17,12 @@ import type { WalkEntry } from '../src/storage/driver.js';
 import { NOW, owners, TestCluster } from './audit-cluster.js';
 import { expectGapOnlyUnion, snapshotMetrics } from './helpers/apply-check.js';
 import { driverContract, makeTree } from './helpers/driver-contract.js';
-import { PROJECT_ROOT } from './helpers/shared.js';
+import { PROJECT_ROOT } from './helpers/project-root.js';
 import { canFlockLocally } from './helpers/flock.js';
 import { realSshd } from './helpers/sshd.js';
 
 const sshd = realSshd();
+const fsExt = createRequire(import.meta.url)('fs-ext') as { flockSync(fd: number, mode: string): void };
 process.env.RINGSHIFT_NOW = String(NOW);
 
 const url = (path: string) => `ssh://${sshd!.user}@${sshd!.host}:${sshd!.port}${path}`;
@@ -152,7 +154,8 @@ describe.skipIf(sshd === undefined)('ringshift apply through OpenSSH', () => {
   const made: TestCluster[] = [];
   afterAll(() => made.forEach((c) => c.remove()));
 
-  async function setup(prefix: string, metrics: string[], withGain = true, urlOf: (path: string) => string = url) {
+  /** withGain: plant a partial file on a gained owner of every other metric (true) or of every metric ('all': all fills). */
+  async function setup(prefix: string, metrics: string[], withGain: boolean | 'all' = true, urlOf: (path: string) => string = url) {
     const c = new TestCluster(prefix);
     made.push(c);
     fs.chmodSync(c.dir, 0o755);
@@ -170,7 +173,8 @@ describe.skipIf(sshd === undefined)('ringshift apply through OpenSSH', () => {
       const o = owners(oldRing, m);
       for (let r = 0; r < o.length; r++) await c.plant(o[r]!, m, r, 600);
       const gain = owners(newRing, m).filter((n) => !o.includes(n));
-      if (withGain && gain.length > 0 && k++ % 2 === 0) await c.plant(gain[0]!, m, 2, 60);
+      if (withGain === 'all') for (const g of gain) await c.plant(g, m, 2, 60);
+      else if (withGain && gain.length > 0 && k++ % 2 === 0) await c.plant(gain[0]!, m, 2, 60);
     }
     const before = snapshotMetrics(metrics, ALL, (n, m) => c.file(n, m));
     const plan = join(c.dir, 'p.plan');
@@ -212,7 +216,6 @@ describe.skipIf(sshd === undefined)('ringshift apply through OpenSSH', () => {
   });
 
   it.each(['fill-remote-write:3', 'copy-synced:2', 'delete-unlinked:1'])('kill -9 at %s, then resume', async (point) => {
-    expect(fs.existsSync(join(PROJECT_ROOT, 'dist/commands/apply.js')), 'run `npm run build` first').toBe(true);
     const { c, plan, sshPath, check } = await setup(
       `openssh-kill`,
       Array.from({ length: 16 }, (_, i) => `rk${i}.io.wait`),
@@ -309,6 +312,61 @@ describe.skipIf(sshd === undefined)('ringshift apply through OpenSSH', () => {
         expect(again.status, again.stderr + again.stdout).toBe(0);
         check();
       } finally {
+        await own.stop();
+      }
+    },
+  );
+
+  it(
+    'many fills into one node at --per-node 64 --concurrency 64 while carbon-cache holds some of their locks: no hang, no channel failure (sshd default MaxSessions 10)',
+    { timeout: 400_000 },
+    async () => {
+      // The old design held an exec channel per lock and needed another one for each checksum: ten fills
+      // holding locks on one connection took every session sshd allows and waited forever for one more.
+      const own = await startLoopbackSshd({ dir: join(sshd!.dir, 'fills-sshd') });
+      const held: number[] = [];
+      let releaser: NodeJS.Timeout | undefined;
+      try {
+        const { c, plan, sshPath, check } = await setup(
+          'openssh-many-fills',
+          Array.from({ length: 48 }, (_, i) => `fills${i}.cpu.user`),
+          'all',
+          own.url,
+        );
+        const fills = fs
+          .readFileSync(plan, 'utf8')
+          .split('\n')
+          .filter((l) => l.includes('"op":"fill"'))
+          .map((l) => JSON.parse(l) as { to: string; path: string });
+        const into = new Map<string, string[]>();
+        for (const f of fills) into.set(f.to, [...(into.get(f.to) ?? []), f.path]);
+        const [busiest, paths] = [...into.entries()].sort((a, b) => b[1].length - a[1].length)[0]!;
+        expect(paths.length).toBeGreaterThanOrEqual(12);
+        // carbon-cache holds the locks of eight of them for the first two seconds.
+        for (const rel of paths.slice(0, 8)) {
+          const fd = fs.openSync(join(c.root(busiest), rel), 'r');
+          fsExt.flockSync(fd, 'ex');
+          held.push(fd);
+        }
+        releaser = setTimeout(() => held.splice(0).forEach((fd) => (fsExt.flockSync(fd, 'un'), fs.closeSync(fd))), 2000);
+        const run = applyPlan({
+          plan,
+          cluster: sshPath,
+          perNode: 64,
+          concurrency: 64,
+          ssh: { identityFiles: [own.identity], knownHostsFiles: [own.knownHosts], agent: null },
+        });
+        const r = await Promise.race([
+          run,
+          new Promise<never>((_, reject) => setTimeout(() => reject(new Error('apply did not finish in 240 s: deadlock')), 240_000)),
+        ]);
+        expect(r.failed).toEqual([]);
+        expect(r.exitCode()).toBe(0);
+        expect(r.done.filled).toBeGreaterThanOrEqual(paths.length);
+        check();
+      } finally {
+        clearTimeout(releaser);
+        held.splice(0).forEach((fd) => (fsExt.flockSync(fd, 'un'), fs.closeSync(fd)));
         await own.stop();
       }
     },

@@ -10,7 +10,7 @@
 // evidence of a transfer of this very source through such transitions. A file replaced or rewritten
 // behind our back breaks the chain, and the delete fills the owner again instead of trusting it.
 import { createHash } from 'node:crypto';
-import type { PlanAction } from '../plan/format.js';
+import type { PlanAction } from '../plan/plan-file.js';
 import type { FileIdentity } from '../storage/driver.js';
 import type { JournalRecord, SourceStamp } from './journal.js';
 

@@ -31,7 +31,7 @@ import { crc32 } from 'node:zlib';
 import { posix } from 'node:path';
 import type { Readable } from 'node:stream';
 import { DataError } from '../errors.js';
-import type { CopyAction, DeleteAction, FillAction } from '../plan/format.js';
+import type { CopyAction, DeleteAction, FillAction } from '../plan/plan-file.js';
 import type { FileIdentity, FileInfo, StorageDriver } from '../storage/driver.js';
 import { WhisperError } from '../whisper/errors.js';
 import { fillGaps, fillGapsImages } from '../whisper/fill-gaps.js';
@@ -611,12 +611,10 @@ async function remoteFillOnce(
         if (!now[i]!.equals(original.subarray(w.position, w.position + w.length)))
           throw new DestinationMoved('carbon-cache wrote those slots meanwhile');
       });
-      let n = 0;
       await Promise.all(
         writes.map(async (w) => {
           await f.write(w.position, image.subarray(w.position, w.position + w.length));
           crashPoint('fill-remote-write');
-          n++;
         }),
       );
       if (!lock.held()) throw new DataError('lost the lock while writing (the connection dropped)', { file: `${dst.url}/${dstRel}` });

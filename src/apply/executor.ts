@@ -8,7 +8,7 @@ import { readdirSync } from 'node:fs';
 import { resolve } from 'node:path';
 import { loadClusterFile } from '../config/cluster-file.js';
 import { ConfigError, DataError, UsageError } from '../errors.js';
-import { ringFingerprint, type PlanAction, type PlanHeader, type PlanLocation } from '../plan/format.js';
+import { ringFingerprint, type PlanAction, type PlanHeader, type PlanLocation } from '../plan/plan-file.js';
 import { resolveLocations } from '../storage/locations.js';
 import type { SshOptions } from '../storage/ssh-driver.js';
 import { ActionTable, OP } from './action-table.js';
@@ -137,7 +137,7 @@ export async function applyPlan(o: ApplyOptions): Promise<ApplyReport> {
     nodesWithWork.add(t.locations[t.node[id]!]!);
   }
   const readOthers = (): void => {
-    let names: string[] = [];
+    let names: string[];
     try {
       names = readdirSync(dir).filter((n) => n.endsWith('.ndjson'));
     } catch {

@@ -14,7 +14,7 @@ import { hostname } from 'node:os';
 import { basename, dirname, join } from 'node:path';
 import { DataError, UsageError } from '../errors.js';
 import type { FileIdentity } from '../storage/driver.js';
-import { fsyncDir } from '../storage/local-driver.js';
+import { fsyncDir } from '../fs-durable.js';
 
 export const JOURNAL_FORMAT = 'ringshift-journal';
 export const JOURNAL_VERSION = 1;

@@ -77,10 +77,6 @@ export interface FileIdentity {
   ctime: string;
 }
 
-export function sameIdentity(a: FileIdentity, b: FileIdentity): boolean {
-  return a.dev === b.dev && a.ino === b.ino && a.size === b.size && a.mtime === b.mtime && a.ctime === b.ctime;
-}
-
 export interface WriteOptions {
   /** Replace an existing file (default false: fail with DataError if the target exists). */
   overwrite?: boolean;

@@ -8,6 +8,7 @@ import { dirname, posix } from 'node:path';
 import { pathToFileURL } from 'node:url';
 import type { Readable } from 'node:stream';
 import { DataError, UsageError } from '../errors.js';
+import { fsyncDir } from '../fs-durable.js';
 import { checkRelPath } from './driver.js';
 import type { FileIdentity, FileInfo, FreeSpace, ListOptions, StorageDriver, WalkEntry, WriteOptions } from './driver.js';
 import { GroupSync } from './group-sync.js';
@@ -166,17 +167,7 @@ export class LocalDriver implements StorageDriver {
     const st = await fs.promises.lstat(from);
     if (!st.isFile()) throw new DataError(`refusing to move ${from}: not a regular file`);
     await this.makeParents(to);
-    if (opts.overwrite === true) {
-      await fs.promises.rename(from, to);
-    } else {
-      try {
-        await fs.promises.link(from, to);
-      } catch (err) {
-        if ((err as NodeJS.ErrnoException).code === 'EEXIST') throw new DataError(`refusing to replace existing ${to}`);
-        throw err;
-      }
-      await fs.promises.unlink(from);
-    }
+    await this.place(from, to, opts.overwrite === true);
     await fsyncDir(dirname(to));
     if (dirname(from) !== dirname(to)) await fsyncDir(dirname(from));
   }
@@ -242,7 +233,7 @@ export function checkTempName(name: string): string {
 }
 
 /** Identity evidence of a local file from a bigint stat (nanosecond times). */
-export function identityOf(st: fs.BigIntStats): FileIdentity {
+function identityOf(st: fs.BigIntStats): FileIdentity {
   const ns = (t: bigint) => `${t / 1_000_000_000n}.${String(t % 1_000_000_000n).padStart(9, '0')}`;
   return { dev: String(st.dev), ino: String(st.ino), size: Number(st.size), mtime: ns(st.mtimeNs), ctime: ns(st.ctimeNs) };
 }
@@ -251,7 +242,7 @@ export function identityOf(st: fs.BigIntStats): FileIdentity {
  * syncfs(2) of the filesystem holding `dir`, through coreutils' `sync -f` (Node has no syncfs): one
  * call makes every file and directory written there durable. Without `sync -f`: a plain sync.
  */
-export function syncFilesystem(dir: string): Promise<void> {
+function syncFilesystem(dir: string): Promise<void> {
   return new Promise((resolve, reject) => {
     execFile('sync', ['-f', '--', dir], { timeout: 600_000 }, (err) => {
       if (err === null) return resolve();
@@ -265,16 +256,6 @@ export function syncFilesystem(dir: string): Promise<void> {
 /** fsync a file or directory by path. */
 async function fsyncPath(p: string): Promise<void> {
   const fh = await fs.promises.open(p, 'r');
-  try {
-    await fh.sync();
-  } finally {
-    await fh.close();
-  }
-}
-
-/** fsync a directory so a create or rename in it survives a crash. */
-export async function fsyncDir(dir: string): Promise<void> {
-  const fh = await fs.promises.open(dir, 'r');
   try {
     await fh.sync();
   } finally {

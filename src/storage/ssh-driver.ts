@@ -24,7 +24,7 @@ import { RemoteLocker, type RemoteLock } from './ssh-locks.js';
 import { RemoteShell } from './ssh-remote-shell.js';
 import { parseSshUrl, shq, SshConnection, SshError, type Live, type SshOptions } from './ssh-session.js';
 
-export { parseSshUrl, shq, SshError } from './ssh-session.js';
+export { parseSshUrl, shq } from './ssh-session.js';
 export type { SshOptions } from './ssh-session.js';
 export type { RemoteLock } from './ssh-locks.js';
 

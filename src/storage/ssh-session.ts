@@ -55,17 +55,6 @@ export class SshError extends Error {
   }
 }
 
-/** Codes that mean "the node cannot be reached now": the job stops instead of failing action after action. */
-export const CONNECTION_CODES = new Set([
-  'ECONNRESET',
-  'ECONNREFUSED',
-  'ENOTCONN',
-  'ETIMEDOUT',
-  'EHOSTUNREACH',
-  'ENETUNREACH',
-  'ENOTFOUND',
-]);
-
 export const SFTP_CODE: Record<number, string> = {
   1: 'EOF',
   2: 'ENOENT',
@@ -262,6 +251,9 @@ export class SshConnection {
         live.pending.delete(rejecter);
         reject(e);
       };
+      // The silence is counted from the older of the last answer and the first request now waiting:
+      // a request after an idle spell is not "unanswered for" the idle time.
+      if (live.pending.size === 0) live.lastAnswer = performance.now();
       live.pending.add(rejecter);
       try {
         fn((err, value) => {
