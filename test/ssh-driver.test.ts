@@ -1,6 +1,7 @@
 // The storage driver contract, run against the local driver and the ssh driver (through an in-process
 // ssh2 server on loopback), plus what only the ssh driver does: host keys, authentication, quoting,
 // remote flock, positional file access, reconnects.
+import { createHmac } from 'node:crypto';
 import * as fs from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
@@ -162,7 +163,6 @@ describe('ssh: host keys and authentication', () => {
 
   it('known_hosts matching: hashed names, ports, wildcards, negation', () => {
     const salt = Buffer.from('0123456789abcdef0123');
-    const { createHmac } = require('node:crypto') as typeof import('node:crypto');
     const hashed = `|1|${salt.toString('base64')}|${createHmac('sha1', salt).update('[db1]:2222').digest('base64')}`;
     expect(hostPatternsMatch(hashed, '[db1]:2222')).toBe(true);
     expect(hostPatternsMatch(hashed, 'db1')).toBe(false);
@@ -293,6 +293,21 @@ describe('ssh: locks, positional I/O, checksums, reconnects', () => {
     } finally {
       server.faults.shellInput = undefined;
       await slow.close();
+    }
+  });
+
+  it('a request after an idle spell longer than the timeout is not taken for a silent node', async () => {
+    // The watchdog counted silence from the last answer, even one from before the idle spell: the first
+    // request after it was declared lost at the next tick unless it was answered within the tick.
+    const idle = await SshDriver.connect(server.url(root), sshOpts({ opTimeoutMs: 1500 }));
+    try {
+      expect(await idle.stat("m 'q'.wsp")).not.toBeNull();
+      await new Promise((r) => setTimeout(r, 2500));
+      server.faults.statDelayMs = 700;
+      expect(await idle.stat("m 'q'.wsp")).not.toBeNull();
+    } finally {
+      server.faults.statDelayMs = undefined;
+      await idle.close();
     }
   });
 

@@ -52,6 +52,8 @@ export interface Faults {
    * their commands there), e.g. turn a `df` into a printf of a full disk.
    */
   shellInput?: ((text: string) => string) | undefined;
+  /** Answer SFTP STAT and LSTAT this many ms late (a node slow to answer). */
+  statDelayMs?: number | undefined;
 }
 
 export interface ServerOptions {
@@ -178,11 +180,16 @@ function serveSftp(sftp: SFTPWrapper, server: TestSshServer): void {
   ] as const) {
     sftp.on(ev, (id: number, path: string) => {
       count(ev);
-      try {
-        sftp.attrs(id, attrsOf(fn(path)));
-      } catch (e) {
-        fail(id, e);
-      }
+      const answer = () => {
+        try {
+          sftp.attrs(id, attrsOf(fn(path)));
+        } catch (e) {
+          fail(id, e);
+        }
+      };
+      const delay = server.faults.statDelayMs ?? 0;
+      if (delay > 0) setTimeout(answer, delay);
+      else answer();
     });
   }
   sftp.on('REMOVE', (id, path) => {
