@@ -22,11 +22,12 @@ import { isBenchRow, type BenchRow } from './rows.js';
 
 const HERE = dirname(fileURLToPath(import.meta.url));
 const ROOT = resolve(HERE, '../..');
-const NOT_BENCHES = new Set(['run', 'rows']);
+const NOT_BENCHES = new Set(['run', 'rows', 'apply-sshd']);
 
 /** Small sizes per bench for --quick (the benches' own flags); a bench not listed runs at full size. */
 const QUICK_ARGS: Record<string, string[]> = {
   apply: ['--big', '10', '--small', '200', '--runs', '1'],
+  'apply-ssh': ['--quick'],
   audit: ['--entries', '100000'],
   'cli-startup': ['--runs', '3'],
   'ring-locate-e2e': ['--skip-diff'],

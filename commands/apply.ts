@@ -1,32 +1,34 @@
 import { Args, Flags } from '@oclif/core';
 import { applyPlan } from '../src/apply/executor.js';
-import { stderrApplyProgress } from '../src/apply/progress.js';
-import { parseRate } from '../src/apply/throttle.js';
+import { stderrApplyProgress } from '../src/apply/apply-progress.js';
 import { BaseCommand } from '../src/cli/base-command.js';
+import { clusterFileFlag, countFlag, nodeFlag, progressFlags, progressStream, sshFlags, sshOptionsFrom } from '../src/cli/common-flags.js';
+import { DataError, RingshiftError } from '../src/errors.js';
 import { LineSink } from '../src/output/sinks.js';
+import { parseByteRate, parseDuration } from '../src/units.js';
 
 export default class Apply extends BaseCommand {
   static override summary = 'Execute a plan: copy, gap-fill and delete whisper files, resumably, with a journal.';
   static override description = `Runs the actions of a plan written by "ringshift plan":
 
-  copy    write the file into a hidden temp file beside the destination, fsync, verify (header and structure parse; what was written is what was read: read back and compared locally, sha256 computed on the node over ssh; the source unchanged meanwhile), then link it into place without ever replacing a file. A destination that appeared meanwhile (carbon-cache created it) is filled instead.
-  fill    the gap-only fill (see "ringshift whisper fill"), in place, under the destination's flock, on local and on ssh:// storage.
-  delete  only once every owner's copy is verified (by this run or a journal) and still there, and the source still has the size and mtime those copies read; a source that changed since is filled into the owners again first.
+  copy    read the source whole and check it (header, structure and every slot; unchanged while read), write a hidden temp file beside the destination, check what was written (read back locally; over ssh every write acknowledged and the size the node sees), make it durable, then link it into place without ever replacing a file. A destination that appeared meanwhile (carbon-cache created it) is filled instead.
+  fill    the gap-only fill (see "ringshift whisper fill"), in place, under the destination's flock, on local and on ssh:// storage; over ssh the lock is held only while the filled slots are written.
+  delete  only once every owner's copy is verified (by this run or a journal), the source still has the size and mtime those copies read, and each owner file is still the very file the copy left (device, inode, size, times); otherwise the source is filled into the owners again first.
 
 Every step is journaled (append-only NDJSON, fsynced) in PLAN.journal/, one file per destination. Re-running the same command resumes: done actions are skipped, temp files of interrupted copies are removed. kill -9 at any moment loses nothing. A plan whose ring no longer matches the cluster file is refused. Run carbon-cache with WHISPER_LOCK_WRITES = True meanwhile. Plan format, journal format and the safety argument: docs/apply.md.
 
---only-dest runs one destination's actions (copies and fills into it, deletes on it), so a big cluster can run one job per node on the same plan; deletes wait for the other destinations' journals (in the same PLAN.journal/ directory) and exit 3 until then.
+--node runs one node's actions (copies and fills into it, deletes on it), so a big cluster can run one job per node on the same plan; deletes wait for the other nodes' journals (in the same PLAN.journal/ directory) and exit 3 until then.
 
-Progress goes to stderr (bars on a terminal, a line every 10 s otherwise). The report lists what was done, skipped (corrupt or unusable sources, which are never deleted), failed and waiting. Exit 0 only when everything selected is done; 1 when something failed or was skipped; 3 when only deletes waiting for other jobs remain; 2 for usage errors.
+Progress goes to stderr when it is a terminal (or with --progress): the actions finished, the bytes read from sources, the rate and the time left. The report lists what was done, skipped (corrupt or unusable sources, which are never deleted), failed and waiting. Exit 0 only when everything selected is done; 1 when something failed or was skipped, or a node could not be reached (run again to resume); 3 when only deletes waiting for other nodes remain; 2 for usage errors.
 
-ssh:// storage uses the ssh agent or --identity keys; host keys must be in known_hosts (--accept-new-host-keys trusts new hosts on first use).`;
+ssh:// storage uses the ssh agent or --identity keys; host keys must be in known_hosts (--accept-new-host-keys trusts new hosts on first use; a changed key, or a key of another type than the one known, is always refused).`;
 
   static override examples = [
     '<%= config.bin %> apply shuffle.plan',
     '<%= config.bin %> apply shuffle.plan --dry-run',
-    '<%= config.bin %> apply shuffle.plan --concurrency 16 --per-node 4 --bwlimit 50M',
-    '<%= config.bin %> apply shuffle.plan --only-dest cache-c --json',
-    '<%= config.bin %> apply shuffle.plan --identity ~/.ssh/ringshift_ed25519 --accept-new-host-keys',
+    '<%= config.bin %> apply shuffle.plan --concurrency 16 --per-node 8 --bwlimit 50M',
+    '<%= config.bin %> apply shuffle.plan --node cache-c --json',
+    '<%= config.bin %> apply shuffle.plan --lock-timeout 2m --identity ~/.ssh/ringshift_ed25519 --accept-new-host-keys',
   ];
 
   static override args = {
@@ -34,59 +36,68 @@ ssh:// storage uses the ssh agent or --identity keys; host keys must be in known
   };
 
   static override flags = {
-    concurrency: Flags.integer({ description: 'Actions running at once.', default: 8, min: 1, max: 256 }),
-    'per-node': Flags.integer({
-      description: 'Actions running at once per storage location (a copy counts for its source and its destination).',
-      default: 4,
-      min: 1,
-      max: 64,
-    }),
-    bwlimit: Flags.string({
-      description: 'Bandwidth cap for all transfers together, like rsync: KiB/s, or 500K, 20M, 1G (1024-based), 20MB (1000-based).',
-    }),
-    'only-dest': Flags.string({ description: "Only this destination's actions: a location id, storage key, member id or server name." }),
+    concurrency: countFlag('concurrency', 'Actions moving data at once [default: 16].', 1, 256),
+    'per-node': countFlag(
+      'per-node',
+      'Actions moving data at once per storage location; a copy counts for its source and its destination [default: 8].',
+      1,
+      64,
+    ),
+    bwlimit: Flags.custom<number>({
+      helpValue: 'RATE',
+      description:
+        'Bandwidth cap for all transfers together. A rate with a unit: 500K, 20M, 50MiB/s (1024-based), 20MB/s (1000-based). [default: none]',
+      parse: async (input) => parseByteRate(input, '--bwlimit'),
+    })(),
+    node: {
+      ...nodeFlag('its actions: copies and fills into it, deletes on it'),
+      aliases: ['only-dest'],
+      deprecateAliases: true,
+    },
     'dry-run': Flags.boolean({ description: 'List what would run (from the plan and the journals); touch nothing.', default: false }),
-    cluster: Flags.string({ char: 'c', description: "Cluster file to check the ring against (default: the plan's)." }),
-    identity: Flags.string({
-      char: 'i',
-      description: 'Private key for ssh:// storage (repeatable; default ~/.ssh/id_* and the ssh agent).',
-      multiple: true,
-    }),
-    'known-hosts': Flags.string({
-      description: 'known_hosts file (repeatable; default ~/.ssh/known_hosts and /etc/ssh/ssh_known_hosts).',
-      multiple: true,
-    }),
-    'accept-new-host-keys': Flags.boolean({
-      description: 'Trust ssh hosts not yet in known_hosts and record their keys (a changed key is always refused).',
-      default: false,
-    }),
-    'lock-timeout': Flags.integer({ description: "Seconds a fill waits for the destination's flock.", default: 30, min: 1 }),
-    'progress-interval': Flags.integer({
-      description: 'Seconds between progress lines when stderr is not a terminal.',
-      default: 10,
-      min: 1,
+    cluster: clusterFileFlag("the ring to check and the storage to use (default: the plan's)."),
+    ...sshFlags,
+    'lock-timeout': Flags.custom<number>({
+      helpValue: 'DURATION',
+      description: "How long a fill waits for the destination's flock: 30, 30s, 2m. [default: 30s]",
+      parse: async (input) => parseDuration(input, '--lock-timeout'),
+    })(),
+    ...progressFlags,
+    'progress-interval': Flags.custom<number>({
+      helpValue: 'DURATION',
+      description: 'Time between progress lines when stderr is not a terminal (with --progress): 10, 10s, 1m. [default: 10s]',
+      parse: async (input) => parseDuration(input, '--progress-interval'),
       helpGroup: 'ADVANCED',
-    }),
+    })(),
   };
 
   public async run(): Promise<void> {
     const { args, flags } = await this.parse(Apply);
-    const report = await applyPlan({
-      plan: args.plan,
-      concurrency: flags.concurrency,
-      perNode: flags['per-node'],
-      bwlimit: flags.bwlimit === undefined ? null : parseRate(flags.bwlimit),
-      dryRun: flags['dry-run'],
-      lockTimeoutMs: flags['lock-timeout'] * 1000,
-      progress: flags['dry-run'] ? undefined : stderrApplyProgress(process.stderr, flags['progress-interval'] * 1000),
-      ...(flags['only-dest'] !== undefined ? { onlyDest: flags['only-dest'] } : {}),
-      ...(flags.cluster !== undefined ? { cluster: flags.cluster } : {}),
-      ssh: {
-        acceptNewHostKeys: flags['accept-new-host-keys'],
-        ...(flags.identity !== undefined ? { identityFiles: flags.identity } : {}),
-        ...(flags['known-hosts'] !== undefined ? { knownHostsFiles: flags['known-hosts'] } : {}),
-      },
-    });
+    const lockTimeout = flags['lock-timeout'] ?? 30;
+    const interval = flags['progress-interval'] ?? 10;
+    const stream = flags['dry-run'] ? undefined : progressStream(flags);
+    // --progress on a pipe: plain lines every interval (a log), not redrawn bars.
+    const forcedLines = stream !== undefined && process.stderr.isTTY !== true;
+    let report;
+    try {
+      report = await applyPlan({
+        plan: args.plan,
+        concurrency: flags.concurrency ?? 16,
+        perNode: flags['per-node'] ?? 8,
+        bwlimit: flags.bwlimit ?? null,
+        dryRun: flags['dry-run'],
+        lockTimeoutMs: Math.max(1, lockTimeout) * 1000,
+        progress:
+          stream === undefined ? undefined : stderrApplyProgress(forcedLines ? process.stderr : stream, Math.max(1, interval) * 1000),
+        ...(flags.node !== undefined ? { node: flags.node } : {}),
+        ...(flags.cluster !== undefined ? { cluster: flags.cluster } : {}),
+        ssh: sshOptionsFrom(flags),
+      });
+    } catch (err) {
+      // Anything that is not one of our typed errors (a node that vanished while connecting, say) is still one line, exit 1.
+      if (err instanceof RingshiftError || !(err instanceof Error)) throw err;
+      throw new DataError(err.message);
+    }
     const sink = new LineSink();
     if (flags.json) sink.push(JSON.stringify(report.json()));
     else for (const line of report.text()) sink.push(line);

@@ -10,8 +10,8 @@ import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import Apply from '../commands/apply.js';
 import { applyPlan } from '../src/apply/executor.js';
 import { journalDir, readJournal, type JournalRecord } from '../src/apply/journal.js';
-import { LineProgress } from '../src/apply/progress.js';
-import { parseRate } from '../src/apply/throttle.js';
+import { fitLine, LineProgress } from '../src/apply/apply-progress.js';
+import { parseByteRate } from '../src/units.js';
 import { ConfigError, UsageError } from '../src/errors.js';
 import { ringFingerprint, type PlanAction, type PlanHeader, type PlanRecord } from '../src/plan/plan-file.js';
 import { runPlan } from '../src/plan/run-plan.js';
@@ -301,6 +301,27 @@ describe('apply: edge cases on hand-written plans', () => {
     ]);
   });
 
+  it('a source whose data slots turned to garbage after planning is skipped, not copied, never deleted (size and header unchanged)', async () => {
+    const h = handCluster('apply-garbage');
+    const m = 'app.garbage.count';
+    const f = await h.c.plant('n1', m, 0);
+    const acts = move(h, m, 'n1', 'n2', 1);
+    const p = writePlan(h, 'g.plan', acts);
+    // After planning: the data area gets garbage; the size, the header and even the mtime stay.
+    const st = fs.statSync(f);
+    const img = fs.readFileSync(f);
+    const headerLen = 16 + 12 * img.readUInt32BE(12);
+    for (let i = headerLen + 240; i < headerLen + 480; i++) img[i] = (i * 7919 + 13) & 0xff;
+    fs.writeFileSync(f, img);
+    fs.utimesSync(f, st.atime, st.mtime);
+    const r = await applyPlan({ plan: p });
+    expect(r.exitCode()).toBe(1);
+    expect(r.skipped[0]).toMatchObject({ id: 1, code: 'SourceCorrupt' });
+    expect(fs.existsSync(f)).toBe(true);
+    expect(fs.existsSync(h.c.file('n2', m))).toBe(false);
+    expect(fs.readFileSync(f).equals(img)).toBe(true);
+  });
+
   it('a corrupt source is skipped and reported, never deleted; its delete is blocked; exit 1', async () => {
     const h = handCluster('apply-corrupt');
     const m = 'app.corrupt.count';
@@ -408,23 +429,52 @@ describe('apply: edge cases on hand-written plans', () => {
       { id: 'n1', actions: 2, bytes: 2048 },
       { id: 'n2', actions: 1, bytes: 0 },
     ]);
-    p.bytes('n1', 1024);
-    p.action('n1', false);
-    p.action('n2', true);
+    p.read('n1', 1024);
+    p.written('n1', 512);
+    p.action('n1', 'done');
+    p.action('n2', 'failed');
     p.stop();
     expect(lines).toHaveLength(1);
-    expect(lines[0]).toMatch(/^ringshift apply: 2\/3 actions \(1 failed\), 1\.00 KiB\/2\.00 KiB, .*\/s, ETA .* \[n1 1\/2, n2 1\/1\]$/);
+    expect(lines[0]).toMatch(/^ringshift apply: 2\/3 actions \(1 failed\), read 1\.00 KiB\/2\.00 KiB, .*\/s ETA .* \[n1 1\/2, n2 1\/1\]$/);
   });
 
-  it('reads --bwlimit rates like rsync', () => {
-    expect(parseRate('100')).toBe(100 * 1024);
-    expect(parseRate('500K')).toBe(500 * 1024);
-    expect(parseRate('20M')).toBe(20 * 1024 ** 2);
-    expect(parseRate('20MiB/s')).toBe(20 * 1024 ** 2);
-    expect(parseRate('20MB')).toBe(20e6);
-    expect(parseRate('1.5g')).toBe(1.5 * 1024 ** 3);
-    expect(() => parseRate('fast')).toThrow(UsageError);
-    expect(() => parseRate('0.5')).toThrow(UsageError);
+  it('progress of a --node job says how many deletes wait for other nodes, and never "done" for them', () => {
+    const lines: string[] = [];
+    const p = new LineProgress((l) => lines.push(l), 1e9);
+    p.start([{ id: 'n2', actions: 3, bytes: 0 }]);
+    p.action('n2', 'done');
+    p.action('n2', 'waiting');
+    p.action('n2', 'waiting');
+    p.stop();
+    expect(lines[0]).toMatch(/3\/3 actions \(2 wait for other nodes\)/);
+    expect(lines[0]).toMatch(/ETA waits$/);
+  });
+
+  it('a progress line fits 80 columns with its rate and ETA whole', () => {
+    const parts = {
+      acts: '123456/234567',
+      notes: ' (12 failed, 108 wait for other nodes)',
+      bytes: 'read 158.00 MiB/649.00 MiB',
+      bytesShort: '158.00 MiB',
+      tail: '4.00 MiB/s ETA 1h 2m 5s',
+    };
+    for (const width of [80, 60, 120]) {
+      const line = fitLine('graphite-node-12', 0.43, parts, width);
+      expect(line.length, line).toBeLessThan(width);
+      expect(line).toContain('4.00 MiB/s ETA 1h 2m 5s');
+      expect(line).toContain('43% 123456/234567');
+    }
+    expect(fitLine('graphite-4', 0.43, { ...parts, acts: '1186/1294' }, 80)).toMatch(/108 wait/);
+    expect(fitLine('n1', 0.5, { ...parts, notes: '' }, 120)).toMatch(/^n1 \[=+ +\] +50% /);
+  });
+
+  it('reads --bwlimit rates with a unit, and refuses a bare number', () => {
+    expect(parseByteRate('500K', '--bwlimit')).toBe(500 * 1024);
+    expect(parseByteRate('20M', '--bwlimit')).toBe(20 * 1024 ** 2);
+    expect(parseByteRate('20MiB/s', '--bwlimit')).toBe(20 * 1024 ** 2);
+    expect(parseByteRate('20MB', '--bwlimit')).toBe(20e6);
+    expect(() => parseByteRate('100', '--bwlimit')).toThrow(UsageError);
+    expect(() => parseByteRate('fast', '--bwlimit')).toThrow(UsageError);
   });
 
   it('a bandwidth cap still gets everything done', async () => {
@@ -436,7 +486,7 @@ describe('apply: edge cases on hand-written plans', () => {
       acts.push(...move(h, m, 'n1', 'n2', 1 + 2 * i));
     }
     const p = writePlan(h, 'bw.plan', acts);
-    const r = await applyPlan({ plan: p, bwlimit: parseRate('4M'), concurrency: 2 });
+    const r = await applyPlan({ plan: p, bwlimit: parseByteRate('4M', '--bwlimit'), concurrency: 2 });
     expect(r.exitCode()).toBe(0);
     expect(r.done.copied).toBe(3);
   });

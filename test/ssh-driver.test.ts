@@ -137,8 +137,22 @@ describe('ssh: host keys and authentication', () => {
     if (blob instanceof Error) throw blob;
     fs.writeFileSync(kh, `[127.0.0.1]:${server.port} ssh-ed25519 ${blob.getPublicSSH().toString('base64')}\n`);
     await expect(SshDriver.connect(server.url(root), sshOpts({ knownHostsFiles: [kh], acceptNewHostKeys: true }))).rejects.toThrow(
-      /HOST KEY CHANGED/,
+      /REMOTE HOST IDENTIFICATION HAS CHANGED/,
     );
+  });
+
+  it('refuses a host whose known key is of another type, like OpenSSH, even with --accept-new-host-keys; nothing is recorded', async () => {
+    const kh = join(base, 'kh-other-type');
+    const other = (await import('ssh2')).default.utils.generateKeyPairSync('ecdsa', { bits: 256 });
+    const blob = (await import('ssh2')).default.utils.parseKey(other.public);
+    if (blob instanceof Error) throw blob;
+    const line = `[127.0.0.1]:${server.port} ecdsa-sha2-nistp256 ${blob.getPublicSSH().toString('base64')}\n`;
+    fs.writeFileSync(kh, line);
+    // The server only has an ed25519 key: an impostor offering another type than the one we know.
+    await expect(SshDriver.connect(server.url(root), sshOpts({ knownHostsFiles: [kh], acceptNewHostKeys: true }))).rejects.toThrow(
+      /REMOTE HOST IDENTIFICATION HAS CHANGED.*another type \(ecdsa-sha2-nistp256\)/,
+    );
+    expect(fs.readFileSync(kh, 'utf8')).toBe(line);
   });
 
   it('reports a key the server does not accept', async () => {
@@ -227,6 +241,89 @@ describe('ssh: locks, positional I/O, checksums, reconnects', () => {
     expect(got.equals(want)).toBe(true);
     const { createHash } = await import('node:crypto');
     expect(await d.sha256("m 'q'.wsp")).toBe(createHash('sha256').update(want).digest('hex'));
+  });
+
+  it('many fills at once into one node with live lock holders: no deadlock, every lock let go (the old one-channel-per-lock hang)', async () => {
+    // 24 "fills" at once, each: lock, then more remote work while holding it (stat with inode, sha256,
+    // a positional write), then release. Carbon-cache-like holders keep some files locked for a while.
+    const names = Array.from({ length: 24 }, (_, i) => `many/f${i}.wsp`);
+    fs.mkdirSync(join(root, 'many'), { recursive: true });
+    for (const n of names) fs.writeFileSync(join(root, n), Buffer.alloc(64, 1));
+    const held = names.slice(0, 6).map((n) => {
+      const fd = fs.openSync(join(root, n), 'r');
+      fsExt.flockSync(fd, 'ex');
+      return fd;
+    });
+    const releaser = setTimeout(() => held.forEach((fd) => (fsExt.flockSync(fd, 'un'), fs.closeSync(fd))), 700);
+    const fill = async (n: string) => {
+      const lock = await d.lock(n, 'ex', 20_000);
+      try {
+        expect(lock.held()).toBe(true);
+        const id = await d.fileIdentity(n);
+        expect(lock.file).toBe(`${id!.dev}:${id!.ino}`);
+        expect(await d.sha256(n)).toMatch(/^[0-9a-f]{64}$/);
+        const f = await d.openFile(n);
+        await f.write(0, Buffer.from('x'));
+        await f.close();
+      } finally {
+        await lock.release();
+      }
+    };
+    try {
+      await Promise.race([
+        Promise.all(names.map(fill)),
+        new Promise((_, reject) => setTimeout(() => reject(new Error('fills did not finish in 30 s: deadlock')), 30_000)),
+      ]);
+    } finally {
+      clearTimeout(releaser);
+    }
+    for (const n of names) {
+      expect(fs.readFileSync(join(root, n))[0]).toBe(0x78);
+      expect(tryLocal(join(root, n))).toBe(true);
+    }
+  }, 40_000);
+
+  it('a remote shell that gets no answer in time fails with a message, and the next request starts a new one', async () => {
+    const slow = await SshDriver.connect(server.url(root), sshOpts({ opTimeoutMs: 1500 }));
+    try {
+      server.faults.shellInput = (text) => text.replace(/^\{ date \+%s/m, '{ sleep 5; date +%s');
+      await expect(slow.clockOffsetMs()).rejects.toThrow(/no answer from the remote shell in time/);
+      server.faults.shellInput = undefined;
+      expect(typeof (await slow.clockOffsetMs())).toBe('number');
+    } finally {
+      server.faults.shellInput = undefined;
+      await slow.close();
+    }
+  });
+
+  it('a request after an idle spell longer than the timeout is not taken for a silent node', async () => {
+    // The watchdog counted silence from the last answer, even one from before the idle spell: the first
+    // request after it was declared lost at the next tick unless it was answered within the tick.
+    const idle = await SshDriver.connect(server.url(root), sshOpts({ opTimeoutMs: 1500 }));
+    try {
+      expect(await idle.stat("m 'q'.wsp")).not.toBeNull();
+      await new Promise((r) => setTimeout(r, 2500));
+      server.faults.statDelayMs = 700;
+      expect(await idle.stat("m 'q'.wsp")).not.toBeNull();
+    } finally {
+      server.faults.statDelayMs = undefined;
+      await idle.close();
+    }
+  });
+
+  it('a backslash and a newline in a name: lock, identity, sha256 and I/O (GNU sha256sum would print \\HASH for it)', async () => {
+    const name = 'odd\\name\nwith break.wsp';
+    fs.writeFileSync(join(root, name), Buffer.alloc(48, 3));
+    const lock = await d.lock(name, 'ex', 5000);
+    expect(tryLocal(join(root, name))).toBe(false);
+    const id = await d.fileIdentity(name);
+    expect(lock.file).toBe(`${id!.dev}:${id!.ino}`);
+    await lock.release();
+    expect(tryLocal(join(root, name))).toBe(true);
+    const { createHash } = await import('node:crypto');
+    expect(await d.sha256(name)).toBe(createHash('sha256').update(Buffer.alloc(48, 3)).digest('hex'));
+    await d.writeAtomic('odd\\dir\n/x.wsp', Buffer.from('ok'), { grouped: true });
+    expect(fs.readFileSync(join(root, 'odd\\dir\n/x.wsp'), 'utf8')).toBe('ok');
   });
 
   it('quotes every argument for the shell', () => {

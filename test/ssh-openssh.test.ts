@@ -5,11 +5,13 @@
 // handling of a client that dies while a flock(1) shell holds a lock.
 import { spawn, spawnSync } from 'node:child_process';
 import * as fs from 'node:fs';
+import { createRequire } from 'node:module';
 import { join } from 'node:path';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { applyPlan } from '../src/apply/executor.js';
 import { runPlan } from '../src/plan/run-plan.js';
-import { SshDriver, type SshOptions } from '../src/storage/ssh-driver.js';
+import { shq, SshDriver, type SshOptions } from '../src/storage/ssh-driver.js';
+import { startLoopbackSshd } from '../bench/apply-sshd.js';
 import { LocalDriver } from '../src/storage/local-driver.js';
 import type { WalkEntry } from '../src/storage/driver.js';
 import { NOW, owners, TestCluster } from './audit-cluster.js';
@@ -20,6 +22,7 @@ import { canFlockLocally } from './helpers/flock.js';
 import { realSshd } from './helpers/sshd.js';
 
 const sshd = realSshd();
+const fsExt = createRequire(import.meta.url)('fs-ext') as { flockSync(fd: number, mode: string): void };
 process.env.RINGSHIFT_NOW = String(NOW);
 
 const url = (path: string) => `ssh://${sshd!.user}@${sshd!.host}:${sshd!.port}${path}`;
@@ -95,6 +98,55 @@ describe.skipIf(sshd === undefined)('real OpenSSH sshd', () => {
   });
 });
 
+describe.skipIf(sshd === undefined)('the channel budget against real sshd session limits', () => {
+  const hammer = async (d: SshDriver, root: string) => {
+    const files = Array.from({ length: 64 }, (_, i) => `h/f${i}.wsp`);
+    fs.mkdirSync(join(root, 'h'), { recursive: true });
+    for (const f of files) fs.writeFileSync(join(root, f), Buffer.alloc(32, 5));
+    // One-off commands each start a login shell (slow where .bashrc is): 16 of them, more than sshd allows sessions.
+    const results = await Promise.allSettled([
+      ...files.slice(0, 16).map((f) => d.exec(`cat ${shq(join(root, f))} >/dev/null`)),
+      ...files.map(async (f) => (await d.lock(f, 'ex', 30_000)).release()),
+      ...files.map((f) => d.fileIdentity(f)),
+      ...files.map((f) => d.sha256(f)),
+      ...files.map((f) => d.stat(f)),
+    ]);
+    const failed = results.filter((x) => x.status === 'rejected').map((x) => String((x as PromiseRejectedResult).reason));
+    expect(failed).toEqual([]);
+  };
+
+  it(
+    '64 concurrent locks, stats and checksums and 16 commands on one connection to an sshd with the default MaxSessions (10)',
+    { timeout: 300_000 },
+    async () => {
+      const root = fs.realpathSync(fs.mkdtempSync(join(sshd!.dir, 'budget-')));
+      const d = await SshDriver.connect(url(root), opts());
+      try {
+        await hammer(d, root);
+      } finally {
+        await d.close();
+      }
+    },
+  );
+
+  it(
+    'an sshd that allows only 5 sessions: the driver finds out (channel open failure), lowers its budget and still does it all',
+    { timeout: 300_000 },
+    async () => {
+      const own = await startLoopbackSshd({ dir: join(sshd!.dir, 'max5-sshd'), maxSessions: 5 });
+      const root = fs.realpathSync(fs.mkdtempSync(join(sshd!.dir, 'budget3-')));
+      const d = await SshDriver.connect(own.url(root), { identityFiles: [own.identity], knownHostsFiles: [own.knownHosts], agent: null });
+      try {
+        await hammer(d, root);
+        expect(d.conn.channelLimit).toBeLessThanOrEqual(5);
+      } finally {
+        await d.close();
+        await own.stop();
+      }
+    },
+  );
+});
+
 describe.skipIf(sshd === undefined)('ringshift apply through OpenSSH', () => {
   const NODES3 = ['n1:2004:a', 'n2:2004:a', 'n3:2004:a'];
   const NODES4 = [...NODES3, 'n4:2004:a'];
@@ -102,7 +154,8 @@ describe.skipIf(sshd === undefined)('ringshift apply through OpenSSH', () => {
   const made: TestCluster[] = [];
   afterAll(() => made.forEach((c) => c.remove()));
 
-  async function setup(prefix: string, metrics: string[], withGain = true) {
+  /** withGain: plant a partial file on a gained owner of every other metric (true) or of every metric ('all': all fills). */
+  async function setup(prefix: string, metrics: string[], withGain: boolean | 'all' = true, urlOf: (path: string) => string = url) {
     const c = new TestCluster(prefix);
     made.push(c);
     fs.chmodSync(c.dir, 0o755);
@@ -111,7 +164,7 @@ describe.skipIf(sshd === undefined)('ringshift apply through OpenSSH', () => {
     const sshPath = c.writeClusterAt(
       'ssh.yaml',
       { destinations: NODES4, replication: 2 },
-      Object.fromEntries(ALL.map((n) => [n, url(c.root(n))])),
+      Object.fromEntries(ALL.map((n) => [n, urlOf(c.root(n))])),
     );
     const oldRing = c.ring('old.yaml');
     const newRing = c.ring('new.yaml');
@@ -120,7 +173,8 @@ describe.skipIf(sshd === undefined)('ringshift apply through OpenSSH', () => {
       const o = owners(oldRing, m);
       for (let r = 0; r < o.length; r++) await c.plant(o[r]!, m, r, 600);
       const gain = owners(newRing, m).filter((n) => !o.includes(n));
-      if (withGain && gain.length > 0 && k++ % 2 === 0) await c.plant(gain[0]!, m, 2, 60);
+      if (withGain === 'all') for (const g of gain) await c.plant(g, m, 2, 60);
+      else if (withGain && gain.length > 0 && k++ % 2 === 0) await c.plant(gain[0]!, m, 2, 60);
     }
     const before = snapshotMetrics(metrics, ALL, (n, m) => c.file(n, m));
     const plan = join(c.dir, 'p.plan');
@@ -201,6 +255,157 @@ describe.skipIf(sshd === undefined)('ringshift apply through OpenSSH', () => {
     walk(join(c.dir, 'nodes'));
     expect(leftovers).toEqual([]);
   });
+
+  it(
+    'sshd killed in the middle of a job: one clear line, exit 1 (never 13), and the same command resumes once sshd is back',
+    { timeout: 600_000 },
+    async () => {
+      const own = await startLoopbackSshd({ dir: join(sshd!.dir, 'killed-sshd') });
+      try {
+        const { plan, sshPath, check } = await setup(
+          'openssh-sshd-dies',
+          Array.from({ length: 60 }, (_, i) => `die${i}.io.wait`),
+          true,
+          own.url,
+        );
+        const args = [
+          join(PROJECT_ROOT, 'bin/run.js'),
+          'apply',
+          plan,
+          '--cluster',
+          sshPath,
+          '--identity',
+          own.identity,
+          '--known-hosts',
+          own.knownHosts,
+        ];
+        const env = { ...process.env, RINGSHIFT_NOW: String(NOW), SSH_AUTH_SOCK: '', RINGSHIFT_TEST_CRASH_AT: '' };
+        const child = spawn(process.execPath, [...args, '--per-node', '1', '--concurrency', '1'], {
+          env,
+          stdio: ['ignore', 'pipe', 'pipe'],
+        });
+        let out = '';
+        let err = '';
+        child.stdout.on('data', (b: Buffer) => (out += b.toString()));
+        child.stderr.on('data', (b: Buffer) => (err += b.toString()));
+        const exited = new Promise<number | null>((resolve) => child.on('close', (code) => resolve(code)));
+        // Once a few actions are journaled, sshd and every session it runs die at once.
+        const journalDone = () => {
+          try {
+            return fs
+              .readdirSync(plan + '.journal')
+              .reduce((n, f) => n + (fs.readFileSync(join(plan + '.journal', f), 'utf8').match(/"t":"done"/g)?.length ?? 0), 0);
+          } catch {
+            return 0;
+          }
+        };
+        for (let i = 0; i < 600 && journalDone() < 3; i++) await new Promise((r) => setTimeout(r, 50));
+        expect(journalDone()).toBeGreaterThanOrEqual(3);
+        own.killAll();
+        const code = await Promise.race([exited, new Promise<string>((r) => setTimeout(() => r('hung'), 150_000))]);
+        if (code === 'hung') child.kill('SIGKILL');
+        expect(code, err + out).toBe(1);
+        expect(out).toMatch(/^STOPPED: .*(lost the connection|did not answer|cannot reach|ECONNREFUSED|connect).*$/m);
+        expect(err).not.toMatch(/\n\s+at /); // no stack trace
+        await own.restart();
+        const again = spawnSync(process.execPath, args, { env, encoding: 'utf8', timeout: 180_000 });
+        expect(again.status, again.stderr + again.stdout).toBe(0);
+        check();
+      } finally {
+        await own.stop();
+      }
+    },
+  );
+
+  it(
+    'many fills into one node at --per-node 64 --concurrency 64 while carbon-cache holds some of their locks: no hang, no channel failure (sshd default MaxSessions 10)',
+    { timeout: 400_000 },
+    async () => {
+      // The old design held an exec channel per lock and needed another one for each checksum: ten fills
+      // holding locks on one connection took every session sshd allows and waited forever for one more.
+      const own = await startLoopbackSshd({ dir: join(sshd!.dir, 'fills-sshd') });
+      const held: number[] = [];
+      let releaser: NodeJS.Timeout | undefined;
+      try {
+        const { c, plan, sshPath, check } = await setup(
+          'openssh-many-fills',
+          Array.from({ length: 48 }, (_, i) => `fills${i}.cpu.user`),
+          'all',
+          own.url,
+        );
+        const fills = fs
+          .readFileSync(plan, 'utf8')
+          .split('\n')
+          .filter((l) => l.includes('"op":"fill"'))
+          .map((l) => JSON.parse(l) as { to: string; path: string });
+        const into = new Map<string, string[]>();
+        for (const f of fills) into.set(f.to, [...new Set([...(into.get(f.to) ?? []), f.path])]);
+        const [busiest, paths] = [...into.entries()].sort((a, b) => b[1].length - a[1].length)[0]!;
+        expect(paths.length).toBeGreaterThanOrEqual(12);
+        // carbon-cache holds the locks of eight of these files for the first two seconds (one flock per
+        // file: a second flock of the same file from this process would wait for the first).
+        for (const rel of paths.slice(0, 8)) {
+          const fd = fs.openSync(join(c.root(busiest), rel), 'r');
+          fsExt.flockSync(fd, 'ex');
+          held.push(fd);
+        }
+        releaser = setTimeout(() => held.splice(0).forEach((fd) => (fsExt.flockSync(fd, 'un'), fs.closeSync(fd))), 2000);
+        const run = applyPlan({
+          plan,
+          cluster: sshPath,
+          perNode: 64,
+          concurrency: 64,
+          ssh: { identityFiles: [own.identity], knownHostsFiles: [own.knownHosts], agent: null },
+        });
+        const r = await Promise.race([
+          run,
+          new Promise<never>((_, reject) => setTimeout(() => reject(new Error('apply did not finish in 240 s: deadlock')), 240_000)),
+        ]);
+        expect(r.failed).toEqual([]);
+        expect(r.exitCode()).toBe(0);
+        expect(r.done.filled).toBeGreaterThanOrEqual(fills.length);
+        check();
+      } finally {
+        clearTimeout(releaser);
+        held.splice(0).forEach((fd) => (fsExt.flockSync(fd, 'un'), fs.closeSync(fd)));
+        await own.stop();
+      }
+    },
+  );
+
+  it(
+    'a node user whose login is slow (0.2 s per session): a few sessions per connection, not one per file',
+    { timeout: 300_000 },
+    async () => {
+      const own = await startLoopbackSshd({ dir: join(sshd!.dir, 'slow-sshd'), slowLoginSeconds: 0.2 });
+      try {
+        const { plan, sshPath, check } = await setup(
+          'openssh-slow-login',
+          Array.from({ length: 40 }, (_, i) => `slow${i}.io.wait`),
+          true,
+          own.url,
+        );
+        const r = await applyPlan({
+          plan,
+          cluster: sshPath,
+          ssh: { identityFiles: [own.identity], knownHostsFiles: [own.knownHosts], agent: null },
+        });
+        expect(r.failed).toEqual([]);
+        expect(r.exitCode()).toBe(0);
+        check();
+        const sessions = fs
+          .readFileSync(own.sessionsLog!, 'utf8')
+          .split('\n')
+          .filter((l) => l.trim() !== '');
+        const actions = r.done.copied + r.done.filled + r.done.deleted;
+        expect(actions).toBeGreaterThan(40);
+        // Four nodes, one connection each: SFTP, a shell for stats and syncs, a shell for locks.
+        expect(sessions.length, sessions.join('\n')).toBeLessThanOrEqual(4 * 3);
+      } finally {
+        await own.stop();
+      }
+    },
+  );
 
   // A real full filesystem behind sshd: sftp-server answers "Failure", statvfs shows it full.
   const canMount = process.getuid?.() === 0;

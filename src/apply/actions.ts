@@ -1,19 +1,26 @@
 // The three actions of a plan, each safe to interrupt at any point and to run again:
 //
-// copy    write the source into a hidden temp file beside the destination (named by plan and action,
-//         so a resumed run finds and removes one a crash left), fsync, verify (the source's header
-//         and structure; every byte read was written: locally the temp is read back and compared,
-//         over ssh its sha256 is computed on the host and compared with the stream's; the source
-//         unchanged meanwhile), then link it into place without replacing anything and fsync the
-//         directory. If the destination appeared meanwhile (carbon-cache created it), fill it instead.
-// fill    the whisper engine's gap-only fill, under the destination's flock (locally through
-//         fillGaps; on a remote node: its flock held by flock(1), the file read over SFTP, the
-//         filled slots written back in place with positional writes, fsync, and the result's sha256
-//         checked on the host before the lock is let go). Never replaces the live file (carbon-cache
-//         keeps writing the inode it has open).
-// delete  only when every owner's copy is verified in a journal and the owner's file is there, and
-//         the source still has the stamp those copies read; otherwise the source is filled into the
-//         owners again first.
+// copy    read the whole source (whisper files are small; files over 64 MiB stream) and check it all:
+//         its size is the size it had, its header, structure and EVERY slot are sound (garbage in the
+//         data is refused, not copied), and it did not change while read. Then write it into a hidden
+//         temp file beside the destination (named by plan and action, so a resumed run finds and
+//         removes one a crash left), check what was written (locally: read back and compared; over
+//         ssh: every SFTP write acknowledged at its offset and the node's size of the temp file equal
+//         to what was sent; the journal records the sha256 the controller computed), make it durable
+//         (a filesystem sync shared by all copies waiting at that moment), link it into place without
+//         replacing anything, make that durable (shared again) and record which file now holds the
+//         data. If the destination appeared meanwhile (carbon-cache created it), fill it instead.
+// fill    the whisper engine's gap-only fill. Locally under the destination's flock (fillGaps). On a
+//         remote node the destination and source are read and the fill computed WITHOUT the lock;
+//         then the flock is taken, the header and the slots about to be written are read again and
+//         must be as computed (else the fill starts over), the slots are written, and the lock is let
+//         go: carbon-cache waits only while the slots are written, never across a network transfer
+//         or a --bwlimit sleep. Never replaces the live file (carbon-cache keeps writing its inode).
+// delete  only when every owner's copy is verified in a journal, the source still has the stamp
+//         those copies read, and each owner file is, at the moment of the delete, the very file the
+//         copy left (or one our fills turned it into): device, inode, size, mtime and ctime. An
+//         owner that was replaced or rewritten since, or a source that changed, gets a gap fill from
+//         this source first (a refill), then the check runs again.
 //
 // A source stamp (size, mtime) is taken before reading and compared after; a stamp whose mtime is
 // within the host's timestamp granularity of "now" is racy (a later write could leave it unchanged)
@@ -25,16 +32,18 @@ import { posix } from 'node:path';
 import type { Readable } from 'node:stream';
 import { DataError } from '../errors.js';
 import type { CopyAction, DeleteAction, FillAction } from '../plan/plan-file.js';
-import type { FileInfo, StorageDriver } from '../storage/driver.js';
+import type { FileIdentity, FileInfo, StorageDriver } from '../storage/driver.js';
 import { WhisperError } from '../whisper/errors.js';
 import { fillGaps, fillGapsImages } from '../whisper/fill-gaps.js';
 import { nowSeconds as clockNow } from '../clock.js';
+import { readHeader } from '../whisper/header.js';
+import { archiveSlotProblem, structureProblem } from '../whisper/structure.js';
 import { verifyHeaderBytes } from '../whisper/verify.js';
-import { crashPoint } from './crash.js';
+import { evidenceHash, type ActionTable } from './action-table.js';
+import { crashPoint } from './crash-points.js';
 import { iso, type Journal, type SourceStamp } from './journal.js';
 import { isRemote, type Nodes } from './nodes.js';
-import type { ActionTable } from './state.js';
-import type { TokenBucket } from './throttle.js';
+import type { TokenBucket } from './token-bucket.js';
 
 export interface ActionContext {
   nodes: Nodes;
@@ -45,9 +54,18 @@ export interface ActionContext {
   table: ActionTable;
   bucket: TokenBucket | null;
   lockTimeoutMs: number;
-  /** Bytes moved, for progress (node = the action's journal node). */
-  onBytes(node: string, n: number): void;
+  /** Source bytes read, for progress (node = the action's journal node). */
+  onRead(node: string, n: number): void;
+  /** Bytes written to destinations. */
+  onWritten(node: string, n: number): void;
 }
+
+/** The concurrency slots an action holds while it moves data; given back early when only waiting is left. */
+export interface Lease {
+  release(): void;
+}
+
+export const noLease: Lease = { release() {} };
 
 export type Outcome =
   | { kind: 'done'; result: 'copied' | 'filled' | 'deleted' | 'already-gone'; bytes: number; slots?: number; note?: string }
@@ -120,40 +138,35 @@ async function* metered(ctx: ActionContext, node: string, src: Readable, sink: (
     const b = chunk as Buffer;
     if (ctx.bucket !== null) await ctx.bucket.take(b.length);
     sink(b);
-    ctx.onBytes(node, b.length);
+    ctx.onRead(node, b.length);
     crashPoint('copy-stream');
     yield b;
   }
 }
 
-/** Whole files up to this size are copied through memory (one read, one write, a memcmp check). */
+/** Whole files up to this size are copied through memory (one read, a full check, one write). */
 const IN_MEMORY_MAX = 64 * 1024 * 1024;
 
-// Buffers for in-memory copies, reused (two per running copy): allocating two fresh multi-MB buffers
-// per file keeps the garbage collector busy.
+// Buffers for local in-memory copies, reused (two per running copy): allocating two fresh multi-MB
+// buffers per file keeps the garbage collector busy.
 const pool: Buffer[] = [];
 let pooled = 0;
 const POOL_MAX = 256 * 1024 * 1024;
 
-function takeBuffers(size: number): [Buffer, Buffer] {
-  const take = (): Buffer => {
-    const i = pool.findIndex((b) => b.length >= size);
-    if (i >= 0) {
-      const b = pool.splice(i, 1)[0]!;
-      pooled -= b.length;
-      return b;
-    }
-    return Buffer.allocUnsafe(Math.max(size, 1 << 20));
-  };
-  return [take(), take()];
+function takeBuffer(size: number): Buffer {
+  const i = pool.findIndex((b) => b.length >= size);
+  if (i >= 0) {
+    const b = pool.splice(i, 1)[0]!;
+    pooled -= b.length;
+    return b;
+  }
+  return Buffer.allocUnsafe(Math.max(size, 1 << 20));
 }
 
-function returnBuffers(bufs: Buffer[]): void {
-  for (const b of bufs) {
-    if (pooled + b.length > POOL_MAX) continue;
-    pool.push(b);
-    pooled += b.length;
-  }
+function returnBuffer(b: Buffer): void {
+  if (pooled + b.length > POOL_MAX) return;
+  pool.push(b);
+  pooled += b.length;
 }
 
 /** Read a whole local file (not through a symlink) into `buf`; the view of what was read. */
@@ -176,7 +189,7 @@ async function readInto(abs: string, buf: Buffer): Promise<Buffer> {
   }
 }
 
-/** Checksum of a stream: sha256 when a remote host must compute the same, else CRC-32 (much cheaper). */
+/** Checksum of a stream: sha256 when the data goes to a remote node, else CRC-32 (much cheaper). */
 class Digest {
   private h: ReturnType<typeof createHash> | null;
   private crc = 0;
@@ -192,17 +205,6 @@ class Digest {
   }
 }
 
-/** The same checksum of a file at a location: on the host for sha256 when it can, else read back. */
-async function fileDigest(d: StorageDriver, rel: string, algo: 'sha256' | 'crc32'): Promise<string> {
-  if (algo === 'sha256' && isRemote(d)) {
-    const h = await d.sha256(rel);
-    if (h !== null) return h;
-  }
-  const g = new Digest(algo);
-  for await (const c of await d.openRead(rel)) g.update(c as Buffer);
-  return g.digest();
-}
-
 /**
  * The temp file of a copy: hidden, beside the destination, named by the plan and the action, so a
  * resumed run knows it (and removes it) without having journaled it.
@@ -211,8 +213,34 @@ export function tempNameFor(rel: string, planSha: string, id: number): string {
   return `.${posix.basename(rel).slice(0, 100)}.ringshift-${planSha.slice(0, 12)}-${id}.tmp`;
 }
 
+/**
+ * What is wrong with a whole whisper file in memory, or null: header and structure as whisper checks
+ * them, and every slot (each timestamp a multiple of the step at its ring position). The views are
+ * not copied: a 3 MB file costs one pass over its timestamps.
+ */
+export function whisperDataProblem(path: string, data: Buffer): string | null {
+  try {
+    const h = readHeader(data, data.length, path);
+    const p = structureProblem(h, data.length);
+    if (p) return p.message;
+    for (const a of h.archives) {
+      const bad = archiveSlotProblem(a.index, a.secondsPerPoint, data.subarray(a.offset, a.offset + a.points * 12), true);
+      if (bad !== null) return bad;
+    }
+    return null;
+  } catch (err) {
+    if (err instanceof WhisperError) return err.message;
+    throw err;
+  }
+}
+
+/** Bandwidth for `n` bytes, paid before the transfer (never while a lock is held). */
+async function pay(ctx: ActionContext, n: number): Promise<void> {
+  if (ctx.bucket !== null && n > 0) await ctx.bucket.take(n);
+}
+
 /** Copy a file the destination lacks. Falls back to a fill when the destination exists. */
-export async function runCopy(ctx: ActionContext, a: CopyAction): Promise<Outcome> {
+export async function runCopy(ctx: ActionContext, a: CopyAction, lease: Lease = noLease): Promise<Outcome> {
   const dstRel = dstPathOf(a);
   const src = await ctx.nodes.driver(a.from);
   const dst = await ctx.nodes.driver(a.to);
@@ -220,54 +248,115 @@ export async function runCopy(ctx: ActionContext, a: CopyAction): Promise<Outcom
   const tmp = tempNameFor(dstRel, ctx.planSha, a.id);
   const tmpRel = posix.join(posix.dirname(dstRel), tmp);
   // A temp file left by an earlier run that was killed (maybe a second link of a placed copy).
-  const stale = await dst.stat(tmpRel);
-  if (stale !== null && stale.type === 'file') await dst.unlink(tmpRel);
+  const [stale, there0] = await Promise.all([dst.stat(tmpRel), dst.stat(dstRel)]);
+  if (stale !== null && stale.type === 'file') await dst.unlink(tmpRel, { grouped: true });
   for (let attempt = 1; ; attempt++) {
-    const there = await dst.stat(dstRel);
+    const there = attempt === 1 ? there0 : await dst.stat(dstRel);
     if (there !== null) {
       if (there.type !== 'file') return { kind: 'failed', code: 'NotRegularFile', reason: `destination ${dstRel} is a ${there.type}` };
-      return fillInto(ctx, a, 'the destination exists now');
+      return fillInto(ctx, a, lease, 'the destination exists now');
     }
     const pre = await sourceStamp(ctx, a.from, a.path);
     if (pre === null) return { kind: 'failed', code: 'SrcMissing', reason: `source ${a.path} is gone from ${a.from}` };
     crashPoint('copy-started');
-    const opts = { tempName: tmp, mode: pre.info.mode & 0o777, mtimeMs: pre.info.mtimeMs };
-    const checkSource = async (bytes: number, head: Buffer) => {
-      if (bytes !== pre.info.size) throw new SourceChanged(`read ${bytes} bytes, the source had ${pre.info.size}`);
-      const v = verifyHeaderBytes(a.path, head, bytes);
-      if (!v.ok) throw new SourceProblem('SourceCorrupt', `source is not a sound whisper file: ${v.error ?? v.code}`);
+    const opts = { tempName: tmp, mode: pre.info.mode & 0o777, mtimeMs: pre.info.mtimeMs, grouped: true };
+    const unchanged = async () => {
       const post = await src.stat(a.path);
       if (post === null || !sameStamp({ size: post.size, mtimeMs: Math.round(post.mtimeMs) }, pre.stamp))
         throw new SourceChanged('the source changed while it was read');
     };
     let check: { crc32?: string; sha256?: string; verified?: string };
     let bytes = 0;
+    let placedAs: Promise<FileIdentity | null> | null = null;
     try {
-      if (!isRemote(src) && !isRemote(dst) && pre.info.size <= IN_MEMORY_MAX) {
-        // Local to local: the whole file through memory; the temp file is read back and compared.
-        if (ctx.bucket !== null) await ctx.bucket.take(pre.info.size);
-        const bufs = takeBuffers(pre.info.size);
-        try {
-          // The path was checked by stat (inside the root, a regular file); O_NOFOLLOW keeps it so.
-          const data = await readInto((await ctx.nodes.localPath(a.from, a.path))!, bufs[0]);
-          bytes = data.length;
-          ctx.onBytes(a.to, bytes);
-          await checkSource(bytes, data.subarray(0, 65536));
-          await dst.writeAtomic(dstRel, data, {
-            ...opts,
-            beforePlace: async (tempRel) => {
-              crashPoint('copy-synced');
-              const back = await readInto((await ctx.nodes.localPath(a.to, tempRel))!, bufs[1]);
-              if (!back.equals(data)) throw new DataError('the temp copy differs from the data read', { file: `${dst.url}/${tempRel}` });
-              crashPoint('copy-verified');
-            },
-          });
-        } finally {
-          returnBuffers(bufs);
+      const srcLocal = await ctx.nodes.localPath(a.from, a.path);
+      const dstLocal = isRemote(dst) ? null : await ctx.nodes.localPath(a.to, dstRel);
+      if (pre.info.size <= IN_MEMORY_MAX) {
+        // The whole file through memory, checked whole (every slot) before it is placed.
+        await pay(ctx, pre.info.size);
+        const checkAll = async (data: Buffer) => {
+          if (data.length !== pre.info.size) throw new SourceChanged(`read ${data.length} bytes, the source had ${pre.info.size}`);
+          const bad = whisperDataProblem(a.path, data);
+          if (bad !== null) throw new SourceProblem('SourceCorrupt', `source is not a sound whisper file: ${bad}`);
+          await unchanged();
+        };
+        if (dstLocal === null) {
+          // To a remote node: the chunks go on to the node as they arrive (reading and writing overlap);
+          // nothing is placed before all of it is checked.
+          const buf = srcLocal !== null ? takeBuffer(pre.info.size) : null;
+          const chunks: Buffer[] = [];
+          const digest = new Digest('sha256');
+          const from = async function* (): AsyncGenerator<Buffer> {
+            if (buf !== null) yield await readInto(srcLocal!, buf);
+            else if (isRemote(src) && src.readChunks !== undefined) yield* src.readChunks(a.path);
+            else yield await src.readFile(a.path);
+          };
+          const tee = async function* (): AsyncGenerator<Buffer> {
+            for await (const b of from()) {
+              chunks.push(b);
+              bytes += b.length;
+              digest.update(b);
+              ctx.onRead(a.to, b.length);
+              yield b;
+            }
+          };
+          try {
+            await dst.writeAtomic(dstRel, tee(), {
+              ...opts,
+              beforePlace: async () => {
+                crashPoint('copy-synced');
+                await checkAll(chunks.length === 1 ? chunks[0]! : Buffer.concat(chunks));
+                chunks.length = 0;
+                ctx.onWritten(a.to, bytes);
+                crashPoint('copy-verified');
+                lease.release(); // the data has moved: what is left (syncs, link, journal) waits, shared
+              },
+              onPlaced: () => {
+                placedAs = dst.fileIdentity(dstRel);
+                placedAs.catch(() => undefined);
+              },
+            });
+          } finally {
+            if (buf !== null) returnBuffer(buf);
+          }
+          check = { sha256: digest.digest() };
+        } else {
+          const buf = srcLocal !== null ? takeBuffer(pre.info.size) : null;
+          try {
+            // The path was checked by stat (inside the root, a regular file); O_NOFOLLOW keeps it so.
+            const data = buf !== null ? await readInto(srcLocal!, buf) : await src.readFile(a.path);
+            bytes = data.length;
+            ctx.onRead(a.to, bytes);
+            await checkAll(data);
+            const digest = new Digest('crc32');
+            digest.update(data);
+            await dst.writeAtomic(dstRel, data, {
+              ...opts,
+              beforePlace: async (tempRel) => {
+                crashPoint('copy-synced');
+                const back = takeBuffer(bytes);
+                try {
+                  const got = await readInto((await ctx.nodes.localPath(a.to, tempRel))!, back);
+                  if (!got.equals(data)) throw new DataError('the temp copy differs from the data read', { file: `${dst.url}/${tempRel}` });
+                } finally {
+                  returnBuffer(back);
+                }
+                ctx.onWritten(a.to, bytes);
+                crashPoint('copy-verified');
+                lease.release();
+              },
+              onPlaced: () => {
+                placedAs = dst.fileIdentity(dstRel);
+                placedAs.catch(() => undefined);
+              },
+            });
+            check = { verified: 'read back and compared', crc32: digest.digest() };
+          } finally {
+            if (buf !== null) returnBuffer(buf);
+          }
         }
-        check = { verified: 'read back and compared' };
       } else {
-        // Streamed (a remote end, or a very large file), checksummed on the way and checked after.
+        // Very large files stream: header and structure checked, a checksum on the way, read back locally.
         const algo = isRemote(dst) ? 'sha256' : 'crc32';
         const digest = new Digest(algo);
         const head: Buffer[] = [];
@@ -285,14 +374,23 @@ export async function runCopy(ctx: ActionContext, a: CopyAction): Promise<Outcom
           ...opts,
           beforePlace: async (tempRel) => {
             crashPoint('copy-synced');
-            await checkSource(bytes, Buffer.concat(head));
+            if (bytes !== pre.info.size) throw new SourceChanged(`read ${bytes} bytes, the source had ${pre.info.size}`);
+            const v = verifyHeaderBytes(a.path, Buffer.concat(head), bytes);
+            if (!v.ok) throw new SourceProblem('SourceCorrupt', `source is not a sound whisper file: ${v.error ?? v.code}`);
+            await unchanged();
             sum = digest.digest();
-            const written = await fileDigest(dst, tempRel, algo);
-            if (written !== sum)
-              throw new DataError(`the temp copy's ${algo} ${written.slice(0, 12)} differs from the data read ${sum.slice(0, 12)}`, {
-                file: `${dst.url}/${tempRel}`,
-              });
+            if (!isRemote(dst)) {
+              const g = new Digest(algo);
+              for await (const c of await dst.openRead(tempRel)) g.update(c as Buffer);
+              const written = g.digest();
+              if (written !== sum)
+                throw new DataError(`the temp copy's ${algo} ${written.slice(0, 12)} differs from the data read ${sum.slice(0, 12)}`, {
+                  file: `${dst.url}/${tempRel}`,
+                });
+            }
+            ctx.onWritten(a.to, bytes);
             crashPoint('copy-verified');
+            lease.release();
           },
         });
         check = algo === 'sha256' ? { sha256: sum } : { crc32: sum };
@@ -311,11 +409,12 @@ export async function runCopy(ctx: ActionContext, a: CopyAction): Promise<Outcom
       }
       // The destination appeared between our check and the link: carbon-cache created it. Fill it.
       if (err instanceof DataError && /refusing to replace existing/.test(err.message) && (await dst.stat(dstRel)) !== null) {
-        return fillInto(ctx, a, 'the destination appeared during the copy');
+        return fillInto(ctx, a, lease, 'the destination appeared during the copy');
       }
       throw err;
     }
     crashPoint('copy-placed');
+    const dstNow = await (placedAs ?? dst.fileIdentity(dstRel));
     await journal.append({
       t: 'done',
       id: a.id,
@@ -325,26 +424,28 @@ export async function runCopy(ctx: ActionContext, a: CopyAction): Promise<Outcom
       path: dstRel,
       src: pre.stamp,
       ...check,
+      dst: dstNow,
       bytes,
       at: iso(),
     });
-    ctx.table.verified(a.id, pre.stamp);
+    ctx.table.verified(a.id, pre.stamp, dstNow);
     crashPoint('copy-done');
     return { kind: 'done', result: 'copied', bytes };
   }
 }
 
 /** Run a copy whose destination exists, or a planned fill, as a gap-only fill. */
-async function fillInto(ctx: ActionContext, a: CopyAction | FillAction, note?: string): Promise<Outcome> {
+async function fillInto(ctx: ActionContext, a: CopyAction | FillAction, lease: Lease, note?: string): Promise<Outcome> {
   const dstRel = dstPathOf(a);
   for (let attempt = 1; ; attempt++) {
     try {
       const r = await fillOnce(ctx, a.from, a.path, a.to, dstRel, a.to);
       if (r === 'dst-missing') {
-        if (a.op === 'fill') return runCopy(ctx, { ...a, op: 'copy' } as CopyAction);
+        if (a.op === 'fill') return runCopy(ctx, { ...a, op: 'copy' } as CopyAction, lease);
         return { kind: 'failed', code: 'DstMissing', reason: 'the destination vanished while it was being filled' };
       }
       if (r === 'src-missing') return { kind: 'failed', code: 'SrcMissing', reason: `source ${a.path} is gone from ${a.from}` };
+      lease.release();
       await ctx.journal(a.to).append({
         t: 'done',
         id: a.id,
@@ -354,10 +455,12 @@ async function fillInto(ctx: ActionContext, a: CopyAction | FillAction, note?: s
         path: dstRel,
         src: r.stamp,
         slots: r.slots,
+        dst: r.after,
+        dstBefore: r.before,
         bytes: r.bytes,
         at: iso(),
       });
-      ctx.table.verified(a.id, r.stamp);
+      ctx.table.verified(a.id, r.stamp, r.after, r.before);
       crashPoint('fill-done');
       return { kind: 'done', result: 'filled', bytes: r.bytes, slots: r.slots, ...(note !== undefined ? { note } : {}) };
     } catch (err) {
@@ -371,19 +474,25 @@ async function fillInto(ctx: ActionContext, a: CopyAction | FillAction, note?: s
   }
 }
 
-export function runFill(ctx: ActionContext, a: FillAction): Promise<Outcome> {
-  return fillInto(ctx, a);
+export function runFill(ctx: ActionContext, a: FillAction, lease: Lease = noLease): Promise<Outcome> {
+  return fillInto(ctx, a, lease);
 }
 
 interface Filled {
   stamp: SourceStamp;
   slots: number;
   bytes: number;
+  /** The destination file before and after the fill (null when it could not be told). */
+  before: FileIdentity | null;
+  after: FileIdentity | null;
 }
+
+/** A remote fill's view of the destination changed between reading it and locking it: start over. */
+class DestinationMoved extends Error {}
 
 /**
  * One gap-only fill of (from, srcRel) into (to, dstRel); `node` gets the byte counts. Returns the
- * source stamp it read, or why nothing was done.
+ * source stamp it read and the destination file before and after, or why nothing was done.
  */
 export async function fillOnce(
   ctx: ActionContext,
@@ -400,71 +509,47 @@ export async function fillOnce(
   const srcLocal = await ctx.nodes.localPath(from, srcRel);
   const dstLocal = await ctx.nodes.localPath(to, dstRel);
   const now = clockNow();
-  const take = async (n: number) => {
-    if (ctx.bucket !== null) await ctx.bucket.take(n);
-    ctx.onBytes(node, n);
-  };
   let result: Filled;
   if (dstLocal !== null) {
     const ds = await dst.stat(dstRel); // also confines the path to the root
     if (ds === null) return 'dst-missing';
     if (ds.type !== 'file') throw new DataError(`destination ${dstRel} at ${to} is a ${ds.type}, not a regular file`);
-    await take(pre.info.size);
+    await pay(ctx, pre.info.size);
     const srcArg = srcLocal ?? { path: `${src.url}/${srcRel}`, data: await src.readFile(srcRel) };
+    ctx.onRead(node, pre.info.size);
+    const before = await dst.fileIdentity(dstRel);
     let report;
     try {
       report = await fillGaps(srcArg, dstLocal, { now, lock: true, lockTimeoutMs: ctx.lockTimeoutMs });
     } catch (err) {
       if (err instanceof WhisperError && err.code === 'DstMissing') return 'dst-missing';
       if (err instanceof WhisperError && err.code === 'SrcMissing') return 'src-missing';
-      if (err instanceof WhisperError && err.code === 'SameFile') return { stamp: pre.stamp, slots: 0, bytes: 0 };
+      if (err instanceof WhisperError && err.code === 'SameFile') return { stamp: pre.stamp, slots: 0, bytes: 0, before, after: before };
       throw err;
     }
-    result = { stamp: pre.stamp, slots: report.total, bytes: report.bytesWritten };
+    ctx.onWritten(node, report.bytesWritten);
+    const after = await dst.fileIdentity(dstRel);
+    result = { stamp: pre.stamp, slots: report.total, bytes: report.bytesWritten, before, after };
   } else {
     if (!isRemote(dst)) throw new Error(`location ${to} is neither local nor remote`);
-    let lock: { release(): Promise<void> };
-    try {
-      lock = await dst.lock(dstRel, 'ex', ctx.lockTimeoutMs);
-    } catch (err) {
-      if ((err as { code?: string }).code === 'ENOENT') return 'dst-missing';
-      if ((err as { code?: string }).code === 'ELOCKED') throw new WhisperError('Locked', (err as Error).message, `${dst.url}/${dstRel}`);
-      throw err;
-    }
-    try {
-      const f = await dst.openFile(dstRel);
+    await pay(ctx, pre.info.size);
+    const srcData = srcLocal !== null ? await fs.promises.readFile(srcLocal) : await src.readFile(srcRel);
+    ctx.onRead(node, srcData.length);
+    let moved = 0;
+    for (;;) {
       try {
-        await take(f.size);
-        const image = await f.readAll();
-        await take(pre.info.size);
-        const srcData = await src.readFile(srcRel);
-        const { report, writes } = fillGapsImages(
-          { path: `${src.url}/${srcRel}`, data: srcData },
-          { path: `${dst.url}/${dstRel}`, data: image },
-          { now },
-        );
-        let bytes = 0;
-        for (const w of writes) {
-          await take(w.length);
-          await f.write(w.position, image.subarray(w.position, w.position + w.length));
-          bytes += w.length;
-          crashPoint('fill-remote-write');
-        }
-        if (bytes > 0) {
-          await f.sync();
-          const want = createHash('sha256').update(image).digest('hex');
-          const got = await dst.sha256(dstRel);
-          if (got !== null && got !== want)
-            throw new DataError(`after the fill, the remote file's sha256 differs from the filled image (was it written without a lock?)`, {
-              file: `${dst.url}/${dstRel}`,
-            });
-        }
-        result = { stamp: pre.stamp, slots: report.total, bytes };
-      } finally {
-        await f.close();
+        const r = await remoteFillOnce(ctx, dst, dstRel, { path: `${src.url}/${srcRel}`, data: srcData }, now, node);
+        if (r === 'dst-missing') return r;
+        result = { stamp: pre.stamp, ...r };
+        break;
+      } catch (err) {
+        if (err instanceof DestinationMoved && moved++ < ATTEMPTS) continue;
+        if (err instanceof DestinationMoved)
+          throw new DataError(`the destination keeps changing under the fill (${ATTEMPTS} tries): ${err.message}`, {
+            file: `${dst.url}/${dstRel}`,
+          });
+        throw err;
       }
-    } finally {
-      await lock.release();
     }
   }
   const post = await src.stat(srcRel);
@@ -474,13 +559,87 @@ export async function fillOnce(
   return result;
 }
 
+/** Size of a whisper header: 16 bytes of metadata and 12 per archive. */
+function headerLength(image: Buffer): number {
+  return image.length < 16 ? image.length : Math.min(image.length, 16 + 12 * image.readUInt32BE(12));
+}
+
+/**
+ * The remote half of a fill: read the destination and compute the fill without its lock, then under
+ * the lock check that what the fill was computed from is still there and write the filled slots.
+ */
+async function remoteFillOnce(
+  ctx: ActionContext,
+  dst: StorageDriver & import('./nodes.js').RemoteCapable,
+  dstRel: string,
+  srcImage: { path: string; data: Buffer },
+  now: number,
+  node: string,
+): Promise<Omit<Filled, 'stamp'> | 'dst-missing'> {
+  const before = await dst.fileIdentity(dstRel);
+  if (before === null) return 'dst-missing';
+  let f;
+  try {
+    f = await dst.openFile(dstRel);
+  } catch (err) {
+    if ((err as { code?: string }).code === 'ENOENT') return 'dst-missing';
+    throw err;
+  }
+  try {
+    await pay(ctx, f.size);
+    const image = await f.readAll();
+    const original = Buffer.from(image);
+    const { report, writes } = fillGapsImages(srcImage, { path: `${dst.url}/${dstRel}`, data: image }, { now });
+    if (writes.length === 0) return { slots: 0, bytes: 0, before, after: before };
+    const bytes = writes.reduce((n, w) => n + w.length, 0);
+    await pay(ctx, bytes);
+    let lock;
+    try {
+      lock = await dst.lock(dstRel, 'ex', ctx.lockTimeoutMs);
+    } catch (err) {
+      if ((err as { code?: string }).code === 'ENOENT') return 'dst-missing';
+      if ((err as { code?: string }).code === 'ELOCKED') throw new WhisperError('Locked', (err as Error).message, `${dst.url}/${dstRel}`);
+      throw err;
+    }
+    try {
+      // The locked file must be the one we read, with the header and the slots we computed from.
+      if (lock.file !== `${before.dev}:${before.ino}`) throw new DestinationMoved('the file was replaced');
+      const hl = headerLength(original);
+      const ranges = [{ position: 0, length: hl }, ...writes];
+      const now = await Promise.all(ranges.map((w) => f.readRange(w.position, w.length)));
+      ranges.forEach((w, i) => {
+        if (!now[i]!.equals(original.subarray(w.position, w.position + w.length)))
+          throw new DestinationMoved('carbon-cache wrote those slots meanwhile');
+      });
+      await Promise.all(
+        writes.map(async (w) => {
+          await f.write(w.position, image.subarray(w.position, w.position + w.length));
+          crashPoint('fill-remote-write');
+        }),
+      );
+      if (!lock.held()) throw new DataError('lost the lock while writing (the connection dropped)', { file: `${dst.url}/${dstRel}` });
+    } finally {
+      await lock.release();
+    }
+    ctx.onWritten(node, bytes);
+    await dst.syncPaths([dstRel]);
+    const after = await dst.fileIdentity(dstRel);
+    // A file replaced right after our writes is not the one that holds them.
+    const kept = after !== null && after.dev === before.dev && after.ino === before.ino ? after : null;
+    return { slots: report.total, bytes, before, after: kept };
+  } finally {
+    await f.close();
+  }
+}
+
 /**
  * Delete a source once every owner holds its data. The owners are the destination files of the
  * delete's `after` actions (all verified, which the caller checked). An owner is covered when a
  * verified copy or fill from THIS file into it, or an earlier refill, read the source with exactly its
- * current stamp (not racy); an owner that is not covered gets a gap-only fill from this file first.
+ * current stamp (not racy), AND the owner file is right now the file that transfer left (or one our
+ * fills made of it); an owner that is not covered gets a gap-only fill from this file first.
  */
-export async function runDelete(ctx: ActionContext, a: DeleteAction): Promise<Outcome> {
+export async function runDelete(ctx: ActionContext, a: DeleteAction, lease: Lease = noLease): Promise<Outcome> {
   const t = ctx.table;
   if (a.after.length === 0)
     return { kind: 'skipped', code: 'NoOwnerCopies', reason: 'the plan lists no owner copies for this delete; not deleting' };
@@ -505,24 +664,38 @@ export async function runDelete(ctx: ActionContext, a: DeleteAction): Promise<Ou
     if (o === undefined) owners.set(k, (o = { loc, path, from: [] }));
     if (t.locations[t.from[id]!] === a.at && t.srcPath(id) === a.path) o.from.push(id);
   }
-  if ([...owners.values()].some((o) => o.loc === a.at && o.path === a.path)) {
+  const list = [...owners.values()];
+  if (list.some((o) => o.loc === a.at && o.path === a.path)) {
     return { kind: 'failed', code: 'DeletesOwner', reason: `${a.path} at ${a.at} is one of its own owner files; not deleting` };
   }
-  // Every owner's file must still be there (a journal can be older than someone's cleanup).
-  for (const o of owners.values()) {
-    const st = await (await ctx.nodes.driver(o.loc)).stat(o.path);
-    if (st === null || st.type !== 'file')
-      return { kind: 'failed', code: 'OwnerCopyMissing', reason: `the owner file ${o.path} at ${o.loc} is gone; not deleting` };
-  }
+  const drivers = await Promise.all(list.map((o) => ctx.nodes.driver(o.loc)));
 
   for (let round = 1; ; round++) {
     const cur = await sourceStamp(ctx, a.at, a.path, false);
     if (cur === null) return gone();
+    // Right now: which file is each owner? (A journal can be older than someone's cleanup or reinstall.)
+    const nowIds = await Promise.all(list.map((o, i) => drivers[i]!.fileIdentity(o.path)));
+    const missing = list.findIndex((_, i) => nowIds[i] === null);
+    if (missing >= 0)
+      return {
+        kind: 'failed',
+        code: 'OwnerCopyMissing',
+        reason: `the owner file ${list[missing]!.path} at ${list[missing]!.loc} is gone; not deleting`,
+      };
     const good = (s: SourceStamp | null | undefined) => s != null && s.racy !== true && cur.stamp.racy !== true && sameStamp(s, cur.stamp);
-    const stale = [...owners.values()].filter((o) => !o.from.some((id) => good(t.stamp(id))) && !good(t.refillStamp(a.id, o.loc, o.path)));
+    const stale = list.filter((o, i) => {
+      const now = evidenceHash(nowIds[i]!);
+      const proves = (stamp: SourceStamp | null | undefined, evidence: number) =>
+        good(stamp) && !Number.isNaN(evidence) && t.reaches(evidence, now);
+      return (
+        !o.from.some((id) => proves(t.stamp(id), t.evidence[id]!)) &&
+        !proves(t.refillStamp(a.id, o.loc, o.path), t.refillEvidence(a.id, o.loc, o.path))
+      );
+    });
     if (stale.length === 0) {
       crashPoint('delete-checked');
-      await at.unlink(a.path);
+      lease.release();
+      await at.unlink(a.path, { grouped: true });
       crashPoint('delete-unlinked');
       await journal.append({ t: 'deleted', id: a.id, result: 'deleted', src: cur.stamp, at: iso() });
       return { kind: 'done', result: 'deleted', bytes: 0 };
@@ -531,11 +704,11 @@ export async function runDelete(ctx: ActionContext, a: DeleteAction): Promise<Ou
       return {
         kind: 'failed',
         code: 'SourceChanging',
-        reason: `the source keeps changing (${ATTEMPTS} refills); not deleted — is carbon-cache still writing it?`,
+        reason: `the source or an owner file keeps changing (${ATTEMPTS} refills); not deleted — is carbon-cache still writing the source?`,
       };
     }
     if (cur.stamp.racy === true) await sleep(await ctx.nodes.racyWindowMs(a.at));
-    // Changed since its data was copied, or no transfer proves the owner has it: fill the owner now.
+    // Changed since its data was copied, an owner replaced, or no transfer proves the owner has it: fill the owner now.
     for (const o of stale) {
       let r: Filled | 'dst-missing' | 'src-missing';
       try {
@@ -547,8 +720,19 @@ export async function runDelete(ctx: ActionContext, a: DeleteAction): Promise<Ou
       if (r === 'src-missing') break;
       if (r === 'dst-missing')
         return { kind: 'failed', code: 'OwnerCopyMissing', reason: `the owner file ${o.path} at ${o.loc} vanished; not deleting` };
-      await journal.append({ t: 'refill', id: a.id, to: o.loc, path: o.path, src: r.stamp, slots: r.slots, bytes: r.bytes, at: iso() });
-      t.refilled(a.id, o.loc, o.path, r.stamp);
+      await journal.append({
+        t: 'refill',
+        id: a.id,
+        to: o.loc,
+        path: o.path,
+        src: r.stamp,
+        slots: r.slots,
+        bytes: r.bytes,
+        dst: r.after,
+        dstBefore: r.before,
+        at: iso(),
+      });
+      t.refilled(a.id, o.loc, o.path, r.stamp, r.after, r.before);
       crashPoint('delete-refilled');
     }
   }

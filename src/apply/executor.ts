@@ -6,34 +6,35 @@
 // bandwidth cap. Re-running the same command resumes: actions the journals show as done are skipped.
 import { readdirSync } from 'node:fs';
 import { resolve } from 'node:path';
-import pLimit, { type LimitFunction } from 'p-limit';
 import { loadClusterFile } from '../config/cluster-file.js';
-import { ConfigError, UsageError } from '../errors.js';
+import { ConfigError, DataError, UsageError } from '../errors.js';
 import { ringFingerprint, type PlanAction, type PlanHeader, type PlanLocation } from '../plan/plan-file.js';
 import { resolveLocations } from '../storage/locations.js';
 import type { SshOptions } from '../storage/ssh-driver.js';
-import { outcomeOf, runCopy, runDelete, runFill, type ActionContext, type Outcome } from './actions.js';
-import { crashPoint } from './crash.js';
+import { ActionTable, OP } from './action-table.js';
+import { outcomeOf, runCopy, runDelete, runFill, type ActionContext, type Lease, type Outcome } from './actions.js';
+import { silentProgress, type NodeTotals, type ProgressSink } from './apply-progress.js';
+import { ApplyReport } from './apply-report.js';
+import { crashPoint } from './crash-points.js';
 import { checkJournalPlan, iso, Journal, JournalBroken, journalDir, journalFileName, readJournal } from './journal.js';
 import { Nodes } from './nodes.js';
 import { IdSet, planLines, scanPlan } from './plan-reader.js';
-import { silentProgress, type NodeTotals, type ProgressSink } from './progress.js';
-import { ApplyReport } from './report.js';
-import { ActionTable, OP } from './state.js';
-import { TokenBucket } from './throttle.js';
+import { TokenBucket } from './token-bucket.js';
 
 export interface ApplyOptions {
   /** The plan file. */
   plan: string;
   /** Cluster file to check the ring against (default: the one the plan names). */
   cluster?: string | undefined;
-  /** Actions running at once (default 8). */
+  /** Actions moving data at once (default 16). */
   concurrency?: number | undefined;
-  /** Actions running at once per location (default 4). */
+  /** Actions moving data at once per location (default 8). */
   perNode?: number | undefined;
   /** Bytes per second for all transfers together (default: unlimited). */
   bwlimit?: number | null | undefined;
-  /** Only this destination's actions (a location id, storage key, member id or server name). */
+  /** Only this node's actions: copies and fills into it, deletes on it (a location id, storage key, member id or server name). */
+  node?: string | undefined;
+  /** @deprecated the old name of `node`. */
   onlyDest?: string | undefined;
   dryRun?: boolean | undefined;
   ssh?: SshOptions | undefined;
@@ -42,7 +43,32 @@ export interface ApplyOptions {
   progress?: ProgressSink | undefined;
 }
 
-/** The plan location --only-dest names. */
+/** Counting semaphore: FIFO waiters, released by the holder. */
+class Slots {
+  private waiters: (() => void)[] = [];
+  constructor(private free: number) {}
+  acquire(): Promise<void> {
+    if (this.free > 0 && this.waiters.length === 0) {
+      this.free--;
+      return Promise.resolve();
+    }
+    return new Promise((resolve) => this.waiters.push(resolve));
+  }
+  release(): void {
+    const w = this.waiters.shift();
+    if (w !== undefined) w();
+    else this.free++;
+  }
+}
+
+/** Errors that say a node cannot be reached (the ssh driver's SshError codes, duck-typed: local runs never load it). */
+const UNREACHABLE = new Set(['ECONNRESET', 'ECONNREFUSED', 'ENOTCONN', 'ETIMEDOUT', 'EHOSTUNREACH', 'ENETUNREACH', 'ENOTFOUND']);
+function unreachable(err: unknown): boolean {
+  const e = err as { name?: string; code?: unknown };
+  return e?.name === 'SshError' && typeof e.code === 'string' && UNREACHABLE.has(e.code);
+}
+
+/** The plan location --node names. */
 export function selectDestination(locations: readonly PlanLocation[], query: string): PlanLocation {
   const hits = locations.filter(
     (l) =>
@@ -56,8 +82,8 @@ export function selectDestination(locations: readonly PlanLocation[], query: str
   if (pick.length === 1) return pick[0]!;
   const choices = locations.map((l) => l.id).join(', ');
   if (pick.length === 0)
-    throw new UsageError(`--only-dest ${JSON.stringify(query)} matches no location of the plan`, { expected: `one of: ${choices}` });
-  throw new UsageError(`--only-dest ${JSON.stringify(query)} matches ${pick.length} locations (${pick.map((l) => l.id).join(', ')})`, {
+    throw new UsageError(`--node ${JSON.stringify(query)} matches no location of the plan`, { expected: `one of: ${choices}` });
+  throw new UsageError(`--node ${JSON.stringify(query)} matches ${pick.length} locations (${pick.map((l) => l.id).join(', ')})`, {
     expected: 'a location id or a member id',
   });
 }
@@ -94,7 +120,8 @@ export async function applyPlan(o: ApplyOptions): Promise<ApplyReport> {
   const resolved = await resolveLocations(cluster);
   const nodes = new Nodes(header.locations, resolved, o.ssh ?? {});
 
-  const only = o.onlyDest === undefined ? null : selectDestination(header.locations, o.onlyDest);
+  const nodeQuery = o.node ?? o.onlyDest;
+  const only = nodeQuery === undefined ? null : selectDestination(header.locations, nodeQuery);
   const selectedNode = (i: number) => only === null || t.locations[i] === only.id;
   const report = new ApplyReport(planPath, summary.sha256, only?.id ?? null, dryRun);
   report.planSkips = summary.skips;
@@ -178,7 +205,15 @@ export async function applyPlan(o: ApplyOptions): Promise<ApplyReport> {
           for (const x of rec.after) touched.add(t.locations[t.node[x]!]!);
       }
     }
-    await Promise.all([...touched].map((l) => nodes.driver(l)));
+    await Promise.all(
+      [...touched].map((l) =>
+        nodes.driver(l).catch((err: unknown) => {
+          if (unreachable(err))
+            throw new DataError(`cannot reach location ${l}: ${(err as Error).message}`, { expected: 'a node that answers ssh' });
+          throw err;
+        }),
+      ),
+    );
     report.notes.push(...nodes.notes);
 
     const ctx: ActionContext = {
@@ -192,41 +227,68 @@ export async function applyPlan(o: ApplyOptions): Promise<ApplyReport> {
         if (j === undefined) throw new Error(`no journal open for ${node}`);
         return j;
       },
-      onBytes: (node, n) => progress.bytes(node, n),
+      onRead: (node, n) => {
+        report.done.bytesRead += n;
+        progress.read(node, n);
+      },
+      onWritten: (node, n) => {
+        report.done.bytesWritten += n;
+        report.done.bytes += n;
+        progress.written(node, n);
+      },
     };
 
-    const global = pLimit(Math.max(1, o.concurrency ?? 8));
-    const perNode = new Map<string, LimitFunction>();
+    // An action holds a slot of each location it moves data between, and one of the job, while it
+    // moves data; it gives them back when only shared waits are left (syncs, the journal). Slots are
+    // taken in one order (locations sorted, then the job's), so no two actions wait on each other.
+    const global = new Slots(Math.max(1, o.concurrency ?? 16));
+    const perNode = new Map<string, Slots>();
     const limiterOf = (node: string) => {
       let l = perNode.get(node);
-      if (l === undefined) perNode.set(node, (l = pLimit(Math.max(1, o.perNode ?? 4))));
+      if (l === undefined) perNode.set(node, (l = new Slots(Math.max(1, o.perNode ?? 8))));
       return l;
     };
     const notDone = new IdSet(); // copies/fills of this job that did not end verified
     let processed = 0;
     let fatal: Error | null = null;
 
-    const runOne = async (a: PlanAction, exec: () => Promise<Outcome>): Promise<void> => {
+    const runOne = async (a: PlanAction, exec: (lease: Lease) => Promise<Outcome>): Promise<void> => {
       const locs = [...new Set(a.op === 'delete' ? [a.at] : [a.from, a.to])].sort();
-      const wrapped = locs.reduceRight<() => Promise<Outcome>>(
-        (inner, n) => () => limiterOf(n)(inner),
-        () =>
-          global(async () => {
-            if (report.stopped !== null) return { kind: 'failed', code: 'Stopped', reason: 'not run: the job stopped' } as Outcome;
-            try {
-              return await exec();
-            } catch (err) {
-              if (err instanceof JournalBroken) return { kind: 'failed', code: 'Journal', reason: err.describe(), stop: true } as Outcome;
-              // A configuration problem (host key, login, storage) is the same for every action: stop.
-              if (err instanceof UsageError || err instanceof ConfigError) {
-                fatal ??= err;
-                return { kind: 'failed', code: 'Config', reason: err.describe(), stop: true } as Outcome;
-              }
-              return outcomeOf(err);
-            }
-          }),
-      );
-      const out = await wrapped();
+      for (const l of locs) await limiterOf(l).acquire();
+      await global.acquire();
+      let held = true;
+      const lease: Lease = {
+        release: () => {
+          if (!held) return;
+          held = false;
+          global.release();
+          for (const l of locs) limiterOf(l).release();
+        },
+      };
+      let out: Outcome;
+      try {
+        if (report.stopped !== null) out = { kind: 'failed', code: 'Stopped', reason: 'not run: the job stopped' };
+        else out = await exec(lease);
+      } catch (err) {
+        if (err instanceof JournalBroken) out = { kind: 'failed', code: 'Journal', reason: err.describe(), stop: true };
+        // A configuration problem (host key, login, storage) is the same for every action: stop.
+        else if (err instanceof UsageError || err instanceof ConfigError) {
+          fatal ??= err;
+          out = { kind: 'failed', code: 'Config', reason: err.describe(), stop: true };
+        } else if (unreachable(err)) {
+          // A node that went away fails every action that needs it: stop, and say it once.
+          out = {
+            kind: 'failed',
+            code: (err as { code: string }).code,
+            reason: `${(err as Error).message}; run the same command again once it is back`,
+            stop: true,
+          };
+        } else out = outcomeOf(err);
+      }
+      // Stop before the slots go to the next action, so it sees the stop.
+      if (out.kind === 'failed' && out.stop === true && report.stopped === null)
+        report.stopped = `${out.reason} (action #${a.id}); sources are intact`;
+      lease.release();
       const node = a.op === 'delete' ? a.at : a.to;
       if (out.kind === 'failed' && out.code === 'Stopped') {
         if (a.op !== 'delete') notDone.add(a.id);
@@ -234,15 +296,13 @@ export async function applyPlan(o: ApplyOptions): Promise<ApplyReport> {
       }
       processed++;
       report.record(a, out);
-      progress.action(node, out.kind === 'failed' || out.kind === 'skipped');
+      progress.action(node, out.kind);
       if (out.kind !== 'done' && a.op !== 'delete') notDone.add(a.id);
       if (out.kind === 'failed' || out.kind === 'skipped') {
         await ours
           .get(node)
           ?.append({ t: 'failed', id: a.id, op: a.op, code: out.code, error: out.reason, at: iso() })
           .catch(() => undefined);
-        if (out.kind === 'failed' && out.stop === true && report.stopped === null)
-          report.stopped = `${out.reason} (action #${a.id}); sources are intact`;
       }
     };
 
@@ -263,13 +323,13 @@ export async function applyPlan(o: ApplyOptions): Promise<ApplyReport> {
       return null;
     };
 
-    const pass = async (want: (a: PlanAction) => boolean, exec: (a: PlanAction) => Promise<Outcome>): Promise<void> => {
+    const pass = async (want: (a: PlanAction) => boolean, exec: (a: PlanAction, lease: Lease) => Promise<Outcome>): Promise<void> => {
       const inflight = new Set<Promise<void>>();
       outer: for await (const batch of planLines(planPath)) {
         for (const { rec } of batch) {
           if (report.stopped !== null) break outer;
           if (rec.type !== 'action' || !selectedNode(t.node[rec.id]!) || t.isDone(rec.id) || !want(rec)) continue;
-          const p: Promise<void> = runOne(rec, () => exec(rec)).finally(() => inflight.delete(p));
+          const p: Promise<void> = runOne(rec, (lease) => exec(rec, lease)).finally(() => inflight.delete(p));
           inflight.add(p);
           if (inflight.size >= WINDOW) await Promise.race(inflight);
         }
@@ -281,19 +341,21 @@ export async function applyPlan(o: ApplyOptions): Promise<ApplyReport> {
     try {
       await pass(
         (a) => a.op === 'copy' || (a.op === 'fill' && (a.after ?? []).length === 0),
-        (a) => (a.op === 'copy' ? runCopy(ctx, a) : runFill(ctx, a as Extract<PlanAction, { op: 'fill' }>)),
+        (a, lease) => (a.op === 'copy' ? runCopy(ctx, a, lease) : runFill(ctx, a as Extract<PlanAction, { op: 'fill' }>, lease)),
       );
       crashPoint('after-copies');
       await pass(
         (a) => a.op === 'fill' && (a.after ?? []).length > 0,
-        async (a) =>
-          depsProblem(a, (a as Extract<PlanAction, { op: 'fill' }>).after ?? []) ?? runFill(ctx, a as Extract<PlanAction, { op: 'fill' }>),
+        async (a, lease) =>
+          depsProblem(a, (a as Extract<PlanAction, { op: 'fill' }>).after ?? []) ??
+          runFill(ctx, a as Extract<PlanAction, { op: 'fill' }>, lease),
       );
       readOthers(); // other jobs may have verified copies meanwhile
       await pass(
         (a) => a.op === 'delete',
-        async (a) =>
-          depsProblem(a, (a as Extract<PlanAction, { op: 'delete' }>).after) ?? runDelete(ctx, a as Extract<PlanAction, { op: 'delete' }>),
+        async (a, lease) =>
+          depsProblem(a, (a as Extract<PlanAction, { op: 'delete' }>).after) ??
+          runDelete(ctx, a as Extract<PlanAction, { op: 'delete' }>, lease),
       );
     } finally {
       progress.stop();

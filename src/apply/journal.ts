@@ -13,6 +13,7 @@ import { createRequire } from 'node:module';
 import { hostname } from 'node:os';
 import { basename, dirname, join } from 'node:path';
 import { DataError, UsageError } from '../errors.js';
+import type { FileIdentity } from '../storage/driver.js';
 import { fsyncDir } from '../fs-durable.js';
 
 export const JOURNAL_FORMAT = 'ringshift-journal';
@@ -49,6 +50,10 @@ export type JournalRecord =
       crc32?: string;
       /** Copies through memory: the temp file was read back and compared byte for byte (no checksum). */
       verified?: string;
+      /** The destination file that holds the data once verified (device, inode, size, mtime, ctime). */
+      dst?: FileIdentity | null;
+      /** Fills: the destination file as it was before the fill (a fill only adds points: before → dst). */
+      dstBefore?: FileIdentity | null;
       bytes: number;
       at: string;
     }
@@ -61,6 +66,8 @@ export type JournalRecord =
       src: SourceStamp;
       slots: number;
       bytes: number;
+      dst?: FileIdentity | null;
+      dstBefore?: FileIdentity | null;
       at: string;
     }
   | { t: 'deleted'; id: number; result: 'deleted' | 'already-gone'; src: SourceStamp | null; at: string }

@@ -8,21 +8,17 @@ import type { PlanLocation } from '../plan/plan-file.js';
 import type { StorageDriver } from '../storage/driver.js';
 import { LocalDriver } from '../storage/local-driver.js';
 import { openDriver, type ResolvedStorage, type StorageLocation } from '../storage/locations.js';
-import type { SshOptions } from '../storage/ssh-driver.js';
+import type { RemoteFile, RemoteLock, SshOptions } from '../storage/ssh-driver.js';
 
 /** What apply needs beyond StorageDriver from the ssh driver (duck-typed so local runs never load it). */
 export interface RemoteCapable extends StorageDriver {
   clockOffsetMs(): Promise<number>;
   readonly mtimeGranularityMs: number;
   sha256(rel: string): Promise<string | null>;
-  lock(rel: string, mode: 'ex' | 'sh', timeoutMs: number): Promise<{ release(): Promise<void> }>;
-  openFile(rel: string): Promise<{
-    readonly size: number;
-    readAll(): Promise<Buffer>;
-    write(position: number, data: Buffer): Promise<void>;
-    sync(): Promise<void>;
-    close(): Promise<void>;
-  }>;
+  lock(rel: string, mode: 'ex' | 'sh', timeoutMs: number): Promise<RemoteLock>;
+  openFile(rel: string): Promise<RemoteFile>;
+  /** A file's bytes as they arrive. */
+  readChunks?(rel: string): AsyncGenerator<Buffer>;
 }
 
 export function isRemote(d: StorageDriver): d is RemoteCapable {

@@ -65,15 +65,16 @@ export async function checkRemoteFile(driver: StorageDriver, rel: string): Promi
 }
 
 /**
- * A remote filesystem from the driver's free space. Without statfs' free-block count the root-reserved
- * blocks count as used, so the fill fraction errs on the full side. Locations share a filesystem when
+ * A remote filesystem from the driver's free space, counted like the local one: used = total - free,
+ * capacity = used + available (root-reserved blocks are neither). Locations share a filesystem when
  * the host (key) and st_dev of their roots match.
  */
 export async function remoteFilesystem(driver: StorageDriver): Promise<FilesystemInfo> {
   const free = await driver.freeSpace();
   const id = await driver.identity();
   const m = /^(.*):([0-9]+):[0-9]+$/.exec(id);
-  return { dev: m === null ? id : `${m[1]}:${m[2]}`, used: free.total - free.available, capacity: free.total };
+  const used = free.total - free.free;
+  return { dev: m === null ? id : `${m[1]}:${m[2]}`, used, capacity: used + free.available };
 }
 
 /** Where each location is, for the plan header: the absolute path of a local one, the ssh:// URL (with its host) of a remote one. */

@@ -1,6 +1,6 @@
-// What every storage backend offers: the local driver (local disks, NFS mounts) now, an ssh:// driver
-// (SFTP for files, a remote `find` for listing) later. Every path given to a driver is POSIX and relative
-// to its root; a driver refuses paths that would leave the root.
+// What every storage backend offers: the local driver (local disks, NFS mounts) and the ssh:// driver
+// (SFTP for files, a remote `find` for listing, a long-lived remote shell for the rest). Every path
+// given to a driver is POSIX and relative to its root; a driver refuses paths that would leave the root.
 import type { Readable } from 'node:stream';
 import { DataError } from '../errors.js';
 
@@ -60,6 +60,21 @@ export interface FreeSpace {
   total: number;
   /** Bytes free for an unprivileged writer (statfs bavail). */
   available: number;
+  /** Bytes free, the root-reserved blocks included (statfs bfree): used = total - free. */
+  free: number;
+}
+
+/**
+ * Which file is at a path and in which state, as evidence that can be checked again later: device and
+ * inode (a replaced file has another), size, and modification and change times in nanoseconds
+ * ("seconds.nanoseconds", exact strings; ctime moves on every write, even one that restores mtime).
+ */
+export interface FileIdentity {
+  dev: string;
+  ino: string;
+  size: number;
+  mtime: string;
+  ctime: string;
 }
 
 export interface WriteOptions {
@@ -76,6 +91,14 @@ export interface WriteOptions {
   tempName?: string;
   /** Called with the temp file's relative path once it is synced, before it is moved into place; throwing aborts. */
   beforePlace?: (tempRel: string) => Promise<void>;
+  /** Called right after the file is in place, before the directory (or barrier) sync is awaited. */
+  onPlaced?: () => void;
+  /**
+   * Durability through the driver's shared sync rounds (syncPaths) instead of an fsync of this file
+   * and one of its directory of its own: the temp file is made durable by a round before it is placed,
+   * the placement (its directory) by a round after. Many concurrent writers share each round.
+   */
+  grouped?: boolean;
 }
 
 export interface StorageDriver {
@@ -102,8 +125,15 @@ export interface StorageDriver {
   writeAtomic(rel: string, data: Uint8Array | AsyncIterable<Uint8Array>, opts?: WriteOptions): Promise<void>;
   /** Move within this root (no-clobber unless `overwrite`); creates the target's directories. */
   rename(fromRel: string, toRel: string, opts?: { overwrite?: boolean }): Promise<void>;
-  /** Remove one file (never a directory). */
-  unlink(rel: string): Promise<void>;
+  /** Remove one file (never a directory), durably (its directory synced, or a shared barrier when `grouped`). */
+  unlink(rel: string, opts?: { grouped?: boolean }): Promise<void>;
+  /** Identity and state of a regular file (not following a symlink at the path); null when nothing is there. */
+  fileIdentity(rel: string): Promise<FileIdentity | null>;
+  /**
+   * Make these files or directories durable (fsync), in one round shared with every caller waiting
+   * at the time (group commit).
+   */
+  syncPaths(rels: readonly string[]): Promise<void>;
   /** Free space of the filesystem holding the root. */
   freeSpace(): Promise<FreeSpace>;
   /** A string equal for two drivers exactly when they reach the same directory. */

@@ -112,12 +112,17 @@ export function checkHostKey(files: readonly string[], host: string, port: numbe
       message: `the host key of ${name} (${type} ${fp}) is marked @revoked in ${revoked.file}:${revoked.line}`,
     };
   if (keys.some((k) => !k.revoked && k.key === b64)) return { ok: true };
-  const same = keys.find((k) => !k.revoked && k.type === type);
-  if (same) {
+  // Any key already recorded for the host, of this type or another, and this one is not among them:
+  // OpenSSH refuses it ("REMOTE HOST IDENTIFICATION HAS CHANGED"), and so do we, trust on first use
+  // or not (a server offering a key of another type than the known one is how an impostor gets in).
+  const known = keys.filter((k) => !k.revoked);
+  if (known.length > 0) {
+    const same = known.find((k) => k.type === type) ?? known[0]!;
+    const other = same.type === type ? 'a different key' : `a key of another type (${same.type})`;
     return {
       ok: false,
       reason: 'mismatch',
-      message: `HOST KEY CHANGED for ${name}: it offered ${type} ${fp}, ${same.file}:${same.line} records a different key. Someone may be intercepting the connection, or the host was reinstalled; check, then fix the known_hosts line`,
+      message: `REMOTE HOST IDENTIFICATION HAS CHANGED for ${name}: it offered ${type} ${fp}, ${same.file}:${same.line} records ${other}. Someone may be intercepting the connection, or the host was reinstalled; check, then fix the known_hosts line`,
     };
   }
   if (!acceptNew) {

@@ -138,8 +138,52 @@ export function driverContract(name: string, base: () => string, open: (root: st
       const f = await d.freeSpace();
       expect(f.total).toBeGreaterThan(0);
       expect(f.available).toBeGreaterThan(0);
-      expect(f.available).toBeLessThanOrEqual(f.total);
+      expect(f.available).toBeLessThanOrEqual(f.free);
+      expect(f.free).toBeLessThanOrEqual(f.total);
+      // Counted like statfs here: root-reserved blocks are free, not used (same filesystem, a moment apart).
+      const local = fs.statfsSync(root);
+      const used = (local.blocks - local.bfree) * local.bsize;
+      expect(Math.abs(f.total - f.free - used)).toBeLessThan(Math.max(64 << 20, used * 0.02));
+      expect(Math.abs(f.total - local.blocks * local.bsize)).toBeLessThan(1 << 20);
       expect(typeof (await d.identity())).toBe('string');
+    });
+
+    it('fileIdentity: inode, size and ns times of regular files; a replaced or rewritten file is another', async () => {
+      const rel = 'ident/f.wsp';
+      fs.mkdirSync(join(root, 'ident'), { recursive: true });
+      fs.writeFileSync(join(root, rel), Buffer.alloc(100, 7));
+      const a = await d.fileIdentity(rel);
+      const st = fs.lstatSync(join(root, rel), { bigint: true });
+      expect(a).toMatchObject({ dev: String(st.dev), ino: String(st.ino), size: 100 });
+      expect(a!.mtime).toMatch(/^[0-9]+\.[0-9]{9}$/);
+      expect(a!.mtime.split('.')[0]).toBe(String(st.mtimeNs / 1_000_000_000n));
+      // Calls in one turn are answered together, each with its own file.
+      const [again, missing, dir, link] = await Promise.all([
+        d.fileIdentity(rel),
+        d.fileIdentity('ident/none.wsp'),
+        d.fileIdentity('a/b'),
+        d.fileIdentity('a/link.wsp'),
+      ]);
+      expect(again).toEqual(a);
+      expect([missing, dir, link]).toEqual([null, null, null]);
+      // Written in place (same inode): ctime moves even when mtime is put back.
+      await new Promise((r) => setTimeout(r, 20));
+      const fd = fs.openSync(join(root, rel), 'r+');
+      fs.writeSync(fd, Buffer.from([1]), 0, 1, 50);
+      fs.closeSync(fd);
+      fs.utimesSync(join(root, rel), Number(st.atimeMs) / 1000, Number(st.mtimeNs) / 1e9);
+      const written = await d.fileIdentity(rel);
+      expect(written!.ino).toBe(a!.ino);
+      expect(written!.ctime).not.toBe(a!.ctime);
+      // Replaced by a fresh file of the same size: another inode.
+      fs.writeFileSync(join(root, 'ident/.new'), Buffer.alloc(100, 7));
+      fs.renameSync(join(root, 'ident/.new'), join(root, rel));
+      expect((await d.fileIdentity(rel))!.ino).not.toBe(a!.ino);
+      // A backslash and a newline in the name (GNU tools print such names escaped; we never parse them).
+      const odd = 'ident/a\\b\nc.wsp';
+      fs.writeFileSync(join(root, odd), 'xyz');
+      expect(await d.fileIdentity(odd)).toMatchObject({ ino: String(fs.statSync(join(root, odd)).ino), size: 3 });
+      await d.syncPaths([rel, odd, 'ident', '']);
     });
 
     it('handles names no shell should see unquoted', async () => {

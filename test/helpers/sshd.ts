@@ -45,8 +45,15 @@ export interface TestSshServer {
 export interface Faults {
   /** Return true to answer a WRITE to this path with FAILURE (what sftp-server says on ENOSPC). */
   failWrite?: ((path: string, offset: number) => boolean) | undefined;
-  /** Answer an exec command without running it (e.g. a df showing a full disk). */
+  /** Answer an exec command without running it. */
   exec?: ((command: string) => { code: number; stdout?: string; stderr?: string } | undefined) | undefined;
+  /**
+   * Rewrite what a client sends to a running command's stdin (the driver's long-lived shells read
+   * their commands there), e.g. turn a `df` into a printf of a full disk.
+   */
+  shellInput?: ((text: string) => string) | undefined;
+  /** Answer SFTP STAT and LSTAT this many ms late (a node slow to answer). */
+  statDelayMs?: number | undefined;
 }
 
 export interface ServerOptions {
@@ -173,11 +180,16 @@ function serveSftp(sftp: SFTPWrapper, server: TestSshServer): void {
   ] as const) {
     sftp.on(ev, (id: number, path: string) => {
       count(ev);
-      try {
-        sftp.attrs(id, attrsOf(fn(path)));
-      } catch (e) {
-        fail(id, e);
-      }
+      const answer = () => {
+        try {
+          sftp.attrs(id, attrsOf(fn(path)));
+        } catch (e) {
+          fail(id, e);
+        }
+      };
+      const delay = server.faults.statDelayMs ?? 0;
+      if (delay > 0) setTimeout(answer, delay);
+      else answer();
     });
   }
   sftp.on('REMOVE', (id, path) => {
@@ -255,7 +267,10 @@ function serveExec(ch: ServerChannel, command: string, children: Set<ChildProces
   children.add(child);
   child.stdout.on('data', (b: Buffer) => ch.write(b));
   child.stderr.on('data', (b: Buffer) => ch.stderr.write(b));
-  ch.on('data', (b: Buffer) => child.stdin.write(b));
+  ch.on('data', (b: Buffer) => {
+    const rewrite = server.faults.shellInput;
+    child.stdin.write(rewrite === undefined ? b : Buffer.from(rewrite(b.toString('latin1')), 'latin1'));
+  });
   ch.on('end', () => child.stdin.end());
   child.stdin.on('error', () => undefined);
   child.on('close', (code, signal) => {

@@ -1,7 +1,7 @@
 // The final report of an apply job: what was done, what was left alone and why, what failed and why,
 // what waits for other jobs. Counts are exact; lists keep the first LIST_MAX items each (the journals
-// hold every failure).
-import { formatBytes, formatDuration } from '../units.js';
+// hold every failure). Bytes are the progress display's: read from sources, and written.
+import { formatBytes, formatDuration, formatRate } from '../units.js';
 import type { PlanAction } from '../plan/plan-file.js';
 import type { Outcome } from './actions.js';
 
@@ -21,6 +21,9 @@ export interface ReportItem {
 export interface ReportJson {
   plan: string;
   planSha256: string;
+  /** The node a --node job worked for (null: all). */
+  node: string | null;
+  /** @deprecated the old name of `node`. */
   onlyDest: string | null;
   dryRun: boolean;
   ok: boolean;
@@ -36,7 +39,10 @@ export interface ReportJson {
     copiedAsFill: number;
     earlier: number;
     slots: number;
+    /** Bytes written to destinations (= bytesWritten). */
     bytes: number;
+    bytesRead: number;
+    bytesWritten: number;
   };
   planSkips: number;
   counts: { skipped: number; failed: number; waiting: number; blocked: number; notRun: number };
@@ -50,7 +56,18 @@ export interface ReportJson {
 
 export class ApplyReport {
   selected = { copy: 0, fill: 0, delete: 0, bytes: 0 };
-  done = { copied: 0, filled: 0, deleted: 0, alreadyGone: 0, copiedAsFill: 0, earlier: 0, slots: 0, bytes: 0 };
+  done = {
+    copied: 0,
+    filled: 0,
+    deleted: 0,
+    alreadyGone: 0,
+    copiedAsFill: 0,
+    earlier: 0,
+    slots: 0,
+    bytes: 0,
+    bytesRead: 0,
+    bytesWritten: 0,
+  };
   planSkips = 0;
   counts = { skipped: 0, failed: 0, waiting: 0, blocked: 0, notRun: 0 };
   skipped: ReportItem[] = [];
@@ -83,7 +100,6 @@ export class ApplyReport {
   record(a: PlanAction, o: Outcome): void {
     switch (o.kind) {
       case 'done':
-        this.done.bytes += o.bytes;
         this.done.slots += o.slots ?? 0;
         if (o.result === 'copied') this.done.copied++;
         else if (o.result === 'filled') {
@@ -127,6 +143,7 @@ export class ApplyReport {
     const out: ReportJson = {
       plan: this.plan,
       planSha256: this.planSha256,
+      node: this.onlyDest,
       onlyDest: this.onlyDest,
       dryRun: this.dryRun,
       ok: this.exitCode() === 0,
@@ -152,7 +169,7 @@ export class ApplyReport {
     const d = this.done;
     const c = this.counts;
     const lines: string[] = [];
-    const scope = this.onlyDest === null ? 'all destinations' : `destination ${this.onlyDest}`;
+    const scope = this.onlyDest === null ? 'all nodes' : `node ${this.onlyDest}`;
     lines.push(`plan ${this.plan} (sha256 ${this.planSha256.slice(0, 12)}…), ${scope}${this.dryRun ? ', dry run' : ''}`);
     lines.push(`selected: ${s.copy} copies, ${s.fill} fills, ${s.delete} deletes, ${formatBytes(s.bytes)} to read`);
     if (this.dryRun) {
@@ -167,7 +184,8 @@ export class ApplyReport {
       );
       const secs = this.elapsedSeconds;
       lines.push(
-        `moved ${formatBytes(d.bytes)} in ${secs < 60 ? `${secs.toFixed(1)}s` : formatDuration(secs)}${secs > 0 ? ` (${formatBytes(d.bytes / secs)}/s)` : ''}`,
+        `read ${formatBytes(d.bytesRead)} from sources, wrote ${formatBytes(d.bytesWritten)}, in ${secs < 60 ? `${secs.toFixed(1)}s` : formatDuration(secs)}` +
+          (secs > 0 ? ` (${formatRate(d.bytesRead / secs)} read)` : ''),
       );
     }
     for (const n of this.notes) lines.push(`note: ${n}`);
@@ -182,7 +200,7 @@ export class ApplyReport {
     section('skipped', c.skipped, this.skipped, 'the sources are kept, never deleted');
     section('failed', c.failed, this.failed, 'run the same command again to retry');
     section('blocked', c.blocked, this.blocked, 'they depend on actions that failed or were skipped');
-    section('waiting', c.waiting, this.waiting, 'they depend on other destinations: run those jobs, then this one again');
+    section('waiting', c.waiting, this.waiting, 'deletes wait for other nodes: run those jobs, then this one again');
     if (c.notRun > 0) lines.push(`not run: ${c.notRun} (the job stopped early)`);
     lines.push(this.exitCode() === 0 ? 'ok: everything selected is done' : `exit ${this.exitCode()}: not everything is done`);
     return lines;

@@ -1,14 +1,34 @@
 // What apply knows about every action of the plan, kept in typed arrays indexed by action id (a plan
 // of millions of actions costs tens of MB, not a heap of objects): op, the locations involved, the
-// planned bytes, and what the journals say (verified copy/fill with the source stamp it read,
-// source deleted).
+// planned bytes, and what the journals say (verified copy/fill with the source stamp it read and the
+// destination file it left, source deleted).
+//
+// Destination evidence: a verified copy or fill records which file received the data (device, inode,
+// size, mtime and ctime in ns: FileIdentity), kept here as a 48-bit hash. A fill also records the
+// state it started from, so "state A became state B by a fill (which only adds points)" is a
+// transition; a delete accepts an owner file only when its identity right now is reachable from the
+// evidence of a transfer of this very source through such transitions. A file replaced or rewritten
+// behind our back breaks the chain, and the delete fills the owner again instead of trusting it.
+import { createHash } from 'node:crypto';
 import type { PlanAction } from '../plan/plan-file.js';
+import type { FileIdentity } from '../storage/driver.js';
 import type { JournalRecord, SourceStamp } from './journal.js';
 
 export const OP = { none: 0, copy: 1, fill: 2, delete: 3 } as const;
 export const ST = { pending: 0, verified: 1, deleted: 2 } as const;
 
 const OP_CODE = { copy: OP.copy, fill: OP.fill, delete: OP.delete } as const;
+
+/** A 48-bit digest of a file identity (exact in a float64; collisions are out of reach). */
+export function evidenceHash(id: FileIdentity): number {
+  const h = createHash('sha256').update(`${id.dev}:${id.ino}:${id.size}:${id.mtime}:${id.ctime}`).digest();
+  return h.readUIntBE(0, 6);
+}
+
+interface Refill {
+  stamp: SourceStamp;
+  evidence: number;
+}
 
 export class ActionTable {
   private cap = 0;
@@ -23,11 +43,15 @@ export class ActionTable {
   racy = new Uint8Array(0);
   stampSize = new Float64Array(0);
   stampMtime = new Float64Array(0);
+  /** copy/fill: evidenceHash of the destination file the newest verified run left (NaN: none recorded). */
+  evidence = new Float64Array(0);
   /** copy/fill: the source path (the plan's `path`), and `toPath` where the destination differs. */
   private srcPaths: string[] = [];
   private readonly toPaths = new Map<number, string>();
-  /** Refills a delete did, per owner file ("loc\0path"): the source stamp each read. */
-  private readonly refills = new Map<number, Map<string, SourceStamp>>();
+  /** Refills a delete did, per owner file ("loc\0path"): the source stamp each read and the file it left. */
+  private readonly refills = new Map<number, Map<string, Refill>>();
+  /** Fills (planned or refills): evidence before → evidence after. */
+  private readonly transitions = new Map<number, number>();
 
   constructor(readonly locations: readonly string[]) {}
 
@@ -47,6 +71,7 @@ export class ActionTable {
     this.racy = g(this.racy, (n) => new Uint8Array(n));
     this.stampSize = g(this.stampSize, (n) => new Float64Array(n));
     this.stampMtime = g(this.stampMtime, (n) => new Float64Array(n)).fill(-Infinity, this.cap);
+    this.evidence = g(this.evidence, (n) => new Float64Array(n)).fill(NaN, this.cap);
     this.cap = cap;
   }
 
@@ -74,16 +99,40 @@ export class ActionTable {
     return id < this.cap && this.op[id] !== OP.none;
   }
 
-  /** Record a verified copy/fill of `id` that read its source at `src`; the newest stamp is kept. */
-  verified(id: number, src: SourceStamp): void {
+  /**
+   * Record a verified copy/fill of `id` that read its source at `src` and left the destination file
+   * `after` (started from `before`, for fills); the newest stamp is kept.
+   */
+  verified(id: number, src: SourceStamp, after?: FileIdentity | null, before?: FileIdentity | null): void {
     if (!this.has(id) || this.op[id] === OP.delete) return;
     this.state[id] = ST.verified;
+    if (before != null && after != null) this.transition(before, after);
     // Sources only gain points, so the newest state copied is the one a delete can match.
     if (src.mtimeMs > this.stampMtime[id]! || (src.mtimeMs === this.stampMtime[id]! && !src.racy)) {
       this.stampMtime[id] = src.mtimeMs;
       this.stampSize[id] = src.size;
       this.racy[id] = src.racy ? 1 : 0;
+      this.evidence[id] = after == null ? NaN : evidenceHash(after);
     }
+  }
+
+  /** A fill turned the file `before` into `after` (it only added points). */
+  transition(before: FileIdentity, after: FileIdentity): void {
+    const b = evidenceHash(before);
+    const a = evidenceHash(after);
+    if (a !== b) this.transitions.set(b, a);
+  }
+
+  /** Is the file state `now` reachable from `start` through recorded fills? */
+  reaches(start: number, now: number): boolean {
+    let cur = start;
+    for (let i = 0; i < 100_000; i++) {
+      if (cur === now) return true;
+      const next = this.transitions.get(cur);
+      if (next === undefined) return false;
+      cur = next;
+    }
+    return false;
   }
 
   srcPath(id: number): string {
@@ -94,17 +143,30 @@ export class ActionTable {
     return this.toPaths.get(id) ?? this.srcPaths[id]!;
   }
 
-  /** A delete's refill into an owner file, with the source stamp it read (newest kept). */
-  refilled(deleteId: number, owner: string, path: string, src: SourceStamp): void {
+  /** A delete's refill into an owner file, with the source stamp it read and the file it left (newest kept). */
+  refilled(
+    deleteId: number,
+    owner: string,
+    path: string,
+    src: SourceStamp,
+    after?: FileIdentity | null,
+    before?: FileIdentity | null,
+  ): void {
+    if (before != null && after != null) this.transition(before, after);
     let m = this.refills.get(deleteId);
     if (m === undefined) this.refills.set(deleteId, (m = new Map()));
     const k = `${owner}\0${path}`;
     const old = m.get(k);
-    if (old === undefined || src.mtimeMs > old.mtimeMs || (src.mtimeMs === old.mtimeMs && !src.racy)) m.set(k, src);
+    if (old === undefined || src.mtimeMs > old.stamp.mtimeMs || (src.mtimeMs === old.stamp.mtimeMs && !src.racy))
+      m.set(k, { stamp: src, evidence: after == null ? NaN : evidenceHash(after) });
   }
 
   refillStamp(deleteId: number, owner: string, path: string): SourceStamp | undefined {
-    return this.refills.get(deleteId)?.get(`${owner}\0${path}`);
+    return this.refills.get(deleteId)?.get(`${owner}\0${path}`)?.stamp;
+  }
+
+  refillEvidence(deleteId: number, owner: string, path: string): number {
+    return this.refills.get(deleteId)?.get(`${owner}\0${path}`)?.evidence ?? NaN;
   }
 
   opName(id: number): 'copy' | 'fill' {
@@ -119,8 +181,8 @@ export class ActionTable {
   /** Apply a journal's records. */
   replay(records: readonly JournalRecord[]): void {
     for (const r of records) {
-      if (r.t === 'done') this.verified(r.id, r.src);
-      else if (r.t === 'refill') this.refilled(r.id, r.to, r.path, r.src);
+      if (r.t === 'done') this.verified(r.id, r.src, r.dst, r.dstBefore);
+      else if (r.t === 'refill') this.refilled(r.id, r.to, r.path, r.src, r.dst, r.dstBefore);
       else if (r.t === 'deleted' && this.has(r.id) && this.op[r.id] === OP.delete) this.state[r.id] = ST.deleted;
     }
   }
