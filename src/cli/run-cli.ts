@@ -9,6 +9,7 @@
 // operation) ends with a line and exit 1 instead of Node's silent exit 13.
 import { readFileSync } from 'node:fs';
 import { join } from 'node:path';
+import { exitQuietlyOnEpipe } from '../output/sinks.js';
 import { describeError, STACK_HINT, ERROR_PREFIX } from './error-line.js';
 
 interface PackageJson {
@@ -21,6 +22,8 @@ interface PackageJson {
 /** Runs the CLI for `argv` (without node and script); sets process.exitCode, never throws. */
 export async function runCli(argv: string[], root: string): Promise<void> {
   const unsettled = guardUnsettledExit();
+  // `ringshift ring locate --help | head`: help is printed before any command's init runs.
+  exitQuietlyOnEpipe();
   try {
     const pjson = JSON.parse(readFileSync(join(root, 'package.json'), 'utf8')) as PackageJson;
     if (argv.length === 1 && argv[0] === '--version') {
