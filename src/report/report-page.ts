@@ -85,8 +85,8 @@ figcaption{font-weight:600;margin-bottom:.3em}
 .chart{flex:1 1 420px;min-width:0;max-width:680px}
 .panel .chart{flex:1 1 240px;max-width:360px}
 .fig-table{flex:1 1 300px;min-width:0}
-.figure.wide .fig-body{flex-direction:column;align-items:stretch}
-.figure.wide .chart{flex:none;width:100%}
+.figure.wide .fig-body{display:block}
+.figure.wide .chart{margin-bottom:.6em}
 svg{display:block;width:100%;height:auto}
 .table-wrap{overflow-x:auto;max-width:100%}
 table.data{border-collapse:collapse;margin:.3em 0 .8em;font-size:13px}
