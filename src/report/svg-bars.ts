@@ -48,6 +48,7 @@ const BAR_GAP = 3;
 const ROW_GAP = 10;
 const TOP = 8;
 const AXIS = 22;
+const CAPTION_ROWS = 16;
 
 export function barsSvg(o: BarsOptions): string {
   const totals = o.rows.flatMap((r) => r.bars.map((b) => b.segments.reduce((s, x) => s + x.value, 0)));
@@ -79,7 +80,8 @@ export function barsSvg(o: BarsOptions): string {
           `<rect${k} x="${coord(x0)}" y="${coord(by)}" width="${coord(Math.max(x1 - x0, 0.5))}" height="${BAR_H}" ${paint}><title>${esc(s.title)}</title></rect>`,
         );
       }
-      if (bar.caption !== undefined)
+      // Captions only on short charts: a hundred rows of "before/after" say less than the legend.
+      if (bar.caption !== undefined && o.rows.length <= CAPTION_ROWS)
         body.push(`<text x="${coord(x(acc) + 4)}" y="${coord(by + BAR_H - 3)}" class="bar-caption">${esc(bar.caption)}</text>`);
     });
     for (const m of row.markers ?? []) {
