@@ -119,8 +119,8 @@ export function throughputSeries(
     if (d.t > max) max = d.t;
   }
   if (min === Infinity) return { bucketSeconds: 1, start: null, series: [] };
-  const span = max - min;
-  const width = BUCKETS.find((b) => span / b < MAX_BUCKETS) ?? Math.ceil(span / MAX_BUCKETS);
+  const buckets = (b: number): number => Math.floor(max / b) - Math.floor(min / b) + 1;
+  const width = BUCKETS.find((b) => buckets(b) <= MAX_BUCKETS) ?? Math.ceil((max - min) / (MAX_BUCKETS - 1));
   const start = Math.floor(min / width) * width;
   const n = Math.floor((max - start) / width) + 1;
   const total = new Array<number>(n).fill(0);
