@@ -1,33 +1,73 @@
-// Gap-only fill throughput on realistic pairs: layout 10s:6h,1m:7d,10m:5y (3.3 MB per file), metric two
-// years old, src complete, dst a replica (+0.5) with 5 outages across the archives (some slots zero,
-// some stale) and 3 single-slot holes. Each fill runs on a fresh copy of dst (copied and fsynced
-// outside the timing, so the fill's fdatasync flushes only its own writes, as on a real node), files
-// in page cache, one process. Side by side: the same fill without lock/fdatasync, the
-// carbonate-compatible fill and whisper-merge on the same pairs (same language, same I/O layer), and
-// the upstream anchors measured on this machine kind (whisper-spec.md §13). Run after `npm run build`:
-//   node dist/bench/whisper-fill.js [pairs=200] [--cli N]   (--cli: also N fills as one process each)
-import { execFileSync } from 'node:child_process';
-import { closeSync, copyFileSync, existsSync, fsyncSync, mkdirSync, openSync, statSync, writeFileSync } from 'node:fs';
+// Fill throughput, one bench row per tool (bench protocol: NDJSON rows on stdout, progress on stderr).
+// Realistic pairs: layout 10s:6h,1m:7d,10m:5y (3.3 MB per file), metric two years old, src complete, dst
+// a replica (+0.5) with 5 outages across the archives (some slots zero, some stale) and 3 single-slot
+// holes. Every fill runs on a fresh copy of dst (copied and fsynced outside the timing, so a fill's
+// fdatasync flushes only its own writes, as on a real node), files in page cache. Side by side:
+//   - `ringshift whisper fill --batch` (one process for all pairs, each with flock + fdatasync),
+//   - `ringshift whisper fill SRC DST`, one process per pair (what a shell loop or xargs costs),
+//   - the library in process (fillGaps; without fdatasync; without lock; --compat carbonate; merge),
+//   - peers, one process per pair: bucky-fill (Go; `bucky-fill` on PATH or BUCKY_FILL=/path), whisper's own
+//     /usr/bin/whisper-fill (python3-whisper; the gap fill carbonate's whisper-fill derives from) and
+//     carbonate's whisper-fill (CARBONATE_DIR=/path/to/carbonate checkout, with python3-whisper).
+// The corpus is built for the current clock (so peers that cannot pin a clock, bucky-fill, see the same
+// windows) and every tool that can is pinned to it (RINGSHIFT_NOW; time.time() for Python).
+// Run after `npm run build`:  node dist/bench/whisper-fill.js [--pairs 100] [--cli 20] [--peer-runs 20]
+import { spawnSync } from 'node:child_process';
+import {
+  closeSync,
+  copyFileSync,
+  existsSync,
+  fsyncSync,
+  mkdirSync,
+  openSync,
+  readFileSync,
+  rmSync,
+  statSync,
+  writeFileSync,
+} from 'node:fs';
 import { dirname, join, resolve } from 'node:path';
 import { fileURLToPath } from 'node:url';
 import { mulberry32 } from '../src/seeded-random.js';
 import { carbonateFill } from '../src/whisper/compat-carbonate.js';
-import { fillGaps, type FillReport } from '../src/whisper/fill-gaps.js';
-import { encodeHeader, POINT_SIZE, alignDown, archiveWindow, slotOf } from '../src/whisper/format.js';
+import { fillGaps } from '../src/whisper/fill-gaps.js';
+import { POINT_SIZE, alignDown, archiveWindow, encodeHeader, slotOf } from '../src/whisper/file-format.js';
 import { merge } from '../src/whisper/merge.js';
 
-const args = process.argv.slice(2);
-const cliAt = args.indexOf('--cli');
-const CLI_RUNS = cliAt >= 0 ? Number(args[cliAt + 1] ?? 20) : 0;
-const PAIRS = Number(args.find((a, i) => /^[0-9]+$/.test(a) && args[i - 1] !== '--cli') ?? 200);
-const NOW = 1700000007;
+function arg(name: string, fallback: number): number {
+  const i = process.argv.indexOf(name);
+  const v = i >= 0 ? Number(process.argv[i + 1]) : fallback;
+  if (!Number.isSafeInteger(v) || v < 1 || v > 100000) throw new Error(`${name} wants an integer from 1 to 100000`);
+  return v;
+}
+const PAIRS = arg('--pairs', 100);
+const CLI_RUNS = arg('--cli', 20);
+const PEER_RUNS = arg('--peer-runs', 20);
 const LAYOUT: [number, number][] = [
   [10, 2160],
   [60, 10080],
   [600, 262800],
 ];
 const ROOT = resolve(dirname(fileURLToPath(import.meta.url)), '../..');
-const OUT = join(ROOT, 'bench/out/whisper-fill');
+const OUT = '/tmp/ringshift-bench/whisper-fill';
+const BENCH = 'whisper-fill';
+const CASE_LAYOUT = '10s:6h,1m:7d,10m:5y';
+/** The corpus clock: reused while it is less than 10 minutes old, else the corpus is rebuilt. */
+const NOW = corpusClock();
+
+function corpusClock(): number {
+  const marker = join(OUT, 'now');
+  const real = Math.floor(Date.now() / 1000);
+  try {
+    const [now, pairs] = readFileSync(marker, 'utf8').split(' ').map(Number);
+    if (real - now! < 600 && pairs! >= PAIRS) return now!;
+  } catch {
+    // no corpus yet
+  }
+  rmSync(OUT, { recursive: true, force: true });
+  mkdirSync(OUT, { recursive: true });
+  writeFileSync(marker, `${real} ${PAIRS}`);
+  return real;
+}
 
 /** One file as whisper would hold it after continuous writes since `start` (rings rotated randomly). */
 function buildFile(
@@ -112,10 +152,33 @@ interface Stats {
   perSec: number;
   median: number;
   p95: number;
-  filled: number;
 }
 
-/** A fresh copy of dst, already on disk: our fdatasync must not pay for writing back the copy. */
+function stats(times: number[]): Stats {
+  const total = times.reduce((a, b) => a + b, 0);
+  const sorted = [...times].sort((a, b) => a - b);
+  return {
+    perSec: (times.length * 1000) / total,
+    median: sorted[Math.floor(sorted.length / 2)]!,
+    p95: sorted[Math.min(sorted.length - 1, Math.floor(sorted.length * 0.95))]!,
+  };
+}
+
+function row(tool: string, count: number, value: number | null, note: string): void {
+  const c = `${count} pairs ${CASE_LAYOUT} (3.3 MB/file), page cache`;
+  process.stdout.write(JSON.stringify({ bench: BENCH, case: c, tool, metric: 'files/s', value, better: 'higher', note }) + '\n');
+}
+
+function statsRow(tool: string, count: number, s: Stats, note: string): void {
+  row(
+    tool,
+    count,
+    Math.round(s.perSec * 10) / 10,
+    `${note}${note ? '; ' : ''}median ${s.median.toFixed(1)} ms, p95 ${s.p95.toFixed(1)} ms`,
+  );
+}
+
+/** A fresh copy of dst, already on disk: a fill's fdatasync must not pay for writing back the copy. */
 function freshCopy(from: string, to: string): void {
   copyFileSync(from, to);
   const fd = openSync(to, 'r+');
@@ -123,93 +186,160 @@ function freshCopy(from: string, to: string): void {
   closeSync(fd);
 }
 
-async function measure(pairs: { src: string; dst: string }[], run: (src: string, dst: string) => Promise<FillReport>): Promise<Stats> {
+async function measure(pairs: { src: string; dst: string }[], run: (src: string, dst: string) => Promise<unknown>): Promise<Stats> {
   const work = join(OUT, 'work.wsp');
   const times: number[] = [];
-  let filled = 0;
   for (const p of pairs) {
     freshCopy(p.dst, work);
     const t0 = process.hrtime.bigint();
-    const r = await run(p.src, work);
+    await run(p.src, work);
     times.push(Number(process.hrtime.bigint() - t0) / 1e6);
-    filled += r.total;
   }
-  const total = times.reduce((a, b) => a + b, 0);
-  const sorted = [...times].sort((a, b) => a - b);
-  return {
-    perSec: (pairs.length * 1000) / total,
-    median: sorted[Math.floor(sorted.length / 2)]!,
-    p95: sorted[Math.min(sorted.length - 1, Math.floor(sorted.length * 0.95))]!,
-    filled: filled / pairs.length,
-  };
+  return stats(times);
+}
+
+/** One process per pair: `argv(src, dst)` → [command, ...args]; a failure makes the row "not available". */
+function measureProcesses(
+  pairs: { src: string; dst: string }[],
+  argv: (src: string, dst: string) => string[],
+  env: NodeJS.ProcessEnv,
+): Stats | string {
+  const work = join(OUT, 'work.wsp');
+  const times: number[] = [];
+  for (const p of pairs) {
+    freshCopy(p.dst, work);
+    const [cmd, ...rest] = argv(p.src, work);
+    const t0 = process.hrtime.bigint();
+    const r = spawnSync(cmd!, rest, { env, encoding: 'utf8' });
+    times.push(Number(process.hrtime.bigint() - t0) / 1e6);
+    if (r.error || r.status !== 0) return `failed: ${(r.error?.message ?? r.stderr).trim().split('\n').pop()}`;
+  }
+  return stats(times);
+}
+
+/** Python with time.time() pinned to NOW, running a script or a snippet. */
+const PY_WRAPPER = `import sys, time, runpy\nnow = float(sys.argv[1])\ntime.time = lambda: now\nsys.argv = sys.argv[2:]\nrunpy.run_path(sys.argv[0], run_name='__main__')`;
+const PY_CARBONATE = `import sys, time\nnow = float(sys.argv[1])\ntime.time = lambda: now\nsys.path.insert(0, sys.argv[2])\nfrom carbonate.cli import whisper_fill\nsys.argv = ['whisper-fill'] + sys.argv[3:]\nwhisper_fill()`;
+
+function onPath(name: string): string | undefined {
+  for (const dir of (process.env.PATH ?? '').split(':')) {
+    const p = join(dir, name);
+    if (dir && existsSync(p)) return p;
+  }
+  return undefined;
 }
 
 async function main(): Promise<void> {
-  mkdirSync(OUT, { recursive: true });
   const t0 = Date.now();
   const pairs = Array.from({ length: PAIRS }, (_, k) => makePair(k));
   const size = statSync(pairs[0]!.src).size;
-  console.log(
-    `corpus: ${PAIRS} pairs, ${(size / 1e6).toFixed(2)} MB per file, 10s:6h,1m:7d,10m:5y (ready in ${((Date.now() - t0) / 1000).toFixed(1)} s)`,
+  process.stderr.write(
+    `whisper-fill: ${PAIRS} pairs, ${(size / 1e6).toFixed(2)} MB per file, ${CASE_LAYOUT}, now=${NOW} (ready in ${((Date.now() - t0) / 1000).toFixed(1)} s), node ${process.version}\n`,
   );
-  console.log(`node ${process.version}, now=${NOW}; each fill on a fresh, fsynced copy of dst (copy excluded), one process\n`);
+  const env = { ...process.env, RINGSHIFT_NOW: String(NOW) };
+  const bin = join(ROOT, 'bin/run.js');
 
-  await measure(pairs.slice(0, 10), (s, d) => fillGaps(s, d, { now: NOW })); // warm-up
-  const w = 58;
-  console.log(`${'run'.padEnd(w)}  files/s   median ms  p95 ms  slots/pair  note`);
-  const rows = {
-    push([name, s, note]: [string, Stats, string]): void {
-      const f = (x: number, d = 1) => (Number.isFinite(x) ? x.toFixed(d) : '-');
-      console.log(
-        `${name.padEnd(w)}  ${f(s.perSec).padStart(7)}  ${f(s.median, 2).padStart(10)}  ${f(s.p95, 2).padStart(6)}  ${f(s.filled, 0).padStart(10)}  ${note}`,
-      );
-    },
-  };
-  rows.push(['ringshift fill (gap-only, flock + fdatasync)', await measure(pairs, (s, d) => fillGaps(s, d, { now: NOW })), 'target >= 85']);
-  rows.push([
-    'ringshift fill, flock, no fdatasync',
+  // The batch: all pairs in one process, fresh fsynced copies prepared first.
+  process.stderr.write('whisper-fill: ringshift whisper fill --batch\n');
+  const lines: string[] = [];
+  for (const [k, p] of pairs.entries()) {
+    const work = join(OUT, `batch-${k}.wsp`);
+    freshCopy(p.dst, work);
+    lines.push(`${p.src}\t${work}`);
+  }
+  writeFileSync(join(OUT, 'pairs.tsv'), lines.join('\n') + '\n');
+  const tb = process.hrtime.bigint();
+  const batch = spawnSync(process.execPath, [bin, 'whisper', 'fill', '--batch', join(OUT, 'pairs.tsv'), '--json'], {
+    env,
+    encoding: 'utf8',
+    maxBuffer: 1 << 28,
+  });
+  const batchMs = Number(process.hrtime.bigint() - tb) / 1e6;
+  if (batch.status !== 0) throw new Error(`ringshift whisper fill --batch failed: ${batch.stderr}`);
+  const filled = batch.stdout
+    .trimEnd()
+    .split('\n')
+    .map((l) => JSON.parse(l) as { total: number });
+  row(
+    'ringshift whisper fill --batch',
+    PAIRS,
+    Math.round(((PAIRS * 1000) / batchMs) * 10) / 10,
+    `one process (node + oclif start included), flock + fdatasync per pair; ${(filled.reduce((n, r) => n + r.total, 0) / PAIRS).toFixed(0)} slots/pair; target >= 80 (2x bucky-fill's 39/s)`,
+  );
+
+  process.stderr.write(`whisper-fill: ringshift whisper fill, one process per pair (${CLI_RUNS})\n`);
+  const cli = measureProcesses(pairs.slice(0, CLI_RUNS), (s, d) => [process.execPath, bin, 'whisper', 'fill', s, d, '--json'], env);
+  if (typeof cli === 'string') row('ringshift whisper fill (one process per pair)', CLI_RUNS, null, cli);
+  else statsRow('ringshift whisper fill (one process per pair)', CLI_RUNS, cli, 'node + oclif start each time');
+
+  process.stderr.write('whisper-fill: library rows\n');
+  await measure(pairs.slice(0, 5), (s, d) => fillGaps(s, d, { now: NOW })); // warm-up
+  statsRow(
+    'ringshift fillGaps (library)',
+    PAIRS,
+    await measure(pairs, (s, d) => fillGaps(s, d, { now: NOW })),
+    'in process, flock + fdatasync',
+  );
+  statsRow(
+    'ringshift fillGaps (library, no fdatasync)',
+    PAIRS,
     await measure(pairs, (s, d) => fillGaps(s, d, { now: NOW, sync: false })),
     'cost of fdatasync',
-  ]);
-  rows.push([
-    'ringshift fill, --no-lock, no fdatasync',
+  );
+  statsRow(
+    'ringshift fillGaps (library, no lock, no fdatasync)',
+    PAIRS,
     await measure(pairs, (s, d) => fillGaps(s, d, { now: NOW, lock: false, sync: false })),
     'CPU + page cache',
-  ]);
-  rows.push(['ringshift fill --compat carbonate', await measure(pairs, (s, d) => carbonateFill(s, d, { now: NOW })), 'same I/O layer']);
-  const mergePairs = pairs.slice(0, Math.min(50, pairs.length));
-  rows.push([`ringshift merge (${mergePairs.length} pairs)`, await measure(mergePairs, (s, d) => merge(s, d, { now: NOW })), '']);
+  );
+  statsRow(
+    'ringshift carbonateFill (library)',
+    PAIRS,
+    await measure(pairs, (s, d) => carbonateFill(s, d, { now: NOW })),
+    '--compat carbonate',
+  );
+  const mergePairs = pairs.slice(0, Math.min(30, PAIRS));
+  statsRow('ringshift merge (library)', mergePairs.length, await measure(mergePairs, (s, d) => merge(s, d, { now: NOW })), '');
 
-  if (CLI_RUNS > 0) {
-    const bin = join(ROOT, 'bin/run.js');
-    const work = join(OUT, 'work.wsp');
-    const times: number[] = [];
-    for (const p of pairs.slice(0, CLI_RUNS)) {
-      freshCopy(p.dst, work);
-      const t = process.hrtime.bigint();
-      execFileSync(process.execPath, [bin, 'whisper', 'fill', p.src, work, '--json'], {
-        env: { ...process.env, RINGSHIFT_NOW: String(NOW) },
-      });
-      times.push(Number(process.hrtime.bigint() - t) / 1e6);
-    }
-    const sorted = [...times].sort((a, b) => a - b);
-    rows.push([
-      `ringshift whisper fill, one process per pair (${CLI_RUNS})`,
-      {
-        perSec: (CLI_RUNS * 1000) / times.reduce((a, b) => a + b, 0),
-        median: sorted[Math.floor(CLI_RUNS / 2)]!,
-        p95: sorted[Math.floor(CLI_RUNS * 0.95)]!,
-        filled: NaN,
-      },
-      'includes node + oclif start',
-    ]);
+  const peerPairs = pairs.slice(0, PEER_RUNS);
+  const bucky = process.env.BUCKY_FILL ?? onPath('bucky-fill');
+  if (bucky === undefined)
+    row('bucky-fill (one process per pair)', PEER_RUNS, null, 'not available: no bucky-fill on PATH and BUCKY_FILL not set');
+  else {
+    process.stderr.write(`whisper-fill: bucky-fill (${bucky})\n`);
+    const r = measureProcesses(peerPairs, (s, d) => [bucky, s, d], process.env);
+    if (typeof r === 'string') row('bucky-fill (one process per pair)', PEER_RUNS, null, `not available: ${r}`);
+    else statsRow('bucky-fill (one process per pair)', PEER_RUNS, r, 'real clock (cannot be pinned), corpus built for it');
   }
-  rows.push([
-    'anchor: carbonate fill_archives, one Python process',
-    { perSec: 13.1, median: 75, p95: 88, filled: NaN },
-    'whisper-spec.md §13',
-  ]);
-  rows.push(['anchor: bucky-fill (Go), one process per pair', { perSec: 43, median: 22, p95: NaN, filled: NaN }, 'whisper-spec.md §13']);
+
+  const py = '/usr/bin/python3';
+  if (!existsSync('/usr/bin/whisper-fill') || !existsSync(py)) {
+    row(
+      'whisper-fill.py (python3-whisper, one process per pair)',
+      PEER_RUNS,
+      null,
+      'not available: /usr/bin/whisper-fill missing (apt-get install python3-whisper)',
+    );
+  } else {
+    process.stderr.write('whisper-fill: /usr/bin/whisper-fill\n');
+    const r = measureProcesses(
+      peerPairs,
+      (s, d) => [py, '-c', PY_WRAPPER, String(NOW), '/usr/bin/whisper-fill', '--lock', s, d],
+      process.env,
+    );
+    if (typeof r === 'string') row('whisper-fill.py (python3-whisper, one process per pair)', PEER_RUNS, null, `not available: ${r}`);
+    else statsRow('whisper-fill.py (python3-whisper, one process per pair)', PEER_RUNS, r, 'with --lock; no fsync; python start each time');
+  }
+
+  const carbonate = process.env.CARBONATE_DIR;
+  if (carbonate === undefined)
+    row('carbonate whisper-fill (one process per pair)', PEER_RUNS, null, 'not available: CARBONATE_DIR not set');
+  else {
+    process.stderr.write(`whisper-fill: carbonate whisper-fill (${carbonate})\n`);
+    const r = measureProcesses(peerPairs, (s, d) => [py, '-c', PY_CARBONATE, String(NOW), carbonate, s, d], process.env);
+    if (typeof r === 'string') row('carbonate whisper-fill (one process per pair)', PEER_RUNS, null, `not available: ${r}`);
+    else statsRow('carbonate whisper-fill (one process per pair)', PEER_RUNS, r, 'python start each time');
+  }
 }
 
 await main();

@@ -10,7 +10,7 @@ import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { FLAG_GRAMMAR } from '../src/cli/flag-grammar.js';
 import { renderFlagTable, replaceFlagTable } from '../src/cli/flag-table.js';
 import { builtManifest, RUN, type TestManifest } from './cli-manifest.js';
-import { PROJECT_ROOT } from './helpers/shared.js';
+import { PROJECT_ROOT } from './helpers/project-root.js';
 
 const run = promisify(execFile);
 

@@ -9,10 +9,11 @@ import { loadClusterFile, parseClusterFile } from '../src/config/cluster-file.js
 import { detectFormat } from '../src/config/detect.js';
 import { loadRing, loadRingSpec, ringFromText } from '../src/config/load.js';
 import { expandRelayngVars, parseRelayngConf } from '../src/config/relayng-conf.js';
-import { PROJECT_ROOT, sharedPath } from './helpers/shared.js';
+import { PROJECT_ROOT } from './helpers/project-root.js';
+import { UPSTREAM_ROOT } from './helpers/test-vectors.js';
 import { expectConfigError } from './helpers/thrown.js';
 
-const UP = sharedPath('upstream-configs');
+const UP = UPSTREAM_ROOT;
 const FIX = resolve(PROJECT_ROOT, 'fixtures/config');
 
 function walk(dir: string): string[] {
@@ -64,7 +65,7 @@ const NO_RING: [string | RegExp, RegExp][] = [
 ];
 
 describe('every upstream config gives a ring or a clear ConfigError', () => {
-  const files = walk(UP).filter((f) => !f.endsWith('MANIFEST.md') && !f.includes('/golden/'));
+  const files = walk(UP).filter((f) => !f.endsWith('.md') && !f.includes('/golden/'));
 
   it.each(RINGS)('%s → %s %s RF %d', (rel, impl, hash, rf, first) => {
     const r = loadRing(join(UP, rel));

@@ -5,7 +5,7 @@ import { describe, expect, it } from 'vitest';
 import { pyRepr } from '../src/config/pyexpr.js';
 import { graphiteWebRing, parsePySettings, webSetting, webStorage, type PySettingsFile } from '../src/config/pysettings.js';
 import { ConfigError } from '../src/errors.js';
-import { sharedPath } from './helpers/shared.js';
+import { upstreamPath } from './helpers/test-vectors.js';
 
 const parse = (text: string, env: Record<string, string> = {}) => parsePySettings(text, { file: 'local_settings.py', env });
 const value = (ps: PySettingsFile, name: string) => {
@@ -176,7 +176,7 @@ describe('blocks', () => {
 
 describe('upstream files', () => {
   it('docker-graphite-statsd: CARBONLINK_HOSTS = ["127.0.0.1:7002"], flagged env-dependent', () => {
-    const path = sharedPath('upstream-configs/docker-graphite-statsd/local_settings.py');
+    const path = upstreamPath('docker-graphite-statsd/local_settings.py');
     const ps = parsePySettings(readFileSync(path, 'utf8'), { file: path });
     const hosts = ps.settings.get('CARBONLINK_HOSTS')!;
     expect(pyRepr(hosts.value)).toBe("['127.0.0.1:7002']");
@@ -212,7 +212,7 @@ describe('upstream files', () => {
   });
 
   it("local_settings.py.example: only two active settings; the ring is graphite-web's default", () => {
-    const path = sharedPath('upstream-configs/graphite-web/local_settings.py.example');
+    const path = upstreamPath('graphite-web/local_settings.py.example');
     const ps = parsePySettings(readFileSync(path, 'utf8'), { file: path });
     expect([...ps.settings.keys()]).toEqual(['DEFAULT_XFILES_FACTOR', 'FUNCTION_PLUGINS']);
     expect(webSetting(ps, 'CARBONLINK_HOSTS')).toMatchObject({ source: 'default', line: null });
@@ -220,7 +220,7 @@ describe('upstream files', () => {
   });
 
   it('settings.py: literal defaults come out, install-path settings are Unknown (depend on __file__)', () => {
-    const path = sharedPath('upstream-configs/graphite-web/settings.py.defaults');
+    const path = upstreamPath('graphite-web/settings.py.defaults');
     const ps = parsePySettings(readFileSync(path, 'utf8'), { file: path, moduleName: 'graphite.settings' });
     expect(value(ps, 'CARBONLINK_HOSTS')).toBe("['127.0.0.1:7002']");
     expect(value(ps, 'CARBONLINK_HASHING_TYPE')).toBe("'carbon_ch'");
@@ -233,7 +233,7 @@ describe('upstream files', () => {
   });
 
   it('tests/settings.py: a negative fixture — nothing cluster-related, skipped safely', () => {
-    const path = sharedPath('upstream-configs/graphite-web/tests-settings.py');
+    const path = upstreamPath('graphite-web/tests-settings.py');
     const ps = parsePySettings(readFileSync(path, 'utf8'), { file: path });
     expect(ps.settings.has('CARBONLINK_HOSTS')).toBe(false);
     expect(ps.settings.has('DATABASES')).toBe(false); // both branches depend on unset TEST_* variables

@@ -8,7 +8,7 @@ import { detectKind } from '../src/lint/files.js';
 import '../src/lint/read/cluster.js'; // registers the topology: section
 import type { parseTopologySection } from '../src/lint/topology-section.js';
 import { lintPaths } from '../src/lint/run.js';
-import { PROJECT_ROOT } from './helpers/shared.js';
+import { PROJECT_ROOT } from './helpers/project-root.js';
 
 const FIX = join(PROJECT_ROOT, 'test/fixtures/lint');
 

@@ -1,4 +1,4 @@
-// Ring analysis against the shared ground truth (../shared/vectors/ring): rings built through the
+// Ring analysis against the ring ground truth (test/vectors/ring): rings built through the
 // command-line flag path, locate lines vs every vector, exact shares vs the upstream ring dumps, and
 // metric-level diffs vs differences counted straight from the vectors.
 import { beforeAll, describe, expect, it } from 'vitest';

@@ -15,7 +15,7 @@ import type { WalkEntry } from '../src/storage/driver.js';
 import { NOW, owners, TestCluster } from './audit-cluster.js';
 import { expectGapOnlyUnion, snapshotMetrics } from './helpers/apply-check.js';
 import { driverContract, makeTree } from './helpers/driver-contract.js';
-import { PROJECT_ROOT } from './helpers/shared.js';
+import { PROJECT_ROOT } from './helpers/project-root.js';
 import { canFlockLocally } from './helpers/flock.js';
 import { realSshd } from './helpers/sshd.js';
 
@@ -162,7 +162,6 @@ describe.skipIf(sshd === undefined)('ringshift apply through OpenSSH', () => {
   });
 
   it.each(['fill-remote-write:3', 'copy-synced:2', 'delete-unlinked:1'])('kill -9 at %s, then resume', async (point) => {
-    expect(fs.existsSync(join(PROJECT_ROOT, 'dist/commands/apply.js')), 'run `npm run build` first').toBe(true);
     const { c, plan, sshPath, check } = await setup(
       `openssh-kill`,
       Array.from({ length: 16 }, (_, i) => `rk${i}.io.wait`),

@@ -1,6 +1,6 @@
 // The `ringshift whisper …` commands, run in-process with RINGSHIFT_NOW pinned to the vectors' now:
 // human and --json output, exit codes (1 data, 2 usage), results equal to the vectors.
-import { existsSync, readFileSync, readdirSync } from 'node:fs';
+import { copyFileSync, existsSync, readFileSync, readdirSync } from 'node:fs';
 import { join } from 'node:path';
 import { describe, expect, it } from 'vitest';
 import Create from '../commands/whisper/create.js';
@@ -26,6 +26,7 @@ import {
   slotsOfFile,
   type JsonValue,
   PUBLIC_SET,
+  manifest,
 } from './whisper/vectors.js';
 
 describe.runIf(PUBLIC_SET)('whisper info', () => {
@@ -110,6 +111,22 @@ describe.runIf(PUBLIC_SET)('whisper fetch', () => {
     expect(r.stderr).toMatch(/^ringshift: error: /);
   });
 
+  it.each(manifest.fixtures.filter((f) => f.corrupt).map((f) => [f.name]))(
+    'corrupt %s with an inverted window: the corruption, exit 1 (the header is read first)',
+    async (name) => {
+      const r = await runCli(Fetch, [fixturePath(name), '--from=-1h', '--until=-2h']);
+      expect(r.exitCode).toBe(1);
+      expect(r.stderr).toMatch(new RegExp(`^ringshift: error: .*${name}\\.wsp: `));
+      expect(r.stderr).not.toMatch(/Invalid time interval/);
+    },
+  );
+
+  it('a sound file with an inverted window: usage error, exit 2', async () => {
+    const r = await runCli(Fetch, [fixturePath('B_dense'), '--from=-1h', '--until=-2h']);
+    expect(r.exitCode).toBe(2);
+    expect(r.stderr).toMatch(/Invalid time interval/);
+  });
+
   it('exit 1 for a truncated archive (whisper would return fewer values)', async () => {
     const r = await runCli(Fetch, [fixturePath('bad_trunc_data'), '--from=-1h']);
     expect(r.exitCode).toBe(1);
@@ -121,11 +138,15 @@ describe.runIf(PUBLIC_SET)('whisper dump', () => {
   it('--json holds every slot of every archive', async () => {
     const r = await runCli(Dump, [fixturePath('C_special_max'), '--json']);
     expect(r.exitCode).toBe(0);
-    const d = JSON.parse(r.stdout);
+    const [head, ...archives] = r.stdout
+      .trimEnd()
+      .split('\n')
+      .map((l) => JSON.parse(l));
     const bytes = readFileSync(fixturePath('C_special_max'));
     const slots = slotsOfFile(bytes);
-    expect(d.archives.length).toBe(3);
-    d.archives.forEach((a: { points: number; slots: [number, JsonValue][] }, i: number) => {
+    expect(head.archiveCount).toBe(3);
+    expect(archives.length).toBe(3);
+    archives.forEach((a: { points: number; slots: [number, JsonValue][] }, i: number) => {
       expect(a.slots.length).toBe(a.points);
       const m = new Map(a.slots.filter(([t]) => t !== 0).map(([t, v]) => [t, decode(v)] as const));
       expect(diffSlots(m, slots[i]!)).toBe('');
@@ -136,7 +157,8 @@ describe.runIf(PUBLIC_SET)('whisper dump', () => {
     const r = await runCli(Dump, [fixturePath('D_zeros_dst')]);
     expect(r.stdout).toMatch(/^Meta data:\n  aggregation method: average\n/);
     expect(r.stdout).toContain('Archive 1 data:\n0: ');
-    expect(r.stdout.trimEnd().split('\n').length).toBe(4 + 2 * 9 + 60 + 288);
+    // 5 header lines, 7 per archive info, one "data:" line per archive, then every slot.
+    expect(r.stdout.trimEnd().split('\n').length).toBe(5 + 2 * 7 + 2 + 60 + 288);
   });
 });
 
@@ -248,6 +270,27 @@ describe.runIf(PUBLIC_SET)('whisper fill', () => {
     expect(sha256(readFileSync(dst))).toBe(sha256(readFileSync(fixturePath('B_gappy_a'))));
   });
 
+  it('every refusal names both files, an inverted --from/--until too', async () => {
+    const dir = scratchDir();
+    const dst = copyFixture('B_gappy_a', dir, 'dst.wsp');
+    const src = fixturePath('B_dense');
+    const cases: [string[], number][] = [
+      [[src, dst, '--from=-1h', '--until=-2h'], 2],
+      [[src, dst, '--from=-1h', '--until=-2h', '--compat', 'carbonate'], 2],
+      [[src, join(dir, 'nope.wsp')], 1],
+      [[join(dir, 'nope.wsp'), dst], 1],
+      [[dst, dst], 1],
+      [[fixturePath('bad_trunc_data'), dst], 1],
+    ];
+    for (const [argv, code] of cases) {
+      const r = await runCli(Fill, argv);
+      expect(r.exitCode).toBe(code);
+      expect(r.stderr).toBe(`ringshift: error: ${argv[0]} -> ${argv[1]}: ${r.stderr.replace(/^.* -> [^:]*: /, '')}`);
+      expect(r.stderr.trimEnd().split('\n')).toHaveLength(1);
+    }
+    expect(sha256(readFileSync(dst))).toBe(sha256(readFileSync(fixturePath('B_gappy_a'))));
+  });
+
   it('missing destination exit 1', async () => {
     const dir = scratchDir();
     const r = await runCli(Fill, [fixturePath('B_dense'), join(dir, 'nope.wsp')]);
@@ -296,5 +339,42 @@ describe.runIf(PUBLIC_SET)('whisper verify', () => {
       .map((l) => JSON.parse(l));
     expect(rows.map((x) => x.ok)).toEqual([true, true]);
     expect(rows[1].layout).toBe('1s:1h,1m:1d,1h:30d');
+  });
+
+  it('a directory: every *.wsp under it, sorted, symlinks not followed, odd names included', async () => {
+    const dir = scratchDir();
+    const { mkdirSync, symlinkSync, writeFileSync } = await import('node:fs');
+    mkdirSync(join(dir, 'a/b c'), { recursive: true });
+    mkdirSync(join(dir, 'z'));
+    copyFixture('B_dense', join(dir, 'a'), 'one.wsp');
+    copyFixture('bad_trunc_data', join(dir, 'a/b c'), 'two $(x).wsp');
+    copyFixture('E_gappy', dir, 'top.wsp');
+    writeFileSync(join(dir, 'a/notes.txt'), 'not whisper');
+    writeFileSync(join(dir, 'z/empty.wsp'), '');
+    const odd = Buffer.concat([Buffer.from(join(dir, 'z') + '/'), Buffer.from([0x6e, 0xe9, 0xff]), Buffer.from('.wsp')]);
+    copyFileSync(fixturePath('R_dense'), odd);
+    symlinkSync(join(dir, 'a'), join(dir, 'z/link'));
+    symlinkSync(join(dir, 'top.wsp'), join(dir, 'z/linked.wsp'));
+    const r = await runCli(Verify, [dir]);
+    expect(r.exitCode).toBe(1);
+    expect(
+      r.stdout
+        .trimEnd()
+        .split('\n')
+        .map((l) => l.replace(/(\.wsp)[: ].*$/, '$1')),
+    ).toEqual([
+      `ok       ${dir}/top.wsp`,
+      `ok       ${dir}/a/one.wsp`,
+      `CORRUPT  ${dir}/a/b c/two $(x).wsp`,
+      `CORRUPT  ${dir}/z/empty.wsp`,
+      `ok       ${dir}/z/n\\xe9\\xff.wsp`,
+    ]);
+    expect(r.stderr).toBe('ringshift: 2 of 5 file(s) corrupt or unreadable\n');
+  });
+
+  it('a directory with no whisper files: exit 0, a note', async () => {
+    const r = await runCli(Verify, [scratchDir()]);
+    expect(r.exitCode).toBe(0);
+    expect(r.stderr).toMatch(/no \*\.wsp files under/);
   });
 });

@@ -1,8 +1,8 @@
 import { Args, Flags } from '@oclif/core';
-import { UsageError } from '../../src/errors.js';
 import { create } from '../../src/whisper/create.js';
-import { AGGREGATION_METHODS, retentionString } from '../../src/whisper/format.js';
+import { AGGREGATION_METHODS, retentionString } from '../../src/whisper/file-format.js';
 import { parseRetentions } from '../../src/whisper/retention.js';
+import { parseXff } from '../../src/whisper/set-header.js';
 import { BaseCommand } from '../../src/cli/base-command.js';
 
 export default class WhisperCreateCommand extends BaseCommand {
@@ -36,9 +36,7 @@ The file is written under a temporary name in the same directory, fsynced, then 
   public async run(): Promise<void> {
     const { argv, flags } = await this.parse(WhisperCreateCommand);
     const [file, ...retentions] = argv as string[];
-    const xff = Number(flags.xff);
-    if (!/^[0-9.]+$/.test(flags.xff) || !(xff >= 0 && xff <= 1))
-      throw new UsageError(`bad --xff '${flags.xff}'`, { expected: 'a number from 0 to 1' });
+    const xff = parseXff(flags.xff);
     const r = create(file!, parseRetentions(retentions), { aggregationMethod: flags.aggregation, xFilesFactor: xff, sparse: flags.sparse });
     const layout = r.archives.map(([s, p]) => retentionString({ secondsPerPoint: s, retention: s * p })).join(',');
     if (flags.json) process.stdout.write(JSON.stringify({ ...r, layout }) + '\n');

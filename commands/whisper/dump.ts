@@ -1,20 +1,30 @@
-import { Args } from '@oclif/core';
+import { Args, Flags } from '@oclif/core';
 import { WhisperFile } from '../../src/whisper/file.js';
-import { dumpLines } from '../../src/whisper/report.js';
+import { dumpJson, dumpText } from '../../src/whisper/result-rendering.js';
 import { BaseCommand } from '../../src/cli/base-command.js';
 import { LineSink } from '../../src/output/sinks.js';
 
 export default class WhisperDumpCommand extends BaseCommand {
-  static override summary = 'Print the header and every slot of every archive, like whisper-dump.py.';
-  static override description = `Each slot as "index: timestamp, value", in storage order (a ring: slot 0 holds whatever interval was written there; timestamp 0 means never written). --json: the header fields and, per archive, "slots": [[timestamp, value], …] with "NaN"/"Infinity"/"-Infinity" for those values. Streams one archive at a time.`;
+  static override summary = 'Print the header and every slot of every archive, exactly as whisper-dump.py does.';
+  static override description = `The text is whisper-dump's, line for line: the header, each archive's info, then each archive's slots as "index: timestamp, value" in storage order (a ring: slot 0 holds whatever interval was written there first; timestamp 0 means never written), the value as Python's '%10.35g'. --pretty shows local times as time.ctime() does (TZ applies), or with --time-format as strftime(3) does.
+
+--json: NDJSON, a header line {"aggregationMethod","maxRetention","xFilesFactor","fileSize","archiveCount"}, then one line per archive {"archive","offset","secondsPerPoint","points","retention","size","slots":[[timestamp, value], …]} with "NaN"/"Infinity"/"-Infinity" for those values. Streams one chunk of slots at a time.
+
+A header whisper cannot read, or a file shorter than its header says, is an error naming the file (exit 1).`;
 
   static override examples = [
     '<%= config.bin %> whisper dump metric.wsp | less',
-    "<%= config.bin %> whisper dump metric.wsp --json | jq '.archives[0].slots[:5]'",
+    '<%= config.bin %> whisper dump metric.wsp --pretty --time-format "%F %T"',
+    "<%= config.bin %> whisper dump metric.wsp --json | jq -c 'select(.archive == 0) | .slots[:5]'",
   ];
 
   static override args = {
     file: Args.string({ description: 'A whisper (.wsp) file.', required: true, ignoreStdin: true }),
+  };
+
+  static override flags = {
+    pretty: Flags.boolean({ description: 'Show local times (time.ctime) instead of unix seconds.', default: false }),
+    'time-format': Flags.string({ char: 't', description: 'strftime(3) format for --pretty, e.g. "%F %T".' }),
   };
 
   public async run(): Promise<void> {
@@ -22,7 +32,8 @@ export default class WhisperDumpCommand extends BaseCommand {
     const file = WhisperFile.open(args.file);
     try {
       const sink = new LineSink();
-      for (const line of dumpLines(file, flags.json)) if (sink.push(line)) await sink.flush();
+      const lines = flags.json ? dumpJson(file) : dumpText(file, { pretty: flags.pretty, timeFormat: flags['time-format'] });
+      for (const line of lines) if (sink.push(line)) await sink.flush();
       await sink.flush();
     } finally {
       file.close();

@@ -1,7 +1,8 @@
 import { Args, Flags } from '@oclif/core';
 import { merge } from '../../src/whisper/merge.js';
-import { fillReportJson, fillReportText } from '../../src/whisper/report.js';
-import { clockNow, parseTime } from '../../src/whisper/time.js';
+import { fillReportJson, fillReportText } from '../../src/whisper/result-rendering.js';
+import { nowSeconds, parseTime } from '../../src/clock.js';
+import { lockTimeoutFlag } from '../../src/whisper/lock.js';
 import { BaseCommand } from '../../src/cli/base-command.js';
 
 export default class WhisperMergeCommand extends BaseCommand {
@@ -24,19 +25,19 @@ Unlike whisper-merge it holds an exclusive flock on DST (and a shared one on SRC
     from: Flags.string({ description: 'Oldest time (exclusive). [default: 0]' }),
     until: Flags.string({ description: 'Newest time (inclusive). [default: now]' }),
     lock: Flags.boolean({ description: 'flock DST (exclusive) and SRC (shared) while working.', default: true, allowNo: true }),
-    'lock-timeout': Flags.integer({ description: 'Seconds to wait for the locks.', default: 10, min: 0 }),
+    'lock-timeout': Flags.string({ description: 'How long to wait for the lock: 10s, 2m (bare = seconds).', default: '10s' }),
     'dry-run': Flags.boolean({ description: 'Report what would change; write nothing.', default: false }),
   };
 
   public async run(): Promise<void> {
     const { args, flags } = await this.parse(WhisperMergeCommand);
-    const now = clockNow();
+    const now = nowSeconds();
     const report = await merge(args.src, args.dst, {
       now,
-      from: flags.from === undefined ? undefined : parseTime(flags.from, now),
-      until: flags.until === undefined ? undefined : parseTime(flags.until, now),
+      from: flags.from === undefined ? undefined : parseTime(flags.from, now, '--from'),
+      until: flags.until === undefined ? undefined : parseTime(flags.until, now, '--until'),
       lock: flags.lock,
-      lockTimeoutMs: flags['lock-timeout'] * 1000,
+      lockTimeoutMs: lockTimeoutFlag(flags['lock-timeout']),
       dryRun: flags['dry-run'],
     });
     if (flags.json) process.stdout.write(fillReportJson(report, { mode: 'merge', dryRun: flags['dry-run'] }) + '\n');

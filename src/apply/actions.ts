@@ -28,7 +28,7 @@ import type { CopyAction, DeleteAction, FillAction } from '../plan/format.js';
 import type { FileInfo, StorageDriver } from '../storage/driver.js';
 import { WhisperError } from '../whisper/errors.js';
 import { fillGaps, fillGapsImages } from '../whisper/fill-gaps.js';
-import { clockNow } from '../whisper/time.js';
+import { nowSeconds as clockNow } from '../clock.js';
 import { verifyHeaderBytes } from '../whisper/verify.js';
 import { crashPoint } from './crash.js';
 import { iso, type Journal, type SourceStamp } from './journal.js';

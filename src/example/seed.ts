@@ -18,7 +18,7 @@ import { memberId } from '../ring/types.js';
 import { mulberry32 } from '../seeded-random.js';
 import { storageKeysFor } from '../storage/locations.js';
 import { metricToPath } from '../storage/paths.js';
-import { clockNow } from '../whisper/time.js';
+import { nowSeconds as clockNow } from '../clock.js';
 import { create } from '../whisper/create.js';
 import { updateMany, type Point } from '../whisper/update.js';
 

@@ -2,10 +2,11 @@
 // the slot level for users who need the same results as before: 0.0 counts as a gap, the first point
 // after each gap is rewritten, coarse values may bleed into a finer archive, every write propagates.
 // Unlike carbonate it refuses corrupt files before writing and holds the lock for the whole run.
+import { refusingPair } from './errors.js';
 import { WhisperFile } from './file.js';
 import { fetchOpen } from './fetch.js';
 import { checkWindowArgs, flushChangedSlotsReport, type FillReport } from './fill-gaps.js';
-import { openPair, type PairOptions } from './pair.js';
+import { openPair, pathText, type FsPath, type PairOptions } from './pair.js';
 import { updateManyOpen, type Point } from './update.js';
 
 export interface CarbonateFillOptions extends PairOptions {
@@ -78,12 +79,16 @@ export function carbonateFillOpen(src: WhisperFile, dst: WhisperFile, opts: Carb
 }
 
 /** carbonate whisper-fill SRC DST (fill_archives) with an explicit clock. */
-export async function carbonateFill(srcPath: string, dstPath: string, opts: CarbonateFillOptions): Promise<FillReport> {
-  checkWindowArgs(opts.now, opts.endAt, opts.startFrom);
-  const pair = await openPair(srcPath, dstPath, opts);
+export async function carbonateFill(srcPath: FsPath, dstPath: FsPath, opts: CarbonateFillOptions): Promise<FillReport> {
   try {
-    return carbonateFillOpen(pair.src, pair.dst, opts);
-  } finally {
-    pair.close();
+    checkWindowArgs(opts.now, opts.endAt, opts.startFrom);
+    const pair = await openPair(srcPath, dstPath, opts);
+    try {
+      return carbonateFillOpen(pair.src, pair.dst, opts);
+    } finally {
+      pair.close();
+    }
+  } catch (err) {
+    throw refusingPair(err, pathText(srcPath), pathText(dstPath));
   }
 }

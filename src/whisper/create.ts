@@ -4,7 +4,7 @@
 import { closeSync, fstatSync, fsyncSync, ftruncateSync, linkSync, openSync, renameSync, unlinkSync, writeSync, existsSync } from 'node:fs';
 import { basename, dirname, join } from 'node:path';
 import { WhisperError, WhisperUsageError, ioError } from './errors.js';
-import { AGGREGATION_METHODS, POINT_SIZE, aggregationCode, encodeHeader, type AggregationMethod } from './format.js';
+import { AGGREGATION_METHODS, POINT_SIZE, aggregationCode, encodeHeader, type AggregationMethod } from './file-format.js';
 import { validateArchiveList } from './retention.js';
 
 export interface CreateOptions {

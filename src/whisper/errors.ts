@@ -28,22 +28,49 @@ export type WhisperErrorCode =
   | 'DstCorrupt'
   | 'SrcCorrupt';
 
+/** The two files of a fill or merge, named by every refusal of that pair. */
+export interface FilePair {
+  src: string;
+  dst: string;
+}
+
+function describePair(pair: FilePair, message: string, expected: string | undefined): string {
+  return `${pair.src} -> ${pair.dst}: ${message}${expected === undefined ? '' : ` (expected ${expected})`}`;
+}
+
 /** A problem with whisper data on disk (exit 1). */
 export class WhisperError extends DataError {
   readonly code: WhisperErrorCode;
+  /** Set when the problem refused a fill or merge: the one-line form then names both files. */
+  pair?: FilePair;
   constructor(code: WhisperErrorCode, message: string, file?: string, expected?: string) {
     super(message, { file, expected });
     this.code = code;
+  }
+
+  override describe(): string {
+    return this.pair ? describePair(this.pair, this.message, this.expected) : super.describe();
   }
 }
 
 /** A bad request (times, retentions, options): exit 2. */
 export class WhisperUsageError extends UsageError {
   readonly code: WhisperErrorCode;
+  pair?: FilePair;
   constructor(code: WhisperErrorCode, message: string, expected?: string) {
     super(message, { expected });
     this.code = code;
   }
+
+  override describe(): string {
+    return this.pair ? describePair(this.pair, this.message, this.expected) : super.describe();
+  }
+}
+
+/** Mark a refusal of the pair (src, dst) so it names both files; other errors pass unchanged. */
+export function refusingPair(err: unknown, src: string, dst: string): unknown {
+  if (err instanceof WhisperError || err instanceof WhisperUsageError) err.pair ??= { src, dst };
+  return err;
 }
 
 /** Re-label an error about one side of a pair with the pair-level refusal code, keeping the message. */

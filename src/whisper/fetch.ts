@@ -1,9 +1,10 @@
 // whisper.fetch with whisper's exact archive choice, alignment and window rules (whisper-spec.md §6),
 // reading only the base point and the slots of the requested range.
 import { WhisperError, WhisperUsageError } from './errors.js';
-import { POINT_SIZE, alignDown, pmod } from './format.js';
+import { POINT_SIZE, alignDown, pmod } from './file-format.js';
 import { WhisperFile } from './file.js';
 import { parsePrecision } from './retention.js';
+import { structureProblem } from './structure.js';
 
 export interface FetchResult {
   /** First timestamp (inclusive). */
@@ -23,6 +24,12 @@ export interface FetchOptions {
    * (seconds, or a precision such as "1m").
    */
   archiveToSelect?: number | string | undefined;
+  /**
+   * For an inverted window, report a file that fails the structural check (structure.ts) as corrupt
+   * (exit 1) before the window (exit 2), as the commands do. whisper.fetch itself only has its header
+   * checks before the window check, so the library default follows it.
+   */
+  corruptBeforeWindow?: boolean | undefined;
 }
 
 /**
@@ -97,6 +104,10 @@ export function fetchOpen(file: WhisperFile, from: number, until: number | undef
   let fromTime = Math.trunc(from);
   let untilTime = until === undefined ? now : Math.trunc(until);
   if (fromTime > untilTime) {
+    if (opts.corruptBeforeWindow) {
+      const problem = structureProblem(file.header, file.size);
+      if (problem) throw new WhisperError(problem.code, problem.message, file.path, problem.expected);
+    }
     throw new WhisperUsageError('InvalidTimeInterval', `Invalid time interval: from time '${fromTime}' is after until time '${untilTime}'`);
   }
   const oldest = now - file.header.maxRetention;

@@ -6,7 +6,8 @@
 // flush() updates the buffer and lists the byte ranges written so the caller can replay them remotely.
 import { closeSync, fdatasyncSync, fstatSync, openSync, writeSync } from 'node:fs';
 import { WhisperError, ioError } from './errors.js';
-import { POINT_SIZE, type ArchiveInfo, type Header } from './format.js';
+import { pathText, type FsPath } from './fs-path.js';
+import { POINT_SIZE, type ArchiveInfo, type Header } from './file-format.js';
 import { preadUpTo, readHeader } from './header.js';
 import { archiveSlotProblem, assertSound } from './structure.js';
 
@@ -58,15 +59,16 @@ export class WhisperFile {
   }
 
   /** Open and read the header. Raises WhisperError for a missing, non-regular or corrupt file. */
-  static open(path: string, opts: OpenOptions = {}): WhisperFile {
+  static open(path: FsPath, opts: OpenOptions = {}): WhisperFile {
+    const name = pathText(path);
     let fd: number;
     try {
       fd = openSync(path, opts.write ? 'r+' : 'r');
     } catch (err) {
-      throw ioError(err, path, 'open');
+      throw ioError(err, name, 'open');
     }
     try {
-      return WhisperFile.fromFd(path, fd, opts);
+      return WhisperFile.fromFd(name, fd, opts);
     } catch (err) {
       closeSync(fd);
       throw err;

@@ -4,10 +4,11 @@
 // that covers the whole bucket (dst's method and xFilesFactor). No existing point is touched, nothing
 // is propagated.
 import { aggregate, meetsXff } from './aggregate.js';
-import { WhisperUsageError, asPairError } from './errors.js';
-import { MAX_TIMESTAMP, POINT_SIZE, archiveWindow, slotOf, type ArchiveInfo } from './format.js';
+import { fdatasync } from 'node:fs';
+import { WhisperUsageError, asPairError, ioError, refusingPair } from './errors.js';
+import { MAX_TIMESTAMP, POINT_SIZE, archiveWindow, slotOf, type ArchiveInfo } from './file-format.js';
 import { WhisperFile, type MemoryWrite } from './file.js';
-import { openPair, type PairOptions, type WhisperImage } from './pair.js';
+import { openPair, pathText, type FsPath, type PairOptions, type WhisperImage } from './pair.js';
 
 export interface FillGapsOptions extends PairOptions {
   /** The clock (integer seconds). Library callers pass it; commands use the system clock. */
@@ -281,14 +282,27 @@ export function fillGapsOpen(src: WhisperFile, dst: WhisperFile, opts: FillGapsO
  * SameFile, DstCorrupt, SrcCorrupt) leave dst byte-identical. `srcPath` may be a file already read
  * into memory (then only dst is locked).
  */
-export async function fillGaps(srcPath: string | WhisperImage, dstPath: string, opts: FillGapsOptions): Promise<FillReport> {
-  checkWindowArgs(opts.now, opts.from, opts.until);
-  const pair = await openPair(srcPath, dstPath, opts);
+export async function fillGaps(srcPath: FsPath | WhisperImage, dstPath: FsPath, opts: FillGapsOptions): Promise<FillReport> {
   try {
-    return fillGapsOpen(pair.src, pair.dst, opts);
-  } finally {
-    pair.close();
+    checkWindowArgs(opts.now, opts.from, opts.until);
+    const pair = await openPair(srcPath, dstPath, opts);
+    try {
+      const sync = opts.sync ?? true;
+      const report = fillGapsOpen(pair.src, pair.dst, { ...opts, sync: false });
+      // fdatasync in the thread pool, still under the locks: the caller learns of the fill only once it
+      // is durable, and a batch can compute the next pair meanwhile.
+      if (sync && report.bytesWritten > 0) await datasync(pair.dst);
+      return report;
+    } finally {
+      pair.close();
+    }
+  } catch (err) {
+    throw refusingPair(err, typeof srcPath === 'string' || Buffer.isBuffer(srcPath) ? pathText(srcPath) : srcPath.path, pathText(dstPath));
   }
+}
+
+function datasync(file: WhisperFile): Promise<void> {
+  return new Promise((resolve, reject) => fdatasync(file.fd, (err) => (err ? reject(ioError(err, file.path, 'sync')) : resolve())));
 }
 
 /**
@@ -299,20 +313,24 @@ export async function fillGaps(srcPath: string | WhisperImage, dstPath: string, 
  * which only a caller that can see the files can decide.
  */
 export function fillGapsImages(src: WhisperImage, dst: WhisperImage, opts: FillGapsOptions): { report: FillReport; writes: MemoryWrite[] } {
-  checkWindowArgs(opts.now, opts.from, opts.until);
-  let d: WhisperFile;
   try {
-    d = WhisperFile.fromBuffer(dst.path, dst.data, { write: !opts.dryRun, strict: true });
-    d.loadAll(true);
+    checkWindowArgs(opts.now, opts.from, opts.until);
+    let d: WhisperFile;
+    try {
+      d = WhisperFile.fromBuffer(dst.path, dst.data, { write: !opts.dryRun, strict: true });
+      d.loadAll(true);
+    } catch (err) {
+      throw asPairError(err, 'DstCorrupt');
+    }
+    let s: WhisperFile;
+    try {
+      s = WhisperFile.fromBuffer(src.path, src.data, { strict: true });
+    } catch (err) {
+      throw asPairError(err, 'SrcCorrupt');
+    }
+    const report = fillGapsOpen(s, d, { ...opts, sync: false });
+    return { report, writes: d.memWrites };
   } catch (err) {
-    throw asPairError(err, 'DstCorrupt');
+    throw refusingPair(err, src.path, dst.path);
   }
-  let s: WhisperFile;
-  try {
-    s = WhisperFile.fromBuffer(src.path, src.data, { strict: true });
-  } catch (err) {
-    throw asPairError(err, 'SrcCorrupt');
-  }
-  const report = fillGapsOpen(s, d, { ...opts, sync: false });
-  return { report, writes: d.memWrites };
 }

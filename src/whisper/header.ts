@@ -10,7 +10,7 @@ import {
   type AggregationMethod,
   type ArchiveInfo,
   type Header,
-} from './format.js';
+} from './file-format.js';
 
 /**
  * Read up to `length` bytes at `position`; returns what the file holds (short only at end of file).

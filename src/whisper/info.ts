@@ -1,6 +1,6 @@
 // whisper.info(): the header as whisper-info.py reports it, plus the file size.
 import { WhisperFile } from './file.js';
-import { toInfo, type WhisperInfo } from './format.js';
+import { toInfo, type WhisperInfo } from './file-format.js';
 import { structureProblem } from './structure.js';
 
 export interface InfoResult extends WhisperInfo {

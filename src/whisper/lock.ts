@@ -4,6 +4,8 @@
 // flock would park a libuv thread (or the whole process) with no way to give up, and taking two
 // locks all-or-nothing cannot deadlock against another ringshift filling the other way round.
 import { createRequire } from 'node:module';
+import { UsageError } from '../errors.js';
+import { parseDuration } from '../units.js';
 import { WhisperError } from './errors.js';
 
 type FlockMode = 'sh' | 'ex' | 'shnb' | 'exnb' | 'un';
@@ -80,4 +82,12 @@ export async function lockAll(reqs: readonly LockRequest[], timeoutMs = 10_000):
     await sleep(Math.min(wait, Math.max(1, deadline - Date.now())));
     wait = Math.min(wait * 2, 100);
   }
+}
+
+/** --lock-timeout as the suite's durations read it (10, 10s, 2m; bare = seconds), 0 to 1 day, in ms. */
+export function lockTimeoutFlag(text: string): number {
+  const s = parseDuration(text, '--lock-timeout');
+  if (!(s >= 0 && s <= 86400))
+    throw new UsageError(`--lock-timeout ${JSON.stringify(text)} is out of range`, { expected: 'a duration from 0 to 1d' });
+  return Math.round(s * 1000);
 }

@@ -2,8 +2,8 @@
 // the finest, every src point in the window overwrites dst's, then propagates through dst's coarser
 // archives. src wins wherever it has a value. Unlike whisper it locks dst, writes only changed slots
 // (no quadratic run building) and refuses corrupt files before writing.
-import { WhisperError, WhisperUsageError } from './errors.js';
-import { retentionString } from './format.js';
+import { WhisperError, WhisperUsageError, refusingPair } from './errors.js';
+import { retentionString } from './file-format.js';
 import { archiveFetch } from './fetch.js';
 import { flushChangedSlotsReport, type FillReport } from './fill-gaps.js';
 import type { WhisperFile } from './file.js';
@@ -74,11 +74,15 @@ export function mergeOpen(src: WhisperFile, dst: WhisperFile, opts: MergeOptions
 
 /** whisper-merge SRC DST [--from] [--until] with an explicit clock. */
 export async function merge(srcPath: string, dstPath: string, opts: MergeOptions): Promise<FillReport> {
-  checkArgs(opts);
-  const pair = await openPair(srcPath, dstPath, opts);
   try {
-    return mergeOpen(pair.src, pair.dst, opts);
-  } finally {
-    pair.close();
+    checkArgs(opts);
+    const pair = await openPair(srcPath, dstPath, opts);
+    try {
+      return mergeOpen(pair.src, pair.dst, opts);
+    } finally {
+      pair.close();
+    }
+  } catch (err) {
+    throw refusingPair(err, srcPath, dstPath);
   }
 }

@@ -6,15 +6,16 @@
 import { closeSync, fstatSync, openSync, statSync, type Stats } from 'node:fs';
 import { WhisperError, asPairError, ioError } from './errors.js';
 import { WhisperFile } from './file.js';
+import { pathText, type FsPath } from './fs-path.js';
 import { lockAll, type LockRequest } from './lock.js';
 
 export interface PairOptions {
   /** flock dst exclusively and src shared while working (default true). */
-  lock?: boolean;
+  lock?: boolean | undefined;
   /** Give up waiting for the locks after this long (default 10 s). */
-  lockTimeoutMs?: number;
+  lockTimeoutMs?: number | undefined;
   /** Nothing will be written: open dst read-only and lock it shared. */
-  dryRun?: boolean;
+  dryRun?: boolean | undefined;
 }
 
 /** A whole whisper file read into memory; `path` names it in messages. */
@@ -30,50 +31,56 @@ export interface OpenPair {
   close(): void;
 }
 
-function regularFile(path: string, code: 'DstMissing' | 'SrcMissing', role: string): Stats {
+function isImage(x: FsPath | WhisperImage): x is WhisperImage {
+  return typeof x !== 'string' && !Buffer.isBuffer(x);
+}
+
+function regularFile(path: FsPath, name: string, code: 'DstMissing' | 'SrcMissing', role: string): Stats {
   let st: Stats;
   try {
     st = statSync(path);
   } catch (err) {
     if ((err as NodeJS.ErrnoException).code === 'ENOENT' || (err as NodeJS.ErrnoException).code === 'ENOTDIR') {
-      throw new WhisperError(code, `${role} does not exist`, path);
+      throw new WhisperError(code, `${role} does not exist`, name);
     }
-    throw ioError(err, path, 'stat');
+    throw ioError(err, name, 'stat');
   }
-  if (!st.isFile()) throw new WhisperError(code, `${role} is not a regular file`, path);
+  if (!st.isFile()) throw new WhisperError(code, `${role} is not a regular file`, name);
   return st;
 }
 
-function openFd(path: string, flags: 'r' | 'r+'): number {
+function openFd(path: FsPath, name: string, flags: 'r' | 'r+'): number {
   try {
     return openSync(path, flags);
   } catch (err) {
-    throw ioError(err, path, flags === 'r' ? 'open for reading' : 'open for writing');
+    throw ioError(err, name, flags === 'r' ? 'open for reading' : 'open for writing');
   }
 }
 
 /** Open, check and (optionally) lock a pair. Refusals raise WhisperError with the vectors' codes. */
-export async function openPair(srcArg: string | WhisperImage, dstPath: string, opts: PairOptions = {}): Promise<OpenPair> {
+export async function openPair(srcArg: FsPath | WhisperImage, dstPath: FsPath, opts: PairOptions = {}): Promise<OpenPair> {
   const lock = opts.lock ?? true;
-  const image = typeof srcArg === 'string' ? undefined : srcArg;
-  const srcPath = typeof srcArg === 'string' ? srcArg : srcArg.path;
+  const image = isImage(srcArg) ? srcArg : undefined;
+  const srcPath: FsPath = isImage(srcArg) ? srcArg.path : srcArg;
+  const srcName = pathText(srcPath);
+  const dstName = pathText(dstPath);
   for (let attempt = 0; ; attempt++) {
-    const dstStat = regularFile(dstPath, 'DstMissing', 'destination');
-    const srcStat = image === undefined ? regularFile(srcPath, 'SrcMissing', 'source') : undefined;
+    const dstStat = regularFile(dstPath, dstName, 'DstMissing', 'destination');
+    const srcStat = image === undefined ? regularFile(srcPath, srcName, 'SrcMissing', 'source') : undefined;
     if (srcStat !== undefined && dstStat.dev === srcStat.dev && dstStat.ino === srcStat.ino) {
-      throw new WhisperError('SameFile', `source ${srcPath} and destination are the same file`, dstPath);
+      throw new WhisperError('SameFile', `source ${srcName} and destination are the same file`, dstName);
     }
-    const dstFd = openFd(dstPath, opts.dryRun ? 'r' : 'r+');
+    const dstFd = openFd(dstPath, dstName, opts.dryRun ? 'r' : 'r+');
     let srcFd = -1;
     const closeFds = () => {
       closeSync(dstFd);
       if (srcFd >= 0) closeSync(srcFd);
     };
     try {
-      if (image === undefined) srcFd = openFd(srcPath, 'r');
+      if (image === undefined) srcFd = openFd(srcPath, srcName, 'r');
       if (lock) {
-        const reqs: LockRequest[] = [{ fd: dstFd, path: dstPath, mode: opts.dryRun ? 'sh' : 'ex' }];
-        if (srcFd >= 0) reqs.push({ fd: srcFd, path: srcPath, mode: 'sh' });
+        const reqs: LockRequest[] = [{ fd: dstFd, path: dstName, mode: opts.dryRun ? 'sh' : 'ex' }];
+        if (srcFd >= 0) reqs.push({ fd: srcFd, path: srcName, mode: 'sh' });
         await lockAll(reqs, opts.lockTimeoutMs);
         // A writer that replaces files by rename (whisper-resize, heal) may have swapped dst while we
         // waited; then our descriptor holds the old inode. Start over on the new file.
@@ -82,12 +89,12 @@ export async function openPair(srcArg: string | WhisperImage, dstPath: string, o
         if (!now || now.ino !== held.ino || now.dev !== held.dev) {
           closeFds();
           if (attempt < 3) continue;
-          throw new WhisperError('IO', 'destination keeps being replaced while waiting for its lock', dstPath);
+          throw new WhisperError('IO', 'destination keeps being replaced while waiting for its lock', dstName);
         }
       }
       let dst: WhisperFile;
       try {
-        dst = WhisperFile.fromFd(dstPath, dstFd, { write: !opts.dryRun, strict: true });
+        dst = WhisperFile.fromFd(dstName, dstFd, { write: !opts.dryRun, strict: true });
         dst.loadAll(true);
       } catch (err) {
         throw asPairError(err, 'DstCorrupt');
@@ -96,8 +103,8 @@ export async function openPair(srcArg: string | WhisperImage, dstPath: string, o
       try {
         src =
           image === undefined
-            ? WhisperFile.fromFd(srcPath, srcFd, { strict: true })
-            : WhisperFile.fromBuffer(srcPath, image.data, { strict: true });
+            ? WhisperFile.fromFd(srcName, srcFd, { strict: true })
+            : WhisperFile.fromBuffer(srcName, image.data, { strict: true });
       } catch (err) {
         throw asPairError(err, 'SrcCorrupt');
       }
@@ -109,10 +116,12 @@ export async function openPair(srcArg: string | WhisperImage, dstPath: string, o
   }
 }
 
-function statSafe(path: string): Stats | undefined {
+function statSafe(path: FsPath): Stats | undefined {
   try {
     return statSync(path);
   } catch {
     return undefined;
   }
 }
+
+export { pathText, type FsPath } from './fs-path.js';

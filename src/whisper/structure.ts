@@ -2,7 +2,7 @@
 // trusts offsets, sizes and maxRetention. A file that passes can be read and written slot by slot
 // without any short read; fill, merge and verify refuse files that fail.
 import { WhisperError, type WhisperErrorCode } from './errors.js';
-import { ARCHIVE_INFO_SIZE, METADATA_SIZE, POINT_SIZE, type Header } from './format.js';
+import { ARCHIVE_INFO_SIZE, METADATA_SIZE, POINT_SIZE, type Header } from './file-format.js';
 
 export interface StructureProblem {
   code: WhisperErrorCode;

@@ -2,9 +2,10 @@
 // lower-precision archives, on the in-memory image of a WhisperFile (flush() writes it back).
 import { aggregate, knownCount, meetsXff } from './aggregate.js';
 import { WhisperError, WhisperUsageError } from './errors.js';
-import { POINT_SIZE, alignDown, pmod, slotOf, type ArchiveInfo } from './format.js';
-import { WhisperFile } from './file.js';
+import { POINT_SIZE, alignDown, pmod, slotOf, type ArchiveInfo } from './file-format.js';
+import { WhisperFile, type FlushResult } from './file.js';
 import { lockAll } from './lock.js';
+import { pythonSetOrder } from './python-set-order.js';
 
 export type Point = readonly [timestamp: number, value: number];
 
@@ -75,8 +76,9 @@ export function archiveUpdateMany(file: WhisperFile, ai: number, points: readonl
 
   let higher = a;
   for (const lower of file.header.archives.filter((x) => x.secondsPerPoint > step)) {
-    // whisper iterates a Python set here; ascending order gives the same slot contents (README).
-    const intervals = [...new Set(aligned.map(([t]) => alignDown(t, lower.secondsPerPoint)))].sort((x, y) => x - y);
+    // whisper iterates a Python set here, in hash-table order; when the lower archive is empty the
+    // first interval propagated becomes its slot 0, so the same order gives the same bytes.
+    const intervals = pythonSetOrder(aligned.map(([t]) => alignDown(t, lower.secondsPerPoint)));
     let any = false;
     for (const t of intervals) if (propagate(file, t, higher, lower)) any = true;
     if (!any) break;
@@ -144,27 +146,59 @@ export interface WriteOptions {
   sync?: boolean;
 }
 
-async function withWritable<T>(path: string, opts: WriteOptions, body: (f: WhisperFile) => T): Promise<T> {
+async function withWritable<T>(path: string, opts: WriteOptions, body: (f: WhisperFile) => T): Promise<T & { flushed: FlushResult }> {
   if (!Number.isSafeInteger(opts.now))
     throw new WhisperUsageError('InvalidArguments', `now must be an integer number of seconds, got ${opts.now}`);
   const file = WhisperFile.open(path, { write: true, strict: true });
   try {
     if (opts.lock ?? true) await lockAll([{ fd: file.fd, path, mode: 'ex' }], opts.lockTimeoutMs);
     const out = body(file);
-    file.flush(opts.sync ?? true);
-    return out;
+    return { ...out, flushed: file.flush(opts.sync ?? true) };
   } finally {
     file.close();
   }
 }
 
 /** whisper.update_many(path, points) with an explicit clock; the file must pass the structural check. */
-export function updateMany(path: string, points: readonly Point[], opts: WriteOptions): Promise<void> {
-  if (points.length === 0) return Promise.resolve();
-  return withWritable(path, opts, (f) => updateManyOpen(f, points, opts.now));
+export async function updateMany(path: string, points: readonly Point[], opts: WriteOptions): Promise<void> {
+  if (points.length === 0) return;
+  await withWritable(path, opts, (f) => (updateManyOpen(f, points, opts.now), {}));
 }
 
 /** whisper.update(path, value, timestamp) with an explicit clock. */
-export function update(path: string, value: number, timestamp: number | undefined, opts: WriteOptions): Promise<void> {
-  return withWritable(path, opts, (f) => updateOpen(f, value, timestamp ?? opts.now, opts.now));
+export async function update(path: string, value: number, timestamp: number | undefined, opts: WriteOptions): Promise<void> {
+  await withWritable(path, opts, (f) => (updateOpen(f, value, timestamp ?? opts.now, opts.now), {}));
+}
+
+export interface UpdateReport {
+  path: string;
+  /** Points given. */
+  points: number;
+  /** Which whisper call they went through: update() for one point, update_many() for several. */
+  call: 'update' | 'update_many';
+  /** update_many: points older than every archive, dropped as whisper drops them. */
+  dropped: number;
+  /** Slots whose 12 bytes changed, per archive. */
+  changedSlots: number[];
+  bytesWritten: number;
+}
+
+/**
+ * whisper-update's rule: one point goes through whisper.update (a timestamp outside the retention or in
+ * the future is an error), several through whisper.update_many (future points go to the first archive,
+ * points older than the last are dropped). Under an exclusive flock; only changed slots are written.
+ */
+export async function updatePoints(path: string, points: readonly Point[], opts: WriteOptions): Promise<UpdateReport> {
+  if (points.length === 0) throw new WhisperUsageError('InvalidArguments', 'no points to write', 'TIMESTAMP:VALUE');
+  const r = await withWritable(path, opts, (f) => {
+    if (points.length === 1) {
+      updateOpen(f, points[0]![1], points[0]![0], opts.now);
+      return { call: 'update' as const, dropped: 0 };
+    }
+    const oldest = opts.now - f.header.archives[f.header.archives.length - 1]!.retention;
+    const dropped = points.filter(([t]) => Math.trunc(t) < oldest).length;
+    updateManyOpen(f, points, opts.now);
+    return { call: 'update_many' as const, dropped };
+  });
+  return { path, points: points.length, call: r.call, dropped: r.dropped, ...r.flushed };
 }

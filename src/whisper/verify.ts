@@ -2,7 +2,8 @@
 // rules, maxRetention) and every slot (slot 0 written first, each timestamp at its ring position).
 import { WhisperError } from './errors.js';
 import { WhisperFile } from './file.js';
-import { retentionString, toInfo, type WhisperInfo } from './format.js';
+import { pathText, type FsPath } from './fs-path.js';
+import { retentionString, toInfo, type WhisperInfo } from './file-format.js';
 import { readHeader } from './header.js';
 import { archiveSlotProblem, structureProblem } from './structure.js';
 
@@ -20,8 +21,8 @@ export interface VerifyResult {
 }
 
 /** Check one file; never throws for a data problem (it is reported in the result). */
-export function verifyWhisper(path: string): VerifyResult {
-  return verifyOpening(path, () => WhisperFile.open(path));
+export function verifyWhisper(path: FsPath): VerifyResult {
+  return verifyOpening(pathText(path), () => WhisperFile.open(path));
 }
 
 /**

@@ -1,6 +1,6 @@
 // Run a whisper command in-process with a pinned clock and capture what it prints and its exit code.
 import { vi } from 'vitest';
-import { PROJECT_ROOT } from '../helpers/shared.js';
+import { PROJECT_ROOT } from '../helpers/project-root.js';
 import { NOW } from './vectors.js';
 
 export interface CliResult {
