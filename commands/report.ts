@@ -1,3 +1,4 @@
+import { resolve } from 'node:path';
 import { Flags } from '@oclif/core';
 import { stderrProgress } from '../src/audit/progress.js';
 import { BaseCommand } from '../src/cli/base-command.js';
@@ -116,7 +117,7 @@ The scan runs once for the audit and once more for a dry-run plan (not with --pl
     const sink = new LineSink();
     const size = flags.output === undefined ? 0 : writeReport(flags.output, input);
     if (flags.json) for (const line of reportJsonLines(input)) sink.push(line);
-    else sink.push(`report: ${flags.output} (${formatBytes(size)})`);
+    else sink.push(`report: ${resolve(flags.output!)} (${formatBytes(size)})`);
     await sink.flush();
   }
 }

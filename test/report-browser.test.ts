@@ -11,7 +11,7 @@ import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { promisify } from 'node:util';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
-import { PROJECT_ROOT } from './helpers/shared.js';
+import { PROJECT_ROOT } from './helpers/project-root.js';
 import { launchBrowser, layoutProblems, readTables, textSaysValue, type Browser, type PageTable } from './report-browser-harness.js';
 
 const run = promisify(execFile);

@@ -11,6 +11,7 @@ export const INTEGRATION_TESTS = [
   'test/cli-errors.test.ts',
   'test/cli-grammar.test.ts',
   'test/readme-example.test.ts',
+  'test/report-browser.test.ts',
   'test/ring-commands-e2e.test.ts',
   // ssh: the in-process ssh2 server and real OpenSSH on loopback
   'test/plan-ssh.test.ts',
