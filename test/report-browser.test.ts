@@ -50,7 +50,8 @@ beforeAll(async () => {
   });
   fs.cpSync(join(PROJECT_ROOT, 'fixtures/example/configs'), join(dir, 'configs'), { recursive: true });
   const change = ['--cluster', 'cluster.yaml', '--old-ring', 'cluster-old.yaml', '--names', 'names.txt'];
-  runs.diff = await cli([
+  // Nothing here writes to the nodes until apply: these read the same state, side by side.
+  const diffArgs = [
     'ring',
     'diff',
     '--from',
@@ -62,18 +63,23 @@ beforeAll(async () => {
     '--json',
     '--html',
     'diff.html',
+  ];
+  [runs.diff, runs.showOld, runs.showNew, runs.audit, runs.before, runs.plan] = await Promise.all([
+    cli(diffArgs),
+    cli(['ring', 'show', '--ring', 'cluster-old.yaml', '--json']),
+    cli(['ring', 'show', '--ring', 'cluster.yaml', '--json']),
+    cli(['audit', ...change, '--json', '--html', 'audit.html']),
+    cli(['report', ...change, '--lint', 'configs', '-o', 'before.html', '--json']),
+    cli(['plan', ...change, '-o', 'plan.ndjson', '--json', '--html', 'plan.html']),
   ]);
-  runs.showOld = await cli(['ring', 'show', '--ring', 'cluster-old.yaml', '--json']);
-  runs.showNew = await cli(['ring', 'show', '--ring', 'cluster.yaml', '--json']);
-  runs.audit = await cli(['audit', ...change, '--json', '--html', 'audit.html']);
-  runs.before = await cli(['report', ...change, '--lint', 'configs', '-o', 'before.html', '--json']);
-  runs.plan = await cli(['plan', ...change, '-o', 'plan.ndjson', '--json', '--html', 'plan.html']);
   // Halfway: only graphite-4's copies and fills; the deletes wait for fills elsewhere.
   await cli(['apply', 'plan.ndjson', '--only-dest', 'graphite-4', '--json'], [0, 1, 3]);
   runs.during = await cli(['report', ...change, '--plan', 'plan.ndjson', '-o', 'during.html', '--json']);
   await cli(['apply', 'plan.ndjson', '--json']);
-  runs.report = await cli(['report', ...change, '--plan', 'plan.ndjson', '--lint', 'configs', '-o', 'report.html', '--json']);
-  runs.lint = await cli(['lint', 'configs', '--cluster', 'cluster.yaml', '--format', 'json'], [0, 1]);
+  [runs.report, runs.lint] = await Promise.all([
+    cli(['report', ...change, '--plan', 'plan.ndjson', '--lint', 'configs', '-o', 'report.html', '--json']),
+    cli(['lint', 'configs', '--cluster', 'cluster.yaml', '--format', 'json'], [0, 1]),
+  ]);
 }, 240_000);
 
 afterAll(async () => {
@@ -299,6 +305,9 @@ describe('ringshift report', () => {
     // Printing: filters and navigation are hidden.
     await page.emulateMedia({ media: 'print' });
     expect(await page.$eval('input.filter', (e) => getComputedStyle(e).display)).toBe('none');
+    const pdf = await page.pdf({ format: 'A4', printBackground: true });
+    expect(pdf.subarray(0, 5).toString()).toBe('%PDF-');
+    expect(pdf.length).toBeGreaterThan(50_000);
     await page.close();
     for (const w of WIDTHS) expect(fs.statSync(join(ARTIFACTS, `report-example-${w}.png`)).size).toBeGreaterThan(10_000);
   });
