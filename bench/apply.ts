@@ -15,7 +15,7 @@ import { dirname, join, resolve } from 'node:path';
 import { fileURLToPath } from 'node:url';
 import { applyPlan } from '../src/apply/executor.js';
 import { loadClusterFileSync } from '../src/config/cluster-file.js';
-import { ringFingerprint, type PlanAction, type PlanHeader } from '../src/plan/format.js';
+import { ringFingerprint, type PlanAction, type PlanHeader } from '../src/plan/plan-file.js';
 import { encodeHeader, POINT_SIZE } from '../src/whisper/file-format.js';
 import { startBench } from './rows.js';
 

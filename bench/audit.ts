@@ -8,10 +8,10 @@
 // Run after `npm run build`:  node dist/bench/audit.js [--entries N]
 import { spawnSync } from 'node:child_process';
 import { fileURLToPath } from 'node:url';
-import { AuditContext } from '../src/audit/context.js';
+import { AuditContext } from '../src/audit/audit-context.js';
 import { classifyGroup, groupFindings } from '../src/audit/classify.js';
 import { PathGrouper } from '../src/audit/group.js';
-import type { GroupEntry } from '../src/audit/types.js';
+import type { GroupEntry } from '../src/audit/audit-findings.js';
 import { buildRing } from '../src/ring/build.js';
 import { makeRingSpec } from '../src/ring/spec.js';
 import type { StorageLocation } from '../src/storage/locations.js';

@@ -1,6 +1,6 @@
 import { resolve } from 'node:path';
 import { Flags } from '@oclif/core';
-import { stderrProgress } from '../src/audit/progress.js';
+import { stderrProgress } from '../src/audit/stage-progress.js';
 import { BaseCommand } from '../src/cli/base-command.js';
 import {
   byteRateFlag,

@@ -8,7 +8,7 @@ import { join } from 'node:path';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { journalDir, parseJournal } from '../src/apply/journal.js';
 import { examplePoints, plantMetric } from '../src/example/seed.js';
-import { runPlan } from '../src/plan/index.js';
+import { runPlan } from '../src/plan/run-plan.js';
 import { NOW, owners, TestCluster } from './audit-cluster.js';
 import { PROJECT_ROOT } from './helpers/project-root.js';
 import { expectGapOnlyUnion, snapshotMetrics, type Snapshot } from './helpers/apply-check.js';

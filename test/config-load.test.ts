@@ -217,6 +217,13 @@ describe('cluster file', () => {
     expect(cf.diagnostics!.map((d) => d.code)).toEqual(['storage-missing', 'storage-missing']);
   });
 
+  it('refuses a source: that is another cluster file (a chain of them could loop)', () => {
+    const e = expectConfigError(() => parseClusterFile('ring:\n  source: inline.yaml\n', `${FIX}/cluster/chained.yaml`));
+    expect(e.message).toBe('ring.source is another ringshift cluster file');
+    expect(e.file).toBe(`${FIX}/cluster/inline.yaml`);
+    expect(e.expected).toMatch(/carbon\.conf/);
+  });
+
   it("parses members in the implementation's syntax (c-relay: host[:port][=instance], or carbon syntax)", () => {
     const cf = parseClusterFile(readFileSync(`${FIX}/cluster/crelay-members.yaml`, 'utf8'), `${FIX}/cluster/crelay-members.yaml`);
     expect(cf.ring).toMatchObject({ impl: 'carbon-c-relay', diverse: false, sanitize: true });

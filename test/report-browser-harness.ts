@@ -126,7 +126,7 @@ export async function layoutProblems(page: Page): Promise<string[]> {
 export function textSaysValue(text: string, v: number): boolean {
   const t = text.replace(/\u2212/g, '-').trim();
   let m: RegExpExecArray | null;
-  if ((m = /^(-?[\d.]+)%$/.exec(t))) {
+  if ((m = /^(-?[\d.]+) ?%$/.exec(t))) {
     const decimals = (m[1]!.split('.')[1] ?? '').length;
     return Math.abs(Number(m[1]) / 100 - v) <= 0.5 * 10 ** -(decimals + 2) + 1e-12;
   }

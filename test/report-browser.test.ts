@@ -32,7 +32,7 @@ async function cli(args: string[], okCodes = [0]): Promise<Json[]> {
     out = (await run(process.execPath, [RUN, ...args], opts)).stdout;
   } catch (e) {
     const err = e as { code: number; stdout: string; stderr: string };
-    if (!okCodes.includes(err.code)) throw new Error(`ringshift ${args.join(' ')}: exit ${err.code}: ${err.stderr}`);
+    if (!okCodes.includes(err.code)) throw new Error(`ringshift ${args.join(' ')}: exit ${err.code}: ${err.stderr}`, { cause: e });
     out = err.stdout;
   }
   const text = out.trim();

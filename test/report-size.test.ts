@@ -4,7 +4,7 @@
 // the million names are given as the aggregates the commands would print, generated directly.
 import { describe, expect, it } from 'vitest';
 import { diffRings } from '../src/ring/analysis/diff.js';
-import { diffJson } from '../src/ring/analysis/report.js';
+import { diffJson } from '../src/ring-output/ring-report.js';
 import { buildRing } from '../src/ring/build.js';
 import type { RingSpec } from '../src/ring/types.js';
 import { ColourKeys, movedPositions, registerColours, ringPanel } from '../src/report/collect-rings.js';

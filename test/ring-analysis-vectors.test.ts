@@ -3,7 +3,7 @@
 // metric-level diffs vs differences counted straight from the vectors.
 import { beforeAll, describe, expect, it } from 'vitest';
 import { diffRings } from '../src/ring/analysis/diff.js';
-import { PlacementEncoder } from '../src/ring/analysis/placements.js';
+import { PlacementEncoder } from '../src/ring-output/placements.js';
 import { keyspaceShares } from '../src/ring/analysis/share.js';
 import { memberId, type Ring } from '../src/ring/types.js';
 import { ringFromFlags, type RingFlagValues } from '../src/config/ring-source.js';

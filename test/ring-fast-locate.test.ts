@@ -17,7 +17,7 @@ import {
   writeLocations,
   writeSieve,
   type SieveOptions,
-} from '../src/ring/analysis/placements.js';
+} from '../src/ring-output/placements.js';
 import { buildRing } from '../src/ring/build.js';
 import { byteKeyspace, writeByteLines, type ByteLineFormat } from '../src/ring/fast-locate.js';
 import { md5HexOfRange, md5Position16, md5Position16OfRange } from '../src/ring/hash/md5.js';

@@ -8,7 +8,7 @@ import { createRequire } from 'node:module';
 import { join } from 'node:path';
 import { describe, expect, it } from 'vitest';
 import { applyPlan } from '../src/apply/executor.js';
-import { runPlan } from '../src/plan/index.js';
+import { runPlan } from '../src/plan/run-plan.js';
 import type { SshOptions } from '../src/storage/ssh-driver.js';
 import { NOW, owners, TestCluster } from './audit-cluster.js';
 import { expectGapOnlyUnion, snapshotMetrics, type Snapshot } from './helpers/apply-check.js';

@@ -8,7 +8,7 @@ import * as fs from 'node:fs';
 import { join } from 'node:path';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { applyPlan } from '../src/apply/executor.js';
-import { runPlan } from '../src/plan/index.js';
+import { runPlan } from '../src/plan/run-plan.js';
 import { SshDriver, type SshOptions } from '../src/storage/ssh-driver.js';
 import { LocalDriver } from '../src/storage/local-driver.js';
 import type { WalkEntry } from '../src/storage/driver.js';

@@ -1,8 +1,8 @@
 // What the report adds to the audit summary, gathered from the findings as they stream by: the prefixes
 // with the most files per class, the first few findings per class with why they are there, and — when
 // the findings carry liveness (issue 11) — live vs stale counts. Bounded memory whatever the cluster.
-import { rowOf } from '../audit/report.js';
-import type { Finding } from '../audit/types.js';
+import { rowOf } from '../audit/audit-report.js';
+import type { AuditFinding } from '../audit/audit-findings.js';
 import { formatPercent } from '../units.js';
 import type { AuditDigest, Cell } from './report-input.js';
 
@@ -17,7 +17,7 @@ export class AuditDigestBuilder {
   private readonly examples = new Map<string, AuditDigest['examples'][string]>();
   private liveness: Map<string, { live: Cell; stale: Cell; unknown: Cell }> | undefined;
 
-  add(f: Finding): void {
+  add(f: AuditFinding): void {
     const row = rowOf(f);
     let p = this.prefixes.get(row);
     if (p === undefined) this.prefixes.set(row, (p = new Map()));
@@ -61,7 +61,7 @@ export class AuditDigestBuilder {
 }
 
 /** The first PREFIX_DEPTH segments of the metric (or of the path, for files without a name). */
-export function prefixOf(f: Pick<Finding, 'metric' | 'path'>): string {
+export function prefixOf(f: Pick<AuditFinding, 'metric' | 'path'>): string {
   const parts = f.metric !== null ? f.metric.split('.') : f.path.split('/');
   const head = parts.slice(0, PREFIX_DEPTH);
   return head.join(f.metric !== null ? '.' : '/') + (parts.length > PREFIX_DEPTH ? (f.metric !== null ? '.*' : '/*') : '');
@@ -71,7 +71,7 @@ export function prefixOf(f: Pick<Finding, 'metric' | 'path'>): string {
  * Liveness of a finding, when the audit gives it: `live: boolean`, `liveness: "live"|"stale"` or
  * `{state|live}`, or the same inside `evidence`. Undefined when absent.
  */
-export function livenessOf(f: Finding): 'live' | 'stale' | undefined {
+export function livenessOf(f: AuditFinding): 'live' | 'stale' | undefined {
   const r = f as unknown as Record<string, unknown>;
   for (const src of [r, f.evidence ?? {}]) {
     const v = (src as Record<string, unknown>).liveness ?? (src as Record<string, unknown>).live;
@@ -87,7 +87,7 @@ export function livenessOf(f: Finding): 'live' | 'stale' | undefined {
 }
 
 /** One line: why this file is where it is (the audit's explanation and evidence). */
-export function whyHere(f: Finding): string {
+export function whyHere(f: AuditFinding): string {
   const ev = f.evidence ?? {};
   const owners = f.owners.length > 0 ? `; owners ${f.owners.join(', ')}` : '';
   const list = (x: unknown): string => (Array.isArray(x) ? x.join(', ') : String(x ?? ''));

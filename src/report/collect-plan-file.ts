@@ -2,7 +2,7 @@
 // (summed with src/plan's PlanSummary, so the figures read like `plan --json`), and the disk per
 // location measured now against what is still to do (actions the journals do not record as done).
 import { planLines } from '../apply/plan-reader.js';
-import { PlanSummary, overfull, summaryJson, type FilesystemInfo } from '../plan/index.js';
+import { PlanSummary, overfull, summaryJson, type FilesystemInfo } from '../plan/summary.js';
 import type { StorageLocation } from '../storage/locations.js';
 import type { PlanJson } from './report-input.js';
 

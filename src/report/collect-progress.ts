@@ -7,7 +7,6 @@ import { join } from 'node:path';
 import { checkJournalPlan, journalDir, journalFileName, readJournal, type JournalRecord } from '../apply/journal.js';
 import { planLines, scanPlan } from '../apply/plan-reader.js';
 import { ActionTable } from '../apply/state.js';
-import { actionNode } from '../plan/format.js';
 import type { Cell, ProgressDestination, ProgressJson } from './report-input.js';
 
 const MAX_FAILURES = 50;
@@ -54,7 +53,8 @@ export async function collectProgress(planPath: string): Promise<CollectedProgre
   for await (const batch of planLines(planPath)) {
     for (const { rec } of batch) {
       if (rec.type !== 'action') continue;
-      const d = dests.get(actionNode(rec))!;
+      // A delete belongs to the node it deletes on; a copy or fill to its destination.
+      const d = dests.get(rec.op === 'delete' ? rec.at : rec.to)!;
       let state: 'done' | 'failed' | 'waiting' | 'left';
       if (t.isDone(rec.id)) state = 'done';
       else if (failed.has(rec.id)) state = 'failed';

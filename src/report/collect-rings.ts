@@ -3,7 +3,7 @@
 // positions whose primary owner changes (matching nodes as `ring diff` does, so the moved share equals
 // its "primary changed"). Also registers every member, node and location under one colour.
 import { chooseMatch, identityKey, identityLabel, MemberTable, type MatchMode } from '../ring/analysis/members.js';
-import { showJson } from '../ring/analysis/report.js';
+import { showJson } from '../ring-output/ring-report.js';
 import { keyspaceShares } from '../ring/analysis/share.js';
 import { memberId, type Destination, type Ring } from '../ring/types.js';
 import type { StorageLocation } from '../storage/locations.js';

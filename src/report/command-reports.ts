@@ -1,8 +1,9 @@
 // The HTML page of a single command (`ring diff --html`, `audit --html`, `plan --html`): the sections
 // that command's result fills, from the same objects its --json prints.
-import type { AuditResult } from '../audit/index.js';
+import type { AuditResult } from '../audit/run-audit.js';
 import { describeSpec } from '../config/ring-source.js';
-import { summaryJson, type PlanResult } from '../plan/index.js';
+import type { PlanResult } from '../plan/run-plan.js';
+import { summaryJson } from '../plan/summary.js';
 import type { Ring, RingSpec } from '../ring/types.js';
 import { nowIso } from '../clock.js';
 import type { AuditDigestBuilder } from './collect-audit.js';

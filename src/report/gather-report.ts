@@ -5,17 +5,18 @@ import * as fs from 'node:fs';
 import { mkdtempSync, rmSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { dirname, join, relative, resolve } from 'node:path';
-import { loadOldRing, openCluster } from '../audit/run.js';
-import { runAudit } from '../audit/index.js';
-import type { Progress } from '../audit/progress.js';
+import { loadOldRing, openCluster } from '../audit/audit-pipeline.js';
+import { runAudit } from '../audit/run-audit.js';
+import type { Progress } from '../audit/stage-progress.js';
 import type { GrouperOptions } from '../audit/group.js';
-import type { Finding } from '../audit/types.js';
+import type { AuditFinding } from '../audit/audit-findings.js';
 import { describeSpec } from '../config/ring-source.js';
 import { nameBatches } from '../input/names.js';
 import { lintPaths } from '../lint/run.js';
-import { filesystemOf, remoteFilesystem, runPlan, summaryJson } from '../plan/index.js';
+import { remoteFilesystem, runPlan } from '../plan/run-plan.js';
+import { filesystemOf, summaryJson } from '../plan/summary.js';
 import { diffRings } from '../ring/analysis/diff.js';
-import { diffJson } from '../ring/analysis/report.js';
+import { diffJson } from '../ring-output/ring-report.js';
 import { openDriver, type StorageLocation } from '../storage/locations.js';
 import type { SshOptions } from '../storage/ssh-driver.js';
 import { nowIso } from '../clock.js';
@@ -92,7 +93,7 @@ export async function gatherReport(o: GatherOptions): Promise<ReportInput> {
       ...(o.names !== undefined ? { names: o.names, namesSample: o.namesSample === true } : {}),
       ...(o.selfPrefixes !== undefined ? { selfPrefixes: o.selfPrefixes } : {}),
     };
-    const onFinding = async (f: Finding): Promise<void> => {
+    const onFinding = async (f: AuditFinding): Promise<void> => {
       digest.add(f);
       if (findingsOut !== undefined && !findingsOut.write(JSON.stringify(f) + '\n')) await once(findingsOut);
       if (namesOut !== undefined && f.metric !== null && NAMED_KINDS.has(f.kind) && f.metric !== lastName && !f.metric.includes('\n')) {
@@ -146,7 +147,7 @@ export async function gatherReport(o: GatherOptions): Promise<ReportInput> {
 
   if (o.lint !== undefined && o.lint.length > 0) {
     const { report } = await lintPaths(o.lint, { cwd: process.cwd(), cluster: o.clusterPath });
-    input.lint = lintInput(report as unknown as Parameters<typeof lintInput>[0], process.cwd(), o.lintDocsBase);
+    input.lint = lintInput(report, process.cwd(), o.lintDocsBase);
   }
   input.colours = colours.toJson();
   return input;

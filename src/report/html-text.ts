@@ -1,7 +1,7 @@
 // Escaping and number formatting for the HTML report. Every number a table shows is written twice: as
 // the text a person reads and, in data-value, exactly as the command's --json prints it, so the report
 // can be checked against --json (and copied into a spreadsheet) without parsing rounded text.
-import { formatBytes, formatDuration } from '../units.js';
+import { formatBytes, formatDuration, formatPercent, formatRate } from '../units.js';
 
 /** Text content and attribute values: & < > " ' escaped. */
 export function esc(text: string): string {
@@ -12,7 +12,7 @@ const ESCAPES: Record<string, string> = { '&': '&amp;', '<': '&lt;', '>': '&gt;'
 
 /** A share of the keyspace (fraction 0..1) as a percentage with three decimals, like the text output. */
 export function pctText(x: number, digits = 3): string {
-  return `${(x * 100).toFixed(digits)}%`;
+  return formatPercent(x, digits);
 }
 
 /** An integer count with thousands separators. */
@@ -22,6 +22,11 @@ export function countText(n: number): string {
 
 export function bytesText(n: number): string {
   return formatBytes(n);
+}
+
+/** Bytes per second, as the CLI prints a rate. */
+export function rateText(bytesPerSecond: number): string {
+  return formatRate(bytesPerSecond);
 }
 
 export function secondsText(s: number): string {

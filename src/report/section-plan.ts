@@ -6,7 +6,7 @@ import { barsSvg, type BarRow } from './svg-bars.js';
 import { flowSvg } from './svg-flows.js';
 import type { ColourKeys } from './palette.js';
 import { bytes, count, dataTable, label, seconds, share, type CellSpec } from './data-table.js';
-import { bytesText, countText, esc, jsonNumber, pctText, secondsText } from './html-text.js';
+import { bytesText, countText, esc, jsonNumber, pctText, rateText, secondsText } from './html-text.js';
 import type { PlanInput } from './report-input.js';
 import { figure, keyFigures, section } from './section-frame.js';
 
@@ -23,7 +23,7 @@ export function planSection(p: PlanInput, colours: ColourKeys): string {
     { label: 'fills', value: esc(countText(j.actions.fill)) },
     { label: 'deletes', value: esc(countText(j.actions.delete)) },
     { label: 'bytes to read', value: esc(bytesText(j.bytes)) },
-    { label: `time at ${bytesText(j.throughput)}/s`, value: esc(secondsText(j.seconds)) },
+    { label: `time at ${rateText(j.throughput)}`, value: esc(secondsText(j.seconds)) },
     { label: 'skipped files', value: esc(countText(j.skipped.files)) },
   ];
   const parts: string[] = [keyFigures(figs), `<p>${status}</p>`];

@@ -5,7 +5,7 @@ import { barsSvg } from './svg-bars.js';
 import { lineChartSvg, type LineSeries } from './svg-line-chart.js';
 import { STATE_COLOURS, type ColourKeys } from './palette.js';
 import { bytes, count, dataTable, label, type CellSpec } from './data-table.js';
-import { bytesText, countText, esc } from './html-text.js';
+import { bytesText, countText, esc, rateText } from './html-text.js';
 import type { ProgressJson } from './report-input.js';
 import { figure, keyFigures, section } from './section-frame.js';
 
@@ -84,7 +84,7 @@ export function progressSection(p: ProgressJson, colours: ColourKeys): string {
     const rows: CellSpec[][] = total.bytes.map((b, i) => [
       { text: clock(tp.start! + i * tp.bucketSeconds), value: tp.start! + i * tp.bucketSeconds },
       bytes(b),
-      { text: `${bytesText(Math.round(rate(b)))}/s`, value: rate(b) },
+      { text: rateText(rate(b)), value: rate(b) },
     ]);
     parts.push(
       figure(
@@ -93,7 +93,7 @@ export function progressSection(p: ProgressJson, colours: ColourKeys): string {
           title: 'throughput over time',
           series: lines,
           xFormat: clock,
-          yFormat: (y) => `${bytesText(Math.round(y))}/s`,
+          yFormat: rateText,
           xTicks: bucketTicks(tp.start, tp.bucketSeconds, total.bytes.length),
         }),
         dataTable({

@@ -59,33 +59,8 @@ export interface PathGroup {
   entries: GroupEntry[];
 }
 
-/** Evidence for a double-dot explanation. */
-export interface DoubleDotEvidence {
-  confidence: 'confirmed' | 'suspected';
-  /** Raw names that hash to this location (from --names when confirmed, else the one-dot variants). */
-  raw: string[];
-  /** suspected: how many one-dot variants the stored name has, and how many of them hash here. */
-  variants?: number;
-  matching?: number;
-  /** suspected: chance that at least `1` of `variants` random names would own this location anyway. */
-  chance?: number;
-  /** suspected: this location's share of the keyspace (any owner). */
-  share?: number;
-  /** suspected with --names: none of the raw names in the names file maps to this path. */
-  inNames?: false;
-}
-
-export interface CleansingEvidence {
-  /** The name carbon-c-relay forwards instead (null: the relay drops the name). */
-  twin: string | null;
-  twinPath?: string;
-  /** Locations that hold the twin's file now. */
-  twinHeldAt?: string[];
-  reason?: string;
-}
-
 /** One classified file, or one missing replica. */
-export interface Finding {
+export interface AuditFinding {
   kind: FileClass;
   metric: string | null;
   /** Location id. */

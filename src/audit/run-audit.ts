@@ -1,19 +1,11 @@
 // `ringshift audit` as a library: classify every file of a cluster and count the findings.
 import { describeSpec } from '../config/ring-source.js';
 import { groupFindings } from './classify.js';
-import type { Progress } from './progress.js';
-import { AuditTally } from './report.js';
-import { classifiedGroups, prepareAudit, type AuditInputs, type ClusterSetup } from './run.js';
-import type { Finding } from './types.js';
+import type { Progress } from './stage-progress.js';
+import { AuditTally } from './audit-report.js';
+import { classifiedGroups, prepareAudit, type AuditInputs, type ClusterSetup } from './audit-pipeline.js';
+import type { AuditFinding } from './audit-findings.js';
 import { plural } from '../units.js';
-
-export { classifyGroup, groupFindings, isHolder, type ClassifiedEntry, type ClassifiedGroup } from './classify.js';
-export { AuditContext, hashesRawNames, cleansesNames } from './context.js';
-export { PathGrouper, partitionOf, PARTITIONS, DEFAULT_MEMORY_ENTRIES } from './group.js';
-export { AuditTally, failingRows, parseFailOn, renderAuditText, ROWS, rowOf } from './report.js';
-export { openCluster, loadOldRing, prepareAudit, classifiedGroups } from './run.js';
-export type { FileClass, Explanation, Finding, GroupEntry, PathGroup } from './types.js';
-export { dotVariants, RawNameIndex, loadRawNames, selfMetricMatcher, storedFormOf } from './variants.js';
 
 export interface AuditResult {
   setup: ClusterSetup;
@@ -26,7 +18,7 @@ export interface AuditResult {
 /** Scan and classify the whole cluster; every finding (ok included) goes to `onFinding`. */
 export async function runAudit(
   inputs: AuditInputs,
-  onFinding: (f: Finding) => void | Promise<void>,
+  onFinding: (f: AuditFinding) => void | Promise<void>,
   progress?: Progress,
 ): Promise<AuditResult> {
   const prepared = await prepareAudit({ ...inputs, ...(progress !== undefined ? { progress } : {}) });

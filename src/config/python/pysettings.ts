@@ -2,31 +2,19 @@
 // with their lines, evaluated by a safe subset evaluator. Environment lookups come from a supplied map,
 // else their default, and are recorded; `if` bodies run only when the condition is known, assignments in
 // undecidable blocks are reported as conditional; whatever cannot be evaluated is Unknown(reason, line).
-import { ConfigError } from '../errors.js';
-import { parseCarbonDestination } from '../ring/destination.js';
-import { makeRingSpec } from '../ring/spec.js';
-import type { Destination, HashType, RingSpec } from '../ring/types.js';
-import { DiagnosticSink, type ConfigDiagnostic } from './diagnostics.js';
-import {
-  evaluate,
-  ExprParser,
-  isUnknown,
-  NONE,
-  ParseFail,
-  pyRepr,
-  str,
-  truthy,
-  unknown,
-  type Binding,
-  type EnvUse,
-  type EvalContext,
-  type Expr,
-  type PyValue,
-} from './pyexpr.js';
+import { ConfigError } from '../../errors.js';
+import { parseCarbonDestination } from '../../ring/destination.js';
+import { makeRingSpec } from '../../ring/spec.js';
+import type { Destination, HashType, RingSpec } from '../../ring/types.js';
+import { DiagnosticSink, type ConfigDiagnostic } from '../diagnostics.js';
+import { evaluate, importsKnownRef, type Binding, type EvalContext } from './pyeval.js';
+import { ExprParser, ParseFail, type Expr } from './pyparse.js';
 import { pyJoin } from './pytext.js';
 import { tokenizePython, type LogicalLine, type Tok } from './pytokenize.js';
+import { pyRepr } from './pyvalue-repr.js';
+import { isUnknown, NONE, str, truthy, unknown, type EnvUse, type PyValue } from './pyvalue.js';
 
-export type { EnvUse, PyValue } from './pyexpr.js';
+export type { EnvUse, PyValue } from './pyvalue.js';
 
 export interface ConditionNote {
   /** Line of the `if`/`try`/`for`/... header. */
@@ -562,22 +550,10 @@ function execImport(toks: Tok[], st: State, cond: Cond | null): void {
     }
     names.push(n.text);
     const full = `${mod}.${n.text}`;
-    const KNOWN = [
-      'os.path',
-      'os.environ',
-      'os.getenv',
-      'os.path.join',
-      'os.path.dirname',
-      'os.path.abspath',
-      'os.path.normpath',
-      'os.path.expanduser',
-      'os.path.basename',
-      'os.path.realpath',
-    ];
     bind(
       st,
       alias,
-      KNOWN.includes(full) ? { t: 'ref', name: full } : unknown(`${full} is imported, not evaluated`, line),
+      importsKnownRef(mod, n.text) ? { t: 'ref', name: full } : unknown(`${full} is imported, not evaluated`, line),
       [],
       line,
       cond,

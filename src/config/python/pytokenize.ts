@@ -2,7 +2,7 @@
 // indentation, comments, string literals with their escapes, numbers, names and operators. Only what is
 // certainly a Python syntax error (unterminated string, unbalanced bracket, stray character) throws: the
 // import of such a file fails, so graphite-web would not start.
-import { ConfigError } from '../errors.js';
+import { ConfigError } from '../../errors.js';
 
 export type TokKind = 'name' | 'num' | 'str' | 'op';
 

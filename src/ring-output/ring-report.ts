@@ -1,12 +1,14 @@
 // Text and JSON renderings of `ring show` and `ring diff` reports. Shares are fractions 0..1 in JSON and
 // percentages in text.
-import { alignColumns } from '../../output/table.js';
-import type { RingSpec } from '../types.js';
-import type { Flow, NodeShareDiff, RingDiff } from './diff.js';
-import type { Imbalance, NameDistribution, ShareReport } from './share.js';
+import { alignColumns } from '../output/table.js';
+import { formatPercent } from '../units.js';
+import type { RingSpec } from '../ring/types.js';
+import type { Flow, NodeShareDiff, RingDiff } from '../ring/analysis/diff.js';
+import type { Imbalance, NameDistribution, ShareReport } from '../ring/analysis/share.js';
 
-export function pct(x: number, digits = 3): string {
-  return `${(x * 100).toFixed(digits)}%`;
+/** Shares in text: three fixed decimals so columns line up. */
+function pct(x: number, digits = 3): string {
+  return formatPercent(x, digits);
 }
 
 function count(n: number): string {

@@ -2,22 +2,19 @@
 // group into actions, stream them into the plan file, and summarise.
 import * as fs from 'node:fs';
 import { join } from 'node:path';
-import { classifiedGroups, prepareAudit, type AuditInputs } from '../audit/run.js';
-import type { Progress } from '../audit/progress.js';
+import { nowIso } from '../clock.js';
+import { classifiedGroups, prepareAudit, type AuditInputs } from '../audit/audit-pipeline.js';
+import type { Progress } from '../audit/stage-progress.js';
 import { memberId } from '../ring/types.js';
 import { checkRelPath, type StorageDriver } from '../storage/driver.js';
 import { openDriver, type StorageLocation } from '../storage/locations.js';
 import type { SshOptions } from '../storage/ssh-driver.js';
 import { verifyWhisper, verifyWhisperBuffer } from '../whisper/verify.js';
-import { PLAN_FORMAT, PLAN_VERSION, ringFingerprint, type PlanHeader, type PlanLocation } from './format.js';
+import { PLAN_FORMAT, PLAN_VERSION, ringFingerprint, type PlanHeader, type PlanLocation } from './plan-file.js';
 import { GroupPlanner, type HolderCheck } from './planner.js';
 import { filesystemOf, overfull, PlanSummary, type FilesystemInfo, type SummaryView } from './summary.js';
 import { PlanWriter } from './writer.js';
 import { plural } from '../units.js';
-
-export { GroupPlanner, type HolderCheck, type PlannerOptions, type Verifier } from './planner.js';
-export { PlanSummary, renderSummaryText, summaryJson, overfull, filesystemOf, type FilesystemInfo } from './summary.js';
-export { PlanWriter } from './writer.js';
 
 export interface PlanInputs extends AuditInputs {
   /** Where to write the plan; undefined: dry run only. */
@@ -105,12 +102,6 @@ class RemoteDrivers {
   }
 }
 
-function createdTime(): string {
-  const pinned = process.env.RINGSHIFT_NOW;
-  const ms = pinned !== undefined && /^[0-9]+$/.test(pinned) ? Number(pinned) * 1000 : Date.now();
-  return new Date(ms).toISOString();
-}
-
 export async function runPlan(inputs: PlanInputs, progress?: Progress): Promise<PlanResult> {
   const prepared = await prepareAudit({ ...inputs, ...(progress !== undefined ? { progress } : {}) });
   const { setup, ctx } = prepared;
@@ -118,7 +109,7 @@ export async function runPlan(inputs: PlanInputs, progress?: Progress): Promise<
     type: 'header',
     format: PLAN_FORMAT,
     version: PLAN_VERSION,
-    created: inputs.created ?? createdTime(),
+    created: inputs.created ?? nowIso(),
     ringFingerprint: ringFingerprint(setup.ring.spec),
     ring: setup.ring.spec,
     cluster: setup.cluster.path,

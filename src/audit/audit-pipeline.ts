@@ -7,12 +7,13 @@ import { plural } from '../units.js';
 import { buildLabelledRing, resolveRingSource, ringSourceFromArg } from '../config/ring-source.js';
 import type { Ring } from '../ring/types.js';
 import { memberId } from '../ring/types.js';
-import { checkStorageKeys, resolveLocations, scanLocationBatches, type StorageLocation } from '../storage/index.js';
+import { checkStorageKeys, resolveLocations, type StorageLocation } from '../storage/locations.js';
+import { scanLocationBatches } from '../storage/scan.js';
 import type { SshOptions } from '../storage/ssh-driver.js';
-import { AuditContext } from './context.js';
+import { AuditContext } from './audit-context.js';
 import { classifyGroup, type ClassifiedGroup } from './classify.js';
 import { PathGrouper, type GrouperOptions } from './group.js';
-import type { Progress } from './progress.js';
+import type { Progress } from './stage-progress.js';
 import { loadRawNames } from './variants.js';
 
 export interface ClusterSetup {

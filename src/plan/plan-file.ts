@@ -121,11 +121,6 @@ export interface PlanFooter {
 
 export type PlanRecord = PlanHeader | PlanAction | PlanSkip | PlanFooter;
 
-/** The location an action runs on (its journal): copy/fill → destination, delete → where it deletes. */
-export function actionNode(a: PlanAction): string {
-  return a.op === 'delete' ? a.at : a.to;
-}
-
 /**
  * Fingerprint of what decides placement: implementation, hash, router, replication, diversity, key
  * normalisation and the members in order. Ports are included (c-relay identity); file origins are not.

@@ -2,7 +2,7 @@
 import { UsageError } from '../errors.js';
 import { alignColumns } from '../output/table.js';
 import type { StorageLocation } from '../storage/locations.js';
-import { CLASSES_AFTER_MISPLACED, EXPLANATIONS, FILE_CLASSES, type Finding } from './types.js';
+import { CLASSES_AFTER_MISPLACED, EXPLANATIONS, FILE_CLASSES, type AuditFinding } from './audit-findings.js';
 import { formatBytes, formatPercent } from '../units.js';
 
 /** Summary rows, in display order. misplaced is split by explanation (double-dot by confidence). */
@@ -17,7 +17,7 @@ export const ROWS = [
 ] as const;
 export type Row = (typeof ROWS)[number];
 
-export function rowOf(f: Finding): Row {
+export function rowOf(f: AuditFinding): Row {
   if (f.kind !== 'misplaced') return f.kind;
   if (f.explanation === 'double-dot')
     return f.evidence?.confidence === 'confirmed' ? 'misplaced:double-dot-confirmed' : 'misplaced:double-dot-suspected';
@@ -33,11 +33,11 @@ const EXAMPLES_PER_ROW = 10;
 
 export class AuditTally {
   readonly rows = new Map<Row, { total: Cell; byNode: Map<string, Cell> }>();
-  readonly examples = new Map<Row, Finding[]>();
+  readonly examples = new Map<Row, AuditFinding[]>();
   /** Worst chance of a coincidental double-dot match seen (for the honesty note). */
   maxChance = 0;
 
-  add(f: Finding): void {
+  add(f: AuditFinding): void {
     const row = rowOf(f);
     let r = this.rows.get(row);
     if (r === undefined) {
@@ -164,7 +164,7 @@ export function renderAuditText(tally: AuditTally, locations: readonly StorageLo
   return out;
 }
 
-function describeFinding(f: Finding): string {
+function describeFinding(f: AuditFinding): string {
   const name = f.metric ?? '(no name)';
   const owners = f.owners.length > 0 ? `; owners ${f.owners.join(', ')}` : '';
   const ev = f.evidence ?? {};
@@ -174,7 +174,7 @@ function describeFinding(f: Finding): string {
     case 'extra-copy':
       return `${name} at ${f.node}: an extra copy${owners}`;
     case 'misplaced': {
-      let why = '';
+      let why: string;
       if (f.explanation === 'old-ring') why = `an owner under the old ring (${(ev.oldOwners as string[]).join(', ')})`;
       else if (f.explanation === 'double-dot') {
         const raw = (ev.raw as string[]).map((r) => JSON.stringify(r)).join(', ');

@@ -2,14 +2,14 @@
 // built by hand from per-member fragments computed once, which is what makes millions of names per
 // second possible (JSON.stringify of an object per line would dominate the run time).
 import type { Writable } from 'node:stream';
-import { UsageError } from '../../errors.js';
-import { jsonString, needsJsonEscape } from '../../output/json.js';
-import { nameBatches, openNameBytes, type NameSource } from '../../input/names.js';
-import { ByteSink, LineSink } from '../../output/sinks.js';
-import { byteKeyspace, isByteStream, writeByteLines, type ByteKeyspace, type ByteLineFormat } from '../fast-locate.js';
-import { memberId, type Destination, type Placement, type Ring } from '../types.js';
-import { MemberTable } from './members.js';
-import { withProgress } from './progress.js';
+import { UsageError } from '../errors.js';
+import { jsonString, needsJsonEscape } from '../output/json.js';
+import { nameBatches, openNameBytes, type NameSource } from '../input/names.js';
+import { ByteSink, LineSink } from '../output/sinks.js';
+import { byteKeyspace, isByteStream, writeByteLines, type ByteKeyspace, type ByteLineFormat } from '../ring/fast-locate.js';
+import { memberId, type Destination, type Placement, type Ring } from '../ring/types.js';
+import { MemberTable } from '../ring/analysis/members.js';
+import { withProgress } from './name-progress.js';
 
 /** Where placement lines go: LineSink's contract (push returns true when a flush is due). */
 export interface LineOutput {

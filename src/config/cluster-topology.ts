@@ -1,11 +1,29 @@
 // The `topology:` section of a ringshift cluster file (see docs/lint.md): which files live on which host,
-// which relay is which tier, which ring each webapp mirrors. Only type imports from the cluster-file loader,
-// so the loader itself can register this parser without an import cycle:
-//   CLUSTER_SECTIONS.set('topology', parseTopologySection)
+// which relay is which tier, which ring each webapp mirrors. Every command accepts the section (a cluster
+// file is one format); the linter is what reads it.
 import { isAbsolute, resolve } from 'node:path';
 import { isMap, isScalar, isSeq, type Node, type YAMLMap } from 'yaml';
-import type { SectionContext } from '../config/cluster-file.js';
-import type { ClusterTopologyEntry, StatedTopology } from './model.js';
+import type { SectionContext } from './cluster-section.js';
+
+export interface ClusterTopologyEntry {
+  file: string;
+  cluster?: string;
+  host?: string;
+  tier?: 1 | 2;
+  mirrors?: string;
+  line: number | null;
+}
+
+/** The optional `topology:` key of a ringshift cluster file. */
+export interface StatedTopology {
+  file: string;
+  line: number | null;
+  layout?: 'single-tier' | 'two-tier';
+  /** host → files or directories (absolute paths) that live on it. */
+  hosts: Map<string, { paths: string[]; line: number | null }>;
+  relays: ClusterTopologyEntry[];
+  webapps: ClusterTopologyEntry[];
+}
 
 const TOPOLOGY_KEYS = ['layout', 'hosts', 'relays', 'webapps'];
 const RELAY_KEYS = ['file', 'cluster', 'tier', 'host'];
