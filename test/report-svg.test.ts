@@ -1,6 +1,6 @@
 // The report's SVG modules: the wheel's dash patterns are exactly each member's arcs, bars and ribbons are
 // as long and wide as their values, the line chart's points are where its data puts them, and text is
-// escaped everywhere.
+// escaped everywhere; the palettes stay apart for colour-blind viewers.
 import { describe, expect, it } from 'vitest';
 import { esc } from '../src/report/html-text.js';
 import { barsSvg, niceMax } from '../src/report/svg-bars.js';
@@ -8,7 +8,7 @@ import { flowSvg } from '../src/report/svg-flows.js';
 import { lineChartSvg } from '../src/report/svg-line-chart.js';
 import { dashArray, runLengths, shareArcs, wheelSvg } from '../src/report/svg-wheel.js';
 import { dataTable } from '../src/report/data-table.js';
-import { ColourKeys } from '../src/report/palette.js';
+import { CLASS_COLOURS, ColourKeys, SERIES_COLOURS, STATE_COLOURS } from '../src/report/palette.js';
 
 /** The positions a dash pattern paints, expanded (for small sizes). */
 function painted(dash: number[], size: number): boolean[] {
@@ -184,5 +184,93 @@ describe('tables and colours', () => {
     expect(k.find('graphite-1')).toBe(a);
     expect(k.slot('graphite-2:2004:a')).not.toBe(a);
     expect(ColourKeys.fromJson(k.toJson()).colour('graphite-1')).toBe(k.colour('graphite-1:a'));
+  });
+});
+
+/**
+ * Colour vision deficiency simulated with Machado, Oliveira & Fernandes (2009), severity 1.0: a 3×3
+ * matrix on linear RGB. Distances are CIELAB ΔE (1976) under D65.
+ */
+const CVD: Record<string, number[][]> = {
+  normal: [
+    [1, 0, 0],
+    [0, 1, 0],
+    [0, 0, 1],
+  ],
+  protanopia: [
+    [0.152286, 1.052583, -0.204868],
+    [0.114503, 0.786281, 0.099216],
+    [-0.003882, -0.048116, 1.051998],
+  ],
+  deuteranopia: [
+    [0.367322, 0.860646, -0.227968],
+    [0.280085, 0.672501, 0.047413],
+    [-0.01182, 0.04294, 0.968881],
+  ],
+  tritanopia: [
+    [1.255528, -0.076749, -0.178779],
+    [-0.078411, 0.930809, 0.147602],
+    [0.004733, 0.691367, 0.3039],
+  ],
+};
+
+function labAs(hex: string, m: number[][]): [number, number, number] {
+  const lin = (c: number): number => (c <= 0.04045 ? c / 12.92 : ((c + 0.055) / 1.055) ** 2.4);
+  const rgb = [1, 3, 5].map((i) => lin(parseInt(hex.slice(i, i + 2), 16) / 255));
+  const [r, g, b] = m.map((row) => Math.min(1, Math.max(0, row[0]! * rgb[0]! + row[1]! * rgb[1]! + row[2]! * rgb[2]!))) as [
+    number,
+    number,
+    number,
+  ];
+  const f = (t: number): number => (t > 216 / 24389 ? Math.cbrt(t) : ((24389 / 27) * t + 16) / 116);
+  const fx = f((0.4124 * r + 0.3576 * g + 0.1805 * b) / 0.95047);
+  const fy = f(0.2126 * r + 0.7152 * g + 0.0722 * b);
+  const fz = f((0.0193 * r + 0.1192 * g + 0.9505 * b) / 1.08883);
+  return [116 * fy - 16, 500 * (fx - fy), 200 * (fy - fz)];
+}
+
+/** The closest two colours of a palette for each kind of vision: [ΔE, a, b]. */
+function closestPairs(palette: readonly string[]): Record<string, [number, string, string]> {
+  const out: Record<string, [number, string, string]> = {};
+  for (const [vision, m] of Object.entries(CVD)) {
+    let best: [number, string, string] = [Infinity, '', ''];
+    for (let i = 0; i < palette.length; i++)
+      for (let j = i + 1; j < palette.length; j++) {
+        const [a, b] = [labAs(palette[i]!, m), labAs(palette[j]!, m)];
+        const d = Math.hypot(a[0] - b[0], a[1] - b[1], a[2] - b[2]);
+        if (d < best[0]) best = [d, palette[i]!, palette[j]!];
+      }
+    out[vision] = best;
+  }
+  return out;
+}
+
+describe('colours for colour-blind viewers', () => {
+  it('the simulation sees what it should: a red and a green merge for deutan, a blue and a teal for tritan', () => {
+    const d = (x: string, y: string, vision: string): number => {
+      const [a, b] = [labAs(x, CVD[vision]!), labAs(y, CVD[vision]!)];
+      return Math.hypot(a[0] - b[0], a[1] - b[1], a[2] - b[2]);
+    };
+    const [red, green, blue, teal] = ['#CC3311', '#558800', '#0077BB', '#009988'];
+    expect(d(red, green, 'normal')).toBeGreaterThan(80);
+    expect(d(red, green, 'deuteranopia')).toBeLessThan(8);
+    expect(d(red, green, 'protanopia')).toBeLessThan(25);
+    expect(d(red, green, 'tritanopia')).toBeGreaterThan(80);
+    expect(d(blue, teal, 'normal')).toBeGreaterThan(50);
+    expect(d(blue, teal, 'tritanopia')).toBeLessThan(15);
+    expect(d(blue, teal, 'deuteranopia')).toBeGreaterThan(40);
+    // So a palette with both a red and a green fails the check below.
+    expect(closestPairs(['#CC3311', '#558800', '#0077BB']).deuteranopia![0]).toBeLessThan(12);
+  });
+
+  it("members' first eight colours, the action states and every audit class stay apart for every vision", () => {
+    const checks: [string, readonly string[], number][] = [
+      ['members (first 8)', SERIES_COLOURS.slice(0, 8), 15],
+      ['action states', Object.values(STATE_COLOURS), 15],
+      ['audit classes', Object.values(CLASS_COLOURS), 12],
+    ];
+    for (const [name, palette, min] of checks)
+      for (const [vision, [d, a, b]] of Object.entries(closestPairs(palette)))
+        expect(d, `${name}, ${vision}: ${a} and ${b} are ΔE ${d.toFixed(1)} apart`).toBeGreaterThanOrEqual(min);
   });
 });

@@ -27,7 +27,10 @@ export const SERIES_COLOURS = [
 export const MOVED_COLOUR = '#000000';
 export const NEUTRAL_COLOUR = '#BBBBBB';
 
-/** Audit rows (src/audit ROWS), in the order the audit prints them. */
+/**
+ * Audit rows (src/audit ROWS), in the order the audit prints them. Chosen so that every two of them stay
+ * apart (CIELAB ΔE ≥ 12) for protan, deutan and tritan viewers too (test/report-svg.test.ts simulates them).
+ */
 export const CLASS_COLOURS: Record<string, string> = {
   ok: '#009E73',
   'misplaced:old-ring': '#E69F00',
@@ -37,10 +40,10 @@ export const CLASS_COLOURS: Record<string, string> = {
   'misplaced:unexplained': '#882255',
   'extra-copy': '#DDCC77',
   'missing-replica': '#0072B2',
-  'self-metric': '#999999',
-  'trailing-dot': '#44AA99',
+  'self-metric': '#BBBBBB',
+  'trailing-dot': '#117733',
   'tagged-hashed': '#332288',
-  malformed: '#AA4499',
+  malformed: '#661100',
   symlink: '#DDDDDD',
   unreadable: '#000000',
 };
