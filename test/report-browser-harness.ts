@@ -149,3 +149,29 @@ function durationSeconds(t: string): number {
   for (const m of t.matchAll(/(\d+)([dhms])/g)) s += Number(m[1]) * { d: 86400, h: 3600, m: 60, s: 1 }[m[2] as 'd' | 'h' | 'm' | 's'];
   return s;
 }
+
+/** Charts whose numbers have no table beside them: every svg must sit in a figure with a data table. */
+export async function chartsWithoutTable(page: Page): Promise<string[]> {
+  return page.$$eval('svg', (svgs) =>
+    svgs
+      .filter((svg) => svg.closest('figure')?.querySelector('table[data-table]') == null)
+      .map((svg) => svg.getAttribute('aria-label') ?? svg.getAttribute('class') ?? 'svg'),
+  );
+}
+
+/** The colours the charts paint (computed fill and stroke of their shapes), as #rrggbb, each once. */
+export async function paintedColours(page: Page): Promise<string[]> {
+  const list = await page.$$eval('svg :is(path, circle, rect, line, polyline, polygon)', (shapes) =>
+    shapes.flatMap((s) => {
+      const cs = getComputedStyle(s);
+      return [cs.fill, cs.stroke];
+    }),
+  );
+  const hex = new Set<string>();
+  for (const c of list) {
+    const m = /^rgba?\((\d+), (\d+), (\d+)(?:, ([\d.]+))?\)$/.exec(c);
+    if (m === null || m[4] === '0') continue; // none / transparent
+    hex.add('#' + [m[1], m[2], m[3]].map((x) => Number(x).toString(16).padStart(2, '0')).join(''));
+  }
+  return [...hex].sort();
+}

@@ -3,7 +3,8 @@
 // the way a user makes them: `ring diff`, `audit` and `plan` with --html and --json in the same run, and
 // `ringshift report` before the shuffle, halfway through apply, and at the end. Each page: no request
 // leaves it, no console error, every table's numbers equal the same run's --json (and their text says
-// the number), nothing overflows at 1280 and 390 px and the charts scale, hover and filter work.
+// the number), every chart has its table, charts paint only the checked palette, nothing overflows at
+// 1280 and 390 px and the charts scale, hover and filter work.
 // Screenshots of the example's final report go to test-artifacts/.
 import { execFile } from 'node:child_process';
 import * as fs from 'node:fs';
@@ -12,12 +13,31 @@ import { join } from 'node:path';
 import { promisify } from 'node:util';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { PROJECT_ROOT } from './helpers/project-root.js';
-import { launchBrowser, layoutProblems, readTables, textSaysValue, type Browser, type PageTable } from './report-browser-harness.js';
+import { planReportInput } from '../src/report/command-reports.js';
+import { renderReport } from '../src/report/report-page.js';
+import { CLASS_COLOURS, MOVED_COLOUR, NEUTRAL_COLOUR, SERIES_COLOURS, STATE_COLOURS } from '../src/report/palette.js';
+import { phasedPlanResult } from './report-plan-fixture.js';
+import {
+  chartsWithoutTable,
+  launchBrowser,
+  layoutProblems,
+  paintedColours,
+  readTables,
+  textSaysValue,
+  type Browser,
+  type PageTable,
+} from './report-browser-harness.js';
 
 const run = promisify(execFile);
 const RUN = join(PROJECT_ROOT, 'bin/run.js');
 const ARTIFACTS = join(PROJECT_ROOT, 'test-artifacts');
 const WIDTHS = [1280, 390] as const;
+const STRUCTURE = ['#222222', '#888888', '#e6e6e6', '#f1f1f1', '#b3261e'];
+const PALETTE = new Set(
+  [...SERIES_COLOURS, ...Object.values(STATE_COLOURS), ...Object.values(CLASS_COLOURS), MOVED_COLOUR, NEUTRAL_COLOUR, ...STRUCTURE].map(
+    (c) => c.toLowerCase(),
+  ),
+);
 
 type Json = Record<string, any>; // eslint-disable-line @typescript-eslint/no-explicit-any
 
@@ -101,7 +121,14 @@ async function checkPage(file: string, screenshot?: string): Promise<Map<string,
       fs.mkdirSync(ARTIFACTS, { recursive: true });
       await page.screenshot({ path: join(ARTIFACTS, `${screenshot}-${width}.png`), fullPage: true });
     }
-    if (width === 1280) tables = await readTables(page);
+    if (width === 1280) {
+      tables = await readTables(page);
+      expect(await chartsWithoutTable(page), `${file}: charts without their table`).toEqual([]);
+      // Charts paint only the palette the colour-blind test checks (report-svg.test.ts), and ink, axes,
+      // grid, the empty track and the dashed high-water mark.
+      const stray = (await paintedColours(page)).filter((c) => !PALETTE.has(c));
+      expect(stray, `${file}: colours outside the palette`).toEqual([]);
+    }
     await page.close();
   }
   // Every numeric cell's text says its number.
@@ -224,6 +251,26 @@ describe('plan --html', () => {
   it('shows disk, pairs, deletes and skips (= the same run --json)', async () => {
     const tables = await checkPage('plan.html');
     expectPlan(tables, runs.plan![0]!);
+  });
+});
+
+describe('a phased plan', () => {
+  it('shows each phase and the read impact per phase and reader (= its json); a plain plan shows neither', async () => {
+    const result = phasedPlanResult();
+    fs.writeFileSync(join(dir, 'phased.html'), renderReport(planReportInput(result, 'cluster.yaml')));
+    const tables = await checkPage('phased.html');
+    const phases = tables.get('plan-phases')!;
+    expect(texts(phases, 1).flat()).toEqual(result.runbook.phases.map((p) => p.name));
+    expect(values(phases).map((r) => r.slice(1, 4))).toEqual(result.runbook.phases.map((p) => [p.files, p.bytes, p.seconds]));
+    const impact = tables.get('plan-read-impact')!;
+    const readers = Object.keys(result.readImpact.phases[0]!.readers);
+    expect(texts(impact, 1).flat()).toEqual(result.readImpact.phases.map((p) => p.phase));
+    expect(values(impact)).toEqual(result.readImpact.phases.map((p) => readers.flatMap((k) => [p.readers[k]!.gaps, p.readers[k]!.recent])));
+    const opened = await browser.open(join(dir, 'plan.html'), 1280);
+    const plain = await readTables(opened.page);
+    await opened.page.close();
+    expect(plain.has('plan-pairs')).toBe(true);
+    expect(plain.has('plan-phases') || plain.has('plan-read-impact')).toBe(false);
   });
 });
 

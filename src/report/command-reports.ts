@@ -8,7 +8,7 @@ import type { Ring, RingSpec } from '../ring/types.js';
 import { nowIso } from '../clock.js';
 import type { AuditDigestBuilder } from './collect-audit.js';
 import { ColourKeys, movedPositions, registerColours, ringPanel } from './collect-rings.js';
-import type { AuditSummaryJson, PlanJson, ReportInput, RingDiffJson } from './report-input.js';
+import type { AuditSummaryJson, PlanJson, PlanPhaseParts, ReportInput, RingDiffJson } from './report-input.js';
 
 /** The --html flag's description, the same on every command that has it. */
 export const HTML_FLAG_DESCRIPTION = 'Also write the result as a self-contained HTML report to this file (charts with their tables).';
@@ -61,10 +61,10 @@ export function auditReportInput(result: AuditResult, digest: AuditDigestBuilder
   };
 }
 
-export function planReportInput(result: PlanResult, clusterPath: string): ReportInput {
+export function planReportInput(result: PlanResult & PlanPhaseParts, clusterPath: string): ReportInput {
   const colours = new ColourKeys();
   for (const d of result.destinations) colours.slot(d.id);
-  const json = summaryJson(result) as unknown as PlanJson;
+  const json = planJson(result);
   for (const p of json.pairs) colours.slot(p.from);
   return {
     title: `ringshift plan: ${clusterPath}`,
@@ -73,4 +73,12 @@ export function planReportInput(result: PlanResult, clusterPath: string): Report
     colours: colours.toJson(),
     plan: { json, source: result.written === null ? 'A dry run (nothing written).' : `Written to ${result.written}.` },
   };
+}
+
+/** `plan --json`'s object, with a phased plan's phases and the read impact when the planner gives them. */
+export function planJson(result: PlanResult & PlanPhaseParts): PlanJson {
+  const json = summaryJson(result) as unknown as PlanJson;
+  if (result.runbook !== undefined) json.runbook = { phases: [...result.runbook.phases] };
+  if (result.readImpact !== undefined) json.readImpact = result.readImpact;
+  return json;
 }

@@ -14,7 +14,8 @@ import { describeSpec } from '../config/ring-source.js';
 import { nameBatches } from '../input/names.js';
 import { lintPaths } from '../lint/run.js';
 import { remoteFilesystem, runPlan } from '../plan/run-plan.js';
-import { filesystemOf, summaryJson } from '../plan/summary.js';
+import { filesystemOf } from '../plan/summary.js';
+import { planJson } from './command-reports.js';
 import { diffRings } from '../ring/analysis/diff.js';
 import { diffJson } from '../ring-output/ring-report.js';
 import { openDriver, type StorageLocation } from '../storage/locations.js';
@@ -126,7 +127,7 @@ export async function gatherReport(o: GatherOptions): Promise<ReportInput> {
         { ...auditInputs, keepSource: false, moveSuspected: false, maxFill: o.maxFill, throughput: o.throughput },
         o.progress,
       );
-      plan = summaryJson(result) as unknown as PlanJson;
+      plan = planJson(result);
       input.plan = { json: plan, source: 'A dry run of ringshift plan now (nothing written).' };
     }
 

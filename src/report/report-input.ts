@@ -174,9 +174,34 @@ export interface PlanJson {
     >;
   };
   notes: string[];
-  /** A phased plan's phases (issue 11), rendered as given: name, counts, bytes, seconds, read impact. */
-  phases?: Record<string, unknown>[];
+  /** A phased plan's runbook (`plan --phased --json`): its phases with their totals. */
+  runbook?: { phases: PlanPhaseJson[] };
+  /** What the graphs' readers see at the end of each phase (`plan --json` readImpact). */
+  readImpact?: ReadImpactJson;
   [k: string]: unknown;
+}
+
+/** One phase of a phased plan: what it does, the files (actions, pairs or configs) and bytes it reads. */
+export interface PlanPhaseJson {
+  name: string;
+  what?: string;
+  files: number;
+  bytes: number;
+  seconds: number;
+  /** Phase-specific numbers (cleanup: bytes freed; switch: config files). */
+  detail?: Record<string, number>;
+}
+
+/** Per phase and reader (graphite-web with/without merge, broadcast): metrics whose graph shows a gap or misses recent points. */
+export interface ReadImpactJson {
+  metrics: number;
+  phases: { phase: string; readers: Record<string, { gaps: number; recent: number; gapSample?: string[]; recentSample?: string[] }> }[];
+}
+
+/** The parts of a plan result beyond summaryJson that the report draws, when the planner gives them. */
+export interface PlanPhaseParts {
+  runbook?: { phases: readonly PlanPhaseJson[] } | undefined;
+  readImpact?: ReadImpactJson | undefined;
 }
 
 export interface PlanInput {

@@ -1,13 +1,13 @@
 // "The plan": what `ringshift plan` would do (or a plan file holds): actions and bytes, per location the
 // disk now / at its peak (copies done, nothing deleted yet) / after the deletes against the filesystem
 // size and the high-water mark, bytes per source → destination, the estimated time, every skip with its
-// reason and fix, and — for a phased plan — each phase with its read impact. Numbers: `plan --json`.
+// reason and fix, and — for a phased plan — each phase, and what the graphs' readers see per phase. Numbers: `plan --json`.
 import { barsSvg, type BarRow } from './svg-bars.js';
 import { flowSvg } from './svg-flows.js';
 import type { ColourKeys } from './palette.js';
 import { bytes, count, dataTable, label, seconds, share, type CellSpec } from './data-table.js';
-import { bytesText, countText, esc, jsonNumber, pctText, rateText, secondsText } from './html-text.js';
-import type { PlanInput } from './report-input.js';
+import { bytesText, countText, esc, pctText, rateText, secondsText } from './html-text.js';
+import type { PlanInput, PlanPhaseJson, ReadImpactJson } from './report-input.js';
 import { figure, keyFigures, section } from './section-frame.js';
 
 export function planSection(p: PlanInput, colours: ColourKeys): string {
@@ -120,7 +120,8 @@ export function planSection(p: PlanInput, colours: ColourKeys): string {
         filter: false,
       }),
     );
-  if (j.phases !== undefined && j.phases.length > 0) parts.push(phasesPart(j.phases));
+  if (j.runbook !== undefined && j.runbook.phases.length > 0) parts.push(phasesPart(j.runbook.phases));
+  if (j.readImpact !== undefined && j.readImpact.metrics > 0) parts.push(readImpactPart(j.readImpact));
   const reasons = Object.entries(j.skipped.byReason).sort((a, b) => b[1].files - a[1].files);
   if (reasons.length > 0) {
     parts.push(
@@ -149,39 +150,73 @@ export function planSection(p: PlanInput, colours: ColourKeys): string {
   return section('plan', 'The plan', esc(p.source), parts.join(''));
 }
 
-/**
- * A phased plan's phases as given (issue 11 adds them): one row per phase, a column per scalar field,
- * nested objects (the read impact) flattened one level as "field.key".
- */
-export function phasesPart(phases: readonly Record<string, unknown>[]): string {
-  const cols: string[] = [];
-  const flat = phases.map((ph) => {
-    const row: Record<string, unknown> = {};
-    for (const [k, v] of Object.entries(ph)) {
-      if (v !== null && typeof v === 'object' && !Array.isArray(v)) {
-        for (const [k2, v2] of Object.entries(v as Record<string, unknown>)) if (isScalar(v2)) row[`${k}.${k2}`] = v2;
-      } else if (isScalar(v)) row[k] = v;
-    }
-    for (const k of Object.keys(row)) if (!cols.includes(k)) cols.push(k);
-    return row;
-  });
-  const rows = flat.map((r) =>
-    cols.map((c): CellSpec => {
-      const v = r[c];
-      if (typeof v === 'number')
-        return {
-          text: /bytes/i.test(c) ? bytesText(v) : /seconds/i.test(c) ? secondsText(v) : Number.isInteger(v) ? countText(v) : jsonNumber(v),
-          value: v,
-        };
-      return v === undefined ? '' : String(v);
-    }),
-  );
+/** Reader keys of `plan --json` readImpact, in words. */
+const READER_WORDS: Record<string, string> = {
+  'graphite-web-merge': 'graphite-web ≥ 1.1, merge on',
+  'graphite-web-no-merge': 'graphite-web, merge off (or < 1.1)',
+  broadcast: 'carbonapi / go-carbon',
+};
+
+/** A phased plan: each phase with what it does, the files and bytes it reads and its estimated time. */
+export function phasesPart(phases: readonly PlanPhaseJson[]): string {
   return (
     `<h3>Phases</h3>` +
-    dataTable({ id: 'plan-phases', caption: 'actions, bytes, time and read impact per phase', head: cols, rows, filter: false })
+    dataTable({
+      id: 'plan-phases',
+      caption: 'files, bytes read and estimated time per phase',
+      head: ['phase', 'what', 'files', 'bytes', 'time', 'also'],
+      rows: phases.map((ph) => [
+        label(ph.name),
+        ph.what ?? '',
+        count(ph.files),
+        bytes(ph.bytes),
+        seconds(ph.seconds),
+        Object.entries(ph.detail ?? {})
+          .map(([k, v]) => `${k} ${/freed|bytes/.test(k) ? bytesText(v) : countText(v)}`)
+          .join(', '),
+      ]),
+      filter: false,
+    })
   );
 }
 
-function isScalar(v: unknown): v is string | number | boolean {
-  return typeof v === 'string' || typeof v === 'number' || typeof v === 'boolean';
+/**
+ * The read impact: per phase, for each reader, how many of the metrics the plan touches show a gap in
+ * their graphs or miss their newest points, with a few of them named.
+ */
+export function readImpactPart(r: ReadImpactJson): string {
+  const readers: string[] = [];
+  for (const ph of r.phases) for (const k of Object.keys(ph.readers)) if (!readers.includes(k)) readers.push(k);
+  const head = ['phase', ...readers.flatMap((k) => [`${READER_WORDS[k] ?? k}: gaps`, 'recent missed'])];
+  const rows = r.phases.map((ph): CellSpec[] => [
+    label(ph.phase),
+    ...readers.flatMap((k): CellSpec[] => {
+      const x = ph.readers[k];
+      return x === undefined ? ['', ''] : [count(x.gaps), count(x.recent)];
+    }),
+  ]);
+  const samples = r.phases.flatMap((ph) =>
+    Object.entries(ph.readers).flatMap(([k, x]) =>
+      [
+        ['gaps', x.gapSample],
+        ['recent points missed', x.recentSample],
+      ]
+        .filter((e): e is [string, string[]] => e[1] !== undefined && e[1].length > 0)
+        .map(
+          ([what, list]) =>
+            `<li>${esc(ph.phase)}, ${esc(READER_WORDS[k] ?? k)}, ${what}: ${list.map((m) => `<code>${esc(m)}</code>`).join(', ')}</li>`,
+        ),
+    ),
+  );
+  return (
+    `<h3>Read impact</h3><p>Of the ${esc(countText(r.metrics))} metrics the plan touches, the graphs that show a gap (part of the history on no location the reader combines) or miss their newest points, at the end of each phase.</p>` +
+    dataTable({
+      id: 'plan-read-impact',
+      caption: 'metrics with a gap or missed recent points, per phase and reader',
+      head,
+      rows,
+      filter: false,
+    }) +
+    (samples.length > 0 ? `<details><summary>examples</summary><ul class="examples">${samples.join('')}</ul></details>` : '')
+  );
 }
