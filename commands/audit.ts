@@ -14,6 +14,9 @@ import {
   sshOptionsFrom,
 } from '../src/cli/common-flags.js';
 import { LineSink } from '../src/output/sinks.js';
+import { AuditDigestBuilder } from '../src/report/collect-audit.js';
+import { auditReportInput, HTML_FLAG_DESCRIPTION } from '../src/report/command-reports.js';
+import { writeReport } from '../src/report/write-report.js';
 
 export default class Audit extends BaseCommand {
   static override summary = 'Classify every whisper file of a cluster: ok, misplaced (and why), extra copies, missing replicas.';
@@ -76,6 +79,7 @@ Exit status: 0, or 1 when --fail-on matches a finding; 2 for usage and config er
       multiple: true,
     }),
     'fail-on': failOnFlag('Or a comma-separated list of kinds (misplaced,missing-replica). [default: never]'),
+    html: Flags.string({ helpValue: 'FILE', description: HTML_FLAG_DESCRIPTION }),
     all: Flags.boolean({ description: 'With --json: also print the ok files.', default: false }),
     'spill-after': countFlag(
       'spill-after',
@@ -111,7 +115,9 @@ Exit status: 0, or 1 when --fail-on matches a finding; 2 for usage and config er
       ...(flags.names !== undefined ? { names: flags.names, namesSample: flags['names-sample'] === true } : {}),
       ...(flags['self-prefix'] !== undefined ? { selfPrefixes: flags['self-prefix'] } : {}),
     };
+    const digest = flags.html === undefined ? undefined : new AuditDigestBuilder();
     const onFinding = async (f: AuditFinding): Promise<void> => {
+      digest?.add(f);
       if (!flags.json || (f.kind === 'ok' && !flags.all)) return;
       if (sink.push(JSON.stringify(f))) await sink.flush();
     };
@@ -125,6 +131,7 @@ Exit status: 0, or 1 when --fail-on matches a finding; 2 for usage and config er
       if (failing.length > 0) sink.push(`fail: ${failing.map((r) => `${r} (${result.tally.count(r)})`).join(', ')}`);
     }
     await sink.flush();
+    if (digest !== undefined) writeReport(flags.html!, auditReportInput(result, digest, flags.cluster));
     if (failing.length > 0) process.exitCode = 1;
   }
 }

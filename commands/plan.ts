@@ -14,6 +14,8 @@ import {
   sshOptionsFrom,
 } from '../src/cli/common-flags.js';
 import { LineSink } from '../src/output/sinks.js';
+import { HTML_FLAG_DESCRIPTION, planReportInput } from '../src/report/command-reports.js';
+import { writeReport } from '../src/report/write-report.js';
 
 export default class Plan extends BaseCommand {
   static override summary = 'Plan the copies, gap fills and deletes that put every metric where the ring wants it (a dry run).';
@@ -56,6 +58,7 @@ The summary: actions and bytes per source → destination, each destination's gr
       description: 'Metric names as the relays received them, one a line: confirms or rules out double-dot placements.',
     }),
     'names-sample': Flags.boolean({ description: 'The --names list is only a sample of the traffic.', dependsOn: ['names'] }),
+    html: Flags.string({ helpValue: 'FILE', description: HTML_FLAG_DESCRIPTION }),
     'keep-source': Flags.boolean({ description: 'Plan no deletes (copies and fills only).', default: false }),
     'move-suspected': Flags.boolean({ description: 'Move files the audit only suspects of a double-dot placement.', default: false }),
     // --max-fill, the old spelling, still works (with a deprecation warning).
@@ -115,6 +118,7 @@ The summary: actions and bytes per source → destination, each destination's gr
     if (flags.json) sink.push(JSON.stringify(summaryJson(result)));
     else for (const line of renderSummaryText(result)) sink.push(line);
     await sink.flush();
+    if (flags.html !== undefined) writeReport(flags.html, planReportInput(result, flags.cluster));
     if (result.refused.length > 0) process.exitCode = 1;
   }
 }

@@ -185,6 +185,7 @@ describe('--json is NDJSON', () => {
       ['audit', ['--cluster', 'cluster.yaml', '--old-ring', 'cluster-old.yaml', '--names', 'names.txt', '--all']],
       ['apply', ['shuffle.plan', '--dry-run']],
       ['lint', ['configs', '--cluster', 'cluster.yaml']],
+      ['report', ['--cluster', 'cluster.yaml', '--old-ring', 'cluster-old.yaml', '--plan', 'shuffle.plan', '-o', 'report.html']],
       ['whisper:info', [wsp]],
       ['whisper:dump', [wsp]],
       ['whisper:fetch', [wsp]],

@@ -11,6 +11,7 @@ export const INTEGRATION_TESTS = [
   'test/cli-errors.test.ts',
   'test/cli-grammar.test.ts',
   'test/readme-example.test.ts',
+  'test/report-browser.test.ts',
   'test/ring-commands-e2e.test.ts',
   'test/ring-commands-grammar.test.ts',
   'test/ring-hash-dump.test.ts',

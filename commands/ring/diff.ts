@@ -10,6 +10,8 @@ import { BaseCommand } from '../../src/cli/base-command.js';
 import { sampleFlag } from '../../src/cli/ring-flags.js';
 import { nameBatches } from '../../src/input/names.js';
 import { LineSink } from '../../src/output/sinks.js';
+import { diffReportInput, HTML_FLAG_DESCRIPTION } from '../../src/report/command-reports.js';
+import { writeReport } from '../../src/report/write-report.js';
 import { buildLabelledRing, describeSpec, resolveRingSource, ringSourceFromArg, RING_FORMATS } from '../../src/config/ring-source.js';
 
 export default class RingDiff extends BaseCommand {
@@ -78,6 +80,7 @@ With names (arguments or --file): the same, counted exactly on those names as ea
       default: 'auto',
     }),
     sample: sampleFlag,
+    html: Flags.string({ helpValue: 'FILE', description: HTML_FLAG_DESCRIPTION }),
     'exit-code': Flags.boolean({
       description: 'Exit 1 when anything changes (the names, if given, else the keyspace), 0 otherwise.',
       default: false,
@@ -120,6 +123,13 @@ With names (arguments or --file): the same, counted exactly on those names as ea
       for (const line of text) sink.push(line);
     }
     await sink.flush();
+    if (flags.html !== undefined) {
+      const json = diffJson(fromSpec, toSpec, d);
+      writeReport(
+        flags.html,
+        diffReportInput({ from, to, fromSpec, toSpec, fromArg: flags.from, toArg: flags.to, json, namesFile: flags.file }),
+      );
+    }
     if (flags['exit-code']) {
       const changed = d.metrics ? d.metrics.ownersChanged > 0 : d.keyspace.ownersChanged > 0;
       if (changed) process.exitCode = 1;
