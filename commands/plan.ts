@@ -13,6 +13,7 @@ import {
   sshOptionsFrom,
 } from '../src/cli/common-flags.js';
 import { LineSink } from '../src/output/sinks.js';
+import { auditLiveFlags, liveInputsFrom } from '../src/cli/live-flags.js';
 
 export default class Plan extends BaseCommand {
   static override summary = 'Plan the copies, gap fills and deletes that put every metric where the ring wants it (a dry run).';
@@ -54,7 +55,7 @@ The summary: actions and bytes per source → destination, each destination's gr
       helpValue: 'FILE',
       description: 'Metric names as the relays received them, one a line: confirms or rules out double-dot placements.',
     }),
-    'names-sample': Flags.boolean({ description: 'The --names list is only a sample of the traffic.', dependsOn: ['names'] }),
+    ...auditLiveFlags,
     'keep-source': Flags.boolean({ description: 'Plan no deletes (copies and fills only).', default: false }),
     'move-suspected': Flags.boolean({ description: 'Move files the audit only suspects of a double-dot placement.', default: false }),
     // --max-fill, the old spelling, still works (with a deprecation warning).
@@ -105,7 +106,8 @@ The summary: actions and bytes per source → destination, each destination's gr
         throughput,
         ...(flags.output !== undefined ? { output: flags.output } : {}),
         ...(flags['old-ring'] !== undefined ? { oldRing: flags['old-ring'] } : {}),
-        ...(flags.names !== undefined ? { names: flags.names, namesSample: flags['names-sample'] === true } : {}),
+        ...(flags.names !== undefined ? { names: flags.names } : {}),
+        ...liveInputsFrom(flags),
         ...(flags['self-prefix'] !== undefined ? { selfPrefixes: flags['self-prefix'] } : {}),
       },
       progress === undefined ? undefined : stderrProgress('plan', progress),

@@ -37,7 +37,7 @@ import {
 import { graphiteWebOracle } from './helpers/graphite-web-oracle.js';
 import { SYSTEM_PYTHON, waitFor } from './helpers/managed-process.js';
 import { join } from 'node:path';
-import { fetch } from '../src/whisper/index.js';
+import { fetch } from '../src/whisper/whisper-api.js';
 import { tmpdir } from 'node:os';
 
 /** Between a point reaching the relay and its slot in the whisper file (measured ~1.5 s; loaded machine). */

@@ -17,7 +17,7 @@
 import * as fs from 'node:fs';
 import * as net from 'node:net';
 import { dirname } from 'node:path';
-import { create, parseRetentions, updateMany, type AggregationMethod } from '../../src/whisper/index.js';
+import { create, parseRetentions, updateMany, type AggregationMethod } from '../../src/whisper/whisper-api.js';
 import { sleep } from './managed-process.js';
 
 export const VALUE_BASE = 1e9;

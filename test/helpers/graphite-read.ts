@@ -29,7 +29,7 @@ import { loadClusterFileSync, type ClusterFile } from '../../src/config/cluster-
 import { buildRing } from '../../src/ring/build.js';
 import { makeRingSpec } from '../../src/ring/spec.js';
 import type { Destination, HashType } from '../../src/ring/types.js';
-import { fetch, info } from '../../src/whisper/index.js';
+import { fetch, info } from '../../src/whisper/whisper-api.js';
 import { cacheQuery } from './carbon-pickle.js';
 import type { CarbonCache } from './carbon-cluster.js';
 import type { PointLog } from './carbon-writers.js';
