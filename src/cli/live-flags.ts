@@ -22,7 +22,6 @@ export const auditLiveFlags = {
   'names-complete': Flags.boolean({
     description: 'The --names list holds every name the relays received (then a raw form it lacks is ruled out).',
     dependsOn: ['names'],
-    default: false,
   }),
   // The old flag: a list is a sample by default now.
   'names-sample': Flags.boolean({
@@ -34,7 +33,8 @@ export const auditLiveFlags = {
   'switched-at': switchedAtFlag,
   ring: Flags.string({
     helpValue: 'FILE',
-    description: "Another relay's config that may still send to this cluster (repeatable): a live file it routes here names it.",
+    description:
+      "A ring that may still send to this cluster: another relay's config file (repeatable). A live file it routes here names it.",
     multiple: true,
   }),
 };
