@@ -37,6 +37,8 @@ export interface HolderCheck {
   hasData: boolean;
   /** Size and mtime when it was verified. */
   stamp: FileStamp;
+  /** Archives (seconds per point, points), for the phased runbook's estimates. */
+  layout?: { step: number; points: number }[];
 }
 
 /** Local files are checked in place (synchronously), remote ones through their driver. */
