@@ -101,7 +101,13 @@ export async function windowedFill(srcPath: string, dstPath: string, o: Windowed
         srcFd = -1;
         closeSync(dstFd);
         dstOpen = false;
-        const r = await fillGaps(srcPath, dstPath, { now: o.now, from: o.from, until: o.until, lockTimeoutMs: o.lockTimeoutMs, dryRun: o.dryRun });
+        const r = await fillGaps(srcPath, dstPath, {
+          now: o.now,
+          from: o.from,
+          until: o.until,
+          lockTimeoutMs: o.lockTimeoutMs,
+          dryRun: o.dryRun,
+        });
         const size = fs.statSync(dstPath).size + fs.statSync(srcPath).size;
         return { filled: r.total, bytesRead: size, bytesWritten: r.bytesWritten, engine: true };
       }
