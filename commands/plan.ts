@@ -1,6 +1,8 @@
 import { Flags } from '@oclif/core';
-import { stderrProgress } from '../src/audit/progress.js';
-import { renderSummaryText, runPlan, summaryJson } from '../src/plan/index.js';
+import { stderrProgress } from '../src/audit/stage-progress.js';
+import { runPlan } from '../src/plan/run-plan.js';
+import { configSetLinter } from '../src/lint/config-set-lint.js';
+import { renderSummaryText, summaryJson } from '../src/plan/summary.js';
 import { BaseCommand } from '../src/cli/base-command.js';
 import {
   byteRateFlag,
@@ -127,7 +129,7 @@ The summary: actions and bytes per source → destination, each destination's gr
         ...(flags.names !== undefined ? { names: flags.names } : {}),
         ...liveInputsFrom(flags),
         phased: flags.phased,
-        ...(flags.configs !== undefined ? { configs: flags.configs } : {}),
+        ...(flags.configs !== undefined ? { configs: flags.configs, configLinter: configSetLinter } : {}),
         ...(flags['write-configs'] !== undefined ? { writeConfigs: flags['write-configs'] } : {}),
         ...(flags['self-prefix'] !== undefined ? { selfPrefixes: flags['self-prefix'] } : {}),
       },

@@ -7,7 +7,7 @@ import type { StorageDriver } from '../storage/driver.js';
 import { openDriver, type StorageLocation } from '../storage/locations.js';
 import type { SshOptions } from '../storage/ssh-driver.js';
 import { liveCutoff, probeRemoteFile, probeUnderRoot, staleByMtime, type FileProbe, type LivenessPolicy } from './liveness.js';
-import type { GroupEntry } from './types.js';
+import type { GroupEntry } from './audit-findings.js';
 
 /** What liveness says about one file. */
 export interface Liveness {

@@ -20,7 +20,7 @@
 import { buildRing } from '../ring/build.js';
 import { makeRingSpec } from '../ring/spec.js';
 import type { Destination, Ring } from '../ring/types.js';
-import { PHASES, type PhaseName } from './runbook.js';
+import { PHASES } from './phase-names.js';
 
 export type ReaderName = 'graphite-web-merge' | 'graphite-web-no-merge' | 'broadcast';
 export const READERS: readonly ReaderName[] = ['graphite-web-merge', 'graphite-web-no-merge', 'broadcast'];
@@ -216,4 +216,3 @@ export function mergeReadersClean(r: ReadImpactReport): boolean {
   return r.phases.every((p) => p.readers['graphite-web-merge'].gaps === 0 && p.readers['graphite-web-merge'].recent === 0);
 }
 
-export type { PhaseName };

@@ -1,11 +1,11 @@
 // Building a plan's runbook while `plan` streams its groups: phase totals (phased plans), the read impact
 // of every metric the plan touches (phased and plain plans), the change analysis (with --old-ring), and
 // the switch's config edits (with --configs). runPlan feeds it each group and its actions.
-import type { AuditContext } from '../audit/context.js';
+import type { AuditContext } from '../audit/audit-context.js';
 import { isHolder, type ClassifiedGroup } from '../audit/classify.js';
 import { memberId, type Destination } from '../ring/types.js';
 import { analyseChange, type ChangeReport } from './change-kind.js';
-import type { PlanAction } from './format.js';
+import type { PlanAction } from './plan-file.js';
 import type { GroupPlan } from './planner.js';
 import { ReadImpact, type ReadImpactReport } from './read-impact.js';
 import { PhaseAccumulator, phaseOfAction, type PhaseTotals, type PlanRunbook, type SwitchSpec } from './runbook.js';

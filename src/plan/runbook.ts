@@ -19,11 +19,9 @@
 // The apply executor never sees a v2 file: the phase runner hands it a v1 plan per action phase.
 import { formatBytes, formatDuration, plural } from '../units.js';
 import type { ChangeReport } from './change-kind.js';
-import type { PlanAction } from './format.js';
+import { PHASES, type PhaseName } from './phase-names.js';
+import type { PlanAction } from './plan-file.js';
 import type { ReadImpactReport } from './read-impact.js';
-
-export const PHASES = ['pre-copy', 'switch', 'backfill', 'verify', 'cleanup'] as const;
-export type PhaseName = (typeof PHASES)[number];
 
 export const PHASE_WHAT: Record<PhaseName, string> = {
   'pre-copy': 'copy history to the new owners while the relays still send to the old ones (no deletes)',

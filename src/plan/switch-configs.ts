@@ -6,18 +6,30 @@
 // or an unrelated cluster, is left alone (with a note when it names a removed node). A relay program that
 // the change introduces (carbon-relay.py → carbon-c-relay) gets a new file with its cluster statement.
 //
-// The edited set is linted (src/lint) before it is shown: the edits must leave no ring disagreement and
-// add no error.
+// The edited set is linted before it is shown: the edits must leave no ring disagreement and add no
+// error. The linter is src/lint's, handed in by the command (`ConfigLinter`): plan does not import lint.
 import * as fs from 'node:fs';
 import { tmpdir } from 'node:os';
 import { dirname, join, relative, resolve, sep } from 'node:path';
-import { collectFiles } from '../lint/files.js';
-import type { LintFile } from '../lint/model.js';
-import { lintPaths } from '../lint/run.js';
 import { parseCarbonDestination, parseCrelayMember } from '../ring/destination.js';
 import { memberId, type Destination, type RingSpec } from '../ring/types.js';
 import type { SwitchSpec } from './runbook.js';
 import { unifiedDiff } from './unified-diff.js';
+
+/** A config file as the linter found it (`embedded`: inside another file, e.g. a ConfigMap; never rewritten). */
+export interface ConfigFile {
+  path: string;
+  display: string;
+  kind: string;
+  text: string;
+  embedded: boolean;
+}
+
+/** Finds config files the way `ringshift lint` does, and lints a directory of them. */
+export interface ConfigLinter {
+  collect(paths: readonly string[], cwd: string): Promise<ConfigFile[]>;
+  lintTree(dir: string): Promise<SwitchSpec['lint']>;
+}
 
 export interface ConfigEdit {
   /** Absolute path (a new file: where it would go). */
@@ -248,13 +260,19 @@ export interface SwitchConfigs {
  * Rewrite the configs under `paths` from `oldRing` to `newRing`; lint the result. `cwd` resolves and
  * displays paths.
  */
-export async function switchConfigs(paths: readonly string[], oldRing: RingSpec, newRing: RingSpec, cwd: string): Promise<SwitchConfigs> {
-  const collected = await collectFiles(paths, cwd);
+export async function switchConfigs(
+  linter: ConfigLinter,
+  paths: readonly string[],
+  oldRing: RingSpec,
+  newRing: RingSpec,
+  cwd: string,
+): Promise<SwitchConfigs> {
+  const files = await linter.collect(paths, cwd);
   const manual: { file: string; why: string }[] = [];
   const notes: string[] = [];
   const edits: ConfigEdit[] = [];
   let relayFound = false;
-  for (const f of collected.files) {
+  for (const f of files) {
     let after = f.text;
     switch (f.kind) {
       case 'carbon-conf':
@@ -279,7 +297,10 @@ export async function switchConfigs(paths: readonly string[], oldRing: RingSpec,
       default:
         break;
     }
-    if (after !== f.text) edits.push({ path: f.path, display: f.display, kind: f.kind, before: f.text, after });
+    if (after === f.text) continue;
+    // A config inside another file (a ConfigMap): its text is not the file's, so no diff of the file.
+    if (f.embedded) manual.push({ file: f.display, why: `embedded ${f.kind} config: change it to the new ring by hand` });
+    else edits.push({ path: f.path, display: f.display, kind: f.kind, before: f.text, after });
   }
   // A relay program the change introduces: its config as a new file.
   if (!relayFound && newRing.impl === 'carbon-c-relay' && oldRing.impl !== 'carbon-c-relay') {
@@ -295,7 +316,7 @@ export async function switchConfigs(paths: readonly string[], oldRing: RingSpec,
     });
   }
   for (const n of notes) manual.push({ file: n.split(':')[0]!, why: n.slice(n.indexOf(':') + 2) });
-  const lint = edits.length === 0 ? { errors: 0, warnings: 0, messages: [] } : await lintEdited(collected.files, edits, cwd);
+  const lint = edits.length === 0 ? { errors: 0, warnings: 0, messages: [] } : await lintEdited(linter, files, edits);
   const configs = edits.map((e) => ({
     file: e.display,
     kind: e.kind,
@@ -305,9 +326,9 @@ export async function switchConfigs(paths: readonly string[], oldRing: RingSpec,
 }
 
 /** Lint the config set with the edits applied (in a temp copy that keeps the relative layout). */
-async function lintEdited(files: readonly LintFile[], edits: readonly ConfigEdit[], cwd: string): Promise<SwitchSpec['lint']> {
+async function lintEdited(linter: ConfigLinter, files: readonly ConfigFile[], edits: readonly ConfigEdit[]): Promise<SwitchSpec['lint']> {
   const all = new Map<string, string>();
-  for (const f of files) if (f.embedded === undefined) all.set(f.path, f.text);
+  for (const f of files) if (!f.embedded) all.set(f.path, f.text);
   for (const e of edits) all.set(e.path, e.after);
   const paths = [...all.keys()];
   const common = paths.reduce((acc, p) => {
@@ -322,17 +343,10 @@ async function lintEdited(files: readonly LintFile[], edits: readonly ConfigEdit
       fs.mkdirSync(dirname(to), { recursive: true });
       fs.writeFileSync(to, text);
     }
-    const r = await lintPaths([tmp], { cwd: tmp });
-    const errors = r.report.findings.filter((f) => f.severity === 'error');
-    return {
-      errors: errors.length,
-      warnings: r.report.summary.warnings,
-      messages: errors.map((f) => `${f.file}${f.line === null ? '' : `:${f.line}`}: ${f.message} [${f.rule}]`),
-    };
+    return await linter.lintTree(tmp);
   } finally {
     fs.rmSync(tmp, { recursive: true, force: true });
   }
-  void cwd;
 }
 
 /** Write the edited files under DIR, keeping their paths relative to the working directory. */

@@ -26,7 +26,7 @@ export function unifiedDiff(aName: string, bName: string, a: string, b: string, 
   while (k < ops.length) {
     while (k < ops.length && ops[k]!.t === ' ') k++;
     if (k >= ops.length) break;
-    let start = Math.max(0, k - context);
+    const start = Math.max(0, k - context);
     let end = k;
     // Extend the hunk while changes are within 2 × context of each other.
     for (;;) {
@@ -47,7 +47,6 @@ export function unifiedDiff(aName: string, bName: string, a: string, b: string, 
     out.push(`@@ -${aLen === 0 ? aStart : aStart + 1},${aLen} +${bLen === 0 ? bStart : bStart + 1},${bLen} @@`);
     for (const o of hunk) out.push(o.t + o.line);
     k = end;
-    start = end;
   }
   return out.join('\n') + '\n';
 }

@@ -29,12 +29,13 @@ import * as fs from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { afterAll } from 'vitest';
-import { loadRingSpecSync } from '../../src/config/load.js';
+import { loadRing } from '../../src/config/load.js';
 import { buildRing } from '../../src/ring/build.js';
-import { makeRingSpec } from '../../src/ring/spec.js';
 import type { Destination, HashType, Ring, RingSpec } from '../../src/ring/types.js';
 import { cacheQuery } from './carbon-pickle.js';
-import { canConnect, freePort, ManagedProcess, waitFor } from './managed-process.js';
+import type { PointLog } from './carbon-writers.js';
+import { canConnect, freePort, ManagedProcess, sleep, waitFor } from './managed-process.js';
+import { fetch } from '../../src/whisper/whisper-api.js';
 
 /** Fine and short: 1 s points for an hour, so a 30 s test has 30 slots per metric and files stay small (190 kB). */
 export const DEFAULT_RETENTIONS = '1s:1h,10s:6h,1m:7d';
@@ -257,18 +258,6 @@ export interface RelaySwitch {
   effectiveAt: number;
 }
 
-function ringSpecFor(impl: 'carbon-c-relay' | 'carbon', ring: RelayRing, port: (c: CarbonCache) => number): RingSpec {
-  const destinations: Destination[] = ring.members.map((c) => ({ server: c.host, port: port(c), instance: c.instance }));
-  return makeRingSpec({
-    impl,
-    hash: ring.hash,
-    replication: ring.replication,
-    destinations,
-    diverse: impl === 'carbon',
-    sanitize: impl === 'carbon-c-relay',
-  });
-}
-
 /** Common to both relay kinds. */
 export interface Relay {
   readonly kind: 'carbon-c-relay' | 'carbon-relay';
@@ -368,7 +357,7 @@ export class CRelay implements Relay {
   }
 
   ringSpec(): RingSpec {
-    return loadRingSpecSync(this.configPath, { format: 'carbon-c-relay', cluster: CRELAY_CLUSTER });
+    return loadRing(this.configPath, { format: 'carbon-c-relay', cluster: CRELAY_CLUSTER }).spec;
   }
 
   ringModel(): Ring {
@@ -510,7 +499,7 @@ export class CarbonRelay implements Relay {
   }
 
   ringSpec(): RingSpec {
-    return loadRingSpecSync(this.configPath, { format: 'carbon' });
+    return loadRing(this.configPath, { format: 'carbon' }).spec;
   }
 
   ringModel(): Ring {
@@ -615,6 +604,46 @@ export class CarbonHarness {
     return path;
   }
 
+  /**
+   * After a writer stopped: wait until the relay has delivered the last point of every metric in `log`
+   * (it is in some cache's file or cache; up to `timeoutMs`, not an error when it never arrives: the
+   * checker reports it), then until no cache holds an unflushed point of them (throws on timeout).
+   * Returns the metrics whose last point never arrived. waitFlushed alone is not enough: right after
+   * the writer stops, the points may still be queued in the relay, and the caches look flushed.
+   */
+  async settle(log: PointLog, timeoutMs = 30_000): Promise<{ undelivered: string[] }> {
+    const metrics = log.metrics();
+    const arrived = async (m: string): Promise<boolean> => {
+      const last = log.points(m).at(-1);
+      if (last === undefined) return true;
+      const now = Math.floor(Date.now() / 1000);
+      for (const c of this.caches) {
+        if (!c.running) continue;
+        const path = c.pathOf(m);
+        if (fs.existsSync(path)) {
+          try {
+            const r = fetch(path, last.ts - 1, last.ts, { now });
+            if (r !== null && r.values[0] !== null && r.values[0] !== undefined) return true;
+          } catch {
+            // a file being created: look again
+          }
+        }
+        if ((await c.query(m).catch(() => [])).some(([t]) => t === last.ts)) return true;
+      }
+      return false;
+    };
+    const deadline = Date.now() + timeoutMs;
+    let pending = metrics;
+    while (pending.length > 0 && Date.now() < deadline) {
+      const next: string[] = [];
+      for (const m of pending) if (!(await arrived(m))) next.push(m);
+      pending = next;
+      if (pending.length > 0) await sleep(200);
+    }
+    await Promise.all(this.caches.filter((c) => c.running).map((c) => c.waitFlushed(metrics, timeoutMs)));
+    return { undelivered: pending };
+  }
+
   /** The caches holding a whisper file for `metric`. */
   holdersOf(metric: string): CarbonCache[] {
     return this.caches.filter((c) => fs.existsSync(c.pathOf(metric)));
@@ -650,13 +679,6 @@ export function clusterFileText(ring: RelayRing, storage: readonly CarbonCache[]
     '',
   ];
   return lines.join('\n');
-}
-
-/** ringshift's ring model for `ring` as the given relay kind builds it (without a running relay). */
-export function ringSpecOf(ring: RelayRing, kind: 'carbon-c-relay' | 'carbon-relay' = 'carbon-c-relay'): RingSpec {
-  return kind === 'carbon-c-relay'
-    ? ringSpecFor('carbon-c-relay', ring, (c) => c.linePort)
-    : ringSpecFor('carbon', ring, (c) => c.picklePort);
 }
 
 /**
