@@ -1,5 +1,10 @@
 import { Args, Flags } from '@oclif/core';
-import { applyPlan } from '../src/apply/executor.js';
+import { applyPlan, type ApplyOptions } from '../src/apply/executor.js';
+import { isPhasedPlan, runPhase } from '../src/apply/phase-runner.js';
+import { liveWindowFlag, switchedAtFlag } from '../src/cli/live-flags.js';
+import { nowSeconds, parseTime } from '../src/clock.js';
+import { UsageError } from '../src/errors.js';
+import { PHASES } from '../src/plan/phase-names.js';
 import { stderrApplyProgress } from '../src/apply/progress.js';
 import { parseRate } from '../src/apply/throttle.js';
 import { BaseCommand } from '../src/cli/base-command.js';
@@ -27,6 +32,8 @@ ssh:// storage uses the ssh agent or --identity keys; host keys must be in known
     '<%= config.bin %> apply shuffle.plan --concurrency 16 --per-node 4 --bwlimit 50M',
     '<%= config.bin %> apply shuffle.plan --only-dest cache-c --json',
     '<%= config.bin %> apply shuffle.plan --identity ~/.ssh/ringshift_ed25519 --accept-new-host-keys',
+    '<%= config.bin %> apply change.plan                          # a phased plan: runs the next phase that is due',
+    '<%= config.bin %> apply change.plan --phase switch --switched-at 2026-12-04T21:30:00Z',
   ];
 
   static override args = {
@@ -60,6 +67,12 @@ ssh:// storage uses the ssh agent or --identity keys; host keys must be in known
       description: 'Trust ssh hosts not yet in known_hosts and record their keys (a changed key is always refused).',
       default: false,
     }),
+    phase: Flags.string({
+      description: 'A phased plan (plan --phased): run this phase (its predecessors must be done). Default: the next phase that is due.',
+      options: [...PHASES],
+    }),
+    'switched-at': switchedAtFlag,
+    'live-window': liveWindowFlag,
     'lock-timeout': Flags.integer({ description: "Seconds a fill waits for the destination's flock.", default: 30, min: 1 }),
     'progress-interval': Flags.integer({
       description: 'Seconds between progress lines when stderr is not a terminal.',
@@ -71,7 +84,7 @@ ssh:// storage uses the ssh agent or --identity keys; host keys must be in known
 
   public async run(): Promise<void> {
     const { args, flags } = await this.parse(Apply);
-    const report = await applyPlan({
+    const common: ApplyOptions = {
       plan: args.plan,
       concurrency: flags.concurrency,
       perNode: flags['per-node'],
@@ -86,8 +99,24 @@ ssh:// storage uses the ssh agent or --identity keys; host keys must be in known
         ...(flags.identity !== undefined ? { identityFiles: flags.identity } : {}),
         ...(flags['known-hosts'] !== undefined ? { knownHostsFiles: flags['known-hosts'] } : {}),
       },
-    });
+    };
     const sink = new LineSink();
+    if (isPhasedPlan(args.plan)) {
+      const outcome = await runPhase({
+        ...common,
+        phase: flags.phase as (typeof PHASES)[number] | undefined,
+        switchedAt: flags['switched-at'] === undefined ? undefined : parseTime(flags['switched-at'], nowSeconds(), '--switched-at'),
+        liveWindow: flags['live-window'],
+      });
+      if (flags.json) sink.push(JSON.stringify(outcome.json));
+      else for (const line of outcome.lines) sink.push(line);
+      await sink.flush();
+      process.exitCode = outcome.exitCode;
+      return;
+    }
+    if (flags.phase !== undefined || flags['switched-at'] !== undefined)
+      throw new UsageError('--phase and --switched-at need a phased plan', { expected: 'a plan written by ringshift plan --phased' });
+    const report = await applyPlan(common);
     if (flags.json) sink.push(JSON.stringify(report.json()));
     else for (const line of report.text()) sink.push(line);
     await sink.flush();

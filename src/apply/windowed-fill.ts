@@ -30,9 +30,9 @@ export interface WindowedFillOptions {
   now: number;
   from: number;
   until: number;
-  lockTimeoutMs?: number;
+  lockTimeoutMs?: number | undefined;
   /** Compute only. */
-  dryRun?: boolean;
+  dryRun?: boolean | undefined;
 }
 
 class Reader {

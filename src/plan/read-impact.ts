@@ -215,4 +215,3 @@ export class ReadImpact {
 export function mergeReadersClean(r: ReadImpactReport): boolean {
   return r.phases.every((p) => p.readers['graphite-web-merge'].gaps === 0 && p.readers['graphite-web-merge'].recent === 0);
 }
-
