@@ -55,6 +55,8 @@ interface PhaseEvent {
 }
 
 interface Pair {
+  /** The source is a leftover the cleanup deletes (else it stays an owner and keeps receiving points). */
+  leftover: boolean;
   fromRoot: string;
   toRoot: string;
   path: string;
@@ -160,6 +162,7 @@ export async function runPhase(o: PhaseRunOptions): Promise<PhaseOutcome> {
   const switchedAt = o.switchedAt ?? events.find((e) => e.phase === 'switch' && e.event === 'done')?.switchedAt;
   const pairs: Pair[] = [];
   const remote: string[] = [];
+  const deleted = new Set(actions.flatMap((a) => (a.op === 'delete' ? [`${a.at}\0${a.path}`] : [])));
   for (const a of actions) {
     if (a.op === 'delete') continue;
     const fromRoot = localRoot(header, a.from);
@@ -168,7 +171,15 @@ export async function runPhase(o: PhaseRunOptions): Promise<PhaseOutcome> {
       remote.push(`${a.path} (${a.from} → ${a.to})`);
       continue;
     }
-    pairs.push({ fromRoot, toRoot, path: checkRelPath(a.path), toPath: checkRelPath(a.toPath ?? a.path), from: a.from, to: a.to });
+    pairs.push({
+      leftover: deleted.has(`${a.from}\0${a.path}`),
+      fromRoot,
+      toRoot,
+      path: checkRelPath(a.path),
+      toPath: checkRelPath(a.toPath ?? a.path),
+      from: a.from,
+      to: a.to,
+    });
   }
   const applyOpts = (plan: string): ApplyOptions => ({ ...o, plan });
   const finish = (extra: Omit<PhaseEvent, 'phase' | 'event' | 'at'> = {}) => {
@@ -274,7 +285,10 @@ export async function runPhase(o: PhaseRunOptions): Promise<PhaseOutcome> {
       const bad: string[] = [];
       for (const p of pairs) {
         totals.pairs++;
-        const v: PairVerdict | null = await verifyPair(join(p.fromRoot, p.path), join(p.toRoot, p.toPath), now, o.lockTimeoutMs);
+        // A leftover stopped receiving at the switch: all its points must be at the owner. A source that stays
+        // an owner keeps receiving: its points after the switch are the relay's to deliver, not the runbook's.
+        const until = p.leftover || switchedAt === undefined ? Infinity : switchedAt + 1;
+        const v: PairVerdict | null = await verifyPair(join(p.fromRoot, p.path), join(p.toRoot, p.toPath), now, until, o.lockTimeoutMs);
         if (v === null) {
           // The source is gone (cleaned up already): nothing left to prove for it.
           continue;
@@ -383,7 +397,8 @@ function confirmSwitch(
       firstNew = Math.min(firstNew, d.lastPoint);
     }
     const key = `${p.fromRoot}\0${p.path}`;
-    if (seenSrc.has(key)) continue;
+    // Only leftovers stop receiving; a source that stays an owner (a replication change) keeps going.
+    if (!p.leftover || seenSrc.has(key)) continue;
     seenSrc.add(key);
     const s = lastPointOf(join(p.fromRoot, p.path));
     if (s === undefined || s.lastPoint === null) continue;

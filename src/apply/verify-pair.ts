@@ -19,8 +19,14 @@ export interface PairVerdict {
   firstMissing: number | null;
 }
 
-/** Compare `src` (an old holder) with `dst` (its new owner) at `now`; null when the source is gone. */
-export async function verifyPair(src: string, dst: string, now: number, lockTimeoutMs = 10_000): Promise<PairVerdict | null> {
+/** Compare `src` (an old holder) with `dst` (its new owner) at `now`, points before `until`; null when the source is gone. */
+export async function verifyPair(
+  src: string,
+  dst: string,
+  now: number,
+  until = Infinity,
+  lockTimeoutMs = 10_000,
+): Promise<PairVerdict | null> {
   let sfd: number;
   try {
     sfd = fs.openSync(src, 'r');
@@ -55,7 +61,7 @@ export async function verifyPair(src: string, dst: string, now: number, lockTime
       for (let i = 0; i < a.points; i++) {
         const at = a.offset + i * POINT_SIZE;
         const t = sImg.readUInt32BE(at);
-        if (t === 0 || t < s0 || t >= s1 || t < d0 || t >= d1) continue;
+        if (t === 0 || t < s0 || t >= s1 || t < d0 || t >= d1 || t >= until) continue;
         v.points++;
         const dat = dbase === 0 ? -1 : d.offset + slotOf(t, dbase, d.secondsPerPoint, d.points) * POINT_SIZE;
         if (dat < 0 || dImg.readUInt32BE(dat) !== t) {

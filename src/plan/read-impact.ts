@@ -211,7 +211,10 @@ export class ReadImpact {
   }
 }
 
-/** The phased runbook's verdict for graphite-web ≥ 1.1 with merge on: no gap and no missed point in any phase. */
-export function mergeReadersClean(r: ReadImpactReport): boolean {
-  return r.phases.every((p) => p.readers['graphite-web-merge'].gaps === 0 && p.readers['graphite-web-merge'].recent === 0);
+/**
+ * The phased runbook's promise for graphite-web ≥ 1.1 with merge on: no gap in any phase. (Recent points
+ * missed through CarbonLink are the cluster's own: a CARBONLINK_HOSTS ring that disagrees with the relay's.)
+ */
+export function mergeReadersGapFree(r: ReadImpactReport): boolean {
+  return r.phases.every((p) => p.readers['graphite-web-merge'].gaps === 0);
 }
