@@ -1,9 +1,13 @@
 import { Args, Flags } from '@oclif/core';
-import { applyPlan } from '../src/apply/executor.js';
+import { applyPlan, type ApplyOptions } from '../src/apply/executor.js';
 import { stderrApplyProgress } from '../src/apply/apply-progress.js';
+import { isPhasedPlan, runPhase } from '../src/apply/phase-runner.js';
+import { liveWindowFlag, switchedAtFlag } from '../src/cli/live-flags.js';
+import { nowSeconds, parseTime } from '../src/clock.js';
+import { PHASES } from '../src/plan/phase-names.js';
 import { BaseCommand } from '../src/cli/base-command.js';
 import { clusterFileFlag, countFlag, nodeFlag, progressFlags, progressStream, sshFlags, sshOptionsFrom } from '../src/cli/common-flags.js';
-import { DataError, RingshiftError } from '../src/errors.js';
+import { DataError, RingshiftError, UsageError } from '../src/errors.js';
 import { LineSink } from '../src/output/sinks.js';
 import { parseByteRate, parseDuration } from '../src/units.js';
 
@@ -29,6 +33,8 @@ ssh:// storage uses the ssh agent or --identity keys; host keys must be in known
     '<%= config.bin %> apply shuffle.plan --concurrency 16 --per-node 8 --bwlimit 50M',
     '<%= config.bin %> apply shuffle.plan --node cache-c --json',
     '<%= config.bin %> apply shuffle.plan --lock-timeout 2m --identity ~/.ssh/ringshift_ed25519 --accept-new-host-keys',
+    '<%= config.bin %> apply change.plan                          # a phased plan: runs the next phase that is due',
+    '<%= config.bin %> apply change.plan --phase switch --switched-at 2026-12-04T21:30:00Z',
   ];
 
   static override args = {
@@ -57,6 +63,12 @@ ssh:// storage uses the ssh agent or --identity keys; host keys must be in known
     'dry-run': Flags.boolean({ description: 'List what would run (from the plan and the journals); touch nothing.', default: false }),
     cluster: clusterFileFlag("the ring to check and the storage to use (default: the plan's)."),
     ...sshFlags,
+    phase: Flags.string({
+      description: 'A phased plan (plan --phased): run this phase (its predecessors must be done). Default: the next phase that is due.',
+      options: [...PHASES],
+    }),
+    'switched-at': switchedAtFlag,
+    'live-window': liveWindowFlag,
     'lock-timeout': Flags.custom<number>({
       helpValue: 'DURATION',
       description: "How long a fill waits for the destination's flock: 30, 30s, 2m. [default: 30s]",
@@ -78,30 +90,50 @@ ssh:// storage uses the ssh agent or --identity keys; host keys must be in known
     const stream = flags['dry-run'] ? undefined : progressStream(flags);
     // --progress on a pipe: plain lines every interval (a log), not redrawn bars.
     const forcedLines = stream !== undefined && process.stderr.isTTY !== true;
-    let report;
-    try {
-      report = await applyPlan({
-        plan: args.plan,
-        concurrency: flags.concurrency ?? 16,
-        perNode: flags['per-node'] ?? 8,
-        bwlimit: flags.bwlimit ?? null,
-        dryRun: flags['dry-run'],
-        lockTimeoutMs: Math.max(1, lockTimeout) * 1000,
-        progress:
-          stream === undefined ? undefined : stderrApplyProgress(forcedLines ? process.stderr : stream, Math.max(1, interval) * 1000),
-        ...(flags.node !== undefined ? { node: flags.node } : {}),
-        ...(flags.cluster !== undefined ? { cluster: flags.cluster } : {}),
-        ssh: sshOptionsFrom(flags),
-      });
-    } catch (err) {
-      // Anything that is not one of our typed errors (a node that vanished while connecting, say) is still one line, exit 1.
-      if (err instanceof RingshiftError || !(err instanceof Error)) throw err;
-      throw new DataError(err.message);
-    }
+    const common: ApplyOptions = {
+      plan: args.plan,
+      concurrency: flags.concurrency ?? 16,
+      perNode: flags['per-node'] ?? 8,
+      bwlimit: flags.bwlimit ?? null,
+      dryRun: flags['dry-run'],
+      lockTimeoutMs: Math.max(1, lockTimeout) * 1000,
+      progress: stream === undefined ? undefined : stderrApplyProgress(forcedLines ? process.stderr : stream, Math.max(1, interval) * 1000),
+      ...(flags.node !== undefined ? { node: flags.node } : {}),
+      ...(flags.cluster !== undefined ? { cluster: flags.cluster } : {}),
+      ssh: sshOptionsFrom(flags),
+    };
     const sink = new LineSink();
+    if (isPhasedPlan(args.plan)) {
+      const outcome = await oneLine(() =>
+        runPhase({
+          ...common,
+          phase: flags.phase as (typeof PHASES)[number] | undefined,
+          switchedAt: flags['switched-at'] === undefined ? undefined : parseTime(flags['switched-at'], nowSeconds(), '--switched-at'),
+          liveWindow: flags['live-window'],
+        }),
+      );
+      if (flags.json) sink.push(JSON.stringify(outcome.json));
+      else for (const line of outcome.lines) sink.push(line);
+      await sink.flush();
+      process.exitCode = outcome.exitCode;
+      return;
+    }
+    if (flags.phase !== undefined || flags['switched-at'] !== undefined)
+      throw new UsageError('--phase and --switched-at need a phased plan', { expected: 'a plan written by ringshift plan --phased' });
+    const report = await oneLine(() => applyPlan(common));
     if (flags.json) sink.push(JSON.stringify(report.json()));
     else for (const line of report.text()) sink.push(line);
     await sink.flush();
     process.exitCode = report.exitCode();
+  }
+}
+
+/** Anything that is not one of our typed errors (a node that vanished while connecting, say) is still one line, exit 1. */
+async function oneLine<T>(work: () => Promise<T>): Promise<T> {
+  try {
+    return await work();
+  } catch (err) {
+    if (err instanceof RingshiftError || !(err instanceof Error)) throw err;
+    throw new DataError(err.message);
   }
 }

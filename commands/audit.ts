@@ -17,6 +17,7 @@ import { LineSink } from '../src/output/sinks.js';
 import { AuditDigestBuilder } from '../src/report/collect-audit.js';
 import { auditReportInput, HTML_FLAG_DESCRIPTION } from '../src/report/command-reports.js';
 import { writeReport } from '../src/report/write-report.js';
+import { auditLiveFlags, liveInputsFrom } from '../src/cli/live-flags.js';
 
 export default class Audit extends BaseCommand {
   static override summary = 'Classify every whisper file of a cluster: ok, misplaced (and why), extra copies, missing replicas.';
@@ -24,15 +25,20 @@ export default class Audit extends BaseCommand {
 
   ok               this location holds an owner of the name
   misplaced        no owner here; explained by the first that applies:
+    live             it received points after --switched-at, or within --live-window (default: 10 minutes,
+                     or 3 finest steps when longer): a relay still writes it. Never moved or deleted; the
+                     evidence names the known rings that send here (--old-ring, a raw-name variant, --ring)
     old-ring         an owner under --old-ring (a ring change left it here)
     double-dot       the relay hashes raw names (carbon-relay, buckytools) and a raw form of the name that
                      carbon-cache stores in the same file (.a.b.c, a..b.c, a.b..c) hashes here: confirmed
-                     when that raw name is in --names; without --names (or with --names-sample) suspected
-                     when a one-dot variant does, with the chance of a coincidence
+                     when that raw name is in --names (a sample of the traffic; --names-complete says it
+                     is all of it, then a raw form it lacks is ruled out)
     cleansing        the relay is carbon-c-relay and would rewrite the name: its cleansed twin gets the data
     unexplained
   extra-copy       an unexplained copy of a metric that every owner already holds
   missing-replica  an owner lacks a file that another location holds
+  corrupt          the header or structure is unsound (local files: every header is read)
+  truncated        shorter than its header says
   self-metric      the caches' own metrics (--self-prefix, default carbon): written locally, not misplaced
   trailing-dot, tagged-hashed, malformed, symlink, unreadable: files whose placement cannot be checked
 
@@ -55,6 +61,7 @@ Exit status: 0, or 1 when --fail-on matches a finding; 2 for usage and config er
   static override examples = [
     '<%= config.bin %> audit --cluster cluster.yaml',
     '<%= config.bin %> audit --cluster cluster.yaml --old-ring cluster-old.yaml --names relay-names.txt',
+    '<%= config.bin %> audit --cluster cluster.yaml --switched-at 2024-05-01T10:00Z --ring relay-b/carbon.conf',
     '<%= config.bin %> audit --cluster cluster.yaml --json | grep \'"kind":"misplaced"\'',
     '<%= config.bin %> audit --cluster cluster.yaml --fail-on error   # in CI',
     '<%= config.bin %> audit --cluster cluster.yaml --fail-on misplaced,missing-replica',
@@ -72,7 +79,7 @@ Exit status: 0, or 1 when --fail-on matches a finding; 2 for usage and config er
       helpValue: 'FILE',
       description: 'Metric names as the relays received them, one a line: confirms or rules out double-dot placements.',
     }),
-    'names-sample': Flags.boolean({ description: 'The --names list is only a sample of the traffic.', dependsOn: ['names'] }),
+    ...auditLiveFlags,
     'self-prefix': Flags.string({
       helpValue: 'PREFIX',
       description: "Prefix of the caches' own metrics (CARBON_METRIC_PREFIX; repeatable). [default: carbon]",
@@ -112,7 +119,8 @@ Exit status: 0, or 1 when --fail-on matches a finding; 2 for usage and config er
       ssh: sshOptionsFrom(flags),
       grouper,
       ...(flags['old-ring'] !== undefined ? { oldRing: flags['old-ring'] } : {}),
-      ...(flags.names !== undefined ? { names: flags.names, namesSample: flags['names-sample'] === true } : {}),
+      ...(flags.names !== undefined ? { names: flags.names } : {}),
+      ...liveInputsFrom(flags),
       ...(flags['self-prefix'] !== undefined ? { selfPrefixes: flags['self-prefix'] } : {}),
     };
     const digest = flags.html === undefined ? undefined : new AuditDigestBuilder();
@@ -139,12 +147,25 @@ Exit status: 0, or 1 when --fail-on matches a finding; 2 for usage and config er
 /** The kinds each --fail-on level stands for (each level includes the ones above it). */
 const FAIL_ON_LEVELS: Record<string, string[]> = {
   never: [],
-  error: ['misplaced', 'missing-replica', 'unreadable'],
-  warning: ['misplaced', 'missing-replica', 'unreadable', 'extra-copy', 'trailing-dot', 'tagged-hashed', 'malformed', 'symlink'],
+  error: ['misplaced', 'missing-replica', 'unreadable', 'corrupt', 'truncated'],
+  warning: [
+    'misplaced',
+    'missing-replica',
+    'unreadable',
+    'corrupt',
+    'truncated',
+    'extra-copy',
+    'trailing-dot',
+    'tagged-hashed',
+    'malformed',
+    'symlink',
+  ],
   info: [
     'misplaced',
     'missing-replica',
     'unreadable',
+    'corrupt',
+    'truncated',
     'extra-copy',
     'trailing-dot',
     'tagged-hashed',

@@ -1,6 +1,7 @@
 import { Flags } from '@oclif/core';
 import { stderrProgress } from '../src/audit/stage-progress.js';
 import { runPlan } from '../src/plan/run-plan.js';
+import { configSetLinter } from '../src/lint/config-set-lint.js';
 import { renderSummaryText, summaryJson } from '../src/plan/summary.js';
 import { BaseCommand } from '../src/cli/base-command.js';
 import {
@@ -16,6 +17,8 @@ import {
 import { LineSink } from '../src/output/sinks.js';
 import { HTML_FLAG_DESCRIPTION, planReportInput } from '../src/report/command-reports.js';
 import { writeReport } from '../src/report/write-report.js';
+import { renderChangeText, renderReadImpactText, renderRunbookText, runbookJson } from '../src/plan/runbook-report.js';
+import { auditLiveFlags, liveInputsFrom } from '../src/cli/live-flags.js';
 
 export default class Plan extends BaseCommand {
   static override summary = 'Plan the copies, gap fills and deletes that put every metric where the ring wants it (a dry run).';
@@ -40,6 +43,7 @@ The summary: actions and bytes per source → destination, each destination's gr
     '<%= config.bin %> plan --cluster cluster.yaml --old-ring cluster-old.yaml -o shuffle.plan',
     '<%= config.bin %> plan --cluster cluster.yaml --names relay-names.txt --keep-source -o shuffle.plan --json',
     '<%= config.bin %> plan --cluster cluster.yaml --high-water 80% --throughput 200MB/s',
+    '<%= config.bin %> plan --cluster cluster.yaml --old-ring cluster-old.yaml --phased --configs configs/ -o change.plan',
   ];
 
   static override flags = {
@@ -57,7 +61,7 @@ The summary: actions and bytes per source → destination, each destination's gr
       helpValue: 'FILE',
       description: 'Metric names as the relays received them, one a line: confirms or rules out double-dot placements.',
     }),
-    'names-sample': Flags.boolean({ description: 'The --names list is only a sample of the traffic.', dependsOn: ['names'] }),
+    ...auditLiveFlags,
     html: Flags.string({ helpValue: 'FILE', description: HTML_FLAG_DESCRIPTION }),
     'keep-source': Flags.boolean({ description: 'Plan no deletes (copies and fills only).', default: false }),
     'move-suspected': Flags.boolean({ description: 'Move files the audit only suspects of a double-dot placement.', default: false }),
@@ -67,6 +71,22 @@ The summary: actions and bytes per source → destination, each destination's gr
       deprecateAliases: true,
     }),
     throughput: byteRateFlag('throughput', 'Expected transfer rate, for the time estimate.', '50MiB/s'),
+    phased: Flags.boolean({
+      description:
+        'Write the phased runbook (needs --old-ring, the ring the relays use now): pre-copy, switch, backfill, verify, cleanup; "ringshift apply PLAN" runs the next phase that is due.',
+      default: false,
+    }),
+    configs: Flags.string({
+      helpValue: 'PATH',
+      description:
+        'Config files or directories the switch rewrites to the new ring (relay DESTINATIONS / c-relay cluster, webapp CARBONLINK_HOSTS and CLUSTER_SERVERS, carbonate.conf, a cluster file); shown as unified diffs, linted first (repeatable).',
+      multiple: true,
+    }),
+    'write-configs': Flags.string({
+      helpValue: 'DIR',
+      description: 'Write the edited configs under DIR (their paths relative to the working directory kept), when they lint clean.',
+      dependsOn: ['configs'],
+    }),
     'self-prefix': Flags.string({
       helpValue: 'PREFIX',
       description: "Prefix of the caches' own metrics (CARBON_METRIC_PREFIX; repeatable). [default: carbon]",
@@ -109,14 +129,27 @@ The summary: actions and bytes per source → destination, each destination's gr
         throughput,
         ...(flags.output !== undefined ? { output: flags.output } : {}),
         ...(flags['old-ring'] !== undefined ? { oldRing: flags['old-ring'] } : {}),
-        ...(flags.names !== undefined ? { names: flags.names, namesSample: flags['names-sample'] === true } : {}),
+        ...(flags.names !== undefined ? { names: flags.names } : {}),
+        ...liveInputsFrom(flags),
+        phased: flags.phased,
+        ...(flags.configs !== undefined ? { configs: flags.configs, configLinter: configSetLinter } : {}),
+        ...(flags['write-configs'] !== undefined ? { writeConfigs: flags['write-configs'] } : {}),
         ...(flags['self-prefix'] !== undefined ? { selfPrefixes: flags['self-prefix'] } : {}),
       },
       progress === undefined ? undefined : stderrProgress('plan', progress),
     );
     const sink = new LineSink();
-    if (flags.json) sink.push(JSON.stringify(summaryJson(result)));
-    else for (const line of renderSummaryText(result)) sink.push(line);
+    if (flags.json) sink.push(JSON.stringify({ ...summaryJson(result), ...runbookJson(result) }));
+    else {
+      const lines = renderSummaryText(result);
+      const extra: string[] = [];
+      if (result.change !== undefined) extra.push('', ...renderChangeText(result.change));
+      if (result.runbook !== undefined) extra.push('', ...renderRunbookText(result.runbook));
+      if (result.readImpact !== undefined && result.readImpact.metrics > 0) extra.push('', ...renderReadImpactText(result.readImpact));
+      if (result.configsWritten !== undefined) extra.push(`configs written: ${result.configsWritten.join(', ')}`);
+      // After the first block (the totals and the per-pair table), before capacity and skips.
+      for (const line of [...lines, ...extra]) sink.push(line);
+    }
     await sink.flush();
     if (flags.html !== undefined) writeReport(flags.html, planReportInput(result, flags.cluster));
     if (result.refused.length > 0) process.exitCode = 1;

@@ -10,7 +10,7 @@ import type { AuditFinding } from '../src/audit/audit-findings.js';
 import { runAudit } from '../src/audit/run-audit.js';
 import { dotVariants } from '../src/audit/variants.js';
 import { metricToPath } from '../src/storage/paths.js';
-import { clusterFactory, owners, runCommand } from './audit-cluster.js';
+import { clusterFactory, NOW, owners, runCommand } from './audit-cluster.js';
 
 const cluster = clusterFactory();
 
@@ -66,22 +66,41 @@ describe('audit: a ring change (3 → 4 nodes)', () => {
     expect(fs1.filter((f) => f.kind === 'missing-replica')).toHaveLength(expectedMissing);
   });
 
-  it('without --old-ring a leftover is a suspected double-dot exactly when a one-dot variant hashes there', async () => {
+  it('without --old-ring a stale leftover is unexplained (nothing writes it: no guess keeps it in place)', async () => {
     await ready;
     const fs1 = await audit(newPath);
-    for (const f of fs1.filter((x) => x.kind === 'misplaced' || x.kind === 'extra-copy')) {
+    const leftovers = fs1.filter((x) => x.kind === 'misplaced' || x.kind === 'extra-copy');
+    expect(leftovers.length).toBeGreaterThan(0);
+    for (const f of leftovers) expect(f.explanation ?? f.kind).toMatch(/unexplained|extra-copy/);
+  });
+
+  it('a live leftover (points after --switched-at) is live; a one-dot variant that hashes there is named as a guess', async () => {
+    await ready;
+    // The planted points end an hour before NOW: a switch two hours before NOW makes every leftover live.
+    const fs1 = await audit(newPath, { switchedAt: NOW - 7200 });
+    const live = fs1.filter((x) => x.kind === 'misplaced');
+    expect(live.length).toBeGreaterThan(0);
+    let guessed = 0;
+    for (const f of live) {
+      expect(f.explanation).toBe('live');
+      expect(f.evidence!.lastPoint).toBeGreaterThan(NOW - 7200);
+      const sentBy = f.evidence!.sentBy as { ring: string; confidence?: string; raw?: string[] }[];
       const locIsVariantOwner = dotVariants(f.metric!).some((v) => owners(newRing, v).includes(f.node));
-      if (locIsVariantOwner) {
-        expect(f.explanation).toBe('double-dot');
-        expect(f.evidence!.confidence).toBe('suspected');
-        expect(f.evidence!.variants).toBe(dotVariants(f.metric!).length);
-        const chance = f.evidence!.chance as number;
-        expect(chance).toBeGreaterThan(0);
-        expect(chance).toBeLessThanOrEqual(1);
-      } else {
-        expect(f.explanation ?? f.kind).toMatch(/unexplained|extra-copy/);
+      const guess = sentBy.find((s) => s.ring === 'raw-name');
+      expect(guess !== undefined).toBe(locIsVariantOwner);
+      if (guess !== undefined) {
+        guessed++;
+        expect(guess.confidence).toBe('suspected');
+        const was = f.evidence!.was as { explanation: string; evidence: Record<string, unknown> };
+        expect(was.explanation).toBe('double-dot');
+        expect(was.evidence.variants).toBe(dotVariants(f.metric!).length);
       }
     }
+    expect(guessed).toBeGreaterThan(0);
+    // With the old ring, the live leftovers name it as their sender (a relay not switched yet).
+    const withOld = await audit(newPath, { oldRing: oldPath, switchedAt: NOW - 7200 });
+    for (const f of withOld.filter((x) => x.kind === 'misplaced'))
+      expect((f.evidence!.sentBy as { ring: string }[]).map((s) => s.ring)).toContain('old-ring');
   });
 
   it('the same findings when the grouping spills to disk', async () => {
@@ -126,23 +145,57 @@ describe('audit: a raw double-dot name placed by its raw hash', () => {
     expect(f.evidence).toEqual({ confidence: 'confirmed', raw: [raw] });
   });
 
-  it('is suspected without --names, with the variant count and a chance', async () => {
+  it('is suspected without --names while live, with the variant count and a chance', async () => {
     await ready;
-    const f = (await audit(path)).find((x) => x.node === rawNode)!;
-    expect(f.explanation).toBe('double-dot');
-    expect(f.evidence).toMatchObject({ confidence: 'suspected', variants: dotVariants(stored).length });
-    expect(f.evidence!.raw).toContain(raw);
+    const f = (await audit(path, { switchedAt: NOW - 7200 })).find((x) => x.node === rawNode)!;
+    expect(f.explanation).toBe('live');
+    const was = f.evidence!.was as { explanation: string; evidence: Record<string, unknown> };
+    expect(was.explanation).toBe('double-dot');
+    expect(was.evidence).toMatchObject({ confidence: 'suspected', variants: dotVariants(stored).length });
+    expect(was.evidence.raw).toContain(raw);
+    // Stale, nothing writes it: no guess.
+    const stale = (await audit(path)).find((x) => x.node === rawNode)!;
+    expect(stale.kind).toBe('extra-copy');
   });
 
-  it('a complete --names list without the raw form rules it out; --names-sample keeps the suspicion', async () => {
+  it('--names-complete without the raw form rules it out; a names list is a sample by default', async () => {
     await ready;
     const clean = join(c.dir, 'clean-names.txt');
     fs.writeFileSync(clean, `${stored}\n`);
-    const ruled = (await audit(path, { names: clean })).find((x) => x.node === rawNode)!;
-    // The owner holds the metric too, so the unexplained file is an extra copy.
-    expect(ruled.kind).toBe('extra-copy');
-    const sample = (await audit(path, { names: clean, namesSample: true })).find((x) => x.node === rawNode)!;
-    expect(sample.evidence).toMatchObject({ confidence: 'suspected', inNames: false });
+    const ruled = (await audit(path, { names: clean, namesComplete: true, switchedAt: NOW - 7200 })).find((x) => x.node === rawNode)!;
+    expect(ruled.explanation).toBe('live');
+    expect((ruled.evidence!.was as { explanation: string }).explanation).toBe('unexplained');
+    expect(ruled.evidence!.sentBy).toEqual([]);
+    const sample = (await audit(path, { names: clean, switchedAt: NOW - 7200 })).find((x) => x.node === rawNode)!;
+    expect((sample.evidence!.was as { evidence: unknown }).evidence).toMatchObject({ confidence: 'suspected', inNames: false });
+  });
+
+  it('an empty or unreadable --names file is an error, not an empty list', async () => {
+    await ready;
+    const empty = join(c.dir, 'empty-names.txt');
+    fs.writeFileSync(empty, '');
+    await expect(audit(path, { names: empty })).rejects.toThrow(/--names: the file is empty/);
+    fs.writeFileSync(empty, '\n\n');
+    await expect(audit(path, { names: empty })).rejects.toThrow(/no metric name in 2 lines/);
+    await expect(audit(path, { names: join(c.dir, 'nope.txt') })).rejects.toThrow(/cannot read names: ENOENT/);
+  });
+
+  it('a --names line with "/" is the raw name the relay saw: hashed as written', async () => {
+    await ready;
+    // carbon-cache stores "svcN/latency.p50" at svcN/latency/p50.wsp; the relay hashed the raw name.
+    let clean = '';
+    let slashRaw = '';
+    for (let i = 0; slashRaw === ''; i++) {
+      const s2 = `svc${i}.latency.p50`;
+      const r2 = `svc${i}/latency.p50`;
+      if (owners(ring, r2)[0] !== owners(ring, s2)[0]) [clean, slashRaw] = [s2, r2];
+    }
+    const at = owners(ring, slashRaw)[0]!;
+    await c.plantPath(at, metricToPath(slashRaw), clean);
+    const names = join(c.dir, 'slash-names.txt');
+    fs.writeFileSync(names, `${slashRaw}\n`);
+    const f = (await audit(path, { names })).find((x) => x.path === metricToPath(clean))!;
+    expect(f).toMatchObject({ node: at, metric: clean, explanation: 'double-dot', evidence: { confidence: 'confirmed', raw: [slashRaw] } });
   });
 });
 

@@ -214,12 +214,14 @@ describe('plan: double-dot files stay, unless --move-suspected', () => {
     expect(res.summary.skipCounts.get('double-dot-confirmed')).toBe(1);
   });
 
-  it('suspected: skipped by default, moved with --move-suspected', async () => {
+  it('a suspected one (no --names): left alone while live, moved once stale', async () => {
     await ready;
-    const plain = await runPlan(defaults(path));
-    expect(plain.summary.skipCounts.get('double-dot-suspected')).toBe(1);
-    expect(plain.summary.counts).toEqual({ copy: 0, fill: 0, delete: 0 });
-    const moved = await runPlan(defaults(path, join(c.dir, 'b.plan'), { moveSuspected: true }));
+    // Live: points after the switch. The raw-name guess is named as a sender; nothing moves.
+    const live = await runPlan(defaults(path, undefined, { switchedAt: NOW - 7200 }));
+    expect(live.summary.skipCounts.get('live')).toBe(1);
+    expect(live.summary.counts).toEqual({ copy: 0, fill: 0, delete: 0 });
+    // Stale: nothing writes it any more, so it is a leftover like any other.
+    const moved = await runPlan(defaults(path, join(c.dir, 'b.plan')));
     expect(moved.summary.counts).toEqual({ copy: 1, fill: 0, delete: 1 });
     const acts = actions(readPlan(join(c.dir, 'b.plan')));
     expect(acts[0]).toMatchObject({ op: 'copy', from: rawNode, to: storedNode, path: metricToPath(stored) });

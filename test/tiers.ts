@@ -23,6 +23,8 @@ export const INTEGRATION_TESTS = [
   'test/ssh-openssh.test.ts',
   // full disks (tmpfs mounts when root)
   'test/apply.test.ts',
+  // real carbon-cache and carbon-c-relay daemons on loopback, changed while written to
+  'test/live-change.test.ts',
 ];
 
 /** `slow`: in process, but exhaustive (every chunking of adversarial input, collision bumping over the

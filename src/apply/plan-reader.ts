@@ -6,8 +6,9 @@ import { createReadStream } from 'node:fs';
 import { StringDecoder } from 'node:string_decoder';
 import { UsageError } from '../errors.js';
 import {
+  PHASED_PLAN_VERSION,
   PLAN_FORMAT,
-  PLAN_VERSION,
+  PLAN_VERSIONS,
   type FileStamp,
   type PlanAction,
   type PlanFooter,
@@ -78,6 +79,7 @@ function parseRecord(s: string, path: string, line: number): PlanRecord {
       return checkAction(r, path, line);
     case 'skip':
     case 'footer':
+    case 'runbook':
       return r as unknown as PlanRecord;
     default:
       return bad(path, line, `unknown record type ${JSON.stringify(r.type)}`, 'header, action, skip or footer');
@@ -86,7 +88,15 @@ function parseRecord(s: string, path: string, line: number): PlanRecord {
 
 function checkHeader(r: Record<string, unknown>, path: string, line: number): PlanHeader {
   if (r.format !== PLAN_FORMAT) bad(path, line, `not a ringshift plan (format ${JSON.stringify(r.format)})`, PLAN_FORMAT);
-  if (r.version !== PLAN_VERSION) bad(path, line, `plan version ${JSON.stringify(r.version)} is not supported`, `version ${PLAN_VERSION}`);
+  if (typeof r.version !== 'number' || !PLAN_VERSIONS.includes(r.version))
+    bad(
+      path,
+      line,
+      `plan version ${JSON.stringify(r.version)} is not supported by this ringshift`,
+      `version ${PLAN_VERSIONS.join(' or ')}`,
+    );
+  if (r.version === PHASED_PLAN_VERSION && r.phased !== true)
+    bad(path, line, 'a version 2 plan must be phased', 'a plan written by ringshift plan --phased');
   if (typeof r.ringFingerprint !== 'string' || !Array.isArray(r.locations) || typeof r.cluster !== 'string') {
     bad(path, line, 'plan header lacks ringFingerprint, cluster or locations');
   }
@@ -159,7 +169,11 @@ export interface PlanSummary {
  * Check the whole plan (header on line 1, known locations, unique ids, footer last with matching
  * counts), hash it, and hand every action to `visit`.
  */
-export async function scanPlan(path: string, visit: (a: PlanAction, header: PlanHeader) => void): Promise<PlanSummary> {
+export async function scanPlan(
+  path: string,
+  visit: (a: PlanAction, header: PlanHeader) => void,
+  opts: { phased?: boolean; onRecord?: (rec: PlanRecord) => void } = {},
+): Promise<PlanSummary> {
   const hash = createHash('sha256');
   let header: PlanHeader | undefined;
   let footer: PlanFooter | undefined;
@@ -172,6 +186,14 @@ export async function scanPlan(path: string, visit: (a: PlanAction, header: Plan
       if (header === undefined) {
         if (rec.type !== 'header') bad(path, line, 'the first record of a plan must be its header');
         header = rec;
+        // A phased runbook runs phase by phase (src/apply/phase-runner.ts), never as one plain plan.
+        if (header.version === PHASED_PLAN_VERSION && opts.phased !== true)
+          bad(
+            path,
+            line,
+            'this is a phased plan (plan --phased): its phases run one at a time',
+            'ringshift apply PLAN (it runs the next phase that is due)',
+          );
         locs = new Set(header.locations.map((l) => l.id));
         continue;
       }
@@ -185,6 +207,10 @@ export async function scanPlan(path: string, visit: (a: PlanAction, header: Plan
           break;
         case 'skip':
           skips++;
+          break;
+        case 'runbook':
+          if (header.version !== PHASED_PLAN_VERSION) bad(path, line, 'a runbook record in a plan that is not phased');
+          opts.onRecord?.(rec);
           break;
         case 'action': {
           for (const l of rec.op === 'delete' ? [rec.at] : [rec.from, rec.to]) {

@@ -7,6 +7,7 @@ import { sampleKey } from '../ring/analysis/sample.js';
 import type { StorageLocation } from '../storage/locations.js';
 import { storageKeysFor } from '../storage/locations.js';
 import { metricToPath } from '../storage/paths.js';
+import type { FileProbes } from './file-probes.js';
 import type { RawNameIndex } from './variants.js';
 import { selfMetricMatcher } from './variants.js';
 
@@ -23,6 +24,10 @@ export interface AuditOptions {
   names?: RawNameIndex;
   /** The names list is a sample of the traffic: a raw name missing from it rules nothing out. */
   namesSample?: boolean;
+  /** Reads of file contents: headers (corrupt, truncated) and last points (liveness). */
+  probes?: FileProbes;
+  /** Other rings that may still send to the cluster (--ring: another relay's config), with a label. */
+  senders?: readonly { label: string; ring: Ring }[];
 }
 
 /** A ring bound to the cluster's locations. */
@@ -111,6 +116,8 @@ export class AuditContext {
   readonly isSelfMetric: (name: string) => boolean;
   readonly names: RawNameIndex | undefined;
   readonly namesSample: boolean;
+  readonly probes: FileProbes | undefined;
+  readonly senders: readonly { label: string; ring: PlacedRing }[];
   private shares: number[] | undefined;
 
   constructor(
@@ -126,6 +133,8 @@ export class AuditContext {
     this.isSelfMetric = selfMetricMatcher(opts.selfPrefixes ?? ['carbon']);
     this.names = opts.names;
     this.namesSample = opts.namesSample ?? false;
+    this.probes = opts.probes;
+    this.senders = (opts.senders ?? []).map((s) => ({ label: s.label, ring: new PlacedRing(s.ring, locations, true) }));
   }
 
   /** Any-owner share of the keyspace of location `i` (computed once, on first use). */

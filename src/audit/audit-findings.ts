@@ -19,6 +19,10 @@ export type FileClass =
   | 'tagged-hashed'
   /** a path carbon-cache cannot have written for any name */
   | 'malformed'
+  /** the header or structure is unsound (whisper would refuse it, or read garbage) */
+  | 'corrupt'
+  /** shorter than its header says: a copy or a disk that ran out mid-write */
+  | 'truncated'
   | 'symlink'
   | 'unreadable';
 
@@ -26,6 +30,8 @@ export type FileClass =
 export const CLASSES_AFTER_MISPLACED = [
   'extra-copy',
   'missing-replica',
+  'corrupt',
+  'truncated',
   'self-metric',
   'trailing-dot',
   'tagged-hashed',
@@ -36,9 +42,12 @@ export const CLASSES_AFTER_MISPLACED = [
 
 export const FILE_CLASSES: readonly FileClass[] = ['ok', 'misplaced', ...CLASSES_AFTER_MISPLACED];
 
-/** Why a misplaced file is where it is: the first of these that applies. */
-export type Explanation = 'old-ring' | 'double-dot' | 'cleansing' | 'unexplained';
-export const EXPLANATIONS: readonly Explanation[] = ['old-ring', 'double-dot', 'cleansing', 'unexplained'];
+/**
+ * Why a misplaced file is where it is: the first of these that applies. `live` comes first: a file that
+ * received points after the cutoff (liveness.ts) is still written by some relay, whatever else explains it.
+ */
+export type Explanation = 'live' | 'old-ring' | 'double-dot' | 'cleansing' | 'unexplained';
+export const EXPLANATIONS: readonly Explanation[] = ['live', 'old-ring', 'double-dot', 'cleansing', 'unexplained'];
 
 /** One scanned file as the grouping keeps it (compact: location by index). */
 export interface GroupEntry {

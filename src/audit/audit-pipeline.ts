@@ -12,6 +12,9 @@ import { scanLocationBatches } from '../storage/scan.js';
 import type { SshOptions } from '../storage/ssh-driver.js';
 import { AuditContext } from './audit-context.js';
 import { classifyGroup, type ClassifiedGroup } from './classify.js';
+import { FileProbes } from './file-probes.js';
+import type { LivenessPolicy } from './liveness.js';
+import { nowSeconds } from '../clock.js';
 import { PathGrouper, type GrouperOptions } from './group.js';
 import type { Progress } from './stage-progress.js';
 import { loadRawNames } from './variants.js';
@@ -75,7 +78,18 @@ export interface AuditInputs {
   clusterPath: string;
   oldRing?: string;
   names?: string;
+  /** @deprecated a names list is a sample unless namesComplete says otherwise. */
   namesSample?: boolean;
+  /** --names-complete: the list holds every name the relays received. */
+  namesComplete?: boolean;
+  /** --live-window in seconds (default per file: max(10 min, 3 × finest step)). */
+  liveWindow?: number;
+  /** --switched-at: when the relays were switched to the current ring (unix seconds). */
+  switchedAt?: number;
+  /** --ring: other relays' configs that may still send (files or inline rings). */
+  senders?: readonly string[];
+  /** Read file headers and last points (default true). */
+  probeFiles?: boolean;
   selfPrefixes?: readonly string[];
   grouper?: GrouperOptions;
   progress?: Progress;
@@ -105,7 +119,17 @@ export async function prepareAudit(inputs: AuditInputs): Promise<PreparedAudit> 
   const opts: ConstructorParameters<typeof AuditContext>[3] = {};
   if (inputs.selfPrefixes !== undefined) opts.selfPrefixes = inputs.selfPrefixes;
   if (names !== undefined) opts.names = names;
-  if (inputs.namesSample === true) opts.namesSample = true;
+  // A names list is a sample of what the relays received unless --names-complete says it is all of it.
+  if (inputs.namesComplete !== true) opts.namesSample = true;
+  if (inputs.probeFiles !== false) opts.probes = new FileProbes(setup.locations, livenessPolicy(inputs), inputs.ssh);
+  if (inputs.senders !== undefined && inputs.senders.length > 0) {
+    const senders: { label: string; ring: Ring }[] = [];
+    for (const s of inputs.senders) {
+      const src = ringSourceFromArg(s, '--ring');
+      senders.push({ label: `--ring ${s}`, ring: buildLabelledRing(await resolveRingSource(src), '--ring') });
+    }
+    opts.senders = senders;
+  }
   const ctx = new AuditContext(setup.locations, setup.ring, old, opts);
   const grouper = new PathGrouper(inputs.grouper);
   const scanned = setup.locations.map(() => 0);
@@ -143,14 +167,31 @@ export async function prepareAudit(inputs: AuditInputs): Promise<PreparedAudit> 
   return { setup, ctx, scanned, grouper };
 }
 
+/** The liveness policy of an audit or plan run. */
+export function livenessPolicy(inputs: Pick<AuditInputs, 'liveWindow' | 'switchedAt'>): LivenessPolicy {
+  return { now: nowSeconds(), window: inputs.liveWindow, switchedAt: inputs.switchedAt };
+}
+
 /** Classified groups, one at a time (the grouper's spill files are removed at the end). */
 export async function* classifiedGroups(p: PreparedAudit, progress?: Progress): AsyncGenerator<ClassifiedGroup> {
   let n = 0;
   const total = p.grouper.size;
-  for await (const g of p.grouper.groups()) {
-    n += g.entries.length;
-    progress?.update('classify', `${n} of ${total} files`);
-    yield classifyGroup(g, p.ctx);
+  const probes = p.ctx.probes;
+  try {
+    for await (const g of p.grouper.groups()) {
+      n += g.entries.length;
+      progress?.update('classify', `${n} of ${total} files`);
+      probes?.beginGroup();
+      let c = classifyGroup(g, p.ctx);
+      // Remote files whose last point decides their class: read them, then classify again.
+      if (probes?.hasPending === true) {
+        await probes.fetchPending();
+        c = classifyGroup(g, p.ctx);
+      }
+      yield c;
+    }
+  } finally {
+    await probes?.close();
   }
   progress?.done();
 }

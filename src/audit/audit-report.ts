@@ -4,10 +4,13 @@ import { alignColumns } from '../output/table.js';
 import type { StorageLocation } from '../storage/locations.js';
 import { CLASSES_AFTER_MISPLACED, EXPLANATIONS, FILE_CLASSES, type AuditFinding } from './audit-findings.js';
 import { formatBytes, formatPercent } from '../units.js';
+import { isoSeconds } from './liveness.js';
+import { describeSenders } from './senders-text.js';
 
 /** Summary rows, in display order. misplaced is split by explanation (double-dot by confidence). */
 export const ROWS = [
   'ok',
+  'misplaced:live',
   'misplaced:old-ring',
   'misplaced:double-dot-confirmed',
   'misplaced:double-dot-suspected',
@@ -175,7 +178,10 @@ function describeFinding(f: AuditFinding): string {
       return `${name} at ${f.node}: an extra copy${owners}`;
     case 'misplaced': {
       let why: string;
-      if (f.explanation === 'old-ring') why = `an owner under the old ring (${(ev.oldOwners as string[]).join(', ')})`;
+      if (f.explanation === 'live') {
+        const last = typeof ev.lastPoint === 'number' ? `last point ${isoSeconds(ev.lastPoint)}` : 'being read';
+        why = `live (${last}): ${describeSenders(ev.sentBy as Record<string, unknown>[] | undefined)}`;
+      } else if (f.explanation === 'old-ring') why = `an owner under the old ring (${(ev.oldOwners as string[]).join(', ')})`;
       else if (f.explanation === 'double-dot') {
         const raw = (ev.raw as string[]).map((r) => JSON.stringify(r)).join(', ');
         why =
@@ -188,6 +194,9 @@ function describeFinding(f: AuditFinding): string {
       } else why = 'unexplained';
       return `${name} at ${f.node}: ${why}${owners}`;
     }
+    case 'corrupt':
+    case 'truncated':
+      return `${f.path} at ${f.node}: ${String(ev.problem ?? f.kind)}`;
     case 'trailing-dot':
       return `${f.path} at ${f.node}: written for the raw name ${JSON.stringify(ev.raw)}${ev.twin !== undefined ? ` (carbon-c-relay now writes ${JSON.stringify(ev.twin)})` : ev.atOwner === true ? ' (an owner of that raw name)' : ''}`;
     default:

@@ -1,18 +1,24 @@
 // Classifying the files of one path group (see group.ts), in this order:
 //
 //   tagged-hashed, malformed, symlink, unreadable   by what the scan found
+//   corrupt, truncated                              the header read (local files; file-probes.ts)
 //   trailing-dot                                    a/b/.wsp, written for the raw name `a.b.`
 //   self-metric                                     the caches' own metrics, wherever they are
 //   ok                                              the location holds an owner of the name (under
 //                                                   carbon-c-relay cleansing: only for names the relay
 //                                                   writes itself; a name it rewrites has no owner)
 //   misplaced, explained by the first that applies:
+//     live         the file received points after the cutoff (liveness.ts): some relay still writes
+//                  it. The evidence names the known rings that send here (the old ring, a raw-name
+//                  variant, a --ring), and what would explain it otherwise (`was`)
 //     old-ring     an owner of the name under --old-ring is stored here
 //     double-dot   the relay hashes raw names and a raw name stored at this path hashes here (any
 //                  owner, since the relay writes every replica): `confirmed` when a name in --names
-//                  does; without --names (or with --names-sample, a list that may miss names),
-//                  `suspected` when a one-dot variant (variants.ts) does. A complete --names list
-//                  that has no raw form of the path rules double-dot out.
+//                  does; without --names (or with a --names list that is only a sample, the default),
+//                  `suspected` when a one-dot variant (variants.ts) does — only while the file is
+//                  live: a stale file receives nothing from any raw name, so a guess about one
+//                  would only keep a leftover in place. A --names-complete list that has no raw form
+//                  of the path rules double-dot out.
 //     cleansing    carbon-c-relay rewrites the name: its cleansed twin receives the data now
 //     unexplained
 //   extra-copy     an unexplained misplaced file of a metric every owner location already holds
@@ -46,11 +52,18 @@ export interface ClassifiedGroup {
 const NO_OWNERS: OwnerLocations = { locs: [], unmapped: [] };
 
 /** Entries whose data the planner moves: they count as holders of the group's metric. */
-export function isHolder(c: ClassifiedEntry, moveSuspected = false): boolean {
+export function isHolder(c: ClassifiedEntry, moveSuspected = false, liveOldRing = false): boolean {
   if (c.cls === 'ok' || c.cls === 'extra-copy') return true;
   if (c.cls !== 'misplaced') return false;
+  if (c.explanation === 'live') return liveOldRing && sentByOldRing(c);
   if (c.explanation !== 'double-dot') return true;
   return moveSuspected && c.evidence?.confidence === 'suspected';
+}
+
+/** A live misplaced file that the old ring writes (the relays are not switched yet): a copy source before the switch. */
+export function sentByOldRing(c: ClassifiedEntry): boolean {
+  const by = c.evidence?.sentBy as { ring: string }[] | undefined;
+  return by !== undefined && by.some((s) => s.ring === 'old-ring');
 }
 
 export function classifyGroup(group: PathGroup, ctx: AuditContext): ClassifiedGroup {
@@ -95,7 +108,7 @@ export function classifyGroup(group: PathGroup, ctx: AuditContext): ClassifiedGr
   }
 
   const missing: number[] = [];
-  if (owners !== null && entries.some((c) => isHolder(c))) {
+  if (owners !== null && entries.some((c) => isHolder(c, false, true))) {
     for (const l of owners.locs) if (!okLocs.has(l)) missing.push(l);
   }
   return { key, target, owners, entries, missing };
@@ -115,11 +128,14 @@ function classifyEntry(
     case 'symlink':
     case 'unreadable':
       return { entry: e, cls: e.kind, owners: null, ...(e.note !== undefined ? { evidence: { note: e.note } } : {}) };
-    case 'trailing-dot':
-      return trailingDot(e, ctx);
     default:
       break;
   }
+  const health = ctx.probes?.health(e);
+  if (health !== undefined && health !== null && health.health !== 'ok') {
+    return { entry: e, cls: health.health, owners: groupOwners, evidence: { problem: health.problem } };
+  }
+  if (e.kind === 'trailing-dot') return trailingDot(e, ctx);
   const m = e.metric;
   if (m === null) return { entry: e, cls: 'malformed', owners: null };
   if (ctx.isSelfMetric(m)) {
@@ -132,6 +148,52 @@ function classifyEntry(
   const owners = dropped ? NO_OWNERS : cleansed ? (groupOwners ?? own.owners) : own.owners;
   if (!dropped && !cleansed && owners.locs.includes(e.loc)) return { entry: e, cls: 'ok', owners };
 
+  const live = ctx.probes?.liveness(e);
+  const out = explainMisplaced(e, m, key, own.placement, owners, dropped, cleansed, ctx, group, live?.state !== 'stale');
+  if (live === undefined || live.state === 'stale') {
+    if (live?.lastPoint !== undefined && out.evidence !== undefined) out.evidence.lastPoint = live.lastPoint;
+    return out;
+  }
+  // Live (or not yet known: a remote file being read; the group is classified again then).
+  const was: Record<string, unknown> = { explanation: out.explanation };
+  if (out.evidence !== undefined) was.evidence = out.evidence;
+  const evidence: Record<string, unknown> = { sentBy: sendersHere(e, m, ctx), was };
+  if (live.lastPoint !== undefined) evidence.lastPoint = live.lastPoint;
+  if (live.cutoff !== undefined) evidence.cutoff = live.cutoff;
+  if (live.state === 'pending') evidence.pending = true;
+  return { entry: e, cls: 'misplaced', owners, explanation: 'live', evidence };
+}
+
+/** The known rings that send `m` to this file's location now: the old ring, raw-name variants, --ring configs. */
+function sendersHere(e: GroupEntry, m: string, ctx: AuditContext): Record<string, unknown>[] {
+  const out: Record<string, unknown>[] = [];
+  if (ctx.old !== undefined && ctx.old.locate(m).owners.locs.includes(e.loc)) out.push({ ring: 'old-ring' });
+  if (ctx.rawHashing) {
+    const here = (raw: string): boolean => ctx.current.locate(raw).owners.locs.includes(e.loc);
+    const confirmed = ctx.names === undefined ? [] : ctx.names.rawAt(e.path).filter(here);
+    if (confirmed.length > 0) out.push({ ring: 'raw-name', confidence: 'confirmed', raw: confirmed });
+    else if (e.kind === 'metric' && (ctx.names === undefined || ctx.namesSample)) {
+      const matching = dotVariants(m).filter(here);
+      if (matching.length > 0) out.push({ ring: 'raw-name', confidence: 'suspected', raw: matching });
+    }
+  }
+  for (const s of ctx.senders) if (s.ring.locate(m).owners.locs.includes(e.loc)) out.push({ ring: s.label });
+  return out;
+}
+
+function explainMisplaced(
+  e: GroupEntry,
+  m: string,
+  key: string,
+  placement: Placement,
+  owners: OwnerLocations,
+  dropped: boolean,
+  cleansed: boolean,
+  ctx: AuditContext,
+  group: PathGroup,
+  maybeLive: boolean,
+): ClassifiedEntry {
+  const own = { placement };
   const out: ClassifiedEntry = { entry: e, cls: 'misplaced', owners };
   if (ctx.old !== undefined) {
     const old = ctx.old.locate(m).owners;
@@ -143,7 +205,7 @@ function classifyEntry(
     }
   }
   if (ctx.rawHashing && !cleansed) {
-    const dd = doubleDot(e, m, ctx);
+    const dd = doubleDot(e, m, ctx, maybeLive);
     if (dd !== undefined) {
       out.explanation = 'double-dot';
       out.evidence = dd;
@@ -176,7 +238,7 @@ function twinName(group: PathGroup, key: string, ctx: AuditContext): string | nu
   return null;
 }
 
-function doubleDot(e: GroupEntry, m: string, ctx: AuditContext): Record<string, unknown> | undefined {
+function doubleDot(e: GroupEntry, m: string, ctx: AuditContext, maybeLive: boolean): Record<string, unknown> | undefined {
   const here = (raw: string): boolean => ctx.current.locate(raw).owners.locs.includes(e.loc);
   if (ctx.names !== undefined) {
     const raws = ctx.names.rawAt(e.path).filter(here);
@@ -184,7 +246,8 @@ function doubleDot(e: GroupEntry, m: string, ctx: AuditContext): Record<string, 
     // A complete name list rules out every raw form it does not contain.
     if (!ctx.namesSample) return undefined;
   }
-  if (e.kind !== 'metric') return undefined;
+  // A guess is only worth keeping a file in place while something still writes it.
+  if (e.kind !== 'metric' || !maybeLive) return undefined;
   const variants = dotVariants(m);
   const matching = variants.filter(here);
   if (matching.length === 0) return undefined;

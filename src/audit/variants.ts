@@ -41,6 +41,8 @@ export class RawNameIndex {
   private readonly byPath = new Map<string, string[]>();
   /** Lines read, and anomalous names kept. */
   lines = 0;
+  /** Lines that held a name. */
+  names = 0;
   anomalous = 0;
 
   /** Add one line: the name as the relay received it (text after the first space or tab is ignored). */
@@ -50,6 +52,7 @@ export class RawNameIndex {
     const sp = name.search(/[ \t]/);
     if (sp >= 0) name = name.slice(0, sp);
     if (name === '' || name.includes('\0')) return;
+    this.names++;
     if (storedFormOf(name) === name) return;
     let path: string;
     try {
@@ -80,6 +83,14 @@ export async function loadRawNames(file: string): Promise<RawNameIndex> {
   } catch (e) {
     if (e instanceof UsageError) throw new UsageError(e.message, { file, expected: 'a readable file of metric names, one a line' });
     throw e;
+  }
+  // An empty list would silently turn every confirmed double-dot into "unexplained" (and the plan would
+  // move the file a relay still writes): refuse it.
+  if (index.names === 0) {
+    throw new UsageError(`--names: ${index.lines === 0 ? 'the file is empty' : `no metric name in ${index.lines} lines`}`, {
+      file,
+      expected: 'metric names as the relays received them, one a line',
+    });
   }
   return index;
 }

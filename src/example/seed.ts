@@ -63,8 +63,15 @@ export async function plantAt(file: string, opts: PlantOptions): Promise<string>
 }
 
 /**
- * Minute points over the last `minutes` minutes for `name`, minus the gaps of this replica: values
- * follow a per-metric curve, so two replicas agree wherever both have a point.
+ * The example's writers stopped this long before the clock (the cluster was quiesced for the change), so
+ * its leftovers are stale: with the liveness rule (src/audit/liveness.ts) a file that received points
+ * in the last 10 minutes is live and never moved.
+ */
+export const EXAMPLE_QUIET_SECONDS = 3600;
+
+/**
+ * Minute points over `minutes` minutes for `name`, ending EXAMPLE_QUIET_SECONDS before `now`, minus
+ * the gaps of this replica: values follow a per-metric curve, so two replicas agree wherever both have a point.
  */
 export function examplePoints(name: string, now: number, replica: number, minutes = 600): Point[] {
   const rnd = seededRandom(name);
@@ -74,7 +81,7 @@ export function examplePoints(name: string, now: number, replica: number, minute
   const gapLen = 10 + Math.floor(rnd() * 40);
   // The other replica misses a different window.
   const gap2Start = (gapStart + minutes / 2) % (minutes - 60);
-  const end = now - (now % 60);
+  const end = now - (now % 60) - EXAMPLE_QUIET_SECONDS;
   const out: Point[] = [];
   for (let i = minutes - 1; i >= 0; i--) {
     const k = minutes - 1 - i;

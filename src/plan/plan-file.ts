@@ -8,7 +8,14 @@ import { createHash } from 'node:crypto';
 import type { RingSpec } from '../ring/types.js';
 
 export const PLAN_FORMAT = 'ringshift-plan';
+/** A plain plan (copies, fills, deletes): every apply reads it. */
 export const PLAN_VERSION = 1;
+/**
+ * A phased runbook (runbook.ts): the same records, each action tagged with its phase, and a `runbook`
+ * record before the footer. An apply that does not know phases refuses it by this version.
+ */
+export const PHASED_PLAN_VERSION = 2;
+export const PLAN_VERSIONS: readonly number[] = [PLAN_VERSION, PHASED_PLAN_VERSION];
 
 export interface PlanLocation {
   /** Location id used by actions (stable within the plan; see storage locations). */
@@ -32,6 +39,8 @@ export interface PlanHeader {
   /** The cluster file, absolute. */
   cluster: string;
   locations: PlanLocation[];
+  /** Version 2: the plan is a phased runbook. */
+  phased?: boolean;
   options: {
     keepSource: boolean;
     moveSuspected: boolean;
@@ -55,6 +64,8 @@ interface ActionBase {
   metric: string;
   /** POSIX path relative to every location's root (the same file name on every node). */
   path: string;
+  /** (Version 2, phased plans) the runbook phase: copies and fills 'pre-copy', deletes 'cleanup'. */
+  phase?: string;
 }
 
 /** Copy the file from `from` to `to`, which lacked it at planning time. */
@@ -119,7 +130,13 @@ export interface PlanFooter {
   bytes: number;
 }
 
-export type PlanRecord = PlanHeader | PlanAction | PlanSkip | PlanFooter;
+/** (Version 2) the runbook: phases, the switch's config edits, change analysis, read impact (runbook.ts). */
+export interface PlanRunbookRecord {
+  type: 'runbook';
+  [key: string]: unknown;
+}
+
+export type PlanRecord = PlanHeader | PlanAction | PlanSkip | PlanFooter | PlanRunbookRecord;
 
 /**
  * Fingerprint of what decides placement: implementation, hash, router, replication, diversity, key

@@ -16,10 +16,17 @@
 import type { AuditContext } from '../audit/audit-context.js';
 import { isHolder, type ClassifiedEntry, type ClassifiedGroup } from '../audit/classify.js';
 import type { CopyAction, FileStamp, FillAction, PlanAction, PlanSkip } from './plan-file.js';
+import { isoSeconds } from '../audit/liveness.js';
+import { describeSenders } from '../audit/senders-text.js';
 
 export interface PlannerOptions {
   keepSource: boolean;
   moveSuspected: boolean;
+  /**
+   * The phased runbook: live files the old ring still writes are sources of the pre-copy (the relays
+   * are switched later); they are deleted only in the cleanup phase, after the switch is confirmed.
+   */
+  phased?: boolean;
 }
 
 /** What verification found about one file. null: it is gone (or no longer a regular file). */
@@ -30,6 +37,8 @@ export interface HolderCheck {
   hasData: boolean;
   /** Size and mtime when it was verified. */
   stamp: FileStamp;
+  /** Archives (seconds per point, points), for the phased runbook's estimates. */
+  layout?: { step: number; points: number }[];
 }
 
 /** Local files are checked in place (synchronously), remote ones through their driver. */
@@ -68,14 +77,18 @@ export class GroupPlanner {
   async plan(g: ClassifiedGroup): Promise<GroupPlan> {
     const out: GroupPlan = { actions: [], skips: [] };
     const holders: ClassifiedEntry[] = [];
-    for (const c of g.entries) {
-      const dropped = c.explanation === 'cleansing' && c.evidence?.twin === null;
-      if (isHolder(c, this.opts.moveSuspected) && !dropped) holders.push(c);
-      else if (c.cls !== 'missing-replica') this.skipEntry(c, out);
-    }
-    if (holders.length === 0) return out;
     const owners = g.owners;
     const key = g.key;
+    // An owner's file the audit found corrupt or truncated: never overwritten, and it holds back deletes.
+    const brokenAt = new Set<number>();
+    for (const c of g.entries) {
+      const dropped = c.explanation === 'cleansing' && c.evidence?.twin === null;
+      if (isHolder(c, this.opts.moveSuspected, this.opts.phased === true) && !dropped) holders.push(c);
+      else if (c.cls !== 'missing-replica') this.skipEntry(c, out);
+      if ((c.cls === 'corrupt' || c.cls === 'truncated') && c.entry.path === key && owners?.locs.includes(c.entry.loc) === true)
+        brokenAt.add(c.entry.loc);
+    }
+    if (holders.length === 0) return out;
     const isTarget = (c: ClassifiedEntry): boolean => c.entry.path === key && owners !== null && owners.locs.includes(c.entry.loc);
     if (owners === null || (owners.locs.length === 0 && owners.unmapped.length === 0)) {
       for (const c of holders) this.skip(out, c, 'no-owner', 'no owner: the ring routes this name nowhere');
@@ -86,7 +99,7 @@ export class GroupPlanner {
 
     // Verify every holder before relying on it.
     const valid: Checked[] = [];
-    let brokenOwner = false;
+    let brokenOwner = brokenAt.size > 0;
     // Remote holders are read at once (a round trip each); results keep the holders' order.
     const checks = await Promise.all(holders.map(async (c) => this.verify(c.entry.loc, c.entry.path)));
     for (let i = 0; i < holders.length; i++) {
@@ -144,7 +157,7 @@ export class GroupPlanner {
       const own = valid.find((v) => v.c.entry.loc === l && v.c.entry.path === key);
       if (own === undefined) {
         // A corrupt or vanished owner file is not overwritten (already reported).
-        if (holders.some((c) => c.entry.loc === l && c.entry.path === key)) continue;
+        if (brokenAt.has(l) || holders.some((c) => c.entry.loc === l && c.entry.path === key)) continue;
         const copyId = this.nextId++;
         const copy: CopyAction = {
           type: 'action',
@@ -171,7 +184,9 @@ export class GroupPlanner {
       }
     }
 
-    const strays = valid.filter((v) => !isTarget(v.c));
+    // Live files (the phased pre-copy's sources) are never deleted by this plan: the cleanup phase
+    // deletes them once the switch is confirmed and they are stale.
+    const strays = valid.filter((v) => !isTarget(v.c) && (v.c.explanation !== 'live' || this.opts.phased === true));
     if (this.opts.keepSource || strays.length === 0) return out;
     let blocker: string | undefined;
     if (owners.unmapped.length > 0) blocker = `owner ${owners.unmapped.join(', ')} has no storage`;
@@ -227,6 +242,20 @@ export class GroupPlanner {
     out.skips.push({ category, skip });
   }
 
+  /** A live misplaced file: something still writes it, so it stays (and says who sends there). */
+  private skipLive(c: ClassifiedEntry, out: GroupPlan): void {
+    const ev = c.evidence ?? {};
+    const senders = describeSenders(ev.sentBy as Record<string, unknown>[] | undefined);
+    const last = typeof ev.lastPoint === 'number' ? ` (last point ${isoSeconds(ev.lastPoint)})` : '';
+    this.skip(
+      out,
+      c,
+      'live',
+      `live: still receiving points${last}; ${senders}; moving it would split the metric`,
+      'switch that sender to the new ring (or run the phased runbook: plan --phased), then re-plan once nothing arrives here for --live-window; --switched-at TIME says when the relays were switched',
+    );
+  }
+
   /** A file the plan never moves, with why and what to do about it. */
   private skipEntry(c: ClassifiedEntry, out: GroupPlan): void {
     const ev = c.evidence ?? {};
@@ -256,7 +285,19 @@ export class GroupPlanner {
       case 'symlink':
       case 'unreadable':
         return this.skip(out, c, c.cls, `${c.cls}${note}`);
+      case 'corrupt':
+      case 'truncated': {
+        const problem = typeof ev.problem === 'string' ? ev.problem : c.cls;
+        return this.skip(
+          out,
+          c,
+          'corrupt',
+          `corrupt whisper file (${problem}): not copied, filled or deleted`,
+          'inspect it with `ringshift whisper verify`; restore it from another replica',
+        );
+      }
       case 'misplaced': {
+        if (c.explanation === 'live') return this.skipLive(c, out);
         if (c.explanation === 'double-dot') {
           const raw = ((ev.raw as string[] | undefined) ?? []).map((r) => JSON.stringify(r)).join(', ');
           const confidence = ev.confidence === 'confirmed' ? 'confirmed' : 'suspected';

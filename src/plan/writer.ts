@@ -52,6 +52,11 @@ export class PlanWriter {
     this.line(s);
   }
 
+  /** Another record (a phased plan's runbook), written as is; the footer does not count it. */
+  record(rec: { type: string }): void {
+    this.line(rec);
+  }
+
   /** Write the footer, fsync, rename into place and fsync the directory. */
   commit(): PlanFooter {
     const footer: PlanFooter = { type: 'footer', actions: this.actions, skips: this.skips, bytes: this.bytes };

@@ -61,7 +61,10 @@ export function auditReportInput(result: AuditResult, digest: AuditDigestBuilder
   };
 }
 
-export function planReportInput(result: PlanResult & PlanPhaseParts, clusterPath: string): ReportInput {
+/** A plan result as the report reads it: the planner's phases and read impact in their JSON shapes. */
+export type PlanReportSource = Omit<PlanResult, 'runbook' | 'readImpact'> & PlanPhaseParts;
+
+export function planReportInput(result: PlanReportSource, clusterPath: string): ReportInput {
   const colours = new ColourKeys();
   for (const d of result.destinations) colours.slot(d.id);
   const json = planJson(result);
@@ -76,7 +79,7 @@ export function planReportInput(result: PlanResult & PlanPhaseParts, clusterPath
 }
 
 /** `plan --json`'s object, with a phased plan's phases and the read impact when the planner gives them. */
-export function planJson(result: PlanResult & PlanPhaseParts): PlanJson {
+export function planJson(result: PlanReportSource): PlanJson {
   const json = summaryJson(result) as unknown as PlanJson;
   if (result.runbook !== undefined) json.runbook = { phases: [...result.runbook.phases] };
   if (result.readImpact !== undefined) json.readImpact = result.readImpact;

@@ -1,6 +1,7 @@
 // From a cluster file's `storage:` section to storage locations: which directory each ring member writes,
 // and which members share one directory (several carbon-cache instances on a host with one WHISPER_DIR
 // are one location, so moving a metric between them is a no-op).
+import { checkStorageRoots } from './root-overlap.js';
 import * as fs from 'node:fs';
 import { isAbsolute } from 'node:path';
 import { posix } from 'node:path';
@@ -99,6 +100,7 @@ async function resolveTarget(location: string): Promise<Target | string> {
 
 /** Resolve every storage entry of a cluster file and attach the ring's members to locations. */
 export async function resolveLocations(cluster: ClusterFile): Promise<ResolvedStorage> {
+  checkStorageRoots(cluster);
   const problems: StorageProblem[] = [];
   const byKey = new Map<string, StorageKey>();
   for (const entry of cluster.storage) {
