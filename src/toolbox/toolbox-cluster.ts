@@ -6,7 +6,7 @@ import { openCluster, type ClusterSetup } from '../audit/run.js';
 import { UsageError } from '../errors.js';
 import { memberId } from '../ring/types.js';
 import type { StorageDriver } from '../storage/driver.js';
-import { checkStorageKeys, openDriver, storageKeysFor, type StorageLocation } from '../storage/locations.js';
+import { checkStorageKeys, openDriver, pathLocation, storageKeysFor, type StorageLocation } from '../storage/locations.js';
 import type { MetricFilter } from '../storage/metric-filter.js';
 import { scanDriver, type ScanEntry } from '../storage/scan.js';
 import type { SshOptions } from '../storage/ssh-driver.js';
@@ -20,9 +20,9 @@ export class ToolboxCluster {
   private readonly memberLocation = new Map<string, number>();
 
   private constructor(
-    /** The cluster file as the user named it. */
+    /** The cluster file (or directory) as the user named it. */
     readonly path: string,
-    readonly setup: ClusterSetup,
+    readonly setup: Pick<ClusterSetup, 'locations' | 'absent' | 'warnings'> & { ring: ClusterSetup['ring'] | null },
     private readonly opts: ToolboxOptions,
   ) {
     setup.locations.forEach((loc, i) => {
@@ -34,6 +34,12 @@ export class ToolboxCluster {
     const setup = await openCluster(path);
     checkStorageKeys(setup.cluster, path);
     return new ToolboxCluster(path, setup, opts);
+  }
+
+  /** One whisper directory given on the command line (no ring: owners() is not available). */
+  static async directory(path: string, opts: ToolboxOptions = {}): Promise<ToolboxCluster> {
+    const loc = await pathLocation(path);
+    return new ToolboxCluster(path, { locations: [loc], absent: new Set(), warnings: [], ring: null }, opts);
   }
 
   get locations(): readonly StorageLocation[] {
@@ -90,6 +96,7 @@ export class ToolboxCluster {
   /** Locations owning `metric` under the ring, primary first, each once; members without storage are left out. */
   owners(metric: string): number[] {
     const out: number[] = [];
+    if (this.setup.ring === null) throw new UsageError('owners need a ring', { expected: '--cluster FILE' });
     for (const d of this.setup.ring.locate(metric).owners) {
       const i = this.memberLocation.get(memberId(d));
       if (i !== undefined && !out.includes(i)) out.push(i);
