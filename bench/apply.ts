@@ -15,8 +15,9 @@ import { dirname, join, resolve } from 'node:path';
 import { fileURLToPath } from 'node:url';
 import { applyPlan } from '../src/apply/executor.js';
 import { loadClusterFileSync } from '../src/config/cluster-file.js';
-import { ringFingerprint, type PlanAction, type PlanHeader } from '../src/plan/format.js';
+import { ringFingerprint, type PlanAction, type PlanHeader } from '../src/plan/plan-file.js';
 import { encodeHeader, POINT_SIZE } from '../src/whisper/file-format.js';
+import { startBench } from './rows.js';
 
 const ROOT = resolve(dirname(fileURLToPath(import.meta.url)), '../..');
 const RUN = resolve(ROOT, 'bin/run.js');
@@ -190,6 +191,7 @@ async function measure(s: Set_): Promise<Record<string, number>> {
 }
 
 function report(s: Set_, best: Record<string, number>): void {
+  emitApplyRows(s, best);
   const cp = best['cp -r']!;
   const mb = s.bytes / 1e6;
   console.log(`\n${s.name}: ${s.files} files, ${mb.toFixed(1)} MB (${(s.bytes / s.files / 1024).toFixed(1)} KiB each), best of ${RUNS}`);
@@ -201,6 +203,7 @@ function report(s: Set_, best: Record<string, number>): void {
   }
 }
 
+const out = startBench('apply');
 console.log(
   `apply bench: ${availableParallelism()} CPUs, load ${loadavg()[0]!.toFixed(2)}, node ${process.version}, dir ${DIR}, ${COLD ? 'cold cache (dropped before each run)' : 'warm cache'}`,
 );
@@ -209,3 +212,14 @@ const big = prepare(`big-${BIG}`, BIG, LAYOUT_BIG);
 report(big, await measure(big));
 const small = prepare(`small-${SMALL}`, SMALL, LAYOUT_SMALL);
 report(small, await measure(small));
+
+/** Rows: MB/s of `ringshift apply` (the CLI first: the row peers are compared with) next to cp -r. */
+function emitApplyRows(s: Set_, best: Record<string, number>): void {
+  const c = `copy ${s.files} files, ${(s.bytes / 1e6).toFixed(1)} MB (${(s.bytes / s.files / 1024).toFixed(1)} KiB each), ${COLD ? 'cold' : 'warm'} cache`;
+  const tool = (k: string): string => (k === 'ringshift apply (CLI)' ? 'ringshift apply' : k.startsWith('apply') ? `ringshift ${k}` : k);
+  const keys = Object.keys(best).sort((a, b) => Number(b === 'ringshift apply (CLI)') - Number(a === 'ringshift apply (CLI)'));
+  for (const k of keys) {
+    const note = k === 'cp -r' ? 'does not wait for the disk' : k === 'cp -r; sync' ? 'durable, as apply must be before a delete' : '';
+    out.row({ case: c, tool: tool(k), metric: 'MB/s', value: s.bytes / 1e6 / best[k]!, better: 'higher', note });
+  }
+}

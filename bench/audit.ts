@@ -8,13 +8,14 @@
 // Run after `npm run build`:  node dist/bench/audit.js [--entries N]
 import { spawnSync } from 'node:child_process';
 import { fileURLToPath } from 'node:url';
-import { AuditContext } from '../src/audit/context.js';
+import { AuditContext } from '../src/audit/audit-context.js';
 import { classifyGroup, groupFindings } from '../src/audit/classify.js';
 import { PathGrouper } from '../src/audit/group.js';
-import type { GroupEntry } from '../src/audit/types.js';
+import type { GroupEntry } from '../src/audit/audit-findings.js';
 import { buildRing } from '../src/ring/build.js';
 import { makeRingSpec } from '../src/ring/spec.js';
 import type { StorageLocation } from '../src/storage/locations.js';
+import { startBench } from './rows.js';
 
 function arg(name: string, fallback: string): string {
   const i = process.argv.indexOf(name);
@@ -87,6 +88,7 @@ async function main(): Promise<void> {
     process.stdout.write(JSON.stringify(await variant(v)) + '\n');
     return;
   }
+  const out = startBench('audit');
   const self = fileURLToPath(import.meta.url);
   console.log(
     `audit grouping + classification, ${ENTRIES.toLocaleString('en-US')} scan entries, 4 locations, RF 2 (one process per variant)`,
@@ -100,6 +102,7 @@ async function main(): Promise<void> {
     if (r.status !== 0) throw new Error(r.stderr);
     const o = JSON.parse(r.stdout) as Record<string, number>;
     const rate = Math.round(ENTRIES / (o.ms! / 1000));
+    emitAuditRows(out, name, rate, o.maxRssMiB!);
     console.log(
       `${name.padEnd(10)} ${(o.ms! / 1000).toFixed(2).padStart(6)} s  ${rate.toLocaleString('en-US').padStart(10)}  ${String(o.groups).padStart(8)}  ${String(o.maxRssMiB).padStart(6)} MiB`,
     );
@@ -110,3 +113,16 @@ main().catch((e: Error) => {
   console.error(e.message);
   process.exitCode = 1;
 });
+
+/** Rows: the grouping variants side by side with the naive Map, speed and peak RSS. */
+function emitAuditRows(out: ReturnType<typeof startBench>, variant: string, rate: number, rssMiB: number): void {
+  const c = `audit grouping + classification, ${ENTRIES.toLocaleString('en-US')} scan entries`;
+  const tool =
+    variant === 'baseline'
+      ? 'naive Map of every entry (no classification)'
+      : variant === 'memory'
+        ? 'ringshift audit grouping (in memory)'
+        : 'ringshift audit grouping (spilled to disk)';
+  out.row({ case: c, tool, metric: 'entries/s', value: rate, better: 'higher' });
+  out.row({ case: c, tool, metric: 'MiB RSS', value: rssMiB, better: 'lower' });
+}

@@ -10,10 +10,11 @@ import { closeSync, existsSync, mkdirSync, openSync, readFileSync, renameSync, w
 import { dirname, resolve } from 'node:path';
 import { fileURLToPath } from 'node:url';
 import { Writable } from 'node:stream';
-import { locateNames, PlacementEncoder } from '../src/ring/analysis/placements.js';
+import { locateNames, PlacementEncoder } from '../src/ring-output/placements.js';
 import { buildRing } from '../src/ring/build.js';
 import { parseDestinationList, parseInlineDestination } from '../src/ring/destination.js';
 import { makeRingSpec } from '../src/ring/spec.js';
+import { startBench } from './rows.js';
 
 const ROOT = resolve(dirname(fileURLToPath(import.meta.url)), '../..');
 const RUN = resolve(ROOT, 'bin/run.js');
@@ -188,6 +189,7 @@ async function benchLocate(): Promise<void> {
   );
   console.log(`  anchor     carbonate carbon-sieve        ≈ 200,000 names/s (same machine kind)`);
   if (sink < 0) console.log(sink);
+  emitLocateRows(n, { floor, e2e, e2eLong, sieve, startup, byteCold, byteWarm }, lookupSecs, encodeSecs);
 }
 
 /** `ring diff` over `n` names streamed through stdin, under /usr/bin/time -v for the peak RSS. */
@@ -222,6 +224,7 @@ async function benchDiff(n: number): Promise<void> {
     keyspace: { primaryChanged: number };
   };
   const rss = /Maximum resident set size \(kbytes\): (\d+)/.exec(err);
+  emitDiffRows(n, secs, rss ? Number(rss[1]) / 1024 : null);
   console.log(`ring diff 10 → 11 members over ${fmt(n)} names streamed on stdin`);
   console.log(
     `  ${secs.toFixed(1)} s, ${fmt(n / secs)} names/s, peak RSS ${rss ? `${(Number(rss[1]) / 1024).toFixed(0)} MB` : 'n/a (no /usr/bin/time)'}`,
@@ -232,5 +235,54 @@ async function benchDiff(n: number): Promise<void> {
   );
 }
 
+const out = startBench('ring-locate-e2e');
 await benchLocate();
 if (!process.argv.includes('--skip-diff')) await benchDiff(10_000_000);
+
+/** Rows: end-to-end `ring locate` next to the I/O floor and carbonate's carbon-sieve (when installed). */
+function emitLocateRows(n: number, t: Record<string, Timing>, lookupSecs: number, encodeSecs: number): void {
+  const c = `ring locate --json, ${fmt(n)} names, carbon_ch RF 1, 10 members`;
+  const rate = (x: Timing): number => n / x.wall;
+  const cpu = (x: Timing): string => (Number.isNaN(x.cpu) ? '' : `${fmt(n / x.cpu)} per CPU s`);
+  const higher = 'higher' as const;
+  out.row({
+    case: c,
+    tool: 'ringshift ring locate -f FILE --json',
+    metric: 'names/s',
+    value: rate(t.e2e!),
+    better: higher,
+    note: cpu(t.e2e!),
+  });
+  out.row({ case: c, tool: 'ringshift, in process (byte path, first run)', metric: 'names/s', value: rate(t.byteCold!), better: higher });
+  out.row({ case: c, tool: 'ringshift, in process (byte path, warm)', metric: 'names/s', value: rate(t.byteWarm!), better: higher });
+  out.row({ case: c, tool: 'ringshift, in process (ring.locate only)', metric: 'names/s', value: n / lookupSecs, better: higher });
+  out.row({ case: c, tool: 'ringshift, in process (locate + JSON line)', metric: 'names/s', value: n / encodeSecs, better: higher });
+  out.row({ case: c, tool: 'cat FILE > /dev/null', metric: 'names/s', value: rate(t.floor!), better: higher, note: 'I/O floor' });
+  out.notAvailable(
+    { case: c, tool: 'carbonate carbon-sieve', metric: 'names/s', better: higher },
+    'not run by this bench (anchor on this machine kind: about 200,000 names/s)',
+  );
+  out.row({
+    case: `ring locate --json, ${fmt(n)} names of 56-119 bytes`,
+    tool: 'ringshift ring locate -f FILE --json',
+    metric: 'names/s',
+    value: rate(t.e2eLong!),
+    better: higher,
+  });
+  out.row({
+    case: `ring sieve --node N, ${fmt(n)} names`,
+    tool: 'ringshift ring sieve -f FILE --node N',
+    metric: 'names/s',
+    value: rate(t.sieve!),
+    better: higher,
+  });
+  out.row({ case: 'CLI start (ring locate, one name)', tool: 'ringshift', metric: 'seconds', value: t.startup!.wall, better: 'lower' });
+}
+
+function emitDiffRows(n: number, secs: number, rssMiB: number | null): void {
+  const c = `ring diff 10 -> 11 members, ${fmt(n)} names on stdin`;
+  out.row({ case: c, tool: 'ringshift ring diff -f -', metric: 'names/s', value: n / secs, better: 'higher' });
+  if (rssMiB === null)
+    out.notAvailable({ case: c, tool: 'ringshift ring diff -f -', metric: 'MiB RSS', better: 'lower' }, 'no /usr/bin/time');
+  else out.row({ case: c, tool: 'ringshift ring diff -f -', metric: 'MiB RSS', value: rssMiB, better: 'lower' });
+}

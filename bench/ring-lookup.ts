@@ -11,6 +11,7 @@ import { parseCarbonDestination, parseCrelayMember } from '../src/ring/destinati
 import { md5Position16 } from '../src/ring/hash/md5.js';
 import { makeRingSpec } from '../src/ring/spec.js';
 import type { Destination, Ring, RingSpec } from '../src/ring/types.js';
+import { startBench } from './rows.js';
 
 const N = Number(process.argv[2] !== undefined && !process.argv[2].startsWith('--') ? process.argv[2] : 1_000_000);
 
@@ -137,6 +138,7 @@ function main(): void {
     process.stdout.write(JSON.stringify(row.run(generateNames(N))));
     return;
   }
+  const out = startBench('ring-lookup');
   console.log(
     `ring lookups over ${N.toLocaleString('en')} generated names, best of 3 passes, one process per row (node ${process.version})\n`,
   );
@@ -146,6 +148,7 @@ function main(): void {
     const child = spawnSync(process.execPath, [fileURLToPath(import.meta.url), String(N), '--row', String(i)], { encoding: 'utf8' });
     if (child.status !== 0) throw new Error(`row ${i} failed: ${child.stderr}`);
     const rate = JSON.parse(child.stdout) as Rate;
+    emitLookupRow(out, i, rate);
     console.log(
       `${ROWS[i]!.name.padEnd(w)}  ${fmt(rate.wall).padStart(9)}  ${(1e9 / rate.wall).toFixed(0).padStart(7)}  ${fmt(rate.cpu).padStart(11)}`,
     );
@@ -153,9 +156,32 @@ function main(): void {
   const spec = carbonSpec();
   const b0 = process.hrtime.bigint();
   for (let i = 0; i < 20; i++) buildRing(spec);
-  console.log(
-    `\nbuildRing carbon_ch, 10 members (incl. the 65536-entry owner table): ${(Number(process.hrtime.bigint() - b0) / 20e6).toFixed(1)} ms`,
-  );
+  const buildSecs = Number(process.hrtime.bigint() - b0) / 20e9;
+  console.log(`\nbuildRing carbon_ch, 10 members (incl. the 65536-entry owner table): ${(buildSecs * 1000).toFixed(1)} ms`);
+  out.row({ case: 'buildRing carbon_ch, 10 members', tool: 'ringshift', metric: 'seconds', value: buildSecs, better: 'lower' });
 }
 
 main();
+
+/** Rows: each ring model is a case (its naive baseline a peer of the row above it); MD5 variants one case. */
+function emitLookupRow(out: ReturnType<typeof startBench>, i: number, rate: Rate): void {
+  const name = ROWS[i]!.name;
+  const names = `${N.toLocaleString('en-US')} names`;
+  const caseOf = (n: string): string => (n.startsWith('md5 position') ? `md5 position, ${names}` : `${n}, ${names}`);
+  let c = caseOf(name);
+  let tool = 'ringshift';
+  if (name.startsWith('  naive')) {
+    c = caseOf(ROWS[i - 1]!.name);
+    tool = name.trim().replace(/^naive: /, 'naive ');
+  } else if (name.startsWith('md5 position: ')) {
+    tool = name.includes('pure TS') ? 'ringshift md5Position16' : `node ${name.slice('md5 position: '.length)}`;
+  }
+  out.row({
+    case: c,
+    tool,
+    metric: 'names/s',
+    value: rate.wall,
+    better: 'higher',
+    note: `${Math.round(rate.cpu).toLocaleString('en-US')} per CPU s`,
+  });
+}

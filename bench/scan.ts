@@ -13,6 +13,7 @@ import { fileURLToPath } from 'node:url';
 import { LocalDriver } from '../src/storage/local-driver.js';
 import { scanDriver } from '../src/storage/scan.js';
 import { defaultWalkers, walkTree } from '../src/storage/walker.js';
+import { startBench } from './rows.js';
 
 const ROOT = resolve(dirname(fileURLToPath(import.meta.url)), '../..');
 const RUN = resolve(ROOT, 'bin/run.js');
@@ -178,6 +179,34 @@ async function main(): Promise<void> {
         .padStart(10)}  ${ratio}`,
     );
   });
+  emitScanRows(
+    rows.map(([label, , base]) => [label, base]),
+    bestOf,
+  );
 }
 
+const out = startBench('scan');
 await main();
+
+/** Rows: one case per baseline (`find`), ringshift's CLI first (the row peers are compared with). */
+function emitScanRows(rows: [string, number][], bestOf: { secs: number; n: number }[]): void {
+  const files = `${FILES.toLocaleString('en-US')} files`;
+  const cases = [`scan ${files}, names only`, `scan ${files}, with sizes and mtimes`];
+  const tool = (label: string): string =>
+    label.startsWith('./bin/run.js ')
+      ? `ringshift ${label.slice('./bin/run.js '.length).replace(' > /dev/null', '')}`
+      : label.startsWith('library: ')
+        ? `ringshift ${label.slice('library: '.length)}`
+        : label;
+  const order = rows.map((r, i) => ({ label: r[0], base: r[1] < 0 ? i : r[1], i }));
+  order.sort((a, b) => a.base - b.base || rank(a.label) - rank(b.label));
+  for (const { label, base, i } of order) {
+    const c = cases[base === 0 ? 0 : 1]!;
+    out.row({ case: c, tool: tool(label), metric: 'files/s', value: bestOf[i]!.n / bestOf[i]!.secs, better: 'higher' });
+  }
+}
+
+/** CLI rows first, then in-process, then the baseline. */
+function rank(label: string): number {
+  return label.startsWith('./bin/run.js') ? 0 : label.startsWith('library:') ? 1 : 2;
+}

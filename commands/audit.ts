@@ -1,7 +1,8 @@
 import { Flags } from '@oclif/core';
-import { failingRows, parseFailOn, renderAuditText, runAudit } from '../src/audit/index.js';
-import { stderrProgress } from '../src/audit/progress.js';
-import type { Finding } from '../src/audit/types.js';
+import { failingRows, parseFailOn, renderAuditText } from '../src/audit/audit-report.js';
+import { runAudit } from '../src/audit/run-audit.js';
+import { stderrProgress } from '../src/audit/stage-progress.js';
+import type { AuditFinding } from '../src/audit/audit-findings.js';
 import { BaseCommand } from '../src/cli/base-command.js';
 import {
   countFlag,
@@ -110,7 +111,7 @@ Exit status: 0, or 1 when --fail-on matches a finding; 2 for usage and config er
       ...(flags.names !== undefined ? { names: flags.names, namesSample: flags['names-sample'] === true } : {}),
       ...(flags['self-prefix'] !== undefined ? { selfPrefixes: flags['self-prefix'] } : {}),
     };
-    const onFinding = async (f: Finding): Promise<void> => {
+    const onFinding = async (f: AuditFinding): Promise<void> => {
       if (!flags.json || (f.kind === 'ok' && !flags.all)) return;
       if (sink.push(JSON.stringify(f))) await sink.flush();
     };

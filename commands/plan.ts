@@ -1,6 +1,7 @@
 import { Flags } from '@oclif/core';
-import { stderrProgress } from '../src/audit/progress.js';
-import { renderSummaryText, runPlan, summaryJson } from '../src/plan/index.js';
+import { stderrProgress } from '../src/audit/stage-progress.js';
+import { runPlan } from '../src/plan/run-plan.js';
+import { renderSummaryText, summaryJson } from '../src/plan/summary.js';
 import { BaseCommand } from '../src/cli/base-command.js';
 import {
   byteRateFlag,

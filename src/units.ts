@@ -38,8 +38,17 @@ export function formatDuration(seconds: number): string {
   return parts.join(' ');
 }
 
-export function formatPercent(f: number): string {
-  return `${(f * 100).toFixed(1)} %`;
+/**
+ * A fraction as a percentage, with a space before the sign like every unit here: "12.5 %". `digits` fixes
+ * the decimals (for aligned columns); without it they adapt, so a small share never reads as 0:
+ * 0 %, 0.0012 %, 0.123 %, 12.5 %.
+ */
+export function formatPercent(fraction: number, digits?: number): string {
+  const v = fraction * 100;
+  if (digits !== undefined) return `${v.toFixed(digits)} %`;
+  if (v === 0) return '0 %';
+  const size = Math.abs(v);
+  return `${v.toFixed(size < 0.01 ? 4 : size < 1 ? 3 : 1)} %`;
 }
 
 // ---------------------------------------------------------------------------------------------------

@@ -1,6 +1,6 @@
 // The whisper engine's in-memory entry points that `apply` uses for remote nodes: fillGaps with a source
 // image, fillGapsImages (dst in memory, writes listed for replay), verifyHeaderBytes. Each must give exactly
-// what the path-based functions give, on every shared fill_gaps case and every fixture.
+// what the path-based functions give, on every vector fill_gaps case and every fixture.
 import { existsSync, readFileSync, writeFileSync } from 'node:fs';
 import { join } from 'node:path';
 import { describe, expect, it } from 'vitest';

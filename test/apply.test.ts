@@ -13,8 +13,8 @@ import { journalDir, readJournal, type JournalRecord } from '../src/apply/journa
 import { LineProgress } from '../src/apply/progress.js';
 import { parseRate } from '../src/apply/throttle.js';
 import { ConfigError, UsageError } from '../src/errors.js';
-import { ringFingerprint, type PlanAction, type PlanHeader, type PlanRecord } from '../src/plan/format.js';
-import { runPlan } from '../src/plan/index.js';
+import { ringFingerprint, type PlanAction, type PlanHeader, type PlanRecord } from '../src/plan/plan-file.js';
+import { runPlan } from '../src/plan/run-plan.js';
 import { metricToPath } from '../src/storage/paths.js';
 import { updateMany } from '../src/whisper/update.js';
 import { plantAt } from '../src/example/seed.js';

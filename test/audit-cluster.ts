@@ -12,7 +12,7 @@ import { buildRing } from '../src/ring/build.js';
 import type { Ring } from '../src/ring/types.js';
 import { checkRelPath } from '../src/storage/driver.js';
 import { metricToPath } from '../src/storage/paths.js';
-import type { PlanRecord } from '../src/plan/format.js';
+import type { PlanRecord } from '../src/plan/plan-file.js';
 import { fillGaps } from '../src/whisper/fill-gaps.js';
 import { runCommand as runCaptured, type RunnableCommand } from './helpers/run-command.js';
 

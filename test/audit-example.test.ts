@@ -5,7 +5,8 @@ import * as fs from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join, relative } from 'node:path';
 import { afterAll, describe, expect, it } from 'vitest';
-import { runAudit, type Finding } from '../src/audit/index.js';
+import type { AuditFinding } from '../src/audit/audit-findings.js';
+import { runAudit } from '../src/audit/run-audit.js';
 import { DOUBLE_DOT_RAW, SELF_METRIC, TRAILING_DOT_RAW, seedExample } from '../src/example/seed.js';
 import { loadClusterFileSync } from '../src/config/cluster-file.js';
 import { buildRing } from '../src/ring/build.js';
@@ -62,7 +63,7 @@ describe('example seed', () => {
         expect(fs.existsSync(join(a, 'nodes', n, metricToPath(m)))).toBe(owner);
       }
     }
-    const findings: Finding[] = [];
+    const findings: AuditFinding[] = [];
     await runAudit(
       { clusterPath: join(a, 'cluster.yaml'), oldRing: join(a, 'cluster-old.yaml'), names: join(a, 'names.txt') },
       (f) => void findings.push(f),

@@ -6,7 +6,7 @@ import { join } from 'node:path';
 import { afterAll, describe, expect, it } from 'vitest';
 import { PARTITIONS, partitionOf, PathGrouper } from '../src/audit/group.js';
 import { dotVariants, RawNameIndex, selfMetricMatcher, storedFormOf } from '../src/audit/variants.js';
-import type { GroupEntry, PathGroup } from '../src/audit/types.js';
+import type { GroupEntry, PathGroup } from '../src/audit/audit-findings.js';
 import { metricToPath } from '../src/storage/paths.js';
 
 const tmp = fs.mkdtempSync(join(tmpdir(), 'ringshift-group-test-'));

@@ -6,14 +6,16 @@ import * as fs from 'node:fs';
 import { join } from 'node:path';
 import { describe, expect, it } from 'vitest';
 import Audit from '../commands/audit.js';
-import { runAudit, dotVariants, type Finding } from '../src/audit/index.js';
+import type { AuditFinding } from '../src/audit/audit-findings.js';
+import { runAudit } from '../src/audit/run-audit.js';
+import { dotVariants } from '../src/audit/variants.js';
 import { metricToPath } from '../src/storage/paths.js';
 import { clusterFactory, owners, runCommand } from './audit-cluster.js';
 
 const cluster = clusterFactory();
 
-async function audit(clusterPath: string, extra: Partial<Parameters<typeof runAudit>[0]> = {}): Promise<Finding[]> {
-  const out: Finding[] = [];
+async function audit(clusterPath: string, extra: Partial<Parameters<typeof runAudit>[0]> = {}): Promise<AuditFinding[]> {
+  const out: AuditFinding[] = [];
   await runAudit({ clusterPath, ...extra }, (f) => void out.push(f));
   return out;
 }

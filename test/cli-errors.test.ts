@@ -11,7 +11,7 @@ import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { describeError } from '../src/cli/error-line.js';
 import { UsageError } from '../src/errors.js';
 import { RUN } from './cli-manifest.js';
-import { PROJECT_ROOT } from './helpers/shared.js';
+import { PROJECT_ROOT } from './helpers/project-root.js';
 
 const exec = promisify(execFile);
 

@@ -10,7 +10,7 @@ import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { FLAG_GRAMMAR } from '../src/cli/flag-grammar.js';
 import { renderFlagTable, replaceFlagTable } from '../src/cli/flag-table.js';
 import { builtManifest, RUN, type TestManifest } from './cli-manifest.js';
-import { PROJECT_ROOT } from './helpers/shared.js';
+import { PROJECT_ROOT } from './helpers/project-root.js';
 
 const run = promisify(execFile);
 
@@ -32,7 +32,7 @@ const PENDING = new Set([
   'whisper:merge --from',
 ]);
 /** Commands whose --json is not NDJSON yet (same rule as PENDING). */
-const PENDING_NDJSON = new Set(['lint', 'whisper:dump']);
+const PENDING_NDJSON = new Set(['lint']);
 
 let manifest: TestManifest;
 beforeAll(async () => {
@@ -176,6 +176,7 @@ describe('--json is NDJSON', () => {
       fs.readdirSync(join(dir, 'nodes/graphite-1'), { recursive: true, encoding: 'utf8' }).find((p) => p.endsWith('.wsp'))!,
     );
     fs.copyFileSync(join(dir, wsp), join(dir, 'copy.wsp'));
+    for (const f of ['upd.wsp', 'resized.wsp', 'agg.wsp', 'xff.wsp']) fs.copyFileSync(join(dir, wsp), join(dir, f));
   });
   afterAll(() => fs.rmSync(dir, { recursive: true, force: true }));
 
@@ -198,6 +199,11 @@ describe('--json is NDJSON', () => {
       ['whisper:create', ['new.wsp', '1m:1d']],
       ['whisper:fill', [wsp, 'copy.wsp', '--dry-run']],
       ['whisper:merge', [wsp, 'copy.wsp', '--dry-run']],
+      ['whisper:diff', [wsp, 'copy.wsp']],
+      ['whisper:update', ['upd.wsp', '1789999940:1.5']],
+      ['whisper:resize', ['resized.wsp', '1m:2d', '--no-backup']],
+      ['whisper:set-aggregation', ['agg.wsp', 'max']],
+      ['whisper:set-xff', ['xff.wsp', '0.3']],
     ];
   }
 

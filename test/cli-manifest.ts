@@ -4,7 +4,7 @@ import { readdirSync, statSync } from 'node:fs';
 import { join } from 'node:path';
 import { Plugin } from '@oclif/core';
 import type { FlagManifest, ManifestFlag } from '../src/cli/flag-table.js';
-import { PROJECT_ROOT } from './helpers/shared.js';
+import { PROJECT_ROOT } from './helpers/project-root.js';
 
 export const RUN = join(PROJECT_ROOT, 'bin/run.js');
 

@@ -12,7 +12,7 @@ import {
   relayRuleDestinations,
 } from '../src/config/carbon-rules.js';
 import { ConfigError } from '../src/errors.js';
-import { sharedPath } from './helpers/shared.js';
+import { upstreamPath } from './helpers/test-vectors.js';
 import { expectConfigError } from './helpers/thrown.js';
 
 const conf = (text: string): CarbonConf => parseCarbonConf(text, 'carbon.conf');
@@ -219,7 +219,7 @@ describe('the relay ring', () => {
 
 describe('upstream carbon.conf files', () => {
   it('carbon.conf.example: three sections, only MAX_QUEUE_SIZE_HARD_PCT-free known keys, no ring (rules relay)', () => {
-    const path = sharedPath('upstream-configs/carbon/conf/carbon.conf.example');
+    const path = upstreamPath('carbon/conf/carbon.conf.example');
     const c = parseCarbonConf(readFileSync(path, 'utf8'), path);
     expect(c.sections).toEqual(['cache', 'relay', 'aggregator']);
     // %(STORAGE_DIR)s only appears in comments: no interpolation problem
@@ -231,7 +231,7 @@ describe('upstream carbon.conf files', () => {
   });
 
   it('docker-graphite-statsd carbon.conf: USE_RATIO_RESET=False without spaces, USER empty, no hazards', () => {
-    const path = sharedPath('upstream-configs/docker-graphite-statsd/carbon.conf');
+    const path = upstreamPath('docker-graphite-statsd/carbon.conf');
     const c = parseCarbonConf(readFileSync(path, 'utf8'), path);
     expect(c.diagnostics).toEqual([]);
     const relay = readSection(c, 'relay');
@@ -265,12 +265,12 @@ describe('relay-rules.conf', () => {
 
   it('reads the upstream examples', () => {
     for (const p of ['carbon/conf/relay-rules.conf.example', 'carbon/tests/relay-rules.conf', 'docker-graphite-statsd/relay-rules.conf']) {
-      const path = sharedPath('upstream-configs', p);
+      const path = upstreamPath(p);
       const r = parseRelayRules(readFileSync(path, 'utf8'), path);
       expect(r.rules).toHaveLength(1);
       expect(r.rules[0]!.isDefault).toBe(true);
     }
-    const ex = parseRelayRules(readFileSync(sharedPath('upstream-configs/carbon/conf/relay-rules.conf.example'), 'utf8'), 'x');
+    const ex = parseRelayRules(readFileSync(upstreamPath('carbon/conf/relay-rules.conf.example'), 'utf8'), 'x');
     expect(ex.rules[0]!.destinations.map((d) => d.text)).toEqual(['127.0.0.1:2004:a', '127.0.0.1:2104:b']);
   });
 });
@@ -297,10 +297,8 @@ describe('aggregation-rules.conf', () => {
   });
 
   it("reads the upstream files: an all-comment file has no rules; carbonate's file (no final newline) has 3", () => {
-    expect(
-      parseAggregationRules(readFileSync(sharedPath('upstream-configs/carbon/conf/aggregation-rules.conf.example'), 'utf8'), 'x').rules,
-    ).toEqual([]);
-    const c = parseAggregationRules(readFileSync(sharedPath('upstream-configs/carbonate/tests/aggregation-rules.conf'), 'utf8'), 'x');
+    expect(parseAggregationRules(readFileSync(upstreamPath('carbon/conf/aggregation-rules.conf.example'), 'utf8'), 'x').rules).toEqual([]);
+    const c = parseAggregationRules(readFileSync(upstreamPath('carbonate/tests/aggregation-rules.conf'), 'utf8'), 'x');
     expect(c.rules.map((x) => x.method)).toEqual(['sum', 'avg', 'avg']);
     // its third rule names <app> in the output but captures no <app>: carbon's `template % fields` fails and
     // the rule yields no aggregate
@@ -319,8 +317,6 @@ describe('rewrite-rules.conf', () => {
     const r = parseRewriteRules('[pre]\n^servers\\.([^.]+)\\.cpu-(\\d+)\\. = servers.\\1.cpu.\\2.\n[POST]\n_sum$ =\n', 'rw');
     expect(r.sections.get('pre')![0]).toMatchObject({ line: 2, replacement: 'servers.\\1.cpu.\\2.' });
     expect(r.sections.get('post')![0]).toMatchObject({ pattern: '_sum$', replacement: '' });
-    expect(
-      parseRewriteRules(readFileSync(sharedPath('upstream-configs/carbon/conf/rewrite-rules.conf.example'), 'utf8'), 'x').sections.size,
-    ).toBe(0);
+    expect(parseRewriteRules(readFileSync(upstreamPath('carbon/conf/rewrite-rules.conf.example'), 'utf8'), 'x').sections.size).toBe(0);
   });
 });

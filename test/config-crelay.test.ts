@@ -6,10 +6,11 @@ import { resolve } from 'node:path';
 import { describe, expect, it } from 'vitest';
 import { crelayRing, loadCrelayConfig, parseCrelayConfig, selectCrelayCluster } from '../src/config/crelay-conf.js';
 import { crelayRoute } from '../src/config/crelay-route.js';
-import { PROJECT_ROOT, sharedPath } from './helpers/shared.js';
+import { PROJECT_ROOT } from './helpers/project-root.js';
+import { upstreamPath } from './helpers/test-vectors.js';
 import { expectConfigError } from './helpers/thrown.js';
 
-const ROOT = sharedPath('upstream-configs/carbon-c-relay');
+const ROOT = upstreamPath('carbon-c-relay');
 const FIX = resolve(PROJECT_ROOT, 'fixtures/config/crelay');
 const parse = (text: string, file = 'relay.conf') => parseCrelayConfig(text, file);
 

@@ -9,10 +9,11 @@ import { loadClusterFile, parseClusterFile } from '../src/config/cluster-file.js
 import { detectFormat } from '../src/config/detect.js';
 import { loadRing, loadRingSpec, ringFromText } from '../src/config/load.js';
 import { expandRelayngVars, parseRelayngConf } from '../src/config/relayng-conf.js';
-import { PROJECT_ROOT, sharedPath } from './helpers/shared.js';
+import { PROJECT_ROOT } from './helpers/project-root.js';
+import { UPSTREAM_ROOT } from './helpers/test-vectors.js';
 import { expectConfigError } from './helpers/thrown.js';
 
-const UP = sharedPath('upstream-configs');
+const UP = UPSTREAM_ROOT;
 const FIX = resolve(PROJECT_ROOT, 'fixtures/config');
 
 function walk(dir: string): string[] {
@@ -64,7 +65,7 @@ const NO_RING: [string | RegExp, RegExp][] = [
 ];
 
 describe('every upstream config gives a ring or a clear ConfigError', () => {
-  const files = walk(UP).filter((f) => !f.endsWith('MANIFEST.md') && !f.includes('/golden/'));
+  const files = walk(UP).filter((f) => !f.endsWith('.md') && !f.includes('/golden/'));
 
   it.each(RINGS)('%s → %s %s RF %d', (rel, impl, hash, rf, first) => {
     const r = loadRing(join(UP, rel));
@@ -214,6 +215,13 @@ describe('cluster file', () => {
     });
     expect(cf.ring.destinations[0]).toMatchObject({ server: '10.3.0.11', instance: '8f1c0d5a9e', line: 3 });
     expect(cf.diagnostics!.map((d) => d.code)).toEqual(['storage-missing', 'storage-missing']);
+  });
+
+  it('refuses a source: that is another cluster file (a chain of them could loop)', () => {
+    const e = expectConfigError(() => parseClusterFile('ring:\n  source: inline.yaml\n', `${FIX}/cluster/chained.yaml`));
+    expect(e.message).toBe('ring.source is another ringshift cluster file');
+    expect(e.file).toBe(`${FIX}/cluster/inline.yaml`);
+    expect(e.expected).toMatch(/carbon\.conf/);
   });
 
   it("parses members in the implementation's syntax (c-relay: host[:port][=instance], or carbon syntax)", () => {

@@ -2,10 +2,10 @@
 // graphite-web ring. Expected values are what Python itself computes for these lines.
 import { readFileSync } from 'node:fs';
 import { describe, expect, it } from 'vitest';
-import { pyRepr } from '../src/config/pyexpr.js';
-import { graphiteWebRing, parsePySettings, webSetting, webStorage, type PySettingsFile } from '../src/config/pysettings.js';
+import { pyRepr } from '../src/config/python/pyvalue-repr.js';
+import { graphiteWebRing, parsePySettings, webSetting, webStorage, type PySettingsFile } from '../src/config/python/pysettings.js';
 import { ConfigError } from '../src/errors.js';
-import { sharedPath } from './helpers/shared.js';
+import { upstreamPath } from './helpers/test-vectors.js';
 
 const parse = (text: string, env: Record<string, string> = {}) => parsePySettings(text, { file: 'local_settings.py', env });
 const value = (ps: PySettingsFile, name: string) => {
@@ -49,6 +49,16 @@ describe('literals and expressions', () => {
     expect(value(ps, 'WHISPER_DIR')).toBe("'/srv/graphite/whisper'");
     expect(value(ps, 'CERES_DIR')).toBe("'/abs/ceres/'");
     expect(value(ps, 'STANDARD_DIRS')).toBe("['/srv/graphite/whisper']");
+  });
+
+  it('binds from-imports of os the evaluator models, and only from modules that exist', () => {
+    const ps = parse(
+      "from os import environ as env, getenv\nfrom os.environ import get\nA = env.get('X_A', 'a')\nB = getenv('X_B', 'b')\nC = get('X_C', 'c')\n",
+    );
+    expect(value(ps, 'A')).toBe("'a'");
+    expect(value(ps, 'B')).toBe("'b'");
+    // os.environ is not a module: Python's import fails, so nothing is evaluated through it.
+    expect(value(ps, 'C')).toMatch(/^Unknown: os\.environ\.get is imported, not evaluated/);
   });
 
   it('takes environment values from the given map, else the default, and records the dependency', () => {
@@ -176,7 +186,7 @@ describe('blocks', () => {
 
 describe('upstream files', () => {
   it('docker-graphite-statsd: CARBONLINK_HOSTS = ["127.0.0.1:7002"], flagged env-dependent', () => {
-    const path = sharedPath('upstream-configs/docker-graphite-statsd/local_settings.py');
+    const path = upstreamPath('docker-graphite-statsd/local_settings.py');
     const ps = parsePySettings(readFileSync(path, 'utf8'), { file: path });
     const hosts = ps.settings.get('CARBONLINK_HOSTS')!;
     expect(pyRepr(hosts.value)).toBe("['127.0.0.1:7002']");
@@ -212,7 +222,7 @@ describe('upstream files', () => {
   });
 
   it("local_settings.py.example: only two active settings; the ring is graphite-web's default", () => {
-    const path = sharedPath('upstream-configs/graphite-web/local_settings.py.example');
+    const path = upstreamPath('graphite-web/local_settings.py.example');
     const ps = parsePySettings(readFileSync(path, 'utf8'), { file: path });
     expect([...ps.settings.keys()]).toEqual(['DEFAULT_XFILES_FACTOR', 'FUNCTION_PLUGINS']);
     expect(webSetting(ps, 'CARBONLINK_HOSTS')).toMatchObject({ source: 'default', line: null });
@@ -220,7 +230,7 @@ describe('upstream files', () => {
   });
 
   it('settings.py: literal defaults come out, install-path settings are Unknown (depend on __file__)', () => {
-    const path = sharedPath('upstream-configs/graphite-web/settings.py.defaults');
+    const path = upstreamPath('graphite-web/settings.py.defaults');
     const ps = parsePySettings(readFileSync(path, 'utf8'), { file: path, moduleName: 'graphite.settings' });
     expect(value(ps, 'CARBONLINK_HOSTS')).toBe("['127.0.0.1:7002']");
     expect(value(ps, 'CARBONLINK_HASHING_TYPE')).toBe("'carbon_ch'");
@@ -233,7 +243,7 @@ describe('upstream files', () => {
   });
 
   it('tests/settings.py: a negative fixture — nothing cluster-related, skipped safely', () => {
-    const path = sharedPath('upstream-configs/graphite-web/tests-settings.py');
+    const path = upstreamPath('graphite-web/tests-settings.py');
     const ps = parsePySettings(readFileSync(path, 'utf8'), { file: path });
     expect(ps.settings.has('CARBONLINK_HOSTS')).toBe(false);
     expect(ps.settings.has('DATABASES')).toBe(false); // both branches depend on unset TEST_* variables
@@ -268,6 +278,14 @@ describe('graphite-web ring', () => {
     expect(pyRepr(webStorage(parse("STORAGE_DIR = '/srv/g'\n")).whisperDir.value)).toBe("'/srv/g/whisper/'");
     expect(pyRepr(webStorage(parse('A = 1\n'), { env: { GRAPHITE_STORAGE_DIR: '/d' } }).standardDirs.value)).toBe("['/d/whisper/']");
     expect(webStorage(parse('A = 1\n')).whisperDir.value.t).toBe('unknown');
+  });
+});
+
+describe('repr of a str', () => {
+  it("escapes what Python's str.isprintable() refuses, as CPython 3 prints it", () => {
+    // /usr/bin/python3 -c "print(repr('a\xa0b\u2028cé\x85😀\U000E0001\''))"
+    const v = parse("R = 'a\\xa0b\\u2028c\\xe9\\x85\\U0001F600\\U000E0001\\''\n").settings.get('R')!.value;
+    expect(pyRepr(v)).toBe(`"a\\xa0b\\u2028cé\\x85😀\\U000e0001'"`);
   });
 });
 

@@ -1,4 +1,4 @@
-// carbon-c-relay's own golden tests (test/*.tst|.dbg → *.out, shared/upstream-configs/carbon-c-relay/golden)
+// carbon-c-relay's own golden tests (test/*.tst|.dbg → *.out, test/fixtures/upstream/carbon-c-relay/golden)
 // replayed through our parser, rule walk and ring engine: the config echo, the ring dumps (`-d`) and every
 // routing decision of `relay -t` (cluster, `route using` key, hash_pos, owners). `-t` hashes the raw
 // input, so the rings are built with sanitize false.
@@ -11,9 +11,9 @@ import { buildRing } from '../src/ring/build.js';
 import { fnv1aPosition16Signed } from '../src/ring/hash/fnv1a.js';
 import { md5Position16 } from '../src/ring/hash/md5.js';
 import type { Destination, Ring } from '../src/ring/types.js';
-import { sharedPath } from './helpers/shared.js';
+import { upstreamPath } from './helpers/test-vectors.js';
 
-const ROOT = sharedPath('upstream-configs', 'carbon-c-relay');
+const ROOT = upstreamPath('carbon-c-relay');
 const golden = (name: string) => `${ROOT}/golden/${name}`;
 
 function confPath(test: string): string {

@@ -5,7 +5,8 @@ import { afterEach, describe, expect, it } from 'vitest';
 import Lint from '../commands/lint.js';
 import { RULES } from '../src/lint/rules/registry.js';
 import { runCommand, type CommandRun } from './helpers/run-command.js';
-import { PROJECT_ROOT } from './helpers/shared.js';
+import { PROJECT_ROOT } from './helpers/project-root.js';
+import { upstreamPath } from './helpers/test-vectors.js';
 
 const FIX = join(PROJECT_ROOT, 'test/fixtures/lint');
 
@@ -129,12 +130,7 @@ describe('--rules and --explain', () => {
 
   it('--env feeds local_settings.py environment lookups', async () => {
     const env = ['--env', 'GRAPHITE_CARBONLINK_HOSTS=graphite-1:7002:a'];
-    const r = await run([
-      join(PROJECT_ROOT, '../shared/upstream-configs/docker-graphite-statsd/local_settings.py'),
-      ...env,
-      '--format',
-      'json',
-    ]);
+    const r = await run([upstreamPath('docker-graphite-statsd/local_settings.py'), ...env, '--format', 'json']);
     const j = JSON.parse(r.out) as { findings: { rule: string; message: string }[] };
     expect(j.findings.some((f) => f.message.includes('GRAPHITE_CARBONLINK_HOSTS (given as "graphite-1:7002:a")'))).toBe(true);
   });

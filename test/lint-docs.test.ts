@@ -7,7 +7,7 @@ import { formatReport } from '../src/lint/format.js';
 import { CATALOGUE_REFS, RULES } from '../src/lint/rules/registry.js';
 import { lintPaths } from '../src/lint/run.js';
 import { summarize } from '../src/lint/types.js';
-import { PROJECT_ROOT } from './helpers/shared.js';
+import { PROJECT_ROOT } from './helpers/project-root.js';
 
 const DOCS = join(PROJECT_ROOT, 'docs/rules');
 

@@ -6,7 +6,7 @@ import { describe, expect, it } from 'vitest';
 import { formatReport } from '../src/lint/format.js';
 import { RULES } from '../src/lint/rules/registry.js';
 import { lintPaths } from '../src/lint/run.js';
-import { PROJECT_ROOT } from './helpers/shared.js';
+import { PROJECT_ROOT } from './helpers/project-root.js';
 
 describe('bundled example', () => {
   it('finds exactly the one mistake: carbonate.conf lacks graphite-4', async () => {

@@ -9,7 +9,7 @@ import { lintPaths } from '../src/lint/run.js';
 import type { Finding } from '../src/lint/types.js';
 import { buildRing } from '../src/ring/build.js';
 import { makeRingSpec } from '../src/ring/spec.js';
-import { PROJECT_ROOT } from './helpers/shared.js';
+import { PROJECT_ROOT } from './helpers/project-root.js';
 
 const FIX = join(PROJECT_ROOT, 'test/fixtures/lint');
 

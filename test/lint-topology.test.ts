@@ -5,10 +5,9 @@ import { describe, expect, it } from 'vitest';
 import { parseClusterFile } from '../src/config/cluster-file.js';
 import { ConfigError } from '../src/errors.js';
 import { detectKind } from '../src/lint/files.js';
-import '../src/lint/read/cluster.js'; // registers the topology: section
-import type { parseTopologySection } from '../src/lint/topology-section.js';
+import type { StatedTopology } from '../src/config/cluster-topology.js';
 import { lintPaths } from '../src/lint/run.js';
-import { PROJECT_ROOT } from './helpers/shared.js';
+import { PROJECT_ROOT } from './helpers/project-root.js';
 
 const FIX = join(PROJECT_ROOT, 'test/fixtures/lint');
 
@@ -93,7 +92,7 @@ describe('stated topology (cluster file)', () => {
       ),
       join(FIX, 'x.yaml'),
     );
-    const t = ok.sections!['topology'] as ReturnType<typeof parseTopologySection>;
+    const t = ok.sections!['topology'] as StatedTopology;
     expect(t.layout).toBe('two-tier');
     expect(t.hosts.get('a')!.paths).toEqual([join(FIX, 'hosts/a'), join(FIX, 'other/a.conf')]);
   });

@@ -1,4 +1,4 @@
-// Every upstream example/test config in ../shared/upstream-configs is linted without a crash: each file on its
+// Every upstream example/test config in test/fixtures/upstream is linted without a crash: each file on its
 // own and each project directory as a whole. Files a program refuses come back as findings with a reason.
 // The expectations below are the cross-checks upstream-configs/MANIFEST.md names, not recorded output.
 import { readdirSync, statSync } from 'node:fs';
@@ -7,9 +7,9 @@ import { describe, expect, it } from 'vitest';
 import { RULES } from '../src/lint/rules/registry.js';
 import { lintPaths } from '../src/lint/run.js';
 import type { Finding } from '../src/lint/types.js';
-import { sharedPath } from './helpers/shared.js';
+import { UPSTREAM_ROOT } from './helpers/test-vectors.js';
 
-const ROOT = sharedPath('upstream-configs');
+const ROOT = UPSTREAM_ROOT;
 const IDS = new Set(RULES.map((r) => r.id));
 
 function walk(dir: string): string[] {

@@ -5,8 +5,9 @@ import * as fs from 'node:fs';
 import { join } from 'node:path';
 import { afterAll, describe, expect, it } from 'vitest';
 import { applyPlan } from '../src/apply/executor.js';
-import { runAudit, type Finding } from '../src/audit/index.js';
-import { runPlan } from '../src/plan/index.js';
+import type { AuditFinding } from '../src/audit/audit-findings.js';
+import { runAudit } from '../src/audit/run-audit.js';
+import { runPlan } from '../src/plan/run-plan.js';
 import type { SshOptions } from '../src/storage/ssh-driver.js';
 import { NOW, owners, readPlan, TestCluster } from './audit-cluster.js';
 import { realSshd } from './helpers/sshd.js';
@@ -63,7 +64,7 @@ describe.skipIf(sshd === undefined)('audit and plan through OpenSSH', () => {
     const r = await applyPlan({ plan: sp, cluster: sshPath, ssh: opts() });
     expect(r.failed).toEqual([]);
     expect(r.exitCode()).toBe(0);
-    const findings: Finding[] = [];
+    const findings: AuditFinding[] = [];
     await runAudit({ clusterPath: sshPath, ssh: opts() }, (f) => void findings.push(f));
     expect(findings.filter((f) => f.kind !== 'ok')).toEqual([]);
     for (const m of metrics)

@@ -7,8 +7,9 @@ import { join } from 'node:path';
 import { describe, expect, it } from 'vitest';
 import Audit from '../commands/audit.js';
 import { applyPlan } from '../src/apply/executor.js';
-import { runAudit, type Finding } from '../src/audit/index.js';
-import { checkFile, checkRemoteFile, runPlan } from '../src/plan/index.js';
+import type { AuditFinding } from '../src/audit/audit-findings.js';
+import { runAudit } from '../src/audit/run-audit.js';
+import { checkFile, checkRemoteFile, runPlan } from '../src/plan/run-plan.js';
 import { LocalDriver } from '../src/storage/local-driver.js';
 import { metricToPath } from '../src/storage/paths.js';
 import { verifyWhisper, verifyWhisperBuffer } from '../src/whisper/verify.js';
@@ -97,7 +98,7 @@ describe('audit and plan over ssh', () => {
     expect(again.exitCode()).toBe(0);
     expect(again.done).toMatchObject({ copied: 0, filled: 0, deleted: 0 });
 
-    const findings: Finding[] = [];
+    const findings: AuditFinding[] = [];
     const audit = await runAudit({ clusterPath: sshPath, oldRing: oldLocal, ssh: sshOpts() }, (f) => void findings.push(f));
     // Every metric on exactly its owners: the only file not ok is the corrupt one left in place.
     const notOk = findings.filter((f) => f.kind !== 'ok');

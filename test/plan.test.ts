@@ -5,9 +5,11 @@ import * as fs from 'node:fs';
 import { join } from 'node:path';
 import { describe, expect, it } from 'vitest';
 import Plan from '../commands/plan.js';
-import { runAudit, dotVariants, type Finding } from '../src/audit/index.js';
-import { ringFingerprint, type PlanAction, type PlanHeader, type PlanRecord, type PlanSkip } from '../src/plan/format.js';
-import { runPlan, type PlanInputs } from '../src/plan/index.js';
+import type { AuditFinding } from '../src/audit/audit-findings.js';
+import { runAudit } from '../src/audit/run-audit.js';
+import { dotVariants } from '../src/audit/variants.js';
+import { ringFingerprint, type PlanAction, type PlanHeader, type PlanRecord, type PlanSkip } from '../src/plan/plan-file.js';
+import { runPlan, type PlanInputs } from '../src/plan/run-plan.js';
 import { checkRelPath } from '../src/storage/driver.js';
 import { metricToPath } from '../src/storage/paths.js';
 import { create } from '../src/whisper/create.js';
@@ -35,8 +37,8 @@ function defaults(clusterPath: string, output?: string, extra: Partial<PlanInput
   };
 }
 
-async function audit(clusterPath: string, extra = {}): Promise<Finding[]> {
-  const out: Finding[] = [];
+async function audit(clusterPath: string, extra = {}): Promise<AuditFinding[]> {
+  const out: AuditFinding[] = [];
   await runAudit({ clusterPath, ...extra }, (f) => void out.push(f));
   return out;
 }
@@ -143,6 +145,23 @@ describe('plan: a ring change with replication 2 (3 → 4 nodes)', () => {
     }
   });
 
+  it('stamps the header with the clock RINGSHIFT_NOW pins, and refuses a malformed one instead of ignoring it', async () => {
+    await ready;
+    const saved = process.env.RINGSHIFT_NOW;
+    try {
+      process.env.RINGSHIFT_NOW = '1700000000';
+      const pinned = join(c.dir, 'pinned.plan');
+      await runPlan(defaults(newPath, pinned, { oldRing: oldPath }));
+      expect((readPlan(pinned)[0] as PlanHeader).created).toBe('2023-11-14T22:13:20.000Z');
+      process.env.RINGSHIFT_NOW = 'soon';
+      const refused = join(c.dir, 'refused.plan');
+      await expect(runPlan(defaults(newPath, refused, { oldRing: oldPath }))).rejects.toThrow(/RINGSHIFT_NOW "soon" is not a time/);
+      expect(fs.existsSync(refused)).toBe(false);
+    } finally {
+      if (saved === undefined) delete process.env.RINGSHIFT_NOW;
+      else process.env.RINGSHIFT_NOW = saved;
+    }
+  });
   it('executed, puts every point on every owner and leaves nothing to move', async () => {
     await ready;
     const before = snapshot(c, ['n1', 'n2', 'n3'], metrics);
@@ -347,7 +366,7 @@ describe('plan: corrupt sources, source choice, --keep-source, --max-fill, awkwa
     const dry = await runCommand(Plan, ['--cluster', path, '--names', names]);
     expect(dry.code).toBe(0);
     expect(dry.out).toMatch(/^dry run: nothing written/m);
-    expect(dry.out).toMatch(/^  corrupt: 1$/m);
+    expect(dry.out).toMatch(/^ {2}corrupt: 1$/m);
     expect(fs.readdirSync(c.dir).sort()).toEqual(before);
 
     const refused = await runCommand(Plan, ['--cluster', path, '--names', names, '-o', join(c.dir, 'r.plan'), '--high-water', '0.001%']);

@@ -1,9 +1,9 @@
-// Ring analysis against the shared ground truth (../shared/vectors/ring): rings built through the
+// Ring analysis against the ring ground truth (test/vectors/ring): rings built through the
 // command-line flag path, locate lines vs every vector, exact shares vs the upstream ring dumps, and
 // metric-level diffs vs differences counted straight from the vectors.
 import { beforeAll, describe, expect, it } from 'vitest';
 import { diffRings } from '../src/ring/analysis/diff.js';
-import { PlacementEncoder } from '../src/ring/analysis/placements.js';
+import { PlacementEncoder } from '../src/ring-output/placements.js';
 import { keyspaceShares } from '../src/ring/analysis/share.js';
 import { memberId, type Ring } from '../src/ring/types.js';
 import { ringFromFlags, type RingFlagValues } from '../src/config/ring-source.js';

@@ -3,7 +3,7 @@
 import { describe, expect, it } from 'vitest';
 import { diffRings } from '../src/ring/analysis/diff.js';
 import { chooseMatch, identityLabel } from '../src/ring/analysis/members.js';
-import { movedLine, PlacementEncoder, selectNodes, writeLocations, writeSieve } from '../src/ring/analysis/placements.js';
+import { movedLine, PlacementEncoder, selectNodes, writeLocations, writeSieve } from '../src/ring-output/placements.js';
 import { sampleKey } from '../src/ring/analysis/sample.js';
 import { imbalance, keyspaceShares, nameDistribution } from '../src/ring/analysis/share.js';
 import { UsageError } from '../src/errors.js';
@@ -443,7 +443,7 @@ describe('placement lines', () => {
 
 describe('withProgress', () => {
   it('passes batches through and reports the final count once done', async () => {
-    const { withProgress } = await import('../src/ring/analysis/progress.js');
+    const { withProgress } = await import('../src/ring-output/name-progress.js');
     const calls: [number, boolean][] = [];
     const seen: string[] = [];
     for await (const b of withProgress(batches(['a', 'b', 'c', 'd', 'e'], 2), (n, done) => calls.push([n, done]), 0)) seen.push(...b);

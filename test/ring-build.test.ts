@@ -22,7 +22,7 @@ const POSITION: Record<PositionFn, (s: string) => number> = {
   'fnv1a32-16-signed': fnv1aPosition16Signed,
 };
 
-/** Names: the shared metric list plus generated ones with quotes, backslashes, controls, non-ASCII. */
+/** Names: the vector metric list plus generated ones with quotes, backslashes, controls, non-ASCII. */
 function names(): string[] {
   const out = loadMetrics();
   const parts = ['a', 'b.c', "it's", '"q"', '\\', '\t', '\u0001', 'é', '指标', '🚀', ';k=v', ' ', '..', 'x'];

@@ -240,7 +240,7 @@ describe('ring diff', () => {
   it('identical rings with --exit-code exit 0', async () => {
     const r = await run(RingDiff, ['--from', FROM, '--to', FROM, '--exit-code']);
     expect(r.code).toBe(0);
-    expect(r.out).toMatch(/owner list changed 0\.000%, primary changed 0\.000%/);
+    expect(r.out).toMatch(/owner list changed 0\.000 %, primary changed 0\.000 %/);
   });
 
   it('errors name the side: --to', async () => {

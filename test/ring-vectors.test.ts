@@ -1,4 +1,4 @@
-// Every line of the shared ring vectors: owners in order, routed_as, hash_key, dropped; and the ring
+// Every line of the ring vectors (test/vectors/ring): owners in order, routed_as, hash_key, dropped; and the ring
 // dumps of rings.json (positions and members in ring order).
 import { describe, expect, it } from 'vitest';
 import { buildRing } from '../src/ring/build.js';

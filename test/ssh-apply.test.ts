@@ -8,11 +8,11 @@ import { createRequire } from 'node:module';
 import { join } from 'node:path';
 import { describe, expect, it } from 'vitest';
 import { applyPlan } from '../src/apply/executor.js';
-import { runPlan } from '../src/plan/index.js';
+import { runPlan } from '../src/plan/run-plan.js';
 import type { SshOptions } from '../src/storage/ssh-driver.js';
 import { NOW, owners, TestCluster } from './audit-cluster.js';
 import { expectGapOnlyUnion, snapshotMetrics, type Snapshot } from './helpers/apply-check.js';
-import { PROJECT_ROOT } from './helpers/shared.js';
+import { PROJECT_ROOT } from './helpers/project-root.js';
 import { sshServerForFile } from './helpers/sshd.js';
 
 process.env.RINGSHIFT_NOW = String(NOW);
@@ -192,7 +192,6 @@ function runChild(
 describe('kill -9 during a remote fill', () => {
   const RUN = join(PROJECT_ROOT, 'bin/run.js');
   it.each(['fill-remote-write:1', 'fill-remote-write:5', 'copy-stream:2'])('%s, then resume', async (point) => {
-    expect(fs.existsSync(join(PROJECT_ROOT, 'dist/commands/apply.js')), 'run `npm run build` first').toBe(true);
     const metrics = Array.from({ length: 16 }, (_, i) => `kill${i}.load.avg`);
     const { c, plan, sshPath, check } = await setup(`ssh-kill-${point.replace(':', '')}`, ['n1', 'n2', 'n3', 'n4'], metrics);
     const args = [

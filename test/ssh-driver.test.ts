@@ -1,6 +1,7 @@
 // The storage driver contract, run against the local driver and the ssh driver (through an in-process
 // ssh2 server on loopback), plus what only the ssh driver does: host keys, authentication, quoting,
 // remote flock, positional file access, reconnects.
+import { createHmac } from 'node:crypto';
 import * as fs from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
@@ -148,7 +149,6 @@ describe('ssh: host keys and authentication', () => {
 
   it('known_hosts matching: hashed names, ports, wildcards, negation', () => {
     const salt = Buffer.from('0123456789abcdef0123');
-    const { createHmac } = require('node:crypto') as typeof import('node:crypto');
     const hashed = `|1|${salt.toString('base64')}|${createHmac('sha1', salt).update('[db1]:2222').digest('base64')}`;
     expect(hostPatternsMatch(hashed, '[db1]:2222')).toBe(true);
     expect(hostPatternsMatch(hashed, 'db1')).toBe(false);

@@ -8,14 +8,14 @@ import * as fs from 'node:fs';
 import { join } from 'node:path';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { applyPlan } from '../src/apply/executor.js';
-import { runPlan } from '../src/plan/index.js';
+import { runPlan } from '../src/plan/run-plan.js';
 import { SshDriver, type SshOptions } from '../src/storage/ssh-driver.js';
 import { LocalDriver } from '../src/storage/local-driver.js';
 import type { WalkEntry } from '../src/storage/driver.js';
 import { NOW, owners, TestCluster } from './audit-cluster.js';
 import { expectGapOnlyUnion, snapshotMetrics } from './helpers/apply-check.js';
 import { driverContract, makeTree } from './helpers/driver-contract.js';
-import { PROJECT_ROOT } from './helpers/shared.js';
+import { PROJECT_ROOT } from './helpers/project-root.js';
 import { canFlockLocally } from './helpers/flock.js';
 import { realSshd } from './helpers/sshd.js';
 
@@ -162,7 +162,6 @@ describe.skipIf(sshd === undefined)('ringshift apply through OpenSSH', () => {
   });
 
   it.each(['fill-remote-write:3', 'copy-synced:2', 'delete-unlinked:1'])('kill -9 at %s, then resume', async (point) => {
-    expect(fs.existsSync(join(PROJECT_ROOT, 'dist/commands/apply.js')), 'run `npm run build` first').toBe(true);
     const { c, plan, sshPath, check } = await setup(
       `openssh-kill`,
       Array.from({ length: 16 }, (_, i) => `rk${i}.io.wait`),

@@ -1,12 +1,11 @@
 // Metric name ↔ whisper path as carbon-cache maps them. Expected values come from carbon's own tests
 // (lib/carbon/tests/test_database.py), the TaggedSeries.encode docstring, and docs/spec/configs.md §2; the
-// round-trip properties run over the shared ring vector names.
-import { readFileSync } from 'node:fs';
+// round-trip properties run over the ring vector names (test/vectors/ring).
 import { describe, expect, it } from 'vitest';
 import { metricToPath, pathToMetric } from '../src/storage/paths.js';
 import { storedName, taggedHash } from '../src/storage/tagged.js';
 import { escapeBytes } from '../src/storage/bytes.js';
-import { sharedPath } from './helpers/shared.js';
+import { loadMetrics } from './helpers/ring-vectors.js';
 
 describe('metricToPath: carbon facts', () => {
   it("matches carbon's test_database.py", () => {
@@ -123,8 +122,8 @@ describe('pathToMetric', () => {
   });
 });
 
-describe('round trip over the shared vector names', () => {
-  const names = (JSON.parse(readFileSync(sharedPath('vectors/ring/metrics.json'), 'utf8')) as { metrics: string[] }).metrics;
+describe('round trip over the ring vector names', () => {
+  const names = loadMetrics();
 
   it('has a good mix of hard names', () => {
     expect(names.length).toBe(2000);

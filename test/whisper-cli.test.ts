@@ -155,7 +155,7 @@ describe.runIf(PUBLIC_SET)('whisper dump', () => {
 
   it('text form like whisper-dump', async () => {
     const r = await runCli(Dump, [fixturePath('D_zeros_dst')]);
-    expect(r.stdout).toMatch(/^Meta data:\n  aggregation method: average\n/);
+    expect(r.stdout).toMatch(/^Meta data:\n {2}aggregation method: average\n/);
     expect(r.stdout).toContain('Archive 1 data:\n0: ');
     // 5 header lines, 7 per archive info, one "data:" line per archive, then every slot.
     expect(r.stdout.trimEnd().split('\n').length).toBe(5 + 2 * 7 + 2 + 60 + 288);

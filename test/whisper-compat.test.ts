@@ -1,5 +1,5 @@
 // carbonate fill (fill, fill_overwrite, fill_window) and whisper-merge (merge, merge_window) against
-// every shared pair at the slot level (rotation-independent, README "Comparing": level `slots`).
+// every vector pair at the slot level (rotation-independent, README "Comparing": level `slots`).
 // Deliberate difference: a corrupt or missing file is refused before anything is written, where the
 // upstream tools crash part-way (and sometimes leave dst partly written).
 import { existsSync, readFileSync } from 'node:fs';

@@ -1,4 +1,4 @@
-// fill_gaps against every shared pair, byte-exact (NaNs canonicalised), refusals leaving dst unchanged.
+// fill_gaps against every whisper vector pair, byte-exact (NaNs canonicalised), refusals leaving dst unchanged.
 import { existsSync, readFileSync } from 'node:fs';
 import { join } from 'node:path';
 import { describe, expect, it } from 'vitest';
@@ -7,12 +7,12 @@ import { fillGaps } from '../src/whisper/fill-gaps.js';
 import { rejectionOf } from './helpers/thrown.js';
 import {
   NOW,
-  VECTORS,
   copyFixture,
   expectDstUnchanged,
   fixturePath,
   loadPair,
   manifest,
+  resultBytes,
   sameValue,
   scratchDir,
   sha256NanCanonical,
@@ -67,7 +67,7 @@ describe('fill_gaps matches the vectors byte for byte', () => {
     const after = readFileSync(dst);
     expect(after.length).toBe(want.state.size);
     expect(sha256NanCanonical(after)).toBe(want.state.sha256_nan_canonical);
-    if (want.result_file) expect(sha256NanCanonical(after)).toBe(sha256NanCanonical(readFileSync(join(VECTORS, want.result_file))));
+    if (want.result_file) expect(sha256NanCanonical(after)).toBe(sha256NanCanonical(resultBytes(want.result_file)));
     expect(report.changed).toBe(want.dst_changed);
     expect(report.total).toBe(changedSlots(before!, after));
     // Every point inside or newer than its archive's window is still there, same value (only stale

@@ -1,4 +1,4 @@
-// Properties of the gap-only fill, on the shared pairs and on random files (seeded): it is idempotent,
+// Properties of the gap-only fill, on the vector pairs and on random files (seeded): it is idempotent,
 // filling from a copy of itself changes nothing, no point inside or newer than a window ever changes,
 // and every empty slot that src's equal-step archive holds gets exactly src's bytes.
 import { copyFileSync, readFileSync, writeFileSync } from 'node:fs';
@@ -65,7 +65,7 @@ function checkFill(srcBytes: Buffer, before: Buffer, after: Buffer, now: number)
   }
 }
 
-describe('fill_gaps properties on the shared pairs', () => {
+describe('fill_gaps properties on the vector pairs', () => {
   const okPairs = manifest.pairs.filter((p) => p.dst !== null && !isCorruptFixture(p.dst) && !isCorruptFixture(p.src));
 
   it.each(okPairs.map((p) => [p.name, p] as const))('%s: guarantees hold and a second run writes nothing', async (_n, pair) => {

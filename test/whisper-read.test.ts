@@ -1,14 +1,13 @@
-// info() and fetch() against every fixture and every fetch window of the shared vectors.
-import { readFileSync } from 'node:fs';
-import { join } from 'node:path';
+// info() and fetch() against every fixture and every fetch window of the whisper vectors.
 import { describe, expect, it } from 'vitest';
 import { WhisperError, WhisperUsageError } from '../src/whisper/errors.js';
 import { fetch } from '../src/whisper/fetch.js';
 import { info } from '../src/whisper/info.js';
-import { VECTORS, decode, fixturePath, loadSingle, manifest, sameValues, type FetchCase, type SingleExpected } from './whisper/vectors.js';
+import { decode, fixturePath, loadSingle, manifest, sameValues, type FetchCase, type SingleExpected } from './whisper/vectors.js';
+import { vectorJson } from './helpers/test-vectors.js';
 import { caught } from './helpers/thrown.js';
 
-const index: { singles: string[] } = JSON.parse(readFileSync(join(VECTORS, 'expected/index.json'), 'utf8'));
+const index = vectorJson<{ singles: string[] }>('whisper/expected/index.json');
 const singles: SingleExpected[] = index.singles.map((p) => loadSingle(p.replace(/^.*\//, '').replace(/\.json$/, '')));
 
 describe('info() matches whisper.info for every fixture', () => {

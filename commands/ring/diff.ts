@@ -1,9 +1,9 @@
 import { Args, Flags } from '@oclif/core';
 import { diffRings, type MovedListener } from '../../src/ring/analysis/diff.js';
 import { MATCH_MODES, type MatchMode } from '../../src/ring/analysis/members.js';
-import { movedLine } from '../../src/ring/analysis/placements.js';
-import { stderrProgress, withProgress } from '../../src/ring/analysis/progress.js';
-import { diffJson, diffText } from '../../src/ring/analysis/report.js';
+import { movedLine } from '../../src/ring-output/placements.js';
+import { stderrProgress, withProgress } from '../../src/ring-output/name-progress.js';
+import { diffJson, diffText } from '../../src/ring-output/ring-report.js';
 import type { RingFormat } from '../../src/config/load.js';
 import { UsageError } from '../../src/errors.js';
 import { BaseCommand } from '../../src/cli/base-command.js';

@@ -1,6 +1,6 @@
 import { Args, Flags } from '@oclif/core';
-import { locateNames } from '../../src/ring/analysis/placements.js';
-import { progressWhileRedirected } from '../../src/ring/analysis/progress.js';
+import { locateNames } from '../../src/ring-output/placements.js';
+import { progressWhileRedirected } from '../../src/ring-output/name-progress.js';
 import { BaseCommand } from '../../src/cli/base-command.js';
 import { ringFlags } from '../../src/cli/ring-flags.js';
 import { ringFromFlags } from '../../src/config/ring-source.js';

@@ -1,6 +1,6 @@
 import { Flags } from '@oclif/core';
-import { withProgress, stderrProgress } from '../../src/ring/analysis/progress.js';
-import { showJson, showText } from '../../src/ring/analysis/report.js';
+import { withProgress, stderrProgress } from '../../src/ring-output/name-progress.js';
+import { showJson, showText } from '../../src/ring-output/ring-report.js';
 import { keyspaceShares, nameDistribution } from '../../src/ring/analysis/share.js';
 import { BaseCommand } from '../../src/cli/base-command.js';
 import { nameBatches } from '../../src/input/names.js';

@@ -25,7 +25,7 @@ The file is written under a temporary name in the same directory, fsynced, then 
 
   static override flags = {
     aggregation: Flags.string({
-      description: 'Aggregation method for coarser archives.',
+      description: 'Aggregation method of the coarser archives.',
       options: AGGREGATION_METHODS.slice(1),
       default: 'average',
     }),

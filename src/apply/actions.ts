@@ -24,7 +24,7 @@ import { crc32 } from 'node:zlib';
 import { posix } from 'node:path';
 import type { Readable } from 'node:stream';
 import { DataError } from '../errors.js';
-import type { CopyAction, DeleteAction, FillAction } from '../plan/format.js';
+import type { CopyAction, DeleteAction, FillAction } from '../plan/plan-file.js';
 import type { FileInfo, StorageDriver } from '../storage/driver.js';
 import { WhisperError } from '../whisper/errors.js';
 import { fillGaps, fillGapsImages } from '../whisper/fill-gaps.js';

@@ -9,7 +9,7 @@ import { resolve } from 'node:path';
 import pLimit, { type LimitFunction } from 'p-limit';
 import { loadClusterFile } from '../config/cluster-file.js';
 import { ConfigError, UsageError } from '../errors.js';
-import { ringFingerprint, type PlanAction, type PlanHeader, type PlanLocation } from '../plan/format.js';
+import { ringFingerprint, type PlanAction, type PlanHeader, type PlanLocation } from '../plan/plan-file.js';
 import { resolveLocations } from '../storage/locations.js';
 import type { SshOptions } from '../storage/ssh-driver.js';
 import { outcomeOf, runCopy, runDelete, runFill, type ActionContext, type Outcome } from './actions.js';
@@ -110,7 +110,7 @@ export async function applyPlan(o: ApplyOptions): Promise<ApplyReport> {
     nodesWithWork.add(t.locations[t.node[id]!]!);
   }
   const readOthers = (): void => {
-    let names: string[] = [];
+    let names: string[];
     try {
       names = readdirSync(dir).filter((n) => n.endsWith('.ndjson'));
     } catch {

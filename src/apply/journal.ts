@@ -13,7 +13,7 @@ import { createRequire } from 'node:module';
 import { hostname } from 'node:os';
 import { basename, dirname, join } from 'node:path';
 import { DataError, UsageError } from '../errors.js';
-import { fsyncDir } from '../storage/local-driver.js';
+import { fsyncDir } from '../fs-durable.js';
 
 export const JOURNAL_FORMAT = 'ringshift-journal';
 export const JOURNAL_VERSION = 1;

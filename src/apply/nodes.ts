@@ -4,7 +4,7 @@
 import * as fs from 'node:fs';
 import { fileURLToPath, pathToFileURL } from 'node:url';
 import { ConfigError } from '../errors.js';
-import type { PlanLocation } from '../plan/format.js';
+import type { PlanLocation } from '../plan/plan-file.js';
 import type { StorageDriver } from '../storage/driver.js';
 import { LocalDriver } from '../storage/local-driver.js';
 import { openDriver, type ResolvedStorage, type StorageLocation } from '../storage/locations.js';

@@ -1,4 +1,4 @@
-// Reading a plan file (src/plan/format.ts) as a stream, with every record checked for the fields apply
+// Reading a plan file (src/plan/plan-file.ts) as a stream, with every record checked for the fields apply
 // relies on. A first pass checks the whole file (header first, footer last with matching counts, so a
 // truncated plan is refused) and hashes it: journals name the plan by that sha256.
 import { createHash } from 'node:crypto';
@@ -13,7 +13,7 @@ import {
   type PlanFooter,
   type PlanHeader,
   type PlanRecord,
-} from '../plan/format.js';
+} from '../plan/plan-file.js';
 import { checkRelPath } from '../storage/driver.js';
 
 export interface PlanLine {

@@ -2,7 +2,7 @@
 // what waits for other jobs. Counts are exact; lists keep the first LIST_MAX items each (the journals
 // hold every failure).
 import { formatBytes, formatDuration } from '../units.js';
-import type { PlanAction } from '../plan/format.js';
+import type { PlanAction } from '../plan/plan-file.js';
 import type { Outcome } from './actions.js';
 
 const LIST_MAX = 1000;

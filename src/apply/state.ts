@@ -2,7 +2,7 @@
 // of millions of actions costs tens of MB, not a heap of objects): op, the locations involved, the
 // planned bytes, and what the journals say (verified copy/fill with the source stamp it read,
 // source deleted).
-import type { PlanAction } from '../plan/format.js';
+import type { PlanAction } from '../plan/plan-file.js';
 import type { JournalRecord, SourceStamp } from './journal.js';
 
 export const OP = { none: 0, copy: 1, fill: 2, delete: 3 } as const;

@@ -20,8 +20,8 @@
 //                    holds with data the planner would move: ok, old-ring, cleansing, unexplained or
 //                    extra-copy holders (double-dot files belong to another raw name and do not count)
 import type { Placement } from '../ring/types.js';
-import type { AuditContext, OwnerLocations } from './context.js';
-import type { Explanation, FileClass, Finding, GroupEntry, PathGroup } from './types.js';
+import type { AuditContext, OwnerLocations } from './audit-context.js';
+import type { Explanation, FileClass, AuditFinding, GroupEntry, PathGroup } from './audit-findings.js';
 import { dotVariants } from './variants.js';
 
 export interface ClassifiedEntry {
@@ -222,10 +222,10 @@ function round4(x: number): number {
 }
 
 /** The findings of a classified group: one per file, then one per missing replica. */
-export function groupFindings(g: ClassifiedGroup, ctx: AuditContext): Finding[] {
-  const out: Finding[] = [];
+export function groupFindings(g: ClassifiedGroup, ctx: AuditContext): AuditFinding[] {
+  const out: AuditFinding[] = [];
   for (const c of g.entries) {
-    const f: Finding = {
+    const f: AuditFinding = {
       kind: c.cls,
       metric: c.entry.metric,
       node: ctx.locationId(c.entry.loc),

@@ -11,7 +11,7 @@ import * as fs from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import type { EntryKind } from '../storage/paths.js';
-import type { GroupEntry, PathGroup } from './types.js';
+import type { GroupEntry, PathGroup } from './audit-findings.js';
 
 export const PARTITIONS = 256;
 /** Default in-memory limit, in entries (a few hundred bytes each). */

@@ -59,6 +59,14 @@ export const FLAG_GRAMMAR: Readonly<Record<string, FlagMeaning>> = {
   'fail-on': { meaning: 'CI exit behaviour: exit 1 at error|warning|info, or never', describedBy: /\bexit 1\b/i, kind: 'option' },
   'dry-run': { meaning: 'show what would happen; write nothing', describedBy: /\bwould\b/i, kind: 'boolean' },
   yes: { meaning: 'act (destructive toolbox commands are dry runs without it)', describedBy: /\bact\b|really|delete/i, kind: 'boolean' },
+  // whisper files
+  lock: {
+    meaning: "take carbon-cache's flock on the files written (--no-lock to skip)",
+    describedBy: /\bflock\b/,
+    kind: 'boolean',
+  },
+  xff: { meaning: 'xFilesFactor: fraction of known points a coarser slot needs (0..1)', describedBy: /xFilesFactor/, kind: 'option' },
+  aggregation: { meaning: 'aggregation method of the coarser archives', describedBy: /aggregation method/i, kind: 'option' },
   // ssh
   identity: { meaning: 'ssh private key (repeatable)', describedBy: /private key/i, kind: 'option', char: 'i' },
   'known-hosts': { meaning: 'ssh known_hosts file (repeatable)', describedBy: /known_hosts/, kind: 'option' },

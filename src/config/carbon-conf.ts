@@ -31,7 +31,7 @@ import {
   type IniOption,
   type IniSection,
 } from './ini.js';
-import { didYouMean, pyFloat, pyInt, pyJoin, pyNormpath, pyStrip } from './pytext.js';
+import { didYouMean, pyFloat, pyInt, pyJoin, pyNormpath, pyStrip } from './python/pytext.js';
 
 export type CarbonValue =
   | { type: 'list'; value: string[]; items: { text: string; line: number }[] }

@@ -6,8 +6,8 @@ import { parseCarbonDestination } from '../ring/destination.js';
 import type { Destination } from '../ring/types.js';
 import { DiagnosticSink, type ConfigDiagnostic } from './diagnostics.js';
 import { iniGet, iniOption, lineAtOffset, parseIni, pyBoolean, splitLines, type IniFile, type IniOption } from './ini.js';
-import { pyRegex } from './pyregex.js';
-import { pyStrip } from './pytext.js';
+import { pyRegex } from './python/pyregex.js';
+import { pyStrip } from './python/pytext.js';
 
 // ---------------------------------------------------------------------------------------------------------
 // relay-rules.conf

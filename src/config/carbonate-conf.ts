@@ -7,7 +7,7 @@ import { makeRingSpec } from '../ring/spec.js';
 import type { Destination, HashType, RingSpec } from '../ring/types.js';
 import { DiagnosticSink, type ConfigDiagnostic } from './diagnostics.js';
 import { iniOption, lineAtOffset, parseIni, type IniFile, type IniOption } from './ini.js';
-import { didYouMean, pyInt, pyStrip } from './pytext.js';
+import { didYouMean, pyInt, pyStrip } from './python/pytext.js';
 
 export interface CarbonateConf {
   file: string;

@@ -11,8 +11,9 @@ import { makeRingSpec } from '../ring/spec.js';
 import { HASH_TYPES, IMPLS, type Destination, type HashType, type Impl, type RingSpec, type RouterType } from '../ring/types.js';
 import { DiagnosticSink, type ConfigDiagnostic } from './diagnostics.js';
 import { RING_FORMATS, type RingFormat } from './formats.js';
-import { loadRingSpecSync } from './load.js';
-import { parseTopologySection } from '../lint/topology-section.js';
+import { loadUpstreamRingSpec } from './upstream-ring.js';
+import type { SectionContext } from './cluster-section.js';
+import { parseTopologySection } from './cluster-topology.js';
 
 /** ringshift's cluster file (YAML): a ring plus where each member's whisper tree lives. */
 export interface ClusterFile {
@@ -28,7 +29,7 @@ export interface ClusterFile {
   source?: { file: string; format?: RingFormat; cluster?: string; line: number };
   /** Line of the `ring:` key. (Optional fields stay optional so hand-built ClusterFiles keep compiling.) */
   ringLine?: number;
-  /** Parsed optional sections (registered in CLUSTER_SECTIONS), by name. */
+  /** Parsed optional sections (CLUSTER_SECTIONS), by name. */
   sections?: Record<string, unknown>;
   /** Storage keys matching no member, members without storage. */
   diagnostics?: ConfigDiagnostic[];
@@ -45,22 +46,11 @@ export interface StorageEntry {
   remote?: boolean;
 }
 
-/** Context handed to section parsers. */
-export interface SectionContext {
-  file: string;
-  dir: string;
-  line(node: Node | Pair | null | undefined): number | undefined;
-  fail(message: string, node: Node | Pair | null | undefined, expected?: string): never;
-  sink: DiagnosticSink;
-}
-
 /**
- * Optional top-level sections beyond `ring` and `storage`. A later feature adds an entry here (for example
- * `topology` for the linter); its parsed value lands in ClusterFile.sections[name].
+ * Optional top-level sections beyond `ring` and `storage`, accepted by every command; the parsed value lands
+ * in ClusterFile.sections[name] for the feature that reads it (`topology` for the linter).
  */
-export const CLUSTER_SECTIONS = new Map<string, (node: Node | null, ctx: SectionContext) => unknown>();
-// Sections every command accepts (each parser lives with the feature that reads it).
-CLUSTER_SECTIONS.set('topology', parseTopologySection);
+const CLUSTER_SECTIONS = new Map<string, (node: Node | null, ctx: SectionContext) => unknown>([['topology', parseTopologySection]]);
 
 const RING_KEYS = [
   'impl',
@@ -199,7 +189,7 @@ function parseRing(node: Node | null, at: Pair, ctx: SectionContext): { ring: Ri
     if (format !== undefined) opts.format = format as RingFormat;
     if (clusterValue !== undefined) opts.cluster = clusterValue;
     if (resolve(srcPath) === resolve(ctx.file)) ctx.fail('ring.source points at the cluster file itself', sourcePair);
-    const ring = loadRingSpecSync(srcPath, opts);
+    const ring = loadUpstreamRingSpec(srcPath, opts);
     const source: ClusterFile['source'] = { file: srcPath, line: ctx.line(sourcePair) ?? 1 };
     if (opts.format !== undefined) source.format = opts.format;
     if (opts.cluster !== undefined) source.cluster = opts.cluster;

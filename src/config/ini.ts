@@ -8,7 +8,7 @@
 // errors; `%(name)s` / `%%` interpolation against the same section and [DEFAULT], a bare `%` is an error
 // when the value is read.
 import { ConfigError } from '../errors.js';
-import { firstNonSpace, pyLstrip, pyRstrip, pyStrip } from './pytext.js';
+import { firstNonSpace, pyLstrip, pyRstrip, pyStrip } from './python/pytext.js';
 
 export type Interpolation = 'basic' | 'none';
 
@@ -201,10 +201,6 @@ function pyQuote(s: string): string {
 export function iniSection(ini: IniFile, name: string): IniSection | undefined {
   if (name === 'DEFAULT') return ini.defaults;
   return ini.sections.find((s) => s.name === name);
-}
-
-export function iniHasSection(ini: IniFile, name: string): boolean {
-  return ini.sections.some((s) => s.name === name);
 }
 
 /** The option as the section sees it: its own, else [DEFAULT]'s. */

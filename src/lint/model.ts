@@ -140,24 +140,7 @@ export interface CarbonApi {
   backends: { text: string; host: string; line: number | null }[];
 }
 
-export interface ClusterTopologyEntry {
-  file: string;
-  cluster?: string;
-  host?: string;
-  tier?: 1 | 2;
-  mirrors?: string;
-  line: number | null;
-}
-
-/** The optional `topology:` key of a ringshift cluster file. */
-export interface StatedTopology {
-  file: string;
-  line: number | null;
-  layout?: 'single-tier' | 'two-tier';
-  /** host → files or directories (absolute paths) that live on it. */
-  hosts: Map<string, { paths: string[]; line: number | null }>;
-  relays: ClusterTopologyEntry[];
-  webapps: ClusterTopologyEntry[];
-}
+/** The optional `topology:` key of a ringshift cluster file (parsed with the cluster file, in src/config). */
+export type { StatedTopology } from '../config/cluster-topology.js';
 
 export type { Destination };

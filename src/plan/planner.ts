@@ -13,9 +13,9 @@
 //           owner without storage, no corrupt owner file). None with --keep-source.
 // Corrupt or vanished holders are skipped, never used as a source, never deleted. A settled group
 // (every owner holds it, nothing elsewhere) produces nothing.
-import type { AuditContext } from '../audit/context.js';
+import type { AuditContext } from '../audit/audit-context.js';
 import { isHolder, type ClassifiedEntry, type ClassifiedGroup } from '../audit/classify.js';
-import type { CopyAction, FileStamp, FillAction, PlanAction, PlanSkip } from './format.js';
+import type { CopyAction, FileStamp, FillAction, PlanAction, PlanSkip } from './plan-file.js';
 
 export interface PlannerOptions {
   keepSource: boolean;
@@ -88,7 +88,7 @@ export class GroupPlanner {
     const valid: Checked[] = [];
     let brokenOwner = false;
     // Remote holders are read at once (a round trip each); results keep the holders' order.
-    const checks = await Promise.all(holders.map((c) => this.verify(c.entry.loc, c.entry.path)));
+    const checks = await Promise.all(holders.map(async (c) => this.verify(c.entry.loc, c.entry.path)));
     for (let i = 0; i < holders.length; i++) {
       const c = holders[i]!;
       const check = checks[i] ?? null;

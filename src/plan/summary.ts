@@ -5,7 +5,7 @@ import { dirname } from 'node:path';
 import type { StorageLocation } from '../storage/locations.js';
 import { alignColumns } from '../output/table.js';
 import { formatBytes, formatDuration, formatPercent, plural } from '../units.js';
-import type { PlanAction, PlanSkip } from './format.js';
+import type { PlanAction, PlanSkip } from './plan-file.js';
 import type { CategorizedSkip } from './planner.js';
 
 /** Skips kept (per category) for display; counts cover all of them. */
@@ -17,14 +17,6 @@ interface Pair {
   copies: number;
   fills: number;
   bytes: number;
-}
-
-export interface FilesystemUse {
-  /** Locations on this filesystem. */
-  locations: string[];
-  /** Bytes in use and the capacity df reports (used + available to unprivileged writers). */
-  used: number;
-  capacity: number;
 }
 
 export interface DestinationReport {
@@ -216,7 +208,7 @@ export function renderSummaryText(v: SummaryView): string[] {
       `(about ${formatDuration(secs)} at ${formatBytes(v.throughput)}/s)`,
   );
   if (v.refused.length > 0)
-    out.push(`REFUSED: ${v.refused.map((d) => d.id).join(', ')} would pass --high-water ${formatPercent(v.maxFill)}; no plan written`);
+    out.push(`REFUSED: ${v.refused.map((d) => d.id).join(', ')} would pass --high-water ${formatPercent(v.maxFill, 1)}; no plan written`);
   else out.push(v.written === null ? 'dry run: nothing written (give -o FILE to write the plan)' : `written: ${v.written}`);
 
   const pairs = s.pairList();
@@ -237,9 +229,9 @@ export function renderSummaryText(v: SummaryView): string[] {
         d.id,
         `+${formatBytes(d.growth)}`,
         `-${formatBytes(d.freed)}`,
-        formatPercent(f.now),
-        formatPercent(f.peak) + flag,
-        formatPercent(f.after),
+        formatPercent(f.now, 1),
+        formatPercent(f.peak, 1) + flag,
+        formatPercent(f.after, 1),
         `${formatBytes(f.capacity)}${shared}`,
       ]);
     }

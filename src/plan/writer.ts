@@ -3,7 +3,8 @@
 import * as fs from 'node:fs';
 import { basename, dirname, join, resolve } from 'node:path';
 import { UsageError } from '../errors.js';
-import type { PlanAction, PlanFooter, PlanHeader, PlanSkip } from './format.js';
+import type { PlanAction, PlanFooter, PlanHeader, PlanSkip } from './plan-file.js';
+import { fsyncDirSync } from '../fs-durable.js';
 
 const FLUSH_CHARS = 1 << 16;
 
@@ -60,16 +61,7 @@ export class PlanWriter {
     fs.closeSync(this.fd);
     this.closed = true;
     fs.renameSync(this.tmp, this.path);
-    try {
-      const dfd = fs.openSync(dirname(this.path), 'r');
-      try {
-        fs.fsyncSync(dfd);
-      } finally {
-        fs.closeSync(dfd);
-      }
-    } catch {
-      // Some filesystems refuse fsync on a directory; the file itself is synced.
-    }
+    fsyncDirSync(dirname(this.path));
     return footer;
   }
 

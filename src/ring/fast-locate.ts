@@ -7,7 +7,6 @@
 // quotes, empty — is decoded and goes through the string path (ring.locate and the PlacementEncoder),
 // so the output is byte for byte what the string path writes.
 import type { Readable } from 'node:stream';
-import type { ByteSink } from '../output/sinks.js';
 import { BuckyConsistentRing } from './bucky-ring.js';
 import { CarbonConsistentRing } from './carbon-ring.js';
 import { CrelayConsistentRing } from './crelay-ring.js';
@@ -15,6 +14,14 @@ import { md5Position16OfRange } from './hash/md5.js';
 import { POSITIONS_16 } from './ring-support.js';
 import type { Destination, Ring } from './types.js';
 import { HASH_IN_JS, LocateKernel, OFF_PATH } from './wasm/locate-kernel.js';
+
+/** Where the byte path writes (src/output's ByteSink has this shape): callers fill `buf` from `pos`, then flush. */
+export interface ByteOutput {
+  buf: Buffer;
+  pos: number;
+  readonly size: number;
+  flush(need?: number): Promise<void>;
+}
 
 /** What the byte path needs from a ring. */
 export interface ByteKeyspace {
@@ -106,7 +113,7 @@ export async function writeByteLines(
   input: AsyncIterable<Buffer | string>,
   ks: ByteKeyspace,
   format: ByteLineFormat,
-  sink: ByteSink,
+  sink: ByteOutput,
   report?: (names: number, done: boolean) => void,
   reportEveryMs = 250,
 ): Promise<ByteStreamResult> {
@@ -147,7 +154,7 @@ class KernelWriter {
   constructor(
     ks: ByteKeyspace,
     private readonly format: ByteLineFormat,
-    private readonly sink: ByteSink,
+    private readonly sink: ByteOutput,
   ) {
     this.tails = ks.lists.map((owners) => format.tail(owners));
     this.listAt = ks.listAt;

@@ -1,6 +1,6 @@
 // Python 3 repr() of str, and str() of carbon's (server, instance) node tuple: carbon_ch and mmh3_ch
 // replica keys are "%s:%d" % (node, i), so every quoting and escaping rule changes ring positions
-// (ring-spec §2.1 and §9 pitfall 5).
+// (ring-spec §2.1 and §9 pitfall 5). The one str repr of the suite: the settings evaluator (config/python) uses it too.
 
 // Python's str.isprintable() is false for categories Cc, Cf, Cs, Co, Cn, Zl, Zp, Zs (space excepted).
 const NON_PRINTABLE = /[\p{C}\p{Z}]/u;

@@ -1,10 +1,5 @@
 // File names are bytes on Linux. Names that are not UTF-8 cannot become metric names; they are shown
 // with the offending bytes escaped so a report never crashes on them and never prints raw garbage.
-import { isUtf8 } from 'node:buffer';
-
-export function isValidUtf8(b: Uint8Array): boolean {
-  return isUtf8(b);
-}
 
 /**
  * Length of the valid UTF-8 sequence starting at b[i], or 0 when the byte there starts none.

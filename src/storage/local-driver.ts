@@ -7,6 +7,7 @@ import { dirname, posix } from 'node:path';
 import { pathToFileURL } from 'node:url';
 import type { Readable } from 'node:stream';
 import { DataError, UsageError } from '../errors.js';
+import { fsyncDir } from '../fs-durable.js';
 import { checkRelPath } from './driver.js';
 import type { FileInfo, FreeSpace, ListOptions, StorageDriver, WalkEntry, WriteOptions } from './driver.js';
 import { walkTree } from './walker.js';
@@ -146,17 +147,7 @@ export class LocalDriver implements StorageDriver {
     const st = await fs.promises.lstat(from);
     if (!st.isFile()) throw new DataError(`refusing to move ${from}: not a regular file`);
     await this.makeParents(to);
-    if (opts.overwrite === true) {
-      await fs.promises.rename(from, to);
-    } else {
-      try {
-        await fs.promises.link(from, to);
-      } catch (err) {
-        if ((err as NodeJS.ErrnoException).code === 'EEXIST') throw new DataError(`refusing to replace existing ${to}`);
-        throw err;
-      }
-      await fs.promises.unlink(from);
-    }
+    await this.place(from, to, opts.overwrite === true);
     await fsyncDir(dirname(to));
     if (dirname(from) !== dirname(to)) await fsyncDir(dirname(from));
   }
@@ -199,14 +190,4 @@ export function checkTempName(name: string): string {
     throw new DataError(`bad temp file name ${JSON.stringify(name)}`, { expected: 'a hidden file name (.x.tmp) without /' });
   }
   return name;
-}
-
-/** fsync a directory so a create or rename in it survives a crash. */
-export async function fsyncDir(dir: string): Promise<void> {
-  const fh = await fs.promises.open(dir, 'r');
-  try {
-    await fh.sync();
-  } finally {
-    await fh.close();
-  }
 }

@@ -500,15 +500,16 @@ export class SshDriver implements StorageDriver {
     const f = await this.openRegular(s, abs);
     const start = range.start ?? 0;
     const end = range.end === undefined ? f.size : Math.min(f.size, range.end + 1);
-    const self = this;
-    async function* gen(): AsyncGenerator<Buffer> {
-      try {
-        yield* self.readPipelined(s, f.h, abs, start, end);
-      } finally {
-        await self.closeHandle(s, f.h);
-      }
+    return Readable.from(this.readThenClose(s, f.h, abs, start, end), { objectMode: false });
+  }
+
+  /** Bytes start..end of an open handle; the handle is closed when the reader finishes or stops early. */
+  private async *readThenClose(s: Session, h: Buffer, abs: string, start: number, end: number): AsyncGenerator<Buffer> {
+    try {
+      yield* this.readPipelined(s, h, abs, start, end);
+    } finally {
+      await this.closeHandle(s, h);
     }
-    return Readable.from(gen(), { objectMode: false });
   }
 
   private writeAt(s: Session, h: Buffer, abs: string, pos: number, data: Buffer): Promise<void> {

@@ -11,7 +11,12 @@ export function aggregate(method: number, neighbors: readonly (number | null)[])
     case 1: {
       let sum = 0;
       let n = 0;
-      for (const v of neighbors) if (v !== null) ((sum += v), n++);
+      for (const v of neighbors) {
+        if (v !== null) {
+          sum += v;
+          n++;
+        }
+      }
       return sum / n;
     }
     case 2: {

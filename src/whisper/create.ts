@@ -3,6 +3,7 @@
 // existing file is never replaced and no half-written file is ever visible under the final name.
 import { closeSync, fstatSync, fsyncSync, ftruncateSync, linkSync, openSync, renameSync, unlinkSync, writeSync, existsSync } from 'node:fs';
 import { basename, dirname, join } from 'node:path';
+import { fsyncDirSync } from '../fs-durable.js';
 import { WhisperError, WhisperUsageError, ioError } from './errors.js';
 import { AGGREGATION_METHODS, POINT_SIZE, aggregationCode, encodeHeader, type AggregationMethod } from './file-format.js';
 import { validateArchiveList } from './retention.js';
@@ -27,19 +28,6 @@ export interface CreateResult {
 function writeAll(fd: number, buf: Buffer, position: number): void {
   let done = 0;
   while (done < buf.length) done += writeSync(fd, buf, done, buf.length - done, position + done);
-}
-
-function fsyncDir(dir: string): void {
-  try {
-    const fd = openSync(dir, 'r');
-    try {
-      fsyncSync(fd);
-    } finally {
-      closeSync(fd);
-    }
-  } catch {
-    // Some filesystems do not allow fsync on a directory; the file itself is already synced.
-  }
 }
 
 /**
@@ -97,6 +85,11 @@ export function create(path: string, archiveList: readonly (readonly [number, nu
       throw ioError(err, path, 'create');
     }
   }
-  fsyncDir(dirname(path));
+  try {
+    // The name is in place; without this fsync a crash could still lose it.
+    fsyncDirSync(dirname(path));
+  } catch (err) {
+    throw ioError(err, path, 'make its name durable');
+  }
   return { path, archives, aggregationMethod: method, xFilesFactor: Math.fround(xff), size };
 }

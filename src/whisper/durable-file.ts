@@ -2,26 +2,15 @@
 // it into place and fsync the directory, so a crash leaves either the old file or the new one, whole.
 import { closeSync, fsyncSync, openSync, unlinkSync, writeSync } from 'node:fs';
 import { basename, dirname, join } from 'node:path';
+import { fsyncDirSync } from '../fs-durable.js';
 import { ioError } from './errors.js';
 
-/**
- * fsync a directory so a link, rename or unlink in it survives a crash. Filesystems that cannot sync a
- * directory (EINVAL, ENOTSUP) are let through; any other failure is an error naming the directory.
- */
+/** fsync a directory (src/fs-durable.ts) so a link, rename or unlink in it survives a crash; a failure is a WhisperError naming it. */
 export function fsyncDirectory(dir: string): void {
-  let fd: number;
   try {
-    fd = openSync(dir, 'r');
+    fsyncDirSync(dir);
   } catch (err) {
-    throw ioError(err, dir, 'open the directory');
-  }
-  try {
-    fsyncSync(fd);
-  } catch (err) {
-    const code = (err as NodeJS.ErrnoException).code;
-    if (code !== 'EINVAL' && code !== 'ENOTSUP' && code !== 'EOPNOTSUPP') throw ioError(err, dir, 'sync the directory');
-  } finally {
-    closeSync(fd);
+    throw ioError(err, dir, 'sync the directory');
   }
 }
 

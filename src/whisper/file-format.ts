@@ -122,8 +122,3 @@ export function encodeHeader(aggregationType: number, xFilesFactor: number, arch
   });
   return buf;
 }
-
-/** Widen a number to the float32 whisper stores (what a reader will see). */
-export function asFloat32(x: number): number {
-  return Math.fround(x);
-}

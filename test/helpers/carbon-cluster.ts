@@ -29,7 +29,7 @@ import * as fs from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { afterAll } from 'vitest';
-import { loadRingSpecSync } from '../../src/config/load.js';
+import { loadRing } from '../../src/config/load.js';
 import { buildRing } from '../../src/ring/build.js';
 import { makeRingSpec } from '../../src/ring/spec.js';
 import type { Destination, HashType, Ring, RingSpec } from '../../src/ring/types.js';
@@ -370,7 +370,7 @@ export class CRelay implements Relay {
   }
 
   ringSpec(): RingSpec {
-    return loadRingSpecSync(this.configPath, { format: 'carbon-c-relay', cluster: CRELAY_CLUSTER });
+    return loadRing(this.configPath, { format: 'carbon-c-relay', cluster: CRELAY_CLUSTER }).spec;
   }
 
   ringModel(): Ring {
@@ -512,7 +512,7 @@ export class CarbonRelay implements Relay {
   }
 
   ringSpec(): RingSpec {
-    return loadRingSpecSync(this.configPath, { format: 'carbon' });
+    return loadRing(this.configPath, { format: 'carbon' }).spec;
   }
 
   ringModel(): Ring {

@@ -1,10 +1,9 @@
-// Reading the shared ring vectors (../shared/vectors/ring) into RingSpecs, the way the vectors' README
-// describes the clusters.
-import { readFileSync } from 'node:fs';
+// Reading the ring vectors (test/vectors/ring, computed by the upstream implementations) into RingSpecs,
+// the way the vectors' README describes the clusters.
 import { parseBuckyMember, parseCarbonDestination, parseCrelayMember } from '../../src/ring/destination.js';
 import { makeRingSpec } from '../../src/ring/spec.js';
 import type { Destination, HashType, Impl, RingSpec, RouterType } from '../../src/ring/types.js';
-import { sharedPath } from './shared.js';
+import { vectorJson, vectorLines } from './test-vectors.js';
 
 export interface VectorCluster {
   id: string;
@@ -31,23 +30,20 @@ export interface VectorLine {
 }
 
 export function loadClusters(): VectorCluster[] {
-  return (JSON.parse(readFileSync(sharedPath('vectors/ring/clusters.json'), 'utf8')) as { clusters: VectorCluster[] }).clusters;
+  return vectorJson<{ clusters: VectorCluster[] }>('ring/clusters.json').clusters;
 }
 
 export function loadVectorLines(): VectorLine[] {
-  return readFileSync(sharedPath('vectors/ring/vectors.jsonl'), 'utf8')
-    .split('\n')
-    .filter((l) => l !== '')
-    .map((l) => JSON.parse(l) as VectorLine);
+  return vectorLines<VectorLine>('ring/vectors.jsonl');
 }
 
 export function loadMetrics(): string[] {
-  return (JSON.parse(readFileSync(sharedPath('vectors/ring/metrics.json'), 'utf8')) as { metrics: string[] }).metrics;
+  return vectorJson<{ metrics: string[] }>('ring/metrics.json').metrics;
 }
 
 export type RingDump = Record<string, [number, string, number | null, string | null][]>;
 export function loadRingDumps(): RingDump {
-  return JSON.parse(readFileSync(sharedPath('vectors/ring/rings.json'), 'utf8')) as RingDump;
+  return vectorJson<RingDump>('ring/rings.json');
 }
 
 /** The cluster as a RingSpec: crelay → carbon-c-relay, fast-hashing → router + mmh3_ch. */

@@ -1,5 +1,5 @@
 // Runs an oclif command in-process (Cmd.run) with stdout and stderr captured, for the command tests.
-import { PROJECT_ROOT } from './shared.js';
+import { PROJECT_ROOT } from './project-root.js';
 
 export interface CommandRun {
   out: string;

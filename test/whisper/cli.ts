@@ -1,6 +1,6 @@
 // Run a whisper command in-process with a pinned clock and capture what it prints and its exit code.
 import { vi } from 'vitest';
-import { PROJECT_ROOT } from '../helpers/shared.js';
+import { PROJECT_ROOT } from '../helpers/project-root.js';
 import { NOW } from './vectors.js';
 
 export interface CliResult {
@@ -22,7 +22,7 @@ export async function runCli(cmd: Runnable, argv: string[], now: number | null =
   process.exitCode = 0;
   const o = vi.spyOn(process.stdout, 'write').mockImplementation((s: string | Uint8Array) => (out.push(String(s)), true));
   const e = vi.spyOn(process.stderr, 'write').mockImplementation((s: string | Uint8Array) => (err.push(String(s)), true));
-  let exitCode = 0;
+  let exitCode: number;
   try {
     await cmd.run(argv, PROJECT_ROOT);
     exitCode = Number(process.exitCode ?? 0);

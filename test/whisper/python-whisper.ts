@@ -6,7 +6,6 @@ import { spawnSync } from 'node:child_process';
 import { existsSync } from 'node:fs';
 
 export const PYTHON = '/usr/bin/python3';
-export const WHISPER_PY = '/usr/lib/python3/dist-packages/whisper.py';
 
 /**
  * Runs a script with time.time() returning `now`. With `py2Builtins`, zip/map/filter return lists as in

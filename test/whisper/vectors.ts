@@ -1,13 +1,11 @@
-// Access to the shared whisper vectors (../shared/vectors/whisper) and the comparisons its README
-// defines: values with NaN/±inf as strings, slot maps from `runs`, NaN-canonical sha256.
+// Access to the whisper vectors (test/vectors/whisper, computed by upstream whisper/carbonate) and the
+// comparisons its README defines: values with NaN/±inf as strings, slot maps from `runs`, NaN-canonical sha256.
 import { createHash } from 'node:crypto';
 import { chmodSync, copyFileSync, existsSync, mkdtempSync, readFileSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { expect } from 'vitest';
-import { sharedPath } from '../helpers/shared.js';
-
-export const VECTORS = sharedPath('vectors/whisper');
+import { vectorBytes, vectorFile, vectorJson } from '../helpers/test-vectors.js';
 
 export type JsonValue = number | 'NaN' | 'Infinity' | '-Infinity';
 
@@ -36,7 +34,7 @@ export interface PairEntry {
 }
 
 export interface Manifest {
-  /** "public" for the shared set; other sets (acceptance) have other fixtures and another now. */
+  /** "public" for the committed set; other sets (acceptance) have other fixtures and another now. */
   set: string;
   now: number;
   fixtures: FixtureEntry[];
@@ -101,21 +99,27 @@ export interface SingleExpected {
   fetch: FetchCase[];
 }
 
-export const manifest: Manifest = JSON.parse(readFileSync(join(VECTORS, 'manifest.json'), 'utf8'));
+export const manifest: Manifest = vectorJson<Manifest>('whisper/manifest.json');
 export const NOW = manifest.now;
 /** Tests that take named fixtures of the public set as inputs run only against that set. */
 export const PUBLIC_SET = manifest.set === 'public';
 
+/** A fixture on disk (read-only): unpacked from test/vectors/whisper/fixtures/<name>.wsp.gz. */
 export function fixturePath(name: string): string {
-  return join(VECTORS, 'fixtures', `${name}.wsp`);
+  return vectorFile(`whisper/fixtures/${name}.wsp`);
 }
 
 export function loadSingle(name: string): SingleExpected {
-  return JSON.parse(readFileSync(join(VECTORS, 'expected/singles', `${name}.json`), 'utf8'));
+  return vectorJson<SingleExpected>(`whisper/expected/singles/${name}.json`);
 }
 
 export function loadPair(name: string): PairExpected {
-  return JSON.parse(readFileSync(join(VECTORS, 'expected/pairs', `${name}.json`), 'utf8'));
+  return vectorJson<PairExpected>(`whisper/expected/pairs/${name}.json`);
+}
+
+/** The bytes of a result file named by an op's `result_file` (relative to the whisper set). */
+export function resultBytes(resultFile: string): Buffer {
+  return vectorBytes(`whisper/${resultFile}`);
 }
 
 export function decode(v: JsonValue): number {
@@ -208,7 +212,7 @@ export function scratchDir(prefix = 'ringshift-whisper-'): string {
 export function copyFixture(name: string, dir: string, as = `${name}.wsp`): string {
   const to = join(dir, as);
   copyFileSync(fixturePath(name), to);
-  chmodSync(to, 0o644); // the shared fixtures are read-only
+  chmodSync(to, 0o644); // the fixtures are read-only
   return to;
 }
 

@@ -12,7 +12,7 @@ import {
 } from '../../config/carbon-conf.js';
 import { parseAggregationRules, parseRelayRules, parseRewriteRules } from '../../config/carbon-rules.js';
 import type { ConfigDiagnostic } from '../../config/diagnostics.js';
-import { pyJoin, pyNormpath } from '../../config/pytext.js';
+import { pyJoin, pyNormpath } from '../../config/python/pytext.js';
 import { ConfigError } from '../../errors.js';
 import { parseCarbonDestination } from '../../ring/destination.js';
 import type { Destination } from '../../ring/types.js';

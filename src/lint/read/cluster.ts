@@ -11,14 +11,10 @@
 //     webapps:
 //       - { file: web/local_settings.py, host: graphite-1, mirrors: hosts/graphite-1/carbon.conf }
 //
-// Paths are relative to the cluster file. The section is registered with the cluster-file loader.
-import { CLUSTER_SECTIONS, parseClusterFile } from '../../config/cluster-file.js';
+// Paths are relative to the cluster file. The section is parsed with the cluster file (src/config/cluster-topology.ts).
+import { parseClusterFile } from '../../config/cluster-file.js';
 import { reportDiagnostics, tryParse, type LintContext } from '../context.js';
 import type { LintFile, StatedTopology } from '../model.js';
-import { parseTopologySection } from '../topology-section.js';
-
-// Registered here for the linter; the cluster-file loader can register the same parser for every command.
-if (!CLUSTER_SECTIONS.has('topology')) CLUSTER_SECTIONS.set('topology', parseTopologySection);
 
 export function readClusterFile(ctx: LintContext, f: LintFile, explicitCluster: boolean): void {
   const cf = tryParse(ctx, f.path, 'the cluster file cannot be used', () => parseClusterFile(f.text, f.path));

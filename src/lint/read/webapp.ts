@@ -1,8 +1,15 @@
 // graphite-web local_settings.py: the CarbonLink ring, the readers' fan-out (CLUSTER_SERVERS), the data
 // directories it reads and its self-metrics prefix. Values come from the safe evaluator; whatever it cannot
 // evaluate is reported, never guessed.
-import { graphiteWebRing, parsePySettings, webSetting, webStorage, type PySettingsFile, type WebSetting } from '../../config/pysettings.js';
-import { pyNormpath } from '../../config/pytext.js';
+import {
+  graphiteWebRing,
+  parsePySettings,
+  webSetting,
+  webStorage,
+  type PySettingsFile,
+  type WebSetting,
+} from '../../config/python/pysettings.js';
+import { pyNormpath } from '../../config/python/pytext.js';
 import { ConfigError } from '../../errors.js';
 import { parseCarbonDestination } from '../../ring/destination.js';
 import { makeRingSpec } from '../../ring/spec.js';

@@ -5,7 +5,10 @@ import { diffRings } from '../../ring/analysis/diff.js';
 import { identityLabel } from '../../ring/analysis/members.js';
 import { buildRing } from '../../ring/build.js';
 import type { Destination, Ring, RingSpec } from '../../ring/types.js';
-import type { HeldRing } from '../model.js';
+import { formatPercent as pct } from '../../units.js';
+
+/** Shares in findings: the suite's percentage format (src/units.ts). */
+export { pct };
 
 /** Keys sampled when two rings do not share a position function (jump, mmh3, mixed hashes). */
 const SAMPLE = 1 << 16;
@@ -91,14 +94,6 @@ export async function quantify(a: RingSpec, b: RingSpec): Promise<Quantity | und
   return { owners: d.keyspace.ownerSetChanged, primary: d.keyspace.primaryChanged, exact: d.exact };
 }
 
-export function pct(x: number): string {
-  const v = x * 100;
-  if (v === 0) return '0 %';
-  if (v < 0.01) return `${v.toFixed(4)} %`;
-  if (v < 1) return `${v.toFixed(3)} %`;
-  return `${v.toFixed(1)} %`;
-}
-
 export function quantityText(q: Quantity | undefined): string {
   if (q === undefined) return '';
   const approx = q.exact ? '' : 'about ';
@@ -109,14 +104,4 @@ export function quantityText(q: Quantity | undefined): string {
 export function list(xs: readonly string[], max = 6): string {
   if (xs.length <= max) return xs.join(', ');
   return `${xs.slice(0, max).join(', ')} and ${xs.length - max} more`;
-}
-
-/** A spec restricted to the members `keep` accepts (order kept). */
-export function restrict(spec: RingSpec, keep: (d: Destination) => boolean): RingSpec {
-  return { ...spec, destinations: spec.destinations.filter(keep) };
-}
-
-/** The short name of what a ring's holder calls its member list, with the file. */
-export function membersOf(r: HeldRing, display: (f: string) => string): string {
-  return `${r.membersName} (${display(r.file)})`;
 }

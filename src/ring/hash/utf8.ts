@@ -42,9 +42,3 @@ export function encodeUtf8(s: string): number {
   }
   return n;
 }
-
-/** True when every UTF-16 unit of `s` is ASCII (then bytes = char codes). */
-export function isAscii(s: string): boolean {
-  for (let i = 0; i < s.length; i++) if (s.charCodeAt(i) >= 0x80) return false;
-  return true;
-}

@@ -1,0 +1,156 @@
+// The audit pipeline shared by `ringshift audit` and `ringshift plan`: open the cluster, scan every
+// location into the path grouper, then classify one group at a time.
+import { pathToFileURL } from 'node:url';
+import { loadClusterFile, type ClusterFile } from '../config/cluster-file.js';
+import { UsageError } from '../errors.js';
+import { plural } from '../units.js';
+import { buildLabelledRing, resolveRingSource, ringSourceFromArg } from '../config/ring-source.js';
+import type { Ring } from '../ring/types.js';
+import { memberId } from '../ring/types.js';
+import { checkStorageKeys, resolveLocations, type StorageLocation } from '../storage/locations.js';
+import { scanLocationBatches } from '../storage/scan.js';
+import type { SshOptions } from '../storage/ssh-driver.js';
+import { AuditContext } from './audit-context.js';
+import { classifyGroup, type ClassifiedGroup } from './classify.js';
+import { PathGrouper, type GrouperOptions } from './group.js';
+import type { Progress } from './stage-progress.js';
+import { loadRawNames } from './variants.js';
+
+export interface ClusterSetup {
+  cluster: ClusterFile;
+  ring: Ring;
+  /** Every location: scanned ones, and configured directories that do not exist yet (empty). */
+  locations: StorageLocation[];
+  /** Indexes of locations whose directory does not exist yet (new nodes): nothing to scan. */
+  absent: Set<number>;
+  /** Things the operator should know (members without storage, locations without members). */
+  warnings: string[];
+}
+
+/** Load the cluster file and resolve its storage. Missing directories become empty locations. */
+export async function openCluster(path: string): Promise<ClusterSetup> {
+  const cluster = await loadClusterFile(path);
+  const ring = buildLabelledRing(cluster.ring, cluster.path);
+  const resolved = await resolveLocations(cluster);
+  const locations = [...resolved.locations];
+  const absent = new Set<number>();
+  const warnings: string[] = [];
+  for (const p of resolved.problems) {
+    const missing = /ENOENT/.test(p.message) && !/^[a-z][a-z0-9+.-]*:\/\//i.test(p.location);
+    if (!missing) throw new UsageError(p.message, { file: cluster.path, line: p.line, expected: 'a readable storage directory' });
+    // A node that has not received anything yet: an empty location the planner may copy into.
+    const sameDir = locations.findIndex((l, i) => absent.has(i) && l.root === p.location);
+    if (sameDir >= 0) {
+      const loc = locations[sameDir]!;
+      loc.keys.push({ key: p.key, location: p.location, ...(p.line !== undefined ? { line: p.line } : {}) });
+      loc.members.push(...p.members);
+      loc.id = loc.keys.map((k) => k.key).join('+');
+      continue;
+    }
+    absent.add(locations.length);
+    locations.push({
+      id: p.key,
+      scheme: 'file',
+      url: pathToFileURL(p.location).href,
+      root: p.location,
+      keys: [{ key: p.key, location: p.location, ...(p.line !== undefined ? { line: p.line } : {}) }],
+      members: [...p.members],
+    });
+    warnings.push(`${p.key}: ${p.location} does not exist yet; treated as an empty location`);
+  }
+  for (const d of resolved.unmapped) warnings.push(`ring member ${memberId(d)} has no storage entry: its files are not checked`);
+  for (const loc of locations) {
+    if (loc.members.length === 0) warnings.push(`${loc.id} holds no ring member: every metric file there is misplaced`);
+  }
+  return { cluster, ring, locations, absent, warnings };
+}
+
+/** A ring given as --old-ring: a config file or the inline `key=value;…` form. */
+export async function loadOldRing(value: string): Promise<Ring> {
+  const src = ringSourceFromArg(value, '--old-ring');
+  return buildLabelledRing(await resolveRingSource(src), '--old-ring');
+}
+
+export interface AuditInputs {
+  clusterPath: string;
+  oldRing?: string;
+  names?: string;
+  namesSample?: boolean;
+  selfPrefixes?: readonly string[];
+  grouper?: GrouperOptions;
+  progress?: Progress;
+  /** Keys and host-key policy for ssh:// locations. */
+  ssh?: SshOptions;
+}
+
+export interface PreparedAudit {
+  setup: ClusterSetup;
+  ctx: AuditContext;
+  /** Files scanned per location index. */
+  scanned: number[];
+  grouper: PathGrouper;
+}
+
+/** Open the cluster, build the context and scan every location into a grouper. */
+export async function prepareAudit(inputs: AuditInputs): Promise<PreparedAudit> {
+  const setup = await openCluster(inputs.clusterPath);
+  const old = inputs.oldRing === undefined ? undefined : await loadOldRing(inputs.oldRing);
+  checkStorageKeys(
+    setup.cluster,
+    inputs.clusterPath,
+    old?.members,
+    old === undefined ? '; a node being emptied must be in --old-ring' : '',
+  );
+  const names = inputs.names === undefined ? undefined : await loadRawNames(inputs.names);
+  const opts: ConstructorParameters<typeof AuditContext>[3] = {};
+  if (inputs.selfPrefixes !== undefined) opts.selfPrefixes = inputs.selfPrefixes;
+  if (names !== undefined) opts.names = names;
+  if (inputs.namesSample === true) opts.namesSample = true;
+  const ctx = new AuditContext(setup.locations, setup.ring, old, opts);
+  const grouper = new PathGrouper(inputs.grouper);
+  const scanned = setup.locations.map(() => 0);
+  try {
+    for (let i = 0; i < setup.locations.length; i++) {
+      if (setup.absent.has(i)) continue;
+      const loc = setup.locations[i]!;
+      const label = `scan ${loc.id}`;
+      for await (const batch of scanLocationBatches(loc, {
+        stat: true,
+        onProgress: (p) => inputs.progress?.update(label, `${plural(p.files, 'file')}, ${plural(p.dirs, 'dir')}`),
+        ...(inputs.ssh !== undefined ? { ssh: inputs.ssh } : {}),
+      })) {
+        for (const e of batch) {
+          const key = ctx.targetPath(e.path, e.metric, e.kind);
+          const ge = {
+            loc: i,
+            path: e.path,
+            metric: e.metric,
+            size: e.size ?? 0,
+            mtimeMs: e.mtime === null ? 0 : Math.round(e.mtime * 1000),
+            kind: e.kind,
+            ...(e.note !== undefined ? { note: e.note } : {}),
+          };
+          grouper.add(key, ge);
+        }
+        scanned[i]! += batch.length;
+      }
+    }
+  } catch (err) {
+    grouper.dispose();
+    throw err;
+  }
+  inputs.progress?.done();
+  return { setup, ctx, scanned, grouper };
+}
+
+/** Classified groups, one at a time (the grouper's spill files are removed at the end). */
+export async function* classifiedGroups(p: PreparedAudit, progress?: Progress): AsyncGenerator<ClassifiedGroup> {
+  let n = 0;
+  const total = p.grouper.size;
+  for await (const g of p.grouper.groups()) {
+    n += g.entries.length;
+    progress?.update('classify', `${n} of ${total} files`);
+    yield classifyGroup(g, p.ctx);
+  }
+  progress?.done();
+}
