@@ -1,8 +1,9 @@
 // End-to-end speed of `ringshift ring locate --json` on 1M names (carbon_ch, RF 1, 10 members) next to
 // the I/O floor (`cat FILE > /dev/null`), `ring sieve` on the same names, 1M longer names (two MD5
 // blocks each), the in-process rates of the string path (ring.locate, JSON lines) and of the byte
-// path (cold: first run in a fresh process, as in the CLI; warm), and `ring diff` over 10M streamed
-// names with its peak RSS. Wall and CPU time, best of 5 (the machine may be shared).
+// path (cold: first run in a fresh process, as in the CLI; warm), and `ring diff` over 10M names with
+// its peak RSS, the names streamed on stdin and read with -f FILE (a file must stay as lean as a pipe).
+// Wall and CPU time, best of 5 (the machine may be shared).
 // Run after `npm run build`:  node dist/bench/ring-locate-e2e.js [--skip-diff]
 // Anchor (same machine kind): carbonate's carbon-sieve on the same 1M names ≈ 200k names/s.
 import { spawn, spawnSync } from 'node:child_process';
@@ -21,6 +22,7 @@ const RUN = resolve(ROOT, 'bin/run.js');
 const DIR = '/tmp/ringshift-bench';
 const NAMES_1M = `${DIR}/names-1M.txt`;
 const NAMES_1M_LONG = `${DIR}/names-1M-long.txt`;
+const NAMES_10M_DIFF = `${DIR}/names-10M-diff.txt`;
 const MEMBERS = Array.from({ length: 10 }, (_, i) => `cache-${String(i + 1).padStart(2, '0')}.prod.example.net:2004:a`);
 const MEMBERS_11 = [...MEMBERS, 'cache-11.prod.example.net:2004:a'];
 
@@ -51,13 +53,13 @@ function* generateNames(n: number, seed = 20240601, long = false): Generator<str
   }
 }
 
-function ensureNamesFile(path: string, n: number, long = false): void {
+function ensureNamesFile(path: string, n: number, long = false, seed = 20240601): void {
   if (existsSync(path)) return;
   mkdirSync(dirname(path), { recursive: true });
   const tmp = `${path}.tmp-${process.pid}`;
   const fd = openSync(tmp, 'w');
   let buf: string[] = [];
-  for (const name of generateNames(n, 20240601, long)) {
+  for (const name of generateNames(n, seed, long)) {
     buf.push(name);
     if (buf.length === 65536) {
       writeFileSync(fd, buf.join('\n') + '\n');
@@ -192,47 +194,64 @@ async function benchLocate(): Promise<void> {
   emitLocateRows(n, { floor, e2e, e2eLong, sieve, startup, byteCold, byteWarm }, lookupSecs, encodeSecs);
 }
 
-/** `ring diff` over `n` names streamed through stdin, under /usr/bin/time -v for the peak RSS. */
-async function benchDiff(n: number): Promise<void> {
-  const from = `destinations=${MEMBERS.join(',')}`;
-  const to = `destinations=${MEMBERS_11.join(',')}`;
-  const cli = [RUN, 'ring', 'diff', '--from', from, '--to', to, '-f', '-', '--json'];
+interface DiffRun {
+  secs: number;
+  /** Peak RSS in MiB (from /usr/bin/time -v), null without it. */
+  rssMiB: number | null;
+  report: { metrics: { total: number; primaryChanged: number }; keyspace: { primaryChanged: number } };
+}
+
+/**
+ * `ring diff` over `n` names under /usr/bin/time -v for the peak RSS: streamed through stdin (from the
+ * generator, as a pipe delivers them) or read with -f FILE (the same names, written once).
+ */
+async function runDiff(n: number, from: 'stdin' | 'file'): Promise<DiffRun> {
+  const src = `destinations=${MEMBERS.join(',')}`;
+  const dst = `destinations=${MEMBERS_11.join(',')}`;
+  const cli = [RUN, 'ring', 'diff', '--from', src, '--to', dst, '-f', from === 'file' ? NAMES_10M_DIFF : '-', '--json'];
   const useTime = existsSync('/usr/bin/time');
   const child = useTime
     ? spawn('/usr/bin/time', ['-v', process.execPath, ...cli], { stdio: ['pipe', 'pipe', 'pipe'] })
     : spawn(process.execPath, cli, { stdio: ['pipe', 'pipe', 'pipe'] });
-  let out = '';
+  let stdout = '';
   let err = '';
-  child.stdout.on('data', (d: Buffer) => (out += d.toString()));
+  child.stdout.on('data', (d: Buffer) => (stdout += d.toString()));
   child.stderr.on('data', (d: Buffer) => (err += d.toString()));
   const done = new Promise<number>((res) => child.on('close', (code) => res(code ?? -1)));
   const t0 = process.hrtime.bigint();
-  let buf: string[] = [];
-  for (const name of generateNames(n, 777)) {
-    buf.push(name);
-    if (buf.length === 16384) {
-      if (!child.stdin.write(buf.join('\n') + '\n')) await new Promise((r) => child.stdin.once('drain', r));
-      buf = [];
+  if (from === 'stdin') {
+    let buf: string[] = [];
+    for (const name of generateNames(n, 777)) {
+      buf.push(name);
+      if (buf.length === 16384) {
+        if (!child.stdin.write(buf.join('\n') + '\n')) await new Promise((r) => child.stdin.once('drain', r));
+        buf = [];
+      }
     }
+    child.stdin.end(buf.length > 0 ? buf.join('\n') + '\n' : '');
+  } else {
+    child.stdin.end();
   }
-  child.stdin.end(buf.length > 0 ? buf.join('\n') + '\n' : '');
   const code = await done;
   const secs = Number(process.hrtime.bigint() - t0) / 1e9;
   if (code !== 0) throw new Error(`ring diff exited with ${code}: ${err}`);
-  const report = JSON.parse(out.trim().split('\n').pop()!) as {
-    metrics: { total: number; primaryChanged: number };
-    keyspace: { primaryChanged: number };
-  };
   const rss = /Maximum resident set size \(kbytes\): (\d+)/.exec(err);
-  emitDiffRows(n, secs, rss ? Number(rss[1]) / 1024 : null);
-  console.log(`ring diff 10 → 11 members over ${fmt(n)} names streamed on stdin`);
-  console.log(
-    `  ${secs.toFixed(1)} s, ${fmt(n / secs)} names/s, peak RSS ${rss ? `${(Number(rss[1]) / 1024).toFixed(0)} MB` : 'n/a (no /usr/bin/time)'}`,
-  );
-  console.log(
-    `  counted ${fmt(report.metrics.total)} names, primary moved ${((report.metrics.primaryChanged / report.metrics.total) * 100).toFixed(2)} %` +
-      ` (keyspace ${(report.keyspace.primaryChanged * 100).toFixed(2)} %)`,
-  );
+  return { secs, rssMiB: rss ? Number(rss[1]) / 1024 : null, report: JSON.parse(stdout.trim().split('\n').pop()!) as DiffRun['report'] };
+}
+
+async function benchDiff(n: number): Promise<void> {
+  ensureNamesFile(NAMES_10M_DIFF, n, false, 777);
+  console.log(`ring diff 10 → 11 members over ${fmt(n)} names: streamed on stdin, and read with -f FILE (${NAMES_10M_DIFF})`);
+  for (const from of ['stdin', 'file'] as const) {
+    const r = await runDiff(n, from);
+    const flag = from === 'file' ? '-f FILE' : '-f -';
+    emitDiffRows(n, flag, r.secs, r.rssMiB);
+    console.log(
+      `  ${flag.padEnd(8)} ${r.secs.toFixed(1)} s, ${fmt(n / r.secs)} names/s, peak RSS ${r.rssMiB === null ? 'n/a (no /usr/bin/time)' : `${r.rssMiB.toFixed(0)} MiB`}` +
+        `; counted ${fmt(r.report.metrics.total)} names, primary moved ${((r.report.metrics.primaryChanged / r.report.metrics.total) * 100).toFixed(2)} %` +
+        ` (keyspace ${(r.report.keyspace.primaryChanged * 100).toFixed(2)} %)`,
+    );
+  }
 }
 
 const out = startBench('ring-locate-e2e');
@@ -279,10 +298,11 @@ function emitLocateRows(n: number, t: Record<string, Timing>, lookupSecs: number
   out.row({ case: 'CLI start (ring locate, one name)', tool: 'ringshift', metric: 'seconds', value: t.startup!.wall, better: 'lower' });
 }
 
-function emitDiffRows(n: number, secs: number, rssMiB: number | null): void {
-  const c = `ring diff 10 -> 11 members, ${fmt(n)} names on stdin`;
-  out.row({ case: c, tool: 'ringshift ring diff -f -', metric: 'names/s', value: n / secs, better: 'higher' });
-  if (rssMiB === null)
-    out.notAvailable({ case: c, tool: 'ringshift ring diff -f -', metric: 'MiB RSS', better: 'lower' }, 'no /usr/bin/time');
-  else out.row({ case: c, tool: 'ringshift ring diff -f -', metric: 'MiB RSS', value: rssMiB, better: 'lower' });
+/** Rows: the same names from stdin and from a file are one case, so the two sit side by side. */
+function emitDiffRows(n: number, flag: string, secs: number, rssMiB: number | null): void {
+  const c = `ring diff 10 -> 11 members, ${fmt(n)} names`;
+  const tool = `ringshift ring diff ${flag}`;
+  out.row({ case: c, tool, metric: 'names/s', value: n / secs, better: 'higher' });
+  if (rssMiB === null) out.notAvailable({ case: c, tool, metric: 'MiB RSS', better: 'lower' }, 'no /usr/bin/time');
+  else out.row({ case: c, tool, metric: 'MiB RSS', value: rssMiB, better: 'lower' });
 }

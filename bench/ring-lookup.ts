@@ -1,7 +1,9 @@
 // In-process ring lookup speed on 1M deterministic, realistic names, next to a naive baseline
 // (node:crypto MD5 per name + binary search over the sorted ring points), plus MD5 alone: the pure-TS
-// MD5 against createHash and crypto.hash. Each row runs in a child process (one ring class per
-// process, as in `ring locate`). Run after `npm run build`:
+// MD5 against createHash and crypto.hash; and carbon rings of 1000 and 5000 members (positions past
+// 65535): lookups, and the time to build rings of 10 to 5000 members. Each row runs in a child process
+// (one ring class per process, as in `ring locate`), with a time limit (RING_BENCH_LIMIT seconds,
+// default 300) so that an engine that cannot build a ring gives a row saying so. Run after `npm run build`:
 //   node dist/bench/ring-lookup.js [names]          (default 1,000,000)
 import { spawnSync } from 'node:child_process';
 import { createHash, hash as cryptoHash } from 'node:crypto';
@@ -51,8 +53,8 @@ function generateNames(n: number): string[] {
   return out;
 }
 
-const members10 = (syntax: 'carbon' | 'crelay'): Destination[] =>
-  Array.from({ length: 10 }, (_, i) => {
+const members = (syntax: 'carbon' | 'crelay', n = 10): Destination[] =>
+  Array.from({ length: n }, (_, i) => {
     const host = `cache-${String(i + 1).padStart(2, '0')}.prod.example.net`;
     // Distinct instances: fnv1a_ch rings hash the instance alone.
     return syntax === 'carbon' ? parseCarbonDestination(`${host}:2004:c${i}`) : parseCrelayMember(`${host}:2004=c${i}`);
@@ -105,9 +107,8 @@ function fmt(x: number): string {
   return x >= 1e6 ? `${(x / 1e6).toFixed(2)}M` : `${(x / 1e3).toFixed(0)}k`;
 }
 
-const carbonSpec = (p: Partial<RingSpec> = {}): RingSpec => makeRingSpec({ destinations: members10('carbon'), ...p });
-const crelaySpec = (p: Partial<RingSpec> = {}): RingSpec =>
-  makeRingSpec({ impl: 'carbon-c-relay', destinations: members10('crelay'), ...p });
+const carbonSpec = (p: Partial<RingSpec> = {}, n = 10): RingSpec => makeRingSpec({ destinations: members('carbon', n), ...p });
+const crelaySpec = (p: Partial<RingSpec> = {}): RingSpec => makeRingSpec({ impl: 'carbon-c-relay', destinations: members('crelay'), ...p });
 
 /** Each row runs in its own process so that every call site sees one ring class (as `ring locate` does). */
 const ROWS: { name: string; run: (names: string[]) => Rate }[] = [
@@ -121,6 +122,17 @@ const ROWS: { name: string; run: (names: string[]) => Rate }[] = [
   { name: 'c-relay fnv1a_ch RF2, sanitize', run: (n) => locateRate(crelaySpec({ hash: 'fnv1a_ch', replication: 2 }), n) },
   { name: 'c-relay jump_fnv1a_ch RF1, sanitize', run: (n) => locateRate(crelaySpec({ hash: 'jump_fnv1a_ch' }), n) },
   { name: 'c-relay jump_fnv1a_ch RF2, sanitize', run: (n) => locateRate(crelaySpec({ hash: 'jump_fnv1a_ch', replication: 2 }), n) },
+  { name: 'carbon carbon_ch RF2, 1000 members', run: (n) => locateRate(carbonSpec({ replication: 2 }, 1000), n) },
+  { name: 'carbon carbon_ch RF2, 5000 members', run: (n) => locateRate(carbonSpec({ replication: 2 }, 5000), n) },
+  {
+    name: 'graphite-web carbon_ch RF2, 5000 members',
+    run: (n) => locateRate(carbonSpec({ impl: 'graphite-web', replication: 2 }, 5000), n),
+  },
+  { name: 'carbon fnv1a_ch RF1, 5000 members', run: (n) => locateRate(carbonSpec({ hash: 'fnv1a_ch' }, 5000), n) },
+  {
+    name: 'carbon mmh3_ch (consistent) RF2, 5000 members',
+    run: (n) => locateRate(carbonSpec({ hash: 'mmh3_ch', replication: 2 }, 5000), n),
+  },
   { name: 'md5 position: pure TS (md5Position16)', run: (n) => measure(n, md5Position16) },
   { name: 'md5 position: crypto.createHash', run: (n) => measure(n, (x) => createHash('md5').update(x, 'utf8').digest().readUInt16BE(0)) },
   { name: 'md5 position: crypto.hash', run: (n) => measure(n, (x) => cryptoHash('md5', x, 'buffer').readUInt16BE(0)) },
@@ -131,11 +143,51 @@ function locateRate(spec: RingSpec, names: string[]): Rate {
   return measure(names, (n) => ring.locate(n).owners.length);
 }
 
+/** Best of `reps` builds of a ring (after one warm-up build): wall and CPU seconds. */
+function buildSeconds(spec: RingSpec, reps = 3): Rate {
+  buildRing(spec);
+  let wall = Infinity;
+  let cpu = Infinity;
+  for (let r = 0; r < reps; r++) {
+    const c0 = process.cpuUsage();
+    const t0 = process.hrtime.bigint();
+    buildRing(spec);
+    wall = Math.min(wall, Number(process.hrtime.bigint() - t0) / 1e9);
+    const c = process.cpuUsage(c0);
+    cpu = Math.min(cpu, (c.user + c.system) / 1e6);
+  }
+  return { wall, cpu };
+}
+
+const BUILDS: { name: string; spec: () => RingSpec }[] = [
+  { name: 'buildRing carbon_ch, 10 members', spec: () => carbonSpec() },
+  { name: 'buildRing carbon_ch RF2, 700 members', spec: () => carbonSpec({ replication: 2 }, 700) },
+  { name: 'buildRing carbon_ch RF2, 1000 members', spec: () => carbonSpec({ replication: 2 }, 1000) },
+  { name: 'buildRing carbon_ch RF2, 5000 members', spec: () => carbonSpec({ replication: 2 }, 5000) },
+  { name: 'buildRing fnv1a_ch RF1, 5000 members', spec: () => carbonSpec({ hash: 'fnv1a_ch' }, 5000) },
+  { name: 'buildRing mmh3_ch RF2, 5000 members', spec: () => carbonSpec({ hash: 'mmh3_ch', replication: 2 }, 5000) },
+];
+
+const LIMIT_SECONDS = Number(process.env.RING_BENCH_LIMIT ?? 300);
+
+/** One measurement in a child process; undefined when it does not finish within LIMIT_SECONDS. */
+function child(args: string[]): Rate | undefined {
+  const r = spawnSync(process.execPath, [fileURLToPath(import.meta.url), ...args], { encoding: 'utf8', timeout: LIMIT_SECONDS * 1000 });
+  if (r.signal !== null) return undefined;
+  if (r.status !== 0) throw new Error(`${args.join(' ')} failed: ${r.stderr}`);
+  return JSON.parse(r.stdout) as Rate;
+}
+
 function main(): void {
   const rowArg = process.argv.indexOf('--row');
   if (rowArg >= 0) {
     const row = ROWS[Number(process.argv[rowArg + 1])]!;
     process.stdout.write(JSON.stringify(row.run(generateNames(N))));
+    return;
+  }
+  const buildArg = process.argv.indexOf('--build');
+  if (buildArg >= 0) {
+    process.stdout.write(JSON.stringify(buildSeconds(BUILDS[Number(process.argv[buildArg + 1])]!.spec())));
     return;
   }
   const out = startBench('ring-lookup');
@@ -145,26 +197,48 @@ function main(): void {
   const w = Math.max(...ROWS.map((r) => r.name.length));
   console.log(`${'lookup'.padEnd(w)}  ${'names/s'.padStart(9)}  ${'ns/name'.padStart(7)}  ${'names/CPU-s'.padStart(11)}`);
   for (let i = 0; i < ROWS.length; i++) {
-    const child = spawnSync(process.execPath, [fileURLToPath(import.meta.url), String(N), '--row', String(i)], { encoding: 'utf8' });
-    if (child.status !== 0) throw new Error(`row ${i} failed: ${child.stderr}`);
-    const rate = JSON.parse(child.stdout) as Rate;
+    const rate = child([String(N), '--row', String(i)]);
     emitLookupRow(out, i, rate);
+    if (rate === undefined) {
+      console.log(`${ROWS[i]!.name.padEnd(w)}  did not finish within ${LIMIT_SECONDS} s`);
+      continue;
+    }
     console.log(
       `${ROWS[i]!.name.padEnd(w)}  ${fmt(rate.wall).padStart(9)}  ${(1e9 / rate.wall).toFixed(0).padStart(7)}  ${fmt(rate.cpu).padStart(11)}`,
     );
   }
-  const spec = carbonSpec();
-  const b0 = process.hrtime.bigint();
-  for (let i = 0; i < 20; i++) buildRing(spec);
-  const buildSecs = Number(process.hrtime.bigint() - b0) / 20e9;
-  console.log(`\nbuildRing carbon_ch, 10 members (incl. the 65536-entry owner table): ${(buildSecs * 1000).toFixed(1)} ms`);
-  out.row({ case: 'buildRing carbon_ch, 10 members', tool: 'ringshift', metric: 'seconds', value: buildSecs, better: 'lower' });
+  console.log('');
+  for (let i = 0; i < BUILDS.length; i++) {
+    const name = BUILDS[i]!.name;
+    const t = child(['--build', String(i)]);
+    if (t === undefined) {
+      console.log(`${name.padEnd(40)} did not finish within ${LIMIT_SECONDS} s`);
+      out.row({
+        case: name,
+        tool: 'ringshift',
+        metric: 'seconds',
+        value: null,
+        better: 'lower',
+        note: `did not finish within ${LIMIT_SECONDS} s`,
+      });
+      continue;
+    }
+    console.log(`${name.padEnd(40)} ${(t.wall * 1000).toFixed(0).padStart(6)} ms  (${(t.cpu * 1000).toFixed(0)} ms CPU, best of 3)`);
+    out.row({
+      case: name,
+      tool: 'ringshift',
+      metric: 'seconds',
+      value: t.wall,
+      better: 'lower',
+      note: `${(t.cpu * 1000).toFixed(0)} ms CPU`,
+    });
+  }
 }
 
 main();
 
 /** Rows: each ring model is a case (its naive baseline a peer of the row above it); MD5 variants one case. */
-function emitLookupRow(out: ReturnType<typeof startBench>, i: number, rate: Rate): void {
+function emitLookupRow(out: ReturnType<typeof startBench>, i: number, rate: Rate | undefined): void {
   const name = ROWS[i]!.name;
   const names = `${N.toLocaleString('en-US')} names`;
   const caseOf = (n: string): string => (n.startsWith('md5 position') ? `md5 position, ${names}` : `${n}, ${names}`);
@@ -180,8 +254,8 @@ function emitLookupRow(out: ReturnType<typeof startBench>, i: number, rate: Rate
     case: c,
     tool,
     metric: 'names/s',
-    value: rate.wall,
+    value: rate === undefined ? null : rate.wall,
     better: 'higher',
-    note: `${Math.round(rate.cpu).toLocaleString('en-US')} per CPU s`,
+    note: rate === undefined ? `did not finish within ${LIMIT_SECONDS} s` : `${Math.round(rate.cpu).toLocaleString('en-US')} per CPU s`,
   });
 }

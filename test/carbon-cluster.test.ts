@@ -265,14 +265,14 @@ describe('a live carbon cluster on loopback: 3 caches behind carbon-c-relay, swi
       }
       return last;
     };
-    let written = await waitFor(
+    const written = await waitFor(
       () => (lastWritten() > 0 ? lastWritten() : undefined),
       60_000,
       () => `the lagging cache wrote no file; log:\n${lag.logTail()}`,
     );
     if ((written + 1 + LAG_S) * 1000 - Date.now() < 9_000) {
       const before = written;
-      written = await waitFor(
+      await waitFor(
         () => (lastWritten() > before ? lastWritten() : undefined),
         (LAG_S + 20) * 1000,
         () => `the lagging cache did not write again`,

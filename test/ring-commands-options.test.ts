@@ -65,10 +65,21 @@ describe('ring flags → RingSpec', () => {
     );
   });
 
+  it('--cluster FILE is a ringshift cluster file; the old --cluster NAME next to --ring gets a one-line hint', async () => {
+    const err = await rejectedBy(() => ringSpecFromFlags({ ring: 'relay.conf', cluster: 'graphite' }), RingshiftError);
+    expect(err).toBeInstanceOf(UsageError);
+    expect(err.describe()).toBe(
+      '--cluster takes a ringshift cluster file; to choose cluster "graphite" inside --ring relay.conf write --cluster-name graphite' +
+        ' (expected --ring FILE [--cluster-name NAME], or --cluster CLUSTER.yaml)',
+    );
+    const err2 = await rejectedBy(() => ringSpecFromFlags({ cluster: 'c.yaml', 'cluster-name': 'x' }), RingshiftError);
+    expect(err2.describe()).toMatch(/^--cluster-name and --ring-format apply to --ring FILE/);
+  });
+
   it('no ring at all is a usage error', async () => {
     const err = await rejectedBy(() => ringSpecFromFlags({}), RingshiftError);
     expect(err).toBeInstanceOf(UsageError);
-    expect(err.describe()).toMatch(/no ring given \(expected --ring FILE or --destinations/);
+    expect(err.describe()).toMatch(/no ring given \(expected --ring FILE, --cluster FILE or --destinations/);
   });
 
   it('overrides on a loaded spec keep the rest of the file', () => {
@@ -106,10 +117,16 @@ describe('inline RING form', () => {
       ],
       sanitize: false,
     });
-    const fileSrc = parseInlineRing('ring=relay.conf;cluster=graphite;format=carbon-c-relay;rf=3', '--from');
+    const fileSrc = parseInlineRing('ring=relay.conf;cluster-name=graphite;ring-format=carbon-c-relay;rf=3', '--from');
     expect(fileSrc.file).toBe('relay.conf');
     expect(fileSrc.load).toEqual({ cluster: 'graphite', format: 'carbon-c-relay' });
     expect(fileSrc.overrides).toEqual({ replication: 3 });
+    // format= is the old spelling of ring-format=; cluster= is a ringshift cluster file.
+    expect(parseInlineRing('ring=relay.conf;format=carbon-c-relay', '--from').load).toEqual({ format: 'carbon-c-relay' });
+    const cluster = parseInlineRing('cluster=cluster.yaml;rf=2', '--to');
+    expect(cluster.file).toBe('cluster.yaml');
+    expect(cluster.load).toEqual({ format: 'cluster' });
+    expect(cluster.overrides).toEqual({ replication: 2 });
   });
 
   it.each([
@@ -119,7 +136,12 @@ describe('inline RING form', () => {
     ['diverse=maybe;destinations=a:1', 'diverse "maybe" is not a boolean'],
     ['impl=carbon', 'inline ring has no destinations'],
     ['destinations=a:1;destinations=b:1', 'destinations given twice'],
-    ['destinations=a:1;cluster=x', 'format= and cluster= apply to a ring file'],
+    ['destinations=a:1;cluster-name=x', 'ring-format= and cluster-name= apply to a ring file'],
+    [
+      'ring=relay.conf;cluster=graphite',
+      'cluster= takes a ringshift cluster file; to choose cluster "graphite" inside ring=relay.conf write cluster-name=graphite',
+    ],
+    ['cluster=c.yaml;cluster-name=x', 'ring-format= and cluster-name= apply to ring=FILE, not to a ringshift cluster file'],
     ['destinations=a:1;junk', '"junk" is not key=value'],
     ['destinations=a:1,,b:1', 'empty destination in list'],
   ])('%s → error', (text, msg) => {
@@ -128,7 +150,7 @@ describe('inline RING form', () => {
     expect(err.describe().startsWith(`--from: ${msg}`)).toBe(true);
   });
 
-  it('--from-format/--from-cluster go to the file, and are refused for a purely inline ring', () => {
+  it('--from-ring-format/--from-cluster-name go to the file, and are refused for a purely inline ring', () => {
     expect(ringSourceFromArg('carbon.conf', '--from', { cluster: 'x' })).toEqual({
       file: 'carbon.conf',
       load: { cluster: 'x' },

@@ -16,7 +16,8 @@ Text output: the name, its owners (server:port[:instance], primary first), and a
   static override examples = [
     '<%= config.bin %> ring locate --destinations cache-a:2004:a,cache-b:2004:a,cache-c:2004:a servers.web01.cpu.user',
     '<%= config.bin %> ring locate --ring /etc/carbon/carbon.conf -f names.txt --json',
-    'carbon-list | <%= config.bin %> ring locate --ring relay.conf --cluster graphite > owners.txt',
+    'carbon-list | <%= config.bin %> ring locate --ring relay.conf --cluster-name graphite > owners.txt',
+    '<%= config.bin %> ring locate --cluster cluster.yaml servers.web01.cpu.user',
   ];
 
   static override strict = false;

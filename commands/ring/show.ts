@@ -5,7 +5,10 @@ import { keyspaceShares, nameDistribution } from '../../src/ring/analysis/share.
 import { BaseCommand } from '../../src/cli/base-command.js';
 import { nameBatches } from '../../src/input/names.js';
 import { describeSpec, ringFromFlags } from '../../src/config/ring-source.js';
-import { ringFlags } from '../../src/cli/ring-flags.js';
+import { ringFlags, sampleFlag } from '../../src/cli/ring-flags.js';
+import { UsageError } from '../../src/errors.js';
+import { LineSink } from '../../src/output/sinks.js';
+import { POSITIONS_FORMATS, positionLines, positionRecords, type PositionsFormat } from '../../src/ring/ring-dump.js';
 
 export default class RingShow extends BaseCommand {
   static override summary = "Show the ring's members and each one's share of the keyspace.";
@@ -15,23 +18,47 @@ With replication > 1: the primary share and the share for which the member holds
 
 Imbalance: min, max, population standard deviation of the shares, and max/mean.
 
-With --file: how those real names spread over the members (counts).`;
+With --file: how those real names spread over the members (counts).
+
+--positions: the ring itself instead, one entry per point in ring order (carbon: after its +1 collision bumps, so positions run past 65535 in rings of over 655 members; c-relay: after its sort and collapse; jump: the bucket order). --positions-format text (position and member), carbon (each entry of ConsistentHashRing.ring as Python prints it: "(31534, ('10.0.0.1', 'a'))") or crelay (carbon-c-relay -d's "# hash ring for NAME follows" block, byte for byte). With --json: one {"position","server","port","instance","member"} per line.`;
 
   static override examples = [
     '<%= config.bin %> ring show --destinations cache-a:2004:a,cache-b:2004:a,cache-c:2004:a',
-    '<%= config.bin %> ring show --ring relay.conf --cluster graphite -f names.txt',
+    '<%= config.bin %> ring show --ring relay.conf --cluster-name graphite -f names.txt',
+    '<%= config.bin %> ring show --cluster cluster.yaml',
     '<%= config.bin %> ring show --ring carbon.conf --replication 2 --json',
+    '<%= config.bin %> ring show --ring relay.conf --cluster-name graphite --positions --positions-format crelay',
   ];
 
   static override flags = {
     ...ringFlags,
     file: Flags.string({ char: 'f', description: 'Also count how the names in FILE spread ("-" for stdin).' }),
-    sample: Flags.integer({ description: 'Sample size for estimated shares (mmh3_ch, fast-hashing).', min: 1000 }),
+    sample: sampleFlag,
+    positions: Flags.boolean({ description: 'Print the ring itself (position, member) instead of the shares.', default: false }),
+    'positions-format': Flags.string({
+      description: 'Form of --positions: text, carbon (Python tuples) or crelay (carbon-c-relay -d).',
+      options: [...POSITIONS_FORMATS],
+      default: 'text',
+      dependsOn: ['positions'],
+    }),
   };
 
   public async run(): Promise<void> {
     const { flags } = await this.parse(RingShow);
     const ring = await ringFromFlags(flags);
+    if (flags.positions) {
+      if (flags.file !== undefined || flags.sample !== undefined)
+        throw new UsageError('--positions lists the ring; --file and --sample do not apply');
+      const sink = new LineSink();
+      const lines = flags.json
+        ? (function* () {
+            for (const r of positionRecords(ring)) yield JSON.stringify(r);
+          })()
+        : positionLines(ring, flags['positions-format'] as PositionsFormat, ring.spec.origin?.cluster ?? 'ring');
+      for (const line of lines) if (sink.push(line)) await sink.flush();
+      await sink.flush();
+      return;
+    }
     const report = keyspaceShares(ring, { sampleSize: flags.sample });
     const names =
       flags.file === undefined

@@ -1,28 +1,68 @@
-// The oclif flags that describe one ring (locate, sieve, show); their values go to
-// ringSpecFromFlags in src/config/ring-source.ts.
+// The oclif flags that describe one ring (locate, sieve, show, hash); their values go to
+// ringSpecFromFlags in src/config/ring-source.ts. The suite's grammar: --cluster FILE is a ringshift
+// cluster file; --ring FILE any ring config, --ring-format its format, --cluster-name the cluster
+// inside a multi-cluster --ring file. The old --format and (ring diff) --from-format/--from-cluster
+// spellings stay as deprecated aliases; the old --cluster NAME cannot (the name now takes a file) and
+// is answered with a one-line hint (ring-source.ts). Counts go through parseCount: a range in the
+// message, never 1e20.
 import { Flags } from '@oclif/core';
 import { RING_FORMATS } from '../config/formats.js';
 import { ROUTERS } from '../config/ring-source.js';
 import { HASH_TYPES, IMPLS } from '../ring/types.js';
+import { parseCount } from '../units.js';
 
 const RING_GROUP = 'RING';
 
-/** The flags that describe one ring (locate, sieve, show). */
+/** carbon-c-relay's limit; carbon accepts more, but no ring has more owners per metric than this. */
+export const MAX_REPLICATION = 255;
+/** Sampled keys for estimated shares: 2^24 gives a standard error of 0.012 percentage points. */
+export const MIN_SAMPLE = 1000;
+export const MAX_SAMPLE = 1 << 24;
+
+/** An integer flag checked by parseCount (one-line error with the range). */
+export function countFlag(opts: { name: string; description: string; min: number; max: number; helpGroup?: string }) {
+  return Flags.custom<number>({
+    description: `${opts.description} (${opts.min.toLocaleString('en-US')}–${opts.max.toLocaleString('en-US')})`,
+    helpValue: 'N',
+    ...(opts.helpGroup !== undefined ? { helpGroup: opts.helpGroup } : {}),
+    parse: async (input) => parseCount(input, `--${opts.name}`, opts.min, opts.max),
+  })();
+}
+
+/** --sample of ring show / ring diff. */
+export const sampleFlag = countFlag({
+  name: 'sample',
+  description: 'Sample size when shares cannot be enumerated exactly (mmh3_ch, fast-hashing, jump)',
+  min: MIN_SAMPLE,
+  max: MAX_SAMPLE,
+});
+
+/** The flags that describe one ring (locate, sieve, show, hash). */
 export const ringFlags = {
   ring: Flags.string({
     description:
       'Read the ring from a config file: carbon.conf, local_settings.py, carbon-c-relay conf, carbonate.conf, ' +
       'a ringshift cluster file or a buckyd command line. Ring flags given as well override the file.',
+    helpValue: 'FILE',
     helpGroup: RING_GROUP,
   }),
-  format: Flags.string({
+  'ring-format': Flags.string({
     description: 'Format of --ring (default: detected from the content).',
     options: [...RING_FORMATS],
+    aliases: ['format'],
+    deprecateAliases: true,
     helpGroup: RING_GROUP,
     dependsOn: ['ring'],
   }),
   cluster: Flags.string({
-    description: 'Cluster to use from a multi-cluster --ring file (c-relay cluster name, carbonate section).',
+    char: 'c',
+    description: 'Read the ring from a ringshift cluster file (as audit and plan do).',
+    helpValue: 'FILE',
+    helpGroup: RING_GROUP,
+  }),
+  'cluster-name': Flags.string({
+    description: 'Cluster to use from a multi-cluster --ring file (c-relay cluster name, carbonate section, carbon.conf relay:N).',
+    helpValue: 'NAME',
     helpGroup: RING_GROUP,
     dependsOn: ['ring'],
   }),
@@ -43,11 +83,14 @@ export const ringFlags = {
   }),
   destinations: Flags.string({
     description: 'Ring members in order, comma-separated: host:port[:instance], [ipv6]:port[:instance], or host:port=instance.',
+    helpValue: 'LIST',
     helpGroup: RING_GROUP,
   }),
-  replication: Flags.integer({
+  replication: countFlag({
+    name: 'replication',
     description: 'Replication factor (REPLICATION_FACTOR, c-relay replication). [default: 1]',
     min: 1,
+    max: MAX_REPLICATION,
     helpGroup: RING_GROUP,
   }),
   diverse: Flags.boolean({

@@ -165,7 +165,7 @@ export function buckyRing(parsed: { commands: BuckyCommand[]; diagnostics: Confi
     const key = (c: BuckyCommand) => JSON.stringify([c.hash, c.replicas, c.members.map((m) => m.text)]);
     if (cmds.every((c) => key(c) === key(cmds[0]!))) cmd = cmds[0]!;
     else
-      throw new ConfigError(`${cmds.length} buckyd command lines with different rings; choose one with --cluster`, {
+      throw new ConfigError(`${cmds.length} buckyd command lines with different rings; choose one with --cluster-name`, {
         file,
         expected: cmds.map(describe).join(', '),
       });

@@ -313,7 +313,7 @@ export function carbonRing(conf: CarbonConf, opts: CarbonRingOptions = {}): Carb
     sink.info(
       'other-instances',
       conf.ini.sections.find((s) => s.name === program)?.line ?? null,
-      `this ring is [${eff.sectionsRead.join('] + [')}] (carbon's default instance 'a'); the file also configures ${others.map((s) => `[${s}]`).join(', ')}, which may route differently (choose one with --cluster)`,
+      `this ring is [${eff.sectionsRead.join('] + [')}] (carbon's default instance 'a'); the file also configures ${others.map((s) => `[${s}]`).join(', ')}, which may route differently (choose one with --cluster-name)`,
       { sections: others },
     );
   }

@@ -901,7 +901,7 @@ export function selectCrelayCluster(cfg: CrelayConfig, name?: string): CrelayClu
       expected: `a hashing cluster (clusters here: ${list(cfg.clusters) || 'none'})`,
     });
   }
-  throw new ConfigError(`${hashing.length} hashing clusters; choose one with --cluster`, {
+  throw new ConfigError(`${hashing.length} hashing clusters; choose one with --cluster-name`, {
     file: cfg.file,
     expected: `one of: ${list(hashing)}`,
   });

@@ -1,5 +1,5 @@
 // loadRingSpec: the ring from any supported config file, its format detected from the content (or forced
-// with --format): the upstream programs' configs (upstream-ring.ts) and ringshift's own cluster file. Every
+// with --ring-format): the upstream programs' configs (upstream-ring.ts) and ringshift's own cluster file. Every
 // loader keeps file:line on the destinations and throws ConfigError with file:line and what was expected
 // when the file cannot give a ring.
 import { ConfigError } from '../errors.js';
@@ -48,7 +48,7 @@ export function ringFromText(text: string, file: string, opts: LoadRingOptions =
   let diagnostics: ConfigDiagnostic[];
   if (format === 'cluster') {
     if (opts.cluster !== undefined) {
-      throw new ConfigError('--cluster does not apply to a ringshift cluster file', {
+      throw new ConfigError('--cluster-name does not apply to a ringshift cluster file', {
         file,
         expected: 'ring.cluster inside the file (with ring.source)',
       });

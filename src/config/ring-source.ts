@@ -1,7 +1,8 @@
-// Where a ring comes from (command-line words, no CLI framework here): inline flags (--impl, --hash, --destinations, …), a config
-// file (--ring FILE via loadRingSpec), or — for `ring diff --from/--to` — one RING string that is either
-// a file path or the inline form `key=value;key=value`. Defaults are applied here, once, so every
-// command builds the same RingSpec from the same words.
+// Where a ring comes from (command-line words, no CLI framework here): inline flags (--impl, --hash,
+// --destinations, …), a config file (--ring FILE [--ring-format FMT] [--cluster-name NAME] via
+// loadRingSpec), a ringshift cluster file (--cluster FILE), or — for `ring diff --from/--to` — one RING
+// string that is either a file path or the inline form `key=value;key=value`. Defaults are applied
+// here, once, so every command builds the same RingSpec from the same words.
 import { isAbsolute, relative } from 'node:path';
 import { RING_FORMATS, type RingFormat } from './formats.js';
 import type { LoadRingOptions } from './load.js';
@@ -16,8 +17,11 @@ export const ROUTERS: readonly RouterType[] = ['consistent-hashing', 'fast-hashi
 /** The parsed values of the ring flags (src/cli/ring-flags.ts; undefined for flags not given). */
 export interface RingFlagValues {
   ring?: string | undefined;
-  format?: string | undefined;
+  'ring-format'?: string | undefined;
+  /** A ringshift cluster file. */
   cluster?: string | undefined;
+  /** A cluster inside a multi-cluster --ring file. */
+  'cluster-name'?: string | undefined;
   impl?: string | undefined;
   hash?: string | undefined;
   router?: string | undefined;
@@ -63,9 +67,27 @@ export async function ringSpecFromFlags(flags: RingFlagValues): Promise<RingSpec
   if (flags['tag-relay-normalized'] !== undefined) overrides.tagRelayNormalized = flags['tag-relay-normalized'];
   if (flags.sanitize !== undefined) overrides.sanitize = flags.sanitize;
   const load: LoadRingOptions = {};
-  if (flags.format !== undefined) load.format = flags.format as RingFormat;
-  if (flags.cluster !== undefined) load.cluster = flags.cluster;
-  return resolveRingSource({ file: flags.ring, load, overrides, label: 'command line' });
+  let file = flags.ring;
+  if (flags.cluster !== undefined) {
+    if (flags.ring !== undefined) {
+      throw new UsageError(
+        `--cluster takes a ringshift cluster file; to choose cluster ${JSON.stringify(flags.cluster)} inside --ring ${flags.ring} ` +
+          `write --cluster-name ${flags.cluster}`,
+        { expected: '--ring FILE [--cluster-name NAME], or --cluster CLUSTER.yaml' },
+      );
+    }
+    if (flags['cluster-name'] !== undefined || flags['ring-format'] !== undefined) {
+      throw new UsageError('--cluster-name and --ring-format apply to --ring FILE, not to a ringshift cluster file (--cluster)', {
+        expected: 'ring.source and ring.cluster inside the cluster file',
+      });
+    }
+    file = flags.cluster;
+    load.format = 'cluster';
+  } else {
+    if (flags['ring-format'] !== undefined) load.format = flags['ring-format'] as RingFormat;
+    if (flags['cluster-name'] !== undefined) load.cluster = flags['cluster-name'];
+  }
+  return resolveRingSource({ file, load, overrides, label: 'command line' });
 }
 
 /** Load the file (if any), then apply explicit settings and the implementation's defaults. */
@@ -85,7 +107,7 @@ export function applyOverrides(base: RingSpec | undefined, o: RingOverrides, lab
   const ctx = { file: label };
   const destinations = o.destinations ?? base?.destinations;
   if (destinations === undefined) {
-    throw new UsageError('no ring given', { expected: '--ring FILE or --destinations host:port[:instance],…' });
+    throw new UsageError('no ring given', { expected: '--ring FILE, --cluster FILE or --destinations host:port[:instance],…' });
   }
   const impl = o.impl ?? base?.impl ?? 'carbon';
   const implChanged = base !== undefined && o.impl !== undefined && o.impl !== base.impl;
@@ -159,11 +181,18 @@ const INLINE_KEYS = [
   'tag-relay-normalized',
   'sanitize',
   'ring',
-  'format',
+  'ring-format',
   'cluster',
+  'cluster-name',
 ] as const;
 type InlineKey = (typeof INLINE_KEYS)[number];
-const KEY_ALIASES: Record<string, InlineKey> = { dest: 'destinations', dests: 'destinations', rf: 'replication', file: 'ring' };
+const KEY_ALIASES: Record<string, InlineKey> = {
+  dest: 'destinations',
+  dests: 'destinations',
+  rf: 'replication',
+  file: 'ring',
+  format: 'ring-format',
+};
 const INLINE_SYNTAX = `key=value;… with keys ${INLINE_KEYS.join(', ')}`;
 
 /** True when a RING argument is the inline form (it starts with a known `key=`); otherwise it is a file. */
@@ -182,6 +211,7 @@ export function parseInlineRing(text: string, label: string): RingSource {
   const ctx = { file: label };
   const src: RingSource = { load: {}, overrides: {}, label };
   const seen = new Set<InlineKey>();
+  let clusterFile: string | undefined;
   for (const raw of text.split(';')) {
     const item = raw.trim();
     if (item === '') continue;
@@ -226,19 +256,39 @@ export function parseInlineRing(text: string, label: string): RingSource {
         if (value === '') throw new ConfigError('ring= needs a file path', { ...ctx, expected: 'ring=PATH' });
         src.file = value;
         break;
-      case 'format':
+      case 'ring-format':
         src.load.format = oneOf(value, RING_FORMATS, key, ctx);
         break;
       case 'cluster':
+        if (value === '') throw new ConfigError('cluster= needs a ringshift cluster file', { ...ctx, expected: 'cluster=FILE' });
+        clusterFile = value;
+        break;
+      case 'cluster-name':
         src.load.cluster = value;
         break;
     }
+  }
+  if (clusterFile !== undefined) {
+    if (src.file !== undefined) {
+      throw new ConfigError(
+        `cluster= takes a ringshift cluster file; to choose cluster ${JSON.stringify(clusterFile)} inside ring=${src.file} write cluster-name=${clusterFile}`,
+        { ...ctx, expected: 'ring=FILE;cluster-name=NAME, or cluster=CLUSTER.yaml' },
+      );
+    }
+    if (src.load.format !== undefined || src.load.cluster !== undefined) {
+      throw new ConfigError('ring-format= and cluster-name= apply to ring=FILE, not to a ringshift cluster file', {
+        ...ctx,
+        expected: 'ring.source and ring.cluster inside the cluster file',
+      });
+    }
+    src.file = clusterFile;
+    src.load.format = 'cluster';
   }
   if (src.file === undefined && src.overrides.destinations === undefined) {
     throw new ConfigError('inline ring has no destinations', { ...ctx, expected: 'destinations=host:port[:instance],… or ring=FILE' });
   }
   if (src.file === undefined && (src.load.format !== undefined || src.load.cluster !== undefined)) {
-    throw new ConfigError('format= and cluster= apply to a ring file', { ...ctx, expected: 'ring=FILE' });
+    throw new ConfigError('ring-format= and cluster-name= apply to a ring file', { ...ctx, expected: 'ring=FILE' });
   }
   return src;
 }
@@ -256,15 +306,15 @@ function parseBool(value: string, key: string, ctx: { file: string }): boolean {
 }
 
 /**
- * A RING argument of `ring diff` (--from/--to) with its --*-format and --*-cluster flags: the inline
- * form when it starts with a known key, else a config file path.
+ * A RING argument of `ring diff` (--from/--to) with its --*-ring-format and --*-cluster-name flags: the
+ * inline form when it starts with a known key, else a config file path.
  */
 export function ringSourceFromArg(value: string, label: string, load: LoadRingOptions = {}): RingSource {
   if (isInlineRing(value)) {
     const src = parseInlineRing(value, label);
     if (load.format !== undefined || load.cluster !== undefined) {
       if (src.file === undefined) {
-        throw new UsageError(`${label}-format/${label}-cluster apply to a ring file, not an inline ring`);
+        throw new UsageError(`${label}-ring-format/${label}-cluster-name apply to a ring file, not an inline ring`);
       }
       src.load = { ...load, ...src.load };
     }
@@ -307,7 +357,8 @@ export function describeSpec(spec: RingSpec, members?: number): string {
   if (spec.replication > 1 && spec.impl === 'carbon') parts.push(spec.diverse ? 'diverse' : 'not diverse');
   if (spec.tagRelayNormalized) parts.push('tag-relay-normalized');
   if (spec.impl === 'carbon-c-relay' && !spec.sanitize) parts.push('raw keys');
-  parts.push(`${members ?? spec.destinations.length} members`);
+  const n = members ?? spec.destinations.length;
+  parts.push(`${n} member${n === 1 ? '' : 's'}`);
   const origin =
     spec.origin?.file !== undefined
       ? ` (${shortPath(spec.origin.file)}${spec.origin.cluster !== undefined ? ` cluster ${spec.origin.cluster}` : ''})`

@@ -60,7 +60,7 @@ export function chooseRingFormat(text: string, file: string, forced: RingFormat 
   if (!(RING_FORMATS as readonly DetectedFormat[]).includes(d.format)) {
     throw new ConfigError(`cannot read a ring from this file: ${describeDetected(d.format)} (${d.reason})`, {
       file,
-      expected: `a config with a hash ring (${RING_FORMATS.join(', ')}); use --format to force one`,
+      expected: `a config with a hash ring (${RING_FORMATS.join(', ')}); use --ring-format to force one`,
     });
   }
   return { format: d.format as RingFormat, detectedBy: 'content' };

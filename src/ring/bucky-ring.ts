@@ -29,12 +29,23 @@ function goInstance(d: Destination): string {
   return d.instance ?? '';
 }
 
+/** A replica key as buckytools formats it. */
+export function buckyReplicaKey(hash: 'carbon_ch' | 'fnv1a_ch', d: Destination, i: number): string {
+  const inst = goInstance(d);
+  return hash === 'carbon_ch'
+    ? `${plainNodeTuple(d.server, inst === '' ? null : inst)}:${i}`
+    : `${i}-${inst === '' ? `${d.server}:${d.port}` : inst}`;
+}
+
 abstract class BuckyRouting implements Ring {
   readonly spec: RingSpec;
   readonly members: readonly Destination[];
+  /** Node index of every AddNode call, in order. */
+  readonly adds: readonly number[];
   protected constructor(input: BuckyRingInput) {
     this.spec = input.spec;
     this.members = input.nodes;
+    this.adds = input.adds;
   }
   abstract ownersOfKey(key: string): readonly Destination[];
   abstract points(): readonly RingPoint[];
@@ -46,23 +57,21 @@ abstract class BuckyRouting implements Ring {
 
 export class BuckyConsistentRing extends BuckyRouting {
   readonly positionSpace: PositionSpace;
+  readonly hash: 'carbon_ch' | 'fnv1a_ch';
   private readonly entries: readonly { pos: number; node: number }[];
   private readonly table: (readonly Destination[])[];
   private readonly positionOf: (key: string) => number;
 
   constructor(input: BuckyRingInput, hash: 'carbon_ch' | 'fnv1a_ch') {
     super(input);
+    this.hash = hash;
     const carbon = hash === 'carbon_ch';
     this.positionOf = carbon ? md5Position16 : fnv1aPosition16;
     const raw: { pos: number; node: number; seq: number }[] = [];
     for (const n of input.adds) {
       const d = input.nodes[n]!;
-      const inst = goInstance(d);
       for (let i = 0; i < BUCKY_REPLICAS; i++) {
-        const key = carbon
-          ? `${plainNodeTuple(d.server, inst === '' ? null : inst)}:${i}`
-          : `${i}-${inst === '' ? `${d.server}:${d.port}` : inst}`;
-        raw.push({ pos: this.positionOf(key), node: n, seq: raw.length });
+        raw.push({ pos: this.positionOf(buckyReplicaKey(hash, d, i)), node: n, seq: raw.length });
       }
     }
     // Insertion after all entries comparing <= is a stable sort on (position, server, instance).

@@ -49,8 +49,14 @@ export interface CrelayRingInput {
 
 const utf8 = new TextEncoder();
 
+/** A replica key as c-relay formats it (before the cut to its 256-byte buffer, see crelayKeyBytes). */
+export function crelayReplicaKey(hash: 'carbon_ch' | 'fnv1a_ch', s: Destination, i: number): string {
+  if (hash === 'carbon_ch') return `${plainNodeTuple(s.server, s.instance)}:${i}`;
+  return s.instance === null ? `${i}-${s.server}:${s.port}` : `${i}-${s.instance}`;
+}
+
 /** The bytes hashed for a replica key: the formatted text cut to what fits in the 256-byte buffer. */
-function keyBytes(text: string): Uint8Array {
+export function crelayKeyBytes(text: string): Uint8Array {
   const b = utf8.encode(text);
   return b.length < KEY_BUFFER ? b : b.subarray(0, KEY_BUFFER - 1);
 }
@@ -93,12 +99,17 @@ interface Entry {
 
 export class CrelayConsistentRing extends CrelayRouting {
   readonly positionSpace: PositionSpace;
+  readonly hash: 'carbon_ch' | 'fnv1a_ch';
+  /** Server index of every configured member, in configuration order (the replica keys' order). */
+  readonly memberServers: readonly number[];
   private readonly entries: readonly Entry[];
   private readonly table: (readonly Destination[])[];
   private readonly positionOf: (key: string) => number;
 
   constructor(input: CrelayRingInput, hash: 'carbon_ch' | 'fnv1a_ch') {
     super(input);
+    this.hash = hash;
+    this.memberServers = input.memberServers;
     const servers = input.servers;
     const carbon = hash === 'carbon_ch';
     this.positionOf = carbon ? md5Position16 : fnv1aPosition16Signed;
@@ -106,10 +117,7 @@ export class CrelayConsistentRing extends CrelayRouting {
     for (const si of input.memberServers) {
       const s = servers[si]!;
       for (let i = 0; i < CRELAY_REPLICAS; i++) {
-        let text: string;
-        if (carbon) text = `${plainNodeTuple(s.server, s.instance)}:${i}`;
-        else text = s.instance === null ? `${i}-${s.server}:${s.port}` : `${i}-${s.instance}`;
-        const b = keyBytes(text);
+        const b = crelayKeyBytes(crelayReplicaKey(hash, s, i));
         const pos = carbon ? md5Position16OfBytes(b) : fold16(fnv1a32OfBytes(b, b.length, true));
         raw.push({ pos, server: si });
       }
@@ -198,6 +206,8 @@ export function crelayJumpCompare(a: { instance: string | null; index: number },
 export class CrelayJumpRing extends CrelayRouting {
   /** Server index per bucket. */
   private readonly buckets: Int32Array;
+  /** The position c-relay gives each bucket's entry: the member's index in the configuration (its -d dump). */
+  readonly bucketConfigIndex: Int32Array;
   private readonly replication: number;
   private readonly single: (readonly Destination[])[];
   private readonly memo = new Map<number, readonly Destination[]>();
@@ -215,6 +225,7 @@ export class CrelayJumpRing extends CrelayRouting {
       crelayJumpCompare,
     );
     this.buckets = Int32Array.from(ordered, (o) => o.si);
+    this.bucketConfigIndex = Int32Array.from(ordered, (o) => o.index);
     this.work = new Int32Array(this.buckets.length);
     this.picked = new Int32Array(input.replication);
     this.replication = input.replication;

@@ -59,18 +59,20 @@ export function buildPositionTable(
   ownersFrom: (start: number) => readonly Destination[],
 ): (readonly Destination[])[] {
   const n = sortedPositions.length;
-  const memo = new Map<number, readonly Destination[]>();
   const table = new Array<readonly Destination[]>(POSITIONS_16);
+  // Starts only grow with the position, except the wrap to entry 0 past the last entry.
+  let first: readonly Destination[] | undefined;
+  let lastStart = -1;
+  let owners: readonly Destination[] | undefined;
   let idx = 0;
   for (let p = 0; p < POSITIONS_16; p++) {
     while (idx < n && sortedPositions[idx]! < p) idx++;
     const start = idx < n ? idx : 0;
-    let owners = memo.get(start);
-    if (owners === undefined) {
-      owners = ownersFrom(start);
-      memo.set(start, owners);
+    if (start !== lastStart) {
+      lastStart = start;
+      owners = start === 0 ? (first ??= ownersFrom(0)) : ownersFrom(start);
     }
-    table[p] = owners;
+    table[p] = owners!;
   }
   return table;
 }

@@ -31,7 +31,6 @@ import { join } from 'node:path';
 import { afterAll } from 'vitest';
 import { loadRing } from '../../src/config/load.js';
 import { buildRing } from '../../src/ring/build.js';
-import { makeRingSpec } from '../../src/ring/spec.js';
 import type { Destination, HashType, Ring, RingSpec } from '../../src/ring/types.js';
 import { cacheQuery } from './carbon-pickle.js';
 import type { PointLog } from './carbon-writers.js';
@@ -257,18 +256,6 @@ export interface RelaySwitch {
   requestedAt: number;
   /** When the new ring was confirmed in effect: points sent from here on follow it. */
   effectiveAt: number;
-}
-
-function ringSpecFor(impl: 'carbon-c-relay' | 'carbon', ring: RelayRing, port: (c: CarbonCache) => number): RingSpec {
-  const destinations: Destination[] = ring.members.map((c) => ({ server: c.host, port: port(c), instance: c.instance }));
-  return makeRingSpec({
-    impl,
-    hash: ring.hash,
-    replication: ring.replication,
-    destinations,
-    diverse: impl === 'carbon',
-    sanitize: impl === 'carbon-c-relay',
-  });
 }
 
 /** Common to both relay kinds. */
@@ -692,13 +679,6 @@ export function clusterFileText(ring: RelayRing, storage: readonly CarbonCache[]
     '',
   ];
   return lines.join('\n');
-}
-
-/** ringshift's ring model for `ring` as the given relay kind builds it (without a running relay). */
-export function ringSpecOf(ring: RelayRing, kind: 'carbon-c-relay' | 'carbon-relay' = 'carbon-c-relay'): RingSpec {
-  return kind === 'carbon-c-relay'
-    ? ringSpecFor('carbon-c-relay', ring, (c) => c.linePort)
-    : ringSpecFor('carbon', ring, (c) => c.picklePort);
 }
 
 /**

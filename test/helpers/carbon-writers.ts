@@ -18,7 +18,6 @@ import * as fs from 'node:fs';
 import * as net from 'node:net';
 import { dirname } from 'node:path';
 import { create, parseRetentions, updateMany, type AggregationMethod } from '../../src/whisper/whisper-api.js';
-import { sleep } from './managed-process.js';
 
 export const VALUE_BASE = 1e9;
 
@@ -325,10 +324,4 @@ export function startFlockWriter(opts: FlockWriterOptions): FlockWriter {
     waitSteps: (n) => ticker.waitSteps(n),
     stop: () => ticker.stop(),
   };
-}
-
-/** Wait until `ms` of wall time have passed since `since` (ms). */
-export async function waitUntilMs(at: number): Promise<void> {
-  const wait = at - Date.now();
-  if (wait > 0) await sleep(wait);
 }

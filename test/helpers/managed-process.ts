@@ -98,7 +98,7 @@ export class ManagedProcess {
 
   /** The last `lines` lines of the log. */
   logTail(lines = 30): string {
-    let text = '';
+    let text: string;
     try {
       text = fs.readFileSync(this.logPath, 'utf8');
     } catch {
@@ -170,11 +170,6 @@ async function exitsWithin(p: ManagedProcess, ms: number): Promise<boolean> {
   const ok = await Promise.race([p.exited.then(() => true as const), timeout]);
   clearTimeout(timer);
   return ok;
-}
-
-/** Every harness process still running (for a last-resort cleanup). */
-export function liveProcesses(): ManagedProcess[] {
-  return [...live];
 }
 
 /** A free TCP port on `host` (the kernel picks; the caller retries on the rare race with another process). */

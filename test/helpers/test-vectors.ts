@@ -44,7 +44,7 @@ export function vectorBytes(rel: string): Buffer {
     bytes = readFileSync(path);
     if (gzip) bytes = gunzipSync(bytes);
   } catch (e) {
-    throw new Error(`test vector unreadable: ${shown(path)}: ${(e as Error).message}`);
+    throw new Error(`test vector unreadable: ${shown(path)}: ${(e as Error).message}`, { cause: e });
   }
   cache.set(rel, bytes);
   return bytes;
@@ -58,7 +58,7 @@ export function vectorJson<T>(rel: string): T {
   try {
     return JSON.parse(vectorText(rel)) as T;
   } catch (e) {
-    if (e instanceof SyntaxError) throw new Error(`test vector is not JSON: ${rel}: ${e.message}`);
+    if (e instanceof SyntaxError) throw new Error(`test vector is not JSON: ${rel}: ${e.message}`, { cause: e });
     throw e;
   }
 }
@@ -72,7 +72,7 @@ export function vectorLines<T>(rel: string): T[] {
       try {
         return JSON.parse(l) as T;
       } catch (e) {
-        throw new Error(`test vector line ${i + 1} is not JSON: ${rel}: ${(e as Error).message}`);
+        throw new Error(`test vector line ${i + 1} is not JSON: ${rel}: ${(e as Error).message}`, { cause: e });
       }
     });
 }
