@@ -2,7 +2,7 @@
 // file: its ring, its storage locations (a configured directory that does not exist yet is an empty
 // location, as audit and plan treat it), drivers opened once per location and closed at the end, the
 // locations that own a metric, and a filtered scan of one location.
-import { openCluster, type ClusterSetup } from '../audit/run.js';
+import { openCluster, type ClusterSetup } from '../audit/audit-pipeline.js';
 import { UsageError } from '../errors.js';
 import { memberId } from '../ring/types.js';
 import type { StorageDriver } from '../storage/driver.js';
