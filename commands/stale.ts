@@ -41,7 +41,7 @@ Text output: one stale metric a line (with --cluster: the name, a tab and the lo
       default: 'mtime',
       description: "What counts: the file's mtime, or the newest point of its finest archive.",
     }),
-    invert: Flags.boolean({ description: 'List the files that are NOT stale (carbon-stale -r).', default: false }),
+    invert: Flags.boolean({ char: 'I', description: 'List the files that are NOT stale (carbon-stale -r).', default: false }),
     concurrency: countFlag('concurrency', 'Files read at once per location with --by data [default: 16]', 1, 256),
     ...metricFilterFlags,
     ...progressFlags,

@@ -104,6 +104,11 @@ export interface StorageDriver {
   rename(fromRel: string, toRel: string, opts?: { overwrite?: boolean }): Promise<void>;
   /** Remove one file (never a directory). */
   unlink(rel: string): Promise<void>;
+  /**
+   * Remove a directory below the root if it is empty (never the root: '' is refused; never a symlink).
+   * true when removed, false when it is not empty or already gone; other failures throw.
+   */
+  removeEmptyDir(rel: string): Promise<boolean>;
   /** Free space of the filesystem holding the root. */
   freeSpace(): Promise<FreeSpace>;
   /** A string equal for two drivers exactly when they reach the same directory. */

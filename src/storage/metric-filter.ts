@@ -358,6 +358,14 @@ export class MetricFilter {
   }
 }
 
+/** The batches of a scan with only the entries passing the filter (empty batches dropped). */
+export async function* filterBatches<T extends FilterTarget>(batches: AsyncIterable<T[]>, filter: MetricFilter): AsyncGenerator<T[]> {
+  for await (const batch of batches) {
+    const kept = batch.filter((e) => filter.matches(e));
+    if (kept.length > 0) yield kept;
+  }
+}
+
 /** The path as a dotted name, for a file whose metric name is unknown (hashed tagged files). */
 function dottedPath(rel: string): string {
   return (rel.endsWith(WSP) ? rel.slice(0, -WSP.length) : rel).replaceAll('/', '.');

@@ -710,6 +710,31 @@ export class SshDriver implements StorageDriver {
     await this.syncDir(s, posix.dirname(abs));
   }
 
+  async removeEmptyDir(rel: string): Promise<boolean> {
+    const abs = this.abs(rel);
+    const s = await this.sessionReady();
+    let st: SftpStats;
+    try {
+      await this.confine(s, abs);
+      st = await this.sftpStat(s, abs, true);
+    } catch (err) {
+      if ((err as { code?: string }).code === 'ENOENT') return false;
+      throw err;
+    }
+    if (!st.isDirectory()) throw new DataError(`refusing to remove ${this.where()}:${abs}: not a directory`);
+    const failed = await new Promise<unknown>((resolve) => s.sftp.rmdir(abs, (e) => resolve(e ?? null)));
+    if (failed !== null) {
+      // SFTP v3 says only "Failure" for a directory that is not empty: ask the host what is left.
+      const r = await this.exec(`test -d ${shq(abs)} && ls -A -- ${shq(abs)} | head -c 1`);
+      if (r.code !== 0) return false; // gone meanwhile
+      if (r.stdout.length > 0) return false; // not empty
+      throw this.sftpError(failed, abs, 'rmdir');
+    }
+    this.confirmedDirs.delete(abs);
+    await this.syncDir(s, posix.dirname(abs));
+    return true;
+  }
+
   async freeSpace(): Promise<FreeSpace> {
     const s = await this.sessionReady();
     if (s.ext['statvfs@openssh.com'] === '2') {

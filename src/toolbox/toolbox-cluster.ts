@@ -7,7 +7,7 @@ import { UsageError } from '../errors.js';
 import { memberId } from '../ring/types.js';
 import type { StorageDriver } from '../storage/driver.js';
 import { checkStorageKeys, openDriver, pathLocation, storageKeysFor, type StorageLocation } from '../storage/locations.js';
-import type { MetricFilter } from '../storage/metric-filter.js';
+import { filterBatches, type MetricFilter } from '../storage/metric-filter.js';
 import { scanDriver, type ScanEntry } from '../storage/scan.js';
 import type { SshOptions } from '../storage/ssh-driver.js';
 
@@ -114,13 +114,11 @@ export class ToolboxCluster {
     const driver = await this.driver(i);
     const loc = this.setup.locations[i]!;
     const onProgress = opts.onProgress;
-    for await (const batch of scanDriver(driver, loc.id, {
+    const batches = scanDriver(driver, loc.id, {
       stat: opts.stat === true,
       ...(onProgress !== undefined ? { onProgress: (p: { files: number }) => onProgress(p.files) } : {}),
-    })) {
-      const kept = filter === null ? batch : batch.filter((e) => filter.matches(e));
-      if (kept.length > 0) yield kept;
-    }
+    });
+    yield* filter === null ? batches : filterBatches(batches, filter);
   }
 
   async close(): Promise<void> {
