@@ -203,6 +203,7 @@ describe('--json is NDJSON', () => {
       ['stale', ['--cluster', 'cluster.yaml', '--older-than', '1d']],
       ['du', ['--cluster', 'cluster.yaml', '--depth', '2']],
       ['delete', ['--cluster', 'cluster.yaml', '--match', '**']], // a dry run: nothing deleted
+      ['nodes', ['--cluster', 'cluster.yaml', '--port-timeout', '1s']],
     ];
   }
 
