@@ -122,5 +122,18 @@ describe('--match / --regex / --metrics on scan, audit and plan', () => {
         .sort();
       expect(have, m).toEqual(want);
     }
+    // apply removed the directories its deletes emptied (db/hostN/ held one file), never a root.
+    expect(actions.some((x) => x.op === 'delete')).toBe(true);
+    const empty: string[] = [];
+    const walk = (d: string) => {
+      const list = fs.readdirSync(d, { withFileTypes: true });
+      if (list.length === 0) empty.push(d);
+      for (const e of list) if (e.isDirectory()) walk(join(d, e.name));
+    };
+    for (const n of Object.keys(ALL)) {
+      walk(c.root(n));
+      expect(fs.statSync(c.root(n)).isDirectory()).toBe(true);
+    }
+    expect(empty).toEqual([]);
   });
 });

@@ -14,6 +14,7 @@ import type { MetricFilter } from '../storage/metric-filter.js';
 import type { ScanEntry } from '../storage/scan.js';
 import type { ToolboxCluster } from './toolbox-cluster.js';
 import type { ToolboxJournal } from './toolbox-journal.js';
+import { removeEmptyDirs } from '../storage/empty-dirs.js';
 
 export type DeleteResult = 'would-delete' | 'deleted' | 'already-gone' | 'skipped' | 'failed';
 
@@ -135,30 +136,4 @@ async function deleteOne(driver: StorageDriver, e: ScanEntry): Promise<DeleteEve
   } catch (err) {
     return { ...base, result: 'failed', reason: err instanceof Error ? err.message : String(err) };
   }
-}
-
-/**
- * Remove each directory that is empty now, then its parents as they become empty: level by level from
- * the deepest, so a parent is tried only after every child candidate. Never the root ('' and '.' are
- * never tried). Returns what was removed, deepest first.
- */
-export async function removeEmptyDirs(driver: StorageDriver, dirs: Iterable<string>): Promise<string[]> {
-  const removed: string[] = [];
-  const levels = new Map<number, Set<string>>();
-  const add = (d: string) => {
-    if (d === '.' || d === '') return;
-    const n = d.split('/').length;
-    let s = levels.get(n);
-    if (s === undefined) levels.set(n, (s = new Set()));
-    s.add(d);
-  };
-  for (const d of dirs) add(d);
-  for (let n = Math.max(0, ...levels.keys()); n >= 1; n--) {
-    for (const d of levels.get(n) ?? []) {
-      if (!(await driver.removeEmptyDir(d))) continue;
-      removed.push(d);
-      add(posix.dirname(d));
-    }
-  }
-  return removed;
 }
