@@ -1,11 +1,11 @@
 import { Args, Flags } from '@oclif/core';
 import chalk from 'chalk';
 import { UsageError } from '../src/errors.js';
-import { formatReport, LINT_FORMATS, type LintFormat } from '../src/lint/format.js';
-import { RULES } from '../src/lint/rules/registry.js';
+import { formatReport, LINT_FORMATS, type LintFormat } from '../src/lint/report-formats.js';
+import { RULE_METAS } from '../src/lint/rule-catalogue.js';
 import { ruleListJson, ruleListText } from '../src/lint/rules-list.js';
 import { lintPaths } from '../src/lint/run.js';
-import { lintExitCode, type Severity } from '../src/lint/types.js';
+import { FAIL_ON, lintExitCode, type FailOn, type Severity } from '../src/lint/lint-finding.js';
 import { BaseCommand } from '../src/cli/base-command.js';
 
 const DOCS_BASE = 'https://github.com/ringshift/ringshift/blob/main/docs/rules';
@@ -16,16 +16,18 @@ export default class Lint extends BaseCommand {
 
 Ring disagreements are measured with the ring engine, exactly over the 16-bit keyspace where both rings hash to it.
 
-Exit status: 0 no errors (warnings allowed unless --strict), 1 errors found (a config its program would refuse is an error, not a crash), 2 usage errors.
+Exit status: 0 nothing at or above the --fail-on severity (default: error), 1 something is (a config its program would refuse is an error, not a crash), 2 usage errors.
 
---format json: {"findings": [{"rule", "ref", "severity", "file", "line", "message", "fix"?, "related"?}], "summary": {"errors", "warnings", "infos", "files"}}. github: workflow annotations. junit, sarif: for CI dashboards.`;
+--json (= --format json) is NDJSON: one line per finding {"type":"finding","rule","ref","severity","file","line","message","fix"?,"edits"?,"related"?}, then {"type":"summary","errors","warnings","infos","files"}. "edits" is the fix as machine-applicable edits [{"file","line","column","old","new"}]: the text old, starting on that line, becomes new. github: workflow annotations. junit, sarif (fixes included): for CI dashboards. html: one self-contained page.`;
 
   static override examples = [
     '<%= config.bin %> lint configs/',
     '<%= config.bin %> lint configs/ --cluster cluster.yaml --explain',
     '<%= config.bin %> lint /etc/carbon/carbon.conf /opt/graphite/webapp/graphite/local_settings.py --env GRAPHITE_CARBONLINK_HOSTS=10.0.0.1:7002:a',
-    '<%= config.bin %> lint configs/ --format github --strict',
+    '<%= config.bin %> lint configs/ --format github --fail-on warning',
+    '<%= config.bin %> lint configs/ --json | jq -c \'select(.type == "finding") | .edits\'',
     '<%= config.bin %> lint configs/ --format sarif > lint.sarif',
+    '<%= config.bin %> lint configs/ --format html > lint.html',
     '<%= config.bin %> lint --rules',
   ];
 
@@ -39,8 +41,16 @@ Exit status: 0 no errors (warnings allowed unless --strict), 1 errors found (a c
       char: 'c',
       description: 'A ringshift cluster file: its ring is checked like a tool, its topology: section says how the files relate.',
     }),
-    format: Flags.string({ char: 'f', description: 'Output format. [default: text]', options: [...LINT_FORMATS] }),
-    strict: Flags.boolean({ description: 'Exit 1 on warnings too.', default: false }),
+    format: Flags.string({ description: 'Output format (json is NDJSON, as --json). [default: text]', options: [...LINT_FORMATS] }),
+    'fail-on': Flags.string({
+      description: 'Exit 1 when there is a finding of this severity or a worse one (never: always exit 0). [default: error]',
+      options: [...FAIL_ON],
+    }),
+    strict: Flags.boolean({
+      description: 'Exit 1 on warnings too (= --fail-on warning).',
+      hidden: true,
+      deprecated: { to: 'fail-on', message: '--strict is deprecated: use --fail-on warning' },
+    }),
     explain: Flags.boolean({
       description: 'Print what was read and inferred (files, hosts, layout, which ring each webapp and tool must mirror).',
       default: false,
@@ -61,6 +71,10 @@ Exit status: 0 no errors (warnings allowed unless --strict), 1 errors found (a c
     if (flags.json && flags.format !== undefined && flags.format !== 'json') {
       throw new UsageError(`--json and --format ${flags.format} contradict each other`);
     }
+    if (flags.strict && flags['fail-on'] !== undefined && flags['fail-on'] !== 'warning') {
+      throw new UsageError(`--strict (= --fail-on warning) and --fail-on ${flags['fail-on']} contradict each other`);
+    }
+    const failOn: FailOn = (flags['fail-on'] as FailOn | undefined) ?? (flags.strict ? 'warning' : 'error');
     if (flags.rules) {
       process.stdout.write(format === 'json' ? ruleListJson() : ruleListText());
       return;
@@ -81,8 +95,8 @@ Exit status: 0 no errors (warnings allowed unless --strict), 1 errors found (a c
       else process.stderr.write(text);
     }
     const color = format === 'text' && process.stdout.isTTY ? paint : undefined;
-    process.stdout.write(formatReport(report, format, { rules: RULES, docsBase: DOCS_BASE, ...(color ? { color } : {}) }));
-    process.exitCode = lintExitCode(report.summary, flags.strict);
+    process.stdout.write(formatReport(report, format, { rules: RULE_METAS, docsBase: DOCS_BASE, ...(color ? { color } : {}) }));
+    process.exitCode = lintExitCode(report.summary, failOn);
   }
 }
 

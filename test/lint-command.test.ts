@@ -1,9 +1,9 @@
-// `ringshift lint` in-process: exit codes (0 clean or warnings only, 1 errors or --strict warnings, 2 usage),
-// the five formats on real findings, --rules and --explain.
+// `ringshift lint` in-process: exit codes (--fail-on: 0 below it, 1 at or above it; 2 usage), the five
+// formats on real findings (--json is NDJSON), --rules and --explain.
 import { join } from 'node:path';
 import { afterEach, describe, expect, it } from 'vitest';
 import Lint from '../commands/lint.js';
-import { RULES } from '../src/lint/rules/registry.js';
+import { RULE_METAS as RULES } from '../src/lint/rule-catalogue.js';
 import { runCommand, type CommandRun } from './helpers/run-command.js';
 import { PROJECT_ROOT } from './helpers/project-root.js';
 import { upstreamPath } from './helpers/test-vectors.js';
@@ -31,17 +31,23 @@ describe('exit codes', () => {
     expect(r.out).toContain("ring-members-mismatch/bad/carbonate.conf:2: error carbonate's ring differs from");
   });
 
-  it('0 for warnings only, 1 with --strict', async () => {
+  it('--fail-on: 0 for warnings only by default, 1 with --fail-on warning (or the deprecated --strict)', async () => {
     expect((await run(['ring-order-mismatch/bad'])).code).toBe(0);
+    expect((await run(['ring-order-mismatch/bad', '--fail-on', 'warning'])).code).toBe(1);
     expect((await run(['ring-order-mismatch/bad', '--strict'])).code).toBe(1);
-    expect((await run(['dynamic-routing-strays/bad', '--strict'])).code).toBe(0); // info never fails
+    expect((await run(['dynamic-routing-strays/bad', '--fail-on', 'warning'])).code).toBe(0);
+    expect((await run(['dynamic-routing-strays/bad', '--fail-on', 'info'])).code).toBe(1);
+    expect((await run(['ring-members-mismatch/bad', '--fail-on', 'never'])).code).toBe(0);
+    expect((await run(['ring-members-mismatch/bad', '--fail-on', 'error'])).code).toBe(1);
   });
 
   it('1 for a file its program refuses (a finding, not a crash)', async () => {
     const r = await run(['config-unparseable/bad', '--format', 'json']);
     expect(r.code).toBe(1);
-    const j = JSON.parse(r.out) as { findings: { rule: string; line: number }[] };
-    expect(j.findings.map((f) => f.rule)).toContain('config-unparseable');
+    const rules = ndjson(r.out)
+      .filter((x) => x['type'] === 'finding')
+      .map((f) => f['rule']);
+    expect(rules).toContain('config-unparseable');
   });
 
   it('2 for usage errors, with one line on stderr', async () => {
@@ -51,6 +57,9 @@ describe('exit codes', () => {
       ['ring-members-mismatch/good', '--env', 'NOEQUALS'],
       ['ring-members-mismatch/good', '--format', 'xml'],
       ['x', '--json', '--format', 'text'],
+      ['ring-members-mismatch/good', '--fail-on', 'sometimes'],
+      ['ring-members-mismatch/good', '--strict', '--fail-on', 'error'],
+      ['ring-members-mismatch/good', '-f', 'json'],
     ]) {
       const r = await run(argv);
       expect(r.code, argv.join(' ')).toBe(2);
@@ -62,12 +71,23 @@ describe('exit codes', () => {
 });
 
 describe('formats', () => {
-  it('json: findings with rule, ref, severity, file, line, message, fix, related; summary', async () => {
+  it('json (= --json): NDJSON, a finding a line with its edits, then the summary', async () => {
     const r = await run(['carbonlink-members-mismatch/bad', '--format', 'json']);
-    const j = JSON.parse(r.out) as { findings: Record<string, unknown>[]; summary: Record<string, number> };
-    expect(j.summary).toEqual({ errors: 1, warnings: 0, infos: 0, files: 6 });
-    expect(Object.keys(j.findings[0]!)).toEqual(['rule', 'ref', 'severity', 'file', 'line', 'message', 'fix', 'related']);
-    expect(j.findings[0]).toMatchObject({ rule: 'carbonlink-members-mismatch', ref: 'R1', severity: 'error', line: 2 });
+    const lines = ndjson(r.out);
+    expect(r.out.trimEnd().split('\n')).toHaveLength(2);
+    const [f, summary] = lines;
+    expect(summary).toEqual({ type: 'summary', errors: 1, warnings: 0, infos: 0, files: 6 });
+    expect(Object.keys(f!)).toEqual(['type', 'rule', 'ref', 'severity', 'file', 'line', 'message', 'fix', 'edits', 'related']);
+    expect(f).toMatchObject({ type: 'finding', rule: 'carbonlink-members-mismatch', ref: 'R1', severity: 'error', line: 2 });
+    expect(f!['edits']).toEqual([
+      {
+        file: 'carbonlink-members-mismatch/bad/graphite-1/local_settings.py',
+        line: 2,
+        column: 20,
+        old: '["127.0.0.1:7002:a", "127.0.0.1:7102:b"]',
+        new: '["graphite-1:7002:a", "graphite-1:7102:b"]',
+      },
+    ]);
     expect((await run(['carbonlink-members-mismatch/bad', '--json'])).out).toBe(r.out);
   });
 
@@ -108,9 +128,9 @@ describe('--rules and --explain', () => {
     const t = await run(['--rules']);
     expect(t.code).toBe(0);
     for (const r of RULES) expect(t.out).toContain(r.id);
-    const j = JSON.parse((await run(['--rules', '--json'])).out) as { rules: { id: string; doc: string }[] };
-    expect(j.rules.map((r) => r.id)).toEqual(RULES.map((r) => r.id));
-    expect(j.rules[0]!.doc).toBe('docs/rules/ring-members-mismatch.md');
+    const j = ndjson((await run(['--rules', '--json'])).out);
+    expect(j.map((r) => r['id'])).toEqual(RULES.map((r) => r.id));
+    expect(j[0]).toMatchObject({ id: 'ring-members-mismatch', ref: 'R1', fixable: 'edit', doc: 'docs/rules/ring-members-mismatch.md' });
   });
 
   it('--explain prints the inferred layout before the findings (stderr with machine formats)', async () => {
@@ -118,7 +138,7 @@ describe('--rules and --explain', () => {
     expect(t.out).toContain('Layout: two-tier (inferred)');
     expect(t.out).toContain('Tier 2 on graphite-1 (picks the instance):');
     const j = await run(['tool-models-wrong-tier/good', '--explain', '--format', 'json']);
-    expect(() => JSON.parse(j.out) as unknown).not.toThrow();
+    expect(ndjson(j.out)).toEqual([{ type: 'summary', errors: 0, warnings: 0, infos: 0, files: 6 }]);
     expect(j.err).toContain('Layout: two-tier (inferred)');
   });
 
@@ -131,7 +151,16 @@ describe('--rules and --explain', () => {
   it('--env feeds local_settings.py environment lookups', async () => {
     const env = ['--env', 'GRAPHITE_CARBONLINK_HOSTS=graphite-1:7002:a'];
     const r = await run([upstreamPath('docker-graphite-statsd/local_settings.py'), ...env, '--format', 'json']);
-    const j = JSON.parse(r.out) as { findings: { rule: string; message: string }[] };
-    expect(j.findings.some((f) => f.message.includes('GRAPHITE_CARBONLINK_HOSTS (given as "graphite-1:7002:a")'))).toBe(true);
+    const messages = ndjson(r.out).map((f) => String(f['message']));
+    expect(messages.some((m) => m.includes('GRAPHITE_CARBONLINK_HOSTS (given as "graphite-1:7002:a")'))).toBe(true);
   });
 });
+
+/** Every line a JSON object (NDJSON). */
+function ndjson(out: string): Record<string, unknown>[] {
+  return out
+    .trimEnd()
+    .split('\n')
+    .filter((l) => l !== '')
+    .map((l) => JSON.parse(l) as Record<string, unknown>);
+}

@@ -3,8 +3,8 @@
 import { readFileSync } from 'node:fs';
 import { join } from 'node:path';
 import { describe, expect, it } from 'vitest';
-import { formatReport } from '../src/lint/format.js';
-import { RULES } from '../src/lint/rules/registry.js';
+import { formatReport } from '../src/lint/report-formats.js';
+import { RULE_METAS as RULES } from '../src/lint/rule-catalogue.js';
 import { lintPaths } from '../src/lint/run.js';
 import { PROJECT_ROOT } from './helpers/project-root.js';
 

@@ -4,12 +4,16 @@
 import { existsSync, readdirSync } from 'node:fs';
 import { join } from 'node:path';
 import { describe, expect, it } from 'vitest';
-import { RULES } from '../src/lint/rules/registry.js';
+import { RULE_METAS as RULES, type RuleId } from '../src/lint/rule-catalogue.js';
+import { FIXTURE_EXPLICIT } from '../src/lint/rule-examples.js';
 import { lintPaths } from '../src/lint/run.js';
-import type { Finding } from '../src/lint/types.js';
+import type { LintFinding } from '../src/lint/lint-finding.js';
 import { buildRing } from '../src/ring/build.js';
 import { makeRingSpec } from '../src/ring/spec.js';
+import { COLLISION_WARN_SHARE } from '../src/lint/rules/collision-semantics.js';
 import { PROJECT_ROOT } from './helpers/project-root.js';
+
+type Finding = LintFinding<RuleId>;
 
 const FIX = join(PROJECT_ROOT, 'test/fixtures/lint');
 
@@ -19,7 +23,7 @@ async function lint(dir: string, extra: string[] = []): Promise<Finding[]> {
 }
 
 /** Explicitly named files for rules that need them (a directory walk skips what it does not know). */
-const EXPLICIT: Record<string, string[]> = { 'file-not-recognized': ['NOTES.txt'] };
+const EXPLICIT = FIXTURE_EXPLICIT;
 
 describe('every rule has a failing and a passing fixture', () => {
   it('has a fixture directory for every rule and no stray ones', () => {
@@ -123,9 +127,34 @@ describe('what a finding says', () => {
     expect(f!.message).toMatch(/\d+ of 65536 key positions .* in \d+ ranges? \(0x[0-9a-f]{4}/);
   });
 
-  it('R14: points at the first line where the rule files differ, on both sides', async () => {
+  it('R5: fnv1a_ch is measured like carbon_ch, and the share is the exact position-by-position difference', async () => {
+    const [f] = (await lint('collision-semantics/bad')).filter((x) => x.rule === 'collision-semantics');
+    expect(f).toMatchObject({ file: 'collision-semantics/bad/relay/relay.conf', line: 4, severity: 'warning' });
+    // Independently: carbon's ring (bump) and carbon-c-relay's (first-sorted) over the same members, owner by owner.
+    const members = Array.from({ length: 10 }, (_, i) => ({ server: `graphite-${i + 1}`, port: 2003, instance: `graphite-${i + 1}:2003` }));
+    const carbon = buildRing(makeRingSpec({ impl: 'carbon', hash: 'fnv1a_ch', destinations: members }));
+    const crelay = buildRing(makeRingSpec({ impl: 'carbon-c-relay', hash: 'fnv1a_ch', destinations: members, diverse: false }));
+    let differ = 0;
+    for (let p = 0; p < 65536; p++) {
+      const a = carbon.positionSpace!.ownersAt(p)[0]!;
+      const b = crelay.positionSpace!.ownersAt(p)[0]!;
+      if (a.server !== b.server || a.instance !== b.instance) differ++;
+    }
+    expect(differ).toBeGreaterThan(65536 * COLLISION_WARN_SHARE);
+    expect(f!.message).toContain(`${differ} of 65536 key positions (${((differ / 65536) * 100).toFixed(3)} %) get another primary owner`);
+  });
+
+  it('R5: below the threshold share (one contested carbon_ch position) it is an info', async () => {
+    const [f] = (await lint('_topology/collision-carbon-ch-one-position')).filter((x) => x.rule === 'collision-semantics');
+    expect(f).toMatchObject({ severity: 'info' });
+    expect(f!.message).toContain('1 of 65536 key positions (0.0015 %) get another primary owner, in 1 range (0x8c04)');
+  });
+
+  it('R14: points at the first line where the rule files differ, on both sides (the shorter file at its last line)', async () => {
     const [f] = (await lint('aggregation-rules-mismatch/bad')).filter((x) => x.rule === 'aggregation-rules-mismatch');
-    expect(f).toMatchObject({ file: 'aggregation-rules-mismatch/bad/relay/aggregation-rules.conf', line: 3 });
+    // The relay's file has 2 lines; the aggregators' has a third rule.
+    expect(f).toMatchObject({ file: 'aggregation-rules-mismatch/bad/relay/aggregation-rules.conf', line: 2 });
+    expect(f!.message).toContain('which differs from line 3');
     expect(f!.related![0]).toEqual({ file: 'aggregation-rules-mismatch/bad/aggregator/aggregation-rules.conf', line: 3 });
   });
 

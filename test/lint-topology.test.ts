@@ -122,9 +122,14 @@ describe('two-tier ports', () => {
 });
 
 describe('fnv1a_ch across implementations (R3 with R1)', () => {
-  it("carbon-side instances equal to the c-relay members' host:port agree", async () => {
+  it("carbon-side instances equal to the c-relay members' host:port agree; only the collision handling differs (R5, measured)", async () => {
     const r = await lint(['_topology/fnv1a-crelay-good']);
-    expect(r.report.findings).toEqual([]);
+    expect(r.report.findings.map((f) => f.rule)).toEqual(['collision-semantics']);
+    const [f] = r.report.findings;
+    // One contested position: below the warning threshold (0.01 % of the keyspace), so an info.
+    expect(f).toMatchObject({ file: '_topology/fnv1a-crelay-good/relay/relay.conf', severity: 'info' });
+    expect(f!.message).toContain('this fnv1a_ch ring is modelled by graphite-web');
+    expect(f!.message).toContain('1 of 65536 key positions (0.0015 %) get another primary owner, in 1 range (0xecc6)');
   });
 
   it('other instances disagree, measured on the caches the two sides reach', async () => {
@@ -136,5 +141,56 @@ describe('fnv1a_ch across implementations (R3 with R1)', () => {
     );
     expect(f!.message).toMatch(/looks up [1-9][0-9.]* % of the keys stored on graphite-2 on another cache instance/);
     expect(f!.fix).toBe('set CARBONLINK_HOSTS = ["graphite-2:7002:graphite-2:2003", "graphite-2:7102:graphite-2:2103"]');
+  });
+});
+
+describe('a central webapp (not on a storage host, REPLICATION_FACTOR > 1) must list the whole ring', () => {
+  it('a missing node is a members mismatch whose fix adds it (not "set REPLICATION_FACTOR = 1")', async () => {
+    const r = await lint(['_topology/central-webapp-bad']);
+    expect(r.report.findings.map((f) => f.rule).sort()).toEqual(['carbonlink-members-mismatch', 'storage-host-not-queried']);
+    const f = r.report.findings.find((x) => x.rule === 'carbonlink-members-mismatch')!;
+    expect(f).toMatchObject({ file: '_topology/central-webapp-bad/web/local_settings.py', line: 3, severity: 'error' });
+    expect(f.message).toContain('members only in DESTINATIONS: graphite-3:a');
+    expect(f.fix).toBe('set CARBONLINK_HOSTS = ["graphite-1:7002:a", "graphite-2:7002:a", "graphite-3:7002:a"]');
+    expect(r.explain.join('\n')).toContain(
+      'with REPLICATION_FACTOR 2 over several storage hosts it serves the whole ring, and no other webapp lists graphite-3',
+    );
+    // The fan-out entry is written like the others (their port is 8080, not graphite-web's default 80).
+    const s = r.report.findings.find((x) => x.rule === 'storage-host-not-queried')!;
+    expect(s.fix).toBe('add "graphite-3:8080" to CLUSTER_SERVERS (the port the other entries use)');
+    expect(s.edits).toEqual([
+      {
+        file: '_topology/central-webapp-bad/web/local_settings.py',
+        line: 6,
+        column: 19,
+        old: '["graphite-1:8080", "graphite-2:8080"]',
+        new: '["graphite-1:8080", "graphite-2:8080", "graphite-3:8080"]',
+      },
+    ]);
+  });
+
+  it('with a second mistake, the suggested list still has the missing node', async () => {
+    const r = await lint(['_topology/central-webapp-two-mistakes']);
+    expect(r.report.findings.map((f) => f.rule)).toEqual(['carbonlink-members-mismatch']);
+    const [f] = r.report.findings;
+    expect(f!.message).toContain('members only in DESTINATIONS: graphite-2:a, graphite-3:a; only in CARBONLINK_HOSTS: graphite-2:b');
+    expect(f!.fix).toBe('set CARBONLINK_HOSTS = ["graphite-1:7002:a", "graphite-2:7002:a", "graphite-3:7002:a"]');
+    // The multi-line list is replaced as a whole.
+    expect(f!.edits).toEqual([
+      {
+        file: '_topology/central-webapp-two-mistakes/web/local_settings.py',
+        line: 3,
+        column: 20,
+        old: '[\n    "graphite-1:7002:a",\n    "graphite-2:7002:b",\n]',
+        new: '["graphite-1:7002:a", "graphite-2:7002:a", "graphite-3:7002:a"]',
+      },
+    ]);
+  });
+
+  it('the complete central webapp is clean; sharded webapps with REPLICATION_FACTOR 1 keep the subset rule', async () => {
+    expect((await lint(['_topology/central-webapp-good'])).report.findings).toEqual([]);
+    // The bundled example: two webapps each serving two hosts (REPLICATION_FACTOR 1): still only the carbonate finding.
+    const ex = await lintPaths(['fixtures/example/configs'], { cwd: PROJECT_ROOT });
+    expect(ex.report.findings.map((f) => f.rule)).toEqual(['ring-members-mismatch']);
   });
 });

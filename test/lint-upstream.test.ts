@@ -1,13 +1,15 @@
 // Every upstream example/test config in test/fixtures/upstream is linted without a crash: each file on its
 // own and each project directory as a whole. Files a program refuses come back as findings with a reason.
 // The expectations below are the cross-checks upstream-configs/MANIFEST.md names, not recorded output.
-import { readdirSync, statSync } from 'node:fs';
+import { readdirSync, readFileSync, statSync } from 'node:fs';
 import { join, relative } from 'node:path';
 import { describe, expect, it } from 'vitest';
-import { RULES } from '../src/lint/rules/registry.js';
+import { RULE_METAS as RULES, type RuleId } from '../src/lint/rule-catalogue.js';
 import { lintPaths } from '../src/lint/run.js';
-import type { Finding } from '../src/lint/types.js';
+import type { LintFinding } from '../src/lint/lint-finding.js';
 import { UPSTREAM_ROOT } from './helpers/test-vectors.js';
+
+type Finding = LintFinding<RuleId>;
 
 const ROOT = UPSTREAM_ROOT;
 const IDS = new Set(RULES.map((r) => r.id));
@@ -30,6 +32,12 @@ async function lint(...paths: string[]): Promise<Finding[]> {
 function check(fs: Finding[]): void {
   for (const f of fs) {
     expect(IDS.has(f.rule), f.rule).toBe(true);
+    // Every cited line is in the file it names.
+    for (const loc of [f, ...(f.related ?? [])]) {
+      if (loc.line === null) continue;
+      const n = readFileSync(join(ROOT, loc.file), 'utf8').replace(/\n$/, '').split('\n').length;
+      expect(loc.line >= 1 && loc.line <= n, `${f.rule} cites ${loc.file}:${loc.line} (${n} lines)`).toBe(true);
+    }
     expect(f.file.startsWith('/'), `${f.file} is relative to the upstream root`).toBe(false);
     expect(f.message).not.toMatch(/undefined|\[object Object\]|NaN|internal error/);
     if (f.rule === 'config-unparseable') expect(f.message).toMatch(/: .{10,}/);

@@ -12,6 +12,8 @@ export const INTEGRATION_TESTS = [
   'test/cli-grammar.test.ts',
   'test/readme-example.test.ts',
   'test/ring-commands-e2e.test.ts',
+  'test/ring-commands-grammar.test.ts',
+  'test/ring-hash-dump.test.ts',
   // ssh: the in-process ssh2 server and real OpenSSH on loopback
   'test/plan-ssh.test.ts',
   'test/plan-ssh-openssh.test.ts',

@@ -116,7 +116,8 @@ export function parseClusterFile(text: string, path: string): ClusterFile {
   const { ring, source } = parseRing(ringPair!.value as Node | null, ringPair!, ctx);
   const storagePair = top.get('storage');
   const storage = storagePair === undefined ? [] : parseStorage(storagePair.value as Node | null, storagePair, ctx);
-  checkStorage(ring, storage, sink);
+  // A ring read from `source:` carries the source file's lines: cite the storage: section instead.
+  checkStorage(ring, storage, sink, source === undefined ? undefined : (lineOf(storagePair) ?? source.line));
 
   const sections: Record<string, unknown> = {};
   for (const [name, parse] of CLUSTER_SECTIONS) {
@@ -364,7 +365,7 @@ function splitStorageKey(key: string, ctx: SectionContext, pair: Pair): { server
   return colon < 0 ? { server: key, instance: null } : { server: key.slice(0, colon), instance: key.slice(colon + 1) };
 }
 
-function checkStorage(ring: RingSpec, storage: StorageEntry[], sink: DiagnosticSink): void {
+function checkStorage(ring: RingSpec, storage: StorageEntry[], sink: DiagnosticSink, memberLine?: number): void {
   if (storage.length === 0) return;
   for (const e of storage) {
     const hit = ring.destinations.some((d) => d.server === e.server && (e.instance === null || d.instance === e.instance));
@@ -377,7 +378,7 @@ function checkStorage(ring: RingSpec, storage: StorageEntry[], sink: DiagnosticS
     if (!covered) {
       sink.info(
         'storage-missing',
-        d.line ?? null,
+        memberLine ?? d.line ?? null,
         `no storage location for ring member ${d.server}${d.instance === null ? '' : ':' + d.instance}`,
         {
           server: d.server,

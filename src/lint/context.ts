@@ -1,61 +1,54 @@
-// The state of one lint run: the files, what was read from them, and the findings collected so far.
-import { ConfigError, RingshiftError } from '../errors.js';
+// The state of one lint run: the files, what was read from them, the findings collected so far, and
+// which rule reports each parser diagnostic (the routes, built by run.ts from the rule modules).
 import type { ConfigDiagnostic } from '../config/diagnostics.js';
-import type { Finding, Location, Severity } from './types.js';
+import type { FixEdit, LintFinding, Location, Severity } from './lint-finding.js';
 import type { CarbonApi, CarbonProcess, GoCarbon, HeldRing, LintFile, StatedTopology, Webapp, Where } from './model.js';
 import type { RelayRules, AggregationRules, RewriteRules } from '../config/carbon-rules.js';
 import type { CrelayConfig } from '../config/crelay-conf.js';
 import type { CarbonConf } from '../config/carbon-conf.js';
 import type { Destination } from '../ring/types.js';
-import { ruleMeta } from './rules/registry.js';
+import type { RuleMeta } from './rule-meta.js';
 import { displayPath } from './files.js';
+import type { Topology } from './topology-model.js';
 
 export interface FindingInput {
   file: string;
   line: number | null;
   message: string;
-  fix?: string;
+  fix?: string | undefined;
+  /** The fix as edits; undefined entries (an edit that could not be made) drop the whole set. */
+  edits?: readonly (FixEdit | undefined)[] | undefined;
   related?: Where[];
   /** Defaults to the rule's severity. */
   severity?: Severity;
 }
 
-/** Collects findings; files are absolute paths until `finish` maps them to display paths. */
+/** Collects findings; files are absolute paths until the run maps them to display paths. */
 export class Findings {
-  readonly items: Finding[] = [];
+  readonly items: LintFinding[] = [];
   private readonly keys = new Set<string>();
 
-  add(rule: string, f: FindingInput): void {
-    const meta = ruleMeta(rule);
-    const finding: Finding = { rule, ref: meta.ref, severity: f.severity ?? meta.severity, file: f.file, line: f.line, message: f.message };
+  /** The finding added (undefined when the same one was already reported). */
+  add(meta: RuleMeta, f: FindingInput): LintFinding | undefined {
+    const rule = meta.id;
+    const finding: LintFinding = {
+      rule,
+      ref: meta.ref,
+      severity: f.severity ?? meta.severity,
+      file: f.file,
+      line: f.line,
+      message: f.message,
+    };
     if (f.fix !== undefined) finding.fix = f.fix;
+    if (f.edits !== undefined && f.edits.length > 0 && f.edits.every((e) => e !== undefined)) finding.edits = f.edits as FixEdit[];
     const related = (f.related ?? []).filter((r) => !(r.file === f.file && r.line === f.line));
     if (related.length > 0) finding.related = dedupeLocations(related);
     // The same problem reached twice (e.g. a file linted as part of two rings) is reported once.
     const key = `${rule}\0${f.file}\0${f.line}\0${f.message}`;
-    if (this.keys.has(key)) return;
+    if (this.keys.has(key)) return undefined;
     this.keys.add(key);
     this.items.push(finding);
-  }
-
-  /** A config the program refuses: a finding with the parser's file:line and reason, never a crash. */
-  unparseable(file: string, err: unknown, what: string, rule = 'config-unparseable', fix?: string): void {
-    if (err instanceof RingshiftError) {
-      // The parser's diagnostics already explained this line as an error: one finding is enough.
-      const f = err.file ?? file;
-      const l = err.line ?? null;
-      if (l !== null && this.items.some((x) => x.severity === 'error' && x.file === f && x.line === l)) return;
-      const exp = err.expected === undefined ? '' : ` (expected ${err.expected})`;
-      this.add(rule, {
-        file: err.file ?? file,
-        line: err.line ?? null,
-        message: `${what}: ${err.message}${exp}`,
-        fix:
-          fix ?? 'correct the file so the program that reads it accepts it; ringshift checks the cluster only with the files it can read',
-      });
-      return;
-    }
-    throw err;
+    return finding;
   }
 }
 
@@ -106,6 +99,8 @@ export interface LintContext {
   webapps: Webapp[];
   carbonapis: CarbonApi[];
   rulesRelays: RulesRelay[];
+  /** The relay-rules.conf each rules relay reads (linted, or read from disk by reference). */
+  rulesOfRelay: Map<RulesRelay, RelayRules>;
   relayRules: Map<string, RelayRules>;
   aggregationRules: Map<string, AggregationRules>;
   rewriteRules: Map<string, RewriteRules>;
@@ -118,9 +113,20 @@ export interface LintContext {
   stated?: StatedTopology;
   /** Explanations for --explain, in order. */
   notes: string[];
+  /** Which rule reports which parser diagnostic. */
+  routes: DiagnosticRoutes;
+  /** Files named on the command line that are not configs ringshift reads. */
+  unrecognized: { path: string; reason: string }[];
+  /** Fix edits of diagnostic findings, made once the topology is known. */
+  deferredEdits: ((topo: Topology) => void)[];
 }
 
-export function newContext(cwd: string, env: Readonly<Record<string, string>>, files: LintFile[]): LintContext {
+export function newContext(
+  cwd: string,
+  env: Readonly<Record<string, string>>,
+  files: LintFile[],
+  routes: DiagnosticRoutes = new Map(),
+): LintContext {
   return {
     cwd,
     display: (p) => displayPath(p, cwd),
@@ -133,6 +139,7 @@ export function newContext(cwd: string, env: Readonly<Record<string, string>>, f
     webapps: [],
     carbonapis: [],
     rulesRelays: [],
+    rulesOfRelay: new Map(),
     relayRules: new Map(),
     aggregationRules: new Map(),
     rewriteRules: new Map(),
@@ -141,41 +148,56 @@ export function newContext(cwd: string, env: Readonly<Record<string, string>>, f
     rewriters: [],
     carbonConfs: [],
     notes: [],
+    routes,
+    unrecognized: [],
+    deferredEdits: [],
   };
 }
 
-/** Run `fn`; a ConfigError becomes a config-unparseable finding. Returns undefined then. */
-export function tryParse<T>(ctx: LintContext, file: string, what: string, fn: () => T, rule?: string, fix?: string): T | undefined {
-  try {
-    return fn();
-  } catch (e) {
-    if (e instanceof ConfigError || e instanceof RingshiftError) {
-      ctx.findings.unparseable(file, e, what, rule, fix);
-      return undefined;
-    }
-    throw e;
-  }
+/** The parsers whose diagnostics rules can claim. */
+export type DiagnosticSource =
+  'carbon-conf' | 'carbon-rules' | 'local-settings' | 'crelay' | 'relayng' | 'carbonate' | 'buckyd' | 'cluster-file';
+
+/** A parser diagnostic a rule reports (its `diagnostics`): `code` of `source` ('*' for every code no other rule claims). */
+export interface DiagnosticRoute {
+  source: DiagnosticSource | '*';
+  code: string;
+  /** Instead of the diagnostic's own severity. */
+  severity?: Severity;
+  fix?: string | ((d: ConfigDiagnostic, ctx: LintContext) => string | undefined);
+  /** The fix as edits (made after the cluster is modelled, so they may reach other files). */
+  edits?: (d: ConfigDiagnostic, ctx: LintContext, topo: Topology) => readonly (FixEdit | undefined)[] | undefined;
 }
 
-/** Parser diagnostics → findings, by the diagnostic's code. */
+/** The rule that reports each parser diagnostic: `source\0code`, and `*` for everything unclaimed. */
+export type DiagnosticRoutes = ReadonlyMap<string, { meta: RuleMeta; route: DiagnosticRoute }>;
+
+/**
+ * Parser diagnostics → findings, by the rule that claims each code (run.ts builds the routes from the rule
+ * modules). Codes in `ignore` are reported elsewhere or not at all (the reader says why).
+ */
 export function reportDiagnostics(
   ctx: LintContext,
+  source: DiagnosticSource,
   diags: readonly ConfigDiagnostic[],
-  map: Readonly<Record<string, DiagnosticRoute | null>>,
+  ignore: readonly string[] = [],
 ): void {
   for (const d of diags) {
-    const route = map[d.code];
-    if (route === null) continue;
-    const r = route ?? { rule: 'config-warning' };
-    const fix = typeof r.fix === 'function' ? r.fix(d) : r.fix;
-    const f: FindingInput = { file: d.file, line: d.line, message: d.message, severity: r.severity ?? d.severity };
+    if (ignore.includes(d.code)) continue;
+    const hit = ctx.routes.get(`${source}\0${d.code}`) ?? ctx.routes.get('*');
+    if (hit === undefined) continue;
+    const { meta, route } = hit;
+    const fix = typeof route.fix === 'function' ? route.fix(d, ctx) : route.fix;
+    const f: FindingInput = { file: d.file, line: d.line, message: d.message, severity: route.severity ?? d.severity };
     if (fix !== undefined) f.fix = fix;
-    ctx.findings.add(r.rule, f);
+    const added = ctx.findings.add(meta, f);
+    // Edits are made once the cluster is modelled: some fixes touch the other side (the host's webapp).
+    const edits = route.edits;
+    if (added !== undefined && edits !== undefined) {
+      ctx.deferredEdits.push((topo) => {
+        const es = edits(d, ctx, topo);
+        if (es !== undefined && es.length > 0 && es.every((e) => e !== undefined)) added.edits = es as FixEdit[];
+      });
+    }
   }
-}
-
-export interface DiagnosticRoute {
-  rule: string;
-  severity?: Severity;
-  fix?: string | ((d: ConfigDiagnostic) => string | undefined);
 }

@@ -1,14 +1,21 @@
-// `ringshift lint --rules`: the catalogue as a table (or JSON), with where each rule's page is.
+// `ringshift lint --rules`: the catalogue as a table (or NDJSON, one rule a line), with where each rule's
+// page is.
 import { alignColumns } from '../output/table.js';
-import { RULES } from './rules/registry.js';
+import { RULE_METAS } from './rule-catalogue.js';
 
 export function ruleListText(): string {
-  const rows = RULES.map((r) => [r.id, r.ref, r.severity, r.title]);
+  const rows = RULE_METAS.map((r) => [r.id, r.ref, r.severity, r.fixable, r.summary]);
   return (
-    alignColumns([['RULE', 'REF', 'SEVERITY', 'CHECKS'], ...rows]).join('\n') + '\n\nEach rule is documented in docs/rules/<rule>.md.\n'
+    alignColumns([['RULE', 'REF', 'SEVERITY', 'FIX', 'CHECKS'], ...rows]).join('\n') +
+    '\n\nEach rule is documented in docs/rules/<rule>.md.\n'
   );
 }
 
+/** One JSON object per rule (NDJSON). */
 export function ruleListJson(): string {
-  return JSON.stringify({ rules: RULES.map((r) => ({ ...r, doc: `docs/rules/${r.id}.md` })) }, null, 2) + '\n';
+  return RULE_METAS.map(
+    (r) =>
+      JSON.stringify({ id: r.id, ref: r.ref, severity: r.severity, fixable: r.fixable, summary: r.summary, doc: `docs/rules/${r.id}.md` }) +
+      '\n',
+  ).join('');
 }

@@ -1,28 +1,28 @@
 // lintPaths: read every config under the given paths, model the cluster, run the rules. A file a program
 // would refuse becomes a finding with the parser's file:line and reason; nothing here throws for bad
 // configs (only for a PATH that does not exist, which is a usage error).
+import { readFileSync } from 'node:fs';
 import { readFile } from 'node:fs/promises';
 import { resolve } from 'node:path';
 import { UsageError } from '../errors.js';
 import { memberId } from '../ring/types.js';
-import { newContext, type LintContext } from './context.js';
+import { newContext, type DiagnosticRoute, type DiagnosticRoutes, type LintContext } from './context.js';
 import { collectFiles, displayPath, type Collected } from './files.js';
 import type { LintFile } from './model.js';
-import { readAggregationRulesFile, readCarbonConf, readRelayRulesFile, readRewriteRulesFile } from './read/carbon.js';
+import { readAggregationRulesFile, readCarbonConf, readRelayRulesFile, readRewriteRulesFile, resolveRulesRelays } from './read/carbon.js';
 import { readClusterFile } from './read/cluster.js';
 import { readCrelay } from './read/crelay.js';
 import { readCarbonApi, readGoCarbon } from './read/gocarbon.js';
 import { readRelayng } from './read/relayng.js';
 import { readBuckyd, readCarbonate } from './read/tools.js';
 import { readWebapp } from './read/webapp.js';
-import { checkPorts } from './rules/ports.js';
-import { checkReaders } from './rules/readers.js';
-import { checkRelayRules } from './rules/relay-rules.js';
-import { checkRings } from './rules/rings.js';
-import { checkRouting } from './rules/routing.js';
-import { checkSchemas } from './rules/schemas.js';
-import { buildTopology, type Topology } from './topology.js';
-import { sortFindings, summarize, type Finding, type LintReport } from './types.js';
+import { applyEdits } from './fix-edits.js';
+import { sortFindings, summarize, type FixEdit, type LintFinding, type LintReport } from './lint-finding.js';
+import { catalogueFinding, RULES, type RuleId } from './rule-catalogue.js';
+import type { RuleMeta } from './rule-meta.js';
+import { reportInternalError } from './rules/config-unparseable.js';
+import { buildTopology } from './topology.js';
+import type { Topology } from './topology-model.js';
 
 export interface LintOptions {
   /** Directory paths are resolved against and shown relative to (default process.cwd()). */
@@ -34,7 +34,7 @@ export interface LintOptions {
 }
 
 export interface LintResult {
-  report: LintReport;
+  report: LintReport<RuleId>;
   /** What was read and inferred, for --explain. */
   explain: string[];
 }
@@ -59,36 +59,24 @@ export async function lintPaths(paths: readonly string[], opts: LintOptions = {}
       for (const f of files) if (f.path === clusterAbs) f.kind = 'cluster-file';
     }
   }
-  const ctx = newContext(cwd, opts.env ?? {}, files);
+  const ctx = newContext(cwd, opts.env ?? {}, files, diagnosticRoutes());
   readAll(ctx, files, clusterAbs);
-  for (const u of collected.unrecognized) {
-    ctx.findings.add('file-not-recognized', {
-      file: u.path,
-      line: null,
-      message: `not read: ${u.reason}`,
-      fix: 'lint carbon.conf, relay-rules.conf, aggregation-rules.conf, local_settings.py, carbon-c-relay and carbon-relay-ng configs, carbonate.conf, go-carbon/carbonapi configs, buckyd command lines and ringshift cluster files',
-    });
-  }
+  resolveRulesRelays(ctx);
+  ctx.unrecognized.push(...collected.unrecognized);
   const topo = buildTopology(ctx, paths);
-  const checks: [string, () => void | Promise<void>][] = [
-    ['ring agreement', () => checkRings(ctx, topo)],
-    ['port', () => checkPorts(ctx, topo)],
-    ['reader', () => checkReaders(ctx, topo)],
-    ['relay-rules', () => checkRelayRules(ctx)],
-    ['routing', () => checkRouting(ctx, topo)],
-    ['schema', () => checkSchemas(ctx, topo)],
-  ];
-  for (const [name, check] of checks) {
+  for (const edits of ctx.deferredEdits) edits(topo);
+  for (const rule of RULES) {
+    if (rule.check === undefined) continue;
     try {
-      await check();
+      await rule.check(ctx, topo);
     } catch (e) {
-      // A bug in one family of checks must not hide the others' findings (or crash a CI job).
+      // A bug in one rule must not hide the others' findings (or crash a CI job).
       if (e instanceof UsageError) throw e;
-      internalError(ctx, files[0]?.path ?? cwd, `the ${name} checks`, e);
+      reportInternalError(ctx, files[0]?.path ?? cwd, `the ${rule.meta.id} check`, e);
     }
   }
 
-  const findings = sortFindings(ctx.findings.items.map((f) => relativize(outer(f, files), cwd)));
+  const findings = sortFindings(ctx.findings.items.map((f) => catalogueFinding(relativize(checkEdits(outer(f, files)), cwd))));
   return { report: { findings, summary: summarize(findings, files.length) }, explain: explain(ctx, topo, collected) };
 }
 
@@ -101,7 +89,7 @@ function readAll(ctx: LintContext, files: LintFile[], clusterAbs: string | undef
     try {
       readOne(ctx, f);
     } catch (e) {
-      internalError(ctx, f.path, 'reading this file', e);
+      reportInternalError(ctx, f.path, 'reading this file', e);
     }
     const hint = /\{\{[^}]*\}\}|\{%[^%]*%\}/.test(f.text)
       ? ' (the file contains {{ … }} template placeholders: lint the rendered config)'
@@ -114,15 +102,17 @@ function readAll(ctx: LintContext, files: LintFile[], clusterAbs: string | undef
   }
 }
 
-/** An unexpected exception (a ringshift bug, not a config problem) becomes a finding that says so. */
-function internalError(ctx: LintContext, file: string, what: string, e: unknown): void {
-  const err = e instanceof Error ? e : new Error(String(e));
-  ctx.findings.add('config-unparseable', {
-    file,
-    line: null,
-    message: `ringshift internal error in ${what}: ${err.message} (a bug in ringshift, not necessarily in the config; please report it)`,
-    fix: 'run with the other files to see their findings; report the file that triggers this',
-  });
+/** Which rule reports which parser diagnostic, from the rule modules. */
+function diagnosticRoutes(): DiagnosticRoutes {
+  const routes = new Map<string, { meta: RuleMeta; route: DiagnosticRoute }>();
+  for (const rule of RULES) {
+    for (const route of rule.diagnostics ?? []) {
+      const key = route.source === '*' ? '*' : `${route.source}\0${route.code}`;
+      if (routes.has(key)) throw new Error(`lint rules ${routes.get(key)!.meta.id} and ${rule.meta.id} both claim diagnostic ${key}`);
+      routes.set(key, { meta: rule.meta, route });
+    }
+  }
+  return routes;
 }
 
 function readOne(ctx: LintContext, f: LintFile): void {
@@ -169,22 +159,50 @@ function readOne(ctx: LintContext, f: LintFile): void {
 }
 
 /** Findings inside a config embedded in another file (ConfigMap data) point into that file. */
-function outer(f: Finding, files: LintFile[]): Finding {
+function outer(f: LintFinding, files: LintFile[]): LintFinding {
   const map = (file: string, line: number | null): { file: string; line: number | null } => {
     const e = files.find((x) => x.path === file)?.embedded;
     return e === undefined ? { file, line } : { file: e.outer, line: line === null ? null : line + e.lineOffset };
   };
-  const out: Finding = { ...f, ...map(f.file, f.line) };
+  const out: LintFinding = { ...f, ...map(f.file, f.line) };
   if (f.related !== undefined) out.related = f.related.map((r) => map(r.file, r.line));
+  if (f.edits !== undefined) {
+    const edits = f.edits.map((e) => ({ ...e, ...map(e.file, e.line) }) as FixEdit);
+    out.edits = edits;
+  }
   return out;
 }
 
+/** Edits that do not apply to the files as they are on disk are not offered (the finding keeps its words). */
+function checkEdits(f: LintFinding): LintFinding {
+  if (f.edits === undefined) return f;
+  const byFile = new Map<string, FixEdit[]>();
+  for (const e of f.edits) byFile.set(e.file, [...(byFile.get(e.file) ?? []), e]);
+  const located: FixEdit[] = [];
+  try {
+    for (const [file, edits] of byFile) {
+      const text = readFileSync(file, 'utf8');
+      applyEdits(text, edits);
+      const lines = text.split('\n');
+      for (const e of edits) {
+        const start = lines.slice(0, e.line - 1).reduce((n, l) => n + l.length + 1, 0);
+        located.push({ ...e, column: text.indexOf(e.old, start) - start + 1 });
+      }
+    }
+  } catch {
+    const { edits: _dropped, ...rest } = f;
+    return rest;
+  }
+  return { ...f, edits: located };
+}
+
 /** Absolute paths below the working directory are shown relative to it, in fields and in messages. */
-function relativize(f: Finding, cwd: string): Finding {
+function relativize(f: LintFinding, cwd: string): LintFinding {
   const rel = (p: string) => displayPath(p, cwd);
   const text = (s: string) => s.split(`${cwd}/`).join('');
-  const out: Finding = { ...f, file: rel(f.file), message: text(f.message) };
+  const out: LintFinding = { ...f, file: rel(f.file), message: text(f.message) };
   if (f.fix !== undefined) out.fix = text(f.fix);
+  if (f.edits !== undefined) out.edits = f.edits.map((e) => ({ ...e, file: rel(e.file) }));
   if (f.related !== undefined) out.related = f.related.map((r) => ({ file: rel(r.file), line: r.line }));
   return out;
 }

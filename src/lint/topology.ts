@@ -11,45 +11,7 @@ import { basename, dirname, resolve, sep } from 'node:path';
 import { cacheProcess, programInstances } from './read/carbon.js';
 import type { LintContext } from './context.js';
 import type { CarbonProcess, HeldRing, Webapp } from './model.js';
-
-export type Layout = 'single-tier' | 'two-tier' | 'none';
-
-export interface Mirror {
-  /** The ring the webapp must mirror. */
-  ring: HeldRing;
-  /** Servers whose members it must list (null: all members of the ring). */
-  servers: Set<string> | null;
-  why: string;
-}
-
-export interface Topology {
-  layout: Layout;
-  how: 'stated' | 'inferred';
-  /** Rings that pick the cache (single-tier) or the host (two-tier); tools when there is no relay. */
-  tier1: HeldRing[];
-  /** two-tier: the per-host relays. */
-  tier2: Map<string, HeldRing[]>;
-  /** No relay was given: tier1 holds a tool ring that stands in as the reference. */
-  referenceIsTool: boolean;
-  /** Carbon cache instances with their hosts. */
-  caches: CarbonProcess[];
-  mirrors: Map<Webapp, Mirror>;
-  /** Tool ring → the reference ring it must equal. */
-  toolRefs: Map<HeldRing, HeldRing>;
-  /** Servers named anywhere (ring members, storage keys, stated hosts), loopback excluded. */
-  servers: Set<string>;
-  /** Host of each file (absolute path) and how it was decided. */
-  fileHosts: Map<string, { host: string; why: string }>;
-}
-
-export function isLoopback(server: string): boolean {
-  return server === 'localhost' || server === '::1' || /^127\./.test(server) || server === 'ip6-localhost';
-}
-
-/** The server a member stands for on `host`: loopback addresses mean the holder's own host. */
-export function mappedServer(server: string, host: string | undefined): string {
-  return isLoopback(server) && host !== undefined ? host : server;
-}
+import { isLoopback, mappedServer, onHost, writers, type Layout, type Topology } from './topology-model.js';
 
 export function buildTopology(ctx: LintContext, roots: readonly string[]): Topology {
   const servers = knownServers(ctx);
@@ -265,19 +227,6 @@ function cacheInstances(ctx: LintContext, topo: Topology): CarbonProcess[] {
   return out;
 }
 
-/** Rings that write to caches on `host` (the cache-picking tier). */
-export function writers(topo: Topology, host: string | undefined): HeldRing[] {
-  if (topo.layout === 'two-tier') return host === undefined ? [] : (topo.tier2.get(host) ?? []);
-  return topo.referenceIsTool ? [] : topo.tier1;
-}
-
-/** Is member server `server` of ring `r` on `host`? (loopback means the ring holder's host). */
-export function onHost(server: string, host: string | undefined, r: HeldRing): boolean {
-  if (host === undefined) return false;
-  if (server === host) return true;
-  return isLoopback(server) && (r.host === host || r.host === undefined);
-}
-
 function overlap(ring: HeldRing, servers: Set<string>, host: string | undefined): number {
   let n = 0;
   for (const d of ring.spec.destinations) if (servers.has(mappedServer(d.server, ring.host ?? host))) n++;
@@ -323,12 +272,40 @@ function pairWebapps(ctx: LintContext, topo: Topology): void {
     }
     // A webapp whose host is unknown and that names only loopback addresses cannot be placed on a server.
     const placed = [...covered].some((s) => !isLoopback(s)) || best.spec.destinations.some((d) => isLoopback(d.server));
+    const missing = placed ? centralMissing(ctx, w, best, covered) : [];
+    if (missing.length > 0) {
+      topo.mirrors.set(w, {
+        ring: best,
+        servers: null,
+        why: `every member: with REPLICATION_FACTOR ${w.ring.spec.replication} over several storage hosts it serves the whole ring, and no other webapp lists ${missing.join(', ')}`,
+      });
+      continue;
+    }
     topo.mirrors.set(w, {
       ring: best,
       servers: placed ? covered : new Set(),
       why: w.host !== undefined ? `the members on ${[...covered].join(', ')}` : 'the members on the servers it names',
     });
   }
+}
+
+/**
+ * A central webapp (not on a storage host) must list every member of the ring: it names several storage
+ * hosts and asks for REPLICATION_FACTOR > 1 copies (a webapp serving only some hosts uses 1), and no other
+ * linted webapp lists the hosts it lacks. Returns those hosts (none: not a central webapp, or complete).
+ */
+function centralMissing(ctx: LintContext, w: Webapp, ring: HeldRing, covered: Set<string>): string[] {
+  const servers = new Set(ring.spec.destinations.map((d) => mappedServer(d.server, ring.host)));
+  const named = [...covered].filter((s) => !isLoopback(s) && servers.has(s));
+  if (w.ring!.spec.replication < 2 || named.length < 2 || (w.host !== undefined && servers.has(w.host))) return [];
+  const others = new Set<string>();
+  for (const o of ctx.webapps) {
+    if (o === w) continue;
+    if (o.host !== undefined) others.add(o.host);
+    for (const d of o.ring?.spec.destinations ?? []) others.add(mappedServer(d.server, o.host));
+  }
+  const missing = [...servers].filter((s) => !covered.has(s) && !isLoopback(s));
+  return missing.length > 0 && missing.every((s) => !others.has(s)) ? missing : [];
 }
 
 /**

@@ -11,12 +11,15 @@ import {
   type EffectiveSettings,
 } from '../../config/carbon-conf.js';
 import { parseAggregationRules, parseRelayRules, parseRewriteRules } from '../../config/carbon-rules.js';
-import type { ConfigDiagnostic } from '../../config/diagnostics.js';
 import { pyJoin, pyNormpath } from '../../config/python/pytext.js';
 import { ConfigError } from '../../errors.js';
 import { parseCarbonDestination } from '../../ring/destination.js';
 import type { Destination } from '../../ring/types.js';
-import { reportDiagnostics, tryParse, type DiagnosticRoute, type LintContext } from '../context.js';
+import { existsSync, readFileSync } from 'node:fs';
+import { parseRelayRules as parseRelayRulesText } from '../../config/carbon-rules.js';
+import { reportDiagnostics, type LintContext } from '../context.js';
+import { tryParse } from '../rules/config-unparseable.js';
+import { reportMissingRules, rule as relayRulesInvalid } from '../rules/relay-rules-invalid.js';
 import type { CarbonProcess, HeldRing, LintFile, PortSetting, Where } from '../model.js';
 
 /** Where carbon lives when neither the file nor --env says (the documented install root). */
@@ -26,78 +29,13 @@ export function carbonEnv(ctx: LintContext): Record<string, string> {
   return { GRAPHITE_ROOT: DEFAULT_GRAPHITE_ROOT, ...ctx.env };
 }
 
-const str = (d: ConfigDiagnostic, k: string): string | undefined => (typeof d.data?.[k] === 'string' ? (d.data[k] as string) : undefined);
-
-export const CARBON_DIAGNOSTICS: Readonly<Record<string, DiagnosticRoute | null>> = {
-  'inline-comment': {
-    rule: 'carbon-inline-comment',
-    fix: (d) => `move ${JSON.stringify(str(d, 'comment') ?? '# …')} to a line of its own above ${str(d, 'key') ?? 'the key'}`,
-  },
-  interpolation: {
-    rule: 'carbon-percent-interpolation',
-    fix: 'write a literal % as %%, and refer only to keys of the same section or [DEFAULT] with %(name)s',
-  },
-  'unknown-key': {
-    rule: 'carbon-unknown-key',
-    fix: (d) => {
-      const s = Array.isArray(d.data?.['suggestions']) ? (d.data['suggestions'] as string[]) : [];
-      return s.length > 0 ? `rename it to ${s[0]}` : 'remove it, or correct the name (see carbon.conf.example)';
-    },
-  },
-  'host-port-key': {
-    rule: 'carbon-destination-as-key',
-    fix: (d) => `indent this line so it continues ${str(d, 'continues') ?? 'DESTINATIONS'} (and keep the comma on the line before)`,
-  },
-  'host-port-section': { rule: 'carbon-destination-as-key', fix: 'indent the line so it continues the previous value' },
-  'bad-boolean': { rule: 'carbon-bad-value', fix: 'use True or False' },
-  'non-numeric': {
-    rule: 'carbon-bad-value',
-    fix: (d) => `give ${str(d, 'key') ?? 'the key'} a plain number (comments go on their own line)`,
-  },
-  'empty-destination': { rule: 'carbon-bad-value', fix: 'remove the stray comma' },
-  'bad-destination': { rule: 'carbon-bad-value', fix: 'write each destination as host:port[:instance] ([v6]:port[:instance] for IPv6)' },
-  'unknown-hash-type': {
-    rule: 'carbon-unknown-hash-type',
-    fix: (d) => {
-      const s = Array.isArray(d.data?.['suggestions']) ? (d.data['suggestions'] as string[]) : [];
-      return s.length > 0
-        ? `set ROUTER_HASH_TYPE = ${s[0]} (or remove the key for carbon_ch)`
-        : 'set ROUTER_HASH_TYPE to carbon_ch, fnv1a_ch or mmh3_ch';
-    },
-  },
-  'unknown-relay-method': {
-    rule: 'carbon-unknown-relay-method',
-    fix: (d) => {
-      const s = Array.isArray(d.data?.['suggestions']) ? (d.data['suggestions'] as string[]) : [];
-      return s.length > 0
-        ? `set RELAY_METHOD = ${s[0]}`
-        : 'use rules, consistent-hashing, aggregated-consistent-hashing, fast-hashing or fast-aggregated-hashing';
-    },
-  },
-  'section-name-spaces': { rule: 'carbon-section-ignored', fix: 'remove the spaces inside the brackets' },
-  'unknown-section': {
-    rule: 'carbon-section-ignored',
-    fix: 'rename the section to [cache], [relay], [aggregator] or [<program>:<instance>], or remove it',
-  },
-  'instance-storage-dir': { rule: 'instance-storage-dir', fix: 'set LOCAL_DATA_DIR (and PID_DIR, LOG_DIR) in the instance section too' },
-  'duplicate-destination': { rule: 'duplicate-ring-member', fix: 'give each cache on one server its own instance name' },
-  'repeated-destination': { rule: 'duplicate-ring-member', fix: 'remove the repeated destination' },
-  'dynamic-router': {
-    rule: 'dynamic-routing-strays',
-    fix: 'nothing to change if intended; run the misplacement scan after an outage and fold the strays back',
-  },
-  'aggregated-routing': null,
-  'default-key': null,
-};
-
-const RULE_FILE_DIAGNOSTICS: Readonly<Record<string, DiagnosticRoute | null>> = {
-  'ignored-rule': { rule: 'relay-rules-invalid', severity: 'warning', fix: "add 'pattern = …' or 'default = true', or remove the section" },
-};
+/** Diagnostics reported elsewhere: aggregated routing by R14 with the rules file, [DEFAULT] keys not at all. */
+const CARBON_IGNORED = ['aggregated-routing', 'default-key'];
 
 export function readCarbonConf(ctx: LintContext, f: LintFile): void {
   const conf = tryParse(ctx, f.path, 'carbon.conf is refused by configparser', () => parseCarbonConf(f.text, f.path));
   if (conf === undefined) return;
-  reportDiagnostics(ctx, conf.diagnostics, CARBON_DIAGNOSTICS);
+  reportDiagnostics(ctx, 'carbon-conf', conf.diagnostics, CARBON_IGNORED);
   ctx.carbonConfs.push({ file: f.path, conf });
   for (const program of ['relay', 'aggregator'] as const) {
     for (const instance of programInstances(conf, program)) readRelayProcess(ctx, f, conf, program, instance);
@@ -152,7 +90,7 @@ function readRelayProcess(ctx: LintContext, f: LintFile, conf: CarbonConf, progr
     carbonRing(conf, { cluster: instance === 'a' && ownSection === program ? program : `${program}:${instance}`, env }),
   );
   if (ring === undefined) return;
-  reportDiagnostics(ctx, ring.diagnostics, CARBON_DIAGNOSTICS);
+  reportDiagnostics(ctx, 'carbon-conf', ring.diagnostics, CARBON_IGNORED);
   const s = (k: string) => eff.settings.get(k);
   const protocolText = carbonValueText(s('DESTINATION_PROTOCOL')!.value);
   const held: HeldRing = {
@@ -297,24 +235,67 @@ export function readRelayRulesFile(ctx: LintContext, f: LintFile): void {
     f.path,
     'carbon-relay refuses relay-rules.conf',
     () => parseRelayRules(f.text, f.path),
-    'relay-rules-invalid',
-    'give every section a destinations list, and exactly one section `default = true` (without a pattern)',
+    relayRulesInvalid,
+    relayRulesInvalid.msg('fixRefused'),
   );
   if (rules === undefined) return;
   ctx.relayRules.set(f.path, rules);
-  reportDiagnostics(ctx, rules.diagnostics, RULE_FILE_DIAGNOSTICS);
+  reportDiagnostics(ctx, 'carbon-rules', rules.diagnostics);
 }
 
 export function readAggregationRulesFile(ctx: LintContext, f: LintFile): void {
   const rules = tryParse(ctx, f.path, 'carbon-aggregator refuses aggregation-rules.conf', () => parseAggregationRules(f.text, f.path));
   if (rules === undefined) return;
   ctx.aggregationRules.set(f.path, rules);
-  reportDiagnostics(ctx, rules.diagnostics, RULE_FILE_DIAGNOSTICS);
+  reportDiagnostics(ctx, 'carbon-rules', rules.diagnostics);
 }
 
 export function readRewriteRulesFile(ctx: LintContext, f: LintFile): void {
   const rules = tryParse(ctx, f.path, 'carbon-aggregator refuses rewrite-rules.conf', () => parseRewriteRules(f.text, f.path));
   if (rules === undefined) return;
   ctx.rewriteRules.set(f.path, rules);
-  reportDiagnostics(ctx, rules.diagnostics, RULE_FILE_DIAGNOSTICS);
+  reportDiagnostics(ctx, 'carbon-rules', rules.diagnostics);
+}
+
+/**
+ * The relay-rules.conf each rules relay reads: a linted file, else its `.example` when the file itself does
+ * not exist (and the example was linted), else the file on disk. A missing or refused file is R11's.
+ */
+export function resolveRulesRelays(ctx: LintContext): void {
+  for (const relay of ctx.rulesRelays) {
+    const linted = ctx.relayRules.get(relay.rulesPath);
+    if (linted !== undefined) {
+      ctx.rulesOfRelay.set(relay, linted);
+      continue;
+    }
+    if (ctx.files.some((f) => f.path === relay.rulesPath)) continue; // linted and refused: already reported
+    const example = ctx.relayRules.get(`${relay.rulesPath}.example`);
+    if (example !== undefined && !existsSync(relay.rulesPath)) {
+      ctx.notes.push(
+        `${ctx.display(relay.file)} [${relay.section}]: ${ctx.display(relay.rulesPath)} does not exist; checked ${ctx.display(example.file)} in its place`,
+      );
+      ctx.rulesOfRelay.set(relay, example);
+      continue;
+    }
+    if (!existsSync(relay.rulesPath)) {
+      reportMissingRules(ctx, relay);
+      continue;
+    }
+    let text: string;
+    try {
+      text = readFileSync(relay.rulesPath, 'utf8');
+    } catch (e) {
+      throw new ConfigError(`cannot read ${relay.rulesPath}: ${(e as Error).message}`, { file: relay.file });
+    }
+    const parsed = tryParse(
+      ctx,
+      relay.rulesPath,
+      'carbon-relay refuses relay-rules.conf',
+      () => parseRelayRulesText(text, relay.rulesPath),
+      relayRulesInvalid,
+    );
+    if (parsed === undefined) continue;
+    ctx.relayRules.set(relay.rulesPath, parsed);
+    ctx.rulesOfRelay.set(relay, parsed);
+  }
 }

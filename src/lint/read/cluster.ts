@@ -13,13 +13,14 @@
 //
 // Paths are relative to the cluster file. The section is parsed with the cluster file (src/config/cluster-topology.ts).
 import { parseClusterFile } from '../../config/cluster-file.js';
-import { reportDiagnostics, tryParse, type LintContext } from '../context.js';
+import { reportDiagnostics, type LintContext } from '../context.js';
+import { tryParse } from '../rules/config-unparseable.js';
 import type { LintFile, StatedTopology } from '../model.js';
 
 export function readClusterFile(ctx: LintContext, f: LintFile, explicitCluster: boolean): void {
   const cf = tryParse(ctx, f.path, 'the cluster file cannot be used', () => parseClusterFile(f.text, f.path));
   if (cf === undefined) return;
-  reportDiagnostics(ctx, cf.diagnostics ?? [], {});
+  reportDiagnostics(ctx, 'cluster-file', cf.diagnostics ?? []);
   const stated = cf.sections?.['topology'] as StatedTopology | undefined;
   if (stated !== undefined) {
     if (ctx.stated !== undefined && !explicitCluster) {

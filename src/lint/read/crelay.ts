@@ -4,20 +4,10 @@ import { crelayHashType, parseCrelayConfig } from '../../config/crelay-conf.js';
 import { ConfigError } from '../../errors.js';
 import { buildRing } from '../../ring/build.js';
 import { makeRingSpec } from '../../ring/spec.js';
-import { reportDiagnostics, type DiagnosticRoute, type LintContext } from '../context.js';
+import { reportDiagnostics, type LintContext } from '../context.js';
+import { reportUnparseable } from '../rules/config-unparseable.js';
+import { rule as crelayClusterInvalid } from '../rules/crelay-cluster-invalid.js';
 import type { LintFile } from '../model.js';
-
-const CRELAY_DIAGNOSTICS: Readonly<Record<string, DiagnosticRoute | null>> = {
-  'dynamic-cluster': {
-    rule: 'dynamic-routing-strays',
-    fix: 'nothing to change if intended; run the misplacement scan after an outage and fold the strays back',
-  },
-  'any-of-cluster': {
-    rule: 'dynamic-routing-strays',
-    fix: 'nothing to change if intended; expect strays on the other members after an outage',
-  },
-  'duplicate-member': { rule: 'duplicate-ring-member', severity: 'warning', fix: 'list each member once' },
-};
 
 /** Refusals that break the cluster limits of R16 (the relay's own wording, golden issue117/156). */
 const CLUSTER_LIMITS =
@@ -30,14 +20,24 @@ export function readCrelay(ctx: LintContext, f: LintFile): void {
   } catch (e) {
     if (!(e instanceof ConfigError)) throw e;
     const limits = CLUSTER_LIMITS.test(e.message);
+    // The relay names the cluster; its parser stops at the end of the statement (the `;`): cite the cluster.
+    const named = /cluster '([^']+)'/.exec(e.message)?.[1];
+    const at =
+      named === undefined
+        ? -1
+        : f.text
+            .split('\n')
+            .findIndex((l) => new RegExp(`^\\s*cluster\\s+${named.replace(/[.*+?^${}()|[\]\\-]/g, '\\$&')}(\\s|$)`).test(l));
+    const err = at >= 0 && e.file === f.path ? new ConfigError(e.message, { file: f.path, line: at + 1, expected: e.expected }) : e;
     const include = /included file/.test(e.message);
-    ctx.findings.unparseable(
+    reportUnparseable(
+      ctx,
       f.path,
-      e,
+      err,
       'carbon-c-relay refuses this configuration',
-      limits ? 'crelay-cluster-invalid' : 'config-unparseable',
+      limits ? crelayClusterInvalid : undefined,
       limits
-        ? 'keep replication ≤ members, ≤ 128 members per hash cluster, and one instance and type per host:port across all clusters'
+        ? crelayClusterInvalid.msg('fixConfig')
         : include
           ? "carbon-c-relay resolves a relative include against its working directory, ringshift against the including file's directory: make the include path absolute (or relative to the including file)"
           : undefined,
@@ -45,7 +45,7 @@ export function readCrelay(ctx: LintContext, f: LintFile): void {
     return;
   }
   ctx.crelays.push(cfg);
-  reportDiagnostics(ctx, cfg.diagnostics, CRELAY_DIAGNOSTICS);
+  reportDiagnostics(ctx, 'crelay', cfg.diagnostics);
   for (const c of cfg.clusters) {
     const hash = crelayHashType(c.type);
     if (hash === undefined) continue;
@@ -63,13 +63,7 @@ export function readCrelay(ctx: LintContext, f: LintFile): void {
       buildRing(spec);
     } catch (e) {
       if (!(e instanceof ConfigError)) throw e;
-      ctx.findings.unparseable(
-        c.file,
-        e,
-        `carbon-c-relay cluster ${c.name}`,
-        'crelay-cluster-invalid',
-        'keep replication ≤ members and ≤ 128 members per hash cluster',
-      );
+      reportUnparseable(ctx, c.file, e, `carbon-c-relay cluster ${c.name}`, crelayClusterInvalid, crelayClusterInvalid.msg('fixCluster'));
       continue;
     }
     const where = { file: c.file, line: c.line };

@@ -4,6 +4,7 @@ import { parse as parseToml } from 'smol-toml';
 import { parse as parseYaml } from 'yaml';
 import { splitLines } from '../../config/ini.js';
 import type { LintContext } from '../context.js';
+import { rule as configUnparseable } from '../rules/config-unparseable.js';
 import type { CarbonApi, GoCarbon, LintFile, PortSetting } from '../model.js';
 import { serverHost } from './webapp.js';
 
@@ -43,11 +44,11 @@ export function readGoCarbon(ctx: LintContext, f: LintFile): void {
     doc = parseToml(f.text) as Table;
   } catch (e) {
     const err = e as Error & { line?: number };
-    ctx.findings.add('config-unparseable', {
+    configUnparseable.report(ctx, {
       file: f.path,
       line: typeof err.line === 'number' ? err.line : null,
-      message: `go-carbon cannot parse this TOML: ${err.message.split('\n')[0]}`,
-      fix: 'correct the TOML syntax',
+      message: configUnparseable.msg('goCarbon', { reason: err.message.split('\n')[0] ?? '' }),
+      fix: configUnparseable.msg('fixToml'),
     });
     return;
   }
@@ -82,11 +83,11 @@ export function readCarbonApi(ctx: LintContext, f: LintFile): void {
     doc = table(/\.toml$/i.test(f.path) || /^\s*\[upstreams\]/m.test(f.text) ? parseToml(f.text) : parseYaml(f.text));
   } catch (e) {
     const err = e as Error & { line?: number; linePos?: { line: number }[] };
-    ctx.findings.add('config-unparseable', {
+    configUnparseable.report(ctx, {
       file: f.path,
       line: err.linePos?.[0]?.line ?? (typeof err.line === 'number' ? err.line : null),
-      message: `carbonapi cannot parse this file: ${err.message.split('\n')[0]}`,
-      fix: 'correct the syntax',
+      message: configUnparseable.msg('carbonapi', { reason: err.message.split('\n')[0] ?? '' }),
+      fix: configUnparseable.msg('fixSyntax'),
     });
     return;
   }

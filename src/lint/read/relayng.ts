@@ -6,27 +6,14 @@ import { parseRelayngConf } from '../../config/relayng-conf.js';
 import { splitLines } from '../../config/ini.js';
 import { makeRingSpec } from '../../ring/spec.js';
 import type { Destination } from '../../ring/types.js';
-import { reportDiagnostics, tryParse, type DiagnosticRoute, type LintContext } from '../context.js';
+import { reportDiagnostics, type LintContext } from '../context.js';
+import { tryParse } from '../rules/config-unparseable.js';
 import type { HeldRing, LintFile } from '../model.js';
-
-const RELAYNG_DIAGNOSTICS: Readonly<Record<string, DiagnosticRoute | null>> = {
-  'relayng-ch-destinations': {
-    rule: 'relayng-route-invalid',
-    fix: 'give the route at least two destinations, or make it a sendAllMatch route',
-  },
-  'relayng-ipv6': { rule: 'relayng-route-invalid', fix: 'use a host name or an IPv4 address' },
-  'relayng-destination': { rule: 'relayng-route-invalid', fix: 'write the destination as host:port[:instance]' },
-  'relayng-route-type': {
-    rule: 'config-unparseable',
-    fix: 'use sendAllMatch, sendFirstMatch, consistentHashing, consistentHashing-v2, grafanaNet, kafkaMdm or pubsub',
-  },
-  'relayng-init-syntax': { rule: 'config-warning', fix: 'separate the route options and each destination with two spaces' },
-};
 
 export function readRelayng(ctx: LintContext, f: LintFile): void {
   const conf = tryParse(ctx, f.path, 'carbon-relay-ng cannot parse this TOML', () => parseRelayngConf(f.text, f.path, { env: ctx.env }));
   if (conf === undefined) return;
-  reportDiagnostics(ctx, conf.diagnostics, RELAYNG_DIAGNOSTICS);
+  reportDiagnostics(ctx, 'relayng', conf.diagnostics);
   for (const route of conf.routes) {
     if (route.type !== 'consistentHashing' && route.type !== 'consistentHashing-v2') continue;
     const dests = route.destinations.filter((x) => x.port !== null && x.host !== '');

@@ -2,44 +2,29 @@
 // relay tier that picks the cache (or, in a two-tier layout, the host) really uses.
 import { hasBuckydCommand, parseBuckyArgv, buckyRing } from '../../config/bucky-argv.js';
 import { carbonateRing, parseCarbonateConf } from '../../config/carbonate-conf.js';
-import { reportDiagnostics, tryParse, type DiagnosticRoute, type LintContext } from '../context.js';
+import { reportDiagnostics, type LintContext } from '../context.js';
+import { rule as configUnparseable, tryParse } from '../rules/config-unparseable.js';
 import type { HeldRing, LintFile } from '../model.js';
 
-const CARBONATE_DIAGNOSTICS: Readonly<Record<string, DiagnosticRoute | null>> = {
-  'duplicate-destination': { rule: 'duplicate-ring-member', fix: 'give each cache on one server its own instance name' },
-  'aggregated-routing': null, // R14 reports it with the relay's rules file
-  'bool-of-string': null, // R7 reports it where it changes the replicas
-};
-
-const BUCKY_DIAGNOSTICS: Readonly<Record<string, DiagnosticRoute | null>> = {
-  'bucky-node-not-member': {
-    rule: 'ring-members-mismatch',
-    severity: 'warning',
-    fix: "set -node to this host's HOST string exactly as the ring members write it (bucky servers compares strings)",
-  },
-  'bucky-replicas': {
-    rule: 'replication-mismatch',
-    severity: 'warning',
-    fix: 'run buckyd with one copy per metric (-replicas 1); buckytools cannot rebalance replicas',
-  },
-};
+/** Reported where they matter: aggregated routing by R14, DIVERSE_REPLICAS read with bool() by R7. */
+const CARBONATE_IGNORED = ['aggregated-routing', 'bool-of-string'];
 
 export function readCarbonate(ctx: LintContext, f: LintFile): void {
   const conf = tryParse(ctx, f.path, 'carbonate.conf is refused by RawConfigParser', () => parseCarbonateConf(f.text, f.path));
   if (conf === undefined) return;
   if (conf.clusters.length === 0) {
-    ctx.findings.add('config-unparseable', {
+    configUnparseable.report(ctx, {
       file: f.path,
       line: null,
-      message: 'carbonate.conf defines no cluster section: carbonate exits with "Cluster \'main\' not defined"',
-      fix: 'add a [main] section with DESTINATIONS and REPLICATION_FACTOR',
+      message: configUnparseable.msg('noCluster'),
+      fix: configUnparseable.msg('fixNoCluster'),
     });
     return;
   }
   for (const name of conf.clusters) {
     const r = tryParse(ctx, f.path, `carbonate cannot use cluster [${name}]`, () => carbonateRing(conf, name));
     if (r === undefined) continue;
-    reportDiagnostics(ctx, r.diagnostics, CARBONATE_DIAGNOSTICS);
+    reportDiagnostics(ctx, 'carbonate', r.diagnostics, CARBONATE_IGNORED);
     const c = r.cluster;
     const held: HeldRing = {
       label: `${f.path} [${name}]`,
@@ -73,7 +58,7 @@ export function readBuckyd(ctx: LintContext, f: LintFile): void {
   if (!hasBuckydCommand(f.text)) return;
   const parsed = tryParse(ctx, f.path, 'buckyd would exit on this command line', () => parseBuckyArgv(f.text, f.path));
   if (parsed === undefined) return;
-  reportDiagnostics(ctx, parsed.diagnostics, BUCKY_DIAGNOSTICS);
+  reportDiagnostics(ctx, 'buckyd', parsed.diagnostics);
   parsed.commands.forEach((cmd, i) => {
     const r = tryParse(ctx, f.path, 'buckyd ring', () => buckyRing(parsed, f.path, String(i + 1)));
     if (r === undefined) return;

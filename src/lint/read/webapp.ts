@@ -14,29 +14,22 @@ import { ConfigError } from '../../errors.js';
 import { parseCarbonDestination } from '../../ring/destination.js';
 import { makeRingSpec } from '../../ring/spec.js';
 import type { Destination, HashType } from '../../ring/types.js';
-import { reportDiagnostics, tryParse, type DiagnosticRoute, type LintContext } from '../context.js';
+import { reportDiagnostics, type LintContext } from '../context.js';
+import { reportUnparseable, tryParse } from '../rules/config-unparseable.js';
+import { reportReplicationExceeds } from '../rules/webapp-replication-exceeds-servers.js';
+import { reportUnresolved } from '../rules/webapp-setting-unresolved.js';
 import type { HeldRing, LintFile, Webapp, Where } from '../model.js';
 import { DEFAULT_GRAPHITE_ROOT } from './carbon.js';
 
-const UNRESOLVED_FIX = 'give the environment the value depends on with --env NAME=VALUE, or write the setting as a literal';
-
-const WEBAPP_DIAGNOSTICS: Readonly<Record<string, DiagnosticRoute | null>> = {
-  'cannot-evaluate': { rule: 'webapp-setting-unresolved', fix: UNRESOLVED_FIX },
-  'conditional-setting': { rule: 'webapp-setting-unresolved', fix: 'make the effective value unconditional, or state it with --env' },
-  'env-dependent': { rule: 'webapp-setting-unresolved', severity: 'info', fix: UNRESOLVED_FIX },
-  'custom-keyfunc': {
-    rule: 'webapp-setting-unresolved',
-    fix: 'nothing to change if intended: ringshift hashes metric names as they are, so check the keyfunc by hand',
-  },
-  'star-import': null,
-};
+/** A `from x import *` is reported by the evaluator's own Unknowns where it matters. */
+const WEBAPP_IGNORED = ['star-import'];
 
 export function readWebapp(ctx: LintContext, f: LintFile): void {
   const ps = tryParse(ctx, f.path, 'local_settings.py cannot be read (graphite-web would not start)', () =>
     parsePySettings(f.text, { file: f.path, env: ctx.env }),
   );
   if (ps === undefined) return;
-  reportDiagnostics(ctx, ps.diagnostics, WEBAPP_DIAGNOSTICS);
+  reportDiagnostics(ctx, 'local-settings', ps.diagnostics, WEBAPP_IGNORED);
   const w: Webapp = { file: f.path, metricPrefix: { value: 'carbon', where: { file: f.path, line: null } } };
 
   const ring = webappRing(ctx, ps);
@@ -96,13 +89,7 @@ function known(ctx: LintContext, ps: PySettingsFile, name: string): WebSetting |
 }
 
 function unresolved(ctx: LintContext, file: string, w: WebSetting): void {
-  if (w.value.t !== 'unknown') return;
-  ctx.findings.add('webapp-setting-unresolved', {
-    file,
-    line: w.value.line || w.line,
-    message: `${w.name} cannot be evaluated without running Python: ${w.value.reason}; the checks that need it are skipped`,
-    fix: UNRESOLVED_FIX,
-  });
+  reportUnresolved(ctx, file, w);
 }
 
 /** The host part of a CLUSTER_SERVERS entry: "host:port", "host", "[v6]:port" or a URL. */
@@ -149,7 +136,7 @@ function webappRing(ctx: LintContext, ps: PySettingsFile): HeldRing | undefined 
   };
   try {
     const r = graphiteWebRing(ps);
-    reportDiagnostics(ctx, r.diagnostics, WEBAPP_DIAGNOSTICS);
+    reportDiagnostics(ctx, 'local-settings', r.diagnostics, WEBAPP_IGNORED);
     return { ...base, spec: r.spec };
   } catch (e) {
     if (!(e instanceof ConfigError)) throw e;
@@ -180,18 +167,7 @@ function fallbackRing(ctx: LintContext, ps: PySettingsFile, err: ConfigError, ba
   const servers = new Set(destinations?.map((d) => d.server) ?? []);
   if (destinations !== undefined && rf.value.t === 'int' && Number(rf.value.v) > servers.size && servers.size > 0) {
     const n = Number(rf.value.v);
-    ctx.findings.add('webapp-replication-exceeds-servers', {
-      file,
-      line: rf.line ?? base.members.line,
-      message:
-        `REPLICATION_FACTOR = ${n} but CARBONLINK_HOSTS names ${servers.size} distinct server${servers.size === 1 ? '' : 's'} ` +
-        `(${[...servers].join(', ')}): graphite-web raises "REPLICATION_FACTOR=${n} cannot exceed servers=${servers.size}" on the first carbonlink query`,
-      fix:
-        servers.size === 1
-          ? 'set REPLICATION_FACTOR = 1: a webapp that lists only its own host finds the right instance with the ring restricted to that host'
-          : `set REPLICATION_FACTOR to at most ${servers.size}`,
-      related: [base.members],
-    });
+    reportReplicationExceeds(ctx, file, n, [...servers], { file, line: rf.line }, base.members);
     const hash: HashType = ht.t === 'str' && (ht.v === 'fnv1a_ch' || ht.v === 'mmh3_ch') ? ht.v : 'carbon_ch';
     const spec = makeRingSpec({
       impl: 'graphite-web',
@@ -204,6 +180,6 @@ function fallbackRing(ctx: LintContext, ps: PySettingsFile, err: ConfigError, ba
     });
     return { ...base, spec };
   }
-  ctx.findings.unparseable(file, err, 'graphite-web cannot build its CarbonLink ring');
+  reportUnparseable(ctx, file, err, 'graphite-web cannot build its CarbonLink ring');
   return undefined;
 }

@@ -127,6 +127,9 @@ def main():
             for name, owners in zip(req['names'], out['owners']):
                 f.write((json.dumps({'metric': name, 'owners': owners}, separators=(',', ':'), ensure_ascii=False)
                          + '\n').encode('utf-8'))
+        with open(path + '.tmp', 'r+b') as f:  # OS byte 3 (unix), as every committed vector has it
+            f.seek(9)
+            f.write(b'\x03')
         os.replace(path + '.tmp', path)
         sys.stderr.write('%s: %d entries, last position %d, written %s\n'
                          % (cid, header['entries'], out['positions'][-1], os.path.relpath(path)))
