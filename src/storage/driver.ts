@@ -106,7 +106,9 @@ export interface StorageDriver {
   unlink(rel: string): Promise<void>;
   /**
    * Remove a directory below the root if it is empty (never the root: '' is refused; never a symlink).
-   * true when removed, false when it is not empty or already gone; other failures throw.
+   * true when removed, false when it is not empty or already gone (over ssh: when it could not be
+   * removed at all, since SFTP does not say why); other failures throw. Not synced: a removal lost in a
+   * crash only leaves an empty directory.
    */
   removeEmptyDir(rel: string): Promise<boolean>;
   /** Free space of the filesystem holding the root. */

@@ -163,7 +163,6 @@ export class LocalDriver implements StorageDriver {
       if (code === 'ENOTEMPTY' || code === 'EEXIST' || code === 'ENOENT') return false;
       throw err;
     }
-    await fsyncDir(dirname(abs));
     return true;
   }
 
