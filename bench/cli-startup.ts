@@ -1,9 +1,11 @@
 // CLI start-up against its floor, `node -e 0` (issue 10's goal: a typical command ≤ 2× that). Start-up
 // is most of a short command's time — one `whisper fill` per pair, `ring locate` in a shell loop — so
 // it is measured on its own: wall time and CPU time (user + system, less sensitive to a busy machine)
-// of --version, a command's --help, a ring lookup and a small scan, interleaved, median of N runs.
-// Run after `npm run build`:
-//   node dist/bench/cli-startup.js [--runs N=15]
+// of --version, a command's --help, a ring lookup, `whisper info` of one file and a small scan,
+// interleaved, median of N runs (after one warm-up round). Run after `npm run build`:
+//   node dist/bench/cli-startup.js [--runs N=20] [--baseline OTHER/bin/run.js]
+// --baseline runs the same cases with another build (e.g. a checkout of main) in the same rounds,
+// for a before/after on a machine whose load changes under the bench.
 import { spawnSync } from 'node:child_process';
 import * as fs from 'node:fs';
 import { loadavg, tmpdir } from 'node:os';
@@ -13,20 +15,33 @@ import { fileURLToPath } from 'node:url';
 const ROOT = resolve(dirname(fileURLToPath(import.meta.url)), '../..');
 const RUN = resolve(ROOT, 'bin/run.js');
 const i = process.argv.indexOf('--runs');
-const RUNS = i >= 0 ? Number(process.argv[i + 1]) : 15;
+const RUNS = i >= 0 ? Number(process.argv[i + 1]) : 20;
+const b = process.argv.indexOf('--baseline');
+const BASELINE = b >= 0 ? resolve(process.argv[b + 1]!) : undefined;
 
 const dir = fs.mkdtempSync(join(tmpdir(), 'ringshift-startup-'));
+const tree = join(dir, 'tree');
 for (const m of ['a/b/c.wsp', 'a/b/d.wsp', 'e/f.wsp']) {
-  fs.mkdirSync(dirname(join(dir, m)), { recursive: true });
-  fs.writeFileSync(join(dir, m), '');
+  fs.mkdirSync(dirname(join(tree, m)), { recursive: true });
+  fs.writeFileSync(join(tree, m), '');
 }
+const WSP = join(dir, 'one.wsp');
+const created = spawnSync(process.execPath, [RUN, 'whisper', 'create', WSP, '1m:1d', '1h:30d'], { stdio: ['ignore', 'ignore', 'pipe'] });
+if (created.status !== 0) throw new Error(`ringshift whisper create: exit ${created.status}: ${String(created.stderr)}`);
 
-const cases: { name: string; args: string[] }[] = [
-  { name: 'node -e 0', args: ['-e', '0'] },
-  { name: 'ringshift --version', args: [RUN, '--version'] },
-  { name: 'ringshift ring locate --help', args: [RUN, 'ring', 'locate', '--help'] },
-  { name: 'ringshift ring locate (one name)', args: [RUN, 'ring', 'locate', '--destinations', 'a:2004,b:2004,c:2004', 'a.b.c'] },
-  { name: 'ringshift scan (3 files)', args: [RUN, 'scan', dir] },
+const commandLines: { name: string; args: string[] }[] = [
+  { name: '--version', args: ['--version'] },
+  { name: 'ring locate --help', args: ['ring', 'locate', '--help'] },
+  { name: 'ring locate (one name)', args: ['ring', 'locate', '--destinations', 'a:2004,b:2004,c:2004', 'a.b.c'] },
+  { name: 'whisper info (one file)', args: ['whisper', 'info', WSP] },
+  { name: 'scan (3 files)', args: ['scan', tree] },
+];
+const cases: { name: string; tool: string; args: string[] }[] = [
+  { name: 'node -e 0', tool: 'node', args: ['-e', '0'] },
+  ...commandLines.flatMap((c) => [
+    { name: `ringshift ${c.name}`, tool: 'ringshift', args: [RUN, ...c.args] },
+    ...(BASELINE === undefined ? [] : [{ name: `ringshift ${c.name}`, tool: `baseline build ${BASELINE}`, args: [BASELINE, ...c.args] }]),
+  ]),
 ];
 
 /** One run's wall time in ms. */
@@ -79,7 +94,7 @@ cases.forEach((c, k) => {
       JSON.stringify({
         bench: 'cli-startup',
         case: c.name,
-        tool: k === 0 ? 'node' : 'ringshift',
+        tool: c.tool,
         metric,
         value: Number(value.toFixed(4)),
         better: 'lower',

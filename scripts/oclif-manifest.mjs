@@ -1,5 +1,5 @@
 // Writes oclif.manifest.json (the command list with flags, args, help text) after each build, so the
-// CLI starts without importing every command module (oclif scans and imports all of dist/commands
+// CLI starts without importing every command module (oclif scans and imports all of dist/bundle/commands
 // when there is no manifest). Run by `npm run build` and `npm run prepare`:
 //
 //   node scripts/oclif-manifest.mjs --remove   before tsc: a failed build leaves no manifest behind

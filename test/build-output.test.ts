@@ -1,6 +1,7 @@
 // The build's output: the CLI starts from oclif.manifest.json (scripts/oclif-manifest.mjs, run by
-// `npm run build`) instead of importing every command; a manifest older than the build would hide new
-// commands. The integration tier builds first (test/helpers/build-once.ts), so both must be there.
+// `npm run build`) instead of importing every command, and runs the esbuild bundle of each command
+// (dist/bundle, scripts/bundle-cli.mjs); a manifest older than the build would hide new commands. The
+// integration tier builds first (test/helpers/build-once.ts), so all of it must be there.
 import { spawnSync } from 'node:child_process';
 import { readdirSync, readFileSync, statSync } from 'node:fs';
 import { join } from 'node:path';
@@ -9,7 +10,7 @@ import { PROJECT_ROOT } from './helpers/project-root.js';
 
 describe('oclif manifest', () => {
   const manifest = join(PROJECT_ROOT, 'oclif.manifest.json');
-  const commands = join(PROJECT_ROOT, 'dist/commands');
+  const commands = join(PROJECT_ROOT, 'dist/bundle/commands');
 
   it('the build is current (built by the integration tier when stale)', () => {
     const r = spawnSync(process.execPath, [join(PROJECT_ROOT, 'scripts/build-if-stale.mjs'), '--check'], { encoding: 'utf8' });
@@ -22,8 +23,13 @@ describe('oclif manifest', () => {
       .filter((f) => f.endsWith('.js'))
       .map((f) => f.slice(0, -3).split(/[\\/]/).join(':'))
       .sort();
-    const listed = Object.keys((JSON.parse(readFileSync(manifest, 'utf8')) as { commands: object }).commands).sort();
+    const m = JSON.parse(readFileSync(manifest, 'utf8')) as { commands: Record<string, { relativePath?: string[] }> };
+    const listed = Object.keys(m.commands).sort();
     expect(listed).toEqual(built);
+    // every command as tsc compiled it is bundled, and oclif loads the bundled one
+    const compiled = (readdirSync(join(PROJECT_ROOT, 'dist/commands'), { recursive: true }) as string[]).filter((f) => f.endsWith('.js'));
+    expect(compiled.length).toBe(built.length);
+    for (const [id, c] of Object.entries(m.commands)) expect(c.relativePath?.slice(0, 3), id).toEqual(['dist', 'bundle', 'commands']);
     const newest = Math.max(...built.map((id) => statSync(join(commands, ...id.split(':')) + '.js').mtimeMs));
     expect(statSync(manifest).mtimeMs).toBeGreaterThanOrEqual(newest);
   });

@@ -29,6 +29,10 @@ const RINGS: [string, string, string, number, string][] = [
   ['graphite-web/local_settings.py.example', 'graphite-web', 'carbon_ch', 1, '127.0.0.1:7002:null'],
   ['graphite-web/settings.py.defaults', 'graphite-web', 'carbon_ch', 1, '127.0.0.1:7002:null'],
   ['graphite-web/tests-settings.py', 'graphite-web', 'carbon_ch', 1, '127.0.0.1:7002:null'],
+  // RELAY_METHOD = rules with relay-rules.conf beside it: a placement model (src/ring/rule-routers.ts)
+  ['docker-graphite-statsd/carbon.conf', 'carbon', 'carbon_ch', 1, '127.0.0.1:2004:null'],
+  // carbon-relay-ng's route table (a sendAllMatch route to localhost:2003)
+  ['carbon-relay-ng/grafana/experiments_issue-241_carbon-relay-ng.ini', 'carbon', 'carbon_ch', 1, 'localhost:2003:null'],
   ['carbonate/tests/simple.conf', 'carbon', 'carbon_ch', 1, '1.1.1.1:2003:0'],
   ['carbonate/tests/realistic.conf', 'carbon', 'carbon_ch', 2, '192.168.9.13:2124:0'],
   ['carbon-c-relay/issues/issue17.conf', 'carbon-c-relay', 'fnv1a_ch', 1, '127.0.0.1:2013:null'],
@@ -49,13 +53,13 @@ const NO_RING: [string | RegExp, RegExp][] = [
   ['carbonate/carbonate.conf', /Cluster 'main' not defined/],
   ['carbon/conf/carbon.conf.example', /RELAY_METHOD = rules/],
   ['carbon/conf/carbon.amqp.conf.example', /RELAY_METHOD = rules/],
-  ['docker-graphite-statsd/carbon.conf', /RELAY_METHOD = rules/],
   ['docker-graphite-statsd/carbon.amqp.conf', /RELAY_METHOD = rules/],
   ['carbon-c-relay/issues/issue236.conf', /4 hashing clusters/],
   ['carbon-c-relay/issues/issue238.conf', /3 hashing clusters/],
   [/relay-rules\.conf/, /relay-rules\.conf \(rules, not a hash ring\)/],
   [/aggregation-rules\.conf/, /aggregation-rules|has no content/],
-  [/carbon-relay-ng/, /carbon-relay-ng config/],
+  // relay-ng configs are a placement model now (src/ring/relayng-router.ts): these have no carbon route, or are templates
+  [/carbon-relay-ng/, /no route sends to a carbon destination|TOML: Invalid TOML/],
   [/go-carbon\.(conf|docker)/, /go-carbon config/],
   [/storage-|whitelist|blacklist|rewrite-rules|carbonapi|issue263-c1/, /format is not recognised/],
   [

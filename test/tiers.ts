@@ -3,7 +3,7 @@
 // three projects. test/test-tiers.test.ts checks that unit files stay unit files.
 
 /** `integration`: the built CLI (bin/run.js, dist/), ssh servers, mounts, kill -9. Builds first when
- * dist/ is stale (test/helpers/build-once.ts → scripts/build-if-stale.mjs). */
+ * dist/ was not built from the current sources (test/helpers/build-once.ts → scripts/build-if-stale.mjs). */
 export const INTEGRATION_TESTS = [
   // the built CLI, as the user runs it
   'test/apply-crash.test.ts',

@@ -3,6 +3,7 @@ import { locateNames } from '../../src/ring-output/placements.js';
 import { progressWhileRedirected } from '../../src/ring-output/name-progress.js';
 import { BaseCommand } from '../../src/cli/base-command.js';
 import { ringFlags } from '../../src/cli/ring-flags.js';
+import { crelayRoutedRing } from '../../src/config/crelay-routing.js';
 import { ringFromFlags } from '../../src/config/ring-source.js';
 
 export default class RingLocate extends BaseCommand {
@@ -11,13 +12,16 @@ export default class RingLocate extends BaseCommand {
 
 Text output: the name, its owners (server:port[:instance], primary first), and a note when the relay routes it under another name (c-relay cleansing, carbon tag normalisation) or drops it.
 
---json: one object per line: {"metric", "owners": [{"server","port","instance"}], "routedAs"?, "dropped"?, "error"?}.`;
+What decided: with carbon-relay's RELAY_METHOD = rules (relay-rules.conf) or an aggregated RELAY_METHOD (aggregation-rules.conf), and with a carbon-c-relay config (its match/rewrite/aggregate rules, route using), each line also says which rule or aggregate placed the name ("by …"), the text hashed, and why a name goes nowhere.
+
+--json: one object per line: {"metric", "owners": [{"server","port","instance"}], "routedAs"?, "dropped"?, "error"?, "decidedBy"?, "hashKey"?, "reason"?}.`;
 
   static override examples = [
     '<%= config.bin %> ring locate --destinations cache-a:2004:a,cache-b:2004:a,cache-c:2004:a servers.web01.cpu.user',
     '<%= config.bin %> ring locate --ring /etc/carbon/carbon.conf -f names.txt --json',
     'carbon-list | <%= config.bin %> ring locate --ring relay.conf --cluster-name graphite > owners.txt',
     '<%= config.bin %> ring locate --cluster cluster.yaml servers.web01.cpu.user',
+    '<%= config.bin %> ring locate --ring /etc/carbon/carbon.conf --relay-rules /etc/carbon/relay-rules.conf prod.billing.x',
   ];
 
   static override strict = false;
@@ -32,7 +36,11 @@ Text output: the name, its owners (server:port[:instance], primary first), and a
 
   public async run(): Promise<void> {
     const { flags, argv } = await this.parse(RingLocate);
-    const ring = await ringFromFlags(flags);
+    let ring = await ringFromFlags(flags);
+    // A c-relay config: walk its rules first (match, route using, aggregate, blackhole), as the relay does.
+    if (flags.ring !== undefined && ring.spec.origin?.format === 'carbon-c-relay') {
+      ring = crelayRoutedRing(ring, flags.ring, flags['cluster-name']);
+    }
     await locateNames(
       ring,
       { args: argv as string[], file: flags.file },

@@ -108,4 +108,17 @@ export const ringFlags = {
     allowNo: true,
     helpGroup: RING_GROUP,
   }),
+  'relay-rules': Flags.string({
+    description: 'carbon.conf with RELAY_METHOD = rules: its relay-rules.conf (carbon-relay --rules). [default: beside carbon.conf]',
+    helpValue: 'FILE',
+    helpGroup: RING_GROUP,
+    dependsOn: ['ring'],
+  }),
+  'aggregation-rules': Flags.string({
+    description:
+      'carbon.conf with RELAY_METHOD = aggregated-consistent-hashing: its aggregation-rules.conf (carbon-relay --aggregation-rules). [default: beside carbon.conf]',
+    helpValue: 'FILE',
+    helpGroup: RING_GROUP,
+    dependsOn: ['ring'],
+  }),
 };

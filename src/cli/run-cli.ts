@@ -30,7 +30,7 @@ export async function runCli(argv: string[], root: string): Promise<void> {
     const ownIds = manifestCommandIds(root);
     const own = ownIds !== undefined && commandOf(argv, ownIds) !== undefined;
     process.env.OCLIF_DISABLE_ENGINE_WARNING ??= '1';
-    const { Config, run, flush } = await import('@oclif/core');
+    const { Config, run, flush } = await import('./oclif-engine.js');
     const config = await Config.load({
       root,
       pjson: (own ? { ...pjson, oclif: { ...pjson.oclif, plugins: [] } } : pjson) as never,

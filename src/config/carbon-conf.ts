@@ -280,6 +280,11 @@ export interface CarbonRingOptions extends EnvOptions {
    * 'aggregator:b'. Without an instance, carbon's default instance 'a' applies ([relay:a] if present).
    */
   cluster?: string;
+  /**
+   * Return the relay of a RELAY_METHOD = rules section too (its DESTINATIONS, for carbon-routing.ts to put
+   * the rules on); without it such a section is a ConfigError (no hash ring).
+   */
+  rulesRelay?: boolean;
 }
 
 export interface CarbonRing {
@@ -328,7 +333,7 @@ export function carbonRing(conf: CarbonConf, opts: CarbonRingOptions = {}): Carb
       expected: RELAY_METHODS.join(', '),
     });
   }
-  if (method === 'rules' || method === 'constant') {
+  if ((method === 'rules' && opts.rulesRelay !== true) || method === 'constant') {
     throw new ConfigError(
       `[${eff.sectionsRead.join('] + [')}] RELAY_METHOD = ${method}: this relay routes by ${method === 'rules' ? 'relay-rules.conf' : 'sending everything everywhere'}, not by a hash ring`,
       {
@@ -381,7 +386,8 @@ export function carbonRing(conf: CarbonConf, opts: CarbonRingOptions = {}): Carb
   const destSetting = get('DESTINATIONS');
   if (destSetting.value.type !== 'list') throw new Error('DESTINATIONS is always a list');
   if (destSetting.source === 'default') {
-    throw new ConfigError(`[${program}] has no DESTINATIONS`, {
+    const why = method === 'rules' ? ' (RELAY_METHOD = rules sends only to DESTINATIONS: this relay sends nothing)' : '';
+    throw new ConfigError(`[${program}] has no DESTINATIONS${why}`, {
       file,
       line: conf.ini.sections.find((s) => s.name === program)?.line,
       expected: 'DESTINATIONS = host:port[:instance], ...',

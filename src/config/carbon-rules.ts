@@ -3,6 +3,7 @@
 // §1.6-1.8. Each rule keeps its line; what the program rejects at startup throws ConfigError.
 import { ConfigError } from '../errors.js';
 import { parseCarbonDestination } from '../ring/destination.js';
+import { aggregateName } from '../ring/rule-routers.js';
 import type { Destination } from '../ring/types.js';
 import { DiagnosticSink, type ConfigDiagnostic } from './diagnostics.js';
 import { iniGet, iniOption, lineAtOffset, parseIni, pyBoolean, splitLines, type IniFile, type IniOption } from './ini.js';
@@ -267,34 +268,8 @@ export function aggregationRegex(input: string): string {
 
 /** get_aggregate_metric: the aggregate a metric feeds, or null when the rule does not match it. */
 export function aggregateMetricName(rule: AggregationRule, metric: string): string | null {
-  if (rule.regex === undefined) return null;
-  rule.regex.lastIndex = 0;
-  const m = rule.regex.exec(metric);
-  if (m === null) return null;
-  // build_template: '<' → '%(' and '>' → ')s', then `template % groups`; a failure (missing field, stray
-  // '%') is logged by carbon and the rule yields nothing.
-  const template = rule.output.replaceAll('<', '%(').replaceAll('>', ')s');
-  const groups = m.groups ?? {};
-  let out = '';
-  for (let i = 0; i < template.length; i++) {
-    const c = template[i]!;
-    if (c !== '%') {
-      out += c;
-      continue;
-    }
-    if (template[i + 1] === '%') {
-      out += '%';
-      i++;
-      continue;
-    }
-    const f = /^%\(([^)]*)\)s/.exec(template.slice(i));
-    if (f === null) return null;
-    const v = groups[f[1]!];
-    if (v === undefined) return null;
-    out += v;
-    i += f[0].length - 1;
-  }
-  return out;
+  const name = aggregateName({ line: rule.line, text: rule.text, regex: rule.regex, output: rule.output }, metric);
+  return typeof name === 'string' ? name : null;
 }
 
 /** The names the aggregated-consistent-hashing relay hashes for a metric (the metric itself if no rule matches). */

@@ -8,12 +8,13 @@ import { isMap, isPair, isScalar, isSeq, LineCounter, parseDocument, type Docume
 import { ConfigError } from '../errors.js';
 import { parseBuckyMember, parseCarbonDestination, parseCrelayMember, parseInlineDestination } from '../ring/destination.js';
 import { makeRingSpec } from '../ring/spec.js';
-import { HASH_TYPES, IMPLS, type Destination, type HashType, type Impl, type RingSpec, type RouterType } from '../ring/types.js';
+import { HASH_TYPES, IMPLS, memberId, type Destination, type HashType, type Impl, type RingSpec, type RouterType } from '../ring/types.js';
 import { DiagnosticSink, type ConfigDiagnostic } from './diagnostics.js';
 import { RING_FORMATS, type RingFormat } from './formats.js';
 import { loadUpstreamRingSpec } from './upstream-ring.js';
 import type { SectionContext } from './cluster-section.js';
 import { parseTopologySection } from './cluster-topology.js';
+import { parseAmqpBlock } from './cluster-amqp.js';
 
 /** ringshift's cluster file (YAML): a ring plus where each member's whisper tree lives. */
 export interface ClusterFile {
@@ -64,6 +65,7 @@ const RING_KEYS = [
   'source',
   'cluster',
   'format',
+  'amqp',
 ];
 const SOURCE_KEYS = ['source', 'cluster', 'format'];
 
@@ -248,6 +250,23 @@ function parseRing(node: Node | null, at: Pair, ctx: SectionContext): { ring: Ri
   const tagRelayNormalized = bool('tag_relay_normalized') ?? false;
 
   const dp = keys.get('destinations');
+  const ap = keys.get('amqp');
+  const amqp =
+    ap === undefined
+      ? undefined
+      : parseAmqpBlock(ap, ctx, (text, line) =>
+          parseClusterDestination(text, impl, { file: ctx.file, ...(line !== undefined ? { line } : {}) }),
+        );
+  if (amqp !== undefined && impl !== 'carbon') ctx.fail('ring.amqp is carbon-cache AMQP mode', ap, 'impl: carbon (or omit impl)');
+  if (dp === undefined && amqp !== undefined) {
+    const ring = makeRingSpec({
+      impl,
+      destinations: amqp.bindings.map((b) => b.member),
+      routing: amqp,
+      origin: { file: ctx.file, line: ctx.line(at) ?? 1, format: 'cluster' },
+    });
+    return { ring };
+  }
   if (dp === undefined)
     ctx.fail(
       'ring: needs destinations (or source:)',
@@ -268,6 +287,18 @@ function parseRing(node: Node | null, at: Pair, ctx: SectionContext): { ring: Ri
     sanitize,
     origin: { file: ctx.file, line: ctx.line(at) ?? 1, format: 'cluster' },
   });
+  if (amqp !== undefined) {
+    const ids = new Set(destinations.map(memberId));
+    for (const b of amqp.bindings) {
+      if (!ids.has(memberId(b.member)))
+        ctx.fail(
+          `ring.amqp binds ${memberId(b.member)}, which is not in ring.destinations`,
+          ap,
+          'bindings for members of ring.destinations',
+        );
+    }
+    ring.routing = amqp;
+  }
   return { ring };
 }
 

@@ -21,6 +21,10 @@ export interface CrelayRouteResult {
   metric: string;
   /** Set when a rule this model does not evaluate decided the outcome. */
   unsupported?: string;
+  /** The rule that ended the walk (a match with stop or blackhole, an aggregate with stop). */
+  endedBy?: CrelayRule;
+  /** Aggregates the metric fed on its way (their outputs are routed later, by the aggregate's send to). */
+  aggregates?: Extract<CrelayRule, { kind: 'aggregate' }>[];
 }
 
 const regexCache = new Map<string, RegExp | null>();
@@ -77,6 +81,7 @@ function matchAny(patterns: readonly { text: string }[] | null, name: string): R
 /** Walk the rules for one metric name (the part of the input line before the first space). */
 export function crelayRoute(cfg: CrelayConfig, metric: string): CrelayRouteResult {
   const decisions: CrelayDecision[] = [];
+  const aggregates: Extract<CrelayRule, { kind: 'aggregate' }>[] = [];
   let name = metric;
   for (const r of cfg.rules) {
     if (r.kind === 'rewrite') {
@@ -86,12 +91,14 @@ export function crelayRoute(cfg: CrelayConfig, metric: string): CrelayRouteResul
       continue;
     }
     if (r.kind === 'aggregate') {
-      if (matchAny(r.patterns, name) !== null && r.stop) return { decisions, metric: name };
+      if (matchAny(r.patterns, name) === null) continue;
+      aggregates.push(r);
+      if (r.stop) return { decisions, metric: name, endedBy: r, aggregates };
       continue;
     }
     const m = matchAny(r.patterns, name);
     if (m === null) continue;
-    if (r.validate !== undefined) return { decisions, metric: name, unsupported: `validate clause at ${r.file}:${r.line}` };
+    if (r.validate !== undefined) return { decisions, metric: name, unsupported: `validate clause at ${r.file}:${r.line}`, aggregates };
     for (const cname of r.sendTo) {
       if (cname === 'blackhole') continue;
       const cluster = cfg.clusters.find((c) => c.name === cname)!;
@@ -99,7 +106,7 @@ export function crelayRoute(cfg: CrelayConfig, metric: string): CrelayRouteResul
       if (r.routeUsing !== undefined) hashKey = m === true ? r.routeUsing.text : rewrite(name, m, r.routeUsing.text);
       decisions.push({ rule: r, cluster, metric: name, hashKey });
     }
-    if (r.stop || r.blackhole) break;
+    if (r.stop || r.blackhole) return { decisions, metric: name, endedBy: r, aggregates };
   }
-  return { decisions, metric: name };
+  return { decisions, metric: name, aggregates };
 }

@@ -1,3 +1,11 @@
 // The ring config formats loadRingSpec reads (the values of --ring-format).
-export type RingFormat = 'carbon' | 'graphite-web' | 'carbon-c-relay' | 'carbonate' | 'cluster' | 'bucky';
-export const RING_FORMATS: readonly RingFormat[] = ['carbon', 'graphite-web', 'carbon-c-relay', 'carbonate', 'cluster', 'bucky'];
+export type RingFormat = 'carbon' | 'graphite-web' | 'carbon-c-relay' | 'carbonate' | 'cluster' | 'bucky' | 'carbon-relay-ng';
+export const RING_FORMATS: readonly RingFormat[] = [
+  'carbon',
+  'graphite-web',
+  'carbon-c-relay',
+  'carbonate',
+  'cluster',
+  'bucky',
+  'carbon-relay-ng',
+];

@@ -30,6 +30,8 @@ export interface RingFlagValues {
   diverse?: boolean | undefined;
   'tag-relay-normalized'?: boolean;
   sanitize?: boolean | undefined;
+  'relay-rules'?: string | undefined;
+  'aggregation-rules'?: string | undefined;
 }
 
 /** Ring settings given explicitly (flags or inline keys); anything absent falls back to file or default. */
@@ -86,6 +88,8 @@ export async function ringSpecFromFlags(flags: RingFlagValues): Promise<RingSpec
   } else {
     if (flags['ring-format'] !== undefined) load.format = flags['ring-format'] as RingFormat;
     if (flags['cluster-name'] !== undefined) load.cluster = flags['cluster-name'];
+    if (flags['relay-rules'] !== undefined) load.relayRules = flags['relay-rules'];
+    if (flags['aggregation-rules'] !== undefined) load.aggregationRules = flags['aggregation-rules'];
   }
   return resolveRingSource({ file, load, overrides, label: 'command line' });
 }
@@ -165,6 +169,7 @@ export function applyOverrides(base: RingSpec | undefined, o: RingOverrides, lab
     sanitize: o.sanitize ?? fromBase('sanitize') ?? true,
   };
   if (base?.origin !== undefined) spec.origin = base.origin;
+  if (base?.routing !== undefined && impl === 'carbon' && !implChanged) spec.routing = base.routing;
   return spec;
 }
 
@@ -351,11 +356,24 @@ function shortPath(file: string): string {
 
 /** One-line description of a ring for reports: "carbon carbon_ch, replication 2, diverse, 6 members (carbon.conf)". */
 export function describeSpec(spec: RingSpec, members?: number): string {
+  const routing = spec.routing;
+  if (routing?.kind === 'amqp-topic' || routing?.kind === 'relay-rules' || routing?.kind === 'relayng') {
+    // No hash ring: the bindings or the rules decide (src/ring/rule-routers.ts, src/ring/amqp-topic.ts).
+    const n = members ?? spec.destinations.length;
+    const what =
+      routing.kind === 'amqp-topic'
+        ? `carbon AMQP topic exchange ${routing.exchange}, ${n} bound cache${n === 1 ? '' : 's'}`
+        : routing.kind === 'relayng'
+          ? `carbon-relay-ng route table, ${routing.routes.length} route${routing.routes.length === 1 ? '' : 's'}, ${n} carbon destination${n === 1 ? '' : 's'}`
+          : `carbon-relay RELAY_METHOD rules (${shortPath(routing.file)}), ${n} destination${n === 1 ? '' : 's'}`;
+    return what + (spec.origin?.file !== undefined ? ` (${shortPath(spec.origin.file)})` : '');
+  }
   const parts = [`${spec.impl} ${spec.hash}`];
   if (spec.impl === 'carbon' && spec.router !== 'consistent-hashing') parts.push(spec.router);
   parts.push(`replication ${spec.replication}`);
   if (spec.replication > 1 && spec.impl === 'carbon') parts.push(spec.diverse ? 'diverse' : 'not diverse');
   if (spec.tagRelayNormalized) parts.push('tag-relay-normalized');
+  if (spec.routing?.kind === 'aggregation') parts.push(`aggregated by ${shortPath(spec.routing.file)}`);
   if (spec.impl === 'carbon-c-relay' && !spec.sanitize) parts.push('raw keys');
   const n = members ?? spec.destinations.length;
   parts.push(`${n} member${n === 1 ? '' : 's'}`);

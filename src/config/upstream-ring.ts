@@ -7,10 +7,12 @@ import { resolve } from 'node:path';
 import { ConfigError } from '../errors.js';
 import type { RingSpec } from '../ring/types.js';
 import { buckyRing, parseBuckyArgv } from './bucky-argv.js';
-import { carbonRing, parseCarbonConf } from './carbon-conf.js';
+import { parseCarbonConf } from './carbon-conf.js';
+import { carbonRoutedRing } from './carbon-routing.js';
 import { carbonateRing, parseCarbonateConf } from './carbonate-conf.js';
 import { crelayRing, parseCrelayConfig } from './crelay-conf.js';
 import { detectFormat, type DetectedFormat } from './detect.js';
+import { relayngRing } from './relayng-routing.js';
 import type { ConfigDiagnostic } from './diagnostics.js';
 import { RING_FORMATS, type RingFormat } from './formats.js';
 import { graphiteWebRing, parsePySettings } from './python/pysettings.js';
@@ -30,6 +32,10 @@ export interface LoadRingOptions {
   env?: Readonly<Record<string, string>> | undefined;
   /** carbon-c-relay: directory relative includes resolve against (default: the including file's directory). */
   includeBase?: string | undefined;
+  /** carbon-relay with RELAY_METHOD = rules: its relay-rules.conf (default: beside carbon.conf, as carbon-relay --rules). */
+  relayRules?: string | undefined;
+  /** carbon-relay with an aggregated RELAY_METHOD: its aggregation-rules.conf (default: beside carbon.conf). */
+  aggregationRules?: string | undefined;
 }
 
 export interface ChosenFormat {
@@ -76,7 +82,12 @@ export function upstreamRing(
   const envOpt = opts.env !== undefined ? { env: opts.env } : {};
   switch (format) {
     case 'carbon':
-      return carbonRing(parseCarbonConf(text, file), { ...envOpt, ...(opts.cluster !== undefined ? { cluster: opts.cluster } : {}) });
+      return carbonRoutedRing(parseCarbonConf(text, file), {
+        ...envOpt,
+        ...(opts.cluster !== undefined ? { cluster: opts.cluster } : {}),
+        relayRules: opts.relayRules,
+        aggregationRules: opts.aggregationRules,
+      });
     case 'graphite-web':
       return graphiteWebRing(parsePySettings(text, { file, ...envOpt }));
     case 'carbon-c-relay': {
@@ -87,6 +98,8 @@ export function upstreamRing(
       return carbonateRing(parseCarbonateConf(text, file), opts.cluster ?? 'main');
     case 'bucky':
       return buckyRing(parseBuckyArgv(text, file), file, opts.cluster);
+    case 'carbon-relay-ng':
+      return relayngRing(text, file, envOpt);
   }
 }
 

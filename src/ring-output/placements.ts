@@ -59,9 +59,15 @@ export class PlacementEncoder {
     return t;
   }
 
-  /** `{"metric":…,"owners":[…],"routedAs"?,"dropped"?,"error"?}` */
+  /** `{"metric":…,"owners":[…],"routedAs"?,"dropped"?,"error"?,"decidedBy"?,"hashKey"?,"reason"?}` */
   json(p: Placement): string {
-    if (p.routedAs === undefined && p.dropped === undefined && p.error === undefined && !needsJsonEscape(p.metric)) {
+    if (
+      p.routedAs === undefined &&
+      p.dropped === undefined &&
+      p.error === undefined &&
+      p.decidedBy === undefined &&
+      !needsJsonEscape(p.metric)
+    ) {
       return '{"metric":"' + p.metric + this.tail(p.owners);
     }
     let s = '{"metric":' + jsonString(p.metric) + ',"owners":[';
@@ -71,6 +77,12 @@ export class PlacementEncoder {
     if (p.routedAs !== undefined) s += ',"routedAs":' + jsonString(p.routedAs);
     if (p.dropped) s += ',"dropped":true';
     if (p.error !== undefined) s += ',"error":' + jsonString(p.error);
+    // Routing models (rules, aggregates, relay routes) say what decided, the text hashed and why none.
+    if (p.decidedBy !== undefined) {
+      s += ',"decidedBy":' + jsonString(p.decidedBy);
+      if (p.hashKey !== undefined) s += ',"hashKey":' + jsonString(p.hashKey);
+      if (p.reason !== undefined && !p.dropped) s += ',"reason":' + jsonString(p.reason);
+    }
     return s + '}';
   }
 
@@ -84,6 +96,7 @@ export class PlacementEncoder {
     if (p.hashKey !== undefined) notes.push(`hashed as ${JSON.stringify(p.hashKey)}`);
     if (p.dropped) notes.push(`dropped${p.reason !== undefined ? `: ${p.reason}` : ''}`);
     if (p.error !== undefined) notes.push(`error: ${p.error}`);
+    if (p.decidedBy !== undefined) notes.push(`by ${p.decidedBy}${p.reason !== undefined && !p.dropped ? `; ${p.reason}` : ''}`);
     if (notes.length > 0) row.push(`(${notes.join(', ')})`);
     return row;
   }

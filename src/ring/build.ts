@@ -6,6 +6,7 @@ import { CrelayConsistentRing, CrelayJumpRing } from './crelay-ring.js';
 import { CarbonFastRing } from './fast-ring.js';
 import { buildGraphiteWebRing } from './graphite-web.js';
 import { freezeDestination, ringConfigError } from './ring-support.js';
+import { withRouting } from './rule-routers.js';
 import type { Destination, Ring, RingSpec } from './types.js';
 
 /** carbon-c-relay limits (conffile.y / router.h). */
@@ -22,6 +23,8 @@ export function buildRing(spec: RingSpec): Ring {
   }
   switch (spec.impl) {
     case 'carbon':
+      // A rules relay has no ring (RelayRulesRing); an aggregated relay hashes aggregates on the ring.
+      if (spec.routing !== undefined) return withRouting(spec, () => buildCarbonRing(spec), spec.destinations);
       return buildCarbonRing(spec);
     case 'graphite-web':
       return buildGraphiteWebRing(spec);

@@ -37,6 +37,8 @@ export interface RingSpec {
   tagRelayNormalized: boolean;
   /** carbon-c-relay: apply the daemon's name cleansing before hashing (default true). */
   sanitize: boolean;
+  /** What decides placement besides the ring (carbon relay rules, aggregation rules): src/ring/rule-routers.ts. */
+  routing?: RoutingModel;
   /** Where the spec came from (file, and cluster name for multi-cluster files). */
   origin?: { file?: string; line?: number; cluster?: string; format?: string };
 }
@@ -53,6 +55,8 @@ export interface Placement {
   dropped?: true | undefined;
   reason?: string | undefined;
   error?: string | undefined;
+  /** Placement models beyond a bare ring: the rule, aggregate or relay route that decided the owners. */
+  decidedBy?: string | undefined;
 }
 
 /** Which function maps a metric name to a 16-bit ring position (rings sharing it can be compared exactly). */
@@ -98,3 +102,78 @@ export function memberId(d: Destination): string {
   const host = d.server.includes(':') ? `[${d.server}]` : d.server;
   return d.instance === null ? `${host}:${d.port}` : `${host}:${d.port}:${d.instance}`;
 }
+
+/** One section of relay-rules.conf, compiled. */
+export interface RelayRuleModel {
+  name: string;
+  line: number;
+  /** The compiled pattern (re.I, search); null for the default rule. */
+  pattern: RegExp | null;
+  /** Set when the pattern could not be translated: metrics reaching this rule cannot be placed. */
+  unsupported?: string;
+  continueMatching: boolean;
+  destinations: readonly Destination[];
+}
+
+/** One line of aggregation-rules.conf, compiled (build_regex: anchored at the start, `$` at the end). */
+export interface AggregationRuleModel {
+  line: number;
+  /** The rule as written (for messages). */
+  text: string;
+  /** Sticky regex with named groups; undefined when the pattern could not be translated. */
+  regex: RegExp | undefined;
+  output: string;
+}
+
+/** One cache's bindings to carbon's AMQP topic exchange (BIND_PATTERNS), with where they were written. */
+export interface AmqpBindingModel {
+  member: Destination;
+  patterns: readonly { text: string; line?: number }[];
+}
+
+/** carbon-relay-ng's route table (src/ring/relayng-router.ts). */
+export interface RelayngMatcherModel {
+  prefix?: string;
+  notPrefix?: string;
+  sub?: string;
+  notSub?: string;
+  regex?: string;
+  notRegex?: string;
+}
+
+export interface RelayngRewriterModel {
+  old: string;
+  new: string;
+  not: string;
+  max: number;
+}
+
+export interface RelayngDestModel {
+  member: Destination;
+  /** The address as written (host:port); the host part is what the hash ring keys on. */
+  addr: string;
+  instance: string;
+  matcher: RelayngMatcherModel;
+}
+
+export interface RelayngRouteModel {
+  key: string;
+  type: string;
+  line: number | null;
+  matcher: RelayngMatcherModel;
+  destinations: readonly RelayngDestModel[];
+}
+
+export interface RelayngTableModel {
+  file: string;
+  blocklist: readonly RelayngMatcherModel[];
+  rewriters: readonly RelayngRewriterModel[];
+  routes: readonly RelayngRouteModel[];
+}
+
+/** What decides placement on top of (or instead of) the ring of `spec.destinations`. */
+export type RoutingModel =
+  | { kind: 'relay-rules'; file: string; rules: readonly RelayRuleModel[] }
+  | { kind: 'aggregation'; file: string; rules: readonly AggregationRuleModel[]; note?: string }
+  | { kind: 'amqp-topic'; file: string; exchange: string; bindings: readonly AmqpBindingModel[] }
+  | ({ kind: 'relayng' } & RelayngTableModel);

@@ -1,5 +1,5 @@
 // Vitest globalSetup of the integration tier: the tests that run the built CLI (bin/run.js → dist/) get a
-// build of the current sources, made once per run and only when dist/ is stale
+// build of the current sources, made once per run unless dist/ was built from exactly these sources
 // (scripts/build-if-stale.mjs decides, as for `npm run bench`). A failed build fails the run with tsc's output.
 import { spawnSync } from 'node:child_process';
 import { join } from 'node:path';

@@ -1,0 +1,109 @@
+// Bundles the built CLI (tsc's output in dist/) with esbuild into dist/bundle/: the start-up path,
+// one ES module per command and for the hook, and shared chunks that hold oclif's core and our
+// modules. Node then reads a handful of files at start instead of the ~400 it resolves one by one
+// without a bundle (oclif's core alone is ~350 CommonJS files), which is most of a short command's
+// time (issue 10: start-up ≤ 2× `node -e 0`). Run by `npm run build` after tsc, before the manifest.
+//
+// Kept out of the bundle: native addons (fs-ext, ssh2 and its optional cpu-features), what oclif
+// loads only for TypeScript sources (typescript, ts-node, tsx), and oclif's plugins (oclif loads
+// them from node_modules by path, with their own copy of @oclif/core, as for any installed plugin).
+import { readdirSync, readFileSync, rmSync } from 'node:fs';
+import { dirname, join } from 'node:path';
+import { fileURLToPath } from 'node:url';
+import { build } from 'esbuild';
+
+const root = join(dirname(fileURLToPath(import.meta.url)), '..');
+const dist = join(root, 'dist');
+const out = join(dist, 'bundle');
+
+// Packages oclif's core requires at load but uses only on paths a command line rarely takes: scanning
+// a commands directory without a manifest (tinyglobby), plugin name patterns (minimatch), reading a
+// plugin's package.json (lilconfig), help templates (ejs), spinners (cli-spinners). In the bundle each
+// is a stand-in that loads the package on first use: same exports, no start-up cost when unused.
+const LAZY = new Set(['tinyglobby', 'minimatch', 'lilconfig', 'ejs', 'cli-spinners']);
+const lazyRequire = {
+  name: 'lazy-require',
+  setup(b) {
+    b.onResolve({ filter: /^[\w@][\w@/.-]*$/ }, (args) =>
+      args.namespace === 'file' && LAZY.has(args.path) && /[\\/]node_modules[\\/]@oclif[\\/]core[\\/]/.test(args.importer)
+        ? { path: args.path, namespace: 'lazy-require', pluginData: { resolveDir: args.resolveDir } }
+        : undefined,
+    );
+    b.onLoad({ filter: /.*/, namespace: 'lazy-require' }, (args) => ({
+      resolveDir: args.pluginData.resolveDir,
+      loader: 'js',
+      // __esModule: tsc's __importDefault/__importStar then hand the stand-in itself to the importer,
+      // whose `.default` is the package's module.exports, as those helpers would have made it.
+      contents: `let real;
+const load = () => (real ??= require(${JSON.stringify(args.path)}));
+module.exports = new Proxy({}, {
+  get(_, key) {
+    if (key === '__esModule') return true;
+    const m = load();
+    return key === 'default' && !(m && m.__esModule) ? m : m[key];
+  },
+  has: (_, key) => key in load(),
+});
+`,
+    }));
+  },
+};
+
+const commands = readdirSync(join(dist, 'commands'), { recursive: true })
+  .filter((f) => f.endsWith('.js'))
+  .map((f) => join(dist, 'commands', f));
+
+rmSync(out, { recursive: true, force: true });
+await build({
+  absWorkingDir: root,
+  entryPoints: [join(dist, 'src/cli/run-cli.js'), join(dist, 'src/cli/command-not-found.js'), ...commands],
+  outbase: dist,
+  outdir: out,
+  bundle: true,
+  splitting: true,
+  format: 'esm',
+  platform: 'node',
+  target: 'node20',
+
+  external: ['fs-ext', 'ssh2', 'cpu-features', 'typescript', 'ts-node', 'tsx', '@oclif/plugin-*'],
+  // CommonJS inside an ES module: oclif's core uses require, __dirname and __filename.
+  banner: {
+    js: [
+      "import { createRequire as __rsCreateRequire } from 'node:module';",
+      "import { fileURLToPath as __rsFileURLToPath } from 'node:url';",
+      "import { dirname as __rsDirname } from 'node:path';",
+      'const require = __rsCreateRequire(import.meta.url);',
+      'const __filename = __rsFileURLToPath(import.meta.url);',
+      'const __dirname = __rsDirname(__filename);',
+    ].join(' '),
+  },
+  plugins: [lazyRequire],
+  logLevel: 'warning',
+});
+
+// esbuild renames a top-level class or function whose name another module also declares (Foo → Foo2).
+// Two kinds of names matter: class names (error lines recognise oclif's errors by class name,
+// src/cli/error-line.ts, and messages may print them) and functions run from their source text (the
+// scan's worker, src/storage/walk-worker.ts: `fn.toString()`). A rename of one of those fails the
+// build: give the declaration a name no other module declares.
+const jsFiles = (dir) =>
+  readdirSync(dir, { recursive: true })
+    .filter((f) => f.endsWith('.js'))
+    .map((f) => join(dir, f));
+const mustKeep = new Set();
+for (const f of [...jsFiles(join(dist, 'src')), ...commands]) {
+  const text = readFileSync(f, 'utf8');
+  const functions = new Set([...text.matchAll(/^(?:export )?(?:async )?function\*? ([A-Za-z_$][\w$]*)/gm)].map((m) => m[1]));
+  for (const m of text.matchAll(/^(?:export )?(?:default )?class ([A-Za-z_$][\w$]*)/gm)) mustKeep.add(m[1]);
+  for (const m of text.matchAll(/\b([A-Za-z_$][\w$]*)\.toString\(\)/g)) if (functions.has(m[1])) mustKeep.add(m[1]);
+}
+const renamed = new Set();
+for (const f of jsFiles(out)) {
+  for (const m of readFileSync(f, 'utf8').matchAll(/^(?:async )?(?:class|function\*?) ([A-Za-z_$][\w$]*?)(\d+)\b/gm)) {
+    if (mustKeep.has(m[1]) && !mustKeep.has(m[1] + m[2])) renamed.add(`${m[1]} → ${m[1]}${m[2]}`);
+  }
+}
+if (renamed.size > 0) {
+  process.stderr.write(`bundle-cli: esbuild renamed ${[...renamed].join(', ')}: give each a name no other module declares\n`);
+  process.exit(1);
+}

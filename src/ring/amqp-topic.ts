@@ -1,0 +1,103 @@
+// carbon's AMQP mode as a placement model (issue 13, part 4): metrics are published to a topic exchange
+// (AMQP_EXCHANGE) with the metric name as routing key, and every carbon-cache consumes from its own
+// exclusive queue bound with each of its BIND_PATTERNS (carbon/amqp_listener.py). The broker delivers a
+// message once to every queue with at least one matching binding, so a metric lands on none, one or
+// several caches. Matching follows the AMQP 0-9-1 topic rules as RabbitMQ implements and documents
+// them: a key and a pattern are lists of dot-separated words (the empty string has none, `a..b` has an
+// empty middle word), `*` is exactly one word, `#` zero or more.
+import { freezeDestination, isWellFormed, malformedPlacement, NO_OWNERS } from './ring-support.js';
+import { memberId, type Destination, type Placement, type Ring, type RingSpec, type RoutingModel } from './types.js';
+
+/** The words of a routing key or binding pattern. */
+function words(s: string): string[] {
+  return s === '' ? [] : s.split('.');
+}
+
+/** A binding pattern compiled to its words. */
+export class TopicPattern {
+  private readonly p: readonly string[];
+
+  constructor(readonly text: string) {
+    this.p = words(text);
+  }
+
+  /** Whether a message with routing key `key` is delivered through this binding. */
+  matches(key: string): boolean {
+    const p = this.p;
+    const k = words(key);
+    // row[j]: the first i pattern words match the first j key words
+    let row = new Uint8Array(k.length + 1);
+    row[0] = 1;
+    for (let i = 0; i < p.length; i++) {
+      const w = p[i]!;
+      const next = new Uint8Array(k.length + 1);
+      for (let j = 0; j <= k.length; j++) {
+        if (w === '#') next[j] = row[j]! | (j > 0 ? next[j - 1]! : 0);
+        else if (j > 0 && row[j - 1]! === 1 && (w === '*' || w === k[j - 1])) next[j] = 1;
+      }
+      row = next;
+    }
+    return row[k.length] === 1;
+  }
+}
+
+/** AMQP_MAX routing key: the AMQP 0-9-1 shortstr limit (a longer name cannot be published as a key). */
+const MAX_ROUTING_KEY_BYTES = 255;
+
+/** The caches that receive each metric, from their bindings. Members are the bound caches in order. */
+export class AmqpTopicRing implements Ring {
+  readonly members: readonly Destination[];
+  private readonly bound: { member: Destination; patterns: { p: TopicPattern; line?: number }[] }[];
+
+  constructor(
+    readonly spec: RingSpec,
+    private readonly model: Extract<RoutingModel, { kind: 'amqp-topic' }>,
+  ) {
+    const byId = new Map<string, (typeof this.bound)[number]>();
+    this.bound = [];
+    for (const b of model.bindings) {
+      const id = memberId(b.member);
+      let entry = byId.get(id);
+      if (entry === undefined) {
+        entry = { member: freezeDestination(b.member), patterns: [] };
+        byId.set(id, entry);
+        this.bound.push(entry);
+      }
+      for (const pt of b.patterns)
+        entry.patterns.push({ p: new TopicPattern(pt.text), ...(pt.line !== undefined ? { line: pt.line } : {}) });
+    }
+    this.members = this.bound.map((b) => b.member);
+  }
+
+  locate(metric: string): Placement {
+    if (!isWellFormed(metric)) return malformedPlacement(metric);
+    if (Buffer.byteLength(metric, 'utf8') > MAX_ROUTING_KEY_BYTES) {
+      return {
+        metric,
+        owners: NO_OWNERS,
+        error: `the name is longer than ${MAX_ROUTING_KEY_BYTES} bytes: AMQP cannot carry it as a routing key`,
+      };
+    }
+    const owners: Destination[] = [];
+    const why: string[] = [];
+    for (const b of this.bound) {
+      const hit = b.patterns.find((x) => x.p.matches(metric));
+      if (hit === undefined) continue;
+      owners.push(b.member);
+      why.push(`${memberId(b.member)} binds ${hit.p.text}${hit.line !== undefined ? ` (${this.where(hit.line)})` : ''}`);
+    }
+    const exchange = `exchange ${this.model.exchange}`;
+    if (owners.length === 0)
+      return { metric, owners: NO_OWNERS, decidedBy: `${exchange}: no binding matches`, reason: 'no cache receives it' };
+    return { metric, owners, decidedBy: `${exchange}: ${why.join(', ')}` };
+  }
+
+  ownersOfKey(key: string): readonly Destination[] {
+    return this.locate(key).owners;
+  }
+
+  private where(line: number): string {
+    const f = this.model.file;
+    return `${f.slice(f.lastIndexOf('/') + 1)}:${line}`;
+  }
+}
