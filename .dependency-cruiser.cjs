@@ -25,8 +25,10 @@ const LAYERS = [
   { name: 'example', rank: 4, path: '^src/example/' },
   { name: 'plan', rank: 5, path: '^src/plan/' },
   { name: 'apply', rank: 6, path: '^src/apply/' },
+  // The operator's toolbox (path/name, stale, du, delete, rename, backup/restore, nodes): built on all of the above.
+  { name: 'toolbox', rank: 7, path: '^src/toolbox/' },
   // oclif glue (base command, shared flags): only commands/ import it (rule `cli-only-from-commands`).
-  { name: 'cli', rank: 7, path: '^src/cli/' },
+  { name: 'cli', rank: 8, path: '^src/cli/' },
   // The HTML report: draws what audit, plan, apply's journals and lint found. Only commands/ import it.
   { name: 'report', rank: 7, path: '^src/report/' },
 ];

@@ -13,6 +13,7 @@ import {
   sshFlags,
   sshOptionsFrom,
 } from '../src/cli/common-flags.js';
+import { metricFilterFlags, metricFilterFrom } from '../src/cli/metric-filter-flags.js';
 import { LineSink } from '../src/output/sinks.js';
 import { AuditDigestBuilder } from '../src/report/collect-audit.js';
 import { auditReportInput, HTML_FLAG_DESCRIPTION } from '../src/report/command-reports.js';
@@ -43,6 +44,8 @@ export default class Audit extends BaseCommand {
   trailing-dot, tagged-hashed, malformed, symlink, unreadable: files whose placement cannot be checked
 
 Members sharing a directory are one location. A configured directory that does not exist yet is an empty location.
+
+--match GLOB, --regex RE and --metrics FILE audit only the files of the metrics that pass: a subset of the cluster, every copy of each.
 
 ssh:// storage locations are listed over ssh (a remote find, or SFTP); keys from --identity or the ssh agent, host keys from known_hosts (--accept-new-host-keys trusts new hosts on first use). A remote directory must exist (create it on a new node first).
 
@@ -102,6 +105,7 @@ Exit status: 0, or 1 when --fail-on matches a finding; 2 for usage and config er
       description: 'Where spill files go. [default: the system temp dir]',
       helpGroup: 'ADVANCED',
     }),
+    ...metricFilterFlags,
     ...progressFlags,
     ...sshFlags,
   };
@@ -117,6 +121,7 @@ Exit status: 0, or 1 when --fail-on matches a finding; 2 for usage and config er
     const inputs = {
       clusterPath: flags.cluster,
       ssh: sshOptionsFrom(flags),
+      filter: await metricFilterFrom(flags),
       grouper,
       ...(flags['old-ring'] !== undefined ? { oldRing: flags['old-ring'] } : {}),
       ...(flags.names !== undefined ? { names: flags.names } : {}),

@@ -14,6 +14,7 @@ import {
   sshFlags,
   sshOptionsFrom,
 } from '../src/cli/common-flags.js';
+import { metricFilterFlags, metricFilterFrom } from '../src/cli/metric-filter-flags.js';
 import { LineSink } from '../src/output/sinks.js';
 import { HTML_FLAG_DESCRIPTION, planReportInput } from '../src/report/command-reports.js';
 import { writeReport } from '../src/report/write-report.js';
@@ -29,6 +30,8 @@ export default class Plan extends BaseCommand {
   delete  from every other location, after every owner has a verified copy (none with --keep-source)
 
 Members sharing a directory are one location; replication and diverse replicas are the ring's. Every holder is verified first: corrupt files are skipped and reported, never used, never deleted.
+
+--match GLOB, --regex RE and --metrics FILE plan only for the metrics that pass (every copy of each), so a shuffle can be tried on a subset first.
 
 ssh:// storage locations are listed over ssh (a remote find, or SFTP), their holder files read and verified in memory, and their free space read with statvfs or df; keys from --identity or the ssh agent, host keys from known_hosts (--accept-new-host-keys trusts new hosts on first use). A remote directory must exist (create it on a new node first).
 
@@ -106,6 +109,7 @@ The summary: actions and bytes per source → destination, each destination's gr
       description: 'Where spill files go. [default: the system temp dir]',
       helpGroup: 'ADVANCED',
     }),
+    ...metricFilterFlags,
     ...progressFlags,
     ...sshFlags,
   };
@@ -122,6 +126,7 @@ The summary: actions and bytes per source → destination, each destination's gr
       {
         clusterPath: flags.cluster,
         ssh: sshOptionsFrom(flags),
+        filter: await metricFilterFrom(flags),
         grouper,
         keepSource: flags['keep-source'],
         moveSuspected: flags['move-suspected'],

@@ -4,11 +4,13 @@ import { RingshiftError, UsageError } from '../src/errors.js';
 import type { ListProgress } from '../src/storage/driver.js';
 import { memberId } from '../src/ring/types.js';
 import { checkStorageKeys, pathLocation, resolveLocations, selectLocations, type StorageLocation } from '../src/storage/locations.js';
+import { filterBatches } from '../src/storage/metric-filter.js';
 import { scanLocationBatches } from '../src/storage/scan.js';
 import { emptyKindCounts, hasPrintableName, writeScanEntries } from '../src/storage/scan-output.js';
 import type { EntryKind } from '../src/storage/paths.js';
 import { BaseCommand } from '../src/cli/base-command.js';
 import { clusterFileFlag, countFlag, nodeFlag, progressFlags, progressStream, sshFlags, sshOptionsFrom } from '../src/cli/common-flags.js';
+import { metricFilterFlags, metricFilterFrom } from '../src/cli/metric-filter-flags.js';
 import { LineSink } from '../src/output/sinks.js';
 import { plural } from '../src/units.js';
 
@@ -17,6 +19,8 @@ export default class Scan extends BaseCommand {
   static override description = `Walks the tree (never leaving it; symlinks are reported, not followed, unless --follow-symlinks, and then only to targets inside the root) and maps every .wsp path to the name carbon-cache stored it under: a/b/c.wsp is a.b.c, a/b/.wsp is the trailing-dot name a.b., _tagged/xxx/yyy/<name with _DOT_>.wsp is the tagged name (checked against its hash directories). Files named by their sha256 (TAG_HASH_FILENAMES) have no recoverable name.
 
 Text output: one name a line, in no particular order, like carbonate's carbon-list; with --cluster, each name is followed by a tab and the location id it was found in. Entries without a usable name (hashed tagged files, symlinks, malformed or unreadable paths) are counted on stderr; --json shows them.
+
+--match GLOB, --regex RE and --metrics FILE list only the metrics that pass (see docs/toolbox.md).
 
 A local directory that does not exist yet (a new node) is an empty location: a note on stderr, nothing listed, exit 0 (as audit and plan treat it).
 
@@ -41,12 +45,14 @@ ssh:// storage locations (in a cluster file) are listed over ssh (a remote find,
     node: nodeFlag('with --cluster, scan just this location', { dependsOn: ['cluster'] }),
     'follow-symlinks': Flags.boolean({ description: 'Follow symlinks whose target is inside the root.', default: false }),
     concurrency: countFlag('concurrency', 'Parallel directory readers. [default: min(4, CPUs); 8 on NFS, SMB and FUSE mounts]', 1, 64),
+    ...metricFilterFlags,
     ...progressFlags,
     ...sshFlags,
   };
 
   public async run(): Promise<void> {
     const { args, flags } = await this.parse(Scan);
+    const filter = await metricFilterFrom(flags);
     if ((args.path === undefined) === (flags.cluster === undefined)) {
       throw new UsageError('give a directory to scan, or --cluster FILE (not both)', {
         expected: 'scan PATH | scan --cluster FILE [--node MEMBER]',
@@ -94,13 +100,14 @@ ssh:// storage locations (in a cluster file) are listed over ssh (a remote find,
     const progressTo = progressStream(flags);
     for (const loc of locations) {
       const progress = progressTo === undefined ? undefined : progressLine(`scan ${loc.id}`, progressTo);
-      const batches = scanLocationBatches(loc, {
+      const all = scanLocationBatches(loc, {
         stat: flags.json,
         followSymlinks: flags['follow-symlinks'],
         concurrency: flags.concurrency,
         onProgress: progress?.update,
         ssh,
       });
+      const batches = filter === null ? all : filterBatches(all, filter);
       try {
         await writeScanEntries(batches, sink, { json: flags.json, counts, withNode: flags.cluster !== undefined });
       } catch (err) {

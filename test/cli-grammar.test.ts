@@ -198,6 +198,12 @@ describe('--json is NDJSON', () => {
       ['whisper:resize', ['resized.wsp', '1m:2d', '--no-backup']],
       ['whisper:set-aggregation', ['agg.wsp', 'max']],
       ['whisper:set-xff', ['xff.wsp', '0.3']],
+      ['path', ['servers.web-1.cpu', 'servers.web-1.cpu;dc=eu']],
+      ['name', ['servers/web-1/cpu.wsp']],
+      ['stale', ['--cluster', 'cluster.yaml', '--older-than', '1d']],
+      ['du', ['--cluster', 'cluster.yaml', '--depth', '2']],
+      ['delete', ['--cluster', 'cluster.yaml', '--match', '**']], // a dry run: nothing deleted
+      ['nodes', ['--cluster', 'cluster.yaml', '--port-timeout', '1s']],
     ];
   }
 

@@ -62,6 +62,8 @@ export class ApplyReport {
     deleted: 0,
     alreadyGone: 0,
     copiedAsFill: 0,
+    /** Directories this job's deletes left empty, removed afterwards (never a root). */
+    directoriesRemoved: 0,
     earlier: 0,
     slots: 0,
     bytes: 0,

@@ -5,10 +5,11 @@
 // per-location one (a copy counts against its source and its destination), with an optional
 // bandwidth cap. Re-running the same command resumes: actions the journals show as done are skipped.
 import { readdirSync } from 'node:fs';
-import { resolve } from 'node:path';
+import { posix, resolve } from 'node:path';
 import { loadClusterFile } from '../config/cluster-file.js';
 import { ConfigError, DataError, UsageError } from '../errors.js';
 import { ringFingerprint, type PlanAction, type PlanHeader, type PlanLocation } from '../plan/plan-file.js';
+import { removeEmptyDirs } from '../storage/empty-dirs.js';
 import { resolveLocations } from '../storage/locations.js';
 import type { SshOptions } from '../storage/ssh-driver.js';
 import { ActionTable, OP } from './action-table.js';
@@ -351,12 +352,25 @@ export async function applyPlan(o: ApplyOptions): Promise<ApplyReport> {
           runFill(ctx, a as Extract<PlanAction, { op: 'fill' }>, lease),
       );
       readOthers(); // other jobs may have verified copies meanwhile
+      const emptied = new Map<string, Set<string>>(); // location → directories a delete took a file from
       await pass(
         (a) => a.op === 'delete',
-        async (a, lease) =>
-          depsProblem(a, (a as Extract<PlanAction, { op: 'delete' }>).after) ??
-          runDelete(ctx, a as Extract<PlanAction, { op: 'delete' }>, lease),
+        async (a, lease) => {
+          const d = a as Extract<PlanAction, { op: 'delete' }>;
+          const out = depsProblem(a, d.after) ?? (await runDelete(ctx, d, lease));
+          if (out.kind === 'done' && out.result === 'deleted') {
+            if (!emptied.has(d.at)) emptied.set(d.at, new Set());
+            emptied.get(d.at)!.add(posix.dirname(d.path));
+          }
+          return out;
+        },
       );
+      // Once this job's copies and deletes are over: the directories its deletes left empty go (never a
+      // root). Best effort: a directory that cannot be removed is only clutter, never a reason to fail.
+      for (const [loc, dirs] of emptied) {
+        const removed = await removeEmptyDirs(await nodes.driver(loc), dirs).catch(() => []);
+        report.done.directoriesRemoved += removed.length;
+      }
     } finally {
       progress.stop();
     }

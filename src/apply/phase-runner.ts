@@ -325,15 +325,9 @@ export async function runPhase(o: PhaseRunOptions): Promise<PhaseOutcome> {
       writeDerived(path, header, actions);
       const report = await applyPlan(applyOpts(path));
       const code = report.exitCode();
-      let dirs = 0;
-      if (code === 0 && o.dryRun !== true) {
-        for (const a of actions) {
-          if (a.op !== 'delete') continue;
-          const root = localRoot(header, a.at);
-          if (root !== null) dirs += removeEmptyParents(root, a.path);
-        }
-        finish();
-      }
+      // apply removes the directories its deletes leave empty (never a root).
+      const dirs = report.done.directoriesRemoved;
+      if (code === 0 && o.dryRun !== true) finish();
       return {
         phase,
         status: code === 0 ? 'done' : 'failed',
@@ -416,22 +410,6 @@ function confirmSwitch(
     };
   // The old holders' last point: the relays sent there until then, so the backfill window must reach it.
   return { switchedAt: Math.max(lastOld, Math.min(firstNew, now)), receiving, stillWritten, why: '' };
-}
-
-/** rmdir the empty directories `rel` leaves under `root`, deepest first; never the root. Returns how many. */
-function removeEmptyParents(root: string, rel: string): number {
-  let n = 0;
-  let dir = dirname(rel);
-  while (dir !== '.' && dir !== '/' && dir !== '') {
-    try {
-      fs.rmdirSync(join(root, dir));
-      n++;
-    } catch {
-      break; // not empty (or gone): its parents are not empty either
-    }
-    dir = dirname(dir);
-  }
-  return n;
 }
 
 /** Whether the plan file is a phased runbook (its header, the first line, says version 2 and phased). */

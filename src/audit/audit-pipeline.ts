@@ -8,6 +8,7 @@ import { buildLabelledRing, resolveRingSource, ringSourceFromArg } from '../conf
 import type { Ring } from '../ring/types.js';
 import { memberId } from '../ring/types.js';
 import { checkStorageKeys, resolveLocations, type StorageLocation } from '../storage/locations.js';
+import type { MetricFilter } from '../storage/metric-filter.js';
 import { scanLocationBatches } from '../storage/scan.js';
 import type { SshOptions } from '../storage/ssh-driver.js';
 import { AuditContext } from './audit-context.js';
@@ -95,6 +96,8 @@ export interface AuditInputs {
   progress?: Progress;
   /** Keys and host-key policy for ssh:// locations. */
   ssh?: SshOptions;
+  /** --match/--regex/--metrics: only the files passing it are audited (a subset of the cluster). */
+  filter?: MetricFilter | null;
 }
 
 export interface PreparedAudit {
@@ -144,6 +147,7 @@ export async function prepareAudit(inputs: AuditInputs): Promise<PreparedAudit> 
         ...(inputs.ssh !== undefined ? { ssh: inputs.ssh } : {}),
       })) {
         for (const e of batch) {
+          if (inputs.filter != null && !inputs.filter.matches(e)) continue;
           const key = ctx.targetPath(e.path, e.metric, e.kind);
           const ge = {
             loc: i,
@@ -156,7 +160,7 @@ export async function prepareAudit(inputs: AuditInputs): Promise<PreparedAudit> 
           };
           grouper.add(key, ge);
         }
-        scanned[i]! += batch.length;
+        scanned[i]! += inputs.filter == null ? batch.length : batch.filter((e) => inputs.filter!.matches(e)).length;
       }
     }
   } catch (err) {

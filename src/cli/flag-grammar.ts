@@ -59,6 +59,9 @@ export const FLAG_GRAMMAR: Readonly<Record<string, FlagMeaning>> = {
   'fail-on': { meaning: 'CI exit behaviour: exit 1 at error|warning|info, or never', describedBy: /\bexit 1\b/i, kind: 'option' },
   'dry-run': { meaning: 'show what would happen; write nothing', describedBy: /\bwould\b/i, kind: 'boolean' },
   yes: { meaning: 'act (destructive toolbox commands are dry runs without it)', describedBy: /\bact\b|really|delete/i, kind: 'boolean' },
+  journal: { meaning: 'the journal of a destructive toolbox run (a new file)', describedBy: /journal/i, kind: 'option' },
+  invert: { meaning: 'the complement: what is NOT selected', describedBy: /\bNOT\b/, kind: 'boolean', char: 'I' },
+  root: { meaning: "carbon's storage directory (LOCAL_DATA_DIR) that paths are under", describedBy: /LOCAL_DATA_DIR/, kind: 'option' },
   // whisper files
   lock: {
     meaning: "take carbon-cache's flock on the files written (--no-lock to skip)",

@@ -134,6 +134,13 @@ export interface StorageDriver {
    * at the time (group commit).
    */
   syncPaths(rels: readonly string[]): Promise<void>;
+  /**
+   * Remove a directory below the root if it is empty (never the root: '' is refused; never a symlink).
+   * true when removed, false when it is not empty or already gone (over ssh: when it could not be
+   * removed at all, since SFTP does not say why); other failures throw. Not synced: a removal lost in a
+   * crash only leaves an empty directory.
+   */
+  removeEmptyDir(rel: string): Promise<boolean>;
   /** Free space of the filesystem holding the root. */
   freeSpace(): Promise<FreeSpace>;
   /** A string equal for two drivers exactly when they reach the same directory. */

@@ -172,6 +172,20 @@ export class LocalDriver implements StorageDriver {
     if (dirname(from) !== dirname(to)) await fsyncDir(dirname(from));
   }
 
+  async removeEmptyDir(rel: string): Promise<boolean> {
+    const abs = this.abs(rel);
+    try {
+      await this.confine(abs);
+      if (!(await fs.promises.lstat(abs)).isDirectory()) throw new DataError(`refusing to remove ${abs}: not a directory`);
+      await fs.promises.rmdir(abs);
+    } catch (err) {
+      const code = (err as NodeJS.ErrnoException).code;
+      if (code === 'ENOTEMPTY' || code === 'EEXIST' || code === 'ENOENT') return false;
+      throw err;
+    }
+    return true;
+  }
+
   async unlink(rel: string, opts: { grouped?: boolean } = {}): Promise<void> {
     const abs = this.abs(rel);
     await this.confine(abs);

@@ -471,6 +471,30 @@ export class SshDriver implements StorageDriver {
     else await this.syncDir(s, posix.dirname(abs));
   }
 
+  async removeEmptyDir(rel: string): Promise<boolean> {
+    const abs = this.abs(rel);
+    const s = await this.conn.ready();
+    let st: SftpStats;
+    try {
+      await this.confine(s, abs);
+      st = await this.io.stat(s, abs, true);
+    } catch (err) {
+      if ((err as { code?: string }).code === 'ENOENT') return false;
+      throw err;
+    }
+    if (!st.isDirectory()) throw new DataError(`refusing to remove ${this.where()}:${abs}: not a directory`);
+    try {
+      await this.io.rmdir(s, abs);
+    } catch {
+      // SFTP v3 says only "Failure" for a directory that is not empty: whatever the reason, it stays.
+      return false;
+    }
+    this.confirmedDirs.delete(abs);
+    // No directory sync: a removal lost in a crash leaves an empty directory, which is harmless (and a
+    // sync per directory costs a round trip, or a whole-host sync(1) without fsync@openssh.com).
+    return true;
+  }
+
   async freeSpace(): Promise<FreeSpace> {
     const s = await this.conn.ready();
     const v = await this.io.statvfs(s, this.root);

@@ -133,6 +133,10 @@ export class SftpIo {
     return this.conn.request<void>(live, 'unlink', abs, (cb) => live.sftp.unlink(abs, (e) => cb(e, undefined)));
   }
 
+  rmdir(live: Live, abs: string): Promise<void> {
+    return this.conn.request<void>(live, 'rmdir', abs, (cb) => live.sftp.rmdir(abs, (e) => cb(e, undefined)));
+  }
+
   mkdir(live: Live, abs: string, mode: number): Promise<void> {
     return this.conn.request<void>(live, 'mkdir', abs, (cb) => live.sftp.mkdir(abs, { mode }, (e) => cb(e, undefined)));
   }
