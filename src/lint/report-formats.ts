@@ -208,7 +208,8 @@ const HTML_STYLE = `body{font:14px/1.45 system-ui,sans-serif;margin:2em;color:#2
 table{border-collapse:collapse;width:100%}th,td{border-bottom:1px solid #ddd;padding:.4em .6em;text-align:left;vertical-align:top}
 .error{color:#b00020;font-weight:bold}.warning{color:#8a5a00}.info{color:#0b5ea8}code,pre{font:12px/1.4 ui-monospace,monospace}
 pre{background:#f6f6f6;padding:.4em;margin:.3em 0;white-space:pre-wrap}del{background:#fdd}ins{background:#dfd;text-decoration:none}
-.see{color:#666}`;
+.see{color:#666}code,pre,td{overflow-wrap:anywhere}
+@media (max-width:720px){body{margin:1em}table,tbody,tr,td{display:block}thead{display:none}tr{border-bottom:1px solid #ccc;padding:.5em 0}td{border:0;padding:.15em 0}}`;
 
 /** One HTML page: the summary, then a row per finding (where, severity, rule with its page, message, fix, edits). */
 function formatHtml(report: LintReport, opts: FormatOptions): string {
@@ -228,7 +229,7 @@ function formatHtml(report: LintReport, opts: FormatOptions): string {
   });
   return [
     '<!doctype html>',
-    '<html lang="en"><head><meta charset="utf-8"><title>ringshift lint</title>',
+    '<html lang="en"><head><meta charset="utf-8"><meta name="viewport" content="width=device-width, initial-scale=1"><title>ringshift lint</title>',
     `<style>${HTML_STYLE}</style></head><body>`,
     `<h1>ringshift lint: ${h(summary)}</h1>`,
     rows.length === 0
