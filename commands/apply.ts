@@ -133,7 +133,8 @@ async function oneLine<T>(work: () => Promise<T>): Promise<T> {
   try {
     return await work();
   } catch (err) {
-    if (err instanceof RingshiftError || !(err instanceof Error)) throw err;
+    // errno errors (EISDIR for a directory given as the plan, …) go to the error line's errno words.
+    if (err instanceof RingshiftError || !(err instanceof Error) || typeof (err as NodeJS.ErrnoException).code === 'string') throw err;
     throw new DataError(err.message);
   }
 }

@@ -20,6 +20,8 @@ export const INTEGRATION_TESTS = [
   'test/plan-ssh-openssh.test.ts',
   'test/ssh-apply.test.ts',
   'test/ssh-driver.test.ts',
+  'test/toolbox-delete.test.ts',
+  'test/toolbox-nodes.test.ts',
   'test/ssh-openssh.test.ts',
   // full disks (tmpfs mounts when root)
   'test/apply.test.ts',

@@ -1,4 +1,4 @@
-// The metric filter on scan, audit and plan (issue 12 §2, bucky #17: try a shuffle on a subset first):
+// The metric filter on scan, audit and plan (issue 12 part 2, bucky #17: try a shuffle on a subset first):
 // a 3 → 4 ring change half done; with --match only the subset is listed, audited and planned, and
 // applying that plan settles the subset while every other file stays exactly as it was.
 import * as fs from 'node:fs';
