@@ -79,3 +79,17 @@ describe('topicOverlap', () => {
     expect(overlaps).toBeLessThan(checked);
   });
 });
+
+describe('lint amqp-bindings-overlap', () => {
+  it('reports each overlapping pair across caches at the later binding, with the other as related and a key both match', async () => {
+    const { lintPaths } = await import('../src/lint/run-lint.js');
+    const { PROJECT_ROOT } = await import('./helpers/project-root.js');
+    const r = await lintPaths(['amqp-bindings-overlap/bad'], { cwd: `${PROJECT_ROOT}/test/fixtures/lint` });
+    const hits = r.report.findings.filter((f) => f.rule === 'amqp-bindings-overlap');
+    expect(hits.map((f) => [f.file, f.line, f.severity])).toEqual([['amqp-bindings-overlap/bad/cluster.yaml', 7, 'warning']]);
+    expect(hits[0]!.message).toContain("'*.web1.#'");
+    expect(hits[0]!.message).toContain("'servers.#'");
+    expect(hits[0]!.message).toContain("'servers.web1'");
+    expect(hits[0]!.related?.map((w) => w.line)).toEqual([6]);
+  });
+});
