@@ -20,6 +20,7 @@ import { rule as dataDirNotRead } from './rules/data-dir-not-read.js';
 import { rule as storageHostNotQueried } from './rules/storage-host-not-queried.js';
 import { rule as relayRulesInvalid } from './rules/relay-rules-invalid.js';
 import { rule as relayRulesUnknownDestination } from './rules/relay-rules-unknown-destination.js';
+import { rule as amqpBindingsOverlap } from './rules/amqp-bindings-overlap.js';
 import { rule as metricPrefixMismatch } from './rules/metric-prefix-mismatch.js';
 import { rule as routingKeyRewritten } from './rules/routing-key-rewritten.js';
 import { rule as aggregationRulesMismatch } from './rules/aggregation-rules-mismatch.js';
@@ -66,6 +67,7 @@ export const RULES = [
   storageHostNotQueried,
   relayRulesInvalid,
   relayRulesUnknownDestination,
+  amqpBindingsOverlap,
   metricPrefixMismatch,
   routingKeyRewritten,
   aggregationRulesMismatch,

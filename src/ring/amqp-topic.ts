@@ -101,3 +101,52 @@ export class AmqpTopicRing implements Ring {
     return `${f.slice(f.lastIndexOf('/') + 1)}:${line}`;
   }
 }
+
+/**
+ * A routing key that both topic patterns match, or undefined when none exists (the bindings are disjoint).
+ * Exact: a search over (position in a, position in b) that builds a common key word by word. `#` may end
+ * (move on without a word) or take a word and stay; `*` and a literal take exactly one word; two literals
+ * agree only when equal. The shortest witness has at most |a|+|b| words. Wildcard-only words become `x`.
+ */
+export function topicOverlap(a: string, b: string): string | undefined {
+  const p = words(a);
+  const q = words(b);
+  const width = q.length + 1;
+  const seen = new Uint8Array((p.length + 1) * width);
+  // each state remembers how it was reached: previous state and the word emitted (null: a `#` ended)
+  const from = new Map<number, { prev: number; word: string | null }>();
+  const queue = [0];
+  seen[0] = 1;
+  const visit = (s: number, prev: number, word: string | null): void => {
+    if (seen[s] === 1) return;
+    seen[s] = 1;
+    from.set(s, { prev, word });
+    queue.push(s);
+  };
+  const goal = p.length * width + q.length;
+  for (let head = 0; head < queue.length; head++) {
+    const s = queue[head]!;
+    if (s === goal) {
+      const key: string[] = [];
+      for (let t = s; t !== 0;) {
+        const step = from.get(t)!;
+        if (step.word !== null) key.push(step.word);
+        t = step.prev;
+      }
+      return key.reverse().join('.');
+    }
+    const i = Math.floor(s / width);
+    const j = s % width;
+    const pw = p[i];
+    const qw = q[j];
+    if (pw === '#') visit((i + 1) * width + j, s, null);
+    if (qw === '#') visit(i * width + j + 1, s, null);
+    if (pw === undefined || qw === undefined) continue;
+    const pWild = pw === '#' || pw === '*';
+    const qWild = qw === '#' || qw === '*';
+    if (!pWild && !qWild && pw !== qw) continue;
+    const word = !pWild ? pw : !qWild ? qw : 'x';
+    visit((pw === '#' ? i : i + 1) * width + (qw === '#' ? j : j + 1), s, word);
+  }
+  return undefined;
+}
