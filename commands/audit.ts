@@ -5,13 +5,13 @@ import { stderrProgress } from '../src/audit/stage-progress.js';
 import type { AuditFinding } from '../src/audit/audit-findings.js';
 import { BaseCommand } from '../src/cli/base-command.js';
 import {
-  countFlag,
   failOnFlag,
   progressFlags,
   progressStream,
   requiredClusterFileFlag,
   sshFlags,
   sshOptionsFrom,
+  auditScanFlags,
 } from '../src/cli/common-flags.js';
 import { metricFilterFlags, metricFilterFrom } from '../src/cli/metric-filter-flags.js';
 import { LineSink } from '../src/output/sinks.js';
@@ -83,28 +83,10 @@ Exit status: 0, or 1 when --fail-on matches a finding; 2 for usage and config er
       description: 'Metric names as the relays received them, one a line: confirms or rules out double-dot placements.',
     }),
     ...auditLiveFlags,
-    'self-prefix': Flags.string({
-      helpValue: 'PREFIX',
-      description: "Prefix of the caches' own metrics (CARBON_METRIC_PREFIX; repeatable). [default: carbon]",
-      multiple: true,
-    }),
+    ...auditScanFlags,
     'fail-on': failOnFlag('Or a comma-separated list of kinds (misplaced,missing-replica). [default: never]'),
     html: Flags.string({ helpValue: 'FILE', description: HTML_FLAG_DESCRIPTION }),
     all: Flags.boolean({ description: 'With --json: also print the ok files.', default: false }),
-    'spill-after': countFlag(
-      'spill-after',
-      'Files kept in memory while grouping before spilling to temp files. [default: 500000]',
-      0,
-      1e9,
-      {
-        helpGroup: 'ADVANCED',
-      },
-    ),
-    'tmp-dir': Flags.string({
-      helpValue: 'DIR',
-      description: 'Where spill files go. [default: the system temp dir]',
-      helpGroup: 'ADVANCED',
-    }),
     ...metricFilterFlags,
     ...progressFlags,
     ...sshFlags,
@@ -149,36 +131,18 @@ Exit status: 0, or 1 when --fail-on matches a finding; 2 for usage and config er
   }
 }
 
+/** The kinds each --fail-on level adds to the one above it. */
+const FAIL_ON_ADDS: [string, string[]][] = [
+  ['never', []],
+  ['error', ['misplaced', 'missing-replica', 'unreadable', 'corrupt', 'truncated']],
+  ['warning', ['extra-copy', 'trailing-dot', 'tagged-hashed', 'malformed', 'symlink']],
+  ['info', ['self-metric']],
+];
+
 /** The kinds each --fail-on level stands for (each level includes the ones above it). */
-const FAIL_ON_LEVELS: Record<string, string[]> = {
-  never: [],
-  error: ['misplaced', 'missing-replica', 'unreadable', 'corrupt', 'truncated'],
-  warning: [
-    'misplaced',
-    'missing-replica',
-    'unreadable',
-    'corrupt',
-    'truncated',
-    'extra-copy',
-    'trailing-dot',
-    'tagged-hashed',
-    'malformed',
-    'symlink',
-  ],
-  info: [
-    'misplaced',
-    'missing-replica',
-    'unreadable',
-    'corrupt',
-    'truncated',
-    'extra-copy',
-    'trailing-dot',
-    'tagged-hashed',
-    'malformed',
-    'symlink',
-    'self-metric',
-  ],
-};
+const FAIL_ON_LEVELS: Record<string, string[]> = Object.fromEntries(
+  FAIL_ON_ADDS.map(([level], i) => [level, FAIL_ON_ADDS.slice(0, i + 1).flatMap(([, kinds]) => kinds)]),
+);
 
 /** A level, or the comma-separated kinds as given. */
 function failOnKinds(value: string | undefined): string | undefined {

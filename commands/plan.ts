@@ -6,13 +6,13 @@ import { renderSummaryText, summaryJson } from '../src/plan/summary.js';
 import { BaseCommand } from '../src/cli/base-command.js';
 import {
   byteRateFlag,
-  countFlag,
   percentFlag,
   progressFlags,
   progressStream,
   requiredClusterFileFlag,
   sshFlags,
   sshOptionsFrom,
+  auditScanFlags,
 } from '../src/cli/common-flags.js';
 import { metricFilterFlags, metricFilterFrom } from '../src/cli/metric-filter-flags.js';
 import { LineSink } from '../src/output/sinks.js';
@@ -90,25 +90,7 @@ The summary: actions and bytes per source → destination, each destination's gr
       description: 'Write the edited configs under DIR (their paths relative to the working directory kept), when they lint clean.',
       dependsOn: ['configs'],
     }),
-    'self-prefix': Flags.string({
-      helpValue: 'PREFIX',
-      description: "Prefix of the caches' own metrics (CARBON_METRIC_PREFIX; repeatable). [default: carbon]",
-      multiple: true,
-    }),
-    'spill-after': countFlag(
-      'spill-after',
-      'Files kept in memory while grouping before spilling to temp files. [default: 500000]',
-      0,
-      1e9,
-      {
-        helpGroup: 'ADVANCED',
-      },
-    ),
-    'tmp-dir': Flags.string({
-      helpValue: 'DIR',
-      description: 'Where spill files go. [default: the system temp dir]',
-      helpGroup: 'ADVANCED',
-    }),
+    ...auditScanFlags,
     ...metricFilterFlags,
     ...progressFlags,
     ...sshFlags,

@@ -4,13 +4,13 @@ import { stderrProgress } from '../src/audit/stage-progress.js';
 import { BaseCommand } from '../src/cli/base-command.js';
 import {
   byteRateFlag,
-  countFlag,
   percentFlag,
   progressFlags,
   progressStream,
   requiredClusterFileFlag,
   sshFlags,
   sshOptionsFrom,
+  auditScanFlags,
 } from '../src/cli/common-flags.js';
 import { UsageError } from '../src/errors.js';
 import { LineSink } from '../src/output/sinks.js';
@@ -67,25 +67,7 @@ The scan runs once for the audit and once more for a dry-run plan (not with --pl
     }),
     'high-water': percentFlag('high-water', 'The filesystem fill the plan section measures against (peak).', '90%'),
     throughput: byteRateFlag('throughput', 'Expected transfer rate, for the time estimate.', '50MiB/s'),
-    'self-prefix': Flags.string({
-      helpValue: 'PREFIX',
-      description: "Prefix of the caches' own metrics (CARBON_METRIC_PREFIX; repeatable). [default: carbon]",
-      multiple: true,
-    }),
-    'spill-after': countFlag(
-      'spill-after',
-      'Files kept in memory while grouping before spilling to temp files. [default: 500000]',
-      0,
-      1e9,
-      {
-        helpGroup: 'ADVANCED',
-      },
-    ),
-    'tmp-dir': Flags.string({
-      helpValue: 'DIR',
-      description: 'Where spill files go. [default: the system temp dir]',
-      helpGroup: 'ADVANCED',
-    }),
+    ...auditScanFlags,
     ...progressFlags,
     ...sshFlags,
   };

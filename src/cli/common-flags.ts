@@ -125,3 +125,20 @@ export function failOnFlag(description: string) {
     description: `Exit 1 (for CI) when something at this level or above is found: error, warning, info or never. ${description}`,
   });
 }
+
+/** What audit, plan and report read the cluster with: the caches' own metric prefix, and the grouper's spill. */
+export const auditScanFlags = {
+  'self-prefix': Flags.string({
+    helpValue: 'PREFIX',
+    description: "Prefix of the caches' own metrics (CARBON_METRIC_PREFIX; repeatable). [default: carbon]",
+    multiple: true,
+  }),
+  'spill-after': countFlag('spill-after', 'Files kept in memory while grouping before spilling to temp files. [default: 500000]', 0, 1e9, {
+    helpGroup: 'ADVANCED',
+  }),
+  'tmp-dir': Flags.string({
+    helpValue: 'DIR',
+    description: 'Where spill files go. [default: the system temp dir]',
+    helpGroup: 'ADVANCED',
+  }),
+};
