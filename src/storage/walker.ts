@@ -10,6 +10,7 @@ import * as fs from 'node:fs';
 import { availableParallelism } from 'node:os';
 import { Worker } from 'node:worker_threads';
 import type { ListOptions, WalkEntry } from './driver.js';
+import { NETWORK_FS } from './local-syscalls.js';
 import { REC, SHARED, walkWorkerSource } from './walk-worker.js';
 import type { FromWorker, ToWorker, WorkerConfig, WorkerDirTask } from './walk-worker.js';
 
@@ -21,17 +22,6 @@ export function defaultWalkers(): number {
   return Math.min(4, Math.max(1, availableParallelism()));
 }
 
-/** statfs f_type of filesystems where a readdir waits on the network: more readers hide the latency. */
-const NETWORK_FS = new Set([
-  0x6969, // NFS
-  0x517b, // SMB
-  0xff534d42, // CIFS
-  0xfe534d42, // SMB2
-  0x65735546, // FUSE (sshfs and friends)
-  0x00c36400, // Ceph
-  0x0bd00bd0, // Lustre
-  0x47504653, // GPFS
-]);
 const NETWORK_WALKERS = 8;
 
 /** Readers for `root`: min(4, CPUs) locally, 8 on network filesystems. */
