@@ -103,7 +103,8 @@ export function archiveSlotProblem(index: number, step: number, buf: Buffer, che
     if (ts === 0) continue;
     if (base === 0) return `archive ${index}: slot 0 is empty but slot ${i} holds timestamp ${ts}`;
     if (!checkPositions) continue;
-    if ((ts - base - i * step) % turn !== 0) {
+    const off = ts - base - i * step; // 0 before the ring wraps, ±turn after: no division for those
+    if (off !== 0 && off !== turn && off !== -turn && off % turn !== 0) {
       if (misplaced++ === 0) firstMisplaced = i;
     }
   }
