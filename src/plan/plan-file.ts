@@ -46,6 +46,8 @@ export interface PlanHeader {
     moveSuspected: boolean;
     oldRing?: string;
     names?: string;
+    /** A plan written by `ringshift rename`: its map file, absolute. */
+    rename?: string;
     [key: string]: unknown;
   };
 }
@@ -77,9 +79,12 @@ export interface CopyAction extends ActionBase {
   /**
    * (Optional, added compatibly.) Destination path when it differs from `path`, which is then the
    * source's path: carbon-c-relay cleansing, where a name the relay rewrites moves into its cleansed
-   * twin (`a/b@c.wsp` → `a/b_c.wsp`). `from` and `to` may then be the same location.
+   * twin (`a/b@c.wsp` → `a/b_c.wsp`). `from` and `to` may then be the same location. `ringshift
+   * rename` plans use it too: the old name's file merged into the new name's.
    */
   toPath?: string;
+  /** (Optional, added compatibly; rename plans.) The metric name `toPath` holds, when it is another name. */
+  toMetric?: string;
 }
 
 /** Gap-only fill of `to`'s existing file from `from`'s file. */
@@ -91,6 +96,8 @@ export interface FillAction extends ActionBase {
   dest: FileStamp;
   /** (Optional, added compatibly.) As CopyAction.toPath. */
   toPath?: string;
+  /** (Optional, added compatibly.) As CopyAction.toMetric. */
+  toMetric?: string;
   /**
    * (Optional, added compatibly.) Ids of the copies in this plan that create `to`'s file: run this fill
    * only once they are verified. `dest` is then the stamp of that copy's source (the file the copy
