@@ -76,7 +76,11 @@ Metrics carbon-cache still receives under the old name come back with the next p
         map,
         cluster,
         output,
-        onRecord: (rec) => sink.push(flags.json ? JSON.stringify(rec) : recordLine(rec)),
+        // The text lists the actions in the dry run; a written plan holds them (apply PLAN --dry-run lists them).
+        onRecord: (rec) => {
+          if (flags.json) sink.push(JSON.stringify(rec));
+          else if (output === undefined || rec.type === 'skip') sink.push(recordLine(rec));
+        },
         ...(progress !== undefined
           ? {
               onProgress: (node: string, n: number) => {

@@ -12,6 +12,7 @@ import { metricToPath } from '../src/storage/paths.js';
 import { RenameMap } from '../src/toolbox/rename-map.js';
 import { clusterFactory, NOW, owners, readPlan, type TestCluster } from './audit-cluster.js';
 import { fileSlots } from './helpers/apply-check.js';
+import { expectRenamed, snapshotNodes, type NodeSnapshot } from './helpers/rename-check.js';
 import { runCommand } from './helpers/run-command.js';
 
 const { default: Rename } = await import('../commands/rename.js');
@@ -112,17 +113,11 @@ interface Setup {
   clusterFile: string;
   mapFile: string;
   /** node → metric → slots, of every file before. */
-  before: Map<string, Map<string, Map<string, number>>>;
+  before: NodeSnapshot;
 }
 
-function snapshot(c: TestCluster, metrics: readonly string[]): Setup['before'] {
-  const out: Setup['before'] = new Map();
-  for (const n of NODES) {
-    const per = new Map<string, Map<string, number>>();
-    for (const m of metrics) if (fs.existsSync(c.file(n, m))) per.set(m, fileSlots(c.file(n, m)));
-    out.set(n, per);
-  }
-  return out;
+function snapshot(c: TestCluster, metrics: readonly string[]): NodeSnapshot {
+  return snapshotNodes(NODES, metrics, (n, m) => c.file(n, m));
 }
 
 const ALL_NAMES = [...new Set([...Object.keys(RENAMES), ...Object.values(RENAMES), ...KEPT])];
@@ -154,39 +149,15 @@ async function setup(prefix: string): Promise<Setup> {
 }
 
 /** The end state: every old copy merged into the new name on its owners, the olds gone, the rest untouched. */
-function expectRenamed(s: Setup): void {
+function expectRenamedHere(s: Setup): void {
   const ring = s.c.ring('cluster.yaml');
-  for (const n of NODES) for (const old of Object.keys(RENAMES)) expect(fs.existsSync(s.c.file(n, old)), `${old} on ${n}`).toBe(false);
-  for (const n of NODES)
-    for (const k of KEPT) {
-      const had = s.before.get(n)!.get(k);
-      if (had === undefined) expect(fs.existsSync(s.c.file(n, k))).toBe(false);
-      else expect(fileSlots(s.c.file(n, k)), `${k} on ${n} untouched`).toEqual(had);
-    }
-  for (const name of new Set(Object.values(RENAMES))) {
-    const olds = Object.keys(RENAMES).filter((o) => RENAMES[o] === name);
-    const holders = NODES.flatMap((n) => olds.map((o) => s.before.get(n)!.get(o)).filter((x) => x !== undefined));
-    expect(holders.length).toBeGreaterThan(0);
-    const own = owners(ring, name);
-    for (const n of NODES) expect(fs.existsSync(s.c.file(n, name)), `${name} on ${n}`).toBe(own.includes(n));
-    for (const o of own) {
-      const got = fileSlots(s.c.file(o, name));
-      const mine = s.before.get(o)!.get(name);
-      const sources = mine === undefined ? holders : [mine, ...holders];
-      const union = new Set(sources.flatMap((h) => [...h.keys()]));
-      for (const h of sources) for (const k of h.keys()) expect(got.has(k), `${name} on ${o}: slot ${k}`).toBe(true);
-      for (const [k, v] of got) {
-        if (mine?.has(k)) expect(v, `${name} on ${o}: own slot ${k} kept`).toBe(mine.get(k));
-        else
-          expect(
-            holders.some((h) => h.get(k) === v),
-            `${name} on ${o}: slot ${k} = ${v} from an old copy`,
-          ).toBe(true);
-      }
-      // Exactly the slots some copy had: the union, nothing more.
-      expect(got.size, `${name} on ${o}: slots`).toBe(union.size);
-    }
-  }
+  expectRenamed(
+    s.before,
+    RENAMES,
+    KEPT,
+    (m) => owners(ring, m),
+    (n, m) => s.c.file(n, m),
+  );
 }
 
 describe('rename on a local 3-node RF 2 cluster', () => {
@@ -241,7 +212,7 @@ describe('rename on a local 3-node RF 2 cluster', () => {
 
     const report = await applyPlan({ plan });
     expect(report.exitCode(), report.text().join('\n')).toBe(0);
-    expectRenamed(s);
+    expectRenamedHere(s);
     // The directories the deletes emptied are gone (old/, srv/b/), a root never.
     for (const n of NODES) {
       expect(fs.existsSync(join(s.c.root(n), 'old'))).toBe(false);
@@ -265,7 +236,7 @@ describe('rename --yes', () => {
     expect(r.code, `${r.out}\n${r.err}`).toBe(0);
     expect(r.out).toMatch(/^plan .*yes\.plan: 6 old names → 5 new names/m);
     expect(r.out).toContain('ok: everything selected is done');
-    expectRenamed(s);
+    expectRenamedHere(s);
   });
 
   it('an old copy that is not a sound whisper file is left alone and kept; its sound twin is renamed', async () => {
