@@ -6,6 +6,7 @@ import { countFlag, progressFlags, progressStream, requiredClusterFileFlag, sshF
 import { noteLine } from '../src/cli/toolbox-target.js';
 import { LineSink } from '../src/output/sinks.js';
 import type { PlanAction, PlanSkip } from '../src/plan/plan-file.js';
+import { pathToMetric } from '../src/storage/paths.js';
 import { RenameMap } from '../src/toolbox/rename-map.js';
 import { planRename } from '../src/toolbox/rename-plan.js';
 import { ToolboxCluster } from '../src/toolbox/toolbox-cluster.js';
@@ -129,6 +130,6 @@ Metrics carbon-cache still receives under the old name come back with the next p
 function recordLine(rec: PlanAction | PlanSkip): string {
   if (rec.type === 'skip') return `skip ${rec.metric ?? rec.path} on ${rec.at} (${rec.path}): ${rec.reason}`;
   if (rec.op === 'delete') return `delete ${rec.metric} on ${rec.at} (${rec.path})`;
-  const into = `${rec.toMetric ?? rec.metric} on ${rec.to} (${rec.toPath ?? rec.path})`;
-  return `${rec.op} ${rec.metric} on ${rec.from} (${rec.path}) → ${into}${rec.op === 'fill' && rec.after !== undefined ? ' after the copy' : ''}`;
+  const into = `${rec.metric} on ${rec.to} (${rec.toPath ?? rec.path})`;
+  return `${rec.op} ${pathToMetric(rec.path).metric ?? rec.path} on ${rec.from} (${rec.path}) → ${into}${rec.op === 'fill' && rec.after !== undefined ? ' after the copy' : ''}`;
 }

@@ -169,6 +169,7 @@ describe('--json is NDJSON', () => {
     );
     fs.copyFileSync(join(dir, wsp), join(dir, 'copy.wsp'));
     for (const f of ['upd.wsp', 'resized.wsp', 'agg.wsp', 'xff.wsp']) fs.copyFileSync(join(dir, wsp), join(dir, f));
+    fs.writeFileSync(join(dir, 'renames.txt'), 're:^servers\\.(.*)$ renamed.$1\n');
   });
   afterAll(() => fs.rmSync(dir, { recursive: true, force: true }));
 
@@ -203,6 +204,7 @@ describe('--json is NDJSON', () => {
       ['stale', ['--cluster', 'cluster.yaml', '--older-than', '1d']],
       ['du', ['--cluster', 'cluster.yaml', '--depth', '2']],
       ['delete', ['--cluster', 'cluster.yaml', '--match', '**']], // a dry run: nothing deleted
+      ['rename', ['--cluster', 'cluster.yaml', '--map', 'renames.txt']], // a dry run: nothing renamed
       ['nodes', ['--cluster', 'cluster.yaml', '--port-timeout', '1s']],
     ];
   }

@@ -141,7 +141,6 @@ function checkAction(r: Record<string, unknown>, path: string, line: number): Pl
           bad(path, line, `action toPath ${JSON.stringify(r.toPath)} leaves the storage root`, 'a relative path like a/b/c.wsp');
         }
       }
-      if (r.toMetric !== undefined && typeof r.toMetric !== 'string') bad(path, line, 'toMetric must be a metric name');
       if (r.from === r.to && (r.toPath === undefined || r.toPath === r.path))
         bad(path, line, `${r.op} action from and to are the same file`);
       if (r.op === 'fill' && !isStamp(r.dest)) bad(path, line, 'fill action without a dest stamp');

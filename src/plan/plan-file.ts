@@ -80,11 +80,10 @@ export interface CopyAction extends ActionBase {
    * (Optional, added compatibly.) Destination path when it differs from `path`, which is then the
    * source's path: carbon-c-relay cleansing, where a name the relay rewrites moves into its cleansed
    * twin (`a/b@c.wsp` → `a/b_c.wsp`). `from` and `to` may then be the same location. `ringshift
-   * rename` plans use it too: the old name's file merged into the new name's.
+   * rename` plans use it too: the old name's file (`path`) merged into the new name's (`toPath`; `metric`
+   * is the new name, as always the name the data ends up under).
    */
   toPath?: string;
-  /** (Optional, added compatibly; rename plans.) The metric name `toPath` holds, when it is another name. */
-  toMetric?: string;
 }
 
 /** Gap-only fill of `to`'s existing file from `from`'s file. */
@@ -96,8 +95,6 @@ export interface FillAction extends ActionBase {
   dest: FileStamp;
   /** (Optional, added compatibly.) As CopyAction.toPath. */
   toPath?: string;
-  /** (Optional, added compatibly.) As CopyAction.toMetric. */
-  toMetric?: string;
   /**
    * (Optional, added compatibly.) Ids of the copies in this plan that create `to`'s file: run this fill
    * only once they are verified. `dest` is then the stamp of that copy's source (the file the copy

@@ -179,10 +179,9 @@ export async function planRename(o: RenameInputs): Promise<RenameSummary> {
       const intoOwners: number[] = [];
       const base = (h: Checked & { metric: string }) => ({
         type: 'action' as const,
-        metric: h.metric,
+        metric: newName,
         path: h.path,
         toPath: newPath,
-        toMetric: newName,
         from: locs[h.loc]!.id,
         source: stamp(h.check.stamp),
       });
