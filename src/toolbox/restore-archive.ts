@@ -145,8 +145,13 @@ export async function restoreArchive(
       const loc = cluster.locations[i]!;
       const base = { metric: e.metric, path: e.path, node: loc.id };
       try {
-        const d = await cluster.driver(i, !opts.dryRun);
-        const there = cluster.isAbsent(i) ? null : await d.stat(e.path);
+        // A location whose directory does not exist yet (a new node) is created when something is written.
+        if (opts.dryRun && cluster.isAbsent(i)) {
+          emit({ ...base, result: 'would-create' });
+          continue;
+        }
+        const d = await cluster.driver(i, true);
+        const there = await d.stat(e.path);
         if (there !== null && there.type !== 'file') {
           emit({ ...base, result: 'failed', reason: `a ${there.type} is in the way` });
           continue;
