@@ -8,6 +8,7 @@
 // fdatasynced before it, result after); both steps are idempotent, so running the same restore again
 // after a crash finishes it.
 import * as fs from 'node:fs';
+import { posix } from 'node:path';
 import tar from 'tar-stream';
 import { nowIso, nowSeconds } from '../clock.js';
 import { DataError, UsageError } from '../errors.js';
@@ -163,8 +164,17 @@ export async function restoreArchive(
         const j = opts.journal!;
         if (there === null) {
           j.append([{ t: 'create', node: loc.id, path: e.path, bytes: e.data.length, at: nowIso() }]);
+          // The temp file has a fixed name beside the target, so one a killed run left is found and removed.
+          const tempName = `.${posix.basename(e.path).slice(0, 100)}.ringshift-restore.tmp`;
+          const tempRel = posix.join(posix.dirname(e.path), tempName);
+          const stale = await d.stat(tempRel);
+          if (stale !== null && stale.type === 'file') await d.unlink(tempRel);
           try {
-            await d.writeAtomic(e.path, e.data, { mode: e.mode, ...(e.mtime !== undefined ? { mtimeMs: e.mtime.getTime() } : {}) });
+            await d.writeAtomic(e.path, e.data, {
+              mode: e.mode,
+              tempName,
+              ...(e.mtime !== undefined ? { mtimeMs: e.mtime.getTime() } : {}),
+            });
             j.append([{ t: 'result', node: loc.id, path: e.path, result: 'created' }]);
             emit({ ...base, result: 'created' });
             continue;
