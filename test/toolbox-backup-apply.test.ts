@@ -1,7 +1,8 @@
 // backup and restore as the user runs them, where the in-process tests cannot go: a cluster whose n2 and
 // n3 are ssh:// locations (the in-process ssh2 server) — the backup reads over ssh and equals the one
 // made of the same directories locally, the restore creates the files over ssh — and the built CLI's
-// restore killed with SIGKILL at moments chosen by the clock, then run again: the same files as an
+// restore killed with SIGKILL at named points (apply's RINGSHIFT_TEST_CRASH_AT hook) and at moments chosen
+// by the clock, then run again: the same files as an
 // uninterrupted restore, no temp file left.
 import { spawn, spawnSync } from 'node:child_process';
 import * as fs from 'node:fs';
@@ -95,9 +96,9 @@ describe('backup and restore with ssh:// nodes', () => {
 describe('restore killed with SIGKILL, then run again', () => {
   const state = (c: TestCluster) =>
     NODES.flatMap((n) => METRICS.filter((m) => fs.existsSync(c.file(n, m))).map((m) => [n, m, fileSlots(c.file(n, m))] as const));
-  const restore = (c: TestCluster, journal: string) =>
+  const restore = (c: TestCluster, journal: string, crashAt = '') =>
     spawnSync(process.execPath, [RUN, 'restore', archive, '--cluster', join(c.dir, 'cluster.yaml'), '--journal', join(c.dir, journal)], {
-      env: { ...process.env, RINGSHIFT_NOW: String(NOW) },
+      env: { ...process.env, RINGSHIFT_NOW: String(NOW), RINGSHIFT_TEST_CRASH_AT: crashAt },
       encoding: 'utf8',
       timeout: 120_000,
     });
@@ -109,6 +110,16 @@ describe('restore killed with SIGKILL, then run again', () => {
     expect(r0.status, r0.stderr).toBe(0);
     reference = state(c);
     expect(reference).toHaveLength(80);
+  });
+
+  it.each(['restore-intent:7', 'restore-placed:1', 'restore-placed:30'])('killed at %s', (point) => {
+    const c = cluster(`restore-${point.replace(':', '-')}`);
+    const crashed = restore(c, 'j1', point);
+    expect(crashed.signal, crashed.stderr).toBe('SIGKILL');
+    const again = restore(c, 'j2');
+    expect(again.status, again.stderr).toBe(0);
+    expect(state(c)).toEqual(reference);
+    expect(c.temps()).toEqual([]);
   });
 
   it.each([250, 600, 1200])('killed after %i ms', async (ms) => {

@@ -10,6 +10,7 @@
 import * as fs from 'node:fs';
 import { posix } from 'node:path';
 import tar from 'tar-stream';
+import { crashPoint } from '../apply/crash-points.js';
 import { nowIso, nowSeconds } from '../clock.js';
 import { DataError, UsageError } from '../errors.js';
 import { checkRelPath } from '../storage/driver.js';
@@ -164,6 +165,7 @@ export async function restoreArchive(
         const j = opts.journal!;
         if (there === null) {
           j.append([{ t: 'create', node: loc.id, path: e.path, bytes: e.data.length, at: nowIso() }]);
+          crashPoint('restore-intent');
           // The temp file has a fixed name beside the target, so one a killed run left is found and removed.
           const tempName = `.${posix.basename(e.path).slice(0, 100)}.ringshift-restore.tmp`;
           const tempRel = posix.join(posix.dirname(e.path), tempName);
@@ -175,6 +177,7 @@ export async function restoreArchive(
               tempName,
               ...(e.mtime !== undefined ? { mtimeMs: e.mtime.getTime() } : {}),
             });
+            crashPoint('restore-placed');
             j.append([{ t: 'result', node: loc.id, path: e.path, result: 'created' }]);
             emit({ ...base, result: 'created' });
             continue;
