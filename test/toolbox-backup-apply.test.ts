@@ -67,7 +67,7 @@ beforeAll(async () => {
 });
 
 describe('backup and restore with ssh:// nodes', () => {
-  it('the backup over ssh equals the local one; the restore creates the files over ssh', async () => {
+  it('the backup over ssh equals the local one; the restore creates and gap-fills files over ssh', async () => {
     const sshArgs = ['--identity', ssh.server.identityFile, '--known-hosts', ssh.server.knownHostsFile];
     const remote = (c: TestCluster) =>
       c.writeClusterAt('ssh.yaml', RING, { n1: c.root('n1'), n2: ssh.server.url(c.root('n2')), n3: ssh.server.url(c.root('n3')) });
@@ -79,17 +79,36 @@ describe('backup and restore with ssh:// nodes', () => {
     for (const m of METRICS) expect(overSsh.get(m)!.equals(local.get(m)!), m).toBe(true);
 
     const dst = cluster('restore-ssh');
-    const r = await runCommand(Restore, [viaSsh, '--cluster', remote(dst), '--journal', join(dst.dir, 'j'), '--json', ...sshArgs]);
-    expect(r.code, r.err).toBe(0);
-    expect(JSON.parse(r.out.trim().split('\n').pop()!).summary).toMatchObject({ entries: 40, created: 80, filled: 0, failed: 0 });
     const ring = dst.ring('cluster.yaml');
+    // One owner on an ssh:// node has the first metric already, with points of its own: a fill over ssh.
+    const m0 = METRICS[0]!;
+    const onSsh = owners(ring, m0).find((n) => n !== 'n1')!;
+    await plantMetric(dst.root(onSsh), m0, { now: NOW, points: examplePoints(m0, NOW, 3, 60), retentions: RETENTIONS });
+    const own = fileSlots(dst.file(onSsh, m0));
+    const run = (journal: string) =>
+      runCommand(Restore, [viaSsh, '--cluster', remote(dst), '--journal', join(dst.dir, journal), '--json', ...sshArgs]);
+    const r = await run('j');
+    expect(r.code, r.err).toBe(0);
+    const summary = JSON.parse(r.out.trim().split('\n').pop()!).summary as Record<string, number>;
+    expect(summary).toMatchObject({ entries: 40, created: 79, filled: 1, failed: 0 });
+    expect(summary.slots).toBeGreaterThan(0);
     for (const m of METRICS)
       for (const n of NODES) {
         const there = fs.existsSync(dst.file(n, m));
         expect(there, `${m} on ${n}`).toBe(owners(ring, m).includes(n));
-        if (there) expect(fileSlots(dst.file(n, m))).toEqual(fileSlots(join(src.dir, 'x-local', metricToPath(m))));
+        if (!there) continue;
+        const want = fileSlots(join(src.dir, 'x-local', metricToPath(m)));
+        const got = fileSlots(dst.file(n, m));
+        if (m === m0 && n === onSsh) {
+          for (const [k, v] of own) expect(got.get(k), `own slot ${k} kept`).toBe(v);
+          expect(new Set(got.keys())).toEqual(new Set([...own.keys(), ...want.keys()]));
+        } else expect(got, `${m} on ${n}`).toEqual(want);
       }
     expect(dst.temps()).toEqual([]);
+    // Again: every file exists now, every fill (80, two thirds over ssh) finds nothing to add.
+    const again = await run('j2');
+    expect(again.code, again.err).toBe(0);
+    expect(JSON.parse(again.out.trim().split('\n').pop()!).summary).toMatchObject({ created: 0, filled: 80, slots: 0, failed: 0 });
   });
 });
 

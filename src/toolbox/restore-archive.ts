@@ -10,7 +10,9 @@
 import * as fs from 'node:fs';
 import { posix } from 'node:path';
 import tar from 'tar-stream';
+import { DestinationMoved, remoteFillOnce } from '../apply/actions.js';
 import { crashPoint } from '../apply/crash-points.js';
+import { isRemote, type RemoteCapable } from '../apply/nodes.js';
 import { nowIso, nowSeconds } from '../clock.js';
 import { DataError, UsageError } from '../errors.js';
 import { checkRelPath } from '../storage/driver.js';
@@ -107,6 +109,30 @@ async function readArchive(archive: string, visit: (e: Entry) => Promise<void>):
   return n;
 }
 
+/**
+ * A gap-only fill into a file on ssh:// storage: apply's remote fill (computed without the lock, written
+ * under it once the slots are seen unchanged; started over when carbon-cache wrote them meanwhile).
+ */
+async function remoteFill(
+  d: RemoteCapable,
+  rel: string,
+  image: { path: string; data: Buffer },
+  now: number,
+  lockTimeoutMs: number,
+): Promise<number> {
+  const ctx = { bucket: null, lockTimeoutMs, onWritten: () => {} };
+  for (let attempt = 1; ; attempt++) {
+    try {
+      const r = await remoteFillOnce(ctx, d, rel, image, now, d.url);
+      if (r === 'dst-missing') throw new DataError('the file vanished while it was being filled', { file: `${d.url}/${rel}` });
+      return r.slots;
+    } catch (err) {
+      if (err instanceof DestinationMoved && attempt < 4) continue;
+      throw err;
+    }
+  }
+}
+
 export async function restoreArchive(
   cluster: ToolboxCluster,
   archive: string,
@@ -186,18 +212,14 @@ export async function restoreArchive(
             if (!(err instanceof DataError && /refusing to replace existing/.test(err.message))) throw err;
           }
         }
-        if (loc.scheme !== 'file') {
-          emit({ ...base, result: 'failed', reason: 'a gap fill into an existing file on ssh:// storage is not supported by restore yet' });
-          continue;
-        }
         j.append([{ t: 'fill', node: loc.id, path: e.path, at: nowIso() }]);
-        const r = await fillGaps({ path: `${archive}:${e.path}`, data: e.data }, `${loc.root}/${e.path}`, {
-          now,
-          lock: true,
-          lockTimeoutMs: opts.lockTimeoutMs ?? 30_000,
-        });
-        j.append([{ t: 'result', node: loc.id, path: e.path, result: 'filled', slots: r.total }]);
-        emit({ ...base, result: 'filled', slots: r.total });
+        const image = { path: `${archive}:${e.path}`, data: e.data };
+        const lockTimeoutMs = opts.lockTimeoutMs ?? 30_000;
+        const slots = isRemote(d)
+          ? await remoteFill(d, e.path, image, now, lockTimeoutMs)
+          : (await fillGaps(image, `${loc.root}/${e.path}`, { now, lock: true, lockTimeoutMs })).total;
+        j.append([{ t: 'result', node: loc.id, path: e.path, result: 'filled', slots }]);
+        emit({ ...base, result: 'filled', slots });
       } catch (err) {
         emit({ ...base, result: 'failed', reason: err instanceof Error ? err.message : String(err) });
         opts.journal?.append([{ t: 'result', node: loc.id, path: e.path, result: 'failed', reason: String(err) }]);
