@@ -129,6 +129,13 @@ export interface AggregationRuleModel {
 export interface AmqpBindingModel {
   member: Destination;
   patterns: readonly { text: string; line?: number }[];
+  /** The file the patterns were written in (a cache's carbon.conf) when it is not the model's file. */
+  file?: string;
+  /**
+   * AMQP_METRIC_NAME_IN_BODY = True: the cache stores each body line under the name written in it, so
+   * what reaches it is decided by the publisher's routing key, not by the metric name.
+   */
+  nameInBody?: true;
 }
 
 /** carbon-relay-ng's route table (src/ring/relayng-router.ts). */
