@@ -225,3 +225,23 @@ describe('ring.amqp.hosts in a cluster file', () => {
     expect(hits[1]!.message).toContain("graphite-2:2004:a binds 'stats.#' and graphite-1:2004:a binds 'stats.*.count'");
   });
 });
+
+describe('ring show on a placement by name (AMQP bindings, relay rules, relay-ng routes)', () => {
+  it('refuses keyspace shares without names, and counts the names given per member', async () => {
+    const { default: RingShow } = await import('../commands/ring/show.js');
+    const none = await runCommand(RingShow, ['--cluster', HOSTS]);
+    expect(none.code).toBe(2);
+    expect(none.err).toMatch(/places names by the caches' AMQP topic bindings, not by hashing them/);
+    const run = await runCommand(RingShow, ['--cluster', HOSTS, '-f', join(DIR, 'names.txt')]);
+    expect(run.code).toBe(0);
+    expect(run.out).toContain('shares: none of the keyspace');
+    const rows = Object.fromEntries(
+      run.out
+        .split('\n')
+        .filter((l) => l.startsWith('graphite-'))
+        .map((l) => l.split(/\s+/).slice(0, 2)),
+    );
+    // the same counts ring locate gives above: a name bound by two caches counts for both
+    expect(rows).toEqual({ 'graphite-1:2004:a': '3', 'graphite-1:2104:b': '2', 'graphite-2:2004:a': '3' });
+  });
+});
