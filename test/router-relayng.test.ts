@@ -245,4 +245,17 @@ describe('carbon-relay-ng aggregators: which aggregate a metric feeds and where 
     );
     expect(ok.spec.routing).toMatchObject({ aggregators: [{ fn: 'sum', format: 'b.$1', dropRaw: true, interval: 10 }] });
   });
+
+  it('the first dropRaw aggregator ends the metric’s trip through the table: later aggregators never see it', () => {
+    const agg = (fn: string, format: string, dropRaw: boolean) =>
+      `[[aggregation]]\nfunction = '${fn}'\nregex = '^a\\.(.*)'\nformat = '${format}'\ninterval = 10\ndropRaw = ${dropRaw}\n`;
+    const toml =
+      agg('sum', 's.$1', false) +
+      agg('max', 'm.$1', true) +
+      agg('min', 'n.$1', false) +
+      '[[route]]\nkey = "r"\ntype = "sendAllMatch"\ndestinations = ["d:2003"]\n';
+    const p = buildRing(relayngRing(toml, 'r.toml').spec).locate('a.x');
+    expect([...(p.decidedBy ?? '').matchAll(/as "([^"]+)"/g)].map((m) => m[1])).toEqual(['s.x', 'm.x']);
+    expect(p.owners).toEqual([]);
+  });
 });

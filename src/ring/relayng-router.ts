@@ -299,7 +299,10 @@ export class RelayngRing implements Ring {
     return why;
   }
 
-  /** The aggregates `name` feeds (Aggregator.AddMaybe, then matchWithCache), and whether one drops the raw metric. */
+  /**
+   * The aggregates `name` feeds (Aggregator.AddMaybe, then matchWithCache) in table order, up to and
+   * including the first one with dropRaw, and that one's label.
+   */
   private feeds(name: string): { text: string[]; dropRaw: string | undefined } {
     const text: string[] = [];
     let dropRaw: string | undefined;
@@ -316,7 +319,11 @@ export class RelayngRing implements Ring {
         const where = why.length === 0 ? 'no route matches (unroutable)' : why.join(', ');
         text.push(`feeds ${label} as ${JSON.stringify(n)} every ${a.model.interval}s → ${where}`);
       }
-      if (a.model.dropRaw && dropRaw === undefined) dropRaw = label;
+      // table.Dispatch returns at the first dropRaw aggregator: later aggregators never see the metric
+      if (a.model.dropRaw) {
+        dropRaw = label;
+        break;
+      }
     }
     return { text, dropRaw };
   }
