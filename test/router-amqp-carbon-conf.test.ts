@@ -199,16 +199,23 @@ describe('ring.amqp.hosts in a cluster file', () => {
     }
   });
 
-  it('caches that disagree on AMQP_METRIC_NAME_IN_BODY are reported (each drops the other form of message)', () => {
+  it('caches that disagree on AMQP_METRIC_NAME_IN_BODY and can share a message are reported (each drops the other form)', () => {
     const dir = tmpCluster({
-      'a.conf': `[cache]\nENABLE_AMQP = True\nAMQP_METRIC_NAME_IN_BODY = True\n${LISTENER}AMQP_EXCHANGE = m\n`,
+      'a.conf': `[cache]\nENABLE_AMQP = True\nAMQP_METRIC_NAME_IN_BODY = True\n${LISTENER}AMQP_EXCHANGE = m\nBIND_PATTERNS = a.#\n`,
       'b.conf': `[cache]\nENABLE_AMQP = True\n${LISTENER}AMQP_EXCHANGE = m\n`,
-      'c.yaml': 'ring:\n  amqp:\n    hosts:\n      h1: a.conf\n      h2: b.conf\n',
+      'c.conf': `[cache]\nENABLE_AMQP = True\n${LISTENER}AMQP_EXCHANGE = m\nBIND_PATTERNS = b.*\n`,
+      'mixed.yaml': 'ring:\n  amqp:\n    hosts:\n      h1: a.conf\n      h2: b.conf\n',
+      'disjoint.yaml': 'ring:\n  amqp:\n    hosts:\n      h1: a.conf\n      h3: c.conf\n',
     });
-    const cf = parseClusterFile(readFileSync(join(dir, 'c.yaml'), 'utf8'), join(dir, 'c.yaml'));
-    expect(cf.diagnostics?.find((d) => d.code === 'amqp-name-in-body-mixed')?.message).toMatch(
-      /True for h1:2004:a and False for h2:2004:a: .*invalid message line/,
-    );
+    const diags = (f: string) => parseClusterFile(readFileSync(join(dir, f), 'utf8'), join(dir, f)).diagnostics ?? [];
+    expect(diags('mixed.yaml').find((d) => d.code === 'amqp-name-in-body-mixed')).toMatchObject({
+      line: 2,
+      message: expect.stringMatching(
+        /True for h1:2004:a and False for h2:2004:a, and both bind routing keys such as 'a': .*invalid message line/,
+      ),
+    });
+    // a.# and b.* never match one key: no message reaches both
+    expect(diags('disjoint.yaml').filter((d) => d.code === 'amqp-name-in-body-mixed')).toEqual([]);
   });
 
   it('lint amqp-bindings-overlap cites the carbon.conf lines of both patterns', async () => {

@@ -17,6 +17,7 @@
 import { readFileSync } from 'node:fs';
 import { resolve } from 'node:path';
 import { isMap, isScalar, isSeq, type Node, type Pair } from 'yaml';
+import { topicOverlap } from '../ring/amqp-topic.js';
 import { memberId, type AmqpBindingModel, type Destination, type RoutingModel } from '../ring/types.js';
 import { amqpCaches } from './carbon-amqp.js';
 import { parseCarbonConf } from './carbon-conf.js';
@@ -80,7 +81,7 @@ export function parseAmqpBlock(
   if (bindings.length === 0) {
     ctx.fail('ring.amqp needs bindings', pair, 'bindings: { "host:port:instance": ["pattern", ...] } or hosts: { HOST: carbon.conf }');
   }
-  warnMixedNameInBody(bindings, ctx);
+  warnMixedNameInBody(bindings, ctx, pair);
   return { kind: 'amqp-topic', file: ctx.file, exchange: name, bindings };
 }
 
@@ -124,18 +125,27 @@ function parseHosts(pair: Pair, ctx: SectionContext): HostCaches {
 /**
  * Caches that disagree on AMQP_METRIC_NAME_IN_BODY cannot share messages: a body of `value timestamp` lines
  * is an "invalid message line" to a cache that expects `name value timestamp`, and the reverse, so the
- * points are dropped by whichever cache reads the other form.
+ * points are dropped by whichever cache reads the other form. Reported for each such pair whose bindings
+ * can both match one routing key (disjoint bindings never share a message).
  */
-function warnMixedNameInBody(bindings: readonly AmqpBindingModel[], ctx: SectionContext): void {
-  const inBody = bindings.filter((b) => b.nameInBody === true);
-  if (inBody.length === 0 || inBody.length === bindings.length) return;
-  const key = bindings.filter((b) => b.nameInBody !== true);
-  ctx.sink.warn(
-    'amqp-name-in-body-mixed',
-    null,
-    `AMQP_METRIC_NAME_IN_BODY is True for ${inBody.map((b) => memberId(b.member)).join(', ')} and False for ${key.map((b) => memberId(b.member)).join(', ')}: ` +
-      'a message both kinds of cache receive is read by one and dropped as "invalid message line" by the other',
-  );
+function warnMixedNameInBody(bindings: readonly AmqpBindingModel[], ctx: SectionContext, at: Pair): void {
+  for (const a of bindings) {
+    if (a.nameInBody !== true) continue;
+    for (const b of bindings) {
+      if (b.nameInBody === true) continue;
+      let key: string | undefined;
+      for (const p of a.patterns) {
+        for (const q of b.patterns) key ??= topicOverlap(p.text, q.text);
+      }
+      if (key === undefined) continue;
+      ctx.sink.warn(
+        'amqp-name-in-body-mixed',
+        ctx.line(at) ?? null,
+        `AMQP_METRIC_NAME_IN_BODY is True for ${memberId(a.member)} and False for ${memberId(b.member)}, and both bind routing keys such as '${key}': ` +
+          'a message both receive is read by one and dropped as "invalid message line" by the other',
+      );
+    }
+  }
 }
 
 function parseBindings(
