@@ -258,4 +258,49 @@ describe('carbon-relay-ng aggregators: which aggregate a metric feeds and where 
     expect([...(p.decidedBy ?? '').matchAll(/as "([^"]+)"/g)].map((m) => m[1])).toEqual(['s.x', 'm.x']);
     expect(p.owners).toEqual([]);
   });
+
+  it("init.cmds addAgg, as relay-ng's own test and admin-interface docs write it, come before the [[aggregation]] tables", () => {
+    // imperatives_test.go (old raw-regex syntax) and docs/tcp-admin-interface.md (regex=, sub=, cache=, dropRaw=)
+    const cmds = [
+      String.raw`addAgg sum ^stats\.timers\.(app|proxy|static)[0-9]+\.requests\.(.*) stats.timers._sum_$1.requests.$2 10 20`,
+      String.raw`addAgg avg regex=^stats\.timers\.(app|proxy|static)[0-9]+\.requests\.(.*) sub=requests stats.timers._avg_$1.requests.$2 5 10 dropRaw=false`,
+    ];
+    const toml =
+      `[init]\ncmds = [\n${cmds.map((c) => `  '${c}',`).join('\n')}\n]\n` +
+      "[[aggregation]]\nfunction = 'max'\nregex = '^stats\\.(.*)'\nformat = 'max.$1'\ninterval = 60\n" +
+      '[[route]]\nkey = "r"\ntype = "sendAllMatch"\ndestinations = ["d:2003"]\n';
+    const { spec } = relayngRing(toml, 'r.toml');
+    expect(spec.routing).toMatchObject({
+      aggregators: [
+        {
+          fn: 'sum',
+          interval: 10,
+          wait: 20,
+          dropRaw: false,
+          line: 3,
+          matcher: { regex: String.raw`^stats\.timers\.(app|proxy|static)[0-9]+\.requests\.(.*)` },
+        },
+        { fn: 'avg', interval: 5, wait: 10, matcher: { sub: 'requests' } },
+        { fn: 'max' },
+      ],
+    });
+    const p = buildRing(spec).locate('stats.timers.proxy7.requests.login');
+    expect([...(p.decidedBy ?? '').matchAll(/as "([^"]+)"/g)].map((m) => m[1])).toEqual([
+      'stats.timers._sum_proxy.requests.login',
+      'stats.timers._avg_proxy.requests.login',
+      'max.timers.proxy7.requests.login',
+    ]);
+    const refused = (cmd: string) => {
+      try {
+        relayngRing(`[init]\ncmds = ['${cmd}']\n[[route]]\nkey = "r"\ntype = "sendAllMatch"\ndestinations = ["d:2003"]\n`, 'r.toml');
+      } catch (e) {
+        if (e instanceof ConfigError) return e.message;
+        throw e;
+      }
+      return 'accepted';
+    };
+    expect(refused('addAgg percentiles ^a x 10 20')).toMatch(/invalid function/);
+    expect(refused('addAgg sum sub=a x 10 20')).toMatch(/need a regex string/);
+    expect(refused('addAgg sum ^a x ten 20')).toMatch(/need an interval number/);
+  });
 });

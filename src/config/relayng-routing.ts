@@ -108,7 +108,7 @@ export function relayngRing(text: string, file: string, opts: RelayngOptions = {
       return { old, new: String(r['new'] ?? ''), not: String(r['not'] ?? ''), max };
     },
   );
-  const aggs = aggregators(s, conf.expanded, file);
+  const aggs = [...conf.initAggregators, ...aggregators(s, conf.expanded, file)];
   const members: Destination[] = [];
   const routes: RelayngRouteModel[] = conf.routes.map((r) => ({
     key: r.key,
