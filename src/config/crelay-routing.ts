@@ -74,17 +74,6 @@ class CrelayRoutedRing implements Ring {
   }
 }
 
-/**
- * `ring` (built from the c-relay config `path`, cluster `clusterName` or the one selectCrelayCluster picks)
- * with the relay's rule walk on top.
- */
-export function crelayRoutedRing(ring: Ring, path: string, clusterName?: string): Ring {
-  const { file, text } = readRingConfig(path);
-  const cfg = parseCrelayConfig(text, file);
-  const cluster = selectCrelayCluster(cfg, clusterName);
-  return new CrelayRoutedRing(ring, cfg, cluster.name);
-}
-
 /** True when the walk cannot change a placement: one `match *` sending everything to this cluster, as is. */
 function sendsAllAsIs(cfg: CrelayConfig, cluster: string): boolean {
   if (cfg.rules.length !== 1) return false;
