@@ -35,13 +35,11 @@ What decided: with carbon-relay's RELAY_METHOD = rules (relay-rules.conf) or an 
 
   public async run(): Promise<void> {
     const { flags, argv } = await this.parse(RingLocate);
-    let ring = await ringFromFlags(flags);
     // A c-relay config: walk its rules first (match, route using, aggregate, blackhole), as the relay does.
-    // Loaded only then: the config readers are most of what a lookup would otherwise compile at start.
-    if (flags.ring !== undefined && ring.spec.origin?.format === 'carbon-c-relay') {
-      const { crelayRoutedRing } = await import('../../src/config/crelay-routing.js');
-      ring = crelayRoutedRing(ring, flags.ring, flags['cluster-name']);
-    }
+    // Loaded only for such a ring: the config readers are most of what a lookup would otherwise compile at start.
+    const base = await ringFromFlags(flags);
+    const ring =
+      base.spec.origin?.format === 'carbon-c-relay' ? (await import('../../src/config/crelay-routing.js')).withCrelayRules(base) : base;
     await locateNames(
       ring,
       { args: argv as string[], file: flags.file },
