@@ -289,12 +289,40 @@ export class SshDriver implements StorageDriver {
    * at a time so the filesystem's journal commits are shared; names travel NUL-separated, quoted.
    */
   private async syncRound(paths: string[]): Promise<void> {
+    const s = await this.conn.ready();
+    if (this.io.hasFsync(s)) return this.fsyncAll(s, paths);
     const list = paths.map(shq).join(' ');
     const r = await this.work.run(`printf '%s\\0' ${list} | xargs -0 -n 8 -P 8 sync --`, {
       timeoutMs: SYNC_TIMEOUT_MS,
       what: 'sync files on',
     });
     if (r.status !== 0) throw new SshError(`sync on ${this.where()}: ${r.out.trim() || `exit ${r.status}`}`, 'EIO');
+  }
+
+  /**
+   * fsync@openssh.com of every path (files and directories alike: sftp-server opens a directory
+   * read-only and fsyncs it), all requests in flight at once: no process on the node, one round trip
+   * for the whole round. A path that cannot be opened that way is synced by sync(1).
+   */
+  private async fsyncAll(s: Live, paths: string[]): Promise<void> {
+    const fallback: string[] = [];
+    await Promise.all(
+      paths.map(async (p) => {
+        let h: Handle;
+        try {
+          h = await this.io.open(s, p, 'r');
+        } catch (err) {
+          if (s.closed) throw err;
+          fallback.push(p);
+          return;
+        }
+        const sync = this.io.fsync(s, h, p);
+        const close = this.io.close(s, h);
+        await sync;
+        await close;
+      }),
+    );
+    if (fallback.length > 0) await this.syncNow(fallback);
   }
 
   async syncPaths(rels: readonly string[]): Promise<void> {
@@ -420,7 +448,8 @@ export class SshDriver implements StorageDriver {
         // Sent together (the server answers in order): the times, the size check, the fsync.
         const times = opts.mtimeMs === undefined ? null : this.io.futimes(s, h, tmp, Date.now() / 1000, opts.mtimeMs / 1000);
         const size = this.io.fstat(s, h, tmp);
-        const sync = opts.grouped === true ? null : this.syncHandle(s, h, tmp);
+        // The file's own fsync goes with them (no extra round trip); its directory is synced in a shared round.
+        const sync = this.io.hasFsync(s) ? this.io.fsync(s, h, tmp) : opts.grouped === true ? null : this.syncHandle(s, h, tmp);
         for (const p of [times, size, sync]) p?.catch(() => undefined);
         await times;
         // Every write was acknowledged at its offset; the size the node sees must be what we sent.
@@ -434,7 +463,7 @@ export class SshDriver implements StorageDriver {
         open = false;
       }
       if (opts.beforePlace !== undefined) await opts.beforePlace(posix.join(posix.dirname(rel), name));
-      if (opts.grouped === true) await this.group.barrier([tmp]);
+      if (opts.grouped === true && !this.io.hasFsync(s)) await this.group.barrier([tmp]);
       if (opts.overwrite === true) await this.placeOverwrite(s, tmp, abs);
       else await this.placeNoClobber(s, tmp, abs, true);
       placed = true;
