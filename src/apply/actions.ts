@@ -5,8 +5,9 @@
 //         data is refused, not copied), and it did not change while read. Then write it into a hidden
 //         temp file beside the destination (named by plan and action, so a resumed run finds and
 //         removes one a crash left), check what was written (locally: read back and compared; over
-//         ssh: every SFTP write acknowledged at its offset and the node's size of the temp file equal
-//         to what was sent; the journal records the sha256 the controller computed), make it durable
+//         ssh: every SFTP write acknowledged at its offset, the node's size of the temp file equal to
+//         what was sent, and the sha256 the node computes of the temp file equal to the one computed
+//         here while sending, which the journal records), make it durable
 //         (a filesystem sync shared by all copies waiting at that moment), link it into place without
 //         replacing anything, make that durable (shared again) and record which file now holds the
 //         data. If the destination appeared meanwhile (carbon-cache created it), fill it instead.
@@ -42,7 +43,7 @@ import { verifyHeaderBytes } from '../whisper/verify.js';
 import { evidenceHash, type ActionTable } from './action-table.js';
 import { crashPoint } from './crash-points.js';
 import { iso, type Journal, type SourceStamp } from './journal.js';
-import { isRemote, type Nodes } from './nodes.js';
+import { isRemote, type Nodes, type RemoteCapable } from './nodes.js';
 import type { TokenBucket } from './token-bucket.js';
 
 export interface ActionContext {
@@ -239,6 +240,27 @@ async function pay(ctx: ActionContext, n: number): Promise<void> {
   if (ctx.bucket !== null && n > 0) await ctx.bucket.take(n);
 }
 
+/**
+ * The temp file on a node holds exactly the data read (a data checksum, not only the size): its sha256
+ * as the node reads it (sha256sum there, batched with other copies') must be the one computed here
+ * while sending. A node without sha256sum has the temp file read back and hashed here.
+ */
+async function checkRemoteTemp(dst: RemoteCapable, tempRel: string, sum: string): Promise<string> {
+  let onNode = await dst.sha256(tempRel);
+  let how = 'sha256 of the temp file on the node';
+  if (onNode === null) {
+    const g = new Digest('sha256');
+    for await (const c of await dst.openRead(tempRel)) g.update(c as Buffer);
+    onNode = g.digest();
+    how = 'temp file read back, sha256 compared';
+  }
+  if (onNode !== sum)
+    throw new DataError(`the temp copy's sha256 ${onNode.slice(0, 12)} differs from the data read ${sum.slice(0, 12)}`, {
+      file: `${dst.url}/${tempRel}`,
+    });
+  return how;
+}
+
 /** Copy a file the destination lacks. Falls back to a fill when the destination exists. */
 export async function runCopy(ctx: ActionContext, a: CopyAction, lease: Lease = noLease): Promise<Outcome> {
   const dstRel = dstPathOf(a);
@@ -248,6 +270,9 @@ export async function runCopy(ctx: ActionContext, a: CopyAction, lease: Lease = 
   const tmp = tempNameFor(dstRel, ctx.planSha, a.id);
   const tmpRel = posix.join(posix.dirname(dstRel), tmp);
   // A temp file left by an earlier run that was killed (maybe a second link of a placed copy).
+  // The source's stamp is taken meanwhile (two nodes, one wait); it is used only once the destination proves absent.
+  const pre0 = sourceStamp(ctx, a.from, a.path);
+  pre0.catch(() => undefined);
   const [stale, there0] = await Promise.all([dst.stat(tmpRel), dst.stat(dstRel)]);
   if (stale !== null && stale.type === 'file') await dst.unlink(tmpRel, { grouped: true });
   for (let attempt = 1; ; attempt++) {
@@ -256,7 +281,7 @@ export async function runCopy(ctx: ActionContext, a: CopyAction, lease: Lease = 
       if (there.type !== 'file') return { kind: 'failed', code: 'NotRegularFile', reason: `destination ${dstRel} is a ${there.type}` };
       return fillInto(ctx, a, lease, 'the destination exists now');
     }
-    const pre = await sourceStamp(ctx, a.from, a.path);
+    const pre = attempt === 1 ? await pre0 : await sourceStamp(ctx, a.from, a.path);
     if (pre === null) return { kind: 'failed', code: 'SrcMissing', reason: `source ${a.path} is gone from ${a.from}` };
     crashPoint('copy-started');
     const opts = { tempName: tmp, mode: pre.info.mode & 0o777, mtimeMs: pre.info.mtimeMs, grouped: true };
@@ -281,11 +306,14 @@ export async function runCopy(ctx: ActionContext, a: CopyAction, lease: Lease = 
           await unchanged();
         };
         if (dstLocal === null) {
+          if (!isRemote(dst)) throw new Error(`location ${a.to} is neither local nor remote`);
           // To a remote node: the chunks go on to the node as they arrive (reading and writing overlap);
           // nothing is placed before all of it is checked.
           const buf = srcLocal !== null ? takeBuffer(pre.info.size) : null;
           const chunks: Buffer[] = [];
           const digest = new Digest('sha256');
+          let sum = '';
+          let verified = '';
           const from = async function* (): AsyncGenerator<Buffer> {
             if (buf !== null) yield await readInto(srcLocal!, buf);
             else if (isRemote(src) && src.readChunks !== undefined) yield* src.readChunks(a.path);
@@ -303,10 +331,12 @@ export async function runCopy(ctx: ActionContext, a: CopyAction, lease: Lease = 
           try {
             await dst.writeAtomic(dstRel, tee(), {
               ...opts,
-              beforePlace: async () => {
+              beforePlace: async (tempRel) => {
                 crashPoint('copy-synced');
                 await checkAll(chunks.length === 1 ? chunks[0]! : Buffer.concat(chunks));
                 chunks.length = 0;
+                sum = digest.digest();
+                verified = await checkRemoteTemp(dst, tempRel, sum);
                 ctx.onWritten(a.to, bytes);
                 crashPoint('copy-verified');
                 lease.release(); // the data has moved: what is left (syncs, link, journal) waits, shared
@@ -319,7 +349,7 @@ export async function runCopy(ctx: ActionContext, a: CopyAction, lease: Lease = 
           } finally {
             if (buf !== null) returnBuffer(buf);
           }
-          check = { sha256: digest.digest() };
+          check = { sha256: sum, verified };
         } else {
           const buf = srcLocal !== null ? takeBuffer(pre.info.size) : null;
           try {
