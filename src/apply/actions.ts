@@ -701,10 +701,13 @@ export async function runDelete(ctx: ActionContext, a: DeleteAction, lease: Leas
   const drivers = await Promise.all(list.map((o) => ctx.nodes.driver(o.loc)));
 
   for (let round = 1; ; round++) {
-    const cur = await sourceStamp(ctx, a.at, a.path, false);
+    // Right now: the source's stamp, and which file each owner is (a journal can be older than someone's
+    // cleanup or reinstall); asked together, both before the unlink.
+    const [cur, nowIds] = await Promise.all([
+      sourceStamp(ctx, a.at, a.path, false),
+      Promise.all(list.map((o, i) => drivers[i]!.fileIdentity(o.path))),
+    ]);
     if (cur === null) return gone();
-    // Right now: which file is each owner? (A journal can be older than someone's cleanup or reinstall.)
-    const nowIds = await Promise.all(list.map((o, i) => drivers[i]!.fileIdentity(o.path)));
     const missing = list.findIndex((_, i) => nowIds[i] === null);
     if (missing >= 0)
       return {

@@ -497,9 +497,13 @@ export class SshDriver implements StorageDriver {
     const abs = this.abs(rel);
     const s = await this.conn.ready();
     await this.confine(s, abs);
-    const st = await this.io.stat(s, abs, true);
-    if (st.isDirectory()) throw new DataError(`refusing to unlink ${this.where()}:${abs}: a directory`);
-    await this.io.unlink(s, abs);
+    // Sent together (answered in order): unlink(2) never removes a directory, so the lstat only
+    // names the refusal when the path is one.
+    const lst = this.io.stat(s, abs, true);
+    const unlink = this.io.unlink(s, abs);
+    unlink.catch(() => undefined);
+    if ((await lst).isDirectory()) throw new DataError(`refusing to unlink ${this.where()}:${abs}: a directory`);
+    await unlink;
     if (opts.grouped === true) await this.group.barrier([posix.dirname(abs)]);
     else await this.syncDir(s, posix.dirname(abs));
   }

@@ -128,12 +128,9 @@ export class SftpIo {
   }
 
   writeAt(live: Live, h: Handle, abs: string, pos: number, data: Buffer): Promise<void> {
-    return this.data(() => {
-      // A write leaves as several channel packets: corked, they go to the kernel in one writev.
-      live.sock.cork();
-      process.nextTick(() => live.sock.uncork());
-      return this.conn.request<void>(live, 'write', abs, (cb) => live.sftp.write(h, data, 0, data.length, pos, (e) => cb(e, undefined)));
-    });
+    return this.data(() =>
+      this.conn.request<void>(live, 'write', abs, (cb) => live.sftp.write(h, data, 0, data.length, pos, (e) => cb(e, undefined))),
+    );
   }
 
   /** Write `data` at `pos` in chunks the server accepts, all in flight at once. */

@@ -258,6 +258,12 @@ export class SshConnection {
       // a request after an idle spell is not "unanswered for" the idle time.
       if (live.pending.size === 0) live.lastAnswer = performance.now();
       live.pending.add(rejecter);
+      // Requests made in one turn of the event loop (and the several channel packets of one big
+      // write) reach the kernel in one writev, not one write each.
+      if (!live.sock.writableCorked) {
+        live.sock.cork();
+        process.nextTick(() => live.sock.uncork());
+      }
       try {
         fn((err, value) => {
           if (done) return;
@@ -346,6 +352,12 @@ export class SshConnection {
     const client = new Client();
     const sock = tcpConnect({ host: this.target.host, port: this.target.port });
     sock.setNoDelay(true);
+    // What an incoming packet sets off (requests held back by the channel window, now sent) leaves
+    // in one writev, not one write per packet.
+    sock.prependListener('data', () => {
+      sock.cork();
+      process.nextTick(() => sock.uncork());
+    });
     let hostProblem: string | null = null;
     return new Promise<Live>((resolve, reject) => {
       let settled = false;
