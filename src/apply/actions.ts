@@ -309,18 +309,22 @@ export async function runCopy(ctx: ActionContext, a: CopyAction, lease: Lease = 
           if (!isRemote(dst)) throw new Error(`location ${a.to} is neither local nor remote`);
           // To a remote node: the chunks go on to the node as they arrive (reading and writing overlap);
           // nothing is placed before all of it is checked.
-          const buf = srcLocal !== null ? takeBuffer(pre.info.size) : null;
+          const streamed = srcLocal === null && isRemote(src) && src.readChunks !== undefined;
+          const buf = srcLocal !== null || streamed ? takeBuffer(pre.info.size) : null;
           const chunks: Buffer[] = [];
+          // Chunks read in place, one after the other, into buf: the whole file is a view of it.
+          let inPlace = buf !== null;
           const digest = new Digest('sha256');
           let sum = '';
           let verified = '';
           const from = async function* (): AsyncGenerator<Buffer> {
-            if (buf !== null) yield await readInto(srcLocal!, buf);
-            else if (isRemote(src) && src.readChunks !== undefined) yield* src.readChunks(a.path);
+            if (srcLocal !== null) yield await readInto(srcLocal, buf!);
+            else if (streamed) yield* src.readChunks!(a.path, buf!);
             else yield await src.readFile(a.path);
           };
           const tee = async function* (): AsyncGenerator<Buffer> {
             for await (const b of from()) {
+              inPlace &&= buf !== null && b.buffer === buf.buffer && b.byteOffset === buf.byteOffset + bytes;
               chunks.push(b);
               bytes += b.length;
               digest.update(b);
@@ -333,7 +337,7 @@ export async function runCopy(ctx: ActionContext, a: CopyAction, lease: Lease = 
               ...opts,
               beforePlace: async (tempRel) => {
                 crashPoint('copy-synced');
-                await checkAll(chunks.length === 1 ? chunks[0]! : Buffer.concat(chunks));
+                await checkAll(inPlace ? buf!.subarray(0, bytes) : chunks.length === 1 ? chunks[0]! : Buffer.concat(chunks));
                 chunks.length = 0;
                 sum = digest.digest();
                 verified = await checkRemoteTemp(dst, tempRel, sum);

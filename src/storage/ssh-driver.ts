@@ -213,7 +213,7 @@ export class SshDriver implements StorageDriver {
    * then the reads of the size lstat saw go out with no wait. A symlink is refused (its handle is
    * closed unread).
    */
-  async *readChunks(rel: string): AsyncGenerator<Buffer> {
+  async *readChunks(rel: string, into?: Buffer): AsyncGenerator<Buffer> {
     const abs = this.abs(rel);
     const s = await this.conn.ready();
     await this.confine(s, abs);
@@ -235,7 +235,7 @@ export class SshDriver implements StorageDriver {
     try {
       if (!l.isFile()) throw new DataError(`refusing to read ${this.where()}:${abs}: not a regular file`);
       // The size lstat saw (a file that shrank ends early; one that grew is the caller's stamp check to notice).
-      yield* this.io.readPipelined(s, h, abs, 0, l.size);
+      yield* this.io.readPipelined(s, h, abs, 0, l.size, into !== undefined && into.length >= l.size ? into : undefined);
     } finally {
       await this.io.close(s, h);
     }

@@ -85,24 +85,29 @@ export class SftpIo {
     return Math.max(4096, Math.min(256 * 1024, max));
   }
 
-  readAt(live: Live, h: Handle, abs: string, pos: number, len: number): Promise<Buffer> {
+  /** `len` bytes at `pos` (fewer at the end of the file), into `into` when given (at least `len` long). */
+  readAt(live: Live, h: Handle, abs: string, pos: number, len: number, into?: Buffer): Promise<Buffer> {
     return this.data(() => {
-      const buf = Buffer.allocUnsafe(len);
+      const buf = into ?? Buffer.allocUnsafe(len);
       return this.conn.request<Buffer>(live, 'read', abs, (cb) =>
         live.sftp.read(h, buf, 0, len, pos, (e, n) => cb(e, e ? buf : n === len ? buf : buf.subarray(0, n))),
       );
     });
   }
 
-  /** Bytes [start, end) in order, with up to PIPELINE reads in flight; stops early at end of file. */
-  async *readPipelined(live: Live, h: Handle, abs: string, start: number, end: number): AsyncGenerator<Buffer> {
+  /**
+   * Bytes [start, end) in order, with up to PIPELINE reads in flight; stops early at end of file.
+   * With `into` (at least end - start long) the chunks are views of it, in place: no copy to join them.
+   */
+  async *readPipelined(live: Live, h: Handle, abs: string, start: number, end: number, into?: Buffer): AsyncGenerator<Buffer> {
+    const at = (pos: number, len: number) => (into === undefined ? undefined : into.subarray(pos - start, pos - start + len));
     const chunk = this.chunkSize(live);
     const inflight: { pos: number; len: number; p: Promise<Buffer> }[] = [];
     let next = start;
     const issue = () => {
       while (next < end && inflight.length < PIPELINE) {
         const len = Math.min(chunk, end - next);
-        const p = this.readAt(live, h, abs, next, len);
+        const p = this.readAt(live, h, abs, next, len, at(next, len));
         p.catch(() => undefined);
         inflight.push({ pos: next, len, p });
         next += len;
@@ -116,7 +121,7 @@ export class SftpIo {
       // A short read in the middle: fetch the rest of this piece before moving on.
       while (buf.length < r.len) {
         yield buf;
-        const more = await this.readAt(live, h, abs, r.pos + buf.length, r.len - buf.length);
+        const more = await this.readAt(live, h, abs, r.pos + buf.length, r.len - buf.length, at(r.pos + buf.length, r.len - buf.length));
         if (more.length === 0) return;
         r.pos += buf.length;
         r.len -= buf.length;
