@@ -1,10 +1,11 @@
 // Storage on another machine over ssh (ssh://[user@]host[:port]/path). One connection per node
 // (ssh-session.ts: login, host keys, a hard channel budget, a watchdog) carries: SFTP for file data
 // (ssh-file-io.ts: pipelined positional reads and writes, hardlink@openssh.com for no-clobber
-// placement), one long-lived remote shell for what SFTP cannot do (ssh-remote-shell.ts: inode
-// identities, sync -f, sha256sum, date), a second one that holds carbon-cache's flocks
-// (ssh-locks.ts), and a GNU find for listing (ssh-listing.ts). Nothing is installed on the node, and
-// the user's shell startup files run once per shell, not once per file.
+// placement, fsync@openssh.com for durability), one long-lived remote shell for what SFTP cannot do
+// (ssh-remote-shell.ts: inode identities, sha256sum, date; asked in batches, ssh-shell-batch.ts), a
+// second one that holds carbon-cache's flocks (ssh-locks.ts), and a GNU find for listing
+// (ssh-listing.ts). Nothing is installed on the node, and the user's shell startup files run once per
+// shell, not once per file.
 //
 // Keys come from --identity files (or ~/.ssh/id_*), then the ssh agent; host keys are checked against
 // known_hosts (ssh-known-hosts.ts). File times are whole seconds (SFTP v3), in list() as in stat(), so
@@ -289,8 +290,9 @@ export class SshDriver implements StorageDriver {
   }
 
   /**
-   * One round on the node: every path fsynced by coreutils' sync (files and directories alike), eight
-   * at a time so the filesystem's journal commits are shared; names travel NUL-separated, quoted.
+   * One round on the node: every path fsynced over SFTP (fsyncAll), or, on a server without
+   * fsync@openssh.com, by coreutils' sync, eight at a time so the filesystem's journal commits are
+   * shared; names travel NUL-separated, quoted.
    */
   private async syncRound(paths: string[]): Promise<void> {
     const s = await this.conn.ready();
