@@ -660,7 +660,7 @@ export class SshDriver implements StorageDriver {
       if (rest.length === 0) return answers;
     }
     // One process per file, the file on stdin (no name printed): coreutils < 8.31 has no -z.
-    const r = await this.work.run(rest.map((i) => `sha256sum < ${shq(batch[i]!)} 2>/dev/null || echo missing`).join('\n'), {
+    const r = await this.work.run(rest.map((i) => `sha256sum 2>/dev/null < ${shq(batch[i]!)} || echo missing`).join('\n'), {
       what: 'sha256sum',
     });
     const lines = r.out.split('\n').filter((l) => l !== '');
