@@ -236,7 +236,7 @@ export function whisperDataProblem(path: string, data: Buffer): string | null {
 }
 
 /** Bandwidth for `n` bytes, paid before the transfer (never while a lock is held). */
-async function pay(ctx: ActionContext, n: number): Promise<void> {
+async function pay(ctx: Pick<ActionContext, 'bucket'>, n: number): Promise<void> {
   if (ctx.bucket !== null && n > 0) await ctx.bucket.take(n);
 }
 
@@ -522,7 +522,7 @@ interface Filled {
 }
 
 /** A remote fill's view of the destination changed between reading it and locking it: start over. */
-class DestinationMoved extends Error {}
+export class DestinationMoved extends Error {}
 
 /**
  * One gap-only fill of (from, srcRel) into (to, dstRel); `node` gets the byte counts. Returns the
@@ -601,9 +601,10 @@ function headerLength(image: Buffer): number {
 /**
  * The remote half of a fill: read the destination and compute the fill without its lock, then under
  * the lock check that what the fill was computed from is still there and write the filled slots.
+ * (Also `ringshift restore`'s fill into a file on ssh:// storage, hence the narrow context.)
  */
-async function remoteFillOnce(
-  ctx: ActionContext,
+export async function remoteFillOnce(
+  ctx: Pick<ActionContext, 'bucket' | 'lockTimeoutMs' | 'onWritten'>,
   dst: StorageDriver & import('./nodes.js').RemoteCapable,
   dstRel: string,
   srcImage: { path: string; data: Buffer },
