@@ -21,6 +21,7 @@ import { rule as storageHostNotQueried } from './rules/storage-host-not-queried.
 import { rule as relayRulesInvalid } from './rules/relay-rules-invalid.js';
 import { rule as relayRulesUnknownDestination } from './rules/relay-rules-unknown-destination.js';
 import { rule as amqpBindingsOverlap } from './rules/amqp-bindings-overlap.js';
+import { rule as amqpUnboundKeys } from './rules/amqp-unbound-keys.js';
 import { rule as metricPrefixMismatch } from './rules/metric-prefix-mismatch.js';
 import { rule as routingKeyRewritten } from './rules/routing-key-rewritten.js';
 import { rule as aggregationRulesMismatch } from './rules/aggregation-rules-mismatch.js';
@@ -68,6 +69,7 @@ export const RULES = [
   relayRulesInvalid,
   relayRulesUnknownDestination,
   amqpBindingsOverlap,
+  amqpUnboundKeys,
   metricPrefixMismatch,
   routingKeyRewritten,
   aggregationRulesMismatch,

@@ -181,3 +181,48 @@ export function topicOverlap(a: string, b: string): string | undefined {
   }
   return undefined;
 }
+
+/** The routing keys no binding matches, by word count (unboundTopicKeys). */
+export interface UnboundKeys {
+  /** The word counts n ≥ 1 for which some key of n words matches no pattern, below `from`. */
+  counts: readonly number[];
+  /** Every count ≥ this one is unbound too (no pattern of `#` and `*` alone reaches that far); else undefined. */
+  from: number | undefined;
+  /** A key of the smallest such count, made of a word no pattern names: no pattern matches it. */
+  witness: string;
+}
+
+/**
+ * Whether some routing key of one word or more matches none of `patterns`, decided exactly without names.
+ * Call a word "fresh" when no pattern names it. A pattern with a literal word never matches a key of fresh
+ * words (the literal must equal a key word); a pattern of `*` and `#` alone, with k `*`, matches every key
+ * of exactly k words (no `#`) or of k words or more (some `#`), whatever the words. So a key of n fresh
+ * words is unmatched iff no wildcard-only pattern covers n. Conversely, if every n ≥ 1 is covered, every
+ * key of n ≥ 1 words is matched by the wildcard-only pattern covering n (it ignores the words): no
+ * unbound key exists. The empty key (no words) is not a metric name and is not counted.
+ */
+export function unboundTopicKeys(patterns: readonly string[]): UnboundKeys | undefined {
+  const exact = new Set<number>();
+  let atLeast = Number.POSITIVE_INFINITY;
+  const named = new Set<string>();
+  for (const text of patterns) {
+    const p = words(text);
+    if (p.every((w) => w === '*' || w === '#')) {
+      const k = p.filter((w) => w === '*').length;
+      if (p.includes('#')) atLeast = Math.min(atLeast, k);
+      else exact.add(k);
+    } else {
+      for (const w of p) named.add(w);
+    }
+  }
+  // below `top` the counts are checked one by one; from `top` on all are covered (atLeast) or none is
+  const top = Number.isFinite(atLeast) ? atLeast : Math.max(0, ...exact) + 1;
+  const counts: number[] = [];
+  for (let n = 1; n < top; n++) if (!exact.has(n)) counts.push(n);
+  const from = Number.isFinite(atLeast) ? undefined : top;
+  const smallest = counts[0] ?? from;
+  if (smallest === undefined) return undefined;
+  let fresh = 'x';
+  for (let i = 1; named.has(fresh); i++) fresh = `x${i}`;
+  return { counts, from, witness: Array.from({ length: smallest }, () => fresh).join('.') };
+}
