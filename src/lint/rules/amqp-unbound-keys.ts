@@ -20,7 +20,7 @@ export const rule = defineRule({
     fixable: 'advice',
     messages: {
       unbound:
-        "no cache binds a metric such as '{{key}}': a name of {{counts}}, none of them a word a pattern names, matches no binding of exchange {{exchange}}, so the exchange drops it and the metric is lost{{inBody}}",
+        "no binding of {{members}} matches a metric such as '{{key}}': exchange {{exchange}} drops every name of {{counts}} made only of words no pattern names, so those metrics are lost{{inBody}}",
       inBody:
         " (with AMQP_METRIC_NAME_IN_BODY on {{members}} it is the publisher's routing key, not the metric name, that must match: what is lost is every message published with such a key)",
       fix: "bind the names you publish (a pattern per first word, e.g. 'servers.#'), or '#' on one cache meant to store everything (it then also stores a copy of what the other caches bind)",
@@ -44,6 +44,7 @@ export const rule = defineRule({
         file: at.file,
         line: at.line,
         message: rule.msg('unbound', {
+          members: cacheList(routing.bindings.map((b) => memberId(b.member))),
           key: found.witness,
           counts: countsText(found),
           exchange: routing.exchange,
@@ -68,4 +69,9 @@ function countsText(u: UnboundKeys): string {
 function coverage(u: UnboundKeys | undefined): string {
   if (u === undefined) return 'every metric name reaches a cache (patterns of `*` and `#` alone cover every word count)';
   return `names of ${countsText(u)} reach a cache only through a pattern's literal words (e.g. '${u.witness}' reaches none)`;
+}
+
+/** The caches, by id; a long list is cut after three. */
+function cacheList(ids: readonly string[]): string {
+  return ids.length <= 4 ? ids.join(', ') : `${ids.slice(0, 3).join(', ')} and ${ids.length - 3} more caches`;
 }
