@@ -14,7 +14,8 @@ import { healNode } from '../src/toolbox/heal.js';
 import { fileSlots } from './helpers/apply-check.js';
 import { startFlockWriter, type FlockWriter, type PointLog } from './helpers/carbon-writers.js';
 import { runCommand } from './helpers/run-command.js';
-import { owners, TestCluster } from './audit-cluster.js';
+import { NOW, owners, TestCluster } from './audit-cluster.js';
+import { plantMetric } from '../src/example/seed.js';
 
 const NODES = ['n1:2004:a', 'n2:2004:a', 'n3:2004:a'];
 const STORE = { n1: 'n1', n2: 'n2', n3: 'n3' };
@@ -174,6 +175,63 @@ describe('heal', () => {
     expect(again.apply).toBeNull();
     expect(again.sources.reduce((n, s) => n + s.slots + s.strays + s.copies, 0)).toBe(0);
   }, 120_000);
+
+  it('--from-cluster: a replication-1 node gets the window from a mirror cluster, and only the window', async () => {
+    const c = new TestCluster('heal-mirror');
+    made.push(c);
+    const clusterPath = c.writeCluster('a.yaml', { destinations: NODES, replication: 1 }, STORE);
+    const mirrorPath = c.writeCluster('b.yaml', { destinations: ['m1:2004:a', 'm2:2004:a'], replication: 1 }, { m1: 'm1', m2: 'm2' });
+    const ring = c.ring('a.yaml');
+    const mirrorRing = c.ring('b.yaml');
+    for (const n of [...ALL, 'm1', 'm2']) c.root(n);
+    const retentions: [number, number][] = [
+      [60, 1440],
+      [600, 1008],
+    ];
+    const t0 = NOW - (NOW % 60) - 6 * 3600;
+    const all = Array.from({ length: 360 }, (_, k) => t0 + k * 60);
+    const value = (m: string, t: number) => (m.length * 1000 + ((t / 60) % 1000)) / 10;
+    const since = t0 + 3 * 3600;
+    const until = since + 3600;
+    const earlier = [t0 + 3600, t0 + 3600 + 600]; // a gap before the window: heal must leave it
+    const lacks = (t: number) => (t >= since && t <= until) || (t >= earlier[0]! && t < earlier[1]!);
+    const onN2 = METRICS.filter((m) => owners(ring, m).includes('n2'));
+    expect(onN2.length).toBeGreaterThanOrEqual(2);
+    const missing = onN2[0]!;
+    for (const m of METRICS) {
+      const pts = all.map((t) => [t, value(m, t)] as [number, number]);
+      await plantMetric(c.root(owners(mirrorRing, m)[0]!), m, { now: NOW, points: pts, retentions });
+      const own = owners(ring, m)[0]!;
+      if (m === missing) continue;
+      await plantMetric(c.root(own), m, { now: NOW, points: own === 'n2' ? pts.filter(([t]) => !lacks(t)) : pts, retentions });
+    }
+    const r = await healNode({
+      cluster: clusterPath,
+      node: 'n2',
+      since,
+      until,
+      now: NOW,
+      fromCluster: mirrorPath,
+      planPath: join(c.dir, 'h.plan'),
+    });
+    expect(r.exitCode).toBe(0);
+    expect(r.apply).toBeNull();
+    const fromMirror = r.sources.filter((s) => s.source.startsWith('mirror:'));
+    expect(fromMirror.reduce((n, s) => n + s.copies, 0)).toBe(1);
+    // Each file lacked 61 minute slots in the window; the 10-minute archive's window slots were aggregated already.
+    expect(fromMirror.reduce((n, s) => n + s.slots, 0)).toBeGreaterThanOrEqual((onN2.length - 1) * 61);
+    for (const m of onN2) {
+      const have = new Map([...fileSlots(c.file('n2', m))].filter(([k]) => k.startsWith('0:')).map(([k, v]) => [Number(k.slice(2)), v]));
+      for (const t of all) {
+        const expectHave = m === missing || !(t >= earlier[0]! && t < earlier[1]!);
+        expect(have.has(t), `${m} at ${t}`).toBe(expectHave);
+        if (expectHave) expect(have.get(t), `${m} at ${t}`).toBe(value(m, t));
+      }
+    }
+    // Window fills read the window, not the files: far less than the files' bytes.
+    const filesBytes = onN2.reduce((n, m) => n + fs.statSync(c.file('n2', m)).size, 0);
+    expect(fromMirror.reduce((n, s) => n + s.bytesRead, 0)).toBeLessThan(filesBytes);
+  });
 
   it('says in one line when the node is not a member, or there is no other replica', async () => {
     const c = new TestCluster('heal-usage');
