@@ -11,7 +11,7 @@ export default class Heal extends BaseCommand {
   static override summary = 'Heal a node after an outage: fill the window from the other replicas (or a mirror), fold back strays.';
   static override description = `While NODE was down, its metrics kept arriving at the other replicas (replication ≥ 2) and, behind a failover or any_of relay, at nodes that do not own them. heal brings NODE back without a hole in any graph and without losing a point:
 
-  strays   every file on a node that does not own its metric and that received points in the window is gap-filled into each owner (copied where an owner lacks the file), then deleted once every owner is re-proven to hold its points — a plan run by the apply executor, journaled (the plan and PLAN.journal/ at --plan-file until done). A stray still receiving points (a relay still sends there) is left alone and listed.
+  strays   every file of a metric NODE owns, on a node that does not own it, that received points in the window (other misplaced files are left to plan) is gap-filled into each owner (copied where an owner lacks the file), then deleted once every owner is re-proven to hold its points — a plan run by the apply executor, journaled (the plan and PLAN.journal/ at --plan-file until done). A stray still receiving points (a relay still sends there) is left alone and listed.
   copies   metrics NODE owns but has no file of (created during the outage) are copied from a replica.
   window   each of NODE's files is gap-filled in [--since, --until] from every other owner of its metric, and from --from-cluster's owners: the backfill's windowed fill, which reads and writes only the window's slots and never overwrites a point.
 

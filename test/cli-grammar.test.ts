@@ -204,6 +204,7 @@ describe('--json is NDJSON', () => {
       ['du', ['--cluster', 'cluster.yaml', '--depth', '2']],
       ['delete', ['--cluster', 'cluster.yaml', '--match', '**']], // a dry run: nothing deleted
       ['nodes', ['--cluster', 'cluster.yaml', '--port-timeout', '1s']],
+      ['heal', ['graphite-2', '--cluster', 'cluster.yaml', '--since', '-2h', '--dry-run']],
     ];
   }
 

@@ -1,8 +1,8 @@
 // `ringshift heal NODE --since T [--until T]`: bring a node back after an outage without a hole in its
 // graphs. While NODE was down, the relays kept writing its metrics to the other replicas (RF ≥ 2) and,
 // with a failover/any_of cluster, to nodes that do not own them ("strays"). Heal
-//   1. folds the strays back: each non-owner file with points in the window is gap-filled into every
-//      owner (copied where an owner lacks the file), then deleted — as a plan file run by the apply
+//   1. folds the strays back: each file of a metric NODE owns, on a node that does not own it, with
+//      points in the window is gap-filled into every owner (copied where one lacks it), then deleted — as a plan file run by the apply
 //      executor, so every step is journaled, each delete waits until every owner is re-proven to hold
 //      the stray's points, and a rerun resumes; files NODE owns but lacks are copied from a replica the
 //      same way;
@@ -242,7 +242,9 @@ export async function healNode(o: HealOptions): Promise<HealReport> {
             s.copyBytes += e.size ?? 0;
             continue;
           }
-          // Not an owner: a stray when it holds points in the window.
+          // Not an owner of a metric NODE owns (a relay diverts only a down member's share): a stray when it
+          // holds points in the window. Other misplaced files are a ring change's leftovers: plan's business.
+          if (!owners.includes(nodeIdx)) continue;
           if (e.mtime !== null && e.mtime < o.since) continue; // cannot hold a point after `since`
           const last = lastPointOf(join(loc.root, path));
           if (last === undefined || last.lastPoint === null || last.lastPoint < o.since) continue;
