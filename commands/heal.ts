@@ -4,6 +4,7 @@ import { countFlag, requiredClusterFileFlag } from '../src/cli/common-flags.js';
 import { liveWindowFlag } from '../src/cli/live-flags.js';
 import { nowSeconds, parseTime } from '../src/clock.js';
 import { LineSink } from '../src/output/sinks.js';
+import { INTERRUPTED_LINE, signalExitCode, withStopSignals } from '../src/cli/stop-signals.js';
 import { healNode, type HealReport } from '../src/toolbox/heal.js';
 import { formatBytes, parseDuration, plural } from '../src/units.js';
 
@@ -57,24 +58,31 @@ Run it again after an interruption: it resumes the plan from its journal and the
   public async run(): Promise<void> {
     const { args, flags } = await this.parse(Heal);
     const now = nowSeconds();
-    const report = await healNode({
-      cluster: flags.cluster,
-      node: args.node,
-      since: parseTime(flags.since, now, '--since'),
-      until: flags.until === undefined ? now : parseTime(flags.until, now, '--until'),
-      now,
-      fromCluster: flags['from-cluster'],
-      dryRun: flags['dry-run'],
-      liveWindow: flags['live-window'],
-      planPath: flags['plan-file'] ?? `heal-${args.node.replace(/[^A-Za-z0-9._-]/g, '_')}.plan`,
-      lockTimeoutMs: (flags['lock-timeout'] ?? 30) * 1000,
-      concurrency: flags.concurrency,
-    });
+    const { result: report, signal } = await withStopSignals((interrupt) =>
+      healNode({
+        interrupt,
+        cluster: flags.cluster,
+        node: args.node,
+        since: parseTime(flags.since, now, '--since'),
+        until: flags.until === undefined ? now : parseTime(flags.until, now, '--until'),
+        now,
+        fromCluster: flags['from-cluster'],
+        dryRun: flags['dry-run'],
+        liveWindow: flags['live-window'],
+        planPath: flags['plan-file'] ?? `heal-${args.node.replace(/[^A-Za-z0-9._-]/g, '_')}.plan`,
+        lockTimeoutMs: (flags['lock-timeout'] ?? 30) * 1000,
+        concurrency: flags.concurrency,
+      }),
+    );
     const sink = new LineSink();
     if (flags.json) for (const o of healJson(report)) sink.push(JSON.stringify(o));
     else for (const line of healText(report)) sink.push(line);
     await sink.flush();
     process.exitCode = report.exitCode;
+    if (signal !== null) {
+      process.stderr.write(`${INTERRUPTED_LINE}\n`);
+      process.exitCode = signalExitCode(signal);
+    }
   }
 }
 

@@ -254,6 +254,7 @@ export async function runPhase(o: PhaseRunOptions): Promise<PhaseOutcome> {
       let missingFiles = 0;
       const now = nowSeconds();
       for (const p of pairs) {
+        if (o.interrupt?.signal != null) return interruptedPhase(phase, o.interrupt.signal);
         const src = join(p.fromRoot, p.path);
         const dst = join(p.toRoot, p.toPath);
         if (!fs.existsSync(src) || !fs.existsSync(dst)) {
@@ -284,6 +285,7 @@ export async function runPhase(o: PhaseRunOptions): Promise<PhaseOutcome> {
       const totals = { pairs: 0, points: 0, missing: 0, superseded: 0, missingFiles: 0 };
       const bad: string[] = [];
       for (const p of pairs) {
+        if (o.interrupt?.signal != null) return interruptedPhase(phase, o.interrupt.signal);
         totals.pairs++;
         // A leftover stopped receiving at the switch: all its points must be at the owner. A source that stays
         // an owner keeps receiving: its points after the switch are the relay's to deliver, not the runbook's.
@@ -341,6 +343,17 @@ export async function runPhase(o: PhaseRunOptions): Promise<PhaseOutcome> {
       };
     }
   }
+}
+
+/** A phase stopped by SIGINT/SIGTERM between two file pairs: not marked done; running it again redoes it (idempotent). */
+function interruptedPhase(phase: PhaseName, signal: NodeJS.Signals): PhaseOutcome {
+  return {
+    phase,
+    status: 'failed',
+    lines: [`phase ${phase}: interrupted by ${signal} (not done; it starts over when run again)`],
+    json: { phase, status: 'failed', interrupted: signal },
+    exitCode: 1,
+  };
 }
 
 function refuseRemote(remote: readonly string[], phase: PhaseName): void {

@@ -49,6 +49,8 @@ export interface HealOptions {
   planPath: string;
   lockTimeoutMs?: number | undefined;
   concurrency?: number | undefined;
+  /** Set on SIGINT/SIGTERM: the plan's actions in flight finish, the window fill stops between files. */
+  interrupt?: { readonly signal: NodeJS.Signals | null } | undefined;
 }
 
 /** What one source gave (or would give) NODE and the owners. */
@@ -164,7 +166,7 @@ async function copyNew(src: string, dst: string, lockTimeoutMs: number): Promise
 
 /** Run (resume) a heal plan; on success it and its journal are removed (every action is done). */
 async function runHealPlan(planPath: string, o: HealOptions): Promise<ApplyReport> {
-  const opts: ApplyOptions = { plan: planPath, cluster: o.cluster, concurrency: o.concurrency ?? 8, perNode: 4 };
+  const opts: ApplyOptions = { plan: planPath, cluster: o.cluster, concurrency: o.concurrency ?? 8, perNode: 4, interrupt: o.interrupt };
   if (o.lockTimeoutMs !== undefined) opts.lockTimeoutMs = o.lockTimeoutMs;
   const report = await applyPlan(opts);
   if (report.exitCode() === 0) {
@@ -302,7 +304,9 @@ export async function healNode(o: HealOptions): Promise<HealReport> {
     }
 
     // 2. The window on every file NODE owns, from each other replica and the mirror's owners.
+    const stopped = () => o.interrupt?.signal != null;
     const fillOne = async (src: string, dst: string, s: HealSource) => {
+      if (stopped()) return;
       const r = await windowedFill(src, dst, { now: o.now, from: o.since, until: o.until + 1, lockTimeoutMs: o.lockTimeoutMs, dryRun });
       s.windowFiles++;
       s.slots += r.filled;
@@ -310,6 +314,7 @@ export async function healNode(o: HealOptions): Promise<HealReport> {
       s.bytesWritten += r.bytesWritten;
     };
     for await (const batch of cluster.scan(nodeIdx, null)) {
+      if (stopped()) break;
       for (const e of batch) {
         if (!METRIC_KINDS.has(e.kind) || e.metric === null) continue;
         const owners = cluster.owners(e.metric);
@@ -339,6 +344,7 @@ export async function healNode(o: HealOptions): Promise<HealReport> {
       for (let i = 0; i < mirror.locations.length; i++) {
         if (mirror.isAbsent(i)) continue;
         for await (const batch of mirror.scan(i, null, { stat: true })) {
+          if (stopped()) break;
           for (const e of batch) {
             if (!METRIC_KINDS.has(e.kind) || e.metric === null || !cluster.owners(e.metric).includes(nodeIdx)) continue;
             const path = checkRelPath(e.path);
@@ -354,6 +360,7 @@ export async function healNode(o: HealOptions): Promise<HealReport> {
           }
         }
       }
+    if (stopped() && report.exitCode === 0) report.exitCode = 1;
     report.sources = [...sources.values()].sort((a, b) => a.source.localeCompare(b.source));
     return report;
   } finally {
