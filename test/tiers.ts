@@ -7,6 +7,7 @@
 export const INTEGRATION_TESTS = [
   // the built CLI, as the user runs it
   'test/apply-crash.test.ts',
+  'test/apply-signals.test.ts',
   'test/build-output.test.ts',
   'test/cli-errors.test.ts',
   'test/cli-grammar.test.ts',
