@@ -3,13 +3,16 @@
 // signal. The run must stop cleanly — exit 130/143, one line "interrupted: run the same command to
 // resume", every journal ending with its close record, no temp file left, not everything done — and the
 // same command then finishes with exit 0 and every point where the ring wants it (gap-only union: nothing
-// lost). Also for a phased plan's pre-copy (the phase is not marked done) and for heal.
+// lost). Also for a phased plan's pre-copy (the phase is not marked done). And kill -9 of the phase
+// runner at random moments across every phase of a phased plan: rerunning the same command (as the
+// operator would) gets through all five, and no point is lost.
 import { spawn, spawnSync } from 'node:child_process';
 import * as fs from 'node:fs';
 import { join } from 'node:path';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { journalDir } from '../src/apply/journal.js';
 import { examplePoints, plantMetric } from '../src/example/seed.js';
+import { mulberry32 } from '../src/seeded-random.js';
 import { runPlan } from '../src/plan/run-plan.js';
 import { NOW, owners, TestCluster } from './audit-cluster.js';
 import { PROJECT_ROOT } from './helpers/project-root.js';
@@ -155,4 +158,75 @@ describe('SIGINT/SIGTERM during apply', () => {
     expect(fs.readFileSync(`${plan}.phases`, 'utf8')).toMatch(/"phase":"pre-copy","event":"done"/);
     expect(c.temps()).toEqual([]);
   }, 180_000);
+});
+
+const CRASH_POINTS = [
+  'copy-started:2',
+  'copy-placed:1',
+  'copy-done:3',
+  'fill-done:1',
+  'delete-checked:1',
+  'delete-unlinked:2',
+  'delete-refilled:1',
+];
+const killedAnywhere = new Set<string>();
+
+describe('kill -9 of the phase runner at random moments', () => {
+  afterAll(() => {
+    // Over the seeds, the kills hit the executor's phases at least.
+    expect([...killedAnywhere]).toEqual(expect.arrayContaining(['pre-copy', 'cleanup']));
+  });
+  it.each([7, 21, 33])(
+    'seed %i: every phase gets done by running the same command again; nothing lost',
+    async (seed) => {
+      const { c, plan } = await fresh(`phases-${seed}`, true);
+      const rnd = mulberry32(seed);
+      const args = ['apply', plan, '--concurrency', '3', '--switched-at', String(NOW)];
+      const killedIn = new Set<string>();
+      let finished = false;
+      for (let run = 0; run < 80 && !finished; run++) {
+        const phasesDone = fs.existsSync(`${plan}.phases`) ? fs.readFileSync(`${plan}.phases`, 'utf8') : '';
+        // A third of the runs die at a named point of the executor (pre-copy and cleanup run it), a third at a
+        // random moment (start-up, any phase); the rest are left alone, so the job makes progress.
+        const dice = rnd();
+        const crashAt = dice < 0.33 ? CRASH_POINTS[Math.floor(rnd() * CRASH_POINTS.length)]! : '';
+        const ms = dice >= 0.33 && dice < 0.7 ? 30 + Math.floor(rnd() * 1500) : null;
+        const child = spawn(process.execPath, [RUN, ...args], {
+          env: { ...env, RINGSHIFT_TEST_CRASH_AT: crashAt },
+          stdio: ['ignore', 'pipe', 'pipe'],
+        });
+        let out = '';
+        let err = '';
+        child.stdout.on('data', (d: Buffer) => (out += d.toString()));
+        child.stderr.on('data', (d: Buffer) => (err += d.toString()));
+        const exited = new Promise<[number | null, string | null]>((r) => child.once('exit', (code, sig) => r([code, sig])));
+        const timer = ms === null ? undefined : setTimeout(() => child.kill('SIGKILL'), ms);
+        const [code, sig] = await exited;
+        clearTimeout(timer);
+        if (sig === 'SIGKILL') {
+          const next = ['pre-copy', 'switch', 'backfill', 'verify', 'cleanup'].find(
+            (p) => !phasesDone.includes(`"phase":"${p}","event":"done"`),
+          );
+          killedIn.add(next ?? 'none');
+          killedAnywhere.add(next ?? 'none');
+          continue;
+        }
+        expect(code, `${out}\n${err}`).toBe(0);
+        finished = out.trim() === 'every phase is done';
+      }
+      expect(finished).toBe(true);
+      // The kills landed in more than one phase.
+      expect(killedIn.size).toBeGreaterThan(1);
+      const newRing = c.ring('new.yaml');
+      expectGapOnlyUnion(
+        before,
+        ALL,
+        (m) => owners(newRing, m),
+        (n, m) => c.file(n, m),
+      );
+      expect(c.temps()).toEqual([]);
+      console.log(`kill -9 across phases (seed ${seed}): killed in ${[...killedIn].join(', ')}`);
+    },
+    600_000,
+  );
 });
