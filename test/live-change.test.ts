@@ -30,6 +30,11 @@ interface Scenario {
   after(caches: readonly CarbonCache[]): RelayRing;
   /** The plan deletes old copies. */
   deletes: boolean;
+  /** c-relay `=instance` of each starting cache, and of the added one (identity-preserving replace). */
+  instances?: string[];
+  addInstance?: string;
+  /** The backfill has nothing to fill: the owners kept receiving every point throughout (2 → 1). */
+  nothingToBackfill?: boolean;
 }
 
 const SCENARIOS: Scenario[] = [
@@ -65,6 +70,26 @@ const SCENARIOS: Scenario[] = [
     after: (c) => ({ hash: 'fnv1a_ch', replication: 1, members: c }),
     deletes: true,
   },
+  {
+    name: 'replication 2 → 1 (the extra copy deleted only after the owner holds the union)',
+    start: 3,
+    addCache: false,
+    before: (c) => ({ hash: 'carbon_ch', replication: 2, members: c }),
+    after: (c) => ({ hash: 'carbon_ch', replication: 1, members: c }),
+    deletes: true,
+    nothingToBackfill: true,
+  },
+  {
+    // fnv1a_ch hashes the instance, not the address: a new cache taking c2's instance keeps every placement.
+    name: 'replace a node, identity-preserving (fnv1a_ch =instance)',
+    start: 3,
+    addCache: true,
+    instances: ['a', 'b', 'c'],
+    addInstance: 'b',
+    before: (c) => ({ hash: 'fnv1a_ch', replication: 1, members: c.slice(0, 3) }),
+    after: (c) => ({ hash: 'fnv1a_ch', replication: 1, members: [c[0]!, c[3]!, c[2]!] }),
+    deletes: true,
+  },
 ];
 
 for (const sc of SCENARIOS) {
@@ -74,11 +99,18 @@ for (const sc of SCENARIOS) {
     it('no hole in any merged read at any phase boundary, no point lost, every file where the new ring puts it', async () => {
       requireComponent('carbonCache', 'crelay', 'graphiteWeb');
       const t0 = Date.now();
-      const caches = await h().startCaches(sc.start);
+      const caches =
+        sc.instances === undefined
+          ? await h().startCaches(sc.start)
+          : await Promise.all(
+              sc.instances.map((instance, i) => h().startCache({ name: `c${i + 1}`, host: `127.0.0.${11 + i}`, instance })),
+            );
       const relay = await h().startCRelay(sc.before(caches));
       const w = await startLineWriter({ host: relay.host, port: relay.port, metrics: METRICS });
       await w.waitSteps(6);
-      const all = sc.addCache ? [...caches, await h().startCache()] : caches;
+      const all = sc.addCache
+        ? [...caches, await h().startCache(sc.addInstance === undefined ? {} : { instance: sc.addInstance })]
+        : caches;
       const oldRing = sc.before(all);
       const newRing = sc.after(all);
       const oldFile = h().writeClusterFile(join(h().dir, 'old.yaml'), oldRing);
@@ -142,7 +174,8 @@ for (const sc of SCENARIOS) {
       const back = await phase();
       expect(back.phase).toBe('backfill');
       expect(back.exitCode, back.lines.join('\n')).toBe(0);
-      expect(back.json.filled as number).toBeGreaterThan(0);
+      if (sc.nothingToBackfill === true) expect(back.json.filled).toBe(0);
+      else expect(back.json.filled as number).toBeGreaterThan(0);
       await check('after backfill');
 
       // 4. verify.
