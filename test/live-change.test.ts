@@ -1,6 +1,7 @@
 // The phased runbook end to end on a live cluster: real carbon-caches (WHISPER_LOCK_WRITES) behind a real
 // carbon-c-relay, a line writer sending every metric every second throughout. Each kind of change —
-// add a node, remove one, replication 1 → 2, carbon_ch → fnv1a_ch — runs plan --phased, then apply
+// add a node, remove one, replication 1 → 2 and 2 → 1, carbon_ch → fnv1a_ch, an identity-preserving
+// replace (fnv1a_ch =instance) — runs plan --phased, then apply
 // runs pre-copy, the relay is switched (SIGHUP), apply confirms the switch from liveness, backfills
 // the window, verifies and cleans up. At every phase boundary a graphite-web merged read
 // (CLUSTER_SERVERS over every node, REMOTE_STORE_MERGE_RESULTS on) of every metric has no hole and no
