@@ -71,7 +71,7 @@ async function fresh(tag: string, phased = false): Promise<{ c: TestCluster; pla
 /** Journal records of a kind, over every journal of the directory. */
 function journalCount(dir: string, t: string): number {
   let n = 0;
-  let names: string[] = [];
+  let names: string[];
   try {
     names = fs.readdirSync(dir).filter((f) => f.endsWith('.ndjson'));
   } catch {
