@@ -233,6 +233,56 @@ describe('heal', () => {
     expect(fromMirror.reduce((n, s) => n + s.bytesRead, 0)).toBeLessThan(filesBytes);
   });
 
+  it('an interrupted heal leaves its plan; the same call resumes it from the journal and finishes', async () => {
+    const c = new TestCluster('heal-resume');
+    made.push(c);
+    const clusterPath = c.writeCluster('cluster.yaml', { destinations: NODES, replication: 2 }, STORE);
+    const ring = c.ring('cluster.yaml');
+    for (const n of ALL) c.root(n);
+    const retentions: [number, number][] = [
+      [60, 1440],
+      [600, 1008],
+    ];
+    const t0 = NOW - (NOW % 60) - 6 * 3600;
+    const all = Array.from({ length: 300 }, (_, k) => t0 + k * 60);
+    const since = t0 + 3 * 3600;
+    const until = since + 1800;
+    const inWindow = (t: number) => t >= since && t <= until;
+    const value = (m: string, t: number) => m.length + (t % 7919) / 100;
+    const ofN2 = METRICS.filter((m) => owners(ring, m).includes('n2'));
+    const strayAt = (m: string) => ALL.find((n) => !owners(ring, m).includes(n))!;
+    for (const m of METRICS) {
+      const pts = (keep: (t: number) => boolean) => all.filter(keep).map((t) => [t, value(m, t)] as [number, number]);
+      for (const o of owners(ring, m))
+        await plantMetric(c.root(o), m, { now: NOW, points: o === 'n2' ? pts((t) => !inWindow(t)) : pts(() => true), retentions });
+      // Half of n2's metrics also went to the third node during the window.
+      if (owners(ring, m).includes('n2') && ofN2.indexOf(m) % 2 === 0)
+        await plantMetric(c.root(strayAt(m)), m, { now: NOW, points: pts(inWindow), retentions });
+    }
+    const strays = ofN2.filter((_, i) => i % 2 === 0);
+    const planPath = join(c.dir, 'heal-n2.plan');
+    const o = { cluster: clusterPath, node: 'n2', since, until, now: NOW, planPath };
+    const stopped = await healNode({ ...o, interrupt: { signal: 'SIGINT' } });
+    expect(stopped.exitCode).toBe(1);
+    expect(stopped.apply?.stopped).toMatch(/interrupted by SIGINT/);
+    expect(fs.existsSync(planPath)).toBe(true);
+    for (const m of strays) expect(fs.existsSync(c.file(strayAt(m), m)), m).toBe(true);
+
+    const resumed = await healNode(o);
+    expect(resumed.exitCode).toBe(0);
+    expect(resumed.resumed?.exitCode()).toBe(0);
+    expect(resumed.resumed?.done.deleted).toBe(strays.length);
+    expect(fs.existsSync(planPath)).toBe(false);
+    for (const m of strays) expect(fs.existsSync(c.file(strayAt(m), m)), m).toBe(false);
+    for (const m of ofN2) {
+      const have = finest(c.file('n2', m));
+      expect(
+        all.filter((t) => !have.has(t)),
+        m,
+      ).toEqual([]);
+    }
+  });
+
   it('says in one line when the node is not a member, or there is no other replica', async () => {
     const c = new TestCluster('heal-usage');
     made.push(c);
