@@ -4,7 +4,7 @@
 // fixtures (several layouts, every aggregation method, NaN/±inf/-0.0/denormals) and files written here
 // by whisper.py itself. Without python3-whisper these tests fail (CI installs it).
 import { chmodSync, copyFileSync, existsSync, readFileSync, readdirSync } from 'node:fs';
-import { join } from 'node:path';
+import { dirname, join } from 'node:path';
 import { beforeAll, describe, expect, it } from 'vitest';
 import Dump from '../commands/whisper/dump.js';
 import Fetch from '../commands/whisper/fetch.js';
@@ -208,6 +208,20 @@ const LAYOUTS: [string, string, number][] = [
 ];
 
 /** whisper.create(path, layout, xff, method) by whisper.py itself. */
+/** A writable copy of a fixture in DIR (fixtures are read-only in the repository). */
+function writableCopy(fixture: string, dir: string, file: string): string {
+  const path = join(dir, file);
+  copyFileSync(fixturePath(fixture), path);
+  chmodSync(path, 0o644);
+  return path;
+}
+
+/** Two writable copies of one fixture in a fresh directory: one for whisper's script, one for ringshift. */
+function twinCopies(fixture: string, first: string, second: string): [string, string] {
+  const dir = scratchDir();
+  return [writableCopy(fixture, dir, first), writableCopy(fixture, dir, second)];
+}
+
 function pyCreate(path: string, layout: string, method: string, xff: number): void {
   whisperPython(
     'whisper.create(sys.argv[1], [whisper.parseRetentionDef(d) for d in sys.argv[2].split(",")], xFilesFactor=float(sys.argv[3]), aggregationMethod=sys.argv[4])',
@@ -332,13 +346,7 @@ describe('whisper set-aggregation / set-xff = whisper-set-aggregation-method.py 
         ] as const,
     ),
   )('set-aggregation %s %s: same bytes, same line', async (method, xff) => {
-    const dir = scratchDir();
-    const a = join(dir, 'python.wsp');
-    const b = join(dir, 'ringshift.wsp');
-    copyFileSync(fixturePath('C_special_max'), a);
-    copyFileSync(fixturePath('C_special_max'), b);
-    chmodSync(a, 0o644);
-    chmodSync(b, 0o644);
+    const [a, b] = twinCopies('C_special_max', 'python.wsp', 'ringshift.wsp');
     const extra = xff === undefined ? [] : [xff];
     const py = whisperScript('set-aggregation-method', [a, method, ...extra], { now: NOW });
     expect(py.status, py.stderr).toBe(0);
@@ -349,13 +357,7 @@ describe('whisper set-aggregation / set-xff = whisper-set-aggregation-method.py 
   });
 
   it.each(['0', '1', '0.1', '0.3333333', '.5', '1e-3', '0.999999999'])('set-xff %s: same bytes, same line', async (xff) => {
-    const dir = scratchDir();
-    const a = join(dir, 'python.wsp');
-    const b = join(dir, 'ringshift.wsp');
-    copyFileSync(fixturePath('X_xff01_k1'), a);
-    copyFileSync(fixturePath('X_xff01_k1'), b);
-    chmodSync(a, 0o644);
-    chmodSync(b, 0o644);
+    const [a, b] = twinCopies('X_xff01_k1', 'python.wsp', 'ringshift.wsp');
     const py = whisperScript('set-xfilesfactor', [a, xff], { now: NOW });
     expect(py.status, py.stderr).toBe(0);
     const r = await runCli(SetXff, [b, xff]);
@@ -372,9 +374,7 @@ describe('whisper set-aggregation / set-xff = whisper-set-aggregation-method.py 
     [SetAggregation, ['sum', '2'], 2],
   ] as const)('refused without writing: %#', async (cmd, argv, code) => {
     const dir = scratchDir();
-    const b = join(dir, 'r.wsp');
-    copyFileSync(fixturePath('B_dense'), b);
-    chmodSync(b, 0o644);
+    const b = writableCopy('B_dense', dir, 'r.wsp');
     const r = await runCli(cmd, [b, ...argv]);
     expect(r.exitCode).toBe(code);
     expect(r.stderr.trimEnd().split('\n')).toHaveLength(1);
@@ -383,9 +383,7 @@ describe('whisper set-aggregation / set-xff = whisper-set-aggregation-method.py 
 
   it('a header whisper cannot read: exit 1, unchanged', async () => {
     const dir = scratchDir();
-    const b = join(dir, 'r.wsp');
-    copyFileSync(fixturePath('bad_agg_type'), b);
-    chmodSync(b, 0o644);
+    const b = writableCopy('bad_agg_type', dir, 'r.wsp');
     const r = await runCli(SetXff, [b, '0.5']);
     expect(r.exitCode).toBe(1);
     expect(sha256(readFileSync(b))).toBe(sha256(readFileSync(fixturePath('bad_agg_type'))));
@@ -460,13 +458,7 @@ describe('whisper resize = whisper-resize.py, byte for byte', () => {
   const pyFlags = (f: string[]) => f.map((x) => (x === '--xff' ? '--xFilesFactor' : x === '--aggregation' ? '--aggregationMethod' : x));
 
   it.each(cases)('%s -> %j %j', async (name, layout, flags) => {
-    const dir = scratchDir();
-    const a = join(dir, 'python.wsp');
-    const b = join(dir, 'ringshift.wsp');
-    copyFileSync(fixturePath(name), a);
-    copyFileSync(fixturePath(name), b);
-    chmodSync(a, 0o644);
-    chmodSync(b, 0o644);
+    const [a, b] = twinCopies(name, 'python.wsp', 'ringshift.wsp');
     const py = whisperScript('resize', [a, ...layout, ...pyFlags(flags)], { now: NOW });
     expect(py.status, py.stderr).toBe(0);
     const r = await runCli(Resize, [b, ...layout, ...flags, '--json']);
@@ -476,7 +468,7 @@ describe('whisper resize = whisper-resize.py, byte for byte', () => {
     expect(sha256(readFileSync(`${b}.bak`))).toBe(sha256(readFileSync(fixturePath(name))));
     expect(sha256(readFileSync(`${a}.bak`))).toBe(sha256(readFileSync(fixturePath(name))));
     expect(JSON.parse(r.stdout)).toMatchObject({ path: b, output: b, backup: `${b}.bak`, to: expect.any(String) });
-    expect(readdirSync(dir).sort()).toEqual(['python.wsp', 'python.wsp.bak', 'ringshift.wsp', 'ringshift.wsp.bak']);
+    expect(readdirSync(dirname(b)).sort()).toEqual(['python.wsp', 'python.wsp.bak', 'ringshift.wsp', 'ringshift.wsp.bak']);
   });
 
   it.each([
@@ -486,13 +478,7 @@ describe('whisper resize = whisper-resize.py, byte for byte', () => {
   ] as [string, string[], string[]][])(
     "--aggregate %s -> %j %j: the script's logic (run with Python 2 list builtins)",
     async (name, layout, flags) => {
-      const dir = scratchDir();
-      const a = join(dir, 'python.wsp');
-      const b = join(dir, 'ringshift.wsp');
-      copyFileSync(fixturePath(name), a);
-      copyFileSync(fixturePath(name), b);
-      chmodSync(a, 0o644);
-      chmodSync(b, 0o644);
+      const [a, b] = twinCopies(name, 'python.wsp', 'ringshift.wsp');
       const py = whisperScript('resize', [a, ...layout, ...pyFlags(flags), '--aggregate', '--nobackup'], { now: NOW, py2Builtins: true });
       const r = await runCli(Resize, [b, ...layout, ...flags, '--aggregate', '--no-backup']);
       expect(r.exitCode, r.stderr).toBe(0);
@@ -509,12 +495,8 @@ describe('whisper resize = whisper-resize.py, byte for byte', () => {
 
   it('--newfile leaves the file alone; --dry-run writes nothing', async () => {
     const dir = scratchDir();
-    const b = join(dir, 'r.wsp');
-    copyFileSync(fixturePath('B_gappy_a'), b);
-    chmodSync(b, 0o644);
-    const a = join(dir, 'p.wsp');
-    copyFileSync(fixturePath('B_gappy_a'), a);
-    chmodSync(a, 0o644);
+    const b = writableCopy('B_gappy_a', dir, 'r.wsp');
+    const a = writableCopy('B_gappy_a', dir, 'p.wsp');
     whisperScript('resize', [a, '1m:1d', '--newfile', join(dir, 'p-new.wsp')], { now: NOW });
     const r = await runCli(Resize, [b, '1m:1d', '--newfile', join(dir, 'r-new.wsp')]);
     expect(r.exitCode, r.stderr).toBe(0);
@@ -532,9 +514,7 @@ describe('whisper resize = whisper-resize.py, byte for byte', () => {
     [['1m:1d', '--aggregation', 'median'], 2, /median/],
   ] as const)('refused before anything is written: %j', async (argv, code, msg) => {
     const dir = scratchDir();
-    const b = join(dir, 'r.wsp');
-    copyFileSync(fixturePath('B_gappy_a'), b);
-    chmodSync(b, 0o644);
+    const b = writableCopy('B_gappy_a', dir, 'r.wsp');
     const r = await runCli(Resize, [b, ...argv]);
     expect(r.exitCode).toBe(code);
     expect(r.stderr).toMatch(msg);
@@ -543,13 +523,9 @@ describe('whisper resize = whisper-resize.py, byte for byte', () => {
 
   it('a corrupt file or an existing backup: exit 1, nothing written', async () => {
     const dir = scratchDir();
-    const c = join(dir, 'c.wsp');
-    copyFileSync(fixturePath('bad_trunc_data'), c);
-    chmodSync(c, 0o644);
+    const c = writableCopy('bad_trunc_data', dir, 'c.wsp');
     expect((await runCli(Resize, [c, '1m:1d'])).exitCode).toBe(1);
-    const b = join(dir, 'r.wsp');
-    copyFileSync(fixturePath('B_gappy_a'), b);
-    chmodSync(b, 0o644);
+    const b = writableCopy('B_gappy_a', dir, 'r.wsp');
     copyFileSync(fixturePath('B_dense'), `${b}.bak`);
     const r = await runCli(Resize, [b, '1m:1d']);
     expect(r.exitCode).toBe(1);

@@ -11,7 +11,7 @@ import type { CategorizedSkip } from './planner.js';
 /** Skips kept (per category) for display; counts cover all of them. */
 const SKIPS_SHOWN = 50;
 
-interface Pair {
+export interface PairReport {
   from: string;
   to: string;
   copies: number;
@@ -65,7 +65,7 @@ export function filesystemOf(root: string): FilesystemInfo | null {
 export class PlanSummary {
   readonly counts = { copy: 0, fill: 0, delete: 0 };
   bytes = 0;
-  private readonly pairs = new Map<string, Pair>();
+  private readonly pairs = new Map<string, PairReport>();
   private readonly growth = new Map<string, number>();
   private readonly freed = new Map<string, { files: number; bytes: number }>();
   readonly skipCounts = new Map<string, number>();
@@ -102,7 +102,7 @@ export class PlanSummary {
     this.skipItems.set(s.category, items);
   }
 
-  pairList(): Pair[] {
+  pairList(): PairReport[] {
     return [...this.pairs.values()].sort((a, b) => (a.from === b.from ? (a.to < b.to ? -1 : 1) : a.from < b.from ? -1 : 1));
   }
 

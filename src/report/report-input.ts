@@ -3,6 +3,8 @@
 // a wheel, the top prefixes per class, the progress of a plan from its journals). Nothing here holds a
 // list of every metric: a report for a million names is the size of one for a hundred.
 
+import type { DestinationReport, PairReport } from '../plan/summary.js';
+
 /** `ring show --json` (src/ring/analysis/report.ts showJson), the fields the report reads. */
 export interface RingShowJson {
   ring: { impl: string; hash: string; replication: number; destinations: number; source?: string; [k: string]: unknown };
@@ -147,22 +149,8 @@ export interface PlanJson {
   bytes: number;
   throughput: number;
   seconds: number;
-  pairs: { from: string; to: string; copies: number; fills: number; bytes: number }[];
-  destinations: {
-    id: string;
-    growth: number;
-    freed: number;
-    filesystem: {
-      locations: string[];
-      used: number;
-      capacity: number;
-      growth: number;
-      freed: number;
-      now: number;
-      peak: number;
-      after: number;
-    };
-  }[];
+  pairs: PairReport[];
+  destinations: DestinationReport[];
   deletes: { at: string; files: number; bytes: number }[];
   maxFill: number;
   refused: string[];
