@@ -145,6 +145,29 @@ describe('SIGINT/SIGTERM during apply', () => {
     180_000,
   );
 
+  // On a terminal the progress bars hide the cursor; a clean stop must show it again. util-linux `script`
+  // gives apply a pseudo-terminal.
+  it.skipIf(!fs.existsSync('/usr/bin/script'))(
+    'on a terminal: the cursor hidden by the progress bars is shown again',
+    async () => {
+      const { plan } = await fresh('tty');
+      const inner = `${JSON.stringify(process.execPath)} ${JSON.stringify(RUN)} apply ${JSON.stringify(plan)} --bwlimit 500K --concurrency 1 >/dev/null & pid=$!; sleep 3; kill -INT $pid; wait $pid; echo rc=$?`;
+      const r = spawnSync('/usr/bin/script', ['-qfec', `sh -c '${inner.replaceAll("'", "'\\''")}'`, '/dev/null'], {
+        env,
+        encoding: 'latin1',
+        timeout: 120_000,
+      });
+      const out = r.stdout;
+      const hidden = out.indexOf('\u001b[?25l');
+      const shown = out.lastIndexOf('\u001b[?25h');
+      expect(hidden, JSON.stringify(out.slice(-300))).toBeGreaterThanOrEqual(0);
+      expect(shown).toBeGreaterThan(hidden);
+      expect(out.indexOf('interrupted: run the same command to resume')).toBeGreaterThan(shown);
+      expect(out).toMatch(/rc=130/);
+    },
+    180_000,
+  );
+
   it('a phased plan: SIGINT in pre-copy leaves the phase not done; the same command finishes it', async () => {
     const { c, plan } = await fresh('phased', true);
     const r = await interrupt(['apply', plan, '--concurrency', '2', '--bwlimit', '2M'], journalDir(`${plan}.pre-copy`), 'SIGINT');
