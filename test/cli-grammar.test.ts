@@ -1,10 +1,10 @@
 // The one CLI grammar, checked on the built CLI's manifest: a flag name that several commands share
 // has one meaning (src/cli/flag-grammar.ts) and one short letter, docs/cli.md's flag table is current,
 // every command has --help with examples, and every --json is NDJSON (run on the bundled example).
-import { execFile } from 'node:child_process';
+import { execFile, spawnSync } from 'node:child_process';
 import * as fs from 'node:fs';
 import { tmpdir } from 'node:os';
-import { join } from 'node:path';
+import { join, relative } from 'node:path';
 import { promisify } from 'node:util';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { FLAG_GRAMMAR } from '../src/cli/flag-grammar.js';
@@ -169,6 +169,8 @@ describe('--json is NDJSON', () => {
     );
     fs.copyFileSync(join(dir, wsp), join(dir, 'copy.wsp'));
     for (const f of ['upd.wsp', 'resized.wsp', 'agg.wsp', 'xff.wsp']) fs.copyFileSync(join(dir, wsp), join(dir, f));
+    fs.writeFileSync(join(dir, 'renames.txt'), 're:^servers\\.(.*)$ renamed.$1\n');
+    spawnSync('tar', ['-cf', join(dir, 'sample.tar'), '-C', join(dir, 'nodes', 'graphite-1'), relative(join('nodes', 'graphite-1'), wsp)]);
   });
   afterAll(() => fs.rmSync(dir, { recursive: true, force: true }));
 
@@ -203,6 +205,9 @@ describe('--json is NDJSON', () => {
       ['stale', ['--cluster', 'cluster.yaml', '--older-than', '1d']],
       ['du', ['--cluster', 'cluster.yaml', '--depth', '2']],
       ['delete', ['--cluster', 'cluster.yaml', '--match', '**']], // a dry run: nothing deleted
+      ['rename', ['--cluster', 'cluster.yaml', '--map', 'renames.txt']], // a dry run: nothing renamed
+      ['backup', ['--cluster', 'cluster.yaml', '--match', '**', '-o', 'backup.tar']],
+      ['restore', ['sample.tar', '--cluster', 'cluster.yaml', '--dry-run']],
       ['nodes', ['--cluster', 'cluster.yaml', '--port-timeout', '1s']],
       ['heal', ['graphite-2', '--cluster', 'cluster.yaml', '--since', '-2h', '--dry-run']],
     ];

@@ -292,7 +292,18 @@ describe('carbon-relay-ng', () => {
       "destinations = ['10.3.0.13:2004']",
     ].join('\n');
     const c = parseRelayngConf(text, 'ng.ini');
+    // cfg.InitTable applies init.cmds before the [[route]] tables
     expect(c.routes.map((r) => [r.from, r.type, r.key, r.line, r.destinations.map((d) => [d.host, d.port, d.instance, d.line])])).toEqual([
+      [
+        'init',
+        'sendAllMatch',
+        'carbon-default',
+        3,
+        [
+          ['localhost', 2003, null, 3],
+          ['b', 2004, 'c', 3],
+        ],
+      ],
       [
         'table',
         'consistentHashing-v2',
@@ -304,19 +315,9 @@ describe('carbon-relay-ng', () => {
         ],
       ],
       ['table', 'consistentHashing', 'lonely', 11, [['10.3.0.13', 2004, null, 14]]],
-      [
-        'init',
-        'sendAllMatch',
-        'carbon-default',
-        3,
-        [
-          ['localhost', 2003, null, 3],
-          ['b', 2004, 'c', 3],
-        ],
-      ],
     ]);
-    expect(c.routes[2]!.matchers).toEqual({ prefix: 'a' });
-    expect(c.routes[0]!.destinations[0]!.options).toEqual({ pickle: 'true', spool: 'true' });
+    expect(c.routes[0]!.matchers).toEqual({ prefix: 'a' });
+    expect(c.routes[1]!.destinations[0]!.options).toEqual({ pickle: 'true', spool: 'true' });
     expect(c.diagnostics.map((d) => [d.code, d.line])).toEqual([['relayng-ch-destinations', 11]]);
   });
 

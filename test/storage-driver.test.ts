@@ -142,3 +142,47 @@ describe('LocalDriver', () => {
     await expect(LocalDriver.open(join(outside, 'x.wsp'))).rejects.toThrow(/not a directory/);
   });
 });
+
+describe('LocalDriver on apply’s path', () => {
+  it('a named temp a killed run left is replaced, and the placed file holds the new data', async () => {
+    fs.mkdirSync(join(root, 'stale'), { recursive: true });
+    fs.writeFileSync(join(root, 'stale', '.m.wsp.ringshift-x-1.tmp'), 'left by a killed run');
+    await drv.writeAtomic('stale/m.wsp', Buffer.from('fresh'), { tempName: '.m.wsp.ringshift-x-1.tmp', grouped: true });
+    expect(fs.readFileSync(join(root, 'stale', 'm.wsp'), 'utf8')).toBe('fresh');
+    expect(leftovers(join(root, 'stale'))).toEqual([]);
+  });
+
+  it('reads the temp back through its descriptor when asked (a scratch buffer longer than the data)', async () => {
+    const data = Buffer.alloc(100_000, 7);
+    await drv.writeAtomic('rb/m.wsp', data, { readBack: Buffer.alloc(100_001), grouped: true });
+    expect(fs.readFileSync(join(root, 'rb', 'm.wsp')).equals(data)).toBe(true);
+  });
+
+  it('a directory it knew and that was removed meanwhile is made again', async () => {
+    await drv.writeAtomic('gone/one.wsp', Buffer.from('1'));
+    fs.rmSync(join(root, 'gone'), { recursive: true });
+    await drv.writeAtomic('gone/two.wsp', Buffer.from('2'));
+    expect(fs.readFileSync(join(root, 'gone', 'two.wsp'), 'utf8')).toBe('2');
+  });
+
+  it('refuses a directory swapped for a symlink out of the root once the driver forgets what it knew', async () => {
+    await drv.writeAtomic('swap/one.wsp', Buffer.from('1')); // swap/ is now known to be inside the root
+    fs.rmSync(join(root, 'swap'), { recursive: true });
+    fs.symlinkSync(outside, join(root, 'swap'));
+    fs.mkdirSync(join(root, 'scratch'));
+    expect(await drv.removeEmptyDir('scratch')).toBe(true); // a removal forgets every directory it knew
+    await expect(drv.writeAtomic('swap/two.wsp', Buffer.from('2'))).rejects.toThrow(/outside the storage root/);
+    expect(fs.existsSync(join(outside, 'two.wsp'))).toBe(false);
+  });
+
+  it('a sync round of many paths is one syncfs through the long-lived shell', async () => {
+    const rels: string[] = [];
+    for (let i = 0; i < 8; i++) {
+      await drv.writeAtomic(`many/m${i}.wsp`, Buffer.from(String(i)), { grouped: true });
+      rels.push(`many/m${i}.wsp`);
+    }
+    const before = drv.syncRounds;
+    await drv.syncPaths(rels);
+    expect(drv.syncRounds).toBe(before + 1);
+  });
+});

@@ -23,6 +23,8 @@ export const INTEGRATION_TESTS = [
   'test/ssh-driver.test.ts',
   'test/toolbox-delete.test.ts',
   'test/toolbox-nodes.test.ts',
+  'test/toolbox-rename-apply.test.ts',
+  'test/toolbox-backup-apply.test.ts',
   'test/ssh-openssh.test.ts',
   // full disks (tmpfs mounts when root)
   'test/apply.test.ts',

@@ -2,7 +2,7 @@
 import { describe, expect, it } from 'vitest';
 import { nowIso, nowSeconds } from '../src/clock.js';
 import { UsageError } from '../src/errors.js';
-import { parseByteRate, parseCount, parseDuration, parseSize, plural } from '../src/units.js';
+import { groupThousands, parseByteRate, parseCount, parseDuration, parseSize, plural } from '../src/units.js';
 
 describe('sizes and rates carry a unit', () => {
   it('reads 1024-based letters, 1000-based KB/MB, iB forms and bytes', () => {
@@ -46,6 +46,28 @@ describe('durations and counts', () => {
     expect(plural(1, 'file')).toBe('1 file');
     expect(plural(1048, 'file')).toBe('1,048 files');
     expect(plural(2, 'copy', 'copies')).toBe('2 copies');
+  });
+  it('groups thousands exactly as toLocaleString("en-US") does (without Intl for integers)', () => {
+    const cases = [
+      0,
+      -0,
+      1,
+      12,
+      123,
+      999,
+      1000,
+      12345,
+      123456,
+      1234567,
+      -1234567,
+      1 << 24,
+      Number.MAX_SAFE_INTEGER,
+      1.5,
+      1234.5678,
+      -9876.54321,
+    ];
+    for (const n of cases) expect(groupThousands(n)).toBe(n.toLocaleString('en-US'));
+    expect(groupThousands(16777216)).toBe('16,777,216');
   });
 });
 

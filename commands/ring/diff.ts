@@ -12,6 +12,7 @@ import { nameBatches } from '../../src/input/names.js';
 import { LineSink } from '../../src/output/sinks.js';
 import { diffReportInput, HTML_FLAG_DESCRIPTION } from '../../src/report/command-reports.js';
 import { writeReport } from '../../src/report/write-report.js';
+import { withCrelayRules } from '../../src/config/crelay-routing.js';
 import { buildLabelledRing, describeSpec, resolveRingSource, ringSourceFromArg, RING_FORMATS } from '../../src/config/ring-source.js';
 
 export default class RingDiff extends BaseCommand {
@@ -99,8 +100,9 @@ With names (arguments or --file): the same, counted exactly on those names as ea
     const toSpec = await resolveRingSource(
       ringSourceFromArg(flags.to, '--to', { format: flags['to-ring-format'] as RingFormat | undefined, cluster: flags['to-cluster-name'] }),
     );
-    const from = buildLabelledRing(fromSpec, '--from');
-    const to = buildLabelledRing(toSpec, '--to');
+    // c-relay configs: names are placed after the relay's rules (match, route using, rewrite, stop).
+    const from = withCrelayRules(buildLabelledRing(fromSpec, '--from'));
+    const to = withCrelayRules(buildLabelledRing(toSpec, '--to'));
     const haveNames = args.length > 0 || flags.file !== undefined;
     if (flags.list && !haveNames) throw new UsageError('--list needs metric names (arguments or --file)');
 

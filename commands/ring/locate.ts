@@ -3,7 +3,6 @@ import { locateNames } from '../../src/ring-output/placements.js';
 import { progressWhileRedirected } from '../../src/ring-output/name-progress.js';
 import { BaseCommand } from '../../src/cli/base-command.js';
 import { ringFlags } from '../../src/cli/ring-flags.js';
-import { crelayRoutedRing } from '../../src/config/crelay-routing.js';
 import { ringFromFlags } from '../../src/config/ring-source.js';
 
 export default class RingLocate extends BaseCommand {
@@ -36,11 +35,11 @@ What decided: with carbon-relay's RELAY_METHOD = rules (relay-rules.conf) or an 
 
   public async run(): Promise<void> {
     const { flags, argv } = await this.parse(RingLocate);
-    let ring = await ringFromFlags(flags);
     // A c-relay config: walk its rules first (match, route using, aggregate, blackhole), as the relay does.
-    if (flags.ring !== undefined && ring.spec.origin?.format === 'carbon-c-relay') {
-      ring = crelayRoutedRing(ring, flags.ring, flags['cluster-name']);
-    }
+    // Loaded only for such a ring: the config readers are most of what a lookup would otherwise compile at start.
+    const base = await ringFromFlags(flags);
+    const ring =
+      base.spec.origin?.format === 'carbon-c-relay' ? (await import('../../src/config/crelay-routing.js')).withCrelayRules(base) : base;
     await locateNames(
       ring,
       { args: argv as string[], file: flags.file },

@@ -4,7 +4,7 @@ import { showJson, showText } from '../../src/ring-output/ring-report.js';
 import { keyspaceShares, nameDistribution } from '../../src/ring/analysis/share.js';
 import { BaseCommand } from '../../src/cli/base-command.js';
 import { nameBatches } from '../../src/input/names.js';
-import { describeSpec, ringFromFlags } from '../../src/config/ring-source.js';
+import { describeSpec, placedByName, ringFromFlags } from '../../src/config/ring-source.js';
 import { ringFlags, sampleFlag } from '../../src/cli/ring-flags.js';
 import { UsageError } from '../../src/errors.js';
 import { LineSink } from '../../src/output/sinks.js';
@@ -59,6 +59,13 @@ With --file: how those real names spread over the members (counts).
       await sink.flush();
       return;
     }
+    // rules, topic bindings and route tables place a name by its text: keyspace shares say nothing there
+    const byName = placedByName(ring.spec);
+    if (byName !== undefined && flags.file === undefined) {
+      throw new UsageError(`this ring places names by ${byName}, not by hashing them: shares of the keyspace do not apply`, {
+        expected: '-f NAMES to count where real names go, or ring locate',
+      });
+    }
     const report = keyspaceShares(ring, { sampleSize: flags.sample });
     const names =
       flags.file === undefined
@@ -67,7 +74,7 @@ With --file: how those real names spread over the members (counts).
     if (flags.json) {
       process.stdout.write(JSON.stringify(showJson(ring.spec, report, names)) + '\n');
     } else {
-      process.stdout.write(showText(describeSpec(ring.spec, ring.members.length), report, names).join('\n') + '\n');
+      process.stdout.write(showText(describeSpec(ring.spec, ring.members.length), report, names, byName).join('\n') + '\n');
     }
   }
 }

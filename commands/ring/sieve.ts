@@ -3,6 +3,7 @@ import { selectNodes, sieveNames } from '../../src/ring-output/placements.js';
 import { progressWhileRedirected } from '../../src/ring-output/name-progress.js';
 import { BaseCommand } from '../../src/cli/base-command.js';
 import { ringFlags } from '../../src/cli/ring-flags.js';
+import { withCrelayRules } from '../../src/config/crelay-routing.js';
 import { ringFromFlags } from '../../src/config/ring-source.js';
 
 export default class RingSieve extends BaseCommand {
@@ -11,7 +12,7 @@ export default class RingSieve extends BaseCommand {
 
 --node selects members by server (every instance on that host), server:instance, or the full member id server:port[:instance]. A value matching no member is an error (exit 2).
 
-Names a carbon-c-relay drops (nothing left after cleansing) are owned by nobody: they pass with --invert only.
+Names a carbon-c-relay drops (nothing left after cleansing) are owned by nobody: they pass with --invert only. With a carbon-c-relay config, its rules are walked first, as the relay does: a name it sends only to other clusters, consumes in an aggregate (stop) or blackholes is owned by nobody in this cluster, and a "route using" key is hashed instead of the name.
 
 Text output: the names as given. --json: the "ring locate --json" line of each passing name.`;
 
@@ -40,7 +41,8 @@ Text output: the names as given. --json: the "ring locate --json" line of each p
 
   public async run(): Promise<void> {
     const { flags, argv } = await this.parse(RingSieve);
-    const ring = await ringFromFlags(flags);
+    // A c-relay config: the names its rules send to this cluster, under their `route using` keys.
+    const ring = withCrelayRules(await ringFromFlags(flags));
     const select = selectNodes(ring, flags.node);
     await sieveNames(
       ring,

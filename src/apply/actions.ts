@@ -33,6 +33,7 @@ import type { Readable } from 'node:stream';
 import { DataError } from '../errors.js';
 import type { CopyAction, DeleteAction, FillAction } from '../plan/plan-file.js';
 import type { FileIdentity, FileInfo, StorageDriver } from '../storage/driver.js';
+import { LocalDriver } from '../storage/local-driver.js';
 import { WhisperError } from '../whisper/errors.js';
 import { fillGaps, fillGapsImages } from '../whisper/fill-gaps.js';
 import { nowSeconds as clockNow } from '../clock.js';
@@ -147,46 +148,35 @@ async function* metered(ctx: ActionContext, node: string, src: Readable, sink: (
 /** Whole files up to this size are copied through memory (one read, a full check, one write). */
 const IN_MEMORY_MAX = 64 * 1024 * 1024;
 
-// Buffers for local in-memory copies, reused (two per running copy): allocating two fresh multi-MB
-// buffers per file keeps the garbage collector busy.
-const pool: Buffer[] = [];
+// Buffers for in-memory copies, reused (two per running copy, given back as soon as the data is
+// written): allocating fresh buffers per file keeps the garbage collector busy. Sizes are powers of
+// two from 64 KiB, one free list per size.
+const pool = new Map<number, Buffer[]>();
 let pooled = 0;
 const POOL_MAX = 256 * 1024 * 1024;
 
+function sizeClass(size: number): number {
+  let c = 64 * 1024;
+  while (c < size) c *= 2;
+  return c;
+}
+
 function takeBuffer(size: number): Buffer {
-  const i = pool.findIndex((b) => b.length >= size);
-  if (i >= 0) {
-    const b = pool.splice(i, 1)[0]!;
-    pooled -= b.length;
+  const c = sizeClass(size);
+  const b = pool.get(c)?.pop();
+  if (b !== undefined) {
+    pooled -= c;
     return b;
   }
-  return Buffer.allocUnsafe(Math.max(size, 1 << 20));
+  return Buffer.allocUnsafe(c);
 }
 
 function returnBuffer(b: Buffer): void {
-  if (pooled + b.length > POOL_MAX) return;
-  pool.push(b);
+  if (pooled + b.length > POOL_MAX || b.length !== sizeClass(b.length)) return;
+  let list = pool.get(b.length);
+  if (list === undefined) pool.set(b.length, (list = []));
+  list.push(b);
   pooled += b.length;
-}
-
-/** Read a whole local file (not through a symlink) into `buf`; the view of what was read. */
-async function readInto(abs: string, buf: Buffer): Promise<Buffer> {
-  const fh = await fs.promises.open(abs, fs.constants.O_RDONLY | fs.constants.O_NOFOLLOW);
-  try {
-    let n = 0;
-    for (;;) {
-      if (n === buf.length) {
-        // Grew since it was stat'ed: return more than expected, and the size check fails.
-        const extra = await fh.read(Buffer.alloc(1), 0, 1, n);
-        return extra.bytesRead === 0 ? buf.subarray(0, n) : Buffer.concat([buf.subarray(0, n), Buffer.alloc(1)]);
-      }
-      const { bytesRead } = await fh.read(buf, n, buf.length - n, n);
-      if (bytesRead === 0) return buf.subarray(0, n);
-      n += bytesRead;
-    }
-  } finally {
-    await fh.close();
-  }
 }
 
 /** Checksum of a stream: sha256 when the data goes to a remote node, else CRC-32 (much cheaper). */
@@ -235,7 +225,7 @@ export function whisperDataProblem(path: string, data: Buffer): string | null {
 }
 
 /** Bandwidth for `n` bytes, paid before the transfer (never while a lock is held). */
-async function pay(ctx: ActionContext, n: number): Promise<void> {
+async function pay(ctx: Pick<ActionContext, 'bucket'>, n: number): Promise<void> {
   if (ctx.bucket !== null && n > 0) await ctx.bucket.take(n);
 }
 
@@ -247,9 +237,14 @@ export async function runCopy(ctx: ActionContext, a: CopyAction, lease: Lease = 
   const journal = ctx.journal(a.to);
   const tmp = tempNameFor(dstRel, ctx.planSha, a.id);
   const tmpRel = posix.join(posix.dirname(dstRel), tmp);
-  // A temp file left by an earlier run that was killed (maybe a second link of a placed copy).
-  const [stale, there0] = await Promise.all([dst.stat(tmpRel), dst.stat(dstRel)]);
-  if (stale !== null && stale.type === 'file') await dst.unlink(tmpRel, { grouped: true });
+  // A temp file left by an earlier run that was killed (maybe a second link of a placed copy). The
+  // local driver creates a named temp exclusively and removes one it finds, so locally it is looked
+  // for only beside a destination that exists (the copy becomes a fill and never creates the temp).
+  const there0 = await dst.stat(dstRel);
+  if (isRemote(dst) || there0 !== null) {
+    const stale = await dst.stat(tmpRel);
+    if (stale !== null && stale.type === 'file') await dst.unlink(tmpRel, { grouped: true });
+  }
   for (let attempt = 1; ; attempt++) {
     const there = attempt === 1 ? there0 : await dst.stat(dstRel);
     if (there !== null) {
@@ -269,7 +264,7 @@ export async function runCopy(ctx: ActionContext, a: CopyAction, lease: Lease = 
     let bytes = 0;
     let placedAs: Promise<FileIdentity | null> | null = null;
     try {
-      const srcLocal = await ctx.nodes.localPath(a.from, a.path);
+      const srcLocal = src instanceof LocalDriver ? src : null;
       const dstLocal = isRemote(dst) ? null : await ctx.nodes.localPath(a.to, dstRel);
       if (pre.info.size <= IN_MEMORY_MAX) {
         // The whole file through memory, checked whole (every slot) before it is placed.
@@ -283,11 +278,11 @@ export async function runCopy(ctx: ActionContext, a: CopyAction, lease: Lease = 
         if (dstLocal === null) {
           // To a remote node: the chunks go on to the node as they arrive (reading and writing overlap);
           // nothing is placed before all of it is checked.
-          const buf = srcLocal !== null ? takeBuffer(pre.info.size) : null;
+          const buf = srcLocal !== null ? takeBuffer(pre.info.size + 1) : null;
           const chunks: Buffer[] = [];
           const digest = new Digest('sha256');
           const from = async function* (): AsyncGenerator<Buffer> {
-            if (buf !== null) yield await readInto(srcLocal!, buf);
+            if (buf !== null) yield await srcLocal!.readInto(a.path, buf);
             else if (isRemote(src) && src.readChunks !== undefined) yield* src.readChunks(a.path);
             else yield await src.readFile(a.path);
           };
@@ -321,26 +316,27 @@ export async function runCopy(ctx: ActionContext, a: CopyAction, lease: Lease = 
           }
           check = { sha256: digest.digest() };
         } else {
-          const buf = srcLocal !== null ? takeBuffer(pre.info.size) : null;
+          let bufs: Buffer[] | null = [takeBuffer(pre.info.size + 1), takeBuffer(pre.info.size + 1)];
+          const giveBack = () => {
+            for (const b of bufs ?? []) returnBuffer(b);
+            bufs = null;
+          };
           try {
+            const [buf, back] = bufs as [Buffer, Buffer];
             // The path was checked by stat (inside the root, a regular file); O_NOFOLLOW keeps it so.
-            const data = buf !== null ? await readInto(srcLocal!, buf) : await src.readFile(a.path);
+            const data = srcLocal !== null ? await srcLocal.readInto(a.path, buf) : await src.readFile(a.path);
             bytes = data.length;
             ctx.onRead(a.to, bytes);
             await checkAll(data);
             const digest = new Digest('crc32');
             digest.update(data);
+            // The driver reads the temp file back through the descriptor that wrote it and compares.
             await dst.writeAtomic(dstRel, data, {
               ...opts,
-              beforePlace: async (tempRel) => {
+              readBack: back,
+              beforePlace: async () => {
+                giveBack(); // written and compared: the buffers serve the next copy while this one waits for syncs
                 crashPoint('copy-synced');
-                const back = takeBuffer(bytes);
-                try {
-                  const got = await readInto((await ctx.nodes.localPath(a.to, tempRel))!, back);
-                  if (!got.equals(data)) throw new DataError('the temp copy differs from the data read', { file: `${dst.url}/${tempRel}` });
-                } finally {
-                  returnBuffer(back);
-                }
                 ctx.onWritten(a.to, bytes);
                 crashPoint('copy-verified');
                 lease.release();
@@ -352,7 +348,7 @@ export async function runCopy(ctx: ActionContext, a: CopyAction, lease: Lease = 
             });
             check = { verified: 'read back and compared', crc32: digest.digest() };
           } finally {
-            if (buf !== null) returnBuffer(buf);
+            giveBack();
           }
         }
       } else {
@@ -488,7 +484,7 @@ interface Filled {
 }
 
 /** A remote fill's view of the destination changed between reading it and locking it: start over. */
-class DestinationMoved extends Error {}
+export class DestinationMoved extends Error {}
 
 /**
  * One gap-only fill of (from, srcRel) into (to, dstRel); `node` gets the byte counts. Returns the
@@ -567,9 +563,10 @@ function headerLength(image: Buffer): number {
 /**
  * The remote half of a fill: read the destination and compute the fill without its lock, then under
  * the lock check that what the fill was computed from is still there and write the filled slots.
+ * (Also `ringshift restore`'s fill into a file on ssh:// storage, hence the narrow context.)
  */
-async function remoteFillOnce(
-  ctx: ActionContext,
+export async function remoteFillOnce(
+  ctx: Pick<ActionContext, 'bucket' | 'lockTimeoutMs' | 'onWritten'>,
   dst: StorageDriver & import('./nodes.js').RemoteCapable,
   dstRel: string,
   srcImage: { path: string; data: Buffer },

@@ -4,6 +4,7 @@ import { pathToFileURL } from 'node:url';
 import { loadClusterFile, type ClusterFile } from '../config/cluster-file.js';
 import { UsageError } from '../errors.js';
 import { plural } from '../units.js';
+import { withCrelayRules } from '../config/crelay-routing.js';
 import { buildLabelledRing, resolveRingSource, ringSourceFromArg } from '../config/ring-source.js';
 import type { Ring } from '../ring/types.js';
 import { memberId } from '../ring/types.js';
@@ -34,7 +35,8 @@ export interface ClusterSetup {
 /** Load the cluster file and resolve its storage. Missing directories become empty locations. */
 export async function openCluster(path: string): Promise<ClusterSetup> {
   const cluster = await loadClusterFile(path);
-  const ring = buildLabelledRing(cluster.ring, cluster.path);
+  // a ring.source that is a carbon-c-relay config: files are judged by where its rules send each name
+  const ring = withCrelayRules(buildLabelledRing(cluster.ring, cluster.path));
   const resolved = await resolveLocations(cluster);
   const locations = [...resolved.locations];
   const absent = new Set<number>();

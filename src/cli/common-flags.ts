@@ -3,7 +3,7 @@
 // manifest). Values with units go through src/units.ts: a bare number for a size, rate or percentage
 // is refused with one line naming the flag.
 import { Flags } from '@oclif/core';
-import { parseByteRate, parseCount, parsePercent } from '../units.js';
+import { groupThousands, parseByteRate, parseCount, parsePercent } from '../units.js';
 
 /** `--cluster FILE`: a ringshift cluster file (ring and storage locations), in every command. */
 export function clusterFileFlag(purpose: string) {
@@ -112,7 +112,7 @@ export function percentFlag(
 export function countFlag(name: string, description: string, min: number, max: number, extra: { helpGroup?: string } = {}) {
   return Flags.custom<number>({
     helpValue: 'N',
-    description: `${description} (${min}–${max.toLocaleString('en-US')})`,
+    description: `${description} (${min}–${groupThousands(max)})`,
     parse: async (input) => parseCount(input, `--${name}`, min, max),
     ...extra,
   })();

@@ -9,7 +9,7 @@ import { Flags } from '@oclif/core';
 import { RING_FORMATS } from '../config/formats.js';
 import { ROUTERS } from '../config/ring-source.js';
 import { HASH_TYPES, IMPLS } from '../ring/types.js';
-import { parseCount } from '../units.js';
+import { groupThousands, parseCount } from '../units.js';
 
 const RING_GROUP = 'RING';
 
@@ -22,7 +22,7 @@ export const MAX_SAMPLE = 1 << 24;
 /** An integer flag checked by parseCount (one-line error with the range). */
 export function countFlag(opts: { name: string; description: string; min: number; max: number; helpGroup?: string }) {
   return Flags.custom<number>({
-    description: `${opts.description} (${opts.min.toLocaleString('en-US')}–${opts.max.toLocaleString('en-US')})`,
+    description: `${opts.description} (${groupThousands(opts.min)}–${groupThousands(opts.max)})`,
     helpValue: 'N',
     ...(opts.helpGroup !== undefined ? { helpGroup: opts.helpGroup } : {}),
     parse: async (input) => parseCount(input, `--${opts.name}`, opts.min, opts.max),

@@ -6,6 +6,7 @@
 import { readFileSync } from 'node:fs';
 import type { Destination, RelayRuleModel, RingSpec, RoutingModel } from '../ring/types.js';
 import { ConfigError } from '../errors.js';
+import { amqpCaches } from './carbon-amqp.js';
 import { carbonRing, carbonValueText, type CarbonConf, type CarbonRingOptions } from './carbon-conf.js';
 import { parseAggregationRules, parseRelayRules, type AggregationRules, type RelayRules } from './carbon-rules.js';
 import type { ConfigDiagnostic } from './diagnostics.js';
@@ -31,7 +32,25 @@ function readIfExists(path: string): string | undefined {
 
 /** The relay's ring spec with its routing model (rules or aggregation), and what is worth telling about it. */
 export function carbonRoutedRing(conf: CarbonConf, opts: CarbonRoutingOptions = {}): { spec: RingSpec; diagnostics: ConfigDiagnostic[] } {
+  const amqp = amqpNote(conf, opts);
+  if (amqp !== undefined && opts.cluster === undefined && !conf.sections.includes('relay')) {
+    throw new ConfigError(`${amqp.text}; this file has no [relay], and a carbon.conf does not name the host it runs on`, {
+      file: conf.file,
+      line: amqp.line ?? undefined,
+      expected:
+        "a cluster file listing each cache host's carbon.conf (ring: { amqp: { hosts: { HOST: carbon.conf } } }), or a relay's carbon.conf",
+    });
+  }
   const ring = carbonRing(conf, { ...opts, rulesRelay: true });
+  if (amqp !== undefined) {
+    ring.diagnostics.push({
+      file: conf.file,
+      line: amqp.line,
+      severity: 'info',
+      code: 'amqp-caches',
+      message: `${amqp.text}; this ring is the relay's. The topic bindings decide which caches store what arrives through the exchange: list each cache host's carbon.conf in a cluster file (ring.amqp.hosts) to model them`,
+    });
+  }
   const { spec, method, settings } = ring;
   if (settings.program !== 'relay') return ring;
   const read = opts.readText ?? readIfExists;
@@ -63,6 +82,27 @@ export function carbonRoutedRing(conf: CarbonConf, opts: CarbonRoutingOptions = 
     return { spec: { ...spec, routing: aggregationModel(rules) }, diagnostics: [...ring.diagnostics, ...rules.diagnostics] };
   }
   return ring;
+}
+
+/** What to say about the AMQP consumers among this file's carbon-caches (undefined when there are none). */
+function amqpNote(conf: CarbonConf, opts: CarbonRoutingOptions): { text: string; line: number | null } | undefined {
+  const line = (): number | null => {
+    for (const s of ['cache', ...conf.sections.filter((x) => x.startsWith('cache:'))]) {
+      const o = conf.ini.sections.find((x) => x.name === s)?.options.get('enable_amqp');
+      if (o !== undefined) return o.line;
+    }
+    return null;
+  };
+  try {
+    const caches = amqpCaches(conf, 'HOST', opts.env !== undefined ? { env: opts.env } : {});
+    if (caches.length === 0) return undefined;
+    const which = caches.map((c) => `[${c.sections.join('] + [')}]`).join(', ');
+    const text = `${which} ${caches.length === 1 ? 'consumes' : 'consume'} metrics from the AMQP exchange ${caches[0]!.exchange} (ENABLE_AMQP = True)`;
+    return { text, line: line() };
+  } catch (e) {
+    if (!(e instanceof ConfigError)) throw e;
+    return { text: e.message, line: e.line ?? line() };
+  }
 }
 
 /** relay-rules.conf as the routing model: rule order as loadRelayRules builds it (default last). */

@@ -1,10 +1,11 @@
-// `ring locate` on a carbon-c-relay config: the cluster's ring, with the relay's rules walked first
-// (crelay-route.ts) so each line says what decided it — the match that sent the metric to this cluster and
-// the `route using` key it hashed, the rewrite that renamed it, the aggregate that consumed it (`stop`), the
-// blackhole, or the clusters it went to instead. Only locate applies the walk: sieve, show, diff and audit
-// keep modelling the cluster's ring itself (which names a cluster's members own).
+// A carbon-c-relay config's cluster ring, with the relay's rules walked first (crelay-route.ts) as the relay
+// does: `ring locate`, `ring sieve` and `ring diff` place a name where the relay sends it — by the match that
+// sends it to this cluster and its `route using` key, after the rewrites that renamed it — and give no owner
+// here to a name the relay sends only to other clusters, consumes in an aggregate (`stop`) or blackholes;
+// locate also says what decided. The keyspace (ring show, ring diff's keyspace figures) stays the ring's
+// own: it is about routing keys, which the walk only chooses.
 import { basename } from 'node:path';
-import type { Destination, Placement, Ring } from '../ring/types.js';
+import type { Destination, Placement, PositionSpace, Ring } from '../ring/types.js';
 import { parseCrelayConfig, selectCrelayCluster, type CrelayConfig, type CrelayRule } from './crelay-conf.js';
 import { crelayRoute } from './crelay-route.js';
 import { readRingConfig } from './upstream-ring.js';
@@ -20,6 +21,7 @@ function ruleLabel(r: CrelayRule): string {
 class CrelayRoutedRing implements Ring {
   readonly spec: Ring['spec'];
   readonly members: readonly Destination[];
+  readonly positionSpace?: PositionSpace;
 
   constructor(
     private readonly ring: Ring,
@@ -28,6 +30,8 @@ class CrelayRoutedRing implements Ring {
   ) {
     this.spec = ring.spec;
     this.members = ring.members;
+    // the keyspace is the ring's own: the walk chooses the routing key, the ring places it
+    if (ring.positionSpace !== undefined) this.positionSpace = ring.positionSpace;
   }
 
   ownersOfKey(key: string): readonly Destination[] {
@@ -70,13 +74,31 @@ class CrelayRoutedRing implements Ring {
   }
 }
 
+/** True when the walk cannot change a placement: one `match *` sending everything to this cluster, as is. */
+function sendsAllAsIs(cfg: CrelayConfig, cluster: string): boolean {
+  if (cfg.rules.length !== 1) return false;
+  const r = cfg.rules[0]!;
+  return (
+    r.kind === 'match' &&
+    r.patterns === null &&
+    r.routeUsing === undefined &&
+    r.validate === undefined &&
+    !r.blackhole &&
+    r.sendTo.length === 1 &&
+    r.sendTo[0] === cluster
+  );
+}
+
 /**
- * `ring` (built from the c-relay config `path`, cluster `clusterName` or the one selectCrelayCluster picks)
- * with the relay's rule walk on top.
+ * `ring` with its relay's rules on top when it is a carbon-c-relay cluster read from a config file (the
+ * spec's origin; also a cluster file whose ring.source is one), else `ring` itself. A config whose only rule
+ * sends everything to the cluster as is keeps the bare ring (and its fast byte path).
  */
-export function crelayRoutedRing(ring: Ring, path: string, clusterName?: string): Ring {
-  const { file, text } = readRingConfig(path);
+export function withCrelayRules(ring: Ring): Ring {
+  const origin = ring.spec.origin;
+  if (origin?.format !== 'carbon-c-relay' || origin.file === undefined) return ring;
+  const { file, text } = readRingConfig(origin.file);
   const cfg = parseCrelayConfig(text, file);
-  const cluster = selectCrelayCluster(cfg, clusterName);
-  return new CrelayRoutedRing(ring, cfg, cluster.name);
+  const cluster = selectCrelayCluster(cfg, origin.cluster).name;
+  return sendsAllAsIs(cfg, cluster) ? ring : new CrelayRoutedRing(ring, cfg, cluster);
 }

@@ -4,6 +4,8 @@
 // positions, so lines are found by searching the text.
 import { parse as parseToml, TomlError } from 'smol-toml';
 import { ConfigError } from '../errors.js';
+import { goRegExp } from '../ring/relayng-router.js';
+import type { RelayngAggregatorModel } from '../ring/types.js';
 import { DiagnosticSink, type ConfigDiagnostic } from './diagnostics.js';
 
 export const RELAYNG_ROUTE_TYPES = [
@@ -45,6 +47,8 @@ export interface RelayngConf {
   expanded: string;
   settings: Record<string, unknown>;
   routes: RelayngRoute[];
+  /** init.cmds addAgg aggregators, in order (the relay adds them before the [[aggregation]] tables). */
+  initAggregators: RelayngAggregatorModel[];
   diagnostics: ConfigDiagnostic[];
 }
 
@@ -104,19 +108,82 @@ export function parseRelayngConf(text: string, file: string, opts: RelayngOption
     routes.push(route);
   });
 
+  // cfg.InitTable runs init.cmds before the tables: their routes and aggregators come first
   const init = toml['init'] as Record<string, unknown> | undefined;
   const cmds = Array.isArray(init?.['cmds']) ? (init!['cmds'] as unknown[]) : [];
+  const initRoutes: RelayngRoute[] = [];
+  const initAggregators: RelayngAggregatorModel[] = [];
   for (const c of cmds) {
-    if (typeof c !== 'string' || !/^\s*addRoute\s/.test(c)) continue;
+    if (typeof c !== 'string') continue;
     const at = lines.findIndex((l) => l.includes(c));
-    const r = parseAddRoute(c, at < 0 ? null : at + 1, sink);
-    if (r) routes.push(r);
+    if (/^\s*addRoute\s/.test(c)) {
+      const r = parseAddRoute(c, at < 0 ? null : at + 1, sink);
+      if (r) initRoutes.push(r);
+    } else if (/^\s*addAgg\s/.test(c)) {
+      initAggregators.push(parseAddAgg(c, at < 0 ? null : at + 1, file));
+    }
   }
+  routes.unshift(...initRoutes);
 
   for (const r of routes) checkRoute(r, sink);
   const settings: Record<string, unknown> = {};
   for (const [k, v] of Object.entries(toml)) if (k !== 'route') settings[k] = v;
-  return { file, expanded, settings, routes, diagnostics: sink.items };
+  return { file, expanded, settings, routes, initAggregators, diagnostics: sink.items };
+}
+
+/** imperatives.readAddAgg's functions (percentiles exists only in [[aggregation]] tables). */
+const ADDAGG_FUNCTIONS = ['avg', 'max', 'min', 'sum', 'last', 'count', 'delta', 'derive', 'stdev'];
+const ADDAGG_MATCHERS = ['prefix', 'notPrefix', 'sub', 'notSub', 'regex', 'notRegex'] as const;
+
+/**
+ * `addAgg <func> [<regex>] [prefix=|notPrefix=|sub=|notSub=|regex=|notRegex=…] <fmt> <interval> <wait>
+ * [cache=true|false] [dropRaw=true|false]` as imperatives.readAddAgg reads it (a bare word right after the
+ * function is the old raw-regex syntax); what it refuses, the relay refuses at startup.
+ */
+function parseAddAgg(cmd: string, line: number | null, file: string): RelayngAggregatorModel {
+  const fail = (why: string): never => {
+    throw new ConfigError(`init.cmds ${JSON.stringify(cmd)}: ${why}`, {
+      file,
+      ...(line !== null ? { line } : {}),
+      expected:
+        'addAgg <avg|count|delta|derive|last|max|min|stdev|sum> [prefix/sub/regex=,..] <fmt> <interval> <wait> [cache=true/false] [dropRaw=true/false]',
+    });
+  };
+  const words = cmd.trim().split(/\s+/).slice(1);
+  const fn = words.shift() ?? '';
+  if (!ADDAGG_FUNCTIONS.includes(fn)) fail('invalid function. need avg/max/min/sum/last/count/delta/derive/stdev');
+  const optOf = (w: string): (typeof ADDAGG_MATCHERS)[number] | undefined => ADDAGG_MATCHERS.find((k) => w.startsWith(`${k}=`));
+  const matcher: RelayngAggregatorModel['matcher'] = {};
+  if (words[0] !== undefined && optOf(words[0]) === undefined) matcher.regex = words.shift()!;
+  let w = words.shift();
+  for (; w !== undefined && optOf(w) !== undefined; w = words.shift()) {
+    const k = optOf(w)!;
+    const v = w.slice(k.length + 1);
+    if (v === '') fail(`${k}= needs a value`);
+    matcher[k] = v;
+  }
+  if (matcher.regex === undefined) fail('need a regex string');
+  try {
+    goRegExp(matcher.regex!);
+  } catch (e) {
+    fail(`Failed to instantiate matcher: ${(e as Error).message}`);
+  }
+  if (w === undefined) fail('need a format string');
+  const number = (what: string): number => {
+    const t = words.shift();
+    if (t === undefined || !/^[0-9]+$/.test(t)) fail(`need ${what} number`);
+    return Number(t);
+  };
+  const interval = number('an interval');
+  const wait = number('a wait');
+  let dropRaw = false;
+  for (const t of words) {
+    const m = /^(cache|dropRaw)=(true|false)$/.exec(t);
+    if (m === null) fail(`unexpected ${JSON.stringify(t)}`);
+    if (m![1] === 'dropRaw') dropRaw = m![2] === 'true';
+  }
+  if (interval < 1) fail('interval 0 (the relay divides by it)');
+  return { line, fn, matcher, format: w!, interval, wait, dropRaw };
 }
 
 /** "host:port[:instance] opt=val ..." */

@@ -1,10 +1,20 @@
 // carbon-relay-ng's config as a placement model: the routes relayng-conf.ts reads, plus the blocklist
 // (`blocklist`, and the older `blacklist`: "prefix|notPrefix|sub|notSub|regex|notRegex VALUE") and the
-// [[rewriter]] tables (old, new, not, max), in the order cfg/table.go applies them. Routes that are not
-// carbon (grafanaNet, kafkaMdm, pubsub) have no members; their matches are still named.
+// [[rewriter]] tables (old, new, not, max) and the [[aggregation]] tables (function, prefix/notPrefix/sub
+// (or the older substr)/notSub/regex, format, interval, wait, dropRaw: cfg.Aggregation, keys matched
+// case-insensitively as BurntSushi's TOML decoder does), in the order cfg/table.go applies them. Routes
+// that are not carbon (grafanaNet, kafkaMdm, pubsub) have no members; their matches are still named.
 import { ConfigError } from '../errors.js';
+import { goRegExp } from '../ring/relayng-router.js';
 import { makeRingSpec } from '../ring/spec.js';
-import type { Destination, RelayngMatcherModel, RelayngRewriterModel, RelayngRouteModel, RingSpec } from '../ring/types.js';
+import type {
+  Destination,
+  RelayngAggregatorModel,
+  RelayngMatcherModel,
+  RelayngRewriterModel,
+  RelayngRouteModel,
+  RingSpec,
+} from '../ring/types.js';
 import type { ConfigDiagnostic } from './diagnostics.js';
 import { parseRelayngConf, type RelayngOptions } from './relayng-conf.js';
 
@@ -25,6 +35,65 @@ function blocklistMatcher(entry: string, i: number, file: string): RelayngMatche
   return { [method]: entry.slice(sp + 1) };
 }
 
+/** aggregator.GetProcessorConstructor: any other function makes the relay refuse the config. */
+const AGGREGATION_FUNCTIONS = ['avg', 'count', 'delta', 'derive', 'last', 'max', 'min', 'stdev', 'sum', 'percentiles'];
+
+/** cfg.InitAggregation over the [[aggregation]] tables; `lines` finds each table's header line. */
+function aggregators(s: Record<string, unknown>, text: string, file: string): RelayngAggregatorModel[] {
+  const tables = Array.isArray(s['aggregation']) ? (s['aggregation'] as Record<string, unknown>[]) : [];
+  const headers = text.split(/\r?\n/).flatMap((l, i) => (/^\s*\[\[\s*aggregation\s*\]\]/.test(l) ? [i + 1] : []));
+  return tables.map((t, i) => {
+    const line = headers[i] ?? null;
+    // BurntSushi/toml matches keys to the struct's fields case-insensitively
+    const get = (k: string): unknown => t[Object.keys(t).find((x) => x.toLowerCase() === k.toLowerCase()) ?? k];
+    const str = (k: string): string => (typeof get(k) === 'string' ? (get(k) as string) : '');
+    const num = (k: string): number => (typeof get(k) === 'number' ? (get(k) as number) : 0);
+    const where = { file, ...(line !== null ? { line } : {}) };
+    const fn = str('function');
+    if (!AGGREGATION_FUNCTIONS.includes(fn)) {
+      throw new ConfigError(`could not add aggregation #${i + 1}: no such aggregation function ${JSON.stringify(fn)}`, {
+        ...where,
+        expected: AGGREGATION_FUNCTIONS.join(', '),
+      });
+    }
+    const matcher: RelayngMatcherModel = {};
+    for (const [k, v] of [
+      ['prefix', str('prefix')],
+      ['notPrefix', str('notPrefix')],
+      ['sub', str('sub') !== '' ? str('sub') : str('substr')],
+      ['notSub', str('notSub')],
+      ['regex', str('regex')],
+    ] as const) {
+      if (v !== '') matcher[k] = v;
+    }
+    if (matcher.regex === undefined) {
+      throw new ConfigError(
+        `aggregation #${i + 1} has no regex: carbon-relay-ng expands its format with a nil regex and crashes on the first metric it sees`,
+        {
+          ...where,
+          expected: "regex = '^…(group)…' with the format's $1, $2, …",
+        },
+      );
+    }
+    try {
+      goRegExp(matcher.regex);
+    } catch (e) {
+      throw new ConfigError(`Failed to instantiate matcher: aggregation #${i + 1}: ${(e as Error).message}`, {
+        ...where,
+        expected: 'a valid regex',
+      });
+    }
+    const interval = num('interval');
+    if (!Number.isInteger(interval) || interval < 1) {
+      throw new ConfigError(`aggregation #${i + 1}: interval ${interval} (the relay divides by it)`, {
+        ...where,
+        expected: 'interval = seconds >= 1',
+      });
+    }
+    return { line, fn, matcher, format: str('format'), interval, wait: num('wait'), dropRaw: get('dropRaw') === true };
+  });
+}
+
 /** The relay's placement model from its TOML config. */
 export function relayngRing(text: string, file: string, opts: RelayngOptions = {}): { spec: RingSpec; diagnostics: ConfigDiagnostic[] } {
   const conf = parseRelayngConf(text, file, opts);
@@ -39,6 +108,7 @@ export function relayngRing(text: string, file: string, opts: RelayngOptions = {
       return { old, new: String(r['new'] ?? ''), not: String(r['not'] ?? ''), max };
     },
   );
+  const aggs = [...conf.initAggregators, ...aggregators(s, conf.expanded, file)];
   const members: Destination[] = [];
   const routes: RelayngRouteModel[] = conf.routes.map((r) => ({
     key: r.key,
@@ -66,7 +136,7 @@ export function relayngRing(text: string, file: string, opts: RelayngOptions = {
   const spec = makeRingSpec({
     impl: 'carbon',
     destinations: members,
-    routing: { kind: 'relayng', file, blocklist, rewriters, routes },
+    routing: { kind: 'relayng', file, blocklist, rewriters, aggregators: aggs, routes },
     origin: { file, format: 'carbon-relay-ng' },
   });
   return { spec, diagnostics: conf.diagnostics };

@@ -354,6 +354,20 @@ function shortPath(file: string): string {
   return rel !== '' && !rel.startsWith('..') && !isAbsolute(rel) ? rel : file;
 }
 
+/** What places names in `spec` when it is not a hash of the keyspace (undefined for a ring). */
+export function placedByName(spec: RingSpec): string | undefined {
+  switch (spec.routing?.kind) {
+    case 'amqp-topic':
+      return "the caches' AMQP topic bindings";
+    case 'relay-rules':
+      return "carbon-relay's relay-rules.conf";
+    case 'relayng':
+      return "carbon-relay-ng's route table";
+    default:
+      return undefined;
+  }
+}
+
 /** One-line description of a ring for reports: "carbon carbon_ch, replication 2, diverse, 6 members (carbon.conf)". */
 export function describeSpec(spec: RingSpec, members?: number): string {
   const routing = spec.routing;

@@ -46,6 +46,8 @@ export interface PlanHeader {
     moveSuspected: boolean;
     oldRing?: string;
     names?: string;
+    /** A plan written by `ringshift rename`: its map file, absolute. */
+    rename?: string;
     [key: string]: unknown;
   };
 }
@@ -77,7 +79,9 @@ export interface CopyAction extends ActionBase {
   /**
    * (Optional, added compatibly.) Destination path when it differs from `path`, which is then the
    * source's path: carbon-c-relay cleansing, where a name the relay rewrites moves into its cleansed
-   * twin (`a/b@c.wsp` → `a/b_c.wsp`). `from` and `to` may then be the same location.
+   * twin (`a/b@c.wsp` → `a/b_c.wsp`). `from` and `to` may then be the same location. `ringshift
+   * rename` plans use it too: the old name's file (`path`) merged into the new name's (`toPath`; `metric`
+   * is the new name, as always the name the data ends up under).
    */
   toPath?: string;
 }

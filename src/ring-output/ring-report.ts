@@ -87,7 +87,8 @@ export function showJson(spec: RingSpec, r: ShareReport, names?: NameDistributio
 }
 
 /** `ring show` as text lines. */
-export function showText(ringLine: string, r: ShareReport, names?: NameDistribution): string[] {
+export function showText(ringLine: string, r: ShareReport, names?: NameDistribution, byName?: string): string[] {
+  if (byName !== undefined && names !== undefined) return byNameText(ringLine, byName, names);
   const rf = r.replication > 1;
   const byId = new Map(names?.members.map((m) => [m.id, m]));
   const placed = names ? names.total - names.dropped - names.errors : 0;
@@ -115,6 +116,22 @@ export function showText(ringLine: string, r: ShareReport, names?: NameDistribut
     if (names.errors > 0) line += `, ${count(names.errors)} not placeable`;
     lines.push(line);
   }
+  return lines;
+}
+
+/**
+ * `ring show -f` for a placement that depends on the name itself (rules, topic bindings, route tables):
+ * no keyspace shares, only how the given names spread (a name may reach several members, or none).
+ */
+function byNameText(ringLine: string, why: string, names: NameDistribution): string[] {
+  const placed = names.total - names.dropped - names.errors;
+  const rows: string[][] = [['member', 'names', 'names %']];
+  for (const m of names.members) rows.push([m.id, count(m.any), pct(placed > 0 ? m.any / placed : 0, 2)]);
+  const lines = [`ring: ${ringLine}`, `shares: none of the keyspace (${why}); counted on the names given`, '', ...alignColumns(rows), ''];
+  let line = `names: ${count(names.total)}`;
+  if (names.dropped > 0) line += `, ${count(names.dropped)} dropped by the relay`;
+  if (names.errors > 0) line += `, ${count(names.errors)} not placeable`;
+  lines.push(line);
   return lines;
 }
 

@@ -44,10 +44,25 @@ export class TopicPattern {
 /** AMQP_MAX routing key: the AMQP 0-9-1 shortstr limit (a longer name cannot be published as a key). */
 const MAX_ROUTING_KEY_BYTES = 255;
 
-/** The caches that receive each metric, from their bindings. Members are the bound caches in order. */
+/** A pattern that matches every routing key: nothing but `#` words. */
+function matchesEveryKey(p: string): boolean {
+  return p !== '' && words(p).every((w) => w === '#');
+}
+
+interface BoundPattern {
+  p: TopicPattern;
+  line?: number;
+  file: string;
+}
+
+/**
+ * The caches that receive each metric, from their bindings. Members are the bound caches in order. A cache
+ * with AMQP_METRIC_NAME_IN_BODY receives what the publisher's routing key says, whatever the name: only a
+ * binding that matches every key makes it certain; otherwise the line says the placement is undecided.
+ */
 export class AmqpTopicRing implements Ring {
   readonly members: readonly Destination[];
-  private readonly bound: { member: Destination; patterns: { p: TopicPattern; line?: number }[] }[];
+  private readonly bound: { member: Destination; patterns: BoundPattern[]; nameInBody: boolean }[];
 
   constructor(
     readonly spec: RingSpec,
@@ -59,19 +74,22 @@ export class AmqpTopicRing implements Ring {
       const id = memberId(b.member);
       let entry = byId.get(id);
       if (entry === undefined) {
-        entry = { member: freezeDestination(b.member), patterns: [] };
+        entry = { member: freezeDestination(b.member), patterns: [], nameInBody: false };
         byId.set(id, entry);
         this.bound.push(entry);
       }
+      if (b.nameInBody === true) entry.nameInBody = true;
+      const file = b.file ?? model.file;
       for (const pt of b.patterns)
-        entry.patterns.push({ p: new TopicPattern(pt.text), ...(pt.line !== undefined ? { line: pt.line } : {}) });
+        entry.patterns.push({ p: new TopicPattern(pt.text), file, ...(pt.line !== undefined ? { line: pt.line } : {}) });
     }
     this.members = this.bound.map((b) => b.member);
   }
 
   locate(metric: string): Placement {
     if (!isWellFormed(metric)) return malformedPlacement(metric);
-    if (Buffer.byteLength(metric, 'utf8') > MAX_ROUTING_KEY_BYTES) {
+    const anyByName = this.bound.some((b) => !b.nameInBody);
+    if (anyByName && Buffer.byteLength(metric, 'utf8') > MAX_ROUTING_KEY_BYTES) {
       return {
         metric,
         owners: NO_OWNERS,
@@ -80,26 +98,39 @@ export class AmqpTopicRing implements Ring {
     }
     const owners: Destination[] = [];
     const why: string[] = [];
+    const undecided: string[] = [];
     for (const b of this.bound) {
-      const hit = b.patterns.find((x) => x.p.matches(metric));
-      if (hit === undefined) continue;
+      const hit = b.nameInBody ? b.patterns.find((x) => matchesEveryKey(x.p.text)) : b.patterns.find((x) => x.p.matches(metric));
+      if (hit === undefined) {
+        if (b.nameInBody) undecided.push(memberId(b.member));
+        continue;
+      }
       owners.push(b.member);
-      why.push(`${memberId(b.member)} binds ${hit.p.text}${hit.line !== undefined ? ` (${this.where(hit.line)})` : ''}`);
+      const every = b.nameInBody ? ' (every routing key)' : '';
+      why.push(`${memberId(b.member)} binds ${hit.p.text}${every}${hit.line !== undefined ? ` (${where(hit.file, hit.line)})` : ''}`);
     }
     const exchange = `exchange ${this.model.exchange}`;
-    if (owners.length === 0)
-      return { metric, owners: NO_OWNERS, decidedBy: `${exchange}: no binding matches`, reason: 'no cache receives it' };
-    return { metric, owners, decidedBy: `${exchange}: ${why.join(', ')}` };
+    const p: Placement =
+      owners.length === 0
+        ? { metric, owners: NO_OWNERS, decidedBy: `${exchange}: no binding matches`, reason: 'no cache receives it' }
+        : { metric, owners, decidedBy: `${exchange}: ${why.join(', ')}` };
+    if (undecided.length > 0) {
+      p.reason =
+        `AMQP_METRIC_NAME_IN_BODY: ${undecided.join(', ')} ${undecided.length === 1 ? 'receives' : 'receive'} it only if the ` +
+        "publisher's routing key matches their bindings (the key is the publisher's choice, not the name)";
+      if (owners.length === 0) p.decidedBy = `${exchange}: no binding matches every routing key`;
+    }
+    return p;
   }
 
   ownersOfKey(key: string): readonly Destination[] {
     return this.locate(key).owners;
   }
+}
 
-  private where(line: number): string {
-    const f = this.model.file;
-    return `${f.slice(f.lastIndexOf('/') + 1)}:${line}`;
-  }
+/** `carbon.conf:12`: the base name keeps a locate line short. */
+function where(file: string, line: number): string {
+  return `${file.slice(file.lastIndexOf('/') + 1)}:${line}`;
 }
 
 /**

@@ -7,6 +7,13 @@
 // is the variant relay-ng added to follow carbon's collision fix: a point landing on a position an
 // earlier destination already holds moves up by one (16-bit, wrapping) until it is free.
 //
+// Aggregators (aggregator/, table.Dispatch): after the rewriters, each aggregator whose pre-match
+// (prefix/notPrefix/sub/notSub and the regex's static prefix) and regex match the name feeds the aggregate
+// named by Go's regexp Expand of its format (percentiles: six names, .p25 … .p99); with dropRaw the metric
+// itself is not routed. An aggregate is routed later by DispatchAggregate: every route whose matcher
+// matches the whole output line "NAME VALUE TS" (so a `$`-anchored route regex never matches one), without
+// the blocklist, the rewriters or the aggregators.
+//
 // Matchers (matcher.go): prefix/notPrefix/sub/notSub on bytes; a regex must also start with the static
 // prefix relay-ng derives from it (regexToPrefix: after `^`, letters, digits, `_`, `-` and `\.`), so
 // `^abc?` requires "abc" — reproduced, because the relay does it. Go's RE2 syntax is run as a JS RegExp:
@@ -17,6 +24,7 @@ import {
   memberId,
   type Destination,
   type Placement,
+  type RelayngAggregatorModel,
   type RelayngDestModel,
   type RelayngMatcherModel,
   type RelayngRewriterModel,
@@ -25,6 +33,11 @@ import {
   type Ring,
   type RingSpec,
 } from './types.js';
+
+/** A Go (RE2) regex as a JS RegExp: RE2's `(?P<name>` group syntax becomes JS's `(?<name>`. */
+export function goRegExp(pattern: string): RegExp {
+  return new RegExp(pattern.replace(/\(\?P</g, '(?<'));
+}
 
 /** matcher.regexToPrefix. */
 export function regexToPrefix(regex: string): string {
@@ -52,8 +65,8 @@ export class RelayngMatcher {
   private readonly notRePrefix: string;
 
   constructor(readonly m: RelayngMatcherModel) {
-    this.re = m.regex ? new RegExp(m.regex) : undefined;
-    this.notRe = m.notRegex ? new RegExp(m.notRegex) : undefined;
+    this.re = m.regex ? goRegExp(m.regex) : undefined;
+    this.notRe = m.notRegex ? goRegExp(m.notRegex) : undefined;
     this.rePrefix = m.regex ? regexToPrefix(m.regex) : '';
     this.notRePrefix = m.notRegex ? regexToPrefix(m.notRegex) : '';
   }
@@ -76,6 +89,38 @@ export class RelayngMatcher {
     return parts.length === 0 ? 'everything' : parts.join(' ');
   }
 }
+
+/**
+ * Go's regexp.Expand: `$name` or `${name}` (name: the longest run of letters, digits and `_`; all digits is
+ * a group number), `$$` a dollar; a missing group or name gives nothing, a malformed `$` stays literal.
+ */
+export function goExpand(template: string, m: RegExpExecArray): string {
+  let out = '';
+  for (let i = 0; i < template.length; i++) {
+    const c = template[i]!;
+    if (c !== '$') {
+      out += c;
+      continue;
+    }
+    if (template[i + 1] === '$') {
+      out += '$';
+      i++;
+      continue;
+    }
+    const ref = /^\$(?:\{([A-Za-z0-9_]+)\}|([A-Za-z0-9_]+))/.exec(template.slice(i));
+    if (ref === null) {
+      out += '$';
+      continue;
+    }
+    const name = ref[1] ?? ref[2]!;
+    out += (/^[0-9]+$/.test(name) ? m[Number(name)] : m.groups?.[name]) ?? '';
+    i += ref[0].length - 1;
+  }
+  return out;
+}
+
+/** aggregator.NewPercentiles: the names a percentiles aggregate is written under. */
+const PERCENTILE_SUFFIXES = ['p25', 'p50', 'p75', 'p90', 'p95', 'p99'];
 
 /** Go's regexp Expand template ($1, ${1}, $name, ${name}, $$) as a JS replacement string. */
 function goTemplate(t: string): string {
@@ -162,6 +207,17 @@ export class RelayngHasher {
 
 /** The text dest matchers see: relay-ng matches a destination against the whole line "name value ts". */
 const LINE_TAIL = ' 1 1';
+/** An aggregate's line as Flush writes it ("%s %f %d"): routes and destinations match the whole of it. */
+const AGGREGATE_TAIL = ' 1.000000 60';
+
+interface CompiledAggregator {
+  model: RelayngAggregatorModel;
+  /** prefix/notPrefix/sub/notSub only: PreMatch. */
+  pre: RelayngMatcher;
+  regex: RegExp;
+  /** regexToPrefix of the regex, part of PreMatch. */
+  regexPrefix: string;
+}
 
 interface CompiledRoute {
   model: RelayngRouteModel;
@@ -175,6 +231,7 @@ export class RelayngRing implements Ring {
   readonly members: readonly Destination[];
   private readonly blocklist: RelayngMatcher[];
   private readonly routes: CompiledRoute[];
+  private readonly aggregators: CompiledAggregator[];
 
   constructor(
     readonly spec: RingSpec,
@@ -203,35 +260,33 @@ export class RelayngRing implements Ring {
       return c;
     });
     this.members = [...byId.values()];
+    this.aggregators = table.aggregators.map((a) => {
+      const { regex = '', ...pre } = a.matcher;
+      return { model: a, pre: new RelayngMatcher(pre), regex: goRegExp(regex), regexPrefix: regexToPrefix(regex) };
+    });
   }
 
-  locate(metric: string): Placement {
-    if (!isWellFormed(metric)) return malformedPlacement(metric);
-    const at = (line: number | null) => (line === null ? '' : ` (${this.table.file.slice(this.table.file.lastIndexOf('/') + 1)}:${line})`);
-    for (const b of this.blocklist) {
-      if (b.match(metric)) return { metric, owners: [], decidedBy: `blocklist ${b.describe()}`, reason: 'dropped before routing' };
-    }
-    let name = metric;
-    for (const rw of this.table.rewriters) name = rewriteName(rw, name);
-    const owners: Destination[] = [];
-    const seen = new Set<Destination>();
+  private at(line: number | null): string {
+    return line === null ? '' : ` (${this.table.file.slice(this.table.file.lastIndexOf('/') + 1)}:${line})`;
+  }
+
+  /**
+   * Where the routes send a line: `name` is what route matchers see (the name for a metric, the whole
+   * line for an aggregate), `key` what a consistentHashing route hashes, `line` what destination matchers see.
+   */
+  private route(name: string, key: string, line: string, add: (d: Destination) => void): string[] {
     const why: string[] = [];
-    const add = (d: Destination) => {
-      if (seen.has(d)) return;
-      seen.add(d);
-      owners.push(d);
-    };
     for (const r of this.routes) {
       if (!r.matcher.match(name)) continue;
-      const label = `route ${r.model.key} (${r.model.type})${at(r.model.line)}`;
+      const label = `route ${r.model.key} (${r.model.type})${this.at(r.model.line)}`;
       if (r.hasher !== undefined) {
-        const d = r.dests[r.hasher.indexOf(name)]!;
+        const d = r.dests[r.hasher.indexOf(key)]!;
         add(d.member);
         why.push(`${label} → ${memberId(d.member)}`);
       } else if (r.model.type === 'sendAllMatch' || r.model.type === 'sendFirstMatch') {
         const sent: string[] = [];
         for (const d of r.dests) {
-          if (!d.matcher.match(name + LINE_TAIL)) continue;
+          if (!d.matcher.match(line)) continue;
           add(d.member);
           sent.push(memberId(d.member));
           if (r.model.type === 'sendFirstMatch') break;
@@ -241,9 +296,68 @@ export class RelayngRing implements Ring {
         why.push(`${label} (not a carbon destination)`);
       }
     }
-    const p: Placement = { metric, owners, decidedBy: why.length > 0 ? why.join('; ') : 'no route matches' };
+    return why;
+  }
+
+  /**
+   * The aggregates `name` feeds (Aggregator.AddMaybe, then matchWithCache) in table order, up to and
+   * including the first one with dropRaw, and that one's label.
+   */
+  private feeds(name: string): { text: string[]; dropRaw: string | undefined } {
+    const text: string[] = [];
+    let dropRaw: string | undefined;
+    for (const a of this.aggregators) {
+      if (!a.pre.match(name) || (a.regexPrefix !== '' && !name.startsWith(a.regexPrefix))) continue;
+      a.regex.lastIndex = 0;
+      const m = a.regex.exec(name);
+      if (m === null) continue;
+      const out = goExpand(a.model.format, m);
+      const names = a.model.fn === 'percentiles' ? PERCENTILE_SUFFIXES.map((p) => `${out}.${p}`) : [out];
+      const label = `aggregation ${a.model.fn}${this.at(a.model.line)}`;
+      for (const n of names) {
+        const why = this.route(`${n}${AGGREGATE_TAIL}`, n, `${n}${AGGREGATE_TAIL}`, () => undefined);
+        const where = why.length === 0 ? 'no route matches (unroutable)' : why.join(', ');
+        text.push(`feeds ${label} as ${JSON.stringify(n)} every ${a.model.interval}s → ${where}`);
+      }
+      // table.Dispatch returns at the first dropRaw aggregator: later aggregators never see the metric
+      if (a.model.dropRaw) {
+        dropRaw = label;
+        break;
+      }
+    }
+    return { text, dropRaw };
+  }
+
+  locate(metric: string): Placement {
+    if (!isWellFormed(metric)) return malformedPlacement(metric);
+    for (const b of this.blocklist) {
+      if (b.match(metric)) return { metric, owners: [], decidedBy: `blocklist ${b.describe()}`, reason: 'dropped before routing' };
+    }
+    let name = metric;
+    for (const rw of this.table.rewriters) name = rewriteName(rw, name);
+    const owners: Destination[] = [];
+    const seen = new Set<Destination>();
+    const add = (d: Destination) => {
+      if (seen.has(d)) return;
+      seen.add(d);
+      owners.push(d);
+    };
+    const fed = this.feeds(name);
+    const why =
+      fed.dropRaw === undefined
+        ? this.route(name, name, name + LINE_TAIL, add)
+        : [`${fed.dropRaw} has dropRaw: the metric itself is not routed`];
+    const decided = [...why, ...fed.text];
+    const p: Placement = { metric, owners, decidedBy: decided.length > 0 ? decided.join('; ') : 'no route matches' };
     if (name !== metric) p.routedAs = name;
-    if (owners.length === 0) p.reason = why.length > 0 ? 'no carbon destination receives it' : 'unroutable (the relay counts and drops it)';
+    if (owners.length === 0) {
+      p.reason =
+        fed.dropRaw !== undefined
+          ? 'only its aggregates are routed (dropRaw)'
+          : why.length > 0
+            ? 'no carbon destination receives it'
+            : 'unroutable (the relay counts and drops it)';
+    }
     return p;
   }
 

@@ -129,6 +129,13 @@ export interface AggregationRuleModel {
 export interface AmqpBindingModel {
   member: Destination;
   patterns: readonly { text: string; line?: number }[];
+  /** The file the patterns were written in (a cache's carbon.conf) when it is not the model's file. */
+  file?: string;
+  /**
+   * AMQP_METRIC_NAME_IN_BODY = True: the cache stores each body line under the name written in it, so
+   * what reaches it is decided by the publisher's routing key, not by the metric name.
+   */
+  nameInBody?: true;
 }
 
 /** carbon-relay-ng's route table (src/ring/relayng-router.ts). */
@@ -164,10 +171,27 @@ export interface RelayngRouteModel {
   destinations: readonly RelayngDestModel[];
 }
 
+/** One [[aggregation]] of carbon-relay-ng (aggregator/aggregator.go). */
+export interface RelayngAggregatorModel {
+  line: number | null;
+  /** avg, count, delta, derive, last, max, min, stdev, sum, percentiles. */
+  fn: string;
+  /** prefix/notPrefix/sub/notSub pre-match, then `regex` (an aggregator never evaluates notRegex). */
+  matcher: RelayngMatcherModel;
+  /** The output name: Go's regexp Expand template over the regex's groups ($1, ${name}, $$). */
+  format: string;
+  interval: number;
+  wait: number;
+  /** The raw metric is not routed when the aggregator's regex matches it. */
+  dropRaw: boolean;
+}
+
 export interface RelayngTableModel {
   file: string;
   blocklist: readonly RelayngMatcherModel[];
   rewriters: readonly RelayngRewriterModel[];
+  /** Aggregators see the rewritten name; their outputs go through the routes only (no blocklist, rewriters or aggregators). */
+  aggregators: readonly RelayngAggregatorModel[];
   routes: readonly RelayngRouteModel[];
 }
 

@@ -89,6 +89,11 @@ export interface WriteOptions {
    * journals it before writing can remove the file after a crash.
    */
   tempName?: string;
+  /**
+   * Local driver, whole-buffer data: a scratch buffer longer than the data; the temp file is read back
+   * into it through the descriptor that wrote it and must equal the data (DataError otherwise).
+   */
+  readBack?: Buffer;
   /** Called with the temp file's relative path once it is synced, before it is moved into place; throwing aborts. */
   beforePlace?: (tempRel: string) => Promise<void>;
   /** Called right after the file is in place, before the directory (or barrier) sync is awaited. */

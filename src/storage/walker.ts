@@ -10,6 +10,7 @@ import * as fs from 'node:fs';
 import { availableParallelism } from 'node:os';
 import { Worker } from 'node:worker_threads';
 import type { ListOptions, WalkEntry } from './driver.js';
+import { NETWORK_FS } from './local-syscalls.js';
 import { REC, SHARED, walkWorkerSource } from './walk-worker.js';
 import type { FromWorker, ToWorker, WorkerConfig, WorkerDirTask } from './walk-worker.js';
 
@@ -21,18 +22,9 @@ export function defaultWalkers(): number {
   return Math.min(4, Math.max(1, availableParallelism()));
 }
 
-/** statfs f_type of filesystems where a readdir waits on the network: more readers hide the latency. */
-const NETWORK_FS = new Set([
-  0x6969, // NFS
-  0x517b, // SMB
-  0xff534d42, // CIFS
-  0xfe534d42, // SMB2
-  0x65735546, // FUSE (sshfs and friends)
-  0x00c36400, // Ceph
-  0x0bd00bd0, // Lustre
-  0x47504653, // GPFS
-]);
 const NETWORK_WALKERS = 8;
+/** A walk still running after this long gets its other readers. */
+const MORE_READERS_AFTER_MS = 40;
 
 /** Readers for `root`: min(4, CPUs) locally, 8 on network filesystems. */
 export async function walkersFor(root: string): Promise<number> {
@@ -79,6 +71,7 @@ export async function* walkTree(root: string, opts: ListOptions = {}): AsyncGene
   let fatal: Error | null = null;
   let finished = false;
   let wake: (() => void) | null = null;
+  let started = false;
 
   const notify = (): void => {
     const w = wake;
@@ -92,13 +85,17 @@ export async function* walkTree(root: string, opts: ListOptions = {}): AsyncGene
       idle.pop()!.postMessage(msg);
     }
     Atomics.store(flags, SHARED.HUNGRY, idle.length);
-    if (idle.length === nWorkers && queue.length === 0) {
+    if (idle.length === workers.length && queue.length === 0) {
       finished = true;
       notify();
     }
   };
 
   const onMessage = (w: Worker, m: FromWorker): void => {
+    if (!started) {
+      started = true;
+      onStarted();
+    }
     switch (m.t) {
       case 'batch': {
         const batch = unpackBatch(m, stat);
@@ -126,17 +123,31 @@ export async function* walkTree(root: string, opts: ListOptions = {}): AsyncGene
   };
 
   const workers: Worker[] = [];
+  const spawn = (): void => {
+    const w = new Worker(cachedSource!, { eval: true, workerData: cfg });
+    w.on('message', (m: FromWorker) => onMessage(w, m));
+    w.on('error', (err) => {
+      fatal ??= err;
+      notify();
+    });
+    workers.push(w);
+    idle.push(w);
+  };
+  // One reader first; the others join only a walk that is not over a moment after the first reader
+  // began (they come idle, and the busy one gives them half its stack). A small tree costs one
+  // thread's start, not four.
+  let more: NodeJS.Timeout | null = null;
+  function onStarted(): void {
+    if (nWorkers > 1)
+      more = setTimeout(() => {
+        more = null;
+        if (finished || fatal !== null) return;
+        while (workers.length < nWorkers) spawn();
+        dispatch();
+      }, MORE_READERS_AFTER_MS);
+  }
   try {
-    for (let i = 0; i < nWorkers; i++) {
-      const w = new Worker(cachedSource, { eval: true, workerData: cfg });
-      w.on('message', (m: FromWorker) => onMessage(w, m));
-      w.on('error', (err) => {
-        fatal ??= err;
-        notify();
-      });
-      workers.push(w);
-      idle.push(w);
-    }
+    spawn();
     dispatch();
     for (;;) {
       if (fatal !== null) throw fatal;
@@ -154,6 +165,7 @@ export async function* walkTree(root: string, opts: ListOptions = {}): AsyncGene
       await new Promise<void>((resolve) => (wake = resolve));
     }
   } finally {
+    if (more !== null) clearTimeout(more);
     Atomics.store(flags, SHARED.PAUSED, 0);
     Atomics.notify(flags, SHARED.PAUSED);
     await Promise.all(workers.map((w) => w.terminate()));

@@ -90,17 +90,21 @@ export function assertSound(h: Header, fileSize: number, path: string): void {
  */
 export function archiveSlotProblem(index: number, step: number, buf: Buffer, checkPositions: boolean): string | null {
   const points = buf.length / POINT_SIZE;
-  const base = buf.readUInt32BE(0);
+  const view = new DataView(buf.buffer, buf.byteOffset, buf.byteLength);
+  const base = view.getUint32(0);
   if (base !== 0 && !checkPositions) return null;
+  // Slot i may hold base + i·step plus any whole number of turns of the ring (points·step): one
+  // remainder per slot instead of a division and two.
+  const turn = points * step;
   let misplaced = 0;
   let firstMisplaced = -1;
-  for (let i = 1; i < points; i++) {
-    const ts = buf.readUInt32BE(i * POINT_SIZE);
+  for (let i = 1, at = POINT_SIZE; i < points; i++, at += POINT_SIZE) {
+    const ts = view.getUint32(at);
     if (ts === 0) continue;
     if (base === 0) return `archive ${index}: slot 0 is empty but slot ${i} holds timestamp ${ts}`;
     if (!checkPositions) continue;
-    const d = ts - base;
-    if (d % step !== 0 || (((d / step) % points) + points) % points !== i) {
+    const off = ts - base - i * step; // 0 before the ring wraps, ±turn after: no division for those
+    if (off !== 0 && off !== turn && off !== -turn && off % turn !== 0) {
       if (misplaced++ === 0) firstMisplaced = i;
     }
   }

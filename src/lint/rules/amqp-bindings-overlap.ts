@@ -24,10 +24,12 @@ export const rule = defineRule({
     for (const ring of ctx.rings) {
       const routing = ring.spec.routing;
       if (routing?.kind !== 'amqp-topic') continue;
-      const byMember = new Map<string, { text: string; line?: number }[]>();
+      // each pattern keeps the file it was written in (a cache's carbon.conf, or the cluster file)
+      const byMember = new Map<string, { text: string; line?: number; file: string }[]>();
       for (const b of routing.bindings) {
         const id = memberId(b.member);
-        byMember.set(id, [...(byMember.get(id) ?? []), ...b.patterns]);
+        const file = b.file ?? routing.file;
+        byMember.set(id, [...(byMember.get(id) ?? []), ...b.patterns.map((p) => ({ ...p, file }))]);
       }
       const members = [...byMember];
       for (let x = 0; x < members.length; x++) {
@@ -39,11 +41,11 @@ export const rule = defineRule({
               const key = topicOverlap(p.text, o.text);
               if (key === undefined) continue;
               rule.report(ctx, {
-                file: routing.file,
+                file: p.file,
                 line: p.line ?? null,
                 message: rule.msg('overlap', { member, pattern: p.text, other, otherPattern: o.text, key }),
                 fix: rule.msg('fix'),
-                related: [{ file: routing.file, line: o.line ?? null }],
+                related: [{ file: o.file, line: o.line ?? null }],
               });
             }
           }

@@ -1,7 +1,7 @@
 // carbon-unknown-relay-method (R15): carbon-relay exits on a RELAY_METHOD it does not know. With a
 // did-you-mean candidate the fix sets it.
-import { iniSetValue } from '../fix-edits.js';
-import { dataList, defineRule } from '../rule-definition.js';
+import { defineRule } from '../rule-definition.js';
+import { unknownSettingValueRoute } from '../unknown-setting-value.js';
 
 export const rule = defineRule({
   meta: {
@@ -16,17 +16,9 @@ export const rule = defineRule({
     },
   },
   diagnostics: [
-    {
-      source: 'carbon-conf',
-      code: 'unknown-relay-method',
-      fix: (d): string => {
-        const s = dataList(d, 'suggestions');
-        return s.length > 0 ? rule.msg('fixSuggest', { value: s[0]! }) : rule.msg('fix');
-      },
-      edits: (d, ctx) => {
-        const s = dataList(d, 'suggestions');
-        return s.length > 0 ? [iniSetValue(ctx, d.file, d.line, s[0]!)] : undefined;
-      },
-    },
+    unknownSettingValueRoute('unknown-relay-method', {
+      setTo: (value): string => rule.msg('fixSuggest', { value }),
+      choose: (): string => rule.msg('fix'),
+    }),
   ],
 });
