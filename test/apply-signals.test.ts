@@ -193,11 +193,12 @@ const CRASH_POINTS = [
   'delete-refilled:1',
 ];
 const killedAnywhere = new Set<string>();
+const PHASE_ORDER = ['pre-copy', 'switch', 'backfill', 'verify', 'cleanup'];
 
 describe('kill -9 of the phase runner at random moments', () => {
   afterAll(() => {
-    // Over the seeds, the kills hit the executor's phases at least.
-    expect([...killedAnywhere]).toEqual(expect.arrayContaining(['pre-copy', 'cleanup']));
+    // Over the seeds, the random kills also land outside the executor (start-up, switch, backfill, verify): reported.
+    console.log(`kill -9 across phases, all seeds: killed in ${[...killedAnywhere].join(', ')}`);
   });
   it.each([7, 21, 33])(
     'seed %i: every phase gets done by running the same command again; nothing lost',
@@ -206,14 +207,26 @@ describe('kill -9 of the phase runner at random moments', () => {
       const rnd = mulberry32(seed);
       const args = ['apply', plan, '--concurrency', '3', '--switched-at', String(NOW)];
       const killedIn = new Set<string>();
+      const forcedIn = new Set<string>();
       let finished = false;
       for (let run = 0; run < 80 && !finished; run++) {
         const phasesDone = fs.existsSync(`${plan}.phases`) ? fs.readFileSync(`${plan}.phases`, 'utf8') : '';
         // A third of the runs die at a named point of the executor (pre-copy and cleanup run it), a third at a
         // random moment (start-up, any phase); the rest are left alone, so the job makes progress.
         const dice = rnd();
-        const crashAt = dice < 0.33 ? CRASH_POINTS[Math.floor(rnd() * CRASH_POINTS.length)]! : '';
-        const ms = dice >= 0.33 && dice < 0.7 ? 30 + Math.floor(rnd() * 1500) : null;
+        const next = PHASE_ORDER.find((ph) => !phasesDone.includes(`"phase":"${ph}","event":"done"`));
+        // The first run of pre-copy and of cleanup always dies at a named point there, so both are hit whatever the timing.
+        const forced = next === 'pre-copy' || next === 'cleanup' ? (forcedIn.has(next) ? null : next) : null;
+        if (forced !== null) forcedIn.add(forced);
+        const crashAt =
+          forced === 'pre-copy'
+            ? 'copy-placed:1'
+            : forced === 'cleanup'
+              ? 'delete-unlinked:1'
+              : dice < 0.33
+                ? CRASH_POINTS[Math.floor(rnd() * CRASH_POINTS.length)]!
+                : '';
+        const ms = forced === null && dice >= 0.33 && dice < 0.7 ? 30 + Math.floor(rnd() * 1500) : null;
         const child = spawn(process.execPath, [RUN, ...args], {
           env: { ...env, RINGSHIFT_TEST_CRASH_AT: crashAt },
           stdio: ['ignore', 'pipe', 'pipe'],
@@ -227,9 +240,6 @@ describe('kill -9 of the phase runner at random moments', () => {
         const [code, sig] = await exited;
         clearTimeout(timer);
         if (sig === 'SIGKILL') {
-          const next = ['pre-copy', 'switch', 'backfill', 'verify', 'cleanup'].find(
-            (p) => !phasesDone.includes(`"phase":"${p}","event":"done"`),
-          );
           killedIn.add(next ?? 'none');
           killedAnywhere.add(next ?? 'none');
           continue;
@@ -238,8 +248,8 @@ describe('kill -9 of the phase runner at random moments', () => {
         finished = out.trim() === 'every phase is done';
       }
       expect(finished).toBe(true);
-      // The kills landed in more than one phase.
-      expect(killedIn.size).toBeGreaterThan(1);
+      // The kills landed in the executor's phases at least (the forced ones), with nothing lost.
+      expect([...killedIn]).toEqual(expect.arrayContaining(['pre-copy', 'cleanup']));
       const newRing = c.ring('new.yaml');
       expectGapOnlyUnion(
         before,
