@@ -243,6 +243,36 @@ describe('ssh: locks, positional I/O, checksums, reconnects', () => {
     expect(await d.sha256("m 'q'.wsp")).toBe(createHash('sha256').update(want).digest('hex'));
   });
 
+  it('checksums and identities of many files asked at once (one batch): hostile names, a missing file, a directory', async () => {
+    const { createHash } = await import('node:crypto');
+    const names = ['b/back\\slash.wsp', 'b/new\nline.wsp', 'b/sp ace.wsp', 'b/$(touch x).wsp', "b/q'uote.wsp", 'b/plain.wsp'];
+    fs.mkdirSync(join(root, 'b', 'dir.wsp'), { recursive: true });
+    names.forEach((n, i) => fs.writeFileSync(join(root, n), Buffer.alloc(1000 + i, i + 1)));
+    const [sums, ids, missingSum, missingId, dirId] = await Promise.all([
+      Promise.all(names.map((n) => d.sha256(n))),
+      Promise.all(names.map((n) => d.fileIdentity(n))),
+      d.sha256('b/missing.wsp').then(
+        () => 'found',
+        (e: { code?: string }) => e.code,
+      ),
+      d.fileIdentity('b/missing.wsp'),
+      d.fileIdentity('b/dir.wsp'),
+    ]);
+    expect(sums).toEqual(
+      names.map((n) =>
+        createHash('sha256')
+          .update(fs.readFileSync(join(root, n)))
+          .digest('hex'),
+      ),
+    );
+    expect(ids.map((x) => `${x?.ino}:${x?.size}`)).toEqual(
+      names.map((n) => `${fs.statSync(join(root, n)).ino}:${fs.statSync(join(root, n)).size}`),
+    );
+    expect(missingSum).toBe('ENOENT');
+    expect(missingId).toBeNull();
+    expect(dirId).toBeNull();
+  });
+
   it('many fills at once into one node with live lock holders: no deadlock, every lock let go (the old one-channel-per-lock hang)', async () => {
     // 24 "fills" at once, each: lock, then more remote work while holding it (stat with inode, sha256,
     // a positional write), then release. Carbon-cache-like holders keep some files locked for a while.

@@ -5,8 +5,9 @@
 //         data is refused, not copied), and it did not change while read. Then write it into a hidden
 //         temp file beside the destination (named by plan and action, so a resumed run finds and
 //         removes one a crash left), check what was written (locally: read back and compared; over
-//         ssh: every SFTP write acknowledged at its offset and the node's size of the temp file equal
-//         to what was sent; the journal records the sha256 the controller computed), make it durable
+//         ssh: every SFTP write acknowledged at its offset, the node's size of the temp file equal to
+//         what was sent, and the sha256 the node computes of the temp file equal to the one computed
+//         here while sending, which the journal records), make it durable
 //         (a filesystem sync shared by all copies waiting at that moment), link it into place without
 //         replacing anything, make that durable (shared again) and record which file now holds the
 //         data. If the destination appeared meanwhile (carbon-cache created it), fill it instead.
@@ -43,7 +44,7 @@ import { verifyHeaderBytes } from '../whisper/verify.js';
 import { evidenceHash, type ActionTable } from './action-table.js';
 import { crashPoint } from './crash-points.js';
 import { iso, type Journal, type SourceStamp } from './journal.js';
-import { isRemote, type Nodes } from './nodes.js';
+import { isRemote, type Nodes, type RemoteCapable } from './nodes.js';
 import type { TokenBucket } from './token-bucket.js';
 
 export interface ActionContext {
@@ -229,6 +230,27 @@ async function pay(ctx: Pick<ActionContext, 'bucket'>, n: number): Promise<void>
   if (ctx.bucket !== null && n > 0) await ctx.bucket.take(n);
 }
 
+/**
+ * The temp file on a node holds exactly the data read (a data checksum, not only the size): its sha256
+ * as the node reads it (sha256sum there, batched with other copies') must be the one computed here
+ * while sending. A node without sha256sum has the temp file read back and hashed here.
+ */
+async function checkRemoteTemp(dst: RemoteCapable, tempRel: string, sum: string): Promise<string> {
+  let onNode = await dst.sha256(tempRel);
+  let how = 'sha256 of the temp file on the node';
+  if (onNode === null) {
+    const g = new Digest('sha256');
+    for await (const c of await dst.openRead(tempRel)) g.update(c as Buffer);
+    onNode = g.digest();
+    how = 'temp file read back, sha256 compared';
+  }
+  if (onNode !== sum)
+    throw new DataError(`the temp copy's sha256 ${onNode.slice(0, 12)} differs from the data read ${sum.slice(0, 12)}`, {
+      file: `${dst.url}/${tempRel}`,
+    });
+  return how;
+}
+
 /** Copy a file the destination lacks. Falls back to a fill when the destination exists. */
 export async function runCopy(ctx: ActionContext, a: CopyAction, lease: Lease = noLease): Promise<Outcome> {
   const dstRel = dstPathOf(a);
@@ -240,18 +262,20 @@ export async function runCopy(ctx: ActionContext, a: CopyAction, lease: Lease = 
   // A temp file left by an earlier run that was killed (maybe a second link of a placed copy). The
   // local driver creates a named temp exclusively and removes one it finds, so locally it is looked
   // for only beside a destination that exists (the copy becomes a fill and never creates the temp).
-  const there0 = await dst.stat(dstRel);
-  if (isRemote(dst) || there0 !== null) {
-    const stale = await dst.stat(tmpRel);
-    if (stale !== null && stale.type === 'file') await dst.unlink(tmpRel, { grouped: true });
-  }
+  // The source's stamp is taken meanwhile (two nodes, one wait); it is used only once the destination proves absent.
+  const pre0 = sourceStamp(ctx, a.from, a.path);
+  pre0.catch(() => undefined);
+  const remoteDst = isRemote(dst);
+  const [staleRemote, there0] = await Promise.all([remoteDst ? dst.stat(tmpRel) : null, dst.stat(dstRel)]);
+  const stale = remoteDst ? staleRemote : there0 !== null ? await dst.stat(tmpRel) : null;
+  if (stale !== null && stale.type === 'file') await dst.unlink(tmpRel, { grouped: true });
   for (let attempt = 1; ; attempt++) {
     const there = attempt === 1 ? there0 : await dst.stat(dstRel);
     if (there !== null) {
       if (there.type !== 'file') return { kind: 'failed', code: 'NotRegularFile', reason: `destination ${dstRel} is a ${there.type}` };
       return fillInto(ctx, a, lease, 'the destination exists now');
     }
-    const pre = await sourceStamp(ctx, a.from, a.path);
+    const pre = attempt === 1 ? await pre0 : await sourceStamp(ctx, a.from, a.path);
     if (pre === null) return { kind: 'failed', code: 'SrcMissing', reason: `source ${a.path} is gone from ${a.from}` };
     crashPoint('copy-started');
     const opts = { tempName: tmp, mode: pre.info.mode & 0o777, mtimeMs: pre.info.mtimeMs, grouped: true };
@@ -276,18 +300,26 @@ export async function runCopy(ctx: ActionContext, a: CopyAction, lease: Lease = 
           await unchanged();
         };
         if (dstLocal === null) {
+          if (!isRemote(dst)) throw new Error(`location ${a.to} is neither local nor remote`);
           // To a remote node: the chunks go on to the node as they arrive (reading and writing overlap);
           // nothing is placed before all of it is checked.
-          const buf = srcLocal !== null ? takeBuffer(pre.info.size + 1) : null;
+          const streamed = srcLocal === null && isRemote(src) && src.readChunks !== undefined;
+          // A local read asks one byte more than expected, so a file that grew is seen.
+          const buf = srcLocal !== null ? takeBuffer(pre.info.size + 1) : streamed ? takeBuffer(pre.info.size) : null;
           const chunks: Buffer[] = [];
+          // Chunks read in place, one after the other, into buf: the whole file is a view of it.
+          let inPlace = buf !== null;
           const digest = new Digest('sha256');
+          let sum = '';
+          let verified = '';
           const from = async function* (): AsyncGenerator<Buffer> {
-            if (buf !== null) yield await srcLocal!.readInto(a.path, buf);
-            else if (isRemote(src) && src.readChunks !== undefined) yield* src.readChunks(a.path);
+            if (srcLocal !== null) yield await srcLocal.readInto(a.path, buf!);
+            else if (streamed) yield* src.readChunks!(a.path, buf!);
             else yield await src.readFile(a.path);
           };
           const tee = async function* (): AsyncGenerator<Buffer> {
             for await (const b of from()) {
+              inPlace &&= buf !== null && b.buffer === buf.buffer && b.byteOffset === buf.byteOffset + bytes;
               chunks.push(b);
               bytes += b.length;
               digest.update(b);
@@ -298,10 +330,12 @@ export async function runCopy(ctx: ActionContext, a: CopyAction, lease: Lease = 
           try {
             await dst.writeAtomic(dstRel, tee(), {
               ...opts,
-              beforePlace: async () => {
+              beforePlace: async (tempRel) => {
                 crashPoint('copy-synced');
-                await checkAll(chunks.length === 1 ? chunks[0]! : Buffer.concat(chunks));
+                await checkAll(inPlace ? buf!.subarray(0, bytes) : chunks.length === 1 ? chunks[0]! : Buffer.concat(chunks));
                 chunks.length = 0;
+                sum = digest.digest();
+                verified = await checkRemoteTemp(dst, tempRel, sum);
                 ctx.onWritten(a.to, bytes);
                 crashPoint('copy-verified');
                 lease.release(); // the data has moved: what is left (syncs, link, journal) waits, shared
@@ -314,7 +348,7 @@ export async function runCopy(ctx: ActionContext, a: CopyAction, lease: Lease = 
           } finally {
             if (buf !== null) returnBuffer(buf);
           }
-          check = { sha256: digest.digest() };
+          check = { sha256: sum, verified };
         } else {
           let bufs: Buffer[] | null = [takeBuffer(pre.info.size + 1), takeBuffer(pre.info.size + 1)];
           const giveBack = () => {
@@ -668,10 +702,13 @@ export async function runDelete(ctx: ActionContext, a: DeleteAction, lease: Leas
   const drivers = await Promise.all(list.map((o) => ctx.nodes.driver(o.loc)));
 
   for (let round = 1; ; round++) {
-    const cur = await sourceStamp(ctx, a.at, a.path, false);
+    // Right now: the source's stamp, and which file each owner is (a journal can be older than someone's
+    // cleanup or reinstall); asked together, both before the unlink.
+    const [cur, nowIds] = await Promise.all([
+      sourceStamp(ctx, a.at, a.path, false),
+      Promise.all(list.map((o, i) => drivers[i]!.fileIdentity(o.path))),
+    ]);
     if (cur === null) return gone();
-    // Right now: which file is each owner? (A journal can be older than someone's cleanup or reinstall.)
-    const nowIds = await Promise.all(list.map((o, i) => drivers[i]!.fileIdentity(o.path)));
     const missing = list.findIndex((_, i) => nowIds[i] === null);
     if (missing >= 0)
       return {

@@ -17,8 +17,8 @@ export interface RemoteCapable extends StorageDriver {
   sha256(rel: string): Promise<string | null>;
   lock(rel: string, mode: 'ex' | 'sh', timeoutMs: number): Promise<RemoteLock>;
   openFile(rel: string): Promise<RemoteFile>;
-  /** A file's bytes as they arrive. */
-  readChunks?(rel: string): AsyncGenerator<Buffer>;
+  /** A file's bytes as they arrive (read into `into` when it is big enough: the chunks are its views, in order). */
+  readChunks?(rel: string, into?: Buffer): AsyncGenerator<Buffer>;
 }
 
 export function isRemote(d: StorageDriver): d is RemoteCapable {

@@ -1,10 +1,11 @@
 // Storage on another machine over ssh (ssh://[user@]host[:port]/path). One connection per node
 // (ssh-session.ts: login, host keys, a hard channel budget, a watchdog) carries: SFTP for file data
 // (ssh-file-io.ts: pipelined positional reads and writes, hardlink@openssh.com for no-clobber
-// placement), one long-lived remote shell for what SFTP cannot do (ssh-remote-shell.ts: inode
-// identities, sync -f, sha256sum, date), a second one that holds carbon-cache's flocks
-// (ssh-locks.ts), and a GNU find for listing (ssh-listing.ts). Nothing is installed on the node, and
-// the user's shell startup files run once per shell, not once per file.
+// placement, fsync@openssh.com for durability), one long-lived remote shell for what SFTP cannot do
+// (ssh-remote-shell.ts: inode identities, sha256sum, date; asked in batches, ssh-shell-batch.ts), a
+// second one that holds carbon-cache's flocks (ssh-locks.ts), and a GNU find for listing
+// (ssh-listing.ts). Nothing is installed on the node, and the user's shell startup files run once per
+// shell, not once per file.
 //
 // Keys come from --identity files (or ~/.ssh/id_*), then the ssh agent; host keys are checked against
 // known_hosts (ssh-known-hosts.ts). File times are whole seconds (SFTP v3), in list() as in stat(), so
@@ -22,6 +23,7 @@ import { fingerprint } from './ssh-known-hosts.js';
 import { SshLister } from './ssh-listing.js';
 import { RemoteLocker, type RemoteLock } from './ssh-locks.js';
 import { RemoteShell } from './ssh-remote-shell.js';
+import { ShellBatcher } from './ssh-shell-batch.js';
 import { parseSshUrl, shq, SshConnection, SshError, type Live, type SshOptions } from './ssh-session.js';
 
 export { parseSshUrl, shq } from './ssh-session.js';
@@ -58,7 +60,10 @@ export class SshDriver implements StorageDriver {
   /** Directories seen to exist (stat or mkdir), so writes into them skip the checks. (OpenSSH's realpath
    * succeeds for a missing last component, so confine() does not prove a directory exists.) */
   private existingDirs = new Set<string>();
-  private idQueue: { abs: string; resolve: (v: FileIdentity | null) => void; reject: (e: unknown) => void }[] = [];
+  private readonly identities = new ShellBatcher<string, FileIdentity | null>((abs) => this.identitiesOf(abs));
+  private readonly sums = new ShellBatcher<string, string | null | SshError>((abs) => this.sha256sOf(abs));
+  /** How sha256sum runs on the node: many files in one process (-z), one process per file, or not at all. */
+  private sumMode: Promise<'batch' | 'each' | 'none'> | null = null;
   /** Timestamp granularity of stat() and list() (SFTP v3: whole seconds). */
   readonly mtimeGranularityMs = 1000;
 
@@ -209,7 +214,7 @@ export class SshDriver implements StorageDriver {
    * then the reads of the size lstat saw go out with no wait. A symlink is refused (its handle is
    * closed unread).
    */
-  async *readChunks(rel: string): AsyncGenerator<Buffer> {
+  async *readChunks(rel: string, into?: Buffer): AsyncGenerator<Buffer> {
     const abs = this.abs(rel);
     const s = await this.conn.ready();
     await this.confine(s, abs);
@@ -231,7 +236,7 @@ export class SshDriver implements StorageDriver {
     try {
       if (!l.isFile()) throw new DataError(`refusing to read ${this.where()}:${abs}: not a regular file`);
       // The size lstat saw (a file that shrank ends early; one that grew is the caller's stamp check to notice).
-      yield* this.io.readPipelined(s, h, abs, 0, l.size);
+      yield* this.io.readPipelined(s, h, abs, 0, l.size, into !== undefined && into.length >= l.size ? into : undefined);
     } finally {
       await this.io.close(s, h);
     }
@@ -285,16 +290,45 @@ export class SshDriver implements StorageDriver {
   }
 
   /**
-   * One round on the node: every path fsynced by coreutils' sync (files and directories alike), eight
-   * at a time so the filesystem's journal commits are shared; names travel NUL-separated, quoted.
+   * One round on the node: every path fsynced over SFTP (fsyncAll), or, on a server without
+   * fsync@openssh.com, by coreutils' sync, eight at a time so the filesystem's journal commits are
+   * shared; names travel NUL-separated, quoted.
    */
   private async syncRound(paths: string[]): Promise<void> {
+    const s = await this.conn.ready();
+    if (this.io.hasFsync(s)) return this.fsyncAll(s, paths);
     const list = paths.map(shq).join(' ');
     const r = await this.work.run(`printf '%s\\0' ${list} | xargs -0 -n 8 -P 8 sync --`, {
       timeoutMs: SYNC_TIMEOUT_MS,
       what: 'sync files on',
     });
     if (r.status !== 0) throw new SshError(`sync on ${this.where()}: ${r.out.trim() || `exit ${r.status}`}`, 'EIO');
+  }
+
+  /**
+   * fsync@openssh.com of every path (files and directories alike: sftp-server opens a directory
+   * read-only and fsyncs it), all requests in flight at once: no process on the node, one round trip
+   * for the whole round. A path that cannot be opened that way is synced by sync(1).
+   */
+  private async fsyncAll(s: Live, paths: string[]): Promise<void> {
+    const fallback: string[] = [];
+    await Promise.all(
+      paths.map(async (p) => {
+        let h: Handle;
+        try {
+          h = await this.io.open(s, p, 'r');
+        } catch (err) {
+          if (s.closed) throw err;
+          fallback.push(p);
+          return;
+        }
+        const sync = this.io.fsync(s, h, p);
+        const close = this.io.close(s, h);
+        await sync;
+        await close;
+      }),
+    );
+    if (fallback.length > 0) await this.syncNow(fallback);
   }
 
   async syncPaths(rels: readonly string[]): Promise<void> {
@@ -420,7 +454,8 @@ export class SshDriver implements StorageDriver {
         // Sent together (the server answers in order): the times, the size check, the fsync.
         const times = opts.mtimeMs === undefined ? null : this.io.futimes(s, h, tmp, Date.now() / 1000, opts.mtimeMs / 1000);
         const size = this.io.fstat(s, h, tmp);
-        const sync = opts.grouped === true ? null : this.syncHandle(s, h, tmp);
+        // The file's own fsync goes with them (no extra round trip); its directory is synced in a shared round.
+        const sync = this.io.hasFsync(s) ? this.io.fsync(s, h, tmp) : opts.grouped === true ? null : this.syncHandle(s, h, tmp);
         for (const p of [times, size, sync]) p?.catch(() => undefined);
         await times;
         // Every write was acknowledged at its offset; the size the node sees must be what we sent.
@@ -434,7 +469,7 @@ export class SshDriver implements StorageDriver {
         open = false;
       }
       if (opts.beforePlace !== undefined) await opts.beforePlace(posix.join(posix.dirname(rel), name));
-      if (opts.grouped === true) await this.group.barrier([tmp]);
+      if (opts.grouped === true && !this.io.hasFsync(s)) await this.group.barrier([tmp]);
       if (opts.overwrite === true) await this.placeOverwrite(s, tmp, abs);
       else await this.placeNoClobber(s, tmp, abs, true);
       placed = true;
@@ -464,9 +499,13 @@ export class SshDriver implements StorageDriver {
     const abs = this.abs(rel);
     const s = await this.conn.ready();
     await this.confine(s, abs);
-    const st = await this.io.stat(s, abs, true);
-    if (st.isDirectory()) throw new DataError(`refusing to unlink ${this.where()}:${abs}: a directory`);
-    await this.io.unlink(s, abs);
+    // Sent together (answered in order): unlink(2) never removes a directory, so the lstat only
+    // names the refusal when the path is one.
+    const lst = this.io.stat(s, abs, true);
+    const unlink = this.io.unlink(s, abs);
+    unlink.catch(() => undefined);
+    if ((await lst).isDirectory()) throw new DataError(`refusing to unlink ${this.where()}:${abs}: a directory`);
+    await unlink;
     if (opts.grouped === true) await this.group.barrier([posix.dirname(abs)]);
     else await this.syncDir(s, posix.dirname(abs));
   }
@@ -518,38 +557,46 @@ export class SshDriver implements StorageDriver {
   }
 
   /**
-   * Identity of a regular file. Calls made in the same turn of the event loop go to the node as one
-   * command; stat prints numbers and a type only (never the name).
+   * Identity of a regular file. Calls made while the last batch ran go to the node as one `stat`
+   * process; stat prints numbers and a type only (never the name).
    */
   async fileIdentity(rel: string): Promise<FileIdentity | null> {
     const abs = this.abs(rel);
     const s = await this.conn.ready();
     await this.confine(s, abs);
-    return new Promise((resolve, reject) => {
-      this.idQueue.push({ abs, resolve, reject });
-      if (this.idQueue.length === 1) setImmediate(() => void this.flushIdentities());
-    });
+    return this.identities.ask(abs);
   }
 
-  private async flushIdentities(): Promise<void> {
-    const batch = this.idQueue.splice(0);
-    if (batch.length === 0) return;
-    const script = batch.map((b) => `stat -c '%d %i %s %.9Y %.9Z %F' -- ${shq(b.abs)} 2>/dev/null || echo missing`).join('\n');
-    try {
-      const r = await this.work.run(script, { what: 'stat' });
-      const lines = r.out.split('\n').filter((l) => l !== '');
-      if (lines.length !== batch.length) throw new SshError(`stat on ${this.where()}: ${r.out.trim() || `exit ${r.status}`}`, 'EIO');
-      batch.forEach((b, i) => {
-        const line = lines[i]!;
-        if (line === 'missing') return b.resolve(null);
-        const m = /^([0-9]+) ([0-9]+) ([0-9]+) ([0-9]+(?:\.[0-9]+)?) ([0-9]+(?:\.[0-9]+)?) (.*)$/.exec(line);
-        if (m === null) return b.reject(new SshError(`stat on ${this.where()}:${b.abs}: unexpected answer ${JSON.stringify(line)}`, 'EIO'));
-        if (!m[6]!.startsWith('regular')) return b.resolve(null);
-        b.resolve({ dev: m[1]!, ino: m[2]!, size: Number(m[3]), mtime: m[4]!, ctime: m[5]! });
-      });
-    } catch (err) {
-      for (const b of batch) b.reject(err);
+  /**
+   * One stat for many files. Each file is preceded by `/` as a marker (a directory, so never one of
+   * the regular files asked about): the lines between two markers are that file's (none: missing).
+   * An answer that does not fit that shape is asked again file by file.
+   */
+  private async identitiesOf(batch: string[]): Promise<(FileIdentity | null)[]> {
+    const fmt = `'%d %i %s %.9Y %.9Z %F'`;
+    const r = await this.work.run(`stat -c ${fmt} -- ${batch.map((a) => `/ ${shq(a)}`).join(' ')} 2>/dev/null; :`, { what: 'stat' });
+    const lines = r.out.split('\n').filter((l) => l !== '');
+    const groups: string[][] = [];
+    for (const l of lines) {
+      if (l === lines[0]) groups.push([]);
+      else groups[groups.length - 1]?.push(l);
     }
+    if (groups.length === batch.length && groups.every((g) => g.length <= 1))
+      return batch.map((a, i) => this.parseIdentity(a, groups[i]![0]));
+    const one = await this.work.run(batch.map((a) => `stat -c ${fmt} -- ${shq(a)} 2>/dev/null || echo missing`).join('\n'), {
+      what: 'stat',
+    });
+    const each = one.out.split('\n').filter((l) => l !== '');
+    if (each.length !== batch.length) throw new SshError(`stat on ${this.where()}: ${one.out.trim() || `exit ${one.status}`}`, 'EIO');
+    return batch.map((a, i) => this.parseIdentity(a, each[i] === 'missing' ? undefined : each[i]));
+  }
+
+  private parseIdentity(abs: string, line: string | undefined): FileIdentity | null {
+    if (line === undefined) return null;
+    const m = /^([0-9]+) ([0-9]+) ([0-9]+) ([0-9]+(?:\.[0-9]+)?) ([0-9]+(?:\.[0-9]+)?) (.*)$/.exec(line);
+    if (m === null) throw new SshError(`stat on ${this.where()}:${abs}: unexpected answer ${JSON.stringify(line)}`, 'EIO');
+    if (!m[6]!.startsWith('regular')) return null;
+    return { dev: m[1]!, ino: m[2]!, size: Number(m[3]), mtime: m[4]!, ctime: m[5]! };
   }
 
   async close(): Promise<void> {
@@ -576,14 +623,53 @@ export class SshDriver implements StorageDriver {
     return this.clockOffset;
   }
 
-  /** sha256 of a file computed on the host (null when sha256sum is missing there). The file is read on stdin: no name is printed. */
+  /**
+   * sha256 of a file as the node reads it (null when the node has no sha256sum). Calls made while the
+   * last batch ran share one sha256sum process (`-z`: records end in NUL and names are printed as
+   * given, so each record is matched to the path it answers; a missing file has no record).
+   */
   async sha256(rel: string): Promise<string | null> {
     const abs = this.abs(rel);
-    const r = await this.work.run(`sha256sum < ${shq(abs)}`, { what: 'sha256sum' });
-    if (r.status === 127) return null;
-    const m = /^([0-9a-f]{64}) /.exec(r.out);
-    if (r.status !== 0 || m === null) throw new SshError(`sha256sum ${this.where()}:${abs}: ${r.out.trim() || `exit ${r.status}`}`, 'EIO');
-    return m[1]!;
+    const s = await this.conn.ready();
+    await this.confine(s, abs);
+    const r = await this.sums.ask(abs);
+    if (r instanceof SshError) throw r;
+    return r;
+  }
+
+  private async sha256sOf(batch: string[]): Promise<(string | null | SshError)[]> {
+    this.sumMode ??= this.work
+      .run('sha256sum -z </dev/null >/dev/null', { what: 'sha256sum' })
+      .then((r) => (r.status === 127 ? 'none' : r.status === 0 ? 'batch' : 'each'));
+    const mode = await this.sumMode;
+    if (mode === 'none') return batch.map(() => null);
+    const answers: (string | null | SshError)[] = batch.map(() => null);
+    let rest = batch.map((_, i) => i);
+    if (mode === 'batch') {
+      const r = await this.work.run(`sha256sum -z -- ${batch.map(shq).join(' ')} 2>/dev/null; :`, { what: 'sha256sum' });
+      const records = r.out.split('\0');
+      let k = 0;
+      rest = [];
+      batch.forEach((a, i) => {
+        const m = /^([0-9a-f]{64}) [ *]([^]*)$/.exec(records[k] ?? '');
+        if (m !== null && m[2] === a) {
+          answers[i] = m[1]!;
+          k++;
+        } else rest.push(i); // missing, or a name that did not come back as sent (not UTF-8): asked alone
+      });
+      if (rest.length === 0) return answers;
+    }
+    // One process per file, the file on stdin (no name printed): coreutils < 8.31 has no -z.
+    const r = await this.work.run(rest.map((i) => `sha256sum 2>/dev/null < ${shq(batch[i]!)} || echo missing`).join('\n'), {
+      what: 'sha256sum',
+    });
+    const lines = r.out.split('\n').filter((l) => l !== '');
+    if (lines.length !== rest.length) throw new SshError(`sha256sum on ${this.where()}: ${r.out.trim() || `exit ${r.status}`}`, 'EIO');
+    rest.forEach((i, k) => {
+      const sum = /^[0-9a-f]{64} /.exec(lines[k]!)?.[0].slice(0, 64);
+      answers[i] = sum ?? new SshError(`sha256sum ${this.where()}:${batch[i]}: cannot read it`, 'ENOENT');
+    });
+    return answers;
   }
 
   /**

@@ -9,6 +9,7 @@
 // nothing has come back for `opTimeoutMs`; a lost connection rejects every pending request at once
 // with one message (never a promise left hanging), and the next request reconnects.
 import * as fs from 'node:fs';
+import { connect as tcpConnect, type Socket } from 'node:net';
 import { homedir, userInfo } from 'node:os';
 import { join, posix } from 'node:path';
 import ssh2 from 'ssh2';
@@ -106,6 +107,8 @@ export interface Live {
   lastAnswer: number;
   /** Called once when the connection is gone (waiters that are not requests: shells, commands). */
   onLost: Set<(err: Error) => void>;
+  /** The TCP socket under the connection (ours, so bulk writes can be corked into one syscall). */
+  sock: Socket;
 }
 
 const DEFAULT_KEYS = ['id_ed25519', 'id_ecdsa', 'id_rsa'];
@@ -255,6 +258,12 @@ export class SshConnection {
       // a request after an idle spell is not "unanswered for" the idle time.
       if (live.pending.size === 0) live.lastAnswer = performance.now();
       live.pending.add(rejecter);
+      // Requests made in one turn of the event loop (and the several channel packets of one big
+      // write) reach the kernel in one writev, not one write each.
+      if (!live.sock.writableCorked) {
+        live.sock.cork();
+        process.nextTick(() => live.sock.uncork());
+      }
       try {
         fn((err, value) => {
           if (done) return;
@@ -341,6 +350,14 @@ export class SshConnection {
     const { methods, tried } = this.authMethods();
     const knownFiles = this.opts.knownHostsFiles ?? defaultKnownHostsFiles();
     const client = new Client();
+    const sock = tcpConnect({ host: this.target.host, port: this.target.port });
+    sock.setNoDelay(true);
+    // What an incoming packet sets off (requests held back by the channel window, now sent) leaves
+    // in one writev, not one write per packet.
+    sock.prependListener('data', () => {
+      sock.cork();
+      process.nextTick(() => sock.uncork());
+    });
     let hostProblem: string | null = null;
     return new Promise<Live>((resolve, reject) => {
       let settled = false;
@@ -401,6 +418,7 @@ export class SshConnection {
             pending: new Set(),
             lastAnswer: performance.now(),
             onLost: new Set(),
+            sock,
           };
           sftp.on('close', () => lose('the SFTP channel closed'));
           this.current = live;
@@ -409,6 +427,7 @@ export class SshConnection {
         });
       });
       client.connect({
+        sock,
         host: this.target.host,
         port: this.target.port,
         username: this.target.user,
