@@ -19,6 +19,7 @@ export const INTEGRATION_TESTS = [
   // ssh: the in-process ssh2 server and real OpenSSH on loopback
   'test/plan-ssh.test.ts',
   'test/plan-ssh-openssh.test.ts',
+  'test/phase-ssh.test.ts',
   'test/ssh-apply.test.ts',
   'test/ssh-driver.test.ts',
   'test/toolbox-delete.test.ts',
