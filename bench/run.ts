@@ -29,6 +29,7 @@ const QUICK_ARGS: Record<string, string[]> = {
   apply: ['--big', '10', '--small', '200', '--runs', '1'],
   'apply-ssh': ['--quick'],
   audit: ['--entries', '100000'],
+  backfill: ['--files', '500', '--peer-files', '10'],
   'cli-startup': ['--runs', '3'],
   'ring-locate-e2e': ['--skip-diff'],
   'ring-lookup': ['200000'],

@@ -8,6 +8,7 @@ import { PHASES } from '../src/plan/phase-names.js';
 import { BaseCommand } from '../src/cli/base-command.js';
 import { clusterFileFlag, countFlag, nodeFlag, progressFlags, progressStream, sshFlags, sshOptionsFrom } from '../src/cli/common-flags.js';
 import { DataError, RingshiftError, UsageError } from '../src/errors.js';
+import { INTERRUPTED_LINE, signalExitCode, withStopSignals } from '../src/cli/stop-signals.js';
 import { LineSink } from '../src/output/sinks.js';
 import { parseByteRate, parseDuration } from '../src/units.js';
 
@@ -23,7 +24,7 @@ Every step is journaled (append-only NDJSON, fsynced) in PLAN.journal/, one file
 
 --node runs one node's actions (copies and fills into it, deletes on it), so a big cluster can run one job per node on the same plan; deletes wait for the other nodes' journals (in the same PLAN.journal/ directory) and exit 3 until then.
 
-Progress goes to stderr when it is a terminal (or with --progress): the actions finished, the bytes read from sources, the rate and the time left. The report lists what was done, skipped (corrupt or unusable sources, which are never deleted), failed and waiting. Exit 0 only when everything selected is done; 1 when something failed or was skipped, or a node could not be reached (run again to resume); 3 when only deletes waiting for other nodes remain; 2 for usage errors.
+Progress goes to stderr when it is a terminal (or with --progress): the actions finished, the bytes read from sources, the rate and the time left. The report lists what was done, skipped (corrupt or unusable sources, which are never deleted), failed and waiting. SIGINT/SIGTERM (Ctrl-C): the actions in flight finish and are journaled, no new one starts, the journals are closed, the cursor is restored; then one line, "interrupted: run the same command to resume", and exit 130/143 (a second signal exits at once, as safe as kill -9). Exit 0 only when everything selected is done; 1 when something failed or was skipped, or a node could not be reached (run again to resume); 3 when only deletes waiting for other nodes remain; 2 for usage errors.
 
 ssh:// storage uses the ssh agent or --identity keys; host keys must be in known_hosts (--accept-new-host-keys trusts new hosts on first use; a changed key, or a key of another type than the one known, is always refused).`;
 
@@ -104,28 +105,39 @@ ssh:// storage uses the ssh agent or --identity keys; host keys must be in known
     };
     const sink = new LineSink();
     if (isPhasedPlan(args.plan)) {
-      const outcome = await oneLine(() =>
-        runPhase({
-          ...common,
-          phase: flags.phase as (typeof PHASES)[number] | undefined,
-          switchedAt: flags['switched-at'] === undefined ? undefined : parseTime(flags['switched-at'], nowSeconds(), '--switched-at'),
-          liveWindow: flags['live-window'],
-        }),
+      const { result: outcome, signal } = await withStopSignals((stop) =>
+        oneLine(() =>
+          runPhase({
+            ...common,
+            interrupt: stop,
+            phase: flags.phase as (typeof PHASES)[number] | undefined,
+            switchedAt: flags['switched-at'] === undefined ? undefined : parseTime(flags['switched-at'], nowSeconds(), '--switched-at'),
+            liveWindow: flags['live-window'],
+          }),
+        ),
       );
       if (flags.json) sink.push(JSON.stringify(outcome.json));
       else for (const line of outcome.lines) sink.push(line);
       await sink.flush();
       process.exitCode = outcome.exitCode;
+      if (signal !== null) interrupted(signal);
       return;
     }
     if (flags.phase !== undefined || flags['switched-at'] !== undefined)
       throw new UsageError('--phase and --switched-at need a phased plan', { expected: 'a plan written by ringshift plan --phased' });
-    const report = await oneLine(() => applyPlan(common));
+    const { result: report, signal } = await withStopSignals((stop) => oneLine(() => applyPlan({ ...common, interrupt: stop })));
     if (flags.json) sink.push(JSON.stringify(report.json()));
     else for (const line of report.text()) sink.push(line);
     await sink.flush();
     process.exitCode = report.exitCode();
+    if (signal !== null) interrupted(signal);
   }
+}
+
+/** After a clean stop: the one line, and 130/143. */
+function interrupted(signal: NodeJS.Signals): void {
+  process.stderr.write(`${INTERRUPTED_LINE}\n`);
+  process.exitCode = signalExitCode(signal);
 }
 
 /** Anything that is not one of our typed errors (a node that vanished while connecting, say) is still one line, exit 1. */

@@ -209,6 +209,7 @@ describe('--json is NDJSON', () => {
       ['backup', ['--cluster', 'cluster.yaml', '--match', '**', '-o', 'backup.tar']],
       ['restore', ['sample.tar', '--cluster', 'cluster.yaml', '--dry-run']],
       ['nodes', ['--cluster', 'cluster.yaml', '--port-timeout', '1s']],
+      ['heal', ['graphite-2', '--cluster', 'cluster.yaml', '--since', '-2h', '--dry-run']],
     ];
   }
 

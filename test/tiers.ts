@@ -7,6 +7,7 @@
 export const INTEGRATION_TESTS = [
   // the built CLI, as the user runs it
   'test/apply-crash.test.ts',
+  'test/apply-signals.test.ts',
   'test/build-output.test.ts',
   'test/cli-errors.test.ts',
   'test/cli-grammar.test.ts',
@@ -18,6 +19,7 @@ export const INTEGRATION_TESTS = [
   // ssh: the in-process ssh2 server and real OpenSSH on loopback
   'test/plan-ssh.test.ts',
   'test/plan-ssh-openssh.test.ts',
+  'test/phase-ssh.test.ts',
   'test/ssh-apply.test.ts',
   'test/ssh-driver.test.ts',
   'test/toolbox-delete.test.ts',

@@ -87,7 +87,7 @@ class SourceProblem extends DataError {
 }
 
 /** The source changed while it was read: retried. */
-class SourceChanged extends Error {}
+export class SourceChanged extends Error {}
 
 const sleep = (ms: number) => new Promise<void>((r) => setTimeout(r, ms));
 const ATTEMPTS = 4;
@@ -102,7 +102,7 @@ export function sameStamp(a: { size: number; mtimeMs: number }, b: { size: numbe
 
 /** Stat a source as a stamp; null when it is gone. Waits out a racy stamp (a few times). */
 export async function sourceStamp(
-  ctx: ActionContext,
+  ctx: Pick<ActionContext, 'nodes'>,
   loc: string,
   rel: string,
   waitRacy = true,
@@ -520,17 +520,21 @@ interface Filled {
 /** A remote fill's view of the destination changed between reading it and locking it: start over. */
 export class DestinationMoved extends Error {}
 
+/** What a fill needs of an apply run (also the runbook's backfill, which has no journal of its own). */
+export type FillContext = Pick<ActionContext, 'nodes' | 'bucket' | 'lockTimeoutMs' | 'onRead' | 'onWritten'>;
+
 /**
- * One gap-only fill of (from, srcRel) into (to, dstRel); `node` gets the byte counts. Returns the
+ * One gap-only fill of (from, srcRel) into (to, dstRel), only slots in `window` when given; `node` gets the byte counts. Returns the
  * source stamp it read and the destination file before and after, or why nothing was done.
  */
 export async function fillOnce(
-  ctx: ActionContext,
+  ctx: FillContext,
   from: string,
   srcRel: string,
   to: string,
   dstRel: string,
   node: string,
+  window?: { from: number; until: number },
 ): Promise<Filled | 'dst-missing' | 'src-missing'> {
   const src = await ctx.nodes.driver(from);
   const dst = await ctx.nodes.driver(to);
@@ -550,7 +554,7 @@ export async function fillOnce(
     const before = await dst.fileIdentity(dstRel);
     let report;
     try {
-      report = await fillGaps(srcArg, dstLocal, { now, lock: true, lockTimeoutMs: ctx.lockTimeoutMs });
+      report = await fillGaps(srcArg, dstLocal, { now, lock: true, lockTimeoutMs: ctx.lockTimeoutMs, ...window });
     } catch (err) {
       if (err instanceof WhisperError && err.code === 'DstMissing') return 'dst-missing';
       if (err instanceof WhisperError && err.code === 'SrcMissing') return 'src-missing';
@@ -568,7 +572,7 @@ export async function fillOnce(
     let moved = 0;
     for (;;) {
       try {
-        const r = await remoteFillOnce(ctx, dst, dstRel, { path: `${src.url}/${srcRel}`, data: srcData }, now, node);
+        const r = await remoteFillOnce(ctx, dst, dstRel, { path: `${src.url}/${srcRel}`, data: srcData }, now, node, window);
         if (r === 'dst-missing') return r;
         result = { stamp: pre.stamp, ...r };
         break;
@@ -597,7 +601,8 @@ function headerLength(image: Buffer): number {
 /**
  * The remote half of a fill: read the destination and compute the fill without its lock, then under
  * the lock check that what the fill was computed from is still there and write the filled slots.
- * (Also `ringshift restore`'s fill into a file on ssh:// storage, hence the narrow context.)
+ * (Also `ringshift restore`'s fill into a file on ssh:// storage and the runbook's backfill of an ssh://
+ * pair, restricted to its window; hence the narrow context.)
  */
 export async function remoteFillOnce(
   ctx: Pick<ActionContext, 'bucket' | 'lockTimeoutMs' | 'onWritten'>,
@@ -606,6 +611,7 @@ export async function remoteFillOnce(
   srcImage: { path: string; data: Buffer },
   now: number,
   node: string,
+  window?: { from: number; until: number },
 ): Promise<Omit<Filled, 'stamp'> | 'dst-missing'> {
   const before = await dst.fileIdentity(dstRel);
   if (before === null) return 'dst-missing';
@@ -620,7 +626,7 @@ export async function remoteFillOnce(
     await pay(ctx, f.size);
     const image = await f.readAll();
     const original = Buffer.from(image);
-    const { report, writes } = fillGapsImages(srcImage, { path: `${dst.url}/${dstRel}`, data: image }, { now });
+    const { report, writes } = fillGapsImages(srcImage, { path: `${dst.url}/${dstRel}`, data: image }, { now, ...window });
     if (writes.length === 0) return { slots: 0, bytes: 0, before, after: before };
     const bytes = writes.reduce((n, w) => n + w.length, 0);
     await pay(ctx, bytes);

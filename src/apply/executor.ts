@@ -42,6 +42,8 @@ export interface ApplyOptions {
   /** How long a fill waits for the destination's flock (default 30 s). */
   lockTimeoutMs?: number | undefined;
   progress?: ProgressSink | undefined;
+  /** Set (by the command's SIGINT/SIGTERM handler) to stop: the actions in flight finish, no new one starts. */
+  interrupt?: { readonly signal: NodeJS.Signals | null } | undefined;
 }
 
 /** Counting semaphore: FIFO waiters, released by the holder. */
@@ -253,6 +255,11 @@ export async function applyPlan(o: ApplyOptions): Promise<ApplyReport> {
     let processed = 0;
     let fatal: Error | null = null;
 
+    const interrupted = (): boolean => {
+      const sig = o.interrupt?.signal ?? null;
+      if (sig !== null && report.stopped === null) report.stopped = `interrupted by ${sig}; the actions in flight finished`;
+      return sig !== null;
+    };
     const runOne = async (a: PlanAction, exec: (lease: Lease) => Promise<Outcome>): Promise<void> => {
       const locs = [...new Set(a.op === 'delete' ? [a.at] : [a.from, a.to])].sort();
       for (const l of locs) await limiterOf(l).acquire();
@@ -268,7 +275,7 @@ export async function applyPlan(o: ApplyOptions): Promise<ApplyReport> {
       };
       let out: Outcome;
       try {
-        if (report.stopped !== null) out = { kind: 'failed', code: 'Stopped', reason: 'not run: the job stopped' };
+        if (interrupted() || report.stopped !== null) out = { kind: 'failed', code: 'Stopped', reason: 'not run: the job stopped' };
         else out = await exec(lease);
       } catch (err) {
         if (err instanceof JournalBroken) out = { kind: 'failed', code: 'Journal', reason: err.describe(), stop: true };
@@ -328,7 +335,7 @@ export async function applyPlan(o: ApplyOptions): Promise<ApplyReport> {
       const inflight = new Set<Promise<void>>();
       outer: for await (const batch of planLines(planPath)) {
         for (const { rec } of batch) {
-          if (report.stopped !== null) break outer;
+          if (interrupted() || report.stopped !== null) break outer;
           if (rec.type !== 'action' || !selectedNode(t.node[rec.id]!) || t.isDone(rec.id) || !want(rec)) continue;
           const p: Promise<void> = runOne(rec, (lease) => exec(rec, lease)).finally(() => inflight.delete(p));
           inflight.add(p);

@@ -12,7 +12,9 @@
 //
 // The switch is confirmed from liveness unless --switched-at is given: every new owner's file that a
 // relay writes received a point after the pre-copy ended, and no old holder received one for a live
-// window. Cleanup refuses to run before verify passed.
+// window. Cleanup refuses to run before verify passed. Pairs with a side on an ssh:// node are backfilled
+// and verified through the drivers, files read whole (remote-phase-pairs.ts); liveness reads local files,
+// so a runbook whose pairs are all remote confirms the switch with --switched-at.
 import * as fs from 'node:fs';
 import { dirname, join } from 'node:path';
 import { nowSeconds } from '../clock.js';
@@ -26,6 +28,8 @@ import { formatDuration, plural } from '../units.js';
 import { applyPlan, type ApplyOptions } from './executor.js';
 import { scanPlan } from './plan-reader.js';
 import { verifyPair, type PairVerdict } from './verify-pair.js';
+import { Nodes } from './nodes.js';
+import { backfillRemotePair, verifyRemotePair, type RunbookPair } from './remote-phase-pairs.js';
 import { windowedFill } from './windowed-fill.js';
 import { lastPointOf } from '../audit/liveness.js';
 
@@ -161,14 +165,22 @@ export async function runPhase(o: PhaseRunOptions): Promise<PhaseOutcome> {
   const preDone = events.find((e) => e.phase === 'pre-copy' && e.event === 'done')?.at;
   const switchedAt = o.switchedAt ?? events.find((e) => e.phase === 'switch' && e.event === 'done')?.switchedAt;
   const pairs: Pair[] = [];
-  const remote: string[] = [];
+  // Pairs with a side on an ssh:// node: backfill and verify reach them through the drivers.
+  const remote: (RunbookPair & { leftover: boolean })[] = [];
   const deleted = new Set(actions.flatMap((a) => (a.op === 'delete' ? [`${a.at}\0${a.path}`] : [])));
   for (const a of actions) {
     if (a.op === 'delete') continue;
     const fromRoot = localRoot(header, a.from);
     const toRoot = localRoot(header, a.to);
     if (fromRoot === null || toRoot === null) {
-      remote.push(`${a.path} (${a.from} → ${a.to})`);
+      const path = checkRelPath(a.path);
+      remote.push({
+        leftover: deleted.has(`${a.from}\0${a.path}`),
+        path,
+        toPath: checkRelPath(a.toPath ?? a.path),
+        from: a.from,
+        to: a.to,
+      });
       continue;
     }
     pairs.push({
@@ -218,6 +230,8 @@ export async function runPhase(o: PhaseRunOptions): Promise<PhaseOutcome> {
         };
       }
       const seen = confirmSwitch(pairs, preDone ?? preStart ?? 0, o.liveWindow ?? 600);
+      if (pairs.length === 0 && remote.length > 0)
+        seen.why = `every pair has a side on an ssh:// node and liveness reads local files only: give --switched-at TIME`;
       if (seen.switchedAt !== null) {
         finish({ switchedAt: seen.switchedAt });
         return {
@@ -245,7 +259,6 @@ export async function runPhase(o: PhaseRunOptions): Promise<PhaseOutcome> {
     }
     case 'backfill': {
       if (switchedAt === undefined || preStart === undefined) throw new DataError('backfill needs the pre-copy start and the switch time');
-      refuseRemote(remote, phase);
       const from = preStart - BACKFILL_MARGIN;
       const until = switchedAt + BACKFILL_MARGIN;
       let filled = 0;
@@ -254,6 +267,7 @@ export async function runPhase(o: PhaseRunOptions): Promise<PhaseOutcome> {
       let missingFiles = 0;
       const now = nowSeconds();
       for (const p of pairs) {
+        if (o.interrupt?.signal != null) return interruptedPhase(phase, o.interrupt.signal);
         const src = join(p.fromRoot, p.path);
         const dst = join(p.toRoot, p.toPath);
         if (!fs.existsSync(src) || !fs.existsSync(dst)) {
@@ -265,44 +279,83 @@ export async function runPhase(o: PhaseRunOptions): Promise<PhaseOutcome> {
         read += r.bytesRead;
         written += r.bytesWritten;
       }
+      if (remote.length > 0 && o.dryRun !== true) {
+        const stopped = await withNodes(header, o, async (nodes) => {
+          for (const p of remote) {
+            if (o.interrupt?.signal != null) return o.interrupt.signal;
+            const r = await backfillRemotePair(nodes, p, { from, until }, o.lockTimeoutMs ?? 30_000);
+            if (r.missing) missingFiles++;
+            filled += r.filled;
+            read += r.bytesRead;
+            written += r.bytesWritten;
+          }
+          return null;
+        });
+        if (stopped !== null) return interruptedPhase(phase, stopped);
+      }
       finish();
       return {
         phase,
         status: 'done',
         lines: [
-          `phase backfill: window ${iso(from)} .. ${iso(until)}: ${plural(pairs.length, 'file pair')}, ${plural(filled, 'slot')} filled, ${read} bytes read, ${written} bytes written` +
+          `phase backfill: window ${iso(from)} .. ${iso(until)}: ${plural(pairs.length + remote.length, 'file pair')}` +
+            (remote.length > 0 ? ` (${remote.length} over ssh, read whole${o.dryRun === true ? ', not counted in a dry run' : ''})` : '') +
+            `, ${plural(filled, 'slot')} filled, ${read} bytes read, ${written} bytes written` +
             (missingFiles > 0 ? `; ${plural(missingFiles, 'pair')} without both files (verify checks them)` : ''),
           ...nextLines('verify', runbook),
         ],
-        json: { phase, status: 'done', from, until, pairs: pairs.length, filled, bytesRead: read, bytesWritten: written, missingFiles },
+        json: {
+          phase,
+          status: 'done',
+          from,
+          until,
+          pairs: pairs.length + remote.length,
+          remotePairs: remote.length,
+          filled,
+          bytesRead: read,
+          bytesWritten: written,
+          missingFiles,
+        },
         exitCode: 0,
       };
     }
     case 'verify': {
-      refuseRemote(remote, phase);
       const now = nowSeconds();
       const totals = { pairs: 0, points: 0, missing: 0, superseded: 0, missingFiles: 0 };
       const bad: string[] = [];
-      for (const p of pairs) {
-        totals.pairs++;
-        // A leftover stopped receiving at the switch: all its points must be at the owner. A source that stays
-        // an owner keeps receiving: its points after the switch are the relay's to deliver, not the runbook's.
-        const until = p.leftover || switchedAt === undefined ? Infinity : switchedAt + 1;
-        const v: PairVerdict | null = await verifyPair(join(p.fromRoot, p.path), join(p.toRoot, p.toPath), now, until, o.lockTimeoutMs);
-        if (v === null) {
-          // The source is gone (cleaned up already): nothing left to prove for it.
-          continue;
-        }
+      const tally = (p: RunbookPair, v: PairVerdict | null): void => {
+        // null: the source is gone (cleaned up already): nothing left to prove for it.
+        if (v === null) return;
         if (v.destMissing) {
           totals.missingFiles++;
           bad.push(`${p.toPath} at ${p.to}: missing (the source at ${p.from} has ${v.points} points)`);
-          continue;
+          return;
         }
         totals.points += v.points;
         totals.missing += v.missing;
         totals.superseded += v.superseded;
         if (v.missing > 0 && bad.length < 20)
           bad.push(`${p.toPath} at ${p.to}: ${plural(v.missing, 'point')} of ${p.from}'s missing (first ${iso(v.firstMissing!)})`);
+      };
+      for (const p of pairs) {
+        if (o.interrupt?.signal != null) return interruptedPhase(phase, o.interrupt.signal);
+        totals.pairs++;
+        // A leftover stopped receiving at the switch: all its points must be at the owner. A source that stays
+        // an owner keeps receiving: its points after the switch are the relay's to deliver, not the runbook's.
+        const until = p.leftover || switchedAt === undefined ? Infinity : switchedAt + 1;
+        tally(p, await verifyPair(join(p.fromRoot, p.path), join(p.toRoot, p.toPath), now, until, o.lockTimeoutMs));
+      }
+      if (remote.length > 0) {
+        const stopped = await withNodes(header, o, async (nodes) => {
+          for (const p of remote) {
+            if (o.interrupt?.signal != null) return o.interrupt.signal;
+            totals.pairs++;
+            const until = p.leftover || switchedAt === undefined ? Infinity : switchedAt + 1;
+            tally(p, await verifyRemotePair(nodes, p, now, until));
+          }
+          return null;
+        });
+        if (stopped !== null) return interruptedPhase(phase, stopped);
       }
       const ok = totals.missing === 0 && totals.missingFiles === 0;
       if (ok) finish();
@@ -343,11 +396,25 @@ export async function runPhase(o: PhaseRunOptions): Promise<PhaseOutcome> {
   }
 }
 
-function refuseRemote(remote: readonly string[], phase: PhaseName): void {
-  if (remote.length > 0)
-    throw new UsageError(`phase ${phase} works on local storage only; ${plural(remote.length, 'pair')} on ssh:// (first: ${remote[0]})`, {
-      expected: 'run apply on a host that mounts every location, or give local roots',
-    });
+/** A phase stopped by SIGINT/SIGTERM between two file pairs: not marked done; running it again redoes it (idempotent). */
+function interruptedPhase(phase: PhaseName, signal: NodeJS.Signals): PhaseOutcome {
+  return {
+    phase,
+    status: 'failed',
+    lines: [`phase ${phase}: interrupted by ${signal} (not done; it starts over when run again)`],
+    json: { phase, status: 'failed', interrupted: signal },
+    exitCode: 1,
+  };
+}
+
+/** Drivers for the plan's locations while `fn` runs (ssh sessions closed after, whatever happens). */
+async function withNodes<T>(header: PlanHeader, o: PhaseRunOptions, fn: (nodes: Nodes) => Promise<T>): Promise<T> {
+  const nodes = new Nodes(header.locations, null, o.ssh ?? {});
+  try {
+    return await fn(nodes);
+  } finally {
+    await nodes.closeAll();
+  }
 }
 
 function iso(t: number): string {

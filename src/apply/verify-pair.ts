@@ -7,6 +7,7 @@ import * as fs from 'node:fs';
 import { POINT_SIZE, archiveWindow, slotOf } from '../whisper/file-format.js';
 import { preadUpTo, readHeader } from '../whisper/header.js';
 import { lockAll } from '../whisper/lock.js';
+import type { WhisperImage } from '../whisper/pair.js';
 
 export interface PairVerdict {
   /** The owner's file does not exist. */
@@ -47,32 +48,37 @@ export async function verifyPair(
       ],
       lockTimeoutMs,
     );
-    const sImg = fs.readFileSync(sfd);
-    const dImg = fs.readFileSync(dfd);
-    const sh = readHeader(sImg, sImg.length, src);
-    const dh = readHeader(dImg, dImg.length, dst);
-    const v: PairVerdict = { destMissing: false, points: 0, missing: 0, superseded: 0, firstMissing: null };
-    for (const a of sh.archives) {
-      const d = dh.archives.find((x) => x.secondsPerPoint === a.secondsPerPoint);
-      if (d === undefined) continue;
-      const [s0, s1] = archiveWindow(a, now);
-      const [d0, d1] = archiveWindow(d, now);
-      const dbase = dImg.readUInt32BE(d.offset);
-      for (let i = 0; i < a.points; i++) {
-        const at = a.offset + i * POINT_SIZE;
-        const t = sImg.readUInt32BE(at);
-        if (t === 0 || t < s0 || t >= s1 || t < d0 || t >= d1 || t >= until) continue;
-        v.points++;
-        const dat = dbase === 0 ? -1 : d.offset + slotOf(t, dbase, d.secondsPerPoint, d.points) * POINT_SIZE;
-        if (dat < 0 || dImg.readUInt32BE(dat) !== t) {
-          v.missing++;
-          if (v.firstMissing === null || t < v.firstMissing) v.firstMissing = t;
-        } else if (!preadUpTo(sImg, 8, at + 4).equals(preadUpTo(dImg, 8, dat + 4))) v.superseded++;
-      }
-    }
-    return v;
+    return compareImages({ path: src, data: fs.readFileSync(sfd) }, { path: dst, data: fs.readFileSync(dfd) }, now, until);
   } finally {
     fs.closeSync(sfd);
     if (dfd >= 0) fs.closeSync(dfd);
   }
+}
+
+/** The comparison itself, on two whole files in memory (read by whichever driver holds them). */
+export function compareImages(src: WhisperImage, dst: WhisperImage, now: number, until = Infinity): PairVerdict {
+  const sImg = src.data;
+  const dImg = dst.data;
+  const sh = readHeader(sImg, sImg.length, src.path);
+  const dh = readHeader(dImg, dImg.length, dst.path);
+  const v: PairVerdict = { destMissing: false, points: 0, missing: 0, superseded: 0, firstMissing: null };
+  for (const a of sh.archives) {
+    const d = dh.archives.find((x) => x.secondsPerPoint === a.secondsPerPoint);
+    if (d === undefined) continue;
+    const [s0, s1] = archiveWindow(a, now);
+    const [d0, d1] = archiveWindow(d, now);
+    const dbase = dImg.readUInt32BE(d.offset);
+    for (let i = 0; i < a.points; i++) {
+      const at = a.offset + i * POINT_SIZE;
+      const t = sImg.readUInt32BE(at);
+      if (t === 0 || t < s0 || t >= s1 || t < d0 || t >= d1 || t >= until) continue;
+      v.points++;
+      const dat = dbase === 0 ? -1 : d.offset + slotOf(t, dbase, d.secondsPerPoint, d.points) * POINT_SIZE;
+      if (dat < 0 || dImg.readUInt32BE(dat) !== t) {
+        v.missing++;
+        if (v.firstMissing === null || t < v.firstMissing) v.firstMissing = t;
+      } else if (!preadUpTo(sImg, 8, at + 4).equals(preadUpTo(dImg, 8, dat + 4))) v.superseded++;
+    }
+  }
+  return v;
 }
