@@ -38,6 +38,15 @@ describe('rule documentation', () => {
     });
   }
 
+  it('fills an empty example block and keeps what follows it (a new page starts with one)', () => {
+    const r = RULES[0]!;
+    const intro = '`ringshift lint bad` reports (run from `test/fixtures/lint`):';
+    const page = `# ${r.id}\n\nheader\n\n${intro}\n\n\`\`\`text\n\`\`\`\n\n## Passing\n\nafter\n`;
+    const out = rewriteRulePage(page, r, 'REPORT LINE\n');
+    expect(out).toContain('```text\nREPORT LINE\n```\n\n## Passing\n\nafter\n');
+    expect(rewriteRulePage(out, r, 'REPORT LINE\n')).toBe(out);
+  });
+
   it('the index covers R1-R21, links every rule, and its tables are generated from the rules', () => {
     const index = readFileSync(join(DOCS, 'README.md'), 'utf8');
     for (const ref of CATALOGUE_REFS) expect(index).toContain(`## ${ref} — `);

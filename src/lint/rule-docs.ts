@@ -22,7 +22,8 @@ export function rewriteRulePage(page: string, meta: RuleMeta, report: string): s
   const at = out.indexOf(EXAMPLE_INTRO);
   if (at < 0) throw new Error(`docs/rules/${meta.id}.md: no example section ("${EXAMPLE_INTRO}")`);
   const open = out.indexOf('```text\n', at);
-  const close = out.indexOf('\n```', open + 8);
+  // From the newline that ends the opening line, so an empty block's own closing fence is found.
+  const close = out.indexOf('\n```', open + 7);
   if (open < 0 || close < 0) throw new Error(`docs/rules/${meta.id}.md: the example report is not a \`\`\`text block`);
   out = out.slice(0, open + 8) + report.replace(/\n+$/, '') + out.slice(close);
   return out;
