@@ -149,9 +149,11 @@ describe('kill -9, then resume', () => {
     const { c, plan } = await fresh(`t${ms}`);
     const env = { ...process.env, RINGSHIFT_NOW: String(NOW), RINGSHIFT_TEST_CRASH_AT: '' };
     const child = spawn(process.execPath, [RUN, 'apply', plan, '--concurrency', '4'], { env, stdio: 'ignore' });
-    await new Promise((r) => setTimeout(r, ms));
+    // Listen first: a run that finishes before the kill has exited already (a later listener would wait forever).
+    const exited = new Promise((r) => child.once('exit', r));
+    await Promise.race([exited, new Promise((r) => setTimeout(r, ms))]);
     child.kill('SIGKILL');
-    await new Promise((r) => child.once('exit', r));
+    await exited;
     const done = apply(plan);
     expect(done.status, done.err).toBe(0);
     check(c);

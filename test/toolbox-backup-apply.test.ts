@@ -151,9 +151,11 @@ describe('restore killed with SIGKILL, then run again', () => {
         stdio: 'ignore',
       },
     );
-    await new Promise((r) => setTimeout(r, ms));
+    // Listen first: a restore that finishes before the kill has exited already (a later listener would wait forever).
+    const exited = new Promise((r) => child.once('exit', r));
+    await Promise.race([exited, new Promise((r) => setTimeout(r, ms))]);
     child.kill('SIGKILL');
-    await new Promise((r) => child.once('exit', r));
+    await exited;
     const again = restore(c, 'j2');
     expect(again.status, again.stderr).toBe(0);
     expect(state(c)).toEqual(reference);
