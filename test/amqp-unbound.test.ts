@@ -1,6 +1,7 @@
 // The exact "some routing key matches no binding" decision (lint amqp-unbound-keys): checked against brute
 // force over random binding sets — every key of up to 6 words over the patterns' own words and one word
 // none of them names — and on the rule's fixtures, its carbon.conf citations and AMQP_METRIC_NAME_IN_BODY.
+import { mulberry32 } from '../src/seeded-random.js';
 import { mkdtempSync, rmSync, writeFileSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
@@ -18,18 +19,6 @@ function keys(alphabet: readonly string[], max: number): string[][] {
     out.push(...layer);
   }
   return out;
-}
-
-/** A small deterministic PRNG (mulberry32), so a failure names a reproducible set. */
-function rng(seed: number): () => number {
-  let a = seed >>> 0;
-  return () => {
-    a = (a + 0x6d2b79f5) >>> 0;
-    let t = a;
-    t = Math.imul(t ^ (t >>> 15), t | 1);
-    t ^= t + Math.imul(t ^ (t >>> 7), t | 61);
-    return ((t ^ (t >>> 14)) >>> 0) / 4294967296;
-  };
 }
 
 describe('unboundTopicKeys', () => {
@@ -55,7 +44,7 @@ describe('unboundTopicKeys', () => {
   }
 
   it('agrees with brute force on 800 random binding sets (every key of up to 6 words, with one fresh word)', () => {
-    const next = rng(13);
+    const next = mulberry32(13);
     const vocab = ['a', 'b', 'x', '*', '#'];
     let unbound = 0;
     for (let s = 0; s < 800; s++) {
