@@ -46,7 +46,7 @@ import { crashPoint } from './crash-points.js';
 import { iso, type Journal, type SourceStamp } from './journal.js';
 import { isRemote, type Nodes, type RemoteCapable } from './nodes.js';
 import type { NodePull, PullOutcome } from './node-pull.js';
-import { pullable } from '../storage/pull-names.js';
+import { pullable, pullTempRel } from '../storage/pull-names.js';
 import type { TokenBucket } from './token-bucket.js';
 
 export interface ActionContext {
@@ -272,9 +272,16 @@ export async function runCopy(ctx: ActionContext, a: CopyAction, lease: Lease = 
   const pre0 = sourceStamp(ctx, a.from, a.path);
   pre0.catch(() => undefined);
   const remoteDst = isRemote(dst);
-  const [staleRemote, there0] = await Promise.all([remoteDst ? dst.stat(tmpRel) : null, dst.stat(dstRel)]);
+  // On a remote node, also a node-to-node pull's temp file a killed run left (this run may relay).
+  const pullTemp = remoteDst && dstRel === a.path && pullable(dstRel) ? pullTempRel(dstRel, ctx.planSha) : null;
+  const [staleRemote, there0, stalePull] = await Promise.all([
+    remoteDst ? dst.stat(tmpRel) : null,
+    dst.stat(dstRel),
+    pullTemp !== null ? dst.stat(pullTemp) : null,
+  ]);
   const stale = remoteDst ? staleRemote : there0 !== null ? await dst.stat(tmpRel) : null;
   if (stale !== null && stale.type === 'file') await dst.unlink(tmpRel, { grouped: true });
+  if (stalePull !== null && stalePull.type === 'file') await dst.unlink(pullTemp!, { grouped: true });
   for (let attempt = 1; ; attempt++) {
     const there = attempt === 1 ? there0 : await dst.stat(dstRel);
     if (there !== null) {

@@ -197,10 +197,13 @@ export async function applyPlan(o: ApplyOptions): Promise<ApplyReport> {
     // Connect to every location this job touches before doing anything: a host key or login problem
     // stops the job here, not once per action.
     const touched = new Set<string>();
+    /** Locations that receive a copy from another location (a node-to-node pull may run there). */
+    const copyTargets = new Set<string>();
     for (const id of selectedIds) {
       if (t.isDone(id)) continue;
       touched.add(t.locations[t.node[id]!]!);
       if (t.op[id] !== OP.delete) touched.add(t.locations[t.from[id]!]!);
+      if (t.op[id] === OP.copy) copyTargets.add(t.locations[t.node[id]!]!);
     }
     // A delete also reaches the owners its data went to (their files are checked, maybe refilled).
     for await (const batch of planLines(planPath)) {
@@ -229,6 +232,8 @@ export async function applyPlan(o: ApplyOptions): Promise<ApplyReport> {
       transport === 'relay' || (transport === 'auto' && cluster.sections?.node_ssh === undefined)
         ? undefined
         : new NodePull(transport, nodes, summary.sha256, nodeSshArgs(cluster), (n) => report.notes.push(n));
+    // The pull shell of each receiving node starts now, beside everything else (a slow login costs once, early).
+    if (pull !== undefined) for (const l of copyTargets) pull.warm(l);
     const ctx: ActionContext = {
       nodes,
       pull,

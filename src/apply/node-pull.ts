@@ -1,8 +1,9 @@
 // Copies between two ssh:// nodes by node-to-node pull: the destination fetches from the source with
 // its own ssh, so the data crosses the network once and never the controller (relaying every byte
 // through the controller costs two transfers and the controller's CPU). Copies of one pair that are
-// waiting join one batch (one tar stream, one syncfs, one sha256sum on the node); two batches per
-// pair run at once, so one streams while the next starts.
+// waiting join one batch (one tar stream, one syncfs, one sha256sum on the node); one batch per pair
+// runs at a time, and the next takes everything that queued meanwhile: every batch costs a login on
+// the source (the node user's startup files run each time), so few big batches beat many small ones.
 //
 // The evidence a pulled copy gives is the one a very large relayed copy gives: the source node's
 // sha256 of the source equals the destination node's sha256 of the durable temp file, the header and
@@ -19,7 +20,6 @@ import { UsageError } from '../errors.js';
 import { isRemote, type Nodes } from './nodes.js';
 
 export type TransportMode = 'auto' | 'relay' | 'pull';
-export const TRANSPORT_MODES: readonly TransportMode[] = ['auto', 'relay', 'pull'];
 
 /** What a pull gave one file: the temp file on the destination and its sha256 (both nodes agree), or why not. */
 export type PullOutcome = { tempRel: string; sha256: string } | { relay: string };
@@ -39,9 +39,9 @@ interface Pair {
   running: number;
 }
 
-const MAX_FILES = 128;
-const MAX_BYTES = 64 << 20;
-const IN_FLIGHT = 2;
+const MAX_FILES = 2048;
+const MAX_BYTES = 512 << 20;
+const IN_FLIGHT = 1;
 
 export class NodePull {
   private readonly pairs = new Map<string, Pair>();
@@ -57,6 +57,14 @@ export class NodePull {
     /** Where notes for the operator go (once per pair). */
     private readonly note: (s: string) => void,
   ) {}
+
+  /** Start the pull shell of a receiving ssh:// node in the background (errors surface at its first batch). */
+  warm(to: string): void {
+    void this.nodes
+      .driver(to)
+      .then((d) => (isRemote(d) ? (d as unknown as SshDriver).warmPullShell() : undefined))
+      .catch(() => undefined);
+  }
 
   /** Whether a copy from → to may try the pull (both nodes ssh, the pair not found unable). */
   async wants(from: string, to: string): Promise<boolean> {
@@ -125,13 +133,10 @@ export class NodePull {
     const rels = batch.map((w) => w.rel);
     // Generous: 2 minutes plus 1 MB/s for the bytes (a stalled ssh is caught by its keepalives sooner).
     const timeoutMs = 120_000 + bytes / 1000;
-    const t0 = performance.now();
     const [res, srcSums] = await Promise.all([
       runPullBatch(dst, { url: src.url, root: src.root }, this.planSha, rels, this.sshArgs, timeoutMs),
       Promise.all(rels.map((r) => src.sha256(r).catch(() => null))),
     ]);
-    if (process.env.RINGSHIFT_DEBUG_PULL)
-      process.stderr.write(`pull batch ${batch.length} files ${bytes} bytes ${(performance.now() - t0).toFixed(0)} ms\n`);
     if (res.sshFailure !== null) {
       const why = `${p.to} cannot pull from ${p.from} over ssh: ${res.sshFailure}`;
       if (this.mode === 'pull' && p.state !== 'ok')

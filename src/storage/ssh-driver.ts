@@ -81,7 +81,7 @@ export class SshDriver implements StorageDriver {
     this.io = new SftpIo(this.conn);
     this.work = new RemoteShell(this.conn, 'work');
     this.lockShell = new RemoteShell(this.conn, 'locks');
-    this.pullShells = [1, 2].map((i) => ({ shell: new RemoteShell(this.conn, `pull-${i}`), busy: 0 }));
+    this.pullShells = [1].map((i) => ({ shell: new RemoteShell(this.conn, `pull-${i}`), busy: 0 }));
     this.locker = new RemoteLocker(this.conn, this.lockShell);
     this.lister = new SshLister(this, opts.listMethod ?? 'auto');
     this.group = new GroupSync((paths) => this.syncRound(paths));
@@ -506,12 +506,17 @@ export class SshDriver implements StorageDriver {
     await this.group.barrier([posix.dirname(abs)]);
   }
 
+  /** Start the pull shell now (a node-to-node pull will need it; the login then overlaps other work). */
+  async warmPullShell(): Promise<void> {
+    await Promise.all(this.pullShells.map((p) => p.shell.ensure()));
+  }
+
   /**
    * Run a long script (a node-to-node pull batch) on one of the node's pull shells, the less busy:
    * started once each, so the node user's login runs twice per job, not once per batch.
    */
   async runInPullShell(script: string, timeoutMs: number): Promise<{ status: number; out: string }> {
-    const p = this.pullShells[0]!.busy <= this.pullShells[1]!.busy ? this.pullShells[0]! : this.pullShells[1]!;
+    const p = this.pullShells.reduce((a, b) => (b.busy < a.busy ? b : a));
     p.busy++;
     try {
       return await p.shell.run(script, { timeoutMs, what: 'pull files onto' });
