@@ -123,7 +123,11 @@ export class SshDriver implements StorageDriver {
   }
 
   /** Run a command on its own channel to completion: exit code, stdout, stderr. */
-  async exec(command: string, stdin?: Buffer | string): Promise<{ code: number; stdout: Buffer; stderr: string }> {
+  async exec(
+    command: string,
+    stdin?: Buffer | string,
+    onChannel?: (ch: ClientChannel) => void,
+  ): Promise<{ code: number; stdout: Buffer; stderr: string }> {
     const live = await this.conn.ready();
     return new Promise((resolve, reject) => {
       const out: Buffer[] = [];
@@ -136,6 +140,7 @@ export class SshDriver implements StorageDriver {
         reject(e);
       });
       this.openExec(command, (ch) => {
+        onChannel?.(ch);
         ch.on('data', (b: Buffer) => out.push(b));
         ch.stderr.on('data', (b: Buffer) => err.push(b));
         ch.on('exit', (c: number | null) => (code = c ?? -1));
@@ -478,6 +483,50 @@ export class SshDriver implements StorageDriver {
       else await this.syncDir(s, dir);
     } finally {
       if (!placed && !s.closed) await this.io.unlink(s, tmp).catch(() => undefined);
+    }
+  }
+
+  /** Create a directory (and missing parents) inside the root, its real path confined to the root. */
+  async prepareDir(relDir: string): Promise<void> {
+    const s = await this.conn.ready();
+    await this.mkdirs(s, relDir === '' || relDir === '.' ? this.root : this.abs(relDir));
+  }
+
+  /**
+   * Place a temp file written by a command on the node (a node-to-node pull) at `rel` without
+   * replacing anything, as writeAtomic places its own: link, unlink the temp, the directory synced in a
+   * shared round. The caller made the temp durable and checked it.
+   */
+  async placeTemp(tempRel: string, rel: string, onPlaced?: () => void): Promise<void> {
+    const tmp = this.abs(tempRel);
+    const abs = this.abs(rel);
+    if (posix.dirname(tmp) !== posix.dirname(abs)) throw new DataError(`temp file ${tempRel} is not beside ${rel}`);
+    const s = await this.conn.ready();
+    await this.confine(s, abs);
+    await this.placeNoClobber(s, tmp, abs, true);
+    onPlaced?.();
+    await this.group.barrier([posix.dirname(abs)]);
+  }
+
+  /**
+   * Run a command on its own channel with a deadline: past `timeoutMs` the channel is closed and the
+   * call fails with ETIMEDOUT (a command that waits on another host must not hang the job).
+   */
+  async execTimed(command: string, stdin: Buffer | string, timeoutMs: number): Promise<{ code: number; stdout: Buffer; stderr: string }> {
+    let channel: ClientChannel | null = null;
+    let timer: NodeJS.Timeout | undefined;
+    const run = this.exec(command, stdin, (ch) => (channel = ch));
+    const late = new Promise<never>((_, reject) => {
+      timer = setTimeout(() => {
+        (channel as ClientChannel | null)?.close();
+        reject(new SshError(`${this.where()}: no answer in ${Math.round(timeoutMs / 1000)} s from: ${command.slice(0, 60)}…`, 'ETIMEDOUT'));
+      }, timeoutMs);
+    });
+    try {
+      return await Promise.race([run, late]);
+    } finally {
+      clearTimeout(timer);
+      run.catch(() => undefined);
     }
   }
 
