@@ -88,8 +88,10 @@ export class NodePull {
     const limit = p.state === 'ok' ? IN_FLIGHT : 1;
     if (p.running >= limit || p.queue.length === 0) return;
     p.running++;
-    // Copies asked in this turn of the event loop join the batch.
-    setImmediate(() => {
+    // Copies asked meanwhile join the batch: this turn of the event loop, or, for a pair's first batch
+    // (which also starts the node's pull shell), the next 50 ms.
+    const wait = (f: () => void) => (p.state === 'ok' ? setImmediate(f) : setTimeout(f, 50));
+    wait(() => {
       const batch: Waiting[] = [];
       let bytes = 0;
       while (p.queue.length > 0 && batch.length < MAX_FILES && (batch.length === 0 || bytes + p.queue[0]!.size <= MAX_BYTES)) {

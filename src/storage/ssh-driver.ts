@@ -53,6 +53,8 @@ export class SshDriver implements StorageDriver {
   private clockOffset: number | undefined;
   private readonly work: RemoteShell;
   private readonly lockShell: RemoteShell;
+  /** Shells for node-to-node pulls (long batches): their own, so stats and syncs never wait behind one. */
+  private readonly pullShells: { shell: RemoteShell; busy: number }[];
   private readonly locker: RemoteLocker;
   private readonly lister: SshLister;
   private readonly group: GroupSync;
@@ -79,6 +81,7 @@ export class SshDriver implements StorageDriver {
     this.io = new SftpIo(this.conn);
     this.work = new RemoteShell(this.conn, 'work');
     this.lockShell = new RemoteShell(this.conn, 'locks');
+    this.pullShells = [1, 2].map((i) => ({ shell: new RemoteShell(this.conn, `pull-${i}`), busy: 0 }));
     this.locker = new RemoteLocker(this.conn, this.lockShell);
     this.lister = new SshLister(this, opts.listMethod ?? 'auto');
     this.group = new GroupSync((paths) => this.syncRound(paths));
@@ -123,11 +126,7 @@ export class SshDriver implements StorageDriver {
   }
 
   /** Run a command on its own channel to completion: exit code, stdout, stderr. */
-  async exec(
-    command: string,
-    stdin?: Buffer | string,
-    onChannel?: (ch: ClientChannel) => void,
-  ): Promise<{ code: number; stdout: Buffer; stderr: string }> {
+  async exec(command: string, stdin?: Buffer | string): Promise<{ code: number; stdout: Buffer; stderr: string }> {
     const live = await this.conn.ready();
     return new Promise((resolve, reject) => {
       const out: Buffer[] = [];
@@ -140,7 +139,6 @@ export class SshDriver implements StorageDriver {
         reject(e);
       });
       this.openExec(command, (ch) => {
-        onChannel?.(ch);
         ch.on('data', (b: Buffer) => out.push(b));
         ch.stderr.on('data', (b: Buffer) => err.push(b));
         ch.on('exit', (c: number | null) => (code = c ?? -1));
@@ -509,24 +507,16 @@ export class SshDriver implements StorageDriver {
   }
 
   /**
-   * Run a command on its own channel with a deadline: past `timeoutMs` the channel is closed and the
-   * call fails with ETIMEDOUT (a command that waits on another host must not hang the job).
+   * Run a long script (a node-to-node pull batch) on one of the node's pull shells, the less busy:
+   * started once each, so the node user's login runs twice per job, not once per batch.
    */
-  async execTimed(command: string, stdin: Buffer | string, timeoutMs: number): Promise<{ code: number; stdout: Buffer; stderr: string }> {
-    let channel: ClientChannel | null = null;
-    let timer: NodeJS.Timeout | undefined;
-    const run = this.exec(command, stdin, (ch) => (channel = ch));
-    const late = new Promise<never>((_, reject) => {
-      timer = setTimeout(() => {
-        (channel as ClientChannel | null)?.close();
-        reject(new SshError(`${this.where()}: no answer in ${Math.round(timeoutMs / 1000)} s from: ${command.slice(0, 60)}…`, 'ETIMEDOUT'));
-      }, timeoutMs);
-    });
+  async runInPullShell(script: string, timeoutMs: number): Promise<{ status: number; out: string }> {
+    const p = this.pullShells[0]!.busy <= this.pullShells[1]!.busy ? this.pullShells[0]! : this.pullShells[1]!;
+    p.busy++;
     try {
-      return await Promise.race([run, late]);
+      return await p.shell.run(script, { timeoutMs, what: 'pull files onto' });
     } finally {
-      clearTimeout(timer);
-      run.catch(() => undefined);
+      p.busy--;
     }
   }
 

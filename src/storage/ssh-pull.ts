@@ -25,11 +25,17 @@ export interface PullBatchResult {
 
 const MARK = 'ringshift-pull';
 
-/** The destination's command for one batch: names arrive NUL-terminated on stdin. */
-export function pullCommand(
+/**
+ * The destination's script for one batch, run in one of its long-lived pull shells (the node user's
+ * login runs once per shell, not per batch). The names travel inside the script, quoted, to ssh's
+ * stdin through printf (a builtin: no argument-length limit). Only fixed words and the sha256sum
+ * records follow the SUMS line; the records are matched to the temp names this script asked for.
+ */
+export function pullScript(
   source: PullSource,
   destRoot: string,
   planSha: string,
+  rels: readonly string[],
   temps: readonly string[],
   sshArgs: readonly string[],
 ): string {
@@ -61,18 +67,20 @@ export function pullCommand(
   // The command the source's shell runs: names from stdin, taken literally (NUL-separated, no unquoting).
   const remote = `tar -C ${shq(source.root)} --null --no-recursion --no-unquote -T - -cf -`;
   const transform = `s,[^/]*$,.&.${pullTag(planSha)},`;
-  const list = temps.map(shq).join(' ');
   return [
-    `cd -- ${shq(destRoot)} || exit 90`,
-    `{ ${ssh} ${shq(remote)}; echo "${MARK}-ssh=$?" >&2; } | tar -x -p -f - --no-same-owner --no-overwrite-dir --transform=${shq(transform)}`,
-    `echo "${MARK}-tar=$?" >&2`,
+    `if cd -- ${shq(destRoot)}; then`,
+    `printf '%s\\0' ${rels.map(shq).join(' ')} | { ${ssh} ${shq(remote)}; echo "${MARK}-ssh=$?" >&2; } | tar -x -p -f - --no-same-owner --no-overwrite-dir --transform=${shq(transform)}`,
+    `echo "${MARK}-tar=$?"`,
     // Durable before anyone looks: one syncfs for the batch (sync(1) without -f is the fallback).
-    `sync -f . 2>/dev/null || sync`,
-    `echo "${MARK}-sync=$?" >&2`,
-    `sha256sum -z -- ${list} 2>/dev/null`,
-    'exit 0',
+    `{ sync -f . || sync; } 2>/dev/null`,
+    `echo "${MARK}-sync=$?"`,
+    `echo ${SUMS}`,
+    `sha256sum -z -- ${temps.map(shq).join(' ')} 2>/dev/null`,
+    'else echo "' + MARK + '-cd=1"; fi',
   ].join('\n');
 }
+
+const SUMS = `${MARK}-sums`;
 
 /** Run one batch on the destination node. `rels` are the source-relative paths (the same on both nodes). */
 export async function runPullBatch(
@@ -84,35 +92,31 @@ export async function runPullBatch(
   timeoutMs: number,
 ): Promise<PullBatchResult> {
   const temps = rels.map((r) => pullTempRel(r, planSha));
-  const cmd = pullCommand(source, dest.root, planSha, temps, sshArgs);
-  const stdin = rels.map((r) => r + '\0').join('');
-  const r = await dest.execTimed(cmd, stdin, timeoutMs);
+  const r = await dest.runInPullShell(pullScript(source, dest.root, planSha, rels, temps, sshArgs), timeoutMs);
+  const at = r.out.indexOf(`${SUMS}\n`);
+  const log = at < 0 ? r.out : r.out.slice(0, at);
   const status = (what: string) => {
-    const m = new RegExp(`^${MARK}-${what}=(\\d+)$`, 'm').exec(r.stderr);
+    const m = new RegExp(`^${MARK}-${what}=(\\d+)\r?$`, 'm').exec(log);
     return m === null ? null : Number(m[1]);
   };
-  const stderr = r.stderr
-    .split(/\r?\n/)
-    .filter((l) => l !== '' && !l.startsWith(MARK))
-    .slice(0, 5)
-    .join('; ');
-  const sshExit = status('ssh');
-  const sshOnly = r.stderr
-    .split(/\r?\n/)
-    .filter((l) => l !== '' && !l.startsWith(MARK) && !l.startsWith('tar: '))
+  const lines = log.split(/\r?\n/).filter((l) => l !== '' && !l.startsWith(MARK));
+  const stderr = lines.slice(0, 5).join('; ');
+  const sshOnly = lines
+    .filter((l) => !l.startsWith('tar: '))
     .slice(0, 3)
     .join(' ');
+  const sshExit = status('ssh');
   // 255 is ssh's own failure (login, host key, connection); tar's exit 2 for a vanished file is not.
   const sshFailure =
-    r.code === 90
+    status('cd') !== null
       ? `cannot enter ${dest.root} on the destination`
       : sshExit === 255 || sshExit === 127 || sshExit === null
         ? sshOnly || `ssh exited ${sshExit ?? 'before reporting'}`
         : null;
   const sums = new Map<string, string>();
-  if (status('sync') !== 0) return { sums, sshFailure, stderr: stderr || 'sync failed on the destination' };
+  if (at < 0 || status('sync') !== 0) return { sums, sshFailure, stderr: stderr || 'sync failed on the destination' };
   const wanted = new Set(temps);
-  for (const rec of r.stdout.toString('utf8').split('\0')) {
+  for (const rec of r.out.slice(at + SUMS.length + 1).split('\0')) {
     const m = /^([0-9a-f]{64}) [ *]([^]*)$/.exec(rec);
     if (m !== null && wanted.has(m[2]!)) sums.set(m[2]!, m[1]!);
   }
