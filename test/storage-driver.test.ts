@@ -158,6 +158,14 @@ describe('LocalDriver on apply’s path', () => {
     expect(fs.readFileSync(join(root, 'rb', 'm.wsp')).equals(data)).toBe(true);
   });
 
+  it('a read-back that does not match what was written refuses the copy: nothing placed, no temp left', async () => {
+    // A scratch buffer shorter than the data reads back less than was written: the check must fail.
+    const data = Buffer.alloc(1000, 9);
+    await expect(drv.writeAtomic('rbbad/m.wsp', data, { readBack: Buffer.alloc(500), grouped: true })).rejects.toThrow(/differs/);
+    expect(fs.existsSync(join(root, 'rbbad', 'm.wsp'))).toBe(false);
+    expect(leftovers(join(root, 'rbbad'))).toEqual([]);
+  });
+
   it('a directory it knew and that was removed meanwhile is made again', async () => {
     await drv.writeAtomic('gone/one.wsp', Buffer.from('1'));
     fs.rmSync(join(root, 'gone'), { recursive: true });

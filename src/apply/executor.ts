@@ -173,6 +173,9 @@ export async function applyPlan(o: ApplyOptions): Promise<ApplyReport> {
 
     // Totals.
     const totals = new Map<string, NodeTotals>();
+    // Pending actions of each op: a pass over the plan (a full read and parse of it) is made only
+    // for ops that have any (a run of copies alone reads the plan twice, not five times).
+    const pendingOps = new Uint32Array(4);
     for (const id of selectedIds) {
       const op = t.op[id]!;
       report.selected[op === OP.copy ? 'copy' : op === OP.fill ? 'fill' : 'delete']++;
@@ -181,6 +184,7 @@ export async function applyPlan(o: ApplyOptions): Promise<ApplyReport> {
         report.done.earlier++;
         continue;
       }
+      pendingOps[op]!++;
       const node = t.locations[t.node[id]!]!;
       const n = totals.get(node) ?? { id: node, actions: 0, bytes: 0 };
       n.actions++;
@@ -206,14 +210,15 @@ export async function applyPlan(o: ApplyOptions): Promise<ApplyReport> {
       if (t.op[id] === OP.copy) copyTargets.add(t.locations[t.node[id]!]!);
     }
     // A delete also reaches the owners its data went to (their files are checked, maybe refilled).
-    for await (const batch of planLines(planPath)) {
-      for (const { rec } of batch) {
-        if (rec.type !== 'action' || rec.op !== 'delete' || !selectedNode(t.node[rec.id]!) || t.isDone(rec.id)) continue;
-        // Only deletes that can run now (every owner copy verified); the others wait anyway.
-        if (rec.after.every((x) => t.has(x) && (t.isDone(x) || selectedNode(t.node[x]!))))
-          for (const x of rec.after) touched.add(t.locations[t.node[x]!]!);
+    if (pendingOps[OP.delete]! > 0)
+      for await (const batch of planLines(planPath)) {
+        for (const { rec } of batch) {
+          if (rec.type !== 'action' || rec.op !== 'delete' || !selectedNode(t.node[rec.id]!) || t.isDone(rec.id)) continue;
+          // Only deletes that can run now (every owner copy verified); the others wait anyway.
+          if (rec.after.every((x) => t.has(x) && (t.isDone(x) || selectedNode(t.node[x]!))))
+            for (const x of rec.after) touched.add(t.locations[t.node[x]!]!);
+        }
       }
-    }
     await Promise.all(
       [...touched].map((l) =>
         nodes.driver(l).catch((err: unknown) => {
@@ -353,7 +358,12 @@ export async function applyPlan(o: ApplyOptions): Promise<ApplyReport> {
       return null;
     };
 
-    const pass = async (want: (a: PlanAction) => boolean, exec: (a: PlanAction, lease: Lease) => Promise<Outcome>): Promise<void> => {
+    const pass = async (
+      ops: readonly number[],
+      want: (a: PlanAction) => boolean,
+      exec: (a: PlanAction, lease: Lease) => Promise<Outcome>,
+    ): Promise<void> => {
+      if (ops.every((op) => pendingOps[op] === 0)) return;
       const inflight = new Set<Promise<void>>();
       outer: for await (const batch of planLines(planPath)) {
         for (const { rec } of batch) {
@@ -370,11 +380,13 @@ export async function applyPlan(o: ApplyOptions): Promise<ApplyReport> {
     progress.start([...totals.values()]);
     try {
       await pass(
+        [OP.copy, OP.fill],
         (a) => a.op === 'copy' || (a.op === 'fill' && (a.after ?? []).length === 0),
         (a, lease) => (a.op === 'copy' ? runCopy(ctx, a, lease) : runFill(ctx, a as Extract<PlanAction, { op: 'fill' }>, lease)),
       );
       crashPoint('after-copies');
       await pass(
+        [OP.fill],
         (a) => a.op === 'fill' && (a.after ?? []).length > 0,
         async (a, lease) =>
           depsProblem(a, (a as Extract<PlanAction, { op: 'fill' }>).after ?? []) ??
@@ -383,6 +395,7 @@ export async function applyPlan(o: ApplyOptions): Promise<ApplyReport> {
       readOthers(); // other jobs may have verified copies meanwhile
       const emptied = new Map<string, Set<string>>(); // location → directories a delete took a file from
       await pass(
+        [OP.delete],
         (a) => a.op === 'delete',
         async (a, lease) => {
           const d = a as Extract<PlanAction, { op: 'delete' }>;

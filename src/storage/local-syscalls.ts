@@ -15,6 +15,8 @@ import * as fs from 'node:fs';
 type Maybe<T> = T | Promise<T>;
 
 export interface LocalSyscalls {
+  /** Every call answers synchronously (the direct flavour): a caller may skip its awaits. */
+  readonly direct: boolean;
   /** lstat; undefined when nothing is there. */
   lstat(path: string): Maybe<fs.Stats | undefined>;
   /** lstat with nanosecond times; undefined when nothing is there. */
@@ -40,6 +42,7 @@ function absent<T>(p: Promise<T>): Promise<T | undefined> {
 }
 
 const threaded: LocalSyscalls = {
+  direct: false,
   lstat: (p) => absent(call<fs.Stats>((cb) => fs.lstat(p, cb))),
   lstatBig: (p) => absent(call<fs.BigIntStats>((cb) => fs.lstat(p, { bigint: true }, cb as never))),
   open: (p, flags, mode) => call<number>((cb) => fs.open(p, flags, mode, cb)),
@@ -52,9 +55,10 @@ const threaded: LocalSyscalls = {
 };
 
 /** Reads and writes of this many bytes or more go through the thread pool on local disks too. */
-const POOLED_IO_BYTES = 256 * 1024;
+export const POOLED_IO_BYTES = 256 * 1024;
 
 const direct: LocalSyscalls = {
+  direct: true,
   lstat: (p) => fs.lstatSync(p, { throwIfNoEntry: false }),
   lstatBig: (p) => fs.lstatSync(p, { bigint: true, throwIfNoEntry: false }),
   open: (p, flags, mode) => fs.openSync(p, flags, mode),
