@@ -32,6 +32,10 @@ const LAZY = new Map([
   ['cli-spinners', /[\\/]node_modules[\\/]@oclif[\\/]core[\\/]/],
   ['semver', /[\\/]node_modules[\\/]@oclif[\\/]core[\\/]/],
   ['color-convert', /[\\/]node_modules[\\/]ansi-styles[\\/]/],
+  // Node's own modules, which load a dozen internal modules each: oclif's performance marks (off
+  // unless OCLIF_PERFORMANCE) and its reading of arguments from stdin.
+  ['node:perf_hooks', /[\\/]node_modules[\\/]@oclif[\\/]core[\\/]/],
+  ['node:readline', /[\\/]node_modules[\\/]@oclif[\\/]core[\\/]/],
 ]);
 // The stand-ins find node_modules relative to their output file, which esbuild puts in a shared chunk
 // at the top of dist/bundle (checked after the build: esbuild heads each with this comment).
@@ -39,7 +43,7 @@ const STAND_IN = '\n// lazy-require:';
 const lazyRequire = {
   name: 'lazy-require',
   setup(b) {
-    b.onResolve({ filter: /^[\w@][\w@/.-]*$/ }, (args) =>
+    b.onResolve({ filter: /^[\w@][\w@/.:-]*$/ }, (args) =>
       args.namespace === 'file' && LAZY.get(args.path)?.test(args.importer) === true
         ? { path: args.path, namespace: 'lazy-require', pluginData: { importer: relative(out, args.importer).split(sep).join('/') } }
         : undefined,
