@@ -1,10 +1,12 @@
 // The 16-bit position table answers its first lookups by binary search and fills all 65536 positions
 // only later (start-up of a one-name `ring locate`); both stages must give the same owner lists — the
 // same arrays, since owner lists are compared by identity — and a small ring's replica positions are
-// hashed in JavaScript instead of by the WebAssembly kernel, which must not change a position.
+// hashed in JavaScript instead of by the WebAssembly kernel, and its bumps followed in a Map instead
+// of 65536-position arrays, which must not change a position.
 import { describe, expect, it } from 'vitest';
 import { buildRing } from '../src/ring/build.js';
 import { parseCarbonDestination, parseCrelayMember } from '../src/ring/destination.js';
+import { placeReplicaHashes } from '../src/ring/carbon-replicas.js';
 import { md5Position16 } from '../src/ring/hash/md5.js';
 import { md5Positions16 } from '../src/ring/hash/md5-batch.js';
 import { POSITIONS_16, PositionTable } from '../src/ring/ring-support.js';
@@ -65,6 +67,31 @@ describe('md5Positions16', () => {
         text: (k) => keys[k]!,
       });
       expect(Array.from(got)).toEqual(keys.map(md5Position16));
+    }
+  });
+});
+
+describe('placeReplicaHashes (16-bit)', () => {
+  it("places every replica as carbon's bumps do, on both sides of the small-ring threshold", () => {
+    let seed = 7;
+    for (const count of [1, 300, 4095, 4096, 9000]) {
+      // Crowded hashes (many collisions, runs past 65535) and spread ones.
+      for (const span of [50, 65536]) {
+        const hashes = Int32Array.from({ length: count }, () => {
+          seed = (Math.imul(seed, 1664525) + 1013904223) >>> 0;
+          return span === 50 ? 65500 + (seed % span) : seed % span;
+        });
+        const taken = new Set<number>();
+        const want = Array.from(hashes, (h) => {
+          let p = h;
+          while (taken.has(p)) p++;
+          taken.add(p);
+          return p;
+        });
+        const got = placeReplicaHashes(hashes, 'dense');
+        expect(Array.from(got.positions)).toEqual(want);
+        expect(Array.from(got.order, (k) => want[k])).toEqual([...want].sort((a, b) => a - b));
+      }
     }
   });
 });

@@ -6,7 +6,7 @@
 // So are all the keys of a small ring: compiling and instantiating the kernel costs more than hashing a
 // thousand keys in JavaScript, and a small ring is what a one-name `ring locate` builds at start-up.
 import { LocateKernel } from '../wasm/locate-kernel.js';
-import { md5Position16 } from './md5.js';
+import { md5Position16, md5Position16OfBytes } from './md5.js';
 
 /** Writes key `k` as UTF-8 into `buf` at `at` and returns the offset after it (no newline). */
 export type KeyWriter = (k: number, buf: Buffer, at: number) => number;
@@ -28,7 +28,10 @@ export function md5Positions16(
 ): Int32Array {
   const out = new Int32Array(count);
   if (count < KERNEL_FROM) {
-    for (let k = 0; k < count; k++) out[k] = md5Position16(opts.text(k));
+    const key = Buffer.allocUnsafe(opts.maxKeyBytes);
+    for (let k = 0; k < count; k++) {
+      out[k] = opts.unsafe(k) ? md5Position16(opts.text(k)) : md5Position16OfBytes(key, write(k, key, 0));
+    }
     return out;
   }
   const plain = new Uint8Array(256).fill(1);
