@@ -19,7 +19,7 @@ const out = join(dist, 'bundle');
 // Packages oclif's core requires at load but uses only on paths a command line rarely takes: scanning
 // a commands directory without a manifest (tinyglobby), plugin name patterns (minimatch), reading a
 // plugin's package.json (lilconfig), help templates (ejs), spinners (cli-spinners), the engine check
-// (semver), and ansi-styles' colour conversions (color-convert). Each is replaced by a stand-in that
+// (semver), ansi-styles' colour conversions (color-convert). Each is replaced by a stand-in that
 // requires the package from node_modules on first use — resolved from the importer's own directory, so
 // the same copy esbuild would have bundled — with the same exports. They stay out of the bundle: Node
 // parses every byte of the chunk that holds oclif before a command runs, and these were ~330 KB of
@@ -32,6 +32,9 @@ const LAZY = new Map([
   ['cli-spinners', /[\\/]node_modules[\\/]@oclif[\\/]core[\\/]/],
   ['semver', /[\\/]node_modules[\\/]@oclif[\\/]core[\\/]/],
   ['color-convert', /[\\/]node_modules[\\/]ansi-styles[\\/]/],
+  // wrap-ansi (oclif's error and help layout) reads ansi-styles' code table only when it wraps text;
+  // ansi-styles builds all its tables when loaded.
+  ['ansi-styles', /[\\/]node_modules[\\/]wrap-ansi[\\/]/],
   // Node's own modules, which load a dozen internal modules each: oclif's performance marks (off
   // unless OCLIF_PERFORMANCE) and its reading of arguments from stdin.
   ['node:perf_hooks', /[\\/]node_modules[\\/]@oclif[\\/]core[\\/]/],
