@@ -3,6 +3,8 @@
 // each node behind its own loopback OpenSSH sshd (its own host key), files in the page cache.
 //   ringshift apply   the CLI at default flags, controller here, both nodes over ssh (every copy
 //                     verified and made durable, the sources deleted: the whole job)
+//   … --transport pull  the same, node 2 pulling from node 1 over its own ssh (the cluster file's
+//                     node_ssh: says the nodes trust each other): the data never crosses the controller
 //   rsync -a          the moving files from node 1's directory to node 2 over one ssh (no fsync, no delete)
 //   carbon-sync       carbonate's, run as on the destination (rsync -azpS pull into staging, then copy),
 //                     when CARBONATE_DIR points at carbonate's source or carbon-sync is on PATH
@@ -153,12 +155,17 @@ function verify(s: Setup, tool: string): void {
 }
 
 /** The plan of the 1 → 2 change (copies and deletes of the moving files), as `ringshift plan` writes it. */
-function writePlan(s: Setup, a: LoopbackSshd, b: LoopbackSshd): { plan: string; cluster: string } {
+function writePlan(s: Setup, a: LoopbackSshd, b: LoopbackSshd, known: string): { plan: string; cluster: string; pullCluster: string } {
   const clusterText =
     `ring:\n  impl: carbon\n  hash: carbon_ch\n  replication: 1\n  destinations: ["n1:2004:a", "n2:2004:a"]\n` +
     `storage:\n  n1: ${a.url(s.n1)}\n  n2: ${b.url(s.n2)}\n`;
   const cluster = join(s.dir, `ssh-${a.port}-${b.port}.yaml`);
   fs.writeFileSync(cluster, clusterText);
+  // For the pull row: the nodes trust each other as carbon-sync needs them to (node 2 logs in to
+  // node 1 with a key), and node_ssh says how.
+  const nodeSsh = ['-i', a.identity, '-o', `UserKnownHostsFile=${known}`, '-o', 'IdentitiesOnly=yes'];
+  const pullCluster = join(s.dir, `ssh-pull-${a.port}-${b.port}.yaml`);
+  fs.writeFileSync(pullCluster, `${clusterText}node_ssh: ${JSON.stringify(nodeSsh)}\n`);
   const spec = parseClusterFile(clusterText, cluster).ring;
   const header: PlanHeader = {
     type: 'header',
@@ -190,7 +197,7 @@ function writePlan(s: Setup, a: LoopbackSshd, b: LoopbackSshd): { plan: string; 
   lines.push(JSON.stringify({ type: 'footer', actions: id - 1, skips: 0, bytes }));
   const plan = join(s.dir, `move-${a.port}-${b.port}.plan`);
   fs.writeFileSync(plan, lines.join('\n') + '\n');
-  return { plan, cluster };
+  return { plan, cluster, pullCluster };
 }
 
 function carbonSync(): { argv: string[] } | string {
@@ -240,9 +247,9 @@ async function main(): Promise<void> {
     const b = await startLoopbackSshd({ dir: join(DIR, `sshd-b-${flavour.slow}`), slowLoginSeconds: flavour.slow, identity: a.identity });
     const caseName = `${s.moving.length} of ${FILES} files, ${mb.toFixed(0)} MB, 1 → 2 nodes over ssh, ${flavour.name}${QUICK ? ' (quick)' : ''}`;
     try {
-      const { plan, cluster } = writePlan(s, a, b);
       const known = join(DIR, `known-${flavour.slow}`);
       fs.writeFileSync(known, fs.readFileSync(a.knownHosts, 'utf8') + fs.readFileSync(b.knownHosts, 'utf8'));
+      const { plan, cluster, pullCluster } = writePlan(s, a, b, known);
       const sshCmd = (port: number) =>
         `ssh -p ${port} -i ${a.identity} -o UserKnownHostsFile=${known} -o StrictHostKeyChecking=yes -o BatchMode=yes`;
       if (SETUP_ONLY) {
@@ -256,24 +263,26 @@ async function main(): Promise<void> {
       const times: Record<string, number[]> = {};
       const keep = (tool: string, t: number) => (times[tool] ??= []).push(t);
       for (let r = 0; r < RUNS; r++) {
-        reset(s);
-        const t = timed(() =>
-          must(
-            spawnSync(
-              process.execPath,
-              [RUN, 'apply', plan, '--cluster', cluster, '--identity', a.identity, '--known-hosts', known, '--quiet'],
-              {
+        // Default flags (every byte through this machine), and node 2 pulling from node 1.
+        for (const [tool, extra] of [
+          ['ringshift apply', ['--cluster', cluster]],
+          ['ringshift apply --transport pull', ['--cluster', pullCluster, '--transport', 'pull']],
+        ] as const) {
+          reset(s);
+          const t = timed(() =>
+            must(
+              spawnSync(process.execPath, [RUN, 'apply', plan, '--identity', a.identity, '--known-hosts', known, '--quiet', ...extra], {
                 encoding: 'utf8',
                 env: { ...process.env, SSH_AUTH_SOCK: '' },
-              },
+              }),
+              tool,
             ),
-            'ringshift apply',
-          ),
-        );
-        verify(s, 'ringshift apply');
-        if (s.moving.some((rel) => fs.existsSync(join(s.n1, rel)))) throw new Error('ringshift apply left sources behind');
-        keep('ringshift apply', t);
-        log(`${flavour.name} round ${r + 1}: ringshift apply ${t.toFixed(2)} s`);
+          );
+          verify(s, tool);
+          if (s.moving.some((rel) => fs.existsSync(join(s.n1, rel)))) throw new Error(`${tool} left sources behind`);
+          keep(tool, t);
+          log(`${flavour.name} round ${r + 1}: ${tool} ${t.toFixed(2)} s`);
+        }
 
         reset(s);
         const tr = timed(() =>
@@ -337,10 +346,12 @@ async function main(): Promise<void> {
         const m = median(xs);
         const note =
           tool === 'ringshift apply'
-            ? `whole job: copies verified and durable, sources deleted; median of ${xs.length}, ${load}`
-            : tool === 'rsync -a'
-              ? `copies only, no fsync, no delete, one ssh hop; median of ${xs.length}, ${load}`
-              : `rsync -azpS pull + copy on the destination; median of ${xs.length}, ${load}`;
+            ? `whole job at default flags (every byte through this machine, each slot checked here): copies verified and durable, sources deleted; median of ${xs.length}, ${load}`
+            : tool.startsWith('ringshift')
+              ? `whole job, node 2 pulls from node 1 (node_ssh in the cluster file; sha256 on both nodes): copies verified and durable, sources deleted; median of ${xs.length}, ${load}`
+              : tool === 'rsync -a'
+                ? `copies only, no fsync, no delete, one ssh hop; median of ${xs.length}, ${load}`
+                : `rsync -azpS pull + copy on the destination; median of ${xs.length}, ${load}`;
         row({ case: caseName, tool, metric: 'seconds', value: Math.round(m * 1000) / 1000, better: 'lower', note });
         row({ case: caseName, tool, metric: 'MB/s', value: Math.round((mb / m) * 10) / 10, better: 'higher', note });
       }

@@ -1,5 +1,6 @@
 import { Args, Flags } from '@oclif/core';
 import { applyPlan, type ApplyOptions } from '../src/apply/executor.js';
+import type { TransportMode } from '../src/apply/node-pull.js';
 import { stderrApplyProgress } from '../src/apply/apply-progress.js';
 import { isPhasedPlan, runPhase } from '../src/apply/phase-runner.js';
 import { liveWindowFlag, switchedAtFlag } from '../src/cli/live-flags.js';
@@ -56,6 +57,11 @@ ssh:// storage uses the ssh agent or --identity keys; host keys must be in known
         'Bandwidth cap for all transfers together. A rate with a unit: 500K, 20M, 50MiB/s (1024-based), 20MB/s (1000-based). [default: none]',
       parse: async (input) => parseByteRate(input, '--bwlimit'),
     })(),
+    transport: Flags.string({
+      description:
+        'How a copy between two ssh:// nodes travels: auto (the destination pulls from the source over its own ssh when it can log in there non-interactively, else through this machine), pull (always; fail if it cannot), relay (always through this machine: every slot checked here). --bwlimit implies relay. [default: auto]',
+      options: ['auto', 'relay', 'pull'],
+    }),
     node: {
       ...nodeFlag('its actions: copies and fills into it, deletes on it'),
       aliases: ['only-dest'],
@@ -96,6 +102,7 @@ ssh:// storage uses the ssh agent or --identity keys; host keys must be in known
       concurrency: flags.concurrency ?? 16,
       perNode: flags['per-node'] ?? 8,
       bwlimit: flags.bwlimit ?? null,
+      transport: (flags.transport ?? 'auto') as TransportMode,
       dryRun: flags['dry-run'],
       lockTimeoutMs: Math.max(1, lockTimeout) * 1000,
       progress: stream === undefined ? undefined : stderrApplyProgress(forcedLines ? process.stderr : stream, Math.max(1, interval) * 1000),

@@ -221,6 +221,20 @@ describe('cluster file', () => {
     expect(cf.diagnostics!.map((d) => d.code)).toEqual(['storage-missing', 'storage-missing']);
   });
 
+  it('reads node_ssh: (arguments for the ssh a node runs to pull from another), refusing anything but a list of strings', () => {
+    const ring = 'ring:\n  impl: carbon\n  destinations: ["a:2004", "b:2004"]\n';
+    const cf = parseClusterFile(`${ring}node_ssh: ["-i", "/var/lib/carbon/.ssh/k", "-o", "ConnectTimeout=5"]\n`, '/tmp/c.yaml');
+    expect(cf.sections?.node_ssh).toEqual(['-i', '/var/lib/carbon/.ssh/k', '-o', 'ConnectTimeout=5']);
+    expect(parseClusterFile(`${ring}node_ssh: []\n`, '/tmp/c.yaml').sections?.node_ssh).toEqual([]);
+    expect(parseClusterFile(ring, '/tmp/c.yaml').sections?.node_ssh).toBeUndefined();
+    const bad = expectConfigError(() => parseClusterFile(`${ring}node_ssh: -i /k\n`, '/tmp/c.yaml'));
+    expect(bad.message).toBe('node_ssh: must be a list of strings');
+    expect(bad.line).toBe(4);
+    const nested = expectConfigError(() => parseClusterFile(`${ring}node_ssh:\n  - -i\n  - [a]\n`, '/tmp/c.yaml'));
+    expect(nested.message).toBe('node_ssh: every item must be a string');
+    expect(nested.line).toBe(6);
+  });
+
   it('refuses a source: that is another cluster file (a chain of them could loop)', () => {
     const e = expectConfigError(() => parseClusterFile('ring:\n  source: inline.yaml\n', `${FIX}/cluster/chained.yaml`));
     expect(e.message).toBe('ring.source is another ringshift cluster file');

@@ -9,6 +9,7 @@ import { createRequire } from 'node:module';
 import { join } from 'node:path';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { applyPlan } from '../src/apply/executor.js';
+import { journalDir } from '../src/apply/journal.js';
 import { runPlan } from '../src/plan/run-plan.js';
 import { shq, SshDriver, type SshOptions } from '../src/storage/ssh-driver.js';
 import { startLoopbackSshd } from '../bench/apply-sshd.js';
@@ -404,6 +405,112 @@ describe.skipIf(sshd === undefined)('ringshift apply through OpenSSH', () => {
       } finally {
         await own.stop();
       }
+    },
+  );
+
+  // Node-to-node pull: the nodes trust each other (node_ssh: names the key and known_hosts they use).
+  const nodeSsh = (known = sshd!.knownHosts) =>
+    `node_ssh: ${JSON.stringify(['-i', sshd!.identity, '-o', `UserKnownHostsFile=${known}`, '-o', 'IdentitiesOnly=yes'])}\n`;
+  /** The copies the journals record as pulled node to node. */
+  const pulledCopies = (plan: string): number => {
+    const dir = journalDir(plan);
+    let n = 0;
+    for (const f of fs.readdirSync(dir))
+      for (const line of fs.readFileSync(join(dir, f), 'utf8').split('\n'))
+        if (line.includes('"op":"copy"') && line.includes('node-to-node pull')) n++;
+    return n;
+  };
+  const leftoverTemps = (root: string): string[] => {
+    const out: string[] = [];
+    const walk = (d: string) => {
+      for (const e of fs.readdirSync(d, { withFileTypes: true })) {
+        if (e.isDirectory()) walk(join(d, e.name));
+        else if (e.name.includes('.ringshift-')) out.push(e.name);
+      }
+    };
+    walk(root);
+    return out;
+  };
+
+  it('node_ssh in the cluster file: copies travel node to node (hostile names too), checked on both nodes; a rerun is a no-op', async () => {
+    const metrics = [
+      ...Array.from({ length: 30 }, (_, i) => `pull${i}.io.wait`),
+      'win.C:\\Perf\\Processor(_Total)\\time.count',
+      "odd name.$(touch pwned).it's",
+      'star*.q?uery[1].x',
+    ];
+    const { c, plan, sshPath, check } = await setup('openssh-pull', metrics, true);
+    fs.appendFileSync(sshPath, nodeSsh());
+    const r = await applyPlan({ plan, cluster: sshPath, ssh: opts() });
+    expect(r.failed).toEqual([]);
+    expect(r.exitCode()).toBe(0);
+    expect(r.done.copied).toBeGreaterThan(5);
+    expect(pulledCopies(plan)).toBe(r.done.copied);
+    expect(r.notes.join('\n')).not.toMatch(/cannot pull/);
+    check();
+    expect(leftoverTemps(join(c.dir, 'nodes'))).toEqual([]);
+    expect(fs.existsSync(join(c.dir, 'pwned'))).toBe(false);
+    const again = await applyPlan({ plan, cluster: sshPath, ssh: opts() });
+    expect(again.done).toMatchObject({ copied: 0, filled: 0, deleted: 0 });
+  });
+
+  it('node_ssh that cannot log in: auto goes through this machine and says so once per pair; --transport pull stops with one line', async () => {
+    const metrics = Array.from({ length: 12 }, (_, i) => `nopull${i}.io.wait`);
+    const bad = join(sshd!.dir, 'empty_known_hosts');
+    fs.writeFileSync(bad, '');
+    const a = await setup('openssh-nopull', metrics, true);
+    fs.appendFileSync(a.sshPath, nodeSsh(bad));
+    const r = await applyPlan({ plan: a.plan, cluster: a.sshPath, ssh: opts() });
+    expect(r.exitCode()).toBe(0);
+    expect(pulledCopies(a.plan)).toBe(0);
+    const notes = r.notes.filter((n) => /cannot pull from/.test(n));
+    expect(notes.length).toBeGreaterThan(0);
+    expect(new Set(notes).size).toBe(notes.length);
+    a.check();
+
+    const b = await setup('openssh-mustpull', metrics, true);
+    fs.appendFileSync(b.sshPath, nodeSsh(bad));
+    await expect(applyPlan({ plan: b.plan, cluster: b.sshPath, ssh: opts(), transport: 'pull' })).rejects.toThrow(
+      /^n\d cannot pull from n\d over ssh: .*Host key verification failed/,
+    );
+    expect(leftoverTemps(join(b.c.dir, 'nodes'))).toEqual([]);
+    // Nothing was lost: the same plan then finishes through this machine.
+    const relayed = await applyPlan({ plan: b.plan, cluster: b.sshPath, ssh: opts(), transport: 'relay' });
+    expect(relayed.exitCode()).toBe(0);
+    b.check();
+  });
+
+  it.each(['copy-synced:2', 'copy-verified:1'])(
+    'node-to-node pull killed (-9) at %s, then resumed: nothing lost, no temp file left',
+    async (point) => {
+      const { c, plan, sshPath, check } = await setup(
+        'openssh-pull-kill',
+        Array.from({ length: 16 }, (_, i) => `pk${i}.io.wait`),
+      );
+      fs.appendFileSync(sshPath, nodeSsh());
+      const args = [
+        join(PROJECT_ROOT, 'bin/run.js'),
+        'apply',
+        plan,
+        '--cluster',
+        sshPath,
+        '--identity',
+        sshd!.identity,
+        '--known-hosts',
+        sshd!.knownHosts,
+      ];
+      const env = { ...process.env, RINGSHIFT_NOW: String(NOW), SSH_AUTH_SOCK: '' };
+      const crashed = spawnSync(process.execPath, args, {
+        env: { ...env, RINGSHIFT_TEST_CRASH_AT: point },
+        encoding: 'utf8',
+        timeout: 120_000,
+      });
+      expect(crashed.signal, crashed.stderr).toBe('SIGKILL');
+      const done = spawnSync(process.execPath, args, { env: { ...env, RINGSHIFT_TEST_CRASH_AT: '' }, encoding: 'utf8', timeout: 120_000 });
+      expect(done.status, done.stderr + done.stdout).toBe(0);
+      expect(pulledCopies(plan)).toBeGreaterThan(0);
+      check();
+      expect(leftoverTemps(join(c.dir, 'nodes'))).toEqual([]);
     },
   );
 

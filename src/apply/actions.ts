@@ -45,10 +45,14 @@ import { evidenceHash, type ActionTable } from './action-table.js';
 import { crashPoint } from './crash-points.js';
 import { iso, type Journal, type SourceStamp } from './journal.js';
 import { isRemote, type Nodes, type RemoteCapable } from './nodes.js';
+import type { NodePull, PullOutcome } from './node-pull.js';
+import { pullable, pullTempRel } from '../storage/pull-names.js';
 import type { TokenBucket } from './token-bucket.js';
 
 export interface ActionContext {
   nodes: Nodes;
+  /** Node-to-node copies between ssh:// nodes (absent: every copy goes through this machine). */
+  pull?: NodePull | undefined;
   /** The plan's sha256 (names temp files). */
   planSha: string;
   /** The journal of a location this job works for. */
@@ -65,6 +69,8 @@ export interface ActionContext {
 /** The concurrency slots an action holds while it moves data; given back early when only waiting is left. */
 export interface Lease {
   release(): void;
+  /** Take the slots again after an early release (a pulled copy that must go the relay way after all). */
+  reacquire?(): Promise<void>;
 }
 
 export const noLease: Lease = { release() {} };
@@ -266,9 +272,16 @@ export async function runCopy(ctx: ActionContext, a: CopyAction, lease: Lease = 
   const pre0 = sourceStamp(ctx, a.from, a.path);
   pre0.catch(() => undefined);
   const remoteDst = isRemote(dst);
-  const [staleRemote, there0] = await Promise.all([remoteDst ? dst.stat(tmpRel) : null, dst.stat(dstRel)]);
+  // On a remote node, also a node-to-node pull's temp file a killed run left (this run may relay).
+  const pullTemp = remoteDst && dstRel === a.path && pullable(dstRel) ? pullTempRel(dstRel, ctx.planSha) : null;
+  const [staleRemote, there0, stalePull] = await Promise.all([
+    remoteDst ? dst.stat(tmpRel) : null,
+    dst.stat(dstRel),
+    pullTemp !== null ? dst.stat(pullTemp) : null,
+  ]);
   const stale = remoteDst ? staleRemote : there0 !== null ? await dst.stat(tmpRel) : null;
   if (stale !== null && stale.type === 'file') await dst.unlink(tmpRel, { grouped: true });
+  if (stalePull !== null && stalePull.type === 'file') await dst.unlink(pullTemp!, { grouped: true });
   for (let attempt = 1; ; attempt++) {
     const there = attempt === 1 ? there0 : await dst.stat(dstRel);
     if (there !== null) {
@@ -290,7 +303,19 @@ export async function runCopy(ctx: ActionContext, a: CopyAction, lease: Lease = 
     try {
       const srcLocal = src instanceof LocalDriver ? src : null;
       const dstLocal = isRemote(dst) ? null : await ctx.nodes.localPath(a.to, dstRel);
-      if (pre.info.size <= IN_MEMORY_MAX) {
+      const pulled =
+        ctx.pull !== undefined &&
+        ctx.bucket === null &&
+        isRemote(dst) &&
+        dstRel === a.path &&
+        pullable(a.path) &&
+        (await ctx.pull.wants(a.from, a.to))
+          ? await pullCopy(ctx, a, dst, pre, lease, unchanged)
+          : null;
+      if (pulled !== null) {
+        ({ check, bytes } = pulled);
+        placedAs = pulled.placedAs;
+      } else if (pre.info.size <= IN_MEMORY_MAX) {
         // The whole file through memory, checked whole (every slot) before it is placed.
         await pay(ctx, pre.info.size);
         const checkAll = async (data: Buffer) => {
@@ -461,6 +486,69 @@ export async function runCopy(ctx: ActionContext, a: CopyAction, lease: Lease = 
     ctx.table.verified(a.id, pre.stamp, dstNow);
     crashPoint('copy-done');
     return { kind: 'done', result: 'copied', bytes };
+  }
+}
+
+/**
+ * A copy between two ssh:// nodes by node-to-node pull (src/apply/node-pull.ts): the destination
+ * fetched the file into a temp file and made it durable; both nodes' sha256 agree. Here: its size
+ * and header checked, the source's stamp unchanged, then placed. null: this copy goes the relay way
+ * (the pair cannot pull, or the pull did not give a matching copy), with the slots taken back.
+ */
+async function pullCopy(
+  ctx: ActionContext,
+  a: CopyAction,
+  dst: RemoteCapable,
+  pre: { info: FileInfo; stamp: SourceStamp },
+  lease: Lease,
+  unchanged: () => Promise<void>,
+): Promise<{ check: { sha256: string; verified: string }; bytes: number; placedAs: Promise<FileIdentity | null> | null } | null> {
+  // The controller moves no data for it: the slots go to copies that may join the same batch.
+  lease.release();
+  let got: PullOutcome;
+  try {
+    got = await ctx.pull!.copy(a.from, a.to, a.path, pre.info.size);
+  } catch (err) {
+    await lease.reacquire?.();
+    throw err;
+  }
+  if ('relay' in got) {
+    await lease.reacquire?.();
+    return null;
+  }
+  const temp = got.tempRel;
+  let placed = false;
+  try {
+    const st = await dst.stat(temp);
+    if (st === null || st.type !== 'file' || st.size !== pre.info.size)
+      throw new SourceChanged(`the pulled copy has ${st?.size ?? 'no'} bytes, the source had ${pre.info.size}`);
+    const head: Buffer[] = [];
+    for await (const c of await dst.openRead(temp, { start: 0, end: Math.min(pre.info.size, 65536) - 1 })) head.push(c as Buffer);
+    const v = verifyHeaderBytes(a.path, Buffer.concat(head), pre.info.size);
+    if (!v.ok) throw new SourceProblem('SourceCorrupt', `source is not a sound whisper file: ${v.error ?? v.code}`);
+    crashPoint('copy-synced');
+    await unchanged();
+    ctx.onRead(a.to, pre.info.size);
+    ctx.onWritten(a.to, pre.info.size);
+    crashPoint('copy-verified');
+    let placedAs: Promise<FileIdentity | null> | null = null;
+    await dst.placeTemp!(temp, a.path, () => {
+      placed = true;
+      placedAs = dst.fileIdentity(a.path);
+      placedAs.catch(() => undefined);
+    });
+    placed = true;
+    return {
+      check: {
+        sha256: got.sha256,
+        verified: 'sha256 of the source on its node = sha256 of the durable copy on the destination (node-to-node pull)',
+      },
+      bytes: pre.info.size,
+      placedAs,
+    };
+  } finally {
+    // placeTemp removes the temp file itself, placed or refused; any earlier failure leaves it here.
+    if (!placed) await dst.unlink(temp).catch(() => undefined);
   }
 }
 

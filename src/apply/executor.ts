@@ -18,6 +18,7 @@ import { silentProgress, type NodeTotals, type ProgressSink } from './apply-prog
 import { ApplyReport } from './apply-report.js';
 import { crashPoint } from './crash-points.js';
 import { checkJournalPlan, iso, Journal, JournalBroken, journalDir, journalFileName, readJournal } from './journal.js';
+import { NodePull, nodeSshArgs, type TransportMode } from './node-pull.js';
 import { Nodes } from './nodes.js';
 import { IdSet, planLines, scanPlan } from './plan-reader.js';
 import { TokenBucket } from './token-bucket.js';
@@ -39,6 +40,8 @@ export interface ApplyOptions {
   onlyDest?: string | undefined;
   dryRun?: boolean | undefined;
   ssh?: SshOptions | undefined;
+  /** How copies between two ssh:// nodes travel: node to node when the nodes allow it (auto), always (pull), or through this machine (relay). */
+  transport?: TransportMode | undefined;
   /** How long a fill waits for the destination's flock (default 30 s). */
   lockTimeoutMs?: number | undefined;
   progress?: ProgressSink | undefined;
@@ -194,10 +197,13 @@ export async function applyPlan(o: ApplyOptions): Promise<ApplyReport> {
     // Connect to every location this job touches before doing anything: a host key or login problem
     // stops the job here, not once per action.
     const touched = new Set<string>();
+    /** Locations that receive a copy from another location (a node-to-node pull may run there). */
+    const copyTargets = new Set<string>();
     for (const id of selectedIds) {
       if (t.isDone(id)) continue;
       touched.add(t.locations[t.node[id]!]!);
       if (t.op[id] !== OP.delete) touched.add(t.locations[t.from[id]!]!);
+      if (t.op[id] === OP.copy) copyTargets.add(t.locations[t.node[id]!]!);
     }
     // A delete also reaches the owners its data went to (their files are checked, maybe refilled).
     for await (const batch of planLines(planPath)) {
@@ -219,8 +225,18 @@ export async function applyPlan(o: ApplyOptions): Promise<ApplyReport> {
     );
     report.notes.push(...nodes.notes);
 
+    const transport = o.transport ?? 'auto';
+    // auto pulls only where the cluster file says how nodes reach each other (a node_ssh: section, even
+    // empty): a node is never made to log in to another unless the operator declared that trust.
+    const pull =
+      transport === 'relay' || (transport === 'auto' && cluster.sections?.node_ssh === undefined)
+        ? undefined
+        : new NodePull(transport, nodes, summary.sha256, nodeSshArgs(cluster), (n) => report.notes.push(n));
+    // The pull shell of each receiving node starts now, beside everything else (a slow login costs once, early).
+    if (pull !== undefined) for (const l of copyTargets) pull.warm(l);
     const ctx: ActionContext = {
       nodes,
+      pull,
       planSha: summary.sha256,
       table: t,
       bucket: o.bwlimit ? new TokenBucket(o.bwlimit) : null,
@@ -271,6 +287,12 @@ export async function applyPlan(o: ApplyOptions): Promise<ApplyReport> {
           held = false;
           global.release();
           for (const l of locs) limiterOf(l).release();
+        },
+        reacquire: async () => {
+          if (held) return;
+          for (const l of locs) await limiterOf(l).acquire();
+          await global.acquire();
+          held = true;
         },
       };
       let out: Outcome;

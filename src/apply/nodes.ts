@@ -19,6 +19,8 @@ export interface RemoteCapable extends StorageDriver {
   openFile(rel: string): Promise<RemoteFile>;
   /** A file's bytes as they arrive (read into `into` when it is big enough: the chunks are its views, in order). */
   readChunks?(rel: string, into?: Buffer): AsyncGenerator<Buffer>;
+  /** Place a temp file a command on the node wrote (a node-to-node pull), without replacing anything. */
+  placeTemp?(tempRel: string, rel: string, onPlaced?: () => void): Promise<void>;
 }
 
 export function isRemote(d: StorageDriver): d is RemoteCapable {

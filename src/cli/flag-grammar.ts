@@ -49,6 +49,11 @@ export const FLAG_GRAMMAR: Readonly<Record<string, FlagMeaning>> = {
   'switched-at': { meaning: 'when the relays switched rings (a time)', describedBy: /switch/i, kind: 'option' },
   // Units
   bwlimit: { meaning: 'bandwidth cap, a rate with a unit (20M = 20 MiB/s)', describedBy: /bandwidth|rate/i, kind: 'option' },
+  transport: {
+    meaning: 'how copies between ssh:// nodes travel: auto, pull (node to node) or relay (through this machine)',
+    describedBy: /travel/i,
+    kind: 'option',
+  },
   throughput: { meaning: 'expected transfer rate, a rate with a unit', describedBy: /rate/i, kind: 'option' },
   'high-water': { meaning: 'a filesystem fill limit, a percentage (90%)', describedBy: /fill|full/i, kind: 'option' },
   'lock-timeout': { meaning: "how long to wait for carbon-cache's flock (a duration)", describedBy: /lock/i, kind: 'option' },

@@ -14,6 +14,7 @@ import { RING_FORMATS, type RingFormat } from './formats.js';
 import { loadUpstreamRingSpec } from './upstream-ring.js';
 import type { SectionContext } from './cluster-section.js';
 import { parseTopologySection } from './cluster-topology.js';
+import { parseNodeSshSection } from './cluster-node-ssh.js';
 import { parseAmqpBlock } from './cluster-amqp.js';
 
 /** ringshift's cluster file (YAML): a ring plus where each member's whisper tree lives. */
@@ -51,7 +52,10 @@ export interface StorageEntry {
  * Optional top-level sections beyond `ring` and `storage`, accepted by every command; the parsed value lands
  * in ClusterFile.sections[name] for the feature that reads it (`topology` for the linter).
  */
-const CLUSTER_SECTIONS = new Map<string, (node: Node | null, ctx: SectionContext) => unknown>([['topology', parseTopologySection]]);
+const CLUSTER_SECTIONS = new Map<string, (node: Node | null, ctx: SectionContext) => unknown>([
+  ['topology', parseTopologySection],
+  ['node_ssh', parseNodeSshSection],
+]);
 
 const RING_KEYS = [
   'impl',

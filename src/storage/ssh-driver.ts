@@ -53,6 +53,8 @@ export class SshDriver implements StorageDriver {
   private clockOffset: number | undefined;
   private readonly work: RemoteShell;
   private readonly lockShell: RemoteShell;
+  /** Shells for node-to-node pulls (long batches): their own, so stats and syncs never wait behind one. */
+  private readonly pullShells: { shell: RemoteShell; busy: number }[];
   private readonly locker: RemoteLocker;
   private readonly lister: SshLister;
   private readonly group: GroupSync;
@@ -79,6 +81,7 @@ export class SshDriver implements StorageDriver {
     this.io = new SftpIo(this.conn);
     this.work = new RemoteShell(this.conn, 'work');
     this.lockShell = new RemoteShell(this.conn, 'locks');
+    this.pullShells = [1].map((i) => ({ shell: new RemoteShell(this.conn, `pull-${i}`), busy: 0 }));
     this.locker = new RemoteLocker(this.conn, this.lockShell);
     this.lister = new SshLister(this, opts.listMethod ?? 'auto');
     this.group = new GroupSync((paths) => this.syncRound(paths));
@@ -478,6 +481,47 @@ export class SshDriver implements StorageDriver {
       else await this.syncDir(s, dir);
     } finally {
       if (!placed && !s.closed) await this.io.unlink(s, tmp).catch(() => undefined);
+    }
+  }
+
+  /** Create a directory (and missing parents) inside the root, its real path confined to the root. */
+  async prepareDir(relDir: string): Promise<void> {
+    const s = await this.conn.ready();
+    await this.mkdirs(s, relDir === '' || relDir === '.' ? this.root : this.abs(relDir));
+  }
+
+  /**
+   * Place a temp file written by a command on the node (a node-to-node pull) at `rel` without
+   * replacing anything, as writeAtomic places its own: link, unlink the temp, the directory synced in a
+   * shared round. The caller made the temp durable and checked it.
+   */
+  async placeTemp(tempRel: string, rel: string, onPlaced?: () => void): Promise<void> {
+    const tmp = this.abs(tempRel);
+    const abs = this.abs(rel);
+    if (posix.dirname(tmp) !== posix.dirname(abs)) throw new DataError(`temp file ${tempRel} is not beside ${rel}`);
+    const s = await this.conn.ready();
+    await this.confine(s, abs);
+    await this.placeNoClobber(s, tmp, abs, true);
+    onPlaced?.();
+    await this.group.barrier([posix.dirname(abs)]);
+  }
+
+  /** Start the pull shell now (a node-to-node pull will need it; the login then overlaps other work). */
+  async warmPullShell(): Promise<void> {
+    await Promise.all(this.pullShells.map((p) => p.shell.ensure()));
+  }
+
+  /**
+   * Run a long script (a node-to-node pull batch) on one of the node's pull shells, the less busy:
+   * started once each, so the node user's login runs twice per job, not once per batch.
+   */
+  async runInPullShell(script: string, timeoutMs: number): Promise<{ status: number; out: string }> {
+    const p = this.pullShells.reduce((a, b) => (b.busy < a.busy ? b : a));
+    p.busy++;
+    try {
+      return await p.shell.run(script, { timeoutMs, what: 'pull files onto' });
+    } finally {
+      p.busy--;
     }
   }
 
