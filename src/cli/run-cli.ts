@@ -60,7 +60,7 @@ export async function runCli(argv: string[], root: string): Promise<void> {
  * found as oclif finds commands without a manifest. Words are lower-case names only, so no path
  * tricks and no case-insensitive file system can make a word that oclif would not match.
  */
-export function ownCommandOf(argv: readonly string[], commandsDir: string): string | undefined {
+function ownCommandOf(argv: readonly string[], commandsDir: string): string | undefined {
   let found: string | undefined;
   let dir = commandsDir;
   const words: string[] = [];
