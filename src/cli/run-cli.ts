@@ -2,12 +2,15 @@
 //
 // Start-up is most of a short command's time (a `whisper fill` per pair, `ring locate` in a shell
 // loop), so: `--version` is answered from package.json without loading oclif; a command of our own
-// is run with a configuration that skips oclif's plugins (help, autocomplete: loaded only when the
+// (its words name a module under the bundle's commands directory: two stat calls, where reading the
+// 190 KB manifest for its ids cost more) is handed to oclif's run() with options rather than a loaded
+// Config — run() loads its configuration once either way, so a Config loaded here would be loaded
+// twice — and that configuration skips oclif's plugins (help, autocomplete: loaded only when the
 // command line asks for them, or is not one of ours); oclif's engine check (which loads semver) is
 // skipped — package.json's engines says the same. Whatever is thrown ends as one stderr line and an
 // exit code (error-line.ts), and a run whose promise never settles (a socket closed under a waiting
 // operation) ends with a line and exit 1 instead of Node's silent exit 13.
-import { readFileSync } from 'node:fs';
+import { readFileSync, statSync } from 'node:fs';
 import { join } from 'node:path';
 import { exitQuietlyOnEpipe } from '../output/sinks.js';
 import { describeError, STACK_HINT, ERROR_PREFIX } from './error-line.js';
@@ -30,18 +33,17 @@ export async function runCli(argv: string[], root: string): Promise<void> {
       process.stdout.write(`${pjson.name}/${pjson.version} ${process.platform}-${process.arch} node-${process.version}\n`);
       return;
     }
-    const ownIds = manifestCommandIds(root);
-    const own = ownIds !== undefined && commandOf(argv, ownIds) !== undefined;
     process.env.OCLIF_DISABLE_ENGINE_WARNING ??= '1';
     const { Config, run, flush } = await import('./oclif-engine.js');
-    const config = await Config.load({
-      root,
-      pjson: (own ? { ...pjson, oclif: { ...pjson.oclif, plugins: [] } } : pjson) as never,
-      userPlugins: false,
-    });
-    const typo = subcommandTypo(argv, config.commandIDs, new Set(config.topics.map((t) => t.name)));
-    if (typo !== undefined) await config.runCommand(typo.id, typo.rest);
-    else await run(argv, config);
+    if (typeof pjson.oclif.commands === 'string' && ownCommandOf(argv, join(root, pjson.oclif.commands)) !== undefined) {
+      // Not a typo (the words name a command), so no Config is needed before run().
+      await run(argv, { root, pjson: { ...pjson, oclif: { ...pjson.oclif, plugins: [] } } as never, userPlugins: false });
+    } else {
+      const config = await Config.load({ root, pjson: pjson as never, userPlugins: false });
+      const typo = subcommandTypo(argv, config.commandIDs, new Set(config.topics.map((t) => t.name)));
+      if (typo !== undefined) await config.runCommand(typo.id, typo.rest);
+      else await run(argv, config);
+    }
     await flush();
   } catch (err) {
     const r = describeError(err);
@@ -52,14 +54,24 @@ export async function runCli(argv: string[], root: string): Promise<void> {
   }
 }
 
-/** The command ids in oclif.manifest.json, or undefined without a manifest (oclif then scans dist/). */
-function manifestCommandIds(root: string): string[] | undefined {
-  try {
-    const m = JSON.parse(readFileSync(join(root, 'oclif.manifest.json'), 'utf8')) as { commands?: Record<string, unknown> };
-    return m.commands === undefined ? undefined : Object.keys(m.commands);
-  } catch {
-    return undefined;
+/**
+ * The id of the command of ours that the words at the start of argv name ("ring locate x" →
+ * "ring:locate"): the longest run of words that is a module under `commandsDir` (ring/locate.js),
+ * found as oclif finds commands without a manifest. Words are lower-case names only, so no path
+ * tricks and no case-insensitive file system can make a word that oclif would not match.
+ */
+function ownCommandOf(argv: readonly string[], commandsDir: string): string | undefined {
+  let found: string | undefined;
+  let dir = commandsDir;
+  const words: string[] = [];
+  for (const a of argv) {
+    if (!/^[a-z0-9][a-z0-9-]*$/.test(a) || a === 'index') break;
+    words.push(a);
+    if (statSync(join(dir, `${a}.js`), { throwIfNoEntry: false })?.isFile() === true) found = words.join(':');
+    dir = join(dir, a);
+    if (statSync(dir, { throwIfNoEntry: false })?.isDirectory() !== true) break;
   }
+  return found;
 }
 
 /** The id of the command the words at the start of argv name ("ring locate x" → "ring:locate"), if one of `ids`. */

@@ -11,7 +11,7 @@ import { fnv1a64Into, fnv1aPosition16 } from './hash/fnv1a.js';
 import { jumpBucket } from './hash/jump.js';
 import { md5Position16 } from './hash/md5.js';
 import { plainNodeTuple } from './pyrepr.js';
-import { buildPositionTable, compareBytes, isWellFormed, malformedPlacement, OwnerLists, tablePositionSpace } from './ring-support.js';
+import { compareBytes, isWellFormed, malformedPlacement, OwnerLists, PositionTable, tablePositionSpace } from './ring-support.js';
 import type { Destination, Placement, PositionSpace, Ring, RingPoint, RingSpec } from './types.js';
 
 export const BUCKY_REPLICAS = 100;
@@ -59,7 +59,7 @@ export class BuckyConsistentRing extends BuckyRouting {
   readonly positionSpace: PositionSpace;
   readonly hash: 'carbon_ch' | 'fnv1a_ch';
   private readonly entries: readonly { pos: number; node: number }[];
-  private readonly table: (readonly Destination[])[];
+  private readonly table: PositionTable;
   private readonly positionOf: (key: string) => number;
 
   constructor(input: BuckyRingInput, hash: 'carbon_ch' | 'fnv1a_ch') {
@@ -84,7 +84,7 @@ export class BuckyConsistentRing extends BuckyRouting {
     });
     this.entries = raw.map(({ pos, node }) => ({ pos, node }));
     const lists = new OwnerLists();
-    const table = buildPositionTable(
+    const table = new PositionTable(
       Int32Array.from(this.entries, (e) => e.pos),
       (start) => lists.get([nodes[this.entries[start]!.node]!]),
     );
@@ -93,7 +93,7 @@ export class BuckyConsistentRing extends BuckyRouting {
   }
 
   ownersOfKey(key: string): readonly Destination[] {
-    return this.table[this.positionOf(key)]!;
+    return this.table.at(this.positionOf(key));
   }
 
   points(): readonly RingPoint[] {

@@ -87,6 +87,7 @@ function replicaHashes(hash: CarbonHashType, nodes: readonly Destination[], adds
  */
 function placeDense(hashes: Int32Array | Float64Array): CarbonReplicas {
   const count = hashes.length;
+  if (count < DENSE_TABLES_FROM) return placeDenseSmall(hashes);
   const size = 65536 + count + 1;
   const next = new Int32Array(size);
   for (let p = 0; p < size; p++) next[p] = p;
@@ -111,6 +112,35 @@ function placeDense(hashes: Int32Array | Float64Array): CarbonReplicas {
     const k = slot[p]!;
     if (k >= 0) order[j++] = k;
   }
+  return { hashes, positions: placed, order };
+}
+
+/**
+ * Below this many replicas the bumps are followed in a Map of the taken positions: the two sweeps
+ * of the 65536-position arrays cost more than the whole ring at start-up (a one-name `ring locate`).
+ */
+const DENSE_TABLES_FROM = 4096;
+
+/** placeDense for a small ring: the same bumps, the same union-find, over the taken positions only. */
+function placeDenseSmall(hashes: Int32Array | Float64Array): CarbonReplicas {
+  const count = hashes.length;
+  // next.get(p) === undefined: p is free (next[p] = p in placeDense).
+  const next = new Map<number, number>();
+  const placed = new Int32Array(count);
+  for (let k = 0; k < count; k++) {
+    const h = hashes[k]! | 0;
+    let r = h;
+    for (let n = next.get(r); n !== undefined; n = next.get(r)) r = n;
+    for (let p = h; p !== r;) {
+      const q = next.get(p)!;
+      next.set(p, r + 1);
+      p = q;
+    }
+    next.set(r, r + 1);
+    placed[k] = r;
+  }
+  // Positions are distinct: ring order is the replicas sorted by position.
+  const order = Int32Array.from({ length: count }, (_, k) => k).sort((a, b) => placed[a]! - placed[b]!);
   return { hashes, positions: placed, order };
 }
 

@@ -15,7 +15,7 @@
 // 65,536 entries (exact shares and diffs, the byte path), whatever the number of ring points.
 import { carbonHashFunction, carbonPositionFn, type CarbonHashType } from './carbon-hash.js';
 import { CARBON_REPLICAS, placeCarbonReplicas, type CarbonReplicas } from './carbon-replicas.js';
-import { buildPositionTable, isWellFormed, lowerBound, malformedPlacement, OwnerLists, tablePositionSpace } from './ring-support.js';
+import { isWellFormed, lowerBound, malformedPlacement, OwnerLists, PositionTable, tablePositionSpace } from './ring-support.js';
 import { normalizeTaggedName } from './tag-normalize.js';
 import type { Destination, Placement, PositionSpace, Ring, RingPoint, RingSpec } from './types.js';
 
@@ -66,10 +66,10 @@ export class CarbonConsistentRing implements Ring {
   private readonly normalizeTags: boolean;
   private readonly replication: number;
   private readonly diverse: boolean;
-  /** Interned owner lists; dropped once a 16-bit ring's table is built (its lists live in the table). */
-  private lists: OwnerLists | undefined = new OwnerLists();
+  /** Interned owner lists: one shared array per distinct list, however late a walk is made. */
+  private readonly lists = new OwnerLists();
   /** 16-bit hashes: owners for every metric position. */
-  private readonly table: (readonly Destination[])[] | undefined;
+  private readonly table: PositionTable | undefined;
   /** Other hashes: owners per start entry, filled on demand. */
   private readonly byStart: Map<number, readonly Destination[]> | undefined;
   /** Server index of each node, and how many distinct servers there are (diverse walks). */
@@ -112,10 +112,9 @@ export class CarbonConsistentRing implements Ring {
     }
     const fn = carbonPositionFn(input.hash);
     if (fn !== undefined) {
-      const table = buildPositionTable(this.positions, (start) => this.walk(start));
+      const table = new PositionTable(this.positions, (start) => this.walk(start));
       this.table = table;
       this.positionSpace = tablePositionSpace(fn, table);
-      this.lists = undefined;
     } else {
       this.byStart = new Map();
     }
@@ -127,7 +126,7 @@ export class CarbonConsistentRing implements Ring {
 
   ownersOfKey(key: string): readonly Destination[] {
     const table = this.table;
-    if (table !== undefined) return table[this.hashOf(key)]!;
+    if (table !== undefined) return table.at(this.hashOf(key));
     const n = this.positions.length;
     let start = lowerBound(this.positions, this.hashOf(key));
     if (start === n) start = 0;
@@ -178,7 +177,7 @@ export class CarbonConsistentRing implements Ring {
       chosen.push(nodes[n]!);
       return chosen.length >= R;
     };
-    const lists = (this.lists ??= new OwnerLists());
+    const lists = this.lists;
     if (nodes.length === 1 && offer(0)) return lists.get(chosen);
     const len = this.positions.length;
     let seenCount = 0;

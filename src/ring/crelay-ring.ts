@@ -19,13 +19,13 @@ import { jumpBucket, xorshift64star } from './hash/jump.js';
 import { md5Position16, md5Position16OfBytes } from './hash/md5.js';
 import { plainNodeTuple } from './pyrepr.js';
 import {
-  buildPositionTable,
   compareBytes,
   glibcMergeSort,
   isWellFormed,
   malformedPlacement,
   NO_OWNERS,
   OwnerLists,
+  PositionTable,
   ringConfigError,
   tablePositionSpace,
 } from './ring-support.js';
@@ -103,7 +103,7 @@ export class CrelayConsistentRing extends CrelayRouting {
   /** Server index of every configured member, in configuration order (the replica keys' order). */
   readonly memberServers: readonly number[];
   private readonly entries: readonly Entry[];
-  private readonly table: (readonly Destination[])[];
+  private readonly table: PositionTable;
   private readonly positionOf: (key: string) => number;
 
   constructor(input: CrelayRingInput, hash: 'carbon_ch' | 'fnv1a_ch') {
@@ -153,7 +153,7 @@ export class CrelayConsistentRing extends CrelayRouting {
 
     const lists = new OwnerLists();
     const positions = Int32Array.from(entries, (e) => e.pos);
-    const table = buildPositionTable(positions, (start) => {
+    const table = new PositionTable(positions, (start) => {
       const chosen: Destination[] = [];
       const taken = new Set<number>();
       for (let t = start; chosen.length < input.replication; t = (t + 1) % entries.length) {
@@ -169,7 +169,7 @@ export class CrelayConsistentRing extends CrelayRouting {
   }
 
   ownersOfKey(key: string): readonly Destination[] {
-    return this.table[this.positionOf(key)]!;
+    return this.table.at(this.positionOf(key));
   }
 
   points(): readonly RingPoint[] {

@@ -50,43 +50,61 @@ export function lowerBound(sorted: ArrayLike<number>, p: number): number {
 
 export const POSITIONS_16 = 65536;
 
+/** Lookups a PositionTable answers by binary search before it fills all 65536 positions. */
+const LOOKUPS_BEFORE_FULL_TABLE = 64;
+
 /**
  * position → owners for every 16-bit position: the first entry at or after the position, wrapping
  * to entry 0 past the end (bisect_left semantics), then `ownersFrom(start)` (memoised per start).
+ * The full table (65536 entries, one sweep) is built only once a few lookups have been made: a
+ * `ring locate` of one name then costs one binary search instead of the sweep — a measurable part
+ * of a short command's start-up — and a run over many names still reads a plain array.
  */
-export function buildPositionTable(
-  sortedPositions: ArrayLike<number>,
-  ownersFrom: (start: number) => readonly Destination[],
-): (readonly Destination[])[] {
-  const n = sortedPositions.length;
-  const table = new Array<readonly Destination[]>(POSITIONS_16);
-  // Starts only grow with the position, except the wrap to entry 0 past the last entry.
-  let first: readonly Destination[] | undefined;
-  let lastStart = -1;
-  let owners: readonly Destination[] | undefined;
-  let idx = 0;
-  for (let p = 0; p < POSITIONS_16; p++) {
-    while (idx < n && sortedPositions[idx]! < p) idx++;
-    const start = idx < n ? idx : 0;
-    if (start !== lastStart) {
-      lastStart = start;
-      owners = start === 0 ? (first ??= ownersFrom(0)) : ownersFrom(start);
+export class PositionTable {
+  private full: (readonly Destination[])[] | undefined;
+  private lookups = 0;
+  private readonly byStart: (readonly Destination[] | undefined)[] = [];
+
+  constructor(
+    private readonly sortedPositions: ArrayLike<number>,
+    private readonly ownersFrom: (start: number) => readonly Destination[],
+  ) {}
+
+  at(position: number): readonly Destination[] {
+    const owners = this.full?.[position];
+    if (owners !== undefined) return owners;
+    if (!Number.isInteger(position) || position < 0 || position >= POSITIONS_16) {
+      throw new RangeError(`ring position ${position} outside 0..65535`);
     }
-    table[p] = owners!;
+    if (++this.lookups > LOOKUPS_BEFORE_FULL_TABLE) return (this.full ??= this.sweep())[position]!;
+    let start = lowerBound(this.sortedPositions, position);
+    if (start === this.sortedPositions.length) start = 0;
+    return this.ownersOf(start);
   }
-  return table;
+
+  private ownersOf(start: number): readonly Destination[] {
+    return (this.byStart[start] ??= this.ownersFrom(start));
+  }
+
+  private sweep(): (readonly Destination[])[] {
+    const sorted = this.sortedPositions;
+    const n = sorted.length;
+    const table = new Array<readonly Destination[]>(POSITIONS_16);
+    let idx = 0;
+    for (let p = 0; p < POSITIONS_16; p++) {
+      while (idx < n && sorted[idx]! < p) idx++;
+      table[p] = this.ownersOf(idx < n ? idx : 0);
+    }
+    return table;
+  }
 }
 
-/** The PositionSpace of a ring whose owners are a full 16-bit position table (see buildPositionTable). */
-export function tablePositionSpace(fn: PositionFn, table: readonly (readonly Destination[])[]): PositionSpace {
+/** The PositionSpace of a ring whose owners are a 16-bit position table. */
+export function tablePositionSpace(fn: PositionFn, table: PositionTable): PositionSpace {
   return {
     fn,
     size: POSITIONS_16,
-    ownersAt(position: number): readonly Destination[] {
-      const owners = table[position];
-      if (owners === undefined) throw new RangeError(`ring position ${position} outside 0..65535`);
-      return owners;
-    },
+    ownersAt: (position: number): readonly Destination[] => table.at(position),
   };
 }
 

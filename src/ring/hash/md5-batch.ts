@@ -3,14 +3,18 @@
 // kernel's input area and hashed three at a time there; building half a million JavaScript strings
 // and hashing them one by one costs several times more. A key the kernel cannot take — one holding
 // '\n' or '\r' (they end its lines) or longer than two MD5 blocks — is hashed here with md5Position16.
+// So are all the keys of a small ring: compiling and instantiating the kernel costs more than hashing a
+// thousand keys in JavaScript, and a small ring is what a one-name `ring locate` builds at start-up.
 import { LocateKernel } from '../wasm/locate-kernel.js';
-import { md5Position16 } from './md5.js';
+import { md5Position16, md5Position16OfBytes } from './md5.js';
 
 /** Writes key `k` as UTF-8 into `buf` at `at` and returns the offset after it (no newline). */
 export type KeyWriter = (k: number, buf: Buffer, at: number) => number;
 
 /** Keys per round: the input area holds about this many lines at a time. */
 const ROUND = 4096;
+/** Up to this many keys (10 carbon ring members), hashing them in JavaScript is quicker than the kernel. */
+const KERNEL_FROM = 1024;
 
 /**
  * md5 first-two-bytes position of keys 0..count-1. `maxKeyBytes` bounds the bytes one key may take;
@@ -23,6 +27,13 @@ export function md5Positions16(
   opts: { maxKeyBytes: number; unsafe: (k: number) => boolean; text: (k: number) => string },
 ): Int32Array {
   const out = new Int32Array(count);
+  if (count < KERNEL_FROM) {
+    const key = Buffer.allocUnsafe(opts.maxKeyBytes);
+    for (let k = 0; k < count; k++) {
+      out[k] = opts.unsafe(k) ? md5Position16(opts.text(k)) : md5Position16OfBytes(key, write(k, key, 0));
+    }
+    return out;
+  }
   const plain = new Uint8Array(256).fill(1);
   plain[0x0a] = 0;
   plain[0x0d] = 0;
