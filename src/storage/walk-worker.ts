@@ -26,6 +26,11 @@ export interface WorkerDirTask {
 }
 
 export interface WorkerConfig {
+  /**
+   * Run on the caller's thread for at most this many directories (and 8 batches of records), then hand
+   * what is left back as a 'dirs' message: a small tree is walked without starting a thread. 0: a worker.
+   */
+  inlineBudget?: number;
   root: string;
   suffix: string;
   stat: boolean;
@@ -59,12 +64,26 @@ export type FromWorker =
 
 export type ToWorker = { t: 'dirs'; dirs: WorkerDirTask[] };
 
-export function walkWorkerMain(req: NodeRequire, escape: (b: Uint8Array) => string): void {
+/** What the walk talks to: the worker's parentPort, or the walker itself for an inline first pass. */
+export interface WalkPort {
+  postMessage(m: FromWorker, transfer?: ArrayBuffer[]): void;
+  on(event: 'message', fn: (m: ToWorker) => void): unknown;
+}
+
+export function walkWorkerMain(req: NodeRequire, escape: (b: Uint8Array) => string, inline?: { port: WalkPort; cfg: WorkerConfig }): void {
   const fs = req('node:fs') as typeof import('node:fs');
-  const { parentPort, workerData } = req('node:worker_threads') as typeof import('node:worker_threads');
   const { isUtf8 } = req('node:buffer') as typeof import('node:buffer');
-  const cfg = workerData as WorkerConfig;
-  const port = parentPort!;
+  let cfg: WorkerConfig;
+  let port: WalkPort;
+  if (inline !== undefined) ({ cfg, port } = inline);
+  else {
+    const { parentPort, workerData } = req('node:worker_threads') as typeof import('node:worker_threads');
+    cfg = workerData as WorkerConfig;
+    port = parentPort!;
+  }
+  const budget = cfg.inlineBudget ?? 0;
+  let budgetDirs = 0;
+  let budgetBatches = 0;
   const shared = new Int32Array(cfg.shared);
   const REC = cfg.rec;
   const rootPrefix = cfg.root === '/' ? '/' : cfg.root + '/';
@@ -258,10 +277,22 @@ export function walkWorkerMain(req: NodeRequire, escape: (b: Uint8Array) => stri
 
   const run = (): void => {
     while (stack.length > 0) {
+      if (budget > 0) {
+        // Inline: the consumer is this thread, so never wait for it; stop at the budget instead.
+        if (budgetDirs >= budget || budgetBatches >= 8) {
+          flush();
+          post({ t: 'dirs', dirs: stack.splice(0) });
+          break;
+        }
+        budgetDirs++;
+      }
       // The consumer is behind: wait instead of piling up batches.
-      while (Atomics.load(shared, cfg.slots.PAUSED) === 1) Atomics.wait(shared, cfg.slots.PAUSED, 1, 100);
+      else while (Atomics.load(shared, cfg.slots.PAUSED) === 1) Atomics.wait(shared, cfg.slots.PAUSED, 1, 100);
       readDir(stack.pop()!);
-      if (tokens.length >= cfg.batchSize) flush();
+      if (tokens.length >= cfg.batchSize) {
+        flush();
+        budgetBatches++;
+      }
       sinceDonation++;
       // Someone is idle: give away the shallow half of the stack (the biggest subtrees).
       if (stack.length >= 2 && sinceDonation >= 4 && Atomics.load(shared, cfg.slots.HUNGRY) > 0) {

@@ -7,11 +7,13 @@
 // Never leaves the root: child paths are only ever parent + '/' + a name readdir returned, and symlinks
 // are reported, not followed, unless asked (then only to targets whose realpath is inside the root).
 import * as fs from 'node:fs';
+import { createRequire } from 'node:module';
 import { availableParallelism } from 'node:os';
 import { Worker } from 'node:worker_threads';
 import type { ListOptions, WalkEntry } from './driver.js';
 import { NETWORK_FS } from './local-syscalls.js';
-import { REC, SHARED, walkWorkerSource } from './walk-worker.js';
+import { REC, SHARED, walkWorkerMain, walkWorkerSource } from './walk-worker.js';
+import { escapeBytes } from './bytes.js';
 import type { FromWorker, ToWorker, WorkerConfig, WorkerDirTask } from './walk-worker.js';
 
 export const DEFAULT_BATCH_SIZE = 4096;
@@ -23,6 +25,9 @@ export function defaultWalkers(): number {
 }
 
 const NETWORK_WALKERS = 8;
+/** Directories read on the caller's thread before any worker starts. */
+const INLINE_DIRS = 64;
+const requireHere = createRequire(import.meta.url);
 /** A walk still running after this long gets its other readers. */
 const MORE_READERS_AFTER_MS = 40;
 
@@ -147,6 +152,34 @@ export async function* walkTree(root: string, opts: ListOptions = {}): AsyncGene
       }, MORE_READERS_AFTER_MS);
   }
   try {
+    // A first pass on this thread: a small tree (a few dozen directories) is done before a thread
+    // would have started; a bigger one leaves the rest of its stack to the workers.
+    const left: WorkerDirTask[] = [];
+    let inlineFatal: Error | null = null;
+    let deliver: ((m: ToWorker) => void) | null = null;
+    walkWorkerMain(requireHere, escapeBytes, {
+      cfg: { ...cfg, inlineBudget: INLINE_DIRS },
+      port: {
+        postMessage: (m: FromWorker) => {
+          if (m.t === 'batch') {
+            const batch = unpackBatch(m, stat);
+            if (batch.length > 0) ready.push(batch);
+            progress.dirs += m.dirs;
+            progress.files += m.files;
+            opts.onProgress?.({ dirs: progress.dirs, files: progress.files });
+          } else if (m.t === 'dirs') left.push(...m.dirs);
+          else if (m.t === 'fatal') inlineFatal = Object.assign(new Error(m.message), { code: m.code });
+        },
+        on: (_event, fn) => (deliver = fn),
+      },
+    });
+    (deliver as ((m: ToWorker) => void) | null)?.({ t: 'dirs', dirs: queue.splice(0) });
+    if (inlineFatal !== null) throw inlineFatal;
+    queue.push(...left);
+    if (queue.length === 0) {
+      yield* ready.splice(0);
+      return;
+    }
     spawn();
     dispatch();
     for (;;) {
