@@ -447,6 +447,8 @@ describe.skipIf(sshd === undefined)('ringshift apply through OpenSSH', () => {
     expect(r.done.copied).toBeGreaterThan(5);
     expect(pulledCopies(plan)).toBe(r.done.copied);
     expect(r.notes.join('\n')).not.toMatch(/cannot pull/);
+    const said = r.notes.map((n) => /^n\d → n\d: (\d+) cop(?:y|ies) pulled node to node$/.exec(n)).filter((m) => m !== null);
+    expect(said.reduce((sum, m) => sum + Number(m![1]), 0)).toBe(r.done.copied);
     check();
     expect(leftoverTemps(join(c.dir, 'nodes'))).toEqual([]);
     expect(fs.existsSync(join(c.dir, 'pwned'))).toBe(false);

@@ -538,6 +538,7 @@ async function pullCopy(
       placedAs.catch(() => undefined);
     });
     placed = true;
+    ctx.pull!.placed(a.from, a.to);
     return {
       check: {
         sha256: got.sha256,

@@ -416,6 +416,7 @@ export async function applyPlan(o: ApplyOptions): Promise<ApplyReport> {
     } finally {
       progress.stop();
     }
+    for (const [pair, n] of pull?.pulled ?? []) report.notes.push(`${pair}: ${n} ${n === 1 ? 'copy' : 'copies'} pulled node to node`);
     if (fatal !== null) throw fatal;
     report.counts.notRun = Math.max(0, pendingTotal - processed);
     return report;

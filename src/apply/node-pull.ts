@@ -151,7 +151,6 @@ export class NodePull {
       return this.drainOff(p);
     }
     if (p.state === 'unknown') p.state = 'ok';
-    const key = `${p.from} → ${p.to}`;
     batch.forEach((w, i) => {
       const temp = pullTempRel(w.rel, this.planSha);
       const there = res.sums.get(temp);
@@ -159,11 +158,14 @@ export class NodePull {
       if (there === undefined) w.resolve({ relay: `the pulled copy is missing${res.stderr ? ` (${res.stderr})` : ''}` });
       else if (here === null || here === undefined) w.resolve({ relay: 'no sha256 of the source' });
       else if (here !== there) w.resolve({ relay: 'the source changed while it was pulled' });
-      else {
-        this.pulled.set(key, (this.pulled.get(key) ?? 0) + 1);
-        w.resolve({ tempRel: temp, sha256: there });
-      }
+      else w.resolve({ tempRel: temp, sha256: there });
     });
+  }
+
+  /** A pulled copy was placed (counted for the report's note). */
+  placed(from: string, to: string): void {
+    const key = `${from} → ${to}`;
+    this.pulled.set(key, (this.pulled.get(key) ?? 0) + 1);
   }
 
   /** A pair found unable: what waits goes the relay way. */
