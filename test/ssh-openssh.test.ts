@@ -216,11 +216,43 @@ describe.skipIf(sshd === undefined)('ringshift apply through OpenSSH', () => {
     expect(again.done).toMatchObject({ copied: 0, filled: 0, deleted: 0 });
   });
 
-  it.each(['fill-remote-write:3', 'copy-synced:2', 'delete-unlinked:1'])('kill -9 at %s, then resume', async (point) => {
+  // Node-to-node pull: the nodes trust each other (node_ssh: names the key and known_hosts they use).
+  const nodeSsh = (known = sshd!.knownHosts) =>
+    `node_ssh: ${JSON.stringify(['-i', sshd!.identity, '-o', `UserKnownHostsFile=${known}`, '-o', 'IdentitiesOnly=yes'])}\n`;
+  /** The copies the journals record as pulled node to node. */
+  const pulledCopies = (plan: string): number => {
+    const dir = journalDir(plan);
+    let n = 0;
+    for (const f of fs.readdirSync(dir))
+      for (const line of fs.readFileSync(join(dir, f), 'utf8').split('\n'))
+        if (line.includes('"op":"copy"') && line.includes('node-to-node pull')) n++;
+    return n;
+  };
+  const leftoverTemps = (root: string): string[] => {
+    const out: string[] = [];
+    const walk = (d: string) => {
+      for (const e of fs.readdirSync(d, { withFileTypes: true })) {
+        if (e.isDirectory()) walk(join(d, e.name));
+        else if (e.name.includes('.ringshift-')) out.push(e.name);
+      }
+    };
+    walk(root);
+    return out;
+  };
+
+  // Relayed and node-to-node pulled copies alike: kill -9 at a crash point, the same command resumes.
+  it.each([
+    ['fill-remote-write:3', 'relay'],
+    ['copy-synced:2', 'relay'],
+    ['delete-unlinked:1', 'relay'],
+    ['copy-synced:2', 'pull'],
+    ['copy-verified:1', 'pull'],
+  ] as const)('kill -9 at %s (%s), then resume: nothing lost, no temp file left', async (point, transport) => {
     const { c, plan, sshPath, check } = await setup(
-      `openssh-kill`,
+      `openssh-kill-${transport}`,
       Array.from({ length: 16 }, (_, i) => `rk${i}.io.wait`),
     );
+    if (transport === 'pull') fs.appendFileSync(sshPath, nodeSsh());
     const args = [
       join(PROJECT_ROOT, 'bin/run.js'),
       'apply',
@@ -231,6 +263,8 @@ describe.skipIf(sshd === undefined)('ringshift apply through OpenSSH', () => {
       sshd!.identity,
       '--known-hosts',
       sshd!.knownHosts,
+      '--transport',
+      transport,
     ];
     const env = { ...process.env, RINGSHIFT_NOW: String(NOW), SSH_AUTH_SOCK: '' };
     const crashed = spawnSync(process.execPath, args, {
@@ -245,16 +279,9 @@ describe.skipIf(sshd === undefined)('ringshift apply through OpenSSH', () => {
       timeout: 120_000,
     });
     expect(done.status, done.stderr + done.stdout).toBe(0);
+    if (transport === 'pull') expect(pulledCopies(plan)).toBeGreaterThan(0);
     check();
-    const leftovers: string[] = [];
-    const walk = (d: string) => {
-      for (const e of fs.readdirSync(d, { withFileTypes: true })) {
-        if (e.isDirectory()) walk(join(d, e.name));
-        else if (e.name.includes('.ringshift-')) leftovers.push(e.name);
-      }
-    };
-    walk(join(c.dir, 'nodes'));
-    expect(leftovers).toEqual([]);
+    expect(leftoverTemps(join(c.dir, 'nodes'))).toEqual([]);
   });
 
   it(
@@ -408,30 +435,6 @@ describe.skipIf(sshd === undefined)('ringshift apply through OpenSSH', () => {
     },
   );
 
-  // Node-to-node pull: the nodes trust each other (node_ssh: names the key and known_hosts they use).
-  const nodeSsh = (known = sshd!.knownHosts) =>
-    `node_ssh: ${JSON.stringify(['-i', sshd!.identity, '-o', `UserKnownHostsFile=${known}`, '-o', 'IdentitiesOnly=yes'])}\n`;
-  /** The copies the journals record as pulled node to node. */
-  const pulledCopies = (plan: string): number => {
-    const dir = journalDir(plan);
-    let n = 0;
-    for (const f of fs.readdirSync(dir))
-      for (const line of fs.readFileSync(join(dir, f), 'utf8').split('\n'))
-        if (line.includes('"op":"copy"') && line.includes('node-to-node pull')) n++;
-    return n;
-  };
-  const leftoverTemps = (root: string): string[] => {
-    const out: string[] = [];
-    const walk = (d: string) => {
-      for (const e of fs.readdirSync(d, { withFileTypes: true })) {
-        if (e.isDirectory()) walk(join(d, e.name));
-        else if (e.name.includes('.ringshift-')) out.push(e.name);
-      }
-    };
-    walk(root);
-    return out;
-  };
-
   it('node_ssh in the cluster file: copies travel node to node (hostile names too), checked on both nodes; a rerun is a no-op', async () => {
     const metrics = [
       ...Array.from({ length: 30 }, (_, i) => `pull${i}.io.wait`),
@@ -481,40 +484,6 @@ describe.skipIf(sshd === undefined)('ringshift apply through OpenSSH', () => {
     expect(relayed.exitCode()).toBe(0);
     b.check();
   });
-
-  it.each(['copy-synced:2', 'copy-verified:1'])(
-    'node-to-node pull killed (-9) at %s, then resumed: nothing lost, no temp file left',
-    async (point) => {
-      const { c, plan, sshPath, check } = await setup(
-        'openssh-pull-kill',
-        Array.from({ length: 16 }, (_, i) => `pk${i}.io.wait`),
-      );
-      fs.appendFileSync(sshPath, nodeSsh());
-      const args = [
-        join(PROJECT_ROOT, 'bin/run.js'),
-        'apply',
-        plan,
-        '--cluster',
-        sshPath,
-        '--identity',
-        sshd!.identity,
-        '--known-hosts',
-        sshd!.knownHosts,
-      ];
-      const env = { ...process.env, RINGSHIFT_NOW: String(NOW), SSH_AUTH_SOCK: '' };
-      const crashed = spawnSync(process.execPath, args, {
-        env: { ...env, RINGSHIFT_TEST_CRASH_AT: point },
-        encoding: 'utf8',
-        timeout: 120_000,
-      });
-      expect(crashed.signal, crashed.stderr).toBe('SIGKILL');
-      const done = spawnSync(process.execPath, args, { env: { ...env, RINGSHIFT_TEST_CRASH_AT: '' }, encoding: 'utf8', timeout: 120_000 });
-      expect(done.status, done.stderr + done.stdout).toBe(0);
-      expect(pulledCopies(plan)).toBeGreaterThan(0);
-      check();
-      expect(leftoverTemps(join(c.dir, 'nodes'))).toEqual([]);
-    },
-  );
 
   // A real full filesystem behind sshd: sftp-server answers "Failure", statvfs shows it full.
   const canMount = process.getuid?.() === 0;

@@ -36,12 +36,12 @@ interface Pair {
   to: string;
   state: 'unknown' | 'ok' | 'off';
   queue: Waiting[];
-  running: number;
+  /** A batch of this pair is on its way (one at a time). */
+  running: boolean;
 }
 
 const MAX_FILES = 2048;
 const MAX_BYTES = 512 << 20;
-const IN_FLIGHT = 1;
 
 export class NodePull {
   private readonly pairs = new Map<string, Pair>();
@@ -87,17 +87,15 @@ export class NodePull {
   private pairOf(from: string, to: string): Pair {
     const k = `${from}\n${to}`;
     let p = this.pairs.get(k);
-    if (p === undefined) this.pairs.set(k, (p = { from, to, state: 'unknown', queue: [], running: 0 }));
+    if (p === undefined) this.pairs.set(k, (p = { from, to, state: 'unknown', queue: [], running: false }));
     return p;
   }
 
   private schedule(p: Pair): void {
-    // The first batch of a pair also finds out whether the pair can pull: one at a time until then.
-    const limit = p.state === 'ok' ? IN_FLIGHT : 1;
-    if (p.running >= limit || p.queue.length === 0) return;
-    p.running++;
-    // Copies asked meanwhile join the batch: this turn of the event loop, or, for a pair's first batch
-    // (which also starts the node's pull shell), the next 50 ms.
+    if (p.running || p.queue.length === 0) return;
+    p.running = true;
+    // Copies asked meanwhile join the batch: this turn of the event loop, or, for a pair's first batch,
+    // the next 50 ms.
     const wait = (f: () => void) => (p.state === 'ok' ? setImmediate(f) : setTimeout(f, 50));
     wait(() => {
       const batch: Waiting[] = [];
@@ -112,9 +110,8 @@ export class NodePull {
           for (const w of batch) w.reject(err);
         })
         .finally(() => {
-          p.running--;
+          p.running = false;
           this.schedule(p);
-          if (p.running < (p.state === 'ok' ? IN_FLIGHT : 1)) this.schedule(p);
         });
     });
   }

@@ -53,8 +53,8 @@ export class SshDriver implements StorageDriver {
   private clockOffset: number | undefined;
   private readonly work: RemoteShell;
   private readonly lockShell: RemoteShell;
-  /** Shells for node-to-node pulls (long batches): their own, so stats and syncs never wait behind one. */
-  private readonly pullShells: { shell: RemoteShell; busy: number }[];
+  /** The shell for node-to-node pulls (long batches): its own, so stats and syncs never wait behind one. */
+  private readonly pullShell: RemoteShell;
   private readonly locker: RemoteLocker;
   private readonly lister: SshLister;
   private readonly group: GroupSync;
@@ -81,7 +81,7 @@ export class SshDriver implements StorageDriver {
     this.io = new SftpIo(this.conn);
     this.work = new RemoteShell(this.conn, 'work');
     this.lockShell = new RemoteShell(this.conn, 'locks');
-    this.pullShells = [1].map((i) => ({ shell: new RemoteShell(this.conn, `pull-${i}`), busy: 0 }));
+    this.pullShell = new RemoteShell(this.conn, 'pull');
     this.locker = new RemoteLocker(this.conn, this.lockShell);
     this.lister = new SshLister(this, opts.listMethod ?? 'auto');
     this.group = new GroupSync((paths) => this.syncRound(paths));
@@ -508,21 +508,12 @@ export class SshDriver implements StorageDriver {
 
   /** Start the pull shell now (a node-to-node pull will need it; the login then overlaps other work). */
   async warmPullShell(): Promise<void> {
-    await Promise.all(this.pullShells.map((p) => p.shell.ensure()));
+    await this.pullShell.ensure();
   }
 
-  /**
-   * Run a long script (a node-to-node pull batch) on one of the node's pull shells, the less busy:
-   * started once each, so the node user's login runs twice per job, not once per batch.
-   */
-  async runInPullShell(script: string, timeoutMs: number): Promise<{ status: number; out: string }> {
-    const p = this.pullShells.reduce((a, b) => (b.busy < a.busy ? b : a));
-    p.busy++;
-    try {
-      return await p.shell.run(script, { timeoutMs, what: 'pull files onto' });
-    } finally {
-      p.busy--;
-    }
+  /** Run a node-to-node pull batch on the node's pull shell (started once: one login per job, not per batch). */
+  runInPullShell(script: string, timeoutMs: number): Promise<{ status: number; out: string }> {
+    return this.pullShell.run(script, { timeoutMs, what: 'pull files onto' });
   }
 
   async rename(fromRel: string, toRel: string, opts: { overwrite?: boolean } = {}): Promise<void> {
@@ -644,7 +635,7 @@ export class SshDriver implements StorageDriver {
   }
 
   async close(): Promise<void> {
-    await Promise.all([this.work.close(), this.lockShell.close()]);
+    await Promise.all([this.work.close(), this.lockShell.close(), this.pullShell.close()]);
     await this.conn.close();
   }
 

@@ -96,6 +96,14 @@ export async function* walkTree(root: string, opts: ListOptions = {}): AsyncGene
     }
   };
 
+  const takeBatch = (m: Extract<FromWorker, { t: 'batch' }>): void => {
+    const batch = unpackBatch(m, stat);
+    if (batch.length > 0) ready.push(batch);
+    progress.dirs += m.dirs;
+    progress.files += m.files;
+    opts.onProgress?.({ dirs: progress.dirs, files: progress.files });
+  };
+
   const onMessage = (w: Worker, m: FromWorker): void => {
     if (!started) {
       started = true;
@@ -103,11 +111,7 @@ export async function* walkTree(root: string, opts: ListOptions = {}): AsyncGene
     }
     switch (m.t) {
       case 'batch': {
-        const batch = unpackBatch(m, stat);
-        if (batch.length > 0) ready.push(batch);
-        progress.dirs += m.dirs;
-        progress.files += m.files;
-        opts.onProgress?.({ dirs: progress.dirs, files: progress.files });
+        takeBatch(m);
         if (ready.length >= MAX_READY_BATCHES) Atomics.store(flags, SHARED.PAUSED, 1);
         notify();
         break;
@@ -161,13 +165,8 @@ export async function* walkTree(root: string, opts: ListOptions = {}): AsyncGene
       cfg: { ...cfg, inlineBudget: INLINE_DIRS },
       port: {
         postMessage: (m: FromWorker) => {
-          if (m.t === 'batch') {
-            const batch = unpackBatch(m, stat);
-            if (batch.length > 0) ready.push(batch);
-            progress.dirs += m.dirs;
-            progress.files += m.files;
-            opts.onProgress?.({ dirs: progress.dirs, files: progress.files });
-          } else if (m.t === 'dirs') left.push(...m.dirs);
+          if (m.t === 'batch') takeBatch(m);
+          else if (m.t === 'dirs') left.push(...m.dirs);
           else if (m.t === 'fatal') inlineFatal = Object.assign(new Error(m.message), { code: m.code });
         },
         on: (_event, fn) => (deliver = fn),
