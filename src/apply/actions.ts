@@ -383,7 +383,12 @@ export async function runCopy(ctx: ActionContext, a: CopyAction, lease: Lease = 
           try {
             const [buf, back] = bufs as [Buffer, Buffer];
             // The path was checked by stat (inside the root, a regular file); O_NOFOLLOW keeps it so.
-            const data = srcLocal !== null ? await srcLocal.readInto(a.path, buf) : await src.readFile(a.path);
+            const data =
+              srcLocal !== null
+                ? await srcLocal.readInto(a.path, buf)
+                : isRemote(src) && src.readChunks !== undefined
+                  ? await readInPlace(src.readChunks(a.path, buf), buf)
+                  : await src.readFile(a.path);
             bytes = data.length;
             ctx.onRead(a.to, bytes);
             await checkAll(data);
@@ -773,6 +778,7 @@ export async function runDelete(ctx: ActionContext, a: DeleteAction, lease: Leas
   const journal = ctx.journal(a.at);
   const gone = async (): Promise<Outcome> => {
     await journal.append({ t: 'deleted', id: a.id, result: 'already-gone', src: null, at: iso() });
+    t.deleted(a.id);
     return { kind: 'done', result: 'already-gone', bytes: 0 };
   };
   const first = await at.stat(a.path);
@@ -827,6 +833,7 @@ export async function runDelete(ctx: ActionContext, a: DeleteAction, lease: Leas
       await at.unlink(a.path, { grouped: true });
       crashPoint('delete-unlinked');
       await journal.append({ t: 'deleted', id: a.id, result: 'deleted', src: cur.stamp, at: iso() });
+      t.deleted(a.id);
       return { kind: 'done', result: 'deleted', bytes: 0 };
     }
     if (round > ATTEMPTS) {
@@ -865,4 +872,21 @@ export async function runDelete(ctx: ActionContext, a: DeleteAction, lease: Leas
       crashPoint('delete-refilled');
     }
   }
+}
+
+/**
+ * A remote file read straight into buf (the driver fills it chunk after chunk, no copy); a read that
+ * did not land in place (a short read, a bigger file) is joined instead.
+ */
+async function readInPlace(chunks: AsyncIterable<Buffer>, buf: Buffer): Promise<Buffer> {
+  const parts: Buffer[] = [];
+  let bytes = 0;
+  let inPlace = true;
+  for await (const b of chunks) {
+    inPlace &&= b.buffer === buf.buffer && b.byteOffset === buf.byteOffset + bytes;
+    parts.push(b);
+    bytes += b.length;
+  }
+  if (inPlace) return buf.subarray(0, bytes);
+  return parts.length === 1 ? parts[0]! : Buffer.concat(parts);
 }

@@ -17,6 +17,7 @@ import { outcomeOf, runCopy, runDelete, runFill, type ActionContext, type Lease,
 import { silentProgress, type NodeTotals, type ProgressSink } from './apply-progress.js';
 import { ApplyReport } from './apply-report.js';
 import { crashPoint } from './crash-points.js';
+import { EarlyDeletes } from './early-deletes.js';
 import { checkJournalPlan, iso, Journal, JournalBroken, journalDir, journalFileName, readJournal } from './journal.js';
 import { NodePull, nodeSshArgs, type TransportMode } from './node-pull.js';
 import { Nodes } from './nodes.js';
@@ -362,14 +363,22 @@ export async function applyPlan(o: ApplyOptions): Promise<ApplyReport> {
       ops: readonly number[],
       want: (a: PlanAction) => boolean,
       exec: (a: PlanAction, lease: Lease) => Promise<Outcome>,
+      early?: EarlyDeletes,
     ): Promise<void> => {
       if (ops.every((op) => pendingOps[op] === 0)) return;
       const inflight = new Set<Promise<void>>();
       outer: for await (const batch of planLines(planPath)) {
         for (const { rec } of batch) {
           if (interrupted() || report.stopped !== null) break outer;
-          if (rec.type !== 'action' || !selectedNode(t.node[rec.id]!) || t.isDone(rec.id) || !want(rec)) continue;
-          const p: Promise<void> = runOne(rec, (lease) => exec(rec, lease)).finally(() => inflight.delete(p));
+          if (rec.type !== 'action' || !selectedNode(t.node[rec.id]!) || t.isDone(rec.id)) continue;
+          if (!want(rec)) {
+            if (early !== undefined && rec.op === 'delete') early.offer(rec);
+            continue;
+          }
+          const p: Promise<void> = runOne(rec, (lease) => exec(rec, lease)).finally(() => {
+            inflight.delete(p);
+            early?.finished(rec.id);
+          });
           inflight.add(p);
           if (inflight.size >= WINDOW) await Promise.race(inflight);
         }
@@ -377,13 +386,28 @@ export async function applyPlan(o: ApplyOptions): Promise<ApplyReport> {
       await Promise.all(inflight);
     };
 
+    const emptied = new Map<string, Set<string>>(); // location → directories a delete took a file from
+    const execDelete = async (d: Extract<PlanAction, { op: 'delete' }>, lease: Lease): Promise<Outcome> => {
+      const out = depsProblem(d, d.after) ?? (await runDelete(ctx, d, lease));
+      if (out.kind === 'done' && out.result === 'deleted') {
+        if (!emptied.has(d.at)) emptied.set(d.at, new Set());
+        emptied.get(d.at)!.add(posix.dirname(d.path));
+      }
+      return out;
+    };
+    // Deletes whose owner copies are all in the copy pass start as soon as those are verified.
+    const early =
+      pendingOps[OP.delete]! > 0 ? new EarlyDeletes(t, (id) => selectedNode(t.node[id]!), (d) => runOne(d, (lease) => execDelete(d, lease))) : undefined;
+
     progress.start([...totals.values()]);
     try {
       await pass(
         [OP.copy, OP.fill],
         (a) => a.op === 'copy' || (a.op === 'fill' && (a.after ?? []).length === 0),
         (a, lease) => (a.op === 'copy' ? runCopy(ctx, a, lease) : runFill(ctx, a as Extract<PlanAction, { op: 'fill' }>, lease)),
+        early,
       );
+      await early?.settle();
       crashPoint('after-copies');
       await pass(
         [OP.fill],
@@ -393,19 +417,10 @@ export async function applyPlan(o: ApplyOptions): Promise<ApplyReport> {
           runFill(ctx, a as Extract<PlanAction, { op: 'fill' }>, lease),
       );
       readOthers(); // other jobs may have verified copies meanwhile
-      const emptied = new Map<string, Set<string>>(); // location → directories a delete took a file from
       await pass(
         [OP.delete],
         (a) => a.op === 'delete',
-        async (a, lease) => {
-          const d = a as Extract<PlanAction, { op: 'delete' }>;
-          const out = depsProblem(a, d.after) ?? (await runDelete(ctx, d, lease));
-          if (out.kind === 'done' && out.result === 'deleted') {
-            if (!emptied.has(d.at)) emptied.set(d.at, new Set());
-            emptied.get(d.at)!.add(posix.dirname(d.path));
-          }
-          return out;
-        },
+        (a, lease) => execDelete(a as Extract<PlanAction, { op: 'delete' }>, lease),
       );
       // Once this job's copies and deletes are over: the directories its deletes left empty go (never a
       // root). Best effort: a directory that cannot be removed is only clutter, never a reason to fail.
