@@ -6,7 +6,16 @@ import { EarlyDeletes } from '../src/apply/early-deletes.js';
 import type { CopyAction, DeleteAction } from '../src/plan/plan-file.js';
 
 const source = { size: 100, mtimeMs: 1000 };
-const copy = (id: number, path: string, to = 'b'): CopyAction => ({ type: 'action', id, op: 'copy', metric: path, path, from: 'a', to, source });
+const copy = (id: number, path: string, to = 'b'): CopyAction => ({
+  type: 'action',
+  id,
+  op: 'copy',
+  metric: path,
+  path,
+  from: 'a',
+  to,
+  source,
+});
 const del = (id: number, path: string, after: number[]): DeleteAction => ({
   type: 'action',
   id,

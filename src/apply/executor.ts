@@ -397,7 +397,13 @@ export async function applyPlan(o: ApplyOptions): Promise<ApplyReport> {
     };
     // Deletes whose owner copies are all in the copy pass start as soon as those are verified.
     const early =
-      pendingOps[OP.delete]! > 0 ? new EarlyDeletes(t, (id) => selectedNode(t.node[id]!), (d) => runOne(d, (lease) => execDelete(d, lease))) : undefined;
+      pendingOps[OP.delete]! > 0
+        ? new EarlyDeletes(
+            t,
+            (id) => selectedNode(t.node[id]!),
+            (d) => runOne(d, (lease) => execDelete(d, lease)),
+          )
+        : undefined;
 
     progress.start([...totals.values()]);
     try {
