@@ -5,6 +5,8 @@
 //                     verified and made durable, the sources deleted: the whole job)
 //   … --transport pull  the same, node 2 pulling from node 1 over its own ssh (the cluster file's
 //                     node_ssh: says the nodes trust each other): the data never crosses the controller
+//   … on node 2       the same job run on the destination node (node 2 is a local path, node 1 over
+//                     ssh): where carbon-sync runs, and rsync's topology (one ssh hop, no controller)
 //   rsync -a          the moving files from node 1's directory to node 2 over one ssh (no fsync, no delete)
 //   carbon-sync       carbonate's, run as on the destination (rsync -azpS pull into staging, then copy),
 //                     when CARBONATE_DIR points at carbonate's source or carbon-sync is on PATH
@@ -155,17 +157,32 @@ function verify(s: Setup, tool: string): void {
 }
 
 /** The plan of the 1 → 2 change (copies and deletes of the moving files), as `ringshift plan` writes it. */
-function writePlan(s: Setup, a: LoopbackSshd, b: LoopbackSshd, known: string): { plan: string; cluster: string; pullCluster: string } {
-  const clusterText =
-    `ring:\n  impl: carbon\n  hash: carbon_ch\n  replication: 1\n  destinations: ["n1:2004:a", "n2:2004:a"]\n` +
-    `storage:\n  n1: ${a.url(s.n1)}\n  n2: ${b.url(s.n2)}\n`;
-  const cluster = join(s.dir, `ssh-${a.port}-${b.port}.yaml`);
-  fs.writeFileSync(cluster, clusterText);
+interface Plans {
+  plan: string;
+  cluster: string;
+  pullCluster: string;
+  /** The same change as seen from node 2 (node 2 a local path): the job run on the destination. */
+  onDestPlan: string;
+  onDestCluster: string;
+}
+
+function writePlan(s: Setup, a: LoopbackSshd, b: LoopbackSshd, known: string): Plans {
+  const first = writePlanFor(s, a, b.url(s.n2), `${a.port}-${b.port}`);
+  const onDest = writePlanFor(s, a, s.n2, `${a.port}-local`);
   // For the pull row: the nodes trust each other as carbon-sync needs them to (node 2 logs in to
   // node 1 with a key), and node_ssh says how.
   const nodeSsh = ['-i', a.identity, '-o', `UserKnownHostsFile=${known}`, '-o', 'IdentitiesOnly=yes'];
   const pullCluster = join(s.dir, `ssh-pull-${a.port}-${b.port}.yaml`);
-  fs.writeFileSync(pullCluster, `${clusterText}node_ssh: ${JSON.stringify(nodeSsh)}\n`);
+  fs.writeFileSync(pullCluster, `${first.clusterText}node_ssh: ${JSON.stringify(nodeSsh)}\n`);
+  return { plan: first.plan, cluster: first.cluster, pullCluster, onDestPlan: onDest.plan, onDestCluster: onDest.cluster };
+}
+
+function writePlanFor(s: Setup, a: LoopbackSshd, n2Url: string, tag: string): { plan: string; cluster: string; clusterText: string } {
+  const clusterText =
+    `ring:\n  impl: carbon\n  hash: carbon_ch\n  replication: 1\n  destinations: ["n1:2004:a", "n2:2004:a"]\n` +
+    `storage:\n  n1: ${a.url(s.n1)}\n  n2: ${n2Url}\n`;
+  const cluster = join(s.dir, `ssh-${tag}.yaml`);
+  fs.writeFileSync(cluster, clusterText);
   const spec = parseClusterFile(clusterText, cluster).ring;
   const header: PlanHeader = {
     type: 'header',
@@ -177,7 +194,7 @@ function writePlan(s: Setup, a: LoopbackSshd, b: LoopbackSshd, known: string): {
     cluster,
     locations: [
       { id: 'n1', url: a.url(s.n1), members: ['n1:2004:a'] },
-      { id: 'n2', url: b.url(s.n2), members: ['n2:2004:a'] },
+      { id: 'n2', url: n2Url, members: ['n2:2004:a'] },
     ],
     options: { keepSource: false, moveSuspected: false },
   };
@@ -195,9 +212,9 @@ function writePlan(s: Setup, a: LoopbackSshd, b: LoopbackSshd, known: string): {
     id += 2;
   }
   lines.push(JSON.stringify({ type: 'footer', actions: id - 1, skips: 0, bytes }));
-  const plan = join(s.dir, `move-${a.port}-${b.port}.plan`);
+  const plan = join(s.dir, `move-${tag}.plan`);
   fs.writeFileSync(plan, lines.join('\n') + '\n');
-  return { plan, cluster, pullCluster };
+  return { plan, cluster, clusterText };
 }
 
 function carbonSync(): { argv: string[] } | string {
@@ -249,14 +266,15 @@ async function main(): Promise<void> {
     try {
       const known = join(DIR, `known-${flavour.slow}`);
       fs.writeFileSync(known, fs.readFileSync(a.knownHosts, 'utf8') + fs.readFileSync(b.knownHosts, 'utf8'));
-      const { plan, cluster, pullCluster } = writePlan(s, a, b, known);
+      const { plan, cluster, pullCluster, onDestPlan, onDestCluster } = writePlan(s, a, b, known);
       const sshCmd = (port: number) =>
         `ssh -p ${port} -i ${a.identity} -o UserKnownHostsFile=${known} -o StrictHostKeyChecking=yes -o BatchMode=yes`;
       if (SETUP_ONLY) {
         reset(s);
         log(`servers: pids in ${a.dir}, ${b.dir} (sshd.pid); run:`);
         process.stdout.write(
-          `${process.execPath} ${RUN} apply ${plan} --cluster ${cluster} --identity ${a.identity} --known-hosts ${known}\n`,
+          `${process.execPath} ${RUN} apply ${plan} --cluster ${cluster} --identity ${a.identity} --known-hosts ${known}\n` +
+            `${process.execPath} ${RUN} apply ${onDestPlan} --cluster ${onDestCluster} --identity ${a.identity} --known-hosts ${known}\n`,
         );
         return;
       }
@@ -264,14 +282,15 @@ async function main(): Promise<void> {
       const keep = (tool: string, t: number) => (times[tool] ??= []).push(t);
       for (let r = 0; r < RUNS; r++) {
         // Default flags (every byte through this machine), and node 2 pulling from node 1.
-        for (const [tool, extra] of [
-          ['ringshift apply', ['--cluster', cluster]],
-          ['ringshift apply --transport pull', ['--cluster', pullCluster, '--transport', 'pull']],
+        for (const [tool, planFile, extra] of [
+          ['ringshift apply', plan, ['--cluster', cluster]],
+          ['ringshift apply --transport pull', plan, ['--cluster', pullCluster, '--transport', 'pull']],
+          ['ringshift apply on node 2', onDestPlan, ['--cluster', onDestCluster]],
         ] as const) {
           reset(s);
           const t = timed(() =>
             must(
-              spawnSync(process.execPath, [RUN, 'apply', plan, '--identity', a.identity, '--known-hosts', known, '--quiet', ...extra], {
+              spawnSync(process.execPath, [RUN, 'apply', planFile, '--identity', a.identity, '--known-hosts', known, '--quiet', ...extra], {
                 encoding: 'utf8',
                 env: { ...process.env, SSH_AUTH_SOCK: '' },
               }),
@@ -347,11 +366,13 @@ async function main(): Promise<void> {
         const note =
           tool === 'ringshift apply'
             ? `whole job at default flags (every byte through this machine, each slot checked here): copies verified and durable, sources deleted; median of ${xs.length}, ${load}`
-            : tool.startsWith('ringshift')
-              ? `whole job, node 2 pulls from node 1 (node_ssh in the cluster file; sha256 on both nodes): copies verified and durable, sources deleted; median of ${xs.length}, ${load}`
-              : tool === 'rsync -a'
-                ? `copies only, no fsync, no delete, one ssh hop; median of ${xs.length}, ${load}`
-                : `rsync -azpS pull + copy on the destination; median of ${xs.length}, ${load}`;
+            : tool === 'ringshift apply on node 2'
+              ? `whole job at default flags, run on the destination as carbon-sync is (node 1 over ssh, one hop): copies verified and durable, sources deleted; median of ${xs.length}, ${load}`
+              : tool.startsWith('ringshift')
+                ? `whole job, node 2 pulls from node 1 (node_ssh in the cluster file; sha256 on both nodes): copies verified and durable, sources deleted; median of ${xs.length}, ${load}`
+                : tool === 'rsync -a'
+                  ? `copies only, no fsync, no delete, one ssh hop; median of ${xs.length}, ${load}`
+                  : `rsync -azpS pull + copy on the destination; median of ${xs.length}, ${load}`;
         row({ case: caseName, tool, metric: 'seconds', value: Math.round(m * 1000) / 1000, better: 'lower', note });
         row({ case: caseName, tool, metric: 'MB/s', value: Math.round((mb / m) * 10) / 10, better: 'higher', note });
       }
@@ -359,11 +380,13 @@ async function main(): Promise<void> {
         out.notAvailable({ case: caseName, tool: 'carbon-sync', metric: 'seconds', better: 'lower' }, peer);
         out.notAvailable({ case: caseName, tool: 'carbon-sync', metric: 'MB/s', better: 'higher' }, peer);
       }
-      const apply = median(times['ringshift apply']!);
-      const ratios = [`${((median(times['rsync -a']!) / apply) * 100).toFixed(0)} % of rsync -a's throughput`];
-      if (times['carbon-sync'] !== undefined)
-        ratios.push(`${((median(times['carbon-sync']) / apply) * 100).toFixed(0)} % of carbon-sync's`);
-      log(`${flavour.name}: ringshift apply reaches ${ratios.join(', ')}`);
+      for (const tool of ['ringshift apply', 'ringshift apply on node 2']) {
+        const apply = median(times[tool]!);
+        const ratios = [`${((median(times['rsync -a']!) / apply) * 100).toFixed(0)} % of rsync -a's throughput`];
+        if (times['carbon-sync'] !== undefined)
+          ratios.push(`${((median(times['carbon-sync']) / apply) * 100).toFixed(0)} % of carbon-sync's`);
+        log(`${flavour.name}: ${tool} reaches ${ratios.join(', ')}`);
+      }
     } finally {
       if (!SETUP_ONLY) {
         await a.stop();

@@ -50,16 +50,16 @@ export interface ApplyOptions {
   interrupt?: { readonly signal: NodeJS.Signals | null } | undefined;
 }
 
-/** Counting semaphore: FIFO waiters, released by the holder. */
+/** Counting semaphore: FIFO waiters (an urgent one goes first), released by the holder. */
 class Slots {
   private waiters: (() => void)[] = [];
   constructor(private free: number) {}
-  acquire(): Promise<void> {
+  acquire(urgent = false): Promise<void> {
     if (this.free > 0 && this.waiters.length === 0) {
       this.free--;
       return Promise.resolve();
     }
-    return new Promise((resolve) => this.waiters.push(resolve));
+    return new Promise((resolve) => (urgent ? this.waiters.unshift(resolve) : this.waiters.push(resolve)));
   }
   release(): void {
     const w = this.waiters.shift();
@@ -282,10 +282,12 @@ export async function applyPlan(o: ApplyOptions): Promise<ApplyReport> {
       if (sig !== null && report.stopped === null) report.stopped = `interrupted by ${sig}; the actions in flight finished`;
       return sig !== null;
     };
-    const runOne = async (a: PlanAction, exec: (lease: Lease) => Promise<Outcome>): Promise<void> => {
+    // urgent: a delete started during the copy pass goes before the copies queued for its node's slot
+    // (up to the whole window of them), else it would run after them all anyway.
+    const runOne = async (a: PlanAction, exec: (lease: Lease) => Promise<Outcome>, urgent = false): Promise<void> => {
       const locs = [...new Set(a.op === 'delete' ? [a.at] : [a.from, a.to])].sort();
-      for (const l of locs) await limiterOf(l).acquire();
-      await global.acquire();
+      for (const l of locs) await limiterOf(l).acquire(urgent);
+      await global.acquire(urgent);
       let held = true;
       const lease: Lease = {
         release: () => {
@@ -401,7 +403,7 @@ export async function applyPlan(o: ApplyOptions): Promise<ApplyReport> {
         ? new EarlyDeletes(
             t,
             (id) => selectedNode(t.node[id]!),
-            (d) => runOne(d, (lease) => execDelete(d, lease)),
+            (d) => runOne(d, (lease) => execDelete(d, lease), true),
           )
         : undefined;
 
