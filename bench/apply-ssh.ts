@@ -25,9 +25,9 @@ import { parseClusterFile } from '../src/config/cluster-file.js';
 import { ringFingerprint, type PlanAction, type PlanHeader } from '../src/plan/plan-file.js';
 import { buildRing } from '../src/ring/build.js';
 import { metricToPath } from '../src/storage/paths.js';
-import { encodeHeader, POINT_SIZE } from '../src/whisper/file-format.js';
 import { startLoopbackSshd, type LoopbackSshd } from './apply-sshd.js';
 import { startBench } from './rows.js';
+import { fullWhisperFile, LAYOUT_226KB, LAYOUT_3MB } from './whisper-bytes.js';
 
 const ROOT = resolve(dirname(fileURLToPath(import.meta.url)), '../..');
 const RUN = resolve(ROOT, 'bin/run.js');
@@ -52,31 +52,6 @@ const row = out.row;
 
 // Realistic layouts: 1 file in 7 with a 10 s archive (3.3 MB), the others 1m:7d,1h:1y (226 KB); every
 // slot written (a metric older than its retention), values varying.
-const BIG: [number, number][] = [
-  [10, 2160],
-  [60, 10080],
-  [600, 262800],
-];
-const SMALL: [number, number][] = [
-  [60, 10080],
-  [3600, 8760],
-];
-
-function whisperBytes(layout: [number, number][], seed: number): Buffer {
-  const header = encodeHeader(1, 0.5, layout);
-  const buf = Buffer.alloc(header.length + layout.reduce((n, [, p]) => n + p * POINT_SIZE, 0));
-  header.copy(buf);
-  let at = header.length;
-  for (const [s, p] of layout) {
-    const base = NOW - (NOW % s) - (p - 1) * s;
-    for (let k = 0; k < p; k++, at += POINT_SIZE) {
-      buf.writeUInt32BE(base + k * s, at);
-      buf.writeDoubleBE(Math.round(Math.sin(seed + k / 97) * 1e6) / 1e3, at + 4);
-    }
-  }
-  return buf;
-}
-
 interface Setup {
   dir: string;
   pristine: string;
@@ -106,7 +81,7 @@ function prepare(): Setup {
       const rel = metricToPath(`bench.g${i % 50}.m${i}`);
       const f = join(pristine, rel);
       fs.mkdirSync(dirname(f), { recursive: true });
-      fs.writeFileSync(f, whisperBytes(i % 7 === 0 ? BIG : SMALL, i));
+      fs.writeFileSync(f, fullWhisperFile(i % 7 === 0 ? LAYOUT_3MB : LAYOUT_226KB, i, NOW));
       fs.utimesSync(f, NOW, NOW);
     }
     fs.writeFileSync(join(dir, 'new.yaml'), cluster(['n1', 'n2'], { n1: '/n1', n2: '/n2' }));

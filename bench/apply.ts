@@ -17,8 +17,8 @@ import { fileURLToPath } from 'node:url';
 import { applyPlan } from '../src/apply/executor.js';
 import { loadClusterFileSync } from '../src/config/cluster-file.js';
 import { ringFingerprint, type PlanAction, type PlanHeader } from '../src/plan/plan-file.js';
-import { encodeHeader, POINT_SIZE } from '../src/whisper/file-format.js';
 import { startBench } from './rows.js';
+import { fullWhisperFile, LAYOUT_10KB, LAYOUT_3MB, type Layout } from './whisper-bytes.js';
 
 const ROOT = resolve(dirname(fileURLToPath(import.meta.url)), '../..');
 const RUN = resolve(ROOT, 'bin/run.js');
@@ -35,32 +35,6 @@ const DIR = arg('--dir', join(tmpdir(), 'ringshift-bench', 'apply'));
 const COLD = process.argv.includes('--cold');
 const NOW = 1_700_000_000;
 
-const LAYOUT_BIG: [number, number][] = [
-  [10, 2160],
-  [60, 10080],
-  [600, 262800],
-];
-const LAYOUT_SMALL: [number, number][] = [
-  [60, 720],
-  [3600, 168],
-];
-
-/** A whisper file whose every slot holds a point (no sparse or zero pages to skip). */
-function whisperBytes(layout: [number, number][], seed: number): Buffer {
-  const header = encodeHeader(1, 0.5, layout);
-  const buf = Buffer.alloc(header.length + layout.reduce((n, [, p]) => n + p * POINT_SIZE, 0));
-  header.copy(buf);
-  let at = header.length;
-  for (const [s, p] of layout) {
-    const base = NOW - (NOW % s) - (p - 1) * s;
-    for (let k = 0; k < p; k++, at += POINT_SIZE) {
-      buf.writeUInt32BE(base + k * s, at);
-      buf.writeDoubleBE(Math.sin(seed + k / 97) * 1000, at + 4);
-    }
-  }
-  return buf;
-}
-
 interface Set_ {
   name: string;
   dir: string;
@@ -70,7 +44,7 @@ interface Set_ {
 }
 
 /** Source tree, cluster file (two nodes) and a plan copying every file from n1 to n2. */
-function prepare(name: string, count: number, layout: [number, number][]): Set_ {
+function prepare(name: string, count: number, layout: Layout): Set_ {
   const dir = join(DIR, name);
   const src = join(dir, 'nodes/n1');
   const marker = join(dir, 'ready');
@@ -79,7 +53,7 @@ function prepare(name: string, count: number, layout: [number, number][]): Set_ 
     for (let i = 0; i < count; i++) {
       const f = join(src, `bench/g${i % 50}/m${i}.wsp`);
       fs.mkdirSync(dirname(f), { recursive: true });
-      fs.writeFileSync(f, whisperBytes(layout, i));
+      fs.writeFileSync(f, fullWhisperFile(layout, i, NOW));
       fs.utimesSync(f, NOW, NOW);
     }
     fs.writeFileSync(
@@ -246,8 +220,8 @@ console.log(
 );
 fs.mkdirSync(DIR, { recursive: true });
 await emptyTrash(true);
-const big = prepare(`big-${BIG}`, BIG, LAYOUT_BIG);
+const big = prepare(`big-${BIG}`, BIG, LAYOUT_3MB);
 report(big, await measure(big));
-const small = prepare(`small-${SMALL}`, SMALL, LAYOUT_SMALL);
+const small = prepare(`small-${SMALL}`, SMALL, LAYOUT_10KB);
 report(small, await measure(small));
 await emptyTrash(false);

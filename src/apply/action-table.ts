@@ -187,11 +187,6 @@ export class ActionTable {
     }
   }
 
-  /** A delete this run journaled (deleted or already gone): later passes skip it. */
-  deleted(id: number): void {
-    if (this.has(id) && this.op[id] === OP.delete) this.state[id] = ST.deleted;
-  }
-
   isDone(id: number): boolean {
     return this.op[id] === OP.delete ? this.state[id] === ST.deleted : this.state[id] === ST.verified;
   }

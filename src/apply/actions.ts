@@ -778,7 +778,6 @@ export async function runDelete(ctx: ActionContext, a: DeleteAction, lease: Leas
   const journal = ctx.journal(a.at);
   const gone = async (): Promise<Outcome> => {
     await journal.append({ t: 'deleted', id: a.id, result: 'already-gone', src: null, at: iso() });
-    t.deleted(a.id);
     return { kind: 'done', result: 'already-gone', bytes: 0 };
   };
   const first = await at.stat(a.path);
@@ -833,7 +832,6 @@ export async function runDelete(ctx: ActionContext, a: DeleteAction, lease: Leas
       await at.unlink(a.path, { grouped: true });
       crashPoint('delete-unlinked');
       await journal.append({ t: 'deleted', id: a.id, result: 'deleted', src: cur.stamp, at: iso() });
-      t.deleted(a.id);
       return { kind: 'done', result: 'deleted', bytes: 0 };
     }
     if (round > ATTEMPTS) {

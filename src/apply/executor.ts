@@ -17,7 +17,6 @@ import { outcomeOf, runCopy, runDelete, runFill, type ActionContext, type Lease,
 import { silentProgress, type NodeTotals, type ProgressSink } from './apply-progress.js';
 import { ApplyReport } from './apply-report.js';
 import { crashPoint } from './crash-points.js';
-import { EarlyDeletes } from './early-deletes.js';
 import { checkJournalPlan, iso, Journal, JournalBroken, journalDir, journalFileName, readJournal } from './journal.js';
 import { NodePull, nodeSshArgs, type TransportMode } from './node-pull.js';
 import { Nodes } from './nodes.js';
@@ -50,16 +49,16 @@ export interface ApplyOptions {
   interrupt?: { readonly signal: NodeJS.Signals | null } | undefined;
 }
 
-/** Counting semaphore: FIFO waiters (an urgent one goes first), released by the holder. */
+/** Counting semaphore: FIFO waiters, released by the holder. */
 class Slots {
   private waiters: (() => void)[] = [];
   constructor(private free: number) {}
-  acquire(urgent = false): Promise<void> {
+  acquire(): Promise<void> {
     if (this.free > 0 && this.waiters.length === 0) {
       this.free--;
       return Promise.resolve();
     }
-    return new Promise((resolve) => (urgent ? this.waiters.unshift(resolve) : this.waiters.push(resolve)));
+    return new Promise((resolve) => this.waiters.push(resolve));
   }
   release(): void {
     const w = this.waiters.shift();
@@ -220,6 +219,7 @@ export async function applyPlan(o: ApplyOptions): Promise<ApplyReport> {
             for (const x of rec.after) touched.add(t.locations[t.node[x]!]!);
         }
       }
+    for (const l of touched) nodes.warm(l);
     await Promise.all(
       [...touched].map((l) =>
         nodes.driver(l).catch((err: unknown) => {
@@ -282,12 +282,10 @@ export async function applyPlan(o: ApplyOptions): Promise<ApplyReport> {
       if (sig !== null && report.stopped === null) report.stopped = `interrupted by ${sig}; the actions in flight finished`;
       return sig !== null;
     };
-    // urgent: a delete started during the copy pass goes before the copies queued for its node's slot
-    // (up to the whole window of them), else it would run after them all anyway.
-    const runOne = async (a: PlanAction, exec: (lease: Lease) => Promise<Outcome>, urgent = false): Promise<void> => {
+    const runOne = async (a: PlanAction, exec: (lease: Lease) => Promise<Outcome>): Promise<void> => {
       const locs = [...new Set(a.op === 'delete' ? [a.at] : [a.from, a.to])].sort();
-      for (const l of locs) await limiterOf(l).acquire(urgent);
-      await global.acquire(urgent);
+      for (const l of locs) await limiterOf(l).acquire();
+      await global.acquire();
       let held = true;
       const lease: Lease = {
         release: () => {
@@ -365,22 +363,14 @@ export async function applyPlan(o: ApplyOptions): Promise<ApplyReport> {
       ops: readonly number[],
       want: (a: PlanAction) => boolean,
       exec: (a: PlanAction, lease: Lease) => Promise<Outcome>,
-      early?: EarlyDeletes,
     ): Promise<void> => {
       if (ops.every((op) => pendingOps[op] === 0)) return;
       const inflight = new Set<Promise<void>>();
       outer: for await (const batch of planLines(planPath)) {
         for (const { rec } of batch) {
           if (interrupted() || report.stopped !== null) break outer;
-          if (rec.type !== 'action' || !selectedNode(t.node[rec.id]!) || t.isDone(rec.id)) continue;
-          if (!want(rec)) {
-            if (early !== undefined && rec.op === 'delete') early.offer(rec);
-            continue;
-          }
-          const p: Promise<void> = runOne(rec, (lease) => exec(rec, lease)).finally(() => {
-            inflight.delete(p);
-            early?.finished(rec.id);
-          });
+          if (rec.type !== 'action' || !selectedNode(t.node[rec.id]!) || t.isDone(rec.id) || !want(rec)) continue;
+          const p: Promise<void> = runOne(rec, (lease) => exec(rec, lease)).finally(() => inflight.delete(p));
           inflight.add(p);
           if (inflight.size >= WINDOW) await Promise.race(inflight);
         }
@@ -388,34 +378,13 @@ export async function applyPlan(o: ApplyOptions): Promise<ApplyReport> {
       await Promise.all(inflight);
     };
 
-    const emptied = new Map<string, Set<string>>(); // location → directories a delete took a file from
-    const execDelete = async (d: Extract<PlanAction, { op: 'delete' }>, lease: Lease): Promise<Outcome> => {
-      const out = depsProblem(d, d.after) ?? (await runDelete(ctx, d, lease));
-      if (out.kind === 'done' && out.result === 'deleted') {
-        if (!emptied.has(d.at)) emptied.set(d.at, new Set());
-        emptied.get(d.at)!.add(posix.dirname(d.path));
-      }
-      return out;
-    };
-    // Deletes whose owner copies are all in the copy pass start as soon as those are verified.
-    const early =
-      pendingOps[OP.delete]! > 0
-        ? new EarlyDeletes(
-            t,
-            (id) => selectedNode(t.node[id]!),
-            (d) => runOne(d, (lease) => execDelete(d, lease), true),
-          )
-        : undefined;
-
     progress.start([...totals.values()]);
     try {
       await pass(
         [OP.copy, OP.fill],
         (a) => a.op === 'copy' || (a.op === 'fill' && (a.after ?? []).length === 0),
         (a, lease) => (a.op === 'copy' ? runCopy(ctx, a, lease) : runFill(ctx, a as Extract<PlanAction, { op: 'fill' }>, lease)),
-        early,
       );
-      await early?.settle();
       crashPoint('after-copies');
       await pass(
         [OP.fill],
@@ -425,10 +394,19 @@ export async function applyPlan(o: ApplyOptions): Promise<ApplyReport> {
           runFill(ctx, a as Extract<PlanAction, { op: 'fill' }>, lease),
       );
       readOthers(); // other jobs may have verified copies meanwhile
+      const emptied = new Map<string, Set<string>>(); // location → directories a delete took a file from
       await pass(
         [OP.delete],
         (a) => a.op === 'delete',
-        (a, lease) => execDelete(a as Extract<PlanAction, { op: 'delete' }>, lease),
+        async (a, lease) => {
+          const d = a as Extract<PlanAction, { op: 'delete' }>;
+          const out = depsProblem(a, d.after) ?? (await runDelete(ctx, d, lease));
+          if (out.kind === 'done' && out.result === 'deleted') {
+            if (!emptied.has(d.at)) emptied.set(d.at, new Set());
+            emptied.get(d.at)!.add(posix.dirname(d.path));
+          }
+          return out;
+        },
       );
       // Once this job's copies and deletes are over: the directories its deletes left empty go (never a
       // root). Best effort: a directory that cannot be removed is only clutter, never a reason to fail.
