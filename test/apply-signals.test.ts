@@ -17,13 +17,9 @@ import { runPlan } from '../src/plan/run-plan.js';
 import { NOW, owners, TestCluster } from './audit-cluster.js';
 import { PROJECT_ROOT } from './helpers/project-root.js';
 import { expectGapOnlyUnion, snapshotMetrics, type Snapshot } from './helpers/apply-check.js';
+import { ALL, NODES3, NODES4, STORE3, STORE4 } from './helpers/three-to-four.js';
 
 const RUN = join(PROJECT_ROOT, 'bin/run.js');
-const NODES3 = ['n1:2004:a', 'n2:2004:a', 'n3:2004:a'];
-const NODES4 = [...NODES3, 'n4:2004:a'];
-const STORE3 = { n1: 'n1', n2: 'n2', n3: 'n3' };
-const STORE4 = { ...STORE3, n4: 'n4' };
-const ALL = ['n1', 'n2', 'n3', 'n4'];
 const METRICS = Array.from({ length: 40 }, (_, i) => `sig${i}.cpu.user`);
 const RETENTIONS: [number, number][] = [
   [60, 20000],

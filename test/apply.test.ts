@@ -20,16 +20,11 @@ import { updateMany } from '../src/whisper/update.js';
 import { plantAt } from '../src/example/seed.js';
 import { clusterFactory, NOW, owners, readPlan, runCommand, TestCluster } from './audit-cluster.js';
 import { expectGapOnlyUnion, fileSlots, snapshotMetrics, type Snapshot } from './helpers/apply-check.js';
+import { ALL, NODES3, NODES4, STORE3, STORE4 } from './helpers/three-to-four.js';
 
 process.env.RINGSHIFT_NOW = String(NOW);
 
 const cluster = clusterFactory();
-
-const NODES3 = ['n1:2004:a', 'n2:2004:a', 'n3:2004:a'];
-const NODES4 = [...NODES3, 'n4:2004:a'];
-const STORE3 = { n1: 'n1', n2: 'n2', n3: 'n3' };
-const STORE4 = { ...STORE3, n4: 'n4' };
-const ALL = ['n1', 'n2', 'n3', 'n4'];
 
 const slots = fileSlots;
 type Snap = Snapshot;

@@ -11,6 +11,7 @@ import { runAudit } from '../src/audit/run-audit.js';
 import { dotVariants } from '../src/audit/variants.js';
 import { metricToPath } from '../src/storage/paths.js';
 import { clusterFactory, NOW, owners, runCommand } from './audit-cluster.js';
+import { NODES3, NODES4, STORE3 } from './helpers/three-to-four.js';
 
 const cluster = clusterFactory();
 
@@ -20,10 +21,7 @@ async function audit(clusterPath: string, extra: Partial<Parameters<typeof runAu
   return out;
 }
 
-const NODES3 = ['n1:2004:a', 'n2:2004:a', 'n3:2004:a'];
-const NODES4 = [...NODES3, 'n4:2004:a'];
 const STORE4 = { n1: 'n1', n2: 'n2', n3: 'n3', n4: 'n4' };
-const STORE3 = { n1: 'n1', n2: 'n2', n3: 'n3' };
 const names = (n: number, prefix = 'sys.host'): string[] => Array.from({ length: n }, (_, i) => `${prefix}${i}.cpu.user`);
 
 describe('audit: a ring change (3 → 4 nodes)', () => {

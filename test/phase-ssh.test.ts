@@ -13,12 +13,10 @@ import { updateMany } from '../src/whisper/update.js';
 import { NOW, owners, readPlan, TestCluster } from './audit-cluster.js';
 import { fileSlots } from './helpers/apply-check.js';
 import { sshServerForFile } from './helpers/sshd.js';
+import { ALL, writeThreeToFour } from './helpers/three-to-four.js';
 
 process.env.RINGSHIFT_NOW = String(NOW);
 
-const NODES3 = ['n1:2004:a', 'n2:2004:a', 'n3:2004:a'];
-const NODES4 = [...NODES3, 'n4:2004:a'];
-const ALL = ['n1', 'n2', 'n3', 'n4'];
 const REMOTE = ['n2', 'n3', 'n4'];
 
 const clusters: TestCluster[] = [];
@@ -34,11 +32,12 @@ describe('phased runbook over ssh', () => {
   it('backfills and verifies pairs on ssh:// nodes; verify fails on a point the backfill has not carried yet', async () => {
     const c = new TestCluster('phase-ssh');
     clusters.push(c);
-    const oldLocal = c.writeCluster('old.yaml', { destinations: NODES3, replication: 2 }, { n1: 'n1', n2: 'n2', n3: 'n3' });
-    const storage = Object.fromEntries(ALL.map((n) => [n, REMOTE.includes(n) ? ssh.server.url(c.root(n)) : c.root(n)]));
-    const sshPath = c.writeClusterAt('ssh.yaml', { destinations: NODES4, replication: 2 }, storage);
-    const oldRing = c.ring('old.yaml');
-    const newRing = c.ring('ssh.yaml');
+    const {
+      oldPath: oldLocal,
+      sshPath,
+      oldRing,
+      newRing,
+    } = writeThreeToFour(c, (n, root) => (REMOTE.includes(n) ? ssh.server.url(root) : root));
     const metrics = Array.from({ length: 24 }, (_, i) => `phased${i}.cpu.user`);
     await c.plantRingChange(oldRing, newRing, metrics);
 

@@ -11,6 +11,7 @@ import { runPlan } from '../src/plan/run-plan.js';
 import type { SshOptions } from '../src/storage/ssh-driver.js';
 import { NOW, owners, readPlan, TestCluster } from './audit-cluster.js';
 import { realSshd } from './helpers/sshd.js';
+import { ALL, writeThreeToFour } from './helpers/three-to-four.js';
 
 const sshd = realSshd();
 process.env.RINGSHIFT_NOW = String(NOW);
@@ -22,21 +23,10 @@ describe.skipIf(sshd === undefined)('audit and plan through OpenSSH', () => {
   afterAll(() => made.forEach((c) => c.remove()));
 
   it('a 3 → 4 change with every node remote plans as on the local view, applies and audits clean', async () => {
-    const NODES3 = ['n1:2004:a', 'n2:2004:a', 'n3:2004:a'];
-    const NODES4 = [...NODES3, 'n4:2004:a'];
-    const ALL = ['n1', 'n2', 'n3', 'n4'];
     const c = new TestCluster('openssh-plan');
     made.push(c);
     fs.chmodSync(c.dir, 0o755);
-    const oldPath = c.writeCluster('old.yaml', { destinations: NODES3, replication: 2 }, { n1: 'n1', n2: 'n2', n3: 'n3' });
-    const newPath = c.writeCluster('new.yaml', { destinations: NODES4, replication: 2 }, { n1: 'n1', n2: 'n2', n3: 'n3', n4: 'n4' });
-    const sshPath = c.writeClusterAt(
-      'ssh.yaml',
-      { destinations: NODES4, replication: 2 },
-      Object.fromEntries(ALL.map((n) => [n, url(c.root(n))])),
-    );
-    const oldRing = c.ring('old.yaml');
-    const newRing = c.ring('new.yaml');
+    const { oldPath, newPath, sshPath, oldRing, newRing } = writeThreeToFour(c, (_, root) => url(root));
     const metrics = Array.from({ length: 20 }, (_, i) => `ossh${i}.load.avg`);
     for (const m of metrics) {
       const o = owners(oldRing, m);

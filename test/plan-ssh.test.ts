@@ -17,12 +17,10 @@ import type { SshOptions } from '../src/storage/ssh-driver.js';
 import { NOW, owners, readPlan, runCommand, TestCluster } from './audit-cluster.js';
 import { expectGapOnlyUnion, snapshotMetrics } from './helpers/apply-check.js';
 import { sshServerForFile } from './helpers/sshd.js';
+import { ALL, writeThreeToFour } from './helpers/three-to-four.js';
 
 process.env.RINGSHIFT_NOW = String(NOW);
 
-const NODES3 = ['n1:2004:a', 'n2:2004:a', 'n3:2004:a'];
-const NODES4 = [...NODES3, 'n4:2004:a'];
-const ALL = ['n1', 'n2', 'n3', 'n4'];
 const REMOTE = ['n2', 'n3', 'n4'];
 
 const clusters: TestCluster[] = [];
@@ -41,12 +39,13 @@ describe('audit and plan over ssh', () => {
   it('plan a 3 → 4 change with remote nodes as on the local view, apply it, and audit it settled', async () => {
     const c = new TestCluster('plan-ssh');
     clusters.push(c);
-    const oldLocal = c.writeCluster('old.yaml', { destinations: NODES3, replication: 2 }, { n1: 'n1', n2: 'n2', n3: 'n3' });
-    const newLocal = c.writeCluster('new.yaml', { destinations: NODES4, replication: 2 }, { n1: 'n1', n2: 'n2', n3: 'n3', n4: 'n4' });
-    const storage = Object.fromEntries(ALL.map((n) => [n, REMOTE.includes(n) ? ssh.server.url(c.root(n)) : c.root(n)]));
-    const sshPath = c.writeClusterAt('ssh.yaml', { destinations: NODES4, replication: 2 }, storage);
-    const oldRing = c.ring('old.yaml');
-    const newRing = c.ring('new.yaml');
+    const {
+      oldPath: oldLocal,
+      newPath: newLocal,
+      sshPath,
+      oldRing,
+      newRing,
+    } = writeThreeToFour(c, (n, root) => (REMOTE.includes(n) ? ssh.server.url(root) : root));
     const metrics = Array.from({ length: 24 }, (_, i) => `remote${i}.cpu.user`);
     await c.plantRingChange(oldRing, newRing, metrics);
     // A corrupt holder on a remote node: verified over ssh, skipped, never used.

@@ -17,13 +17,9 @@ import { fetch } from '../src/whisper/fetch.js';
 import { updateMany } from '../src/whisper/update.js';
 import { examplePoints } from '../src/example/seed.js';
 import { clusterFactory, executePlan, NOW, owners, readPlan, runCommand, TestCluster } from './audit-cluster.js';
+import { NODES3, NODES4, STORE3, STORE4 } from './helpers/three-to-four.js';
 
 const cluster = clusterFactory();
-
-const NODES3 = ['n1:2004:a', 'n2:2004:a', 'n3:2004:a'];
-const NODES4 = [...NODES3, 'n4:2004:a'];
-const STORE3 = { n1: 'n1', n2: 'n2', n3: 'n3' };
-const STORE4 = { ...STORE3, n4: 'n4' };
 
 function defaults(clusterPath: string, output?: string, extra: Partial<PlanInputs> = {}): PlanInputs {
   return {

@@ -16,13 +16,10 @@ import { NOW, owners, TestCluster } from './audit-cluster.js';
 import { expectGapOnlyUnion, fileSlots, snapshotMetrics, type Snapshot } from './helpers/apply-check.js';
 import { PROJECT_ROOT } from './helpers/project-root.js';
 import { sshServerForFile } from './helpers/sshd.js';
+import { ALL, NODES3, NODES4 } from './helpers/three-to-four.js';
 
 process.env.RINGSHIFT_NOW = String(NOW);
 const fsExt = createRequire(import.meta.url)('fs-ext') as { flockSync(fd: number, mode: string): void };
-
-const NODES3 = ['n1:2004:a', 'n2:2004:a', 'n3:2004:a'];
-const NODES4 = [...NODES3, 'n4:2004:a'];
-const ALL = ['n1', 'n2', 'n3', 'n4'];
 
 const clusters: TestCluster[] = [];
 const ssh = sshServerForFile(() => clusters.forEach((c) => c.remove()));

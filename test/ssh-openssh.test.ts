@@ -21,6 +21,7 @@ import { driverContract, makeTree } from './helpers/driver-contract.js';
 import { PROJECT_ROOT } from './helpers/project-root.js';
 import { canFlockLocally } from './helpers/flock.js';
 import { realSshd } from './helpers/sshd.js';
+import { ALL, writeThreeToFour } from './helpers/three-to-four.js';
 
 const sshd = realSshd();
 const fsExt = createRequire(import.meta.url)('fs-ext') as { flockSync(fd: number, mode: string): void };
@@ -149,9 +150,6 @@ describe.skipIf(sshd === undefined)('the channel budget against real sshd sessio
 });
 
 describe.skipIf(sshd === undefined)('ringshift apply through OpenSSH', () => {
-  const NODES3 = ['n1:2004:a', 'n2:2004:a', 'n3:2004:a'];
-  const NODES4 = [...NODES3, 'n4:2004:a'];
-  const ALL = ['n1', 'n2', 'n3', 'n4'];
   const made: TestCluster[] = [];
   afterAll(() => made.forEach((c) => c.remove()));
 
@@ -160,15 +158,7 @@ describe.skipIf(sshd === undefined)('ringshift apply through OpenSSH', () => {
     const c = new TestCluster(prefix);
     made.push(c);
     fs.chmodSync(c.dir, 0o755);
-    const oldPath = c.writeCluster('old.yaml', { destinations: NODES3, replication: 2 }, { n1: 'n1', n2: 'n2', n3: 'n3' });
-    const newPath = c.writeCluster('new.yaml', { destinations: NODES4, replication: 2 }, { n1: 'n1', n2: 'n2', n3: 'n3', n4: 'n4' });
-    const sshPath = c.writeClusterAt(
-      'ssh.yaml',
-      { destinations: NODES4, replication: 2 },
-      Object.fromEntries(ALL.map((n) => [n, urlOf(c.root(n))])),
-    );
-    const oldRing = c.ring('old.yaml');
-    const newRing = c.ring('new.yaml');
+    const { oldPath, newPath, sshPath, oldRing, newRing } = writeThreeToFour(c, (_, root) => urlOf(root));
     let k = 0;
     for (const m of metrics) {
       const o = owners(oldRing, m);

@@ -12,11 +12,10 @@ import { runAudit } from '../src/audit/run-audit.js';
 import { MetricFilter } from '../src/storage/metric-filter.js';
 import { metricToPath } from '../src/storage/paths.js';
 import { clusterFactory, NOW, owners, readPlan, runCommand } from './audit-cluster.js';
+import { NODES3, NODES4 } from './helpers/three-to-four.js';
 
 process.env.RINGSHIFT_NOW = String(NOW);
 
-const NODES3 = ['n1:2004:a', 'n2:2004:a', 'n3:2004:a'];
-const NODES4 = [...NODES3, 'n4:2004:a'];
 const ALL = { n1: 'n1', n2: 'n2', n3: 'n3', n4: 'n4' };
 const newCluster = clusterFactory();
 
