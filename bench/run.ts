@@ -22,7 +22,7 @@ import { isBenchRow, type BenchRow } from './rows.js';
 
 const HERE = dirname(fileURLToPath(import.meta.url));
 const ROOT = resolve(HERE, '../..');
-const NOT_BENCHES = new Set(['run', 'rows', 'apply-sshd']);
+const NOT_BENCHES = new Set(['run', 'rows', 'apply-sshd', 'whisper-bytes']);
 
 /** Small sizes per bench for --quick (the benches' own flags); a bench not listed runs at full size. */
 const QUICK_ARGS: Record<string, string[]> = {
