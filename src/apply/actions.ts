@@ -383,12 +383,7 @@ export async function runCopy(ctx: ActionContext, a: CopyAction, lease: Lease = 
           try {
             const [buf, back] = bufs as [Buffer, Buffer];
             // The path was checked by stat (inside the root, a regular file); O_NOFOLLOW keeps it so.
-            const data =
-              srcLocal !== null
-                ? await srcLocal.readInto(a.path, buf)
-                : isRemote(src) && src.readChunks !== undefined
-                  ? await readInPlace(src.readChunks(a.path, buf), buf)
-                  : await src.readFile(a.path);
+            const data = src.readInto !== undefined ? await src.readInto(a.path, buf) : await src.readFile(a.path);
             bytes = data.length;
             ctx.onRead(a.to, bytes);
             await checkAll(data);
@@ -870,21 +865,4 @@ export async function runDelete(ctx: ActionContext, a: DeleteAction, lease: Leas
       crashPoint('delete-refilled');
     }
   }
-}
-
-/**
- * A remote file read straight into buf (the driver fills it chunk after chunk, no copy); a read that
- * did not land in place (a short read, a bigger file) is joined instead.
- */
-async function readInPlace(chunks: AsyncIterable<Buffer>, buf: Buffer): Promise<Buffer> {
-  const parts: Buffer[] = [];
-  let bytes = 0;
-  let inPlace = true;
-  for await (const b of chunks) {
-    inPlace &&= b.buffer === buf.buffer && b.byteOffset === buf.byteOffset + bytes;
-    parts.push(b);
-    bytes += b.length;
-  }
-  if (inPlace) return buf.subarray(0, bytes);
-  return parts.length === 1 ? parts[0]! : Buffer.concat(parts);
 }

@@ -219,7 +219,6 @@ export async function applyPlan(o: ApplyOptions): Promise<ApplyReport> {
             for (const x of rec.after) touched.add(t.locations[t.node[x]!]!);
         }
       }
-    for (const l of touched) nodes.warm(l);
     await Promise.all(
       [...touched].map((l) =>
         nodes.driver(l).catch((err: unknown) => {

@@ -36,7 +36,7 @@ function planTarget(url: string): { scheme: 'file' | 'ssh'; where: string } {
 
 export class Nodes {
   private readonly drivers = new Map<string, Promise<StorageDriver>>();
-  private readonly offsets = new Map<string, Promise<number>>();
+  private readonly offsets = new Map<string, number>();
   readonly byId = new Map<string, PlanLocation>();
   /** Things worth telling the operator (directories created). */
   readonly notes: string[] = [];
@@ -113,27 +113,14 @@ export class Nodes {
 
   /** The location host's clock, in ms. */
   async hostNow(id: string): Promise<number> {
-    return Date.now() + (await this.clockOffset(id));
-  }
-
-  /** How far the host's clock is ahead of ours (asked once per location; 0 for a local one). */
-  private clockOffset(id: string): Promise<number> {
+    const d = await this.driver(id);
+    if (!isRemote(d)) return Date.now();
     let off = this.offsets.get(id);
     if (off === undefined) {
-      off = this.driver(id).then((d) => (isRemote(d) ? d.clockOffsetMs() : 0));
-      off.catch(() => this.offsets.delete(id));
+      off = await d.clockOffsetMs();
       this.offsets.set(id, off);
     }
-    return off;
-  }
-
-  /**
-   * Start what a remote location's first action would wait for, in the background: its command shell
-   * (a login, which a node user's startup files can make slow) is opened by asking its clock, beside
-   * the SFTP session instead of after it. Errors surface at the first real use.
-   */
-  warm(id: string): void {
-    this.clockOffset(id).catch(() => undefined);
+    return Date.now() + off;
   }
 
   /**

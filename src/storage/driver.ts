@@ -120,6 +120,11 @@ export interface StorageDriver {
   stat(rel: string): Promise<FileInfo | null>;
   /** Whole file (whisper files are small); refuses symlinks. */
   readFile(rel: string): Promise<Buffer>;
+  /**
+   * Whole file into `buf` (no allocation, no join): at most buf.length bytes, the view of what was read;
+   * a caller that expects N bytes passes N + 1 to see a file that grew. Refuses symlinks.
+   */
+  readInto?(rel: string, buf: Buffer): Promise<Buffer>;
   /** A byte range (inclusive end, like fs.createReadStream); refuses symlinks. */
   openRead(rel: string, range?: { start?: number; end?: number }): Promise<Readable>;
   /**

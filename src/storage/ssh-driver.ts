@@ -218,6 +218,21 @@ export class SshDriver implements StorageDriver {
    * closed unread).
    */
   async *readChunks(rel: string, into?: Buffer): AsyncGenerator<Buffer> {
+    yield* this.chunks(rel, into, false);
+  }
+
+  /**
+   * A whole file read into `buf`, as the local driver's readInto: at most buf.length bytes (a file that
+   * grew past what the caller expected fills it, and a size check fails); the view of what was read.
+   */
+  async readInto(rel: string, buf: Buffer): Promise<Buffer> {
+    let n = 0;
+    for await (const c of this.chunks(rel, buf, true)) n += c.length;
+    return buf.subarray(0, n);
+  }
+
+  /** readChunks and readInto: upToInto reads at most into.length bytes, always into it. */
+  private async *chunks(rel: string, into: Buffer | undefined, upToInto: boolean): AsyncGenerator<Buffer> {
     const abs = this.abs(rel);
     const s = await this.conn.ready();
     await this.confine(s, abs);
@@ -239,7 +254,8 @@ export class SshDriver implements StorageDriver {
     try {
       if (!l.isFile()) throw new DataError(`refusing to read ${this.where()}:${abs}: not a regular file`);
       // The size lstat saw (a file that shrank ends early; one that grew is the caller's stamp check to notice).
-      yield* this.io.readPipelined(s, h, abs, 0, l.size, into !== undefined && into.length >= l.size ? into : undefined);
+      if (upToInto && into !== undefined) yield* this.io.readPipelined(s, h, abs, 0, Math.min(l.size, into.length), into);
+      else yield* this.io.readPipelined(s, h, abs, 0, l.size, into !== undefined && into.length >= l.size ? into : undefined);
     } finally {
       await this.io.close(s, h);
     }

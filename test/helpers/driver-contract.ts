@@ -57,11 +57,26 @@ export function driverContract(name: string, base: () => string, open: (root: st
       await expect(d.readFile('a/link.wsp')).rejects.toThrow();
     });
 
+    it('readInto: the file lands in the buffer given, at most its length; symlinks refused', async () => {
+      const readInto = d.readInto?.bind(d);
+      expect(readInto).toBeDefined();
+      const buf = Buffer.alloc(2001, 9);
+      const got = await readInto!('a/m2.wsp', buf);
+      expect(got.length).toBe(2000);
+      expect(got.buffer === buf.buffer && got.byteOffset === buf.byteOffset).toBe(true); // a view, no copy
+      expect(got.equals(Buffer.alloc(2000, 2))).toBe(true);
+      // A file bigger than the caller expected fills the buffer, so the caller's size check sees it.
+      const small = await readInto!('a/m2.wsp', Buffer.alloc(1500));
+      expect(small.length).toBe(1500);
+      await expect(readInto!('a/link.wsp', Buffer.alloc(2001))).rejects.toThrow();
+    });
+
     it('streams a multi-megabyte file intact', async () => {
       const big = Buffer.alloc(3 * 1024 * 1024 + 7);
       for (let i = 0; i < big.length; i += 4096) big.writeUInt32BE(i, i);
       fs.writeFileSync(join(root, 'big.wsp'), big);
       expect((await d.readFile('big.wsp')).equals(big)).toBe(true);
+      expect((await d.readInto!('big.wsp', Buffer.alloc(big.length + 1))).equals(big)).toBe(true);
       const parts: Buffer[] = [];
       for await (const c of await d.openRead('big.wsp')) parts.push(c as Buffer);
       expect(Buffer.concat(parts).equals(big)).toBe(true);
