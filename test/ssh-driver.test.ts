@@ -1,10 +1,10 @@
 // The storage driver contract, run against the local driver and the ssh driver (through an in-process
 // ssh2 server on loopback), plus what only the ssh driver does: host keys, authentication, quoting,
 // remote flock, positional file access, reconnects.
-import { createHmac } from 'node:crypto';
+import { createHash, createHmac } from 'node:crypto';
 import * as fs from 'node:fs';
 import { tmpdir } from 'node:os';
-import { join } from 'node:path';
+import { join, posix } from 'node:path';
 import { createRequire } from 'node:module';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import type { StorageDriver, WalkEntry } from '../src/storage/driver.js';
@@ -313,16 +313,71 @@ describe('ssh: locks, positional I/O, checksums, reconnects', () => {
     }
   }, 40_000);
 
+  it('deferred unlinks: gone at once, one SFTP request each, their directories synced once by the next round', async () => {
+    for (const dir of ['da', 'db']) {
+      fs.mkdirSync(join(root, dir), { recursive: true });
+      for (let i = 0; i < 5; i++) fs.writeFileSync(join(root, dir, `f${i}.wsp`), 'x');
+    }
+    const sent: string[] = [];
+    server.faults.shellInput = (text) => (sent.push(text), text);
+    const lstats = () => server.stats.sftp.LSTAT ?? 0;
+    const removes = () => server.stats.sftp.REMOVE ?? 0;
+    const [l0, r0] = [lstats(), removes()];
+    try {
+      for (const dir of ['da', 'db']) for (let i = 0; i < 5; i++) await d.unlink(`${dir}/f${i}.wsp`, { deferred: true });
+      expect(fs.readdirSync(join(root, 'da'))).toEqual([]);
+      expect(lstats() - l0).toBe(0);
+      expect(removes() - r0).toBe(10);
+      expect(sent.join('')).not.toMatch(/sync/); // nothing waited for a sync
+      await d.syncPaths([]);
+      const syncs = sent.join('').match(/\/(da|db)'/g) ?? [];
+      expect(syncs.sort()).toEqual(["/da'", "/db'"]); // each directory once
+      // A directory is still refused (named by a stat only then).
+      await expect(d.unlink('da', { deferred: true })).rejects.toThrow(/a directory/);
+    } finally {
+      server.faults.shellInput = undefined;
+    }
+  });
+
   it('a remote shell that gets no answer in time fails with a message, and the next request starts a new one', async () => {
     const slow = await SshDriver.connect(server.url(root), sshOpts({ opTimeoutMs: 1500 }));
+    const name = 'shell-timeout.wsp';
+    fs.writeFileSync(join(root, name), 'abc');
     try {
-      server.faults.shellInput = (text) => text.replace(/^\{ date \+%s/m, '{ sleep 5; date +%s');
-      await expect(slow.clockOffsetMs()).rejects.toThrow(/no answer from the remote shell in time/);
+      server.faults.shellInput = (text) => text.replace(/^\{ sha256sum/m, '{ sleep 5; sha256sum');
+      await expect(slow.sha256(name)).rejects.toThrow(/no answer from the remote shell in time/);
       server.faults.shellInput = undefined;
-      expect(typeof (await slow.clockOffsetMs())).toBe('number');
+      expect(await slow.sha256(name)).toBe(createHash('sha256').update('abc').digest('hex'));
     } finally {
       server.faults.shellInput = undefined;
       await slow.close();
+    }
+  });
+
+  it("reads the node's clock from a file it creates over SFTP (no command), else from the shell's date", async () => {
+    const sent: string[] = [];
+    server.faults.shellInput = (text) => (sent.push(text), text);
+    try {
+      const d = await SshDriver.connect(server.url(root), sshOpts());
+      try {
+        expect(Math.abs(await d.clockOffsetMs())).toBeLessThan(1500);
+        expect(sent.join('')).not.toMatch(/date/); // the SFTP probe answered
+        expect(fs.readdirSync(root).filter((n) => n.startsWith('.ringshift-clock'))).toEqual([]);
+      } finally {
+        await d.close();
+      }
+      // Nothing may be created in the root (a read-only node): `date` in the remote shell.
+      server.faults.denyOpen = (path, flags) => flags.includes('x') && posix.basename(path).startsWith('.ringshift-clock');
+      const ro = await SshDriver.connect(server.url(root), sshOpts());
+      try {
+        expect(Math.abs(await ro.clockOffsetMs())).toBeLessThan(1500);
+        expect(sent.join('')).toMatch(/date \+%s/);
+      } finally {
+        await ro.close();
+      }
+    } finally {
+      server.faults.denyOpen = undefined;
+      server.faults.shellInput = undefined;
     }
   });
 

@@ -112,10 +112,12 @@ export async function sourceStamp(
   loc: string,
   rel: string,
   waitRacy = true,
+  /** A stat of `rel` just taken, used instead of a first one. */
+  fresh?: FileInfo,
 ): Promise<{ info: FileInfo; stamp: SourceStamp } | null> {
   const d = await ctx.nodes.driver(loc);
   for (let i = 0; ; i++) {
-    const info = await d.stat(rel);
+    const info = i === 0 && fresh !== undefined ? fresh : await d.stat(rel);
     if (info === null) return null;
     if (info.type !== 'file') throw new SourceProblem('NotRegularFile', `source is a ${info.type}, not a regular file`);
     const window = await ctx.nodes.racyWindowMs(loc);
@@ -294,7 +296,7 @@ export async function runCopy(ctx: ActionContext, a: CopyAction, lease: Lease = 
     const opts = { tempName: tmp, mode: pre.info.mode & 0o777, mtimeMs: pre.info.mtimeMs, grouped: true };
     const unchanged = async () => {
       const post = await src.stat(a.path);
-      if (post === null || !sameStamp({ size: post.size, mtimeMs: Math.round(post.mtimeMs) }, pre.stamp))
+      if (post === null || post.type !== 'file' || !sameStamp({ size: post.size, mtimeMs: Math.round(post.mtimeMs) }, pre.stamp))
         throw new SourceChanged('the source changed while it was read');
     };
     let check: { crc32?: string; sha256?: string; verified?: string };
@@ -383,7 +385,8 @@ export async function runCopy(ctx: ActionContext, a: CopyAction, lease: Lease = 
           try {
             const [buf, back] = bufs as [Buffer, Buffer];
             // The path was checked by stat (inside the root, a regular file); O_NOFOLLOW keeps it so.
-            const data = src.readInto !== undefined ? await src.readInto(a.path, buf) : await src.readFile(a.path);
+            // The stamp's lstat stands for the reader's own (checkAll stats the path again after the read).
+            const data = src.readInto !== undefined ? await src.readInto(a.path, buf, pre.info) : await src.readFile(a.path);
             bytes = data.length;
             ctx.onRead(a.to, bytes);
             await checkAll(data);
@@ -800,7 +803,7 @@ export async function runDelete(ctx: ActionContext, a: DeleteAction, lease: Leas
     // Right now: the source's stamp, and which file each owner is (a journal can be older than someone's
     // cleanup or reinstall); asked together, both before the unlink.
     const [cur, nowIds] = await Promise.all([
-      sourceStamp(ctx, a.at, a.path, false),
+      sourceStamp(ctx, a.at, a.path, false, round === 1 ? first : undefined),
       Promise.all(list.map((o, i) => drivers[i]!.fileIdentity(o.path))),
     ]);
     if (cur === null) return gone();
@@ -824,7 +827,10 @@ export async function runDelete(ctx: ActionContext, a: DeleteAction, lease: Leas
     if (stale.length === 0) {
       crashPoint('delete-checked');
       lease.release();
-      await at.unlink(a.path, { grouped: true });
+      // The directory is synced with the next round, not before the journal says "deleted": a crash
+      // that undid this unlink would bring back a copy whose data the owners hold (a stray copy that
+      // `audit` shows and a new plan deletes), never lose a point.
+      await at.unlink(a.path, { deferred: true });
       crashPoint('delete-unlinked');
       await journal.append({ t: 'deleted', id: a.id, result: 'deleted', src: cur.stamp, at: iso() });
       return { kind: 'done', result: 'deleted', bytes: 0 };

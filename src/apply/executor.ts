@@ -19,7 +19,7 @@ import { ApplyReport } from './apply-report.js';
 import { crashPoint } from './crash-points.js';
 import { checkJournalPlan, iso, Journal, JournalBroken, journalDir, journalFileName, readJournal } from './journal.js';
 import { NodePull, nodeSshArgs, type TransportMode } from './node-pull.js';
-import { Nodes } from './nodes.js';
+import { isRemote, Nodes } from './nodes.js';
 import { IdSet, planLines, scanPlan } from './plan-reader.js';
 import { TokenBucket } from './token-bucket.js';
 
@@ -203,11 +203,14 @@ export async function applyPlan(o: ApplyOptions): Promise<ApplyReport> {
     const touched = new Set<string>();
     /** Locations that receive a copy from another location (a node-to-node pull may run there). */
     const copyTargets = new Set<string>();
+    /** Locations written to (copies and fills): their command shells start early. */
+    const written = new Set<string>();
     for (const id of selectedIds) {
       if (t.isDone(id)) continue;
       touched.add(t.locations[t.node[id]!]!);
       if (t.op[id] !== OP.delete) touched.add(t.locations[t.from[id]!]!);
       if (t.op[id] === OP.copy) copyTargets.add(t.locations[t.node[id]!]!);
+      if (t.op[id] !== OP.delete) written.add(t.locations[t.node[id]!]!);
     }
     // A delete also reaches the owners its data went to (their files are checked, maybe refilled).
     if (pendingOps[OP.delete]! > 0)
@@ -221,11 +224,16 @@ export async function applyPlan(o: ApplyOptions): Promise<ApplyReport> {
       }
     await Promise.all(
       [...touched].map((l) =>
-        nodes.driver(l).catch((err: unknown) => {
-          if (unreachable(err))
-            throw new DataError(`cannot reach location ${l}: ${(err as Error).message}`, { expected: 'a node that answers ssh' });
-          throw err;
-        }),
+        nodes.driver(l).then(
+          (d) => {
+            if (written.has(l) && isRemote(d)) d.warmShell();
+          },
+          (err: unknown) => {
+            if (unreachable(err))
+              throw new DataError(`cannot reach location ${l}: ${(err as Error).message}`, { expected: 'a node that answers ssh' });
+            throw err;
+          },
+        ),
       ),
     );
     report.notes.push(...nodes.notes);
@@ -407,6 +415,9 @@ export async function applyPlan(o: ApplyOptions): Promise<ApplyReport> {
           return out;
         },
       );
+      // The deletes did not wait for their directories' syncs: one round per node covers them all, before
+      // the journals close and before any directory is removed.
+      await Promise.all([...emptied.keys()].map(async (loc) => (await nodes.driver(loc)).syncPaths([])));
       // Once this job's copies and deletes are over: the directories its deletes left empty go (never a
       // root). Best effort: a directory that cannot be removed is only clutter, never a reason to fail.
       for (const [loc, dirs] of emptied) {

@@ -13,6 +13,8 @@ import type { RemoteFile, RemoteLock, SshOptions } from '../storage/ssh-driver.j
 /** What apply needs beyond StorageDriver from the ssh driver (duck-typed so local runs never load it). */
 export interface RemoteCapable extends StorageDriver {
   clockOffsetMs(): Promise<number>;
+  /** Start the node's command shell now (copies and fills onto it need one); a read-only use never does. */
+  warmShell(): void;
   readonly mtimeGranularityMs: number;
   sha256(rel: string): Promise<string | null>;
   lock(rel: string, mode: 'ex' | 'sh', timeoutMs: number): Promise<RemoteLock>;

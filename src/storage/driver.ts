@@ -77,6 +77,11 @@ export interface FileIdentity {
   ctime: string;
 }
 
+export interface UnlinkOptions {
+  grouped?: boolean;
+  deferred?: boolean;
+}
+
 export interface WriteOptions {
   /** Replace an existing file (default false: fail with DataError if the target exists). */
   overwrite?: boolean;
@@ -122,9 +127,12 @@ export interface StorageDriver {
   readFile(rel: string): Promise<Buffer>;
   /**
    * Whole file into `buf` (no allocation, no join): at most buf.length bytes, the view of what was read;
-   * a caller that expects N bytes passes N + 1 to see a file that grew. Refuses symlinks.
+   * a caller that expects N bytes passes N + 1 to see a file that grew. Refuses symlinks; `lstat`, a
+   * stat of `rel` the caller just took (a regular file), spares a driver that cannot open without
+   * following links its own, and the caller then stats the path again after the read (a symlink put
+   * there meanwhile is seen then).
    */
-  readInto?(rel: string, buf: Buffer): Promise<Buffer>;
+  readInto?(rel: string, buf: Buffer, lstat?: FileInfo): Promise<Buffer>;
   /** A byte range (inclusive end, like fs.createReadStream); refuses symlinks. */
   openRead(rel: string, range?: { start?: number; end?: number }): Promise<Readable>;
   /**
@@ -135,8 +143,12 @@ export interface StorageDriver {
   writeAtomic(rel: string, data: Uint8Array | AsyncIterable<Uint8Array>, opts?: WriteOptions): Promise<void>;
   /** Move within this root (no-clobber unless `overwrite`); creates the target's directories. */
   rename(fromRel: string, toRel: string, opts?: { overwrite?: boolean }): Promise<void>;
-  /** Remove one file (never a directory), durably (its directory synced, or a shared barrier when `grouped`). */
-  unlink(rel: string, opts?: { grouped?: boolean }): Promise<void>;
+  /**
+   * Remove one file (never a directory), durably: its directory synced, or a shared barrier when
+   * `grouped`. `deferred`: the directory joins the next shared round (or `syncPaths([])`) and this call
+   * does not wait for it (for deletes whose undoing by a crash would only bring a stale copy back).
+   */
+  unlink(rel: string, opts?: UnlinkOptions): Promise<void>;
   /** Identity and state of a regular file (not following a symlink at the path); null when nothing is there. */
   fileIdentity(rel: string): Promise<FileIdentity | null>;
   /**

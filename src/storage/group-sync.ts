@@ -15,6 +15,11 @@ export class GroupSync {
 
   constructor(private readonly syncNow: (paths: string[]) => Promise<void>) {}
 
+  /** Paths for the next round, which nobody waits for (it runs with the next barrier). */
+  defer(paths: readonly string[]): void {
+    for (const p of paths) this.pending.add(p);
+  }
+
   /** Resolves once a sync round that began after this call, and covered `paths`, has completed. */
   barrier(paths: readonly string[]): Promise<void> {
     for (const p of paths) this.pending.add(p);

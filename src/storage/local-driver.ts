@@ -15,7 +15,7 @@ import type { Readable } from 'node:stream';
 import { DataError, UsageError } from '../errors.js';
 import { fsyncDir } from '../fs-durable.js';
 import { checkRelPath } from './driver.js';
-import type { FileIdentity, FileInfo, FreeSpace, ListOptions, StorageDriver, WalkEntry, WriteOptions } from './driver.js';
+import type { FileIdentity, FileInfo, FreeSpace, ListOptions, StorageDriver, UnlinkOptions, WalkEntry, WriteOptions } from './driver.js';
 import { FilesystemSync } from './filesystem-sync.js';
 import { GroupSync } from './group-sync.js';
 import { POOLED_IO_BYTES, syscallsFor, type LocalSyscalls } from './local-syscalls.js';
@@ -277,7 +277,7 @@ export class LocalDriver implements StorageDriver {
     return true;
   }
 
-  async unlink(rel: string, opts: { grouped?: boolean } = {}): Promise<void> {
+  async unlink(rel: string, opts: UnlinkOptions = {}): Promise<void> {
     const abs = this.abs(rel);
     await this.confine(abs);
     const st = await this.io.lstat(abs);
@@ -285,7 +285,8 @@ export class LocalDriver implements StorageDriver {
       throw Object.assign(new Error(`ENOENT: no such file or directory, unlink '${abs}'`), { code: 'ENOENT', path: abs });
     if (st.isDirectory()) throw new DataError(`refusing to unlink ${abs}: a directory`);
     await this.io.unlink(abs);
-    if (opts.grouped === true) await this.group.barrier([dirname(abs)]);
+    if (opts.deferred === true) this.group.defer([dirname(abs)]);
+    else if (opts.grouped === true) await this.group.barrier([dirname(abs)]);
     else await fsyncDir(dirname(abs));
   }
 

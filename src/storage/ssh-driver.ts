@@ -16,7 +16,7 @@ import { Readable } from 'node:stream';
 import type { ClientChannel, Stats as SftpStats } from 'ssh2';
 import { DataError, UsageError } from '../errors.js';
 import { checkRelPath } from './driver.js';
-import type { FileIdentity, FileInfo, FreeSpace, ListOptions, StorageDriver, WalkEntry, WriteOptions } from './driver.js';
+import type { FileIdentity, FileInfo, FreeSpace, ListOptions, StorageDriver, UnlinkOptions, WalkEntry, WriteOptions } from './driver.js';
 import { GroupSync } from './group-sync.js';
 import { PIPELINE, SftpIo, type Handle } from './ssh-file-io.js';
 import { fingerprint } from './ssh-known-hosts.js';
@@ -50,7 +50,7 @@ export class SshDriver implements StorageDriver {
   readonly conn: SshConnection;
   readonly io: SftpIo;
   /** Remote clock minus local clock (ms), measured when first asked. */
-  private clockOffset: number | undefined;
+  private clockOffset: Promise<number> | undefined;
   private readonly work: RemoteShell;
   private readonly lockShell: RemoteShell;
   /** The shell for node-to-node pulls (long batches): its own, so stats and syncs never wait behind one. */
@@ -103,9 +103,6 @@ export class SshDriver implements StorageDriver {
     }
     d.root = real;
     (d as { url: string }).url = d.url.slice(0, d.url.length - target.path.length) + real;
-    // The work shell is needed by every copy (syncs, identities): start it now, while the caller does
-    // other things (a login with slow startup files then costs once, in parallel with the other nodes).
-    d.work.ensure().catch(() => undefined);
     return d;
   }
 
@@ -225,22 +222,23 @@ export class SshDriver implements StorageDriver {
    * A whole file read into `buf`, as the local driver's readInto: at most buf.length bytes (a file that
    * grew past what the caller expected fills it, and a size check fails); the view of what was read.
    */
-  async readInto(rel: string, buf: Buffer): Promise<Buffer> {
+  async readInto(rel: string, buf: Buffer, lstat?: FileInfo): Promise<Buffer> {
     let n = 0;
-    for await (const c of this.chunks(rel, buf, true)) n += c.length;
+    for await (const c of this.chunks(rel, buf, true, lstat)) n += c.length;
     return buf.subarray(0, n);
   }
 
   /** readChunks and readInto: upToInto reads at most into.length bytes, always into it. */
-  private async *chunks(rel: string, into: Buffer | undefined, upToInto: boolean): AsyncGenerator<Buffer> {
+  private async *chunks(rel: string, into: Buffer | undefined, upToInto: boolean, known?: FileInfo): AsyncGenerator<Buffer> {
     const abs = this.abs(rel);
     const s = await this.conn.ready();
     await this.confine(s, abs);
-    const lst = this.io.stat(s, abs, true);
+    if (known !== undefined && known.type !== 'file') throw new DataError(`refusing to read ${this.where()}:${abs}: not a regular file`);
+    const lst = known !== undefined ? Promise.resolve({ isFile: () => true, size: known.size }) : this.io.stat(s, abs, true);
     const open = this.io.open(s, abs, 'r');
     lst.catch(() => undefined);
     open.catch(() => undefined);
-    let l: SftpStats;
+    let l: Pick<SftpStats, 'isFile' | 'size'>;
     try {
       l = await lst;
     } catch (err) {
@@ -522,6 +520,15 @@ export class SshDriver implements StorageDriver {
     await this.group.barrier([posix.dirname(abs)]);
   }
 
+  /**
+   * Start the command shell now, beside other work: copies and fills onto this node need it (checksums,
+   * identities, locks' helpers), so a login with slow startup files costs once, early. A node that is
+   * only read from and deleted on never needs one (SFTP does all of that), and then never logs in.
+   */
+  warmShell(): void {
+    this.work.ensure().catch(() => undefined);
+  }
+
   /** Start the pull shell now (a node-to-node pull will need it; the login then overlaps other work). */
   async warmPullShell(): Promise<void> {
     await this.pullShell.ensure();
@@ -546,18 +553,20 @@ export class SshDriver implements StorageDriver {
     if (posix.dirname(from) !== posix.dirname(to)) await this.syncDir(s, posix.dirname(from));
   }
 
-  async unlink(rel: string, opts: { grouped?: boolean } = {}): Promise<void> {
+  async unlink(rel: string, opts: UnlinkOptions = {}): Promise<void> {
     const abs = this.abs(rel);
     const s = await this.conn.ready();
     await this.confine(s, abs);
-    // Sent together (answered in order): unlink(2) never removes a directory, so the lstat only
-    // names the refusal when the path is one.
-    const lst = this.io.stat(s, abs, true);
-    const unlink = this.io.unlink(s, abs);
-    unlink.catch(() => undefined);
-    if ((await lst).isDirectory()) throw new DataError(`refusing to unlink ${this.where()}:${abs}: a directory`);
-    await unlink;
-    if (opts.grouped === true) await this.group.barrier([posix.dirname(abs)]);
+    try {
+      await this.io.unlink(s, abs);
+    } catch (err) {
+      // unlink(2) never removes a directory: only a refusal is looked at, to name it.
+      if (!s.closed && (await this.io.stat(s, abs, true).catch(() => null))?.isDirectory() === true)
+        throw new DataError(`refusing to unlink ${this.where()}:${abs}: a directory`);
+      throw err;
+    }
+    if (opts.deferred === true) this.group.defer([posix.dirname(abs)]);
+    else if (opts.grouped === true) await this.group.barrier([posix.dirname(abs)]);
     else await this.syncDir(s, posix.dirname(abs));
   }
 
@@ -662,16 +671,48 @@ export class SshDriver implements StorageDriver {
     return Object.keys((await this.conn.ready()).ext).sort();
   }
 
-  /** Milliseconds the remote clock is ahead of ours (whole-second precision). */
-  async clockOffsetMs(): Promise<number> {
-    if (this.clockOffset === undefined) {
-      const before = Date.now();
-      const r = await this.work.run('date +%s', { what: 'date' });
-      const after = Date.now();
-      const t = Number(r.out.trim());
-      this.clockOffset = r.status === 0 && Number.isFinite(t) ? t * 1000 + 500 - (before + after) / 2 : 0;
-    }
+  /**
+   * Milliseconds the remote clock is ahead of ours (whole-second precision). Read from the mtime of a
+   * file created over SFTP in the root and removed at once: no command, so no login shell (0.2–1 s
+   * with a busy .bashrc) before the first copy can judge its source's age; and it is the clock that
+   * stamps the files there (an NFS server's, for storage on NFS). Where nothing can be created (a
+   * read-only node) it is `date +%s` in the remote shell.
+   */
+  clockOffsetMs(): Promise<number> {
+    this.clockOffset ??= this.clockBySftp().then((off) => off ?? this.clockByShell());
+    this.clockOffset.catch(() => (this.clockOffset = undefined));
     return this.clockOffset;
+  }
+
+  private async clockBySftp(): Promise<number | null> {
+    const s = await this.conn.ready();
+    const probe = posix.join(this.root, `.ringshift-clock-${process.pid}-${randomBytes(4).toString('hex')}.tmp`);
+    const before = Date.now();
+    let h: Handle;
+    try {
+      h = await this.io.open(s, probe, 'wx', 0o600);
+    } catch (err) {
+      if (s.closed) throw err;
+      return null; // read-only, no permission: ask the shell
+    }
+    const st = this.io.fstat(s, h, probe);
+    const close = this.io.close(s, h);
+    const unlink = this.io.unlink(s, probe);
+    st.catch(() => undefined);
+    unlink.catch(() => undefined);
+    const mtime = (await st).mtime;
+    const after = Date.now();
+    await close;
+    await unlink;
+    return mtime * 1000 + 500 - (before + after) / 2;
+  }
+
+  private async clockByShell(): Promise<number> {
+    const before = Date.now();
+    const r = await this.work.run('date +%s', { what: 'date' });
+    const after = Date.now();
+    const t = Number(r.out.trim());
+    return r.status === 0 && Number.isFinite(t) ? t * 1000 + 500 - (before + after) / 2 : 0;
   }
 
   /**
@@ -692,6 +733,8 @@ export class SshDriver implements StorageDriver {
     this.sumMode ??= this.work
       .run('sha256sum -z </dev/null >/dev/null', { what: 'sha256sum' })
       .then((r) => (r.status === 127 ? 'none' : r.status === 0 ? 'batch' : 'each'));
+    // A probe that timed out is asked again next time, not remembered as the answer.
+    this.sumMode.catch(() => (this.sumMode = null));
     const mode = await this.sumMode;
     if (mode === 'none') return batch.map(() => null);
     const answers: (string | null | SshError)[] = batch.map(() => null);

@@ -52,6 +52,8 @@ export interface Faults {
    * their commands there), e.g. turn a `df` into a printf of a full disk.
    */
   shellInput?: ((text: string) => string) | undefined;
+  /** Return true to answer an OPEN of this path with PERMISSION_DENIED (a read-only node). */
+  denyOpen?: ((path: string, flags: string) => boolean) | undefined;
   /** Answer SFTP STAT and LSTAT this many ms late (a node slow to answer). */
   statDelayMs?: number | undefined;
 }
@@ -99,8 +101,10 @@ function serveSftp(sftp: SFTPWrapper, server: TestSshServer): void {
 
   sftp.on('OPEN', (id, path, flags, attrs) => {
     count('OPEN');
+    const mode = utils.sftp.flagsToString(flags) ?? 'r';
+    if (server.faults.denyOpen?.(path, mode)) return sftp.status(id, STATUS_CODE.PERMISSION_DENIED, 'Permission denied');
     try {
-      const fd = fs.openSync(path, utils.sftp.flagsToString(flags) ?? 'r', attrs.mode ?? 0o644);
+      const fd = fs.openSync(path, mode, attrs.mode ?? 0o644);
       sftp.handle(id, newHandle({ fd, path }));
     } catch (e) {
       fail(id, e);
