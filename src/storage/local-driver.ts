@@ -393,12 +393,12 @@ function identityOf(st: fs.BigIntStats): FileIdentity {
   return { dev: String(st.dev), ino: String(st.ino), size: Number(st.size), mtime: ns(st.mtimeNs), ctime: ns(st.ctimeNs) };
 }
 
-/** fsync a file or directory by path. */
+/** fsync a file or directory by path (plain descriptors: no FileHandle objects for the collector). */
 async function fsyncPath(p: string): Promise<void> {
-  const fh = await fs.promises.open(p, 'r');
+  const fd = await new Promise<number>((ok, fail) => fs.open(p, 'r', (e, fd) => (e ? fail(e) : ok(fd))));
   try {
-    await fh.sync();
+    await new Promise<void>((ok, fail) => fs.fsync(fd, (e) => (e ? fail(e) : ok())));
   } finally {
-    await fh.close();
+    await new Promise<void>((ok) => fs.close(fd, () => ok()));
   }
 }
