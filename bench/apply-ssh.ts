@@ -11,10 +11,12 @@
 //   carbon-sync       carbonate's, run as on the destination (rsync -azpS pull into staging, then copy),
 //                     when CARBONATE_DIR points at carbonate's source or carbon-sync is on PATH
 // Each round runs every tool once (interleaved), from the same starting state; after each run every
-// moved file is compared with the original (sha256). Two login flavours: plain, and a node user whose
-// login costs 0.2 s per session (a .bashrc that runs pyenv init). Results: NDJSON rows on stdout (bench
+// moved file is compared with the original (sha256). Two login flavours: plain (sshd's internal-sftp),
+// and a node user whose login costs 0.2 s per session (a .bashrc that runs pyenv init), a forced
+// command in front of every session that then runs the sftp-server program, as Debian's default
+// `Subsystem sftp /usr/lib/openssh/sftp-server` does (a process and a pipe more per byte on the node). Results: NDJSON rows on stdout (bench
 // protocol), progress on stderr. Run after `npm run build`:
-//   node dist/bench/apply-ssh.js [--quick] [--files N=2000] [--runs R=3] [--dir DIR] [--no-slow]
+//   node dist/bench/apply-ssh.js [--quick] [--files N=2000] [--runs R=3] [--dir DIR] [--no-slow | --only-slow]
 import { execFileSync, spawnSync } from 'node:child_process';
 import { createHash } from 'node:crypto';
 import * as fs from 'node:fs';
@@ -41,6 +43,8 @@ const FILES = Number(arg('--files', QUICK ? '400' : '2000'));
 const RUNS = Number(arg('--runs', QUICK ? '1' : '3'));
 const DIR = arg('--dir', join(tmpdir(), 'ringshift-bench', 'apply-ssh'));
 const SLOW = !argv.includes('--no-slow');
+/** --only-slow: just the slow-login flavour (external sftp-server behind a forced command). */
+const ONLY_SLOW = argv.includes('--only-slow');
 /** --setup-only: prepare the files and the servers, print the apply command, leave the servers running. */
 const SETUP_ONLY = argv.includes('--setup-only');
 const NOW = 1_700_000_000;
@@ -232,7 +236,7 @@ async function main(): Promise<void> {
   const mb = s.movingBytes / 1e6;
   log(`${s.moving.length} of ${FILES} files move (${mb.toFixed(0)} MB)`);
   const peer = carbonSync();
-  const flavours: { name: string; slow: number }[] = [{ name: 'plain login', slow: 0 }];
+  const flavours: { name: string; slow: number }[] = ONLY_SLOW ? [] : [{ name: 'plain login', slow: 0 }];
   if (SLOW) flavours.push({ name: 'login 0.2 s (slow .bashrc)', slow: 0.2 });
   for (const flavour of flavours) {
     const a = await startLoopbackSshd({ dir: join(DIR, `sshd-a-${flavour.slow}`), slowLoginSeconds: flavour.slow });
