@@ -141,6 +141,22 @@ describe('restore killed with SIGKILL, then run again', () => {
     expect(c.temps()).toEqual([]);
   });
 
+  it("a second link of a placed file (killed between the link and the temp's unlink) is removed by the next run", () => {
+    const c = cluster('restore-second-link');
+    const r0 = restore(c, 'j0');
+    expect(r0.status, r0.stderr).toBe(0);
+    // What a kill right after link(temp, target) leaves: the target placed, the temp still beside it.
+    const n = NODES.find((x) => fs.existsSync(c.file(x, METRICS[3]!)))!;
+    const target = c.file(n, METRICS[3]!);
+    const temp = join(target, '..', `.${target.split('/').pop()!}.ringshift-restore.tmp`);
+    fs.linkSync(target, temp);
+    expect(c.temps()).toHaveLength(1);
+    const again = restore(c, 'j1');
+    expect(again.status, again.stderr).toBe(0);
+    expect(c.temps()).toEqual([]);
+    expect(state(c)).toEqual(reference);
+  });
+
   it.each([250, 600, 1200])('killed after %i ms', async (ms) => {
     const c = cluster(`restore-kill-${ms}`);
     const child = spawn(

@@ -189,14 +189,16 @@ export async function restoreArchive(
           continue;
         }
         const j = opts.journal!;
+        // The temp file has a fixed name beside the target, so one a killed run left is found and
+        // removed: a half-written one, or a second link of a placed file (killed between the link and
+        // the temp's unlink), which is why it is looked for beside a target that exists too.
+        const tempName = `.${posix.basename(e.path).slice(0, 100)}.ringshift-restore.tmp`;
+        const tempRel = posix.join(posix.dirname(e.path), tempName);
+        const stale = await d.stat(tempRel);
+        if (stale !== null && stale.type === 'file') await d.unlink(tempRel);
         if (there === null) {
           j.append([{ t: 'create', node: loc.id, path: e.path, bytes: e.data.length, at: nowIso() }]);
           crashPoint('restore-intent');
-          // The temp file has a fixed name beside the target, so one a killed run left is found and removed.
-          const tempName = `.${posix.basename(e.path).slice(0, 100)}.ringshift-restore.tmp`;
-          const tempRel = posix.join(posix.dirname(e.path), tempName);
-          const stale = await d.stat(tempRel);
-          if (stale !== null && stale.type === 'file') await d.unlink(tempRel);
           try {
             await d.writeAtomic(e.path, e.data, {
               mode: e.mode,
