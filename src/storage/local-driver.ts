@@ -393,12 +393,12 @@ function identityOf(st: fs.BigIntStats): FileIdentity {
   return { dev: String(st.dev), ino: String(st.ino), size: Number(st.size), mtime: ns(st.mtimeNs), ctime: ns(st.ctimeNs) };
 }
 
-/** fsync a file or directory by path (plain descriptors: no FileHandle objects for the collector). */
+/** fsync a file or directory by path. */
 async function fsyncPath(p: string): Promise<void> {
-  const fd = await new Promise<number>((ok, fail) => fs.open(p, 'r', (e, fd) => (e ? fail(e) : ok(fd))));
+  const fh = await fs.promises.open(p, 'r');
   try {
-    await new Promise<void>((ok, fail) => fs.fsync(fd, (e) => (e ? fail(e) : ok())));
+    await fh.sync();
   } finally {
-    await new Promise<void>((ok) => fs.close(fd, () => ok()));
+    await fh.close();
   }
 }

@@ -233,8 +233,9 @@ export class SshDriver implements StorageDriver {
     const abs = this.abs(rel);
     const s = await this.conn.ready();
     await this.confine(s, abs);
-    if (known !== undefined && known.type !== 'file') throw new DataError(`refusing to read ${this.where()}:${abs}: not a regular file`);
-    const lst = known !== undefined ? Promise.resolve({ isFile: () => true, size: known.size }) : this.io.stat(s, abs, true);
+    // The caller's lstat when it has just taken one (it stats the path again after the read).
+    const lst =
+      known !== undefined ? Promise.resolve({ isFile: () => known.type === 'file', size: known.size }) : this.io.stat(s, abs, true);
     const open = this.io.open(s, abs, 'r');
     lst.catch(() => undefined);
     open.catch(() => undefined);
