@@ -196,7 +196,7 @@ for (const sc of SCENARIOS) {
 
       // The end: every metric's files are exactly on its new owners, and each owner alone holds every point.
       await w.stop();
-      await h().settle(w.log);
+      await h().settle(w.log, 30_000, (m) => relay.ownersOf(m));
       let ownerReads = 0;
       for (const m of METRICS) {
         const owners = relay.ownersOf(m);

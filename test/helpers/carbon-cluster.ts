@@ -606,30 +606,40 @@ export class CarbonHarness {
 
   /**
    * After a writer stopped: wait until the relay has delivered the last point of every metric in `log`
-   * (it is in some cache's file or cache; up to `timeoutMs`, not an error when it never arrives: the
-   * checker reports it), then until no cache holds an unflushed point of them (throws on timeout).
-   * Returns the metrics whose last point never arrived. waitFlushed alone is not enough: right after
-   * the writer stops, the points may still be queued in the relay, and the caches look flushed.
+   * (it is in some cache's file or cache — in each of `ownersOf(metric)` when given: with replication
+   * the relay sends to each owner on its own queue, so one owner having it says nothing of the other;
+   * up to `timeoutMs`, not an error when it never arrives: the checker reports it), then until no cache
+   * holds an unflushed point of them (throws on timeout). Returns the metrics whose last point never
+   * arrived. waitFlushed alone is not enough: right after the writer stops, the points may still be
+   * queued in the relay, and the caches look flushed.
    */
-  async settle(log: PointLog, timeoutMs = 30_000): Promise<{ undelivered: string[] }> {
+  async settle(
+    log: PointLog,
+    timeoutMs = 30_000,
+    ownersOf?: (metric: string) => readonly CarbonCache[],
+  ): Promise<{ undelivered: string[] }> {
     const metrics = log.metrics();
+    const has = async (c: CarbonCache, m: string, ts: number, now: number): Promise<boolean> => {
+      const path = c.pathOf(m);
+      if (fs.existsSync(path)) {
+        try {
+          const r = fetch(path, ts - 1, ts, { now });
+          if (r !== null && r.values[0] !== null && r.values[0] !== undefined) return true;
+        } catch {
+          // a file being created: look again
+        }
+      }
+      return (await c.query(m).catch(() => [])).some(([t]) => t === ts);
+    };
     const arrived = async (m: string): Promise<boolean> => {
       const last = log.points(m).at(-1);
       if (last === undefined) return true;
       const now = Math.floor(Date.now() / 1000);
-      for (const c of this.caches) {
-        if (!c.running) continue;
-        const path = c.pathOf(m);
-        if (fs.existsSync(path)) {
-          try {
-            const r = fetch(path, last.ts - 1, last.ts, { now });
-            if (r !== null && r.values[0] !== null && r.values[0] !== undefined) return true;
-          } catch {
-            // a file being created: look again
-          }
-        }
-        if ((await c.query(m).catch(() => [])).some(([t]) => t === last.ts)) return true;
+      if (ownersOf !== undefined) {
+        for (const c of ownersOf(m)) if (c.running && !(await has(c, m, last.ts, now))) return false;
+        return true;
       }
+      for (const c of this.caches) if (c.running && (await has(c, m, last.ts, now))) return true;
       return false;
     };
     const deadline = Date.now() + timeoutMs;
