@@ -13,6 +13,7 @@ import { SshDriver, shq } from '../src/storage/ssh-driver.js';
 import { checkHostKey, hostPatternsMatch, knownKeys } from '../src/storage/ssh-known-hosts.js';
 import { driverContract, makeTree } from './helpers/driver-contract.js';
 import { canFlockLocally } from './helpers/flock.js';
+import { keyPair } from './helpers/ssh-keys.js';
 import { startSshServer, type TestSshServer } from './helpers/sshd.js';
 
 const fsExt = createRequire(import.meta.url)('fs-ext') as { flockSync(fd: number, mode: string): void };
@@ -132,7 +133,7 @@ describe('ssh: host keys and authentication', () => {
 
   it('refuses a changed host key even with --accept-new-host-keys', async () => {
     const kh = join(base, 'kh-wrong');
-    const other = (await import('ssh2')).default.utils.generateKeyPairSync('ed25519');
+    const other = keyPair();
     const blob = (await import('ssh2')).default.utils.parseKey(other.public);
     if (blob instanceof Error) throw blob;
     fs.writeFileSync(kh, `[127.0.0.1]:${server.port} ssh-ed25519 ${blob.getPublicSSH().toString('base64')}\n`);
@@ -143,7 +144,7 @@ describe('ssh: host keys and authentication', () => {
 
   it('refuses a host whose known key is of another type, like OpenSSH, even with --accept-new-host-keys; nothing is recorded', async () => {
     const kh = join(base, 'kh-other-type');
-    const other = (await import('ssh2')).default.utils.generateKeyPairSync('ecdsa', { bits: 256 });
+    const other = keyPair('ecdsa');
     const blob = (await import('ssh2')).default.utils.parseKey(other.public);
     if (blob instanceof Error) throw blob;
     const line = `[127.0.0.1]:${server.port} ecdsa-sha2-nistp256 ${blob.getPublicSSH().toString('base64')}\n`;
@@ -157,7 +158,7 @@ describe('ssh: host keys and authentication', () => {
 
   it('reports a key the server does not accept', async () => {
     const wrong = join(base, 'wrong-key');
-    fs.writeFileSync(wrong, (await import('ssh2')).default.utils.generateKeyPairSync('ed25519').private, { mode: 0o600 });
+    fs.writeFileSync(wrong, keyPair().private, { mode: 0o600 });
     await expect(SshDriver.connect(server.url(root), sshOpts({ identityFiles: [wrong] }))).rejects.toThrow(/authentication failed/);
   });
 

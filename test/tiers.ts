@@ -22,6 +22,7 @@ export const INTEGRATION_TESTS = [
   'test/phase-ssh.test.ts',
   'test/ssh-apply.test.ts',
   'test/ssh-driver.test.ts',
+  'test/ssh-keys.test.ts',
   'test/toolbox-delete.test.ts',
   'test/toolbox-nodes.test.ts',
   'test/toolbox-rename-apply.test.ts',

@@ -18,6 +18,7 @@ import ssh2 from 'ssh2';
 import type { Connection, ServerChannel, SFTPWrapper } from 'ssh2';
 import { afterAll, beforeAll } from 'vitest';
 import type { SshOptions } from '../../src/storage/ssh-driver.js';
+import { keyPair } from './ssh-keys.js';
 
 const { Server, utils } = ssh2;
 const { STATUS_CODE } = utils.sftp;
@@ -314,8 +315,8 @@ export function sshServerForFile(cleanup: () => void = () => {}): { readonly ser
 
 export async function startSshServer(opts: ServerOptions = {}): Promise<TestSshServer> {
   const dir = fs.mkdtempSync(join(tmpdir(), 'ringshift-sshd-'));
-  const hostKey = utils.generateKeyPairSync('ed25519');
-  const userKey = utils.generateKeyPairSync('ed25519');
+  const hostKey = keyPair();
+  const userKey = keyPair();
   const identityFile = join(dir, 'id_ed25519');
   fs.writeFileSync(identityFile, userKey.private, { mode: 0o600 });
   const allowed = utils.parseKey(userKey.public);
