@@ -10,6 +10,7 @@ import { spawn, spawnSync } from 'node:child_process';
 import * as fs from 'node:fs';
 import { describe, expect, it } from 'vitest';
 import {
+  fetchWritten,
   requireComponent,
   requireFile,
   useCarbonHarness,
@@ -37,8 +38,6 @@ import {
 import { graphiteWebOracle } from './helpers/graphite-web-oracle.js';
 import { SYSTEM_PYTHON, waitFor } from './helpers/managed-process.js';
 import { join } from 'node:path';
-import { WhisperError } from '../src/whisper/errors.js';
-import { fetch } from '../src/whisper/whisper-api.js';
 import { tmpdir } from 'node:os';
 
 /** Between a point reaching the relay and its slot in the whisper file (measured ~1.5 s; loaded machine). */
@@ -260,13 +259,7 @@ describe('a live carbon cluster on loopback: 3 caches behind carbon-c-relay, swi
       let last = Infinity;
       for (const m of lagMetrics) {
         const path = lag.pathOf(m);
-        let r: ReturnType<typeof fetch> | null = null;
-        try {
-          if (fs.existsSync(path)) r = fetch(path, now - 300, now, { now });
-        } catch (err) {
-          // carbon-cache is creating it (the header not written yet): no point in it so far.
-          if (!(err instanceof WhisperError)) throw err;
-        }
+        const r = fetchWritten(path, now - 300, now, now);
         const i = r === null ? -1 : r.values.findLastIndex((v) => v !== null);
         last = Math.min(last, i < 0 ? -Infinity : r!.start + i * r!.step);
       }

@@ -35,7 +35,22 @@ import type { Destination, HashType, Ring, RingSpec } from '../../src/ring/types
 import { cacheQuery } from './carbon-pickle.js';
 import type { PointLog } from './carbon-writers.js';
 import { canConnect, freePort, ManagedProcess, sleep, waitFor } from './managed-process.js';
+import { WhisperError } from '../../src/whisper/errors.js';
 import { fetch } from '../../src/whisper/whisper-api.js';
+
+/**
+ * whisper fetch of a file carbon-cache may be writing: null while it does not exist or is still being
+ * created (its header not written yet: a WhisperError); any other error is thrown.
+ */
+export function fetchWritten(path: string, from: number, until: number, now: number): ReturnType<typeof fetch> | null {
+  if (!fs.existsSync(path)) return null;
+  try {
+    return fetch(path, from, until, { now });
+  } catch (err) {
+    if (err instanceof WhisperError) return null;
+    throw err;
+  }
+}
 
 /** Fine and short: 1 s points for an hour, so a 30 s test has 30 slots per metric and files stay small (190 kB). */
 export const DEFAULT_RETENTIONS = '1s:1h,10s:6h,1m:7d';
@@ -620,15 +635,8 @@ export class CarbonHarness {
   ): Promise<{ undelivered: string[] }> {
     const metrics = log.metrics();
     const has = async (c: CarbonCache, m: string, ts: number, now: number): Promise<boolean> => {
-      const path = c.pathOf(m);
-      if (fs.existsSync(path)) {
-        try {
-          const r = fetch(path, ts - 1, ts, { now });
-          if (r !== null && r.values[0] !== null && r.values[0] !== undefined) return true;
-        } catch {
-          // a file being created: look again
-        }
-      }
+      const r = fetchWritten(c.pathOf(m), ts - 1, ts, now);
+      if (r !== null && r.values[0] !== null && r.values[0] !== undefined) return true;
       return (await c.query(m).catch(() => [])).some(([t]) => t === ts);
     };
     const arrived = async (m: string): Promise<boolean> => {
